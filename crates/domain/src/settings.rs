@@ -1,0 +1,240 @@
+//! The instance settings: a TOML file, then `RUCHE_*` environment variables over it. Every
+//! subcommand reads the same settings so a CLI command finds the server's data.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// All settings, with defaults that give a working instance with zero setup.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server binds (`RUCHE_LISTEN`).
+    pub listen: String,
+    /// The URL people and other instances reach us at (`RUCHE_PUBLIC_URL`); ids derive from it.
+    pub public_url: String,
+    /// Everything on disk lives below it by default (`RUCHE_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…` (`RUCHE_DATABASE_URL`); default an SQLite file in data_dir.
+    pub database_url: Option<String>,
+    /// Where media files are stored (`RUCHE_STORAGE_DIR`); default `<data_dir>/storage`.
+    pub storage_dir: Option<PathBuf>,
+    pub instance: InstanceSettings,
+    pub signup: SignupSettings,
+    pub user: UserDefaults,
+    pub transcoding: TranscodingSettings,
+    pub uploads: UploadSettings,
+    pub views: ViewSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstanceSettings {
+    pub name: String,
+    pub short_description: String,
+}
+
+/// PeerTube's `signup` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignupSettings {
+    pub enabled: bool,
+    pub requires_approval: bool,
+    /// Maximum number of users after which sign-up closes; -1 = no limit.
+    pub limit: i64,
+}
+
+/// Quotas given to new users, in bytes; -1 = unlimited.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserDefaults {
+    pub video_quota: i64,
+    pub video_quota_daily: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TranscodingSettings {
+    /// How many transcoding jobs run at once.
+    pub concurrency: usize,
+    /// The ladder, by resolution (the shorter side); 144, 1440 and 2160 can be added.
+    pub resolutions: Vec<u32>,
+    pub max_fps: f64,
+    /// ffmpeg threads per job; 0 lets ffmpeg decide.
+    pub threads: u32,
+    /// Also keep separate faststart MP4s ("web videos"), listed in `files` as PeerTube does.
+    pub web_videos: bool,
+    /// Refuse sources longer than this many seconds; none by default.
+    pub max_duration: Option<f64>,
+    /// Refuse uploads larger than this many bytes; none by default (quotas still apply).
+    pub max_upload_size: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadSettings {
+    /// A resumable upload untouched for this long is removed.
+    pub abandoned_after_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ViewSettings {
+    /// A viewer is counted once per video per window.
+    pub window_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:9000".into(),
+            public_url: "http://localhost:9000".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            storage_dir: None,
+            instance: InstanceSettings::default(),
+            signup: SignupSettings::default(),
+            user: UserDefaults::default(),
+            transcoding: TranscodingSettings::default(),
+            uploads: UploadSettings::default(),
+            views: ViewSettings::default(),
+        }
+    }
+}
+impl Default for InstanceSettings {
+    fn default() -> Self {
+        InstanceSettings { name: "Ruche".into(), short_description: String::new() }
+    }
+}
+impl Default for SignupSettings {
+    fn default() -> Self {
+        SignupSettings { enabled: false, requires_approval: false, limit: -1 }
+    }
+}
+impl Default for UserDefaults {
+    fn default() -> Self {
+        UserDefaults { video_quota: -1, video_quota_daily: -1 }
+    }
+}
+impl Default for TranscodingSettings {
+    fn default() -> Self {
+        TranscodingSettings {
+            concurrency: 1,
+            resolutions: vec![1080, 720, 480, 360, 240],
+            max_fps: 60.0,
+            threads: 0,
+            web_videos: false,
+            max_duration: None,
+            max_upload_size: None,
+        }
+    }
+}
+impl Default for UploadSettings {
+    fn default() -> Self {
+        UploadSettings { abandoned_after_secs: 24 * 3600 }
+    }
+}
+impl Default for ViewSettings {
+    fn default() -> Self {
+        ViewSettings { window_secs: 3600 }
+    }
+}
+
+/// A setting given in the environment that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {var}: {reason}")]
+pub struct EnvError {
+    pub var: String,
+    pub reason: String,
+}
+
+impl Settings {
+    /// Applies `RUCHE_*` variables over the file's values. Takes the variables as an iterator so
+    /// the rule is testable without touching the process environment.
+    pub fn apply_env(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), EnvError> {
+        fn parse<T: std::str::FromStr>(var: &str, v: &str) -> Result<T, EnvError> {
+            v.parse().map_err(|_| EnvError { var: var.into(), reason: format!("cannot read {v:?}") })
+        }
+        for (k, v) in vars {
+            match k.as_str() {
+                "RUCHE_LISTEN" => self.listen = v,
+                "RUCHE_PUBLIC_URL" => self.public_url = v.trim_end_matches('/').to_string(),
+                "RUCHE_DATA_DIR" => self.data_dir = PathBuf::from(v),
+                "RUCHE_DATABASE_URL" => self.database_url = Some(v),
+                "RUCHE_STORAGE_DIR" => self.storage_dir = Some(PathBuf::from(v)),
+                "RUCHE_INSTANCE_NAME" => self.instance.name = v,
+                "RUCHE_SIGNUP_ENABLED" => self.signup.enabled = parse(&k, &v)?,
+                "RUCHE_SIGNUP_REQUIRES_APPROVAL" => self.signup.requires_approval = parse(&k, &v)?,
+                "RUCHE_SIGNUP_LIMIT" => self.signup.limit = parse(&k, &v)?,
+                "RUCHE_USER_VIDEO_QUOTA" => self.user.video_quota = parse(&k, &v)?,
+                "RUCHE_USER_VIDEO_QUOTA_DAILY" => self.user.video_quota_daily = parse(&k, &v)?,
+                "RUCHE_TRANSCODING_CONCURRENCY" => self.transcoding.concurrency = parse(&k, &v)?,
+                "RUCHE_TRANSCODING_THREADS" => self.transcoding.threads = parse(&k, &v)?,
+                "RUCHE_TRANSCODING_WEB_VIDEOS" => self.transcoding.web_videos = parse(&k, &v)?,
+                "RUCHE_TRANSCODING_RESOLUTIONS" => {
+                    self.transcoding.resolutions = v
+                        .split(',')
+                        .map(|r| parse(&k, r.trim()))
+                        .collect::<Result<_, _>>()?
+                }
+                "RUCHE_UPLOADS_ABANDONED_AFTER_SECS" => {
+                    self.uploads.abandoned_after_secs = parse(&k, &v)?
+                }
+                _ => {}
+            }
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_string();
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one or the SQLite file in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("ruche.db").display()),
+        }
+    }
+
+    pub fn storage_dir(&self) -> PathBuf {
+        self.storage_dir.clone().unwrap_or_else(|| self.data_dir.join("storage"))
+    }
+
+    /// Scratch space for uploads in progress and transcoding work; on the same filesystem as
+    /// storage by default so finished files are renamed, not copied.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
+
+    /// `host[:port]` of the public URL, as PeerTube shows it in `host` fields.
+    pub fn host(&self) -> String {
+        let without_scheme = self.public_url.split("://").nth(1).unwrap_or(&self.public_url);
+        without_scheme.split('/').next().unwrap_or_default().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file() {
+        let mut s: Settings = Default::default();
+        s.apply_env([
+            ("RUCHE_LISTEN".to_string(), "127.0.0.1:9100".to_string()),
+            ("RUCHE_PUBLIC_URL".into(), "http://localhost:9100/".into()),
+            ("RUCHE_DATA_DIR".into(), "/tmp/x".into()),
+            ("RUCHE_TRANSCODING_RESOLUTIONS".into(), "720, 240".into()),
+            ("OTHER".into(), "ignored".into()),
+        ])
+        .unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9100");
+        assert_eq!(s.public_url, "http://localhost:9100");
+        assert_eq!(s.host(), "localhost:9100");
+        assert_eq!(s.database_url(), "sqlite:///tmp/x/ruche.db");
+        assert_eq!(s.transcoding.resolutions, vec![720, 240]);
+        let err = s.apply_env([("RUCHE_SIGNUP_LIMIT".into(), "many".into())]).unwrap_err();
+        assert!(err.to_string().contains("RUCHE_SIGNUP_LIMIT"));
+    }
+}

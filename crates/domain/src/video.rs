@@ -1,0 +1,177 @@
+//! Video states, privacies and PeerTube's constant tables (categories, licences, languages).
+
+/// PeerTube's `VideoState` values. `TranscodingFailed` (7) is PeerTube's own failure state; the
+/// owner sees the stored reason with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoState {
+    Published = 1,
+    ToTranscode = 2,
+    ToImport = 3,
+    TranscodingFailed = 7,
+}
+
+impl VideoState {
+    pub fn id(self) -> i64 {
+        self as i64
+    }
+    pub fn from_id(id: i64) -> VideoState {
+        match id {
+            1 => VideoState::Published,
+            3 => VideoState::ToImport,
+            7 => VideoState::TranscodingFailed,
+            _ => VideoState::ToTranscode,
+        }
+    }
+    /// PeerTube's English label, as its API returns it.
+    pub fn label(self) -> &'static str {
+        match self {
+            VideoState::Published => "Published",
+            VideoState::ToTranscode => "To transcode",
+            VideoState::ToImport => "To import",
+            VideoState::TranscodingFailed => "Transcoding failed",
+        }
+    }
+}
+
+/// PeerTube's `VideoPrivacy` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privacy {
+    Public = 1,
+    Unlisted = 2,
+    Private = 3,
+    Internal = 4,
+}
+
+impl Privacy {
+    pub fn id(self) -> i64 {
+        self as i64
+    }
+    pub fn from_id(id: i64) -> Option<Privacy> {
+        match id {
+            1 => Some(Privacy::Public),
+            2 => Some(Privacy::Unlisted),
+            3 => Some(Privacy::Private),
+            4 => Some(Privacy::Internal),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Privacy::Public => "Public",
+            Privacy::Unlisted => "Unlisted",
+            Privacy::Private => "Private",
+            Privacy::Internal => "Internal",
+        }
+    }
+    /// Who may see a video: anyone with the link for public and unlisted, any logged-in user of
+    /// the instance for internal, only the owner (and moderators) for private.
+    pub fn visible_to(self, viewer: Viewer) -> bool {
+        match self {
+            Privacy::Public | Privacy::Unlisted => true,
+            Privacy::Internal => !matches!(viewer, Viewer::Anonymous),
+            Privacy::Private => matches!(viewer, Viewer::Owner | Viewer::Moderator),
+        }
+    }
+    /// Only public videos appear in lists.
+    pub fn listed(self) -> bool {
+        self == Privacy::Public
+    }
+}
+
+/// Who is looking at a video, relative to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Anonymous,
+    LoggedIn,
+    Owner,
+    Moderator,
+}
+
+/// PeerTube's categories (`VIDEO_CATEGORIES`).
+pub const CATEGORIES: &[(i64, &str)] = &[
+    (1, "Music"),
+    (2, "Films"),
+    (3, "Vehicles"),
+    (4, "Art"),
+    (5, "Sports"),
+    (6, "Travels"),
+    (7, "Gaming"),
+    (8, "People"),
+    (9, "Comedy"),
+    (10, "Entertainment"),
+    (11, "News & Politics"),
+    (12, "How To"),
+    (13, "Education"),
+    (14, "Activism"),
+    (15, "Science & Technology"),
+    (16, "Animals"),
+    (17, "Kids"),
+    (18, "Food"),
+];
+
+/// PeerTube's licences (`VIDEO_LICENCES`).
+pub const LICENCES: &[(i64, &str)] = &[
+    (1, "Attribution"),
+    (2, "Attribution - Share Alike"),
+    (3, "Attribution - No Derivatives"),
+    (4, "Attribution - Non Commercial"),
+    (5, "Attribution - Non Commercial - Share Alike"),
+    (6, "Attribution - Non Commercial - No Derivatives"),
+    (7, "Public Domain Dedication"),
+];
+
+/// The languages offered in forms (ISO 639 codes as PeerTube uses them); others are accepted
+/// and shown by code.
+pub const LANGUAGES: &[(&str, &str)] = &[
+    ("ar", "Arabic"),
+    ("ca", "Catalan"),
+    ("de", "German"),
+    ("en", "English"),
+    ("eo", "Esperanto"),
+    ("es", "Spanish"),
+    ("eu", "Basque"),
+    ("fr", "French"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("nl", "Dutch"),
+    ("oc", "Occitan"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ru", "Russian"),
+    ("zh", "Chinese"),
+];
+
+pub fn category_label(id: i64) -> Option<&'static str> {
+    CATEGORIES.iter().find(|(i, _)| *i == id).map(|(_, l)| *l)
+}
+pub fn licence_label(id: i64) -> Option<&'static str> {
+    LICENCES.iter().find(|(i, _)| *i == id).map(|(_, l)| *l)
+}
+pub fn language_label(code: &str) -> Option<&'static str> {
+    LANGUAGES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn privacy_rules() {
+        assert!(Privacy::Public.visible_to(Viewer::Anonymous));
+        assert!(Privacy::Unlisted.visible_to(Viewer::Anonymous));
+        assert!(!Privacy::Unlisted.listed());
+        assert!(!Privacy::Internal.visible_to(Viewer::Anonymous));
+        assert!(Privacy::Internal.visible_to(Viewer::LoggedIn));
+        assert!(!Privacy::Private.visible_to(Viewer::LoggedIn));
+        assert!(Privacy::Private.visible_to(Viewer::Owner));
+        assert_eq!(Privacy::from_id(9), None);
+    }
+
+    #[test]
+    fn tables() {
+        assert_eq!(category_label(15), Some("Science & Technology"));
+        assert_eq!(licence_label(7), Some("Public Domain Dedication"));
+        assert_eq!(language_label("oc"), Some("Occitan"));
+        assert_eq!(VideoState::from_id(7), VideoState::TranscodingFailed);
+    }
+}

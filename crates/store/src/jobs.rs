@@ -1,0 +1,117 @@
+//! The persisted job queue. A job is claimed with a lease (`locked_until`) that its worker
+//! renews while it runs; a worker killed mid-job stops renewing, the lease lapses and another
+//! claim picks the job up again. Jobs are enqueued in the same transaction as the change that
+//! asks for them, so a committed change never lacks its job.
+
+use crate::{Ex, Result, StoreError, Store, Tx, dual, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub video_id: Option<i64>,
+}
+
+/// Adds a job, runnable now.
+pub async fn enqueue(
+    ex: Ex<'_>,
+    kind: &str,
+    payload: &str,
+    video_id: Option<i64>,
+    max_attempts: i64,
+) -> Result<i64> {
+    let now = now_ms();
+    dual!(ex, |c| sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, video_id, created_at, updated_at)
+         VALUES ($1, $2, 'pending', 0, $3, $4, $5, $4, $4) RETURNING id"
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(max_attempts)
+    .bind(now)
+    .bind(video_id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Claims the next runnable job of `kind`: pending and due, or running with a lapsed lease.
+pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Job>> {
+    let now = now_ms();
+    let mut tx: Tx = store.begin().await?;
+    // SQLite has one writer inside BEGIN IMMEDIATE, so it needs no row locks; PostgreSQL
+    // workers skip rows another worker holds.
+    let lock = if tx.ex().is_sqlite() { "" } else { " FOR UPDATE SKIP LOCKED" };
+    let sql = format!(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2
+         WHERE id = (SELECT id FROM jobs WHERE kind = $3 AND
+             ((state = 'pending' AND run_at <= $2) OR (state = 'running' AND locked_until < $2))
+             ORDER BY run_at, id LIMIT 1{lock})
+         RETURNING id, kind, payload, attempts, max_attempts, video_id"
+    );
+    let job = dual!(tx.ex(), |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(kind)
+        .fetch_optional(&mut *c)
+        .await)?;
+    tx.commit().await?;
+    Ok(job)
+}
+
+/// Extends the lease of a running job.
+pub async fn heartbeat(ex: Ex<'_>, id: i64, lease_ms: i64) -> Result<()> {
+    let now = now_ms();
+    dual!(ex, |c| sqlx::query(
+        "UPDATE jobs SET locked_until = $2, updated_at = $3 WHERE id = $1 AND state = 'running'"
+    )
+    .bind(id)
+    .bind(now + lease_ms)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// A finished job is removed: the table holds only work still to do.
+pub async fn complete(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query("DELETE FROM jobs WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+/// Records a failure: retried after `retry_in_ms`, or marked failed for good when attempts are
+/// exhausted (`retry_in_ms` = None forces that).
+pub async fn fail(ex: Ex<'_>, job: &Job, error: &str, retry_in_ms: Option<i64>) -> Result<bool> {
+    let now = now_ms();
+    let retry = retry_in_ms.filter(|_| job.attempts < job.max_attempts);
+    dual!(ex, |c| sqlx::query(
+        "UPDATE jobs SET state = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 WHERE id = $1"
+    )
+    .bind(job.id)
+    .bind(if retry.is_some() { "pending" } else { "failed" })
+    .bind(now + retry.unwrap_or(0))
+    .bind(error)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|_| retry.is_some())
+    .map_err(StoreError::from))
+}
+
+/// Jobs not yet done, by state, for the admin and for tests that wait for the queue to drain.
+pub async fn counts(ex: Ex<'_>) -> Result<Vec<(String, String, i64)>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state ORDER BY kind, state"
+    )
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}

@@ -1,0 +1,216 @@
+//! Persistence for Ruche. One set of SQL statements runs on SQLite (the embedded default) or
+//! PostgreSQL (scale-out), chosen at run time from the database URL. Both native sqlx drivers
+//! are used, never the `Any` driver: the [`dual!`] macro expands each statement once per
+//! backend, so types are checked against each driver while the SQL is written once.
+//!
+//! Portability rules for the SQL in this crate: `$1…` placeholders (SQLite reads them too),
+//! BIGINT for every integer, unix milliseconds for time, TEXT for UUIDs and JSON, and
+//! `CAST(… AS BIGINT)` around aggregates that PostgreSQL would widen to NUMERIC.
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod jobs;
+pub mod migrate;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod users;
+pub mod videos;
+
+/// Runs the same statement on whichever backend `ex` holds. The body is compiled once per
+/// backend, so it must produce the same type on both (map driver-specific results inside).
+#[macro_export]
+macro_rules! dual {
+    ($ex:expr, |$c:ident| $body:expr) => {
+        match $ex {
+            $crate::Ex::Sqlite($c) => $body,
+            $crate::Ex::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Errors of the store, in domain terms.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[source] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("unsupported database URL {0:?} (use sqlite://FILE or postgres://…)")]
+    BadUrl(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(d.message().to_string())
+            }
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+enum Backend {
+    /// SQLite allows one writer: writes go through a one-connection pool and open their
+    /// transactions with `BEGIN IMMEDIATE`, so a transaction that reads then writes never
+    /// fails with SQLITE_BUSY; reads use their own pool thanks to WAL.
+    Sqlite { write: sqlx::SqlitePool, read: sqlx::SqlitePool },
+    Postgres(sqlx::PgPool),
+}
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<Backend>,
+}
+
+/// A borrowed connection of either backend; what every query function takes.
+pub enum Ex<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Ex<'_> {
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Ex::Sqlite(_))
+    }
+}
+
+/// A pooled connection for reads (and single-statement writes on PostgreSQL).
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Conn {
+    pub fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Conn::Sqlite(c) => Ex::Sqlite(c),
+            Conn::Postgres(c) => Ex::Postgres(c),
+        }
+    }
+}
+
+/// A write transaction; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn ex(&mut self) -> Ex<'_> {
+        match self {
+            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Postgres(t) => Ex::Postgres(t),
+        }
+    }
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Store> {
+        let backend = if let Some(path) =
+            url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+                .map_err(|_| StoreError::BadUrl(url.into()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts.read_only(true))
+                .await?;
+            Backend::Sqlite { write, read }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
+            Backend::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(10)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?,
+            )
+        } else {
+            return Err(StoreError::BadUrl(url.into()));
+        };
+        let store = Store { backend: Arc::new(backend) };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(*self.backend, Backend::Sqlite { .. })
+    }
+
+    /// A connection for reading.
+    pub async fn read(&self) -> Result<Conn> {
+        Ok(match &*self.backend {
+            Backend::Sqlite { read, .. } => Conn::Sqlite(read.acquire().await?),
+            Backend::Postgres(p) => Conn::Postgres(p.acquire().await?),
+        })
+    }
+
+    /// A write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match &*self.backend {
+            Backend::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes every connection (tests drop databases afterwards).
+    pub async fn close(&self) {
+        match &*self.backend {
+            Backend::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Now, in unix milliseconds: the time unit of every column.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Formats unix milliseconds as PeerTube's ISO 8601 timestamps (`2026-11-28T12:40:55.082Z`).
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// 16 random hex digits, for names that must not collide (test databases, upload ids).
+pub fn random_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..16].to_string()
+}

@@ -1,0 +1,68 @@
+//! Schema migrations, one SQL file each, applied in order and recorded with a checksum.
+//! The files are written for PostgreSQL; for SQLite the one dialect difference we use (the
+//! auto-increment key) is rewritten. A hand-written runner instead of `sqlx::migrate!` so one
+//! set of files serves both backends.
+
+use crate::{Store, StoreError, dual};
+
+/// (version, name, SQL), in order. Never edit an applied migration: add a new one.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+/// FNV-1a 64: enough to notice an edited migration file, no extra dependency.
+fn digest(s: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    // Several `ruche` processes may start together on PostgreSQL: serialise them.
+    if let crate::Ex::Postgres(c) = tx.ex() {
+        sqlx::query("SELECT pg_advisory_xact_lock(7271737)").execute(&mut *c).await?;
+    }
+    dual!(tx.ex(), |c| sqlx::query(
+        "CREATE TABLE IF NOT EXISTS ruche_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+    )
+    .execute(&mut *c)
+    .await
+    .map(|_| ()))?;
+    let applied: Vec<(i64, String)> = dual!(tx.ex(), |c| sqlx::query_as(
+        "SELECT version, checksum FROM ruche_migrations ORDER BY version"
+    )
+    .fetch_all(&mut *c)
+    .await)?;
+    let sqlite = tx.ex().is_sqlite();
+    for (version, name, sql) in MIGRATIONS {
+        let checksum = digest(sql);
+        if let Some((_, done)) = applied.iter().find(|(v, _)| v == version) {
+            if *done != checksum {
+                return Err(StoreError::Migration(format!(
+                    "migration {version} ({name}) was changed after it was applied"
+                )));
+            }
+            continue;
+        }
+        let sql = if sqlite {
+            sql.replace("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+        } else {
+            sql.to_string()
+        };
+        dual!(tx.ex(), |c| sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str())).execute(&mut *c).await.map(|_| ()))
+            .map_err(|e| StoreError::Migration(format!("{version} ({name}): {e}")))?;
+        dual!(tx.ex(), |c| sqlx::query(
+            "INSERT INTO ruche_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(version)
+        .bind(name)
+        .bind(&checksum)
+        .bind(crate::now_ms())
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))?;
+    }
+    tx.commit().await
+}

@@ -1,0 +1,424 @@
+//! Users, their accounts and channels, registrations, OAuth tokens, web sessions, and the
+//! instance's key/value settings.
+
+use crate::{Ex, Result, StoreError, dual, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: i64,
+    pub video_quota: i64,
+    pub video_quota_daily: i64,
+    pub blocked: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub host: Option<String>,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Channel {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub host: Option<String>,
+    pub display_name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What a new user is made of.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: i64,
+    pub video_quota: i64,
+    pub video_quota_daily: i64,
+}
+
+const USER_COLS: &str =
+    "id, username, email, password_hash, role, video_quota, video_quota_daily, blocked, created_at";
+
+/// Creates a user, its account and its default channel (`<username>_channel`, "Main <username>
+/// channel", as PeerTube names it). Returns the user id.
+pub async fn create_user(ex: Ex<'_>, u: &NewUser<'_>) -> Result<i64> {
+    let now = now_ms();
+    dual!(ex, |c| {
+        let (user_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO users (username, email, password_hash, role, video_quota, video_quota_daily, blocked, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7) RETURNING id",
+        )
+        .bind(u.username)
+        .bind(u.email)
+        .bind(u.password_hash)
+        .bind(u.role)
+        .bind(u.video_quota)
+        .bind(u.video_quota_daily)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?;
+        let (account_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO accounts (user_id, name, host, display_name, created_at, updated_at)
+             VALUES ($1, $2, NULL, $2, $3, $3) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(u.username)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?;
+        sqlx::query(
+            "INSERT INTO channels (account_id, name, host, display_name, created_at, updated_at)
+             VALUES ($1, $2, NULL, $3, $4, $4)",
+        )
+        .bind(account_id)
+        .bind(format!("{}_channel", u.username))
+        .bind(format!("Main {} channel", u.username))
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        Ok(user_id)
+    })
+}
+
+pub async fn user_by_id(ex: Ex<'_>, id: i64) -> Result<User> {
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_one(c).await.map_err(StoreError::from))
+}
+
+/// Looks a user up by username or email, case-insensitively, as PeerTube's login does.
+pub async fn user_by_login(ex: Ex<'_>, login: &str) -> Result<Option<User>> {
+    let sql =
+        format!("SELECT {USER_COLS} FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(login).fetch_optional(c).await.map_err(StoreError::from))
+}
+
+pub async fn count_users(ex: Ex<'_>) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Whether a username or email is already taken by a user or a pending registration.
+pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Result<bool> {
+    dual!(ex, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($2)
+         UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND (lower(username) = lower($1) OR lower(email) = lower($2))
+         UNION ALL SELECT COUNT(*) FROM channels WHERE host IS NULL AND lower(name) = lower($1)"
+    )
+    .bind(username)
+    .bind(email)
+    .fetch_all(c)
+    .await
+    .map(|counts| counts.iter().any(|n| *n > 0))
+    .map_err(StoreError::from))
+}
+
+pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+const CHANNEL_COLS: &str =
+    "id, account_id, name, host, display_name, description, support, created_at, updated_at";
+
+pub async fn channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<Vec<Channel>> {
+    let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = $1 ORDER BY id");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(account_id).fetch_all(c).await.map_err(StoreError::from))
+}
+
+pub async fn channel_by_id(ex: Ex<'_>, id: i64) -> Result<Option<Channel>> {
+    let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(c).await.map_err(StoreError::from))
+}
+
+pub async fn channel_by_name(ex: Ex<'_>, name: &str) -> Result<Option<Channel>> {
+    let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE host IS NULL AND name = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(name).fetch_optional(c).await.map_err(StoreError::from))
+}
+
+pub struct NewChannel<'a> {
+    pub account_id: i64,
+    pub name: &'a str,
+    pub display_name: &'a str,
+    pub description: Option<&'a str>,
+    pub support: Option<&'a str>,
+}
+
+/// Creates a local channel; a taken handle (channels and accounts share one namespace, as in
+/// PeerTube) is a [`StoreError::Conflict`].
+pub async fn create_channel(ex: Ex<'_>, ch: &NewChannel<'_>) -> Result<i64> {
+    let now = now_ms();
+    dual!(ex, |c| {
+        let taken: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM accounts WHERE host IS NULL AND lower(name) = lower($1)",
+        )
+        .bind(ch.name)
+        .fetch_one(&mut *c)
+        .await?;
+        if taken > 0 {
+            return Err(StoreError::Conflict(format!("the name {} is taken", ch.name)));
+        }
+        sqlx::query_scalar(
+            "INSERT INTO channels (account_id, name, host, display_name, description, support, created_at, updated_at)
+             VALUES ($1, $2, NULL, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(ch.account_id)
+        .bind(ch.name)
+        .bind(ch.display_name)
+        .bind(ch.description)
+        .bind(ch.support)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await
+        .map_err(StoreError::from)
+    })
+}
+
+/// Registration requests, when sign-up requires approval. States as PeerTube: 1 pending,
+/// 2 rejected, 3 accepted.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Registration {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub reason: String,
+    pub state: i64,
+    pub moderation_response: Option<String>,
+    pub user_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub async fn create_registration(
+    ex: Ex<'_>,
+    username: &str,
+    email: &str,
+    password_hash: &str,
+    reason: &str,
+) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "INSERT INTO registrations (username, email, password_hash, reason, state, created_at)
+         VALUES ($1, $2, $3, $4, 1, $5) RETURNING id"
+    )
+    .bind(username)
+    .bind(email)
+    .bind(password_hash)
+    .bind(reason)
+    .bind(now_ms())
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn registrations(ex: Ex<'_>) -> Result<Vec<Registration>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, username, email, password_hash, reason, state, moderation_response, user_id, created_at
+         FROM registrations ORDER BY id DESC"
+    )
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn registration(ex: Ex<'_>, id: i64) -> Result<Registration> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, username, email, password_hash, reason, state, moderation_response, user_id, created_at
+         FROM registrations WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn set_registration_state(
+    ex: Ex<'_>,
+    id: i64,
+    state: i64,
+    response: Option<&str>,
+    user_id: Option<i64>,
+) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE registrations SET state = $2, moderation_response = $3, user_id = $4 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(state)
+    .bind(response)
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// An OAuth token pair; only SHA-256 hashes of the tokens are stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Token {
+    pub id: i64,
+    pub user_id: i64,
+    pub access_expires_at: i64,
+    pub refresh_expires_at: i64,
+}
+
+pub async fn insert_token(
+    ex: Ex<'_>,
+    user_id: i64,
+    access_hash: &str,
+    refresh_hash: &str,
+    access_expires_at: i64,
+    refresh_expires_at: i64,
+) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "INSERT INTO oauth_tokens (user_id, access_hash, refresh_hash, access_expires_at, refresh_expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(user_id)
+    .bind(access_hash)
+    .bind(refresh_hash)
+    .bind(access_expires_at)
+    .bind(refresh_expires_at)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+pub async fn token_by_access(ex: Ex<'_>, access_hash: &str) -> Result<Option<Token>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, user_id, access_expires_at, refresh_expires_at FROM oauth_tokens WHERE access_hash = $1"
+    )
+    .bind(access_hash)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn token_by_refresh(ex: Ex<'_>, refresh_hash: &str) -> Result<Option<Token>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, user_id, access_expires_at, refresh_expires_at FROM oauth_tokens WHERE refresh_hash = $1"
+    )
+    .bind(refresh_hash)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn delete_token(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query("DELETE FROM oauth_tokens WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+/// A browser session: the cookie's hash, its user and its CSRF token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebSession {
+    pub user_id: i64,
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+pub async fn insert_session(
+    ex: Ex<'_>,
+    id_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    expires_at: i64,
+) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "INSERT INTO web_sessions (id_hash, user_id, csrf, expires_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(csrf)
+    .bind(expires_at)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+pub async fn session(ex: Ex<'_>, id_hash: &str) -> Result<Option<WebSession>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT user_id, csrf, expires_at FROM web_sessions WHERE id_hash = $1"
+    )
+    .bind(id_hash)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn delete_session(ex: Ex<'_>, id_hash: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+/// Removes expired sessions and tokens (housekeeping).
+pub async fn purge_expired_credentials(ex: Ex<'_>) -> Result<u64> {
+    let now = now_ms();
+    dual!(ex, |c| {
+        let a = sqlx::query("DELETE FROM web_sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        let b = sqlx::query("DELETE FROM oauth_tokens WHERE refresh_expires_at < $1")
+            .bind(now)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        Ok(a + b)
+    })
+}
+
+pub async fn kv_get(ex: Ex<'_>, key: &str) -> Result<Option<String>> {
+    dual!(ex, |c| sqlx::query_scalar("SELECT value FROM kv WHERE key = $1")
+        .bind(key)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Sets `key` only if it is unset; returns the value in force afterwards.
+pub async fn kv_get_or_insert(ex: Ex<'_>, key: &str, value: &str) -> Result<String> {
+    dual!(ex, |c| {
+        sqlx::query("INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query_scalar("SELECT value FROM kv WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(StoreError::from)
+    })
+}

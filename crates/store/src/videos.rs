@@ -1,0 +1,466 @@
+//! Videos, their rendition files, resumable uploads in progress, views and quota sums.
+
+use crate::{Ex, Result, StoreError, dual, now_ms};
+
+/// A video with its channel and account, as every read needs them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Video {
+    pub id: i64,
+    pub uuid: String,
+    pub channel_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub privacy: i64,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub tags: String,
+    pub nsfw: bool,
+    pub comments_enabled: bool,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+    pub state: i64,
+    pub failure_reason: Option<String>,
+    pub progress: i64,
+    pub duration: i64,
+    pub aspect_ratio: Option<f64>,
+    pub views: i64,
+    pub likes: i64,
+    pub dislikes: i64,
+    pub quota_size: i64,
+    pub source_filename: String,
+    pub playlist_filename: Option<String>,
+    pub sha256_filename: Option<String>,
+    pub thumbnail_filename: Option<String>,
+    pub preview_filename: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+    pub channel_name: String,
+    pub channel_display_name: String,
+    pub channel_description: Option<String>,
+    pub channel_support: Option<String>,
+    pub channel_created_at: i64,
+    pub channel_updated_at: i64,
+    pub account_id: i64,
+    pub account_name: String,
+    pub account_display_name: String,
+    pub account_description: Option<String>,
+    pub account_created_at: i64,
+    pub account_updated_at: i64,
+    pub user_id: Option<i64>,
+}
+
+const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.channel_id, v.name, v.description, v.support, v.privacy,
+    v.category, v.licence, v.language, v.tags, v.nsfw, v.comments_enabled, v.download_enabled,
+    v.wait_transcoding, v.state, v.failure_reason, v.progress, v.duration, v.aspect_ratio, v.views,
+    v.likes, v.dislikes, v.quota_size, v.source_filename, v.playlist_filename, v.sha256_filename,
+    v.thumbnail_filename, v.preview_filename, v.created_at, v.updated_at, v.published_at,
+    c.name AS channel_name, c.display_name AS channel_display_name,
+    c.description AS channel_description, c.support AS channel_support,
+    c.created_at AS channel_created_at, c.updated_at AS channel_updated_at,
+    a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name,
+    a.description AS account_description, a.created_at AS account_created_at,
+    a.updated_at AS account_updated_at, a.user_id AS user_id
+    FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
+
+/// The metadata a new video is created with.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct NewVideo {
+    pub channel_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub privacy: i64,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub tags: Vec<String>,
+    pub nsfw: bool,
+    pub comments_enabled: bool,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+}
+
+/// Inserts a video in state "to transcode"; returns its id.
+pub async fn insert(
+    ex: Ex<'_>,
+    uuid: &str,
+    v: &NewVideo,
+    source_filename: &str,
+    source_size: i64,
+) -> Result<i64> {
+    let now = now_ms();
+    let tags = serde_json::to_string(&v.tags).unwrap_or_else(|_| "[]".into());
+    dual!(ex, |c| sqlx::query_scalar(
+        "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
+            language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
+            quota_size, source_filename, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 2, $15, $16, $17, $17)
+         RETURNING id"
+    )
+    .bind(uuid)
+    .bind(v.channel_id)
+    .bind(&v.name)
+    .bind(&v.description)
+    .bind(&v.support)
+    .bind(v.privacy)
+    .bind(v.category)
+    .bind(v.licence)
+    .bind(&v.language)
+    .bind(&tags)
+    .bind(v.nsfw)
+    .bind(v.comments_enabled)
+    .bind(v.download_enabled)
+    .bind(v.wait_transcoding)
+    .bind(source_size)
+    .bind(source_filename)
+    .bind(now)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Video>> {
+    let sql = format!("{VIDEO_SELECT} WHERE v.id = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(c).await.map_err(StoreError::from))
+}
+
+pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
+    let sql = format!("{VIDEO_SELECT} WHERE v.uuid = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(uuid).fetch_optional(c).await.map_err(StoreError::from))
+}
+
+/// Which videos a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only published, public videos (what anonymous lists show).
+    pub public_only: bool,
+    /// Only videos of this account (a user's own list, all states).
+    pub account_id: Option<i64>,
+    pub start: i64,
+    pub count: i64,
+    /// Newest first when true (`-publishedAt`), else oldest first.
+    pub newest_first: bool,
+}
+
+/// A page of videos and the total count matching the filter.
+pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
+    let mut conds = Vec::new();
+    if f.public_only {
+        conds.push("v.state = 1 AND v.privacy = 1".to_string());
+    }
+    if f.account_id.is_some() {
+        conds.push("a.id = $3".to_string());
+    }
+    let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let order = if f.newest_first { "DESC" } else { "ASC" };
+    let sql = format!(
+        "{VIDEO_SELECT}{where_} ORDER BY COALESCE(v.published_at, v.created_at) {order}, v.id {order} LIMIT $1 OFFSET $2"
+    );
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id{}",
+        where_.replace("$3", "$1")
+    );
+    let account = f.account_id.unwrap_or(0);
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(f.count).bind(f.start);
+        if f.account_id.is_some() {
+            q = q.bind(account);
+        }
+        let rows = q.fetch_all(&mut *c).await?;
+        let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+        if f.account_id.is_some() {
+            cq = cq.bind(account);
+        }
+        let total: i64 = cq.fetch_one(&mut *c).await?;
+        Ok((rows, total))
+    })
+}
+
+pub async fn delete(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query("DELETE FROM jobs WHERE video_id = $1").bind(id).execute(&mut *c).await?;
+        sqlx::query("DELETE FROM videos WHERE id = $1").bind(id).execute(&mut *c).await?;
+        Ok(())
+    })
+}
+
+pub async fn set_progress(ex: Ex<'_>, id: i64, progress: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query("UPDATE videos SET progress = $2 WHERE id = $1")
+        .bind(id)
+        .bind(progress)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+pub async fn set_failed(ex: Ex<'_>, id: i64, reason: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET state = 7, failure_reason = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// What probing and the first rendition tell about a video.
+pub struct MediaInfo<'a> {
+    pub duration: i64,
+    pub aspect_ratio: Option<f64>,
+    pub playlist_filename: &'a str,
+    pub sha256_filename: &'a str,
+    pub thumbnail_filename: Option<&'a str>,
+    pub preview_filename: Option<&'a str>,
+}
+
+/// Records the media facts; `publish` also moves the video to "published" (once).
+pub async fn set_media(ex: Ex<'_>, id: i64, m: &MediaInfo<'_>, publish: bool) -> Result<()> {
+    let now = now_ms();
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET duration = $2, aspect_ratio = $3, playlist_filename = $4, sha256_filename = $5,
+            thumbnail_filename = COALESCE($6, thumbnail_filename), preview_filename = COALESCE($7, preview_filename),
+            state = CASE WHEN $8 THEN 1 ELSE state END,
+            published_at = CASE WHEN $8 AND published_at IS NULL THEN $9 ELSE published_at END,
+            failure_reason = NULL, updated_at = $9
+         WHERE id = $1"
+    )
+    .bind(id)
+    .bind(m.duration)
+    .bind(m.aspect_ratio)
+    .bind(m.playlist_filename)
+    .bind(m.sha256_filename)
+    .bind(m.thumbnail_filename)
+    .bind(m.preview_filename)
+    .bind(publish)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// One rendition: a fragmented MP4 addressed by byte ranges from its HLS playlist.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VideoFile {
+    pub id: i64,
+    pub video_id: i64,
+    pub resolution: i64,
+    pub width: i64,
+    pub height: i64,
+    pub fps: f64,
+    pub size: i64,
+    pub bandwidth: i64,
+    pub codecs: String,
+    pub filename: String,
+    pub playlist_filename: String,
+    pub web_filename: Option<String>,
+    pub web_size: Option<i64>,
+    pub has_audio: bool,
+    pub has_video: bool,
+}
+
+/// Adds or replaces the file of one resolution (a retried job rewrites its renditions), and
+/// updates the video's quota size to its largest file, as PeerTube counts quota.
+pub async fn upsert_file(ex: Ex<'_>, f: &VideoFile) -> Result<()> {
+    let now = now_ms();
+    dual!(ex, |c| {
+        sqlx::query("DELETE FROM video_files WHERE video_id = $1 AND resolution = $2")
+            .bind(f.video_id)
+            .bind(f.resolution)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query(
+            "INSERT INTO video_files (video_id, resolution, width, height, fps, size, bandwidth, codecs,
+                filename, playlist_filename, web_filename, web_size, has_audio, has_video, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(f.video_id)
+        .bind(f.resolution)
+        .bind(f.width)
+        .bind(f.height)
+        .bind(f.fps)
+        .bind(f.size)
+        .bind(f.bandwidth)
+        .bind(&f.codecs)
+        .bind(&f.filename)
+        .bind(&f.playlist_filename)
+        .bind(&f.web_filename)
+        .bind(f.web_size)
+        .bind(f.has_audio)
+        .bind(f.has_video)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query(
+            "UPDATE videos SET quota_size = (SELECT CAST(COALESCE(MAX(size + COALESCE(web_size, 0)), 0) AS BIGINT)
+                FROM video_files WHERE video_id = $1) WHERE id = $1",
+        )
+        .bind(f.video_id)
+        .execute(&mut *c)
+        .await?;
+        Ok(())
+    })
+}
+
+pub async fn files(ex: Ex<'_>, video_id: i64) -> Result<Vec<VideoFile>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, video_id, resolution, width, height, fps, size, bandwidth, codecs, filename,
+            playlist_filename, web_filename, web_size, has_audio, has_video
+         FROM video_files WHERE video_id = $1 ORDER BY resolution DESC"
+    )
+    .bind(video_id)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Bytes a user's videos take, total and created in the last 24 hours, as PeerTube sums them
+/// (each video counts its largest file, or its source until transcoded).
+pub async fn quota_used(ex: Ex<'_>, user_id: i64) -> Result<(i64, i64)> {
+    let since = now_ms() - 24 * 3600 * 1000;
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(v.quota_size), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN v.created_at >= $2 THEN v.quota_size ELSE 0 END), 0) AS BIGINT)
+         FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id
+         WHERE a.user_id = $1"
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Counts a view once per viewer per window; returns whether it was counted.
+pub async fn add_view(ex: Ex<'_>, video_id: i64, viewer: &str, window_ms: i64) -> Result<bool> {
+    let now = now_ms();
+    let window_start = now - now.rem_euclid(window_ms.max(1));
+    dual!(ex, |c| {
+        let inserted = sqlx::query(
+            "INSERT INTO video_views (video_id, viewer, window_start) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(video_id)
+        .bind(viewer)
+        .bind(window_start)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            sqlx::query("UPDATE videos SET views = views + 1 WHERE id = $1")
+                .bind(video_id)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM video_views WHERE window_start < $1")
+                .bind(window_start - window_ms)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok(inserted == 1)
+    })
+}
+
+/// A resumable upload in progress (PeerTube's uploadx protocol).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Upload {
+    pub id: String,
+    pub user_id: i64,
+    pub metadata: String,
+    pub filename: String,
+    pub size: i64,
+    pub received: i64,
+    pub video_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub async fn insert_upload(
+    ex: Ex<'_>,
+    id: &str,
+    user_id: i64,
+    metadata: &str,
+    filename: &str,
+    size: i64,
+) -> Result<()> {
+    let now = now_ms();
+    dual!(ex, |c| sqlx::query(
+        "INSERT INTO uploads (id, user_id, metadata, filename, size, received, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $6)"
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(metadata)
+    .bind(filename)
+    .bind(size)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+pub async fn upload(ex: Ex<'_>, id: &str) -> Result<Option<Upload>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, user_id, metadata, filename, size, received, video_id, created_at, updated_at FROM uploads WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn set_upload_received(ex: Ex<'_>, id: &str, received: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query("UPDATE uploads SET received = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(received)
+        .bind(now_ms())
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+pub async fn set_upload_video(ex: Ex<'_>, id: &str, video_id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query("UPDATE uploads SET video_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(video_id)
+        .bind(now_ms())
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+pub async fn delete_upload(ex: Ex<'_>, id: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query("DELETE FROM uploads WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+/// Uploads untouched since `before` (abandoned ones, or finished ones kept for replays).
+pub async fn stale_uploads(ex: Ex<'_>, before: i64) -> Result<Vec<Upload>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, user_id, metadata, filename, size, received, video_id, created_at, updated_at FROM uploads WHERE updated_at < $1"
+    )
+    .bind(before)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// The UUIDs of every video, to find stray directories in storage.
+pub async fn all_uuids(ex: Ex<'_>) -> Result<Vec<String>> {
+    dual!(ex, |c| sqlx::query_scalar("SELECT uuid FROM videos")
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}

@@ -24,6 +24,7 @@ pub struct Settings {
     pub transcoding: TranscodingSettings,
     pub uploads: UploadSettings,
     pub views: ViewSettings,
+    pub jobs: JobSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -76,6 +77,21 @@ pub struct UploadSettings {
     pub abandoned_after_secs: u64,
 }
 
+/// The job queue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// A running job's lease; a worker renews it every third of it, and a job whose worker died
+    /// is taken up again once it lapses.
+    pub lease_secs: u64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { lease_secs: 30 }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ViewSettings {
@@ -97,6 +113,7 @@ impl Default for Settings {
             transcoding: TranscodingSettings::default(),
             uploads: UploadSettings::default(),
             views: ViewSettings::default(),
+            jobs: JobSettings::default(),
         }
     }
 }
@@ -178,6 +195,11 @@ impl Settings {
                         .split(',')
                         .map(|r| parse(&k, r.trim()))
                         .collect::<Result<_, _>>()?
+                }
+                "RUCHE_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse(&k, &v)?,
+                "RUCHE_TRANSCODING_MAX_DURATION" => self.transcoding.max_duration = Some(parse(&k, &v)?),
+                "RUCHE_TRANSCODING_MAX_UPLOAD_SIZE" => {
+                    self.transcoding.max_upload_size = Some(parse(&k, &v)?)
                 }
                 "RUCHE_UPLOADS_ABANDONED_AFTER_SECS" => {
                     self.uploads.abandoned_after_secs = parse(&k, &v)?

@@ -115,3 +115,15 @@ pub async fn counts(ex: Ex<'_>) -> Result<Vec<(String, String, i64)>> {
     .await
     .map_err(StoreError::from))
 }
+
+/// Releases every running job at once. Only for a process that knows it is the sole worker (the
+/// embedded SQLite instance holds the data-directory lock), so it need not wait for leases.
+pub async fn release_running(ex: Ex<'_>) -> Result<u64> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE jobs SET state = 'pending', locked_until = NULL WHERE state = 'running'"
+    )
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(StoreError::from))
+}

@@ -139,6 +139,16 @@ pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
     .map_err(StoreError::from))
 }
 
+pub async fn account_by_id(ex: Ex<'_>, id: i64) -> Result<Account> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
 const CHANNEL_COLS: &str =
     "id, account_id, name, host, display_name, description, support, created_at, updated_at";
 

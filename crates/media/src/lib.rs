@@ -1,0 +1,34 @@
+//! The ffprobe/ffmpeg pipeline: probing sources, planning and running the transcoding ladder,
+//! HLS packaging, thumbnails. The only crate of Ruche that spawns processes.
+//!
+//! The flow the server follows for an upload is [`probe`] → [`check_limits`] → [`plan`] →
+//! [`phases`] → [`transcode`] (once per phase, each time into a fresh directory) →
+//! [`write_master_playlist`] and [`write_segments_sha256`] over every output → [`thumbnails`].
+//! Every file we write has the names and the shape PeerTube 8 gives them, so PeerTube's player,
+//! its P2P loader and remote instances read our HLS exactly as they read PeerTube's.
+//!
+//! **Architecture invariant:** nothing here knows about videos as a domain object, users or
+//! storage; the crate turns a file into files in a directory and reports what it wrote.
+
+#![warn(missing_docs)]
+
+mod error;
+mod fileid;
+mod hls;
+mod plan;
+mod probe;
+mod process;
+mod thumbs;
+mod transcode;
+
+pub use error::MediaError;
+pub use hls::{
+    Segment, VariantPlaylist, parse_variant_playlist, write_master_playlist, write_segments_sha256,
+};
+pub use plan::{
+    AudioPlan, LadderConfig, Plan, Rendition, average_bitrate, max_bitrate, min_bitrate, phases,
+    plan,
+};
+pub use probe::{Limits, Probe, check_limits, probe};
+pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
+pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};

@@ -1,0 +1,461 @@
+//! Reading what an uploaded file is, with ffprobe, before anything else is done with it: a file
+//! that is not a video is refused here with a reason the uploader can act on.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::MediaError;
+use crate::process::{last_lines, run_to_end};
+
+/// Codecs that ffprobe lists as a video stream but that are still pictures (typically cover art
+/// in a music file). PeerTube treats a file whose only "video" is one of these as audio-only, and
+/// so do we. Unlike PeerTube we leave `gif` out: an animated GIF is a (silent) video.
+const IMAGE_CODECS: &[&str] = &[
+    "ansi",
+    "apng",
+    "bintext",
+    "bmp",
+    "brender_pix",
+    "dpx",
+    "exr",
+    "fits",
+    "gem",
+    "jpeg2000",
+    "jpegls",
+    "mjpeg",
+    "mjpegb",
+    "msp2",
+    "pam",
+    "pbm",
+    "pcx",
+    "pfm",
+    "pgm",
+    "pgmyuv",
+    "pgx",
+    "photocd",
+    "pictor",
+    "png",
+    "ppm",
+    "psd",
+    "sgi",
+    "sunrast",
+    "svg",
+    "targa",
+    "tiff",
+    "txd",
+    "webp",
+    "xbin",
+    "xbm",
+    "xface",
+    "xpm",
+    "xwd",
+];
+
+/// How long ffprobe may take on one file. A sane file is read in well under a second; this
+/// only guards the worker against a pathological one.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What the server needs to know about a source file: enough to check limits, plan the ladder
+/// and decide whether the source can be remuxed instead of re-encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    /// Duration in seconds (the container's, else the longest stream's; 0 when unknown).
+    pub duration: f64,
+    /// File size in bytes, as on disk.
+    pub size: u64,
+    /// Width as displayed: after the rotation metadata and the sample aspect ratio are applied.
+    pub width: u32,
+    /// Height as displayed, after rotation.
+    pub height: u32,
+    /// Average frame rate, exact (29.97 stays 29.97); 0 when there is no video.
+    pub fps: f64,
+    /// ffprobe's codec name of the video stream (`h264`, `hevc`, `vp9`…).
+    pub video_codec: Option<String>,
+    /// Pixel format of the video stream (`yuv420p`, `yuv420p10le`…).
+    pub pix_fmt: Option<String>,
+    /// Bitrate of the video stream alone, when the container says.
+    pub video_bitrate: Option<u64>,
+    /// Overall bitrate of the file: what PeerTube's bitrate rules are computed from.
+    pub bitrate: Option<u64>,
+    /// True when there is a real video stream (not only cover art).
+    pub has_video: bool,
+    /// True when there is an audio stream.
+    pub has_audio: bool,
+    /// ffprobe's codec name of the audio stream (`aac`, `mp3`, `opus`…).
+    pub audio_codec: Option<String>,
+    /// Bitrate of the audio stream, when known.
+    pub audio_bitrate: Option<u64>,
+    /// Channel layout of the audio stream (`stereo`, `5.1`, `unknown`…).
+    pub audio_channel_layout: Option<String>,
+    /// Index in the file of the video stream used, so ffmpeg maps exactly that one and never
+    /// the cover art.
+    pub video_stream_index: Option<usize>,
+    /// Index in the file of the audio stream used.
+    pub audio_stream_index: Option<usize>,
+    /// Rotation metadata in degrees (0, 90, 180, 270). ffmpeg applies it when decoding.
+    pub rotation: i32,
+}
+
+/// Upload limits set by the administrator; `None` means no limit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limits {
+    /// Longest accepted duration, in seconds.
+    pub max_duration: Option<f64>,
+    /// Largest accepted file, in bytes.
+    pub max_size: Option<u64>,
+}
+
+/// Refuses a probed file that is over the server's limits, with the figures in the message so
+/// the uploader knows by how much.
+pub fn check_limits(p: &Probe, l: &Limits) -> Result<(), MediaError> {
+    if let Some(max) = l.max_size
+        && p.size > max
+    {
+        return Err(MediaError::TooLarge { size: p.size, max });
+    }
+    if let Some(max) = l.max_duration
+        && p.duration > max
+    {
+        return Err(MediaError::TooLong {
+            duration: p.duration,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Runs ffprobe on `path` and tells what the file is. Files that are not audio or video (empty,
+/// truncated, garbage) give [`MediaError::NotAVideo`] with the reason; files with neither a video
+/// nor an audio stream give [`MediaError::NoVideoStream`]. Audio-only files are accepted.
+pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
+    let size = tokio::fs::metadata(path).await?.len();
+    if size == 0 {
+        return Err(MediaError::NotAVideo(
+            "the file is empty (0 bytes). The upload may have failed: please try again.".into(),
+        ));
+    }
+    let mut cmd = tokio::process::Command::new("ffprobe");
+    cmd.args([
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+    ])
+    .arg(path);
+    let out = run_to_end(cmd, PROBE_TIMEOUT).await?;
+    if !out.status.success() {
+        return Err(MediaError::NotAVideo(reason_from_ffprobe(&out.stderr)));
+    }
+    let parsed: FfprobeOutput = serde_json::from_slice(&out.stdout).map_err(|e| {
+        MediaError::Ffmpeg(format!("ffprobe printed something that is not JSON ({e})"))
+    })?;
+    let mp4_family = parsed
+        .format
+        .format_name
+        .as_deref()
+        .is_some_and(|f| f.split(',').any(|n| n == "mp4" || n == "mov"));
+    let probe = from_ffprobe(parsed, size)?;
+    if mp4_family {
+        check_mp4_is_complete(path, probe.duration).await?;
+    }
+    Ok(probe)
+}
+
+/// A "faststart" MP4 carries its index at the start, so ffprobe reads a truncated one without
+/// complaint and announces the full duration; ffmpeg would then silently produce a shorter
+/// video. Read the packets of the last seconds the index announces: if the data stops well
+/// before, the file is cut short. (MP4 durations come from the index, so unlike estimated MP3
+/// durations they can be trusted for this.)
+async fn check_mp4_is_complete(path: &Path, duration: f64) -> Result<(), MediaError> {
+    const WINDOW: f64 = 8.0;
+    const TOLERANCE: f64 = 4.0;
+    if duration <= TOLERANCE {
+        return Ok(());
+    }
+    let start = (duration - WINDOW).max(0.0);
+    let mut cmd = tokio::process::Command::new("ffprobe");
+    cmd.args(["-v", "error", "-read_intervals"])
+        .arg(format!("{start:.3}%"))
+        .args(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .arg(path);
+    let out = run_to_end(cmd, PROBE_TIMEOUT).await?;
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| parse_f64(l.trim_end_matches(',')))
+        .fold(f64::NEG_INFINITY, f64::max);
+    if last >= duration - TOLERANCE {
+        return Ok(());
+    }
+    let stops = if last.is_finite() && last > 0.0 {
+        format!("its data stops near {} s", last.round())
+    } else {
+        "its data stops early".to_string()
+    };
+    Err(MediaError::NotAVideo(format!(
+        "the file is incomplete: {stops} although it announces {} s. The upload or the \
+         recording was probably cut short.",
+        duration.round()
+    )))
+}
+
+/// Turns ffprobe's complaint into a reason an uploader understands.
+fn reason_from_ffprobe(stderr: &str) -> String {
+    if stderr.contains("moov atom not found") {
+        return "the file is incomplete or damaged: its MP4 index (the \"moov atom\") is missing, \
+                which usually means the upload or the recording was cut short."
+            .into();
+    }
+    if stderr.contains("Invalid data found when processing input") {
+        return "its contents are not in any audio or video format we know.".into();
+    }
+    let tail = last_lines(stderr, 2);
+    if tail.is_empty() {
+        "it is damaged or is not an audio or video file.".into()
+    } else {
+        format!("it is damaged or is not an audio or video file (ffprobe: {tail}).")
+    }
+}
+
+fn from_ffprobe(data: FfprobeOutput, size: u64) -> Result<Probe, MediaError> {
+    if data.streams.is_empty() {
+        return Err(MediaError::NotAVideo(
+            "it contains no audio or video stream at all.".into(),
+        ));
+    }
+    let video = data.streams.iter().find(|s| {
+        s.codec_type.as_deref() == Some("video")
+            && s.disposition.attached_pic == 0
+            && !s
+                .codec_name
+                .as_deref()
+                .is_some_and(|c| IMAGE_CODECS.contains(&c))
+    });
+    let audio = data
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("audio"));
+    if video.is_none() && audio.is_none() {
+        return Err(MediaError::NoVideoStream);
+    }
+
+    let format_duration = data.format.duration.as_deref().and_then(parse_f64);
+    let stream_duration = data
+        .streams
+        .iter()
+        .filter_map(|s| s.duration.as_deref().and_then(parse_f64))
+        .fold(0.0_f64, f64::max);
+    let duration = format_duration
+        .filter(|d| *d > 0.0)
+        .unwrap_or(stream_duration);
+
+    let mut probe = Probe {
+        duration,
+        size,
+        width: 0,
+        height: 0,
+        fps: 0.0,
+        video_codec: None,
+        pix_fmt: None,
+        video_bitrate: None,
+        bitrate: data.format.bit_rate.as_deref().and_then(parse_u64),
+        has_video: video.is_some(),
+        has_audio: audio.is_some(),
+        audio_codec: None,
+        audio_bitrate: None,
+        audio_channel_layout: None,
+        video_stream_index: None,
+        audio_stream_index: None,
+        rotation: 0,
+    };
+
+    if let Some(v) = video {
+        let (mut w, mut h) = (v.width.unwrap_or(0), v.height.unwrap_or(0));
+        if let Some((num, den)) = v.sample_aspect_ratio.as_deref().and_then(parse_ratio)
+            && num > 0
+            && den > 0
+            && num != den
+        {
+            w = ((f64::from(w) * num as f64 / den as f64).round()) as u32;
+        }
+        let rotation = v.rotation();
+        if rotation == 90 || rotation == 270 {
+            std::mem::swap(&mut w, &mut h);
+        }
+        if w == 0 || h == 0 {
+            return Err(MediaError::NotAVideo(
+                "its video stream has no picture size; the file is probably damaged.".into(),
+            ));
+        }
+        probe.width = w;
+        probe.height = h;
+        probe.rotation = rotation;
+        probe.fps = [v.avg_frame_rate.as_deref(), v.r_frame_rate.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(parse_ratio)
+            .filter(|(n, d)| *n > 0 && *d > 0)
+            .map(|(n, d)| n as f64 / d as f64)
+            .next()
+            .unwrap_or(0.0);
+        probe.video_codec = v.codec_name.clone();
+        probe.pix_fmt = v.pix_fmt.clone();
+        probe.video_bitrate = v.bit_rate.as_deref().and_then(parse_u64);
+        probe.video_stream_index = Some(v.index);
+    }
+    if let Some(a) = audio {
+        probe.audio_codec = a.codec_name.clone();
+        probe.audio_bitrate = a.bit_rate.as_deref().and_then(parse_u64);
+        probe.audio_channel_layout = a.channel_layout.clone();
+        probe.audio_stream_index = Some(a.index);
+    }
+    Ok(probe)
+}
+
+fn parse_f64(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn parse_u64(s: &str) -> Option<u64> {
+    s.trim().parse::<u64>().ok().filter(|v| *v > 0)
+}
+
+/// "30000/1001" or "16:9" → (30000, 1001).
+fn parse_ratio(s: &str) -> Option<(u64, u64)> {
+    let (a, b) = s.split_once(['/', ':'])?;
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+}
+
+#[derive(Debug, Deserialize)]
+struct FfprobeOutput {
+    #[serde(default)]
+    streams: Vec<FfprobeStream>,
+    #[serde(default)]
+    format: FfprobeFormat,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FfprobeFormat {
+    format_name: Option<String>,
+    duration: Option<String>,
+    bit_rate: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FfprobeStream {
+    index: usize,
+    codec_name: Option<String>,
+    codec_type: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    pix_fmt: Option<String>,
+    sample_aspect_ratio: Option<String>,
+    avg_frame_rate: Option<String>,
+    r_frame_rate: Option<String>,
+    duration: Option<String>,
+    bit_rate: Option<String>,
+    channel_layout: Option<String>,
+    #[serde(default)]
+    disposition: Disposition,
+    #[serde(default)]
+    tags: Tags,
+    #[serde(default)]
+    side_data_list: Vec<SideData>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Disposition {
+    #[serde(default)]
+    attached_pic: u8,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Tags {
+    rotate: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SideData {
+    rotation: Option<f64>,
+}
+
+impl FfprobeStream {
+    /// Rotation in degrees, normalised to 0..360: older files carry a `rotate` tag, newer
+    /// ffprobe reports the display matrix as side data.
+    fn rotation(&self) -> i32 {
+        let degrees = self
+            .side_data_list
+            .iter()
+            .find_map(|s| s.rotation)
+            .or_else(|| self.tags.rotate.as_deref().and_then(parse_f64))
+            .unwrap_or(0.0);
+        (degrees.round() as i32).rem_euclid(360)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Probe, MediaError> {
+        from_ffprobe(serde_json::from_str(json).expect("json"), 1000)
+    }
+
+    #[test]
+    fn rotation_swaps_dimensions_and_cover_art_is_not_video() {
+        let p = parse(
+            r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"h264","width":1920,
+            "height":1080,"avg_frame_rate":"30000/1001","side_data_list":[{"rotation":-90}]}],
+            "format":{"duration":"10.0","bit_rate":"8000000"}}"#,
+        )
+        .expect("probe");
+        assert_eq!((p.width, p.height, p.rotation), (1080, 1920, 270));
+        assert!((p.fps - 29.97).abs() < 0.01);
+
+        let p = parse(
+            r#"{"streams":[{"index":0,"codec_type":"audio","codec_name":"mp3"},
+            {"index":1,"codec_type":"video","codec_name":"mjpeg","width":500,"height":500,
+            "disposition":{"attached_pic":1}}],"format":{"duration":"3.0"}}"#,
+        )
+        .expect("probe");
+        assert!(!p.has_video && p.has_audio);
+        assert_eq!(p.audio_stream_index, Some(0));
+
+        assert!(matches!(
+            parse(r#"{"streams":[{"index":0,"codec_type":"subtitle"}],"format":{}}"#),
+            Err(MediaError::NoVideoStream)
+        ));
+    }
+
+    #[test]
+    fn limits() {
+        let p = parse(
+            r#"{"streams":[{"index":0,"codec_type":"audio","codec_name":"aac"}],
+            "format":{"duration":"100.0"}}"#,
+        )
+        .expect("probe");
+        assert!(check_limits(&p, &Limits::default()).is_ok());
+        let too_long = Limits {
+            max_duration: Some(60.0),
+            max_size: None,
+        };
+        assert!(matches!(
+            check_limits(&p, &too_long),
+            Err(MediaError::TooLong { .. })
+        ));
+        let too_big = Limits {
+            max_duration: None,
+            max_size: Some(999),
+        };
+        assert!(matches!(
+            check_limits(&p, &too_big),
+            Err(MediaError::TooLarge {
+                size: 1000,
+                max: 999
+            })
+        ));
+    }
+}

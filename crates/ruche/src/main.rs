@@ -1,0 +1,175 @@
+//! The `ruche` binary: reads the settings (a TOML file, then `RUCHE_*` variables), then wires
+//! the crates together for each subcommand. Nothing else lives here.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use ruche_domain::settings::Settings;
+use ruche_domain::user::Role;
+use ruche_tube::accounts::{self, NewAccount};
+use ruche_tube::{Tube, housekeeping, worker};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "ruche", version, about = "Federated video hosting and one-page websites")]
+struct Cli {
+    /// A TOML settings file; RUCHE_* environment variables override it.
+    #[arg(long, global = true, env = "RUCHE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Web, API and transcoding worker in one process.
+    Serve,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with its account and default channel.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "user")]
+        role: Role,
+        /// Read the password from standard input (its first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn load_settings(path: Option<&Path>) -> Result<Settings> {
+    let mut settings: Settings = match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            toml::from_str(&text).with_context(|| format!("{} is not a valid settings file", p.display()))?
+        }
+        None => Settings::default(),
+    };
+    settings.apply_env(std::env::vars())?;
+    Ok(settings)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUCHE_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let settings = load_settings(cli.config.as_deref())?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            Tube::open(settings).await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { username, email, role, password_stdin } } => {
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.lines().next().unwrap_or_default().to_string();
+            let tube = Tube::open(settings).await?;
+            let id = accounts::create_user(
+                &tube,
+                &NewAccount { username: &username, email: &email, password: &password, role, video_quota: None, video_quota_daily: None },
+            )
+            .await?;
+            println!("Created user {username} (id {id}) with the channel {username}_channel.");
+            Ok(())
+        }
+    }
+}
+
+/// Holds an exclusive lock on the data directory for as long as the server runs, so a second
+/// `ruche serve` on the same data is refused instead of corrupting it.
+fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join("ruche.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = file.read_to_string(&mut pid);
+            bail!(
+                "another `ruche serve` (pid {}) is already running on the data directory {}; stop it first, or give this one another RUCHE_DATA_DIR",
+                pid.trim(),
+                dir.display()
+            );
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(e).context("cannot lock the data directory"),
+    }
+    file.set_len(0)?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
+async fn serve(settings: Settings) -> Result<()> {
+    let _lock = lock_data_dir(&settings.data_dir)?;
+    let listen = settings.listen.clone();
+    let public_url = settings.public_url.clone();
+    let tube = Tube::open(settings).await?;
+    housekeeping::recover_after_restart(&tube).await?;
+    let admin_password = ensure_admin(&tube).await?;
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    worker::spawn(tube.clone());
+    housekeeping::spawn(tube.clone());
+    println!("Ruche is running at {public_url}");
+    if let Some(pw) = admin_password {
+        println!("Administrator login: root / {pw}");
+        println!("(This password is shown once; change it after logging in.)");
+    }
+    std::io::stdout().flush()?;
+    ruche_web::serve(tube, listener).await?;
+    Ok(())
+}
+
+/// On an empty database, creates the administrator `root` with a random password.
+async fn ensure_admin(tube: &Tube) -> Result<Option<String>> {
+    let mut c = tube.store.read().await?;
+    if ruche_store::users::count_users(c.ex()).await? > 0 {
+        return Ok(None);
+    }
+    drop(c);
+    let password = ruche_domain::ids::random_hex(10);
+    accounts::create_user(
+        tube,
+        &NewAccount {
+            username: "root",
+            email: "root@localhost.localdomain",
+            password: &password,
+            role: Role::Admin,
+            video_quota: Some(-1),
+            video_quota_daily: Some(-1),
+        },
+    )
+    .await?;
+    Ok(Some(password))
+}

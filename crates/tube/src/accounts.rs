@@ -1,0 +1,240 @@
+//! Users, sign-up (open, closed, by approval, with a user limit) and channels, with PeerTube's
+//! rules and defaults.
+
+use crate::auth::{MIN_PASSWORD_LEN, hash_password};
+use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::user::{Role, check_channel_name, check_username};
+use ruche_store::StoreError;
+use ruche_store::users::{self, Account, Channel, NewChannel, NewUser, User};
+
+fn check_email(email: &str) -> TubeResult<()> {
+    let ok = email.len() <= 400
+        && email.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.'));
+    if ok { Ok(()) } else { Err(TubeError::BadRequest("The email address is not valid.".into())) }
+}
+
+fn check_password(password: &str) -> TubeResult<()> {
+    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 255 {
+        return Err(TubeError::BadRequest(format!(
+            "The password must be {MIN_PASSWORD_LEN} to 255 characters long."
+        )));
+    }
+    Ok(())
+}
+
+fn taken(e: StoreError) -> TubeError {
+    match e {
+        StoreError::Conflict(_) => {
+            TubeError::Conflict("This username or email is already taken.".into())
+        }
+        e => e.into(),
+    }
+}
+
+/// What an account is created with.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// None: the instance defaults.
+    pub video_quota: Option<i64>,
+    pub video_quota_daily: Option<i64>,
+}
+
+/// Creates a user with its account and default channel.
+pub async fn create_user(tube: &Tube, n: &NewAccount<'_>) -> TubeResult<i64> {
+    check_username(n.username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
+    check_email(n.email)?;
+    check_password(n.password)?;
+    let hash = hash_password(n.password).await?;
+    insert_user(tube, n, &hash).await
+}
+
+async fn insert_user(tube: &Tube, n: &NewAccount<'_>, hash: &str) -> TubeResult<i64> {
+    let mut tx = tube.store.begin().await?;
+    if users::name_or_email_taken(tx.ex(), n.username, n.email).await? {
+        return Err(TubeError::Conflict("This username or email is already taken.".into()));
+    }
+    let id = users::create_user(
+        tx.ex(),
+        &NewUser {
+            username: n.username,
+            email: n.email,
+            password_hash: hash,
+            role: n.role.id(),
+            video_quota: n.video_quota.unwrap_or(tube.settings.user.video_quota),
+            video_quota_daily: n.video_quota_daily.unwrap_or(tube.settings.user.video_quota_daily),
+        },
+    )
+    .await
+    .map_err(taken)?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Whether sign-up is possible now, as `GET /api/v1/config` reports it.
+pub async fn signup_allowed(tube: &Tube) -> TubeResult<bool> {
+    let s = &tube.settings.signup;
+    if !s.enabled {
+        return Ok(false);
+    }
+    if s.limit < 0 {
+        return Ok(true);
+    }
+    let mut c = tube.store.read().await?;
+    Ok(users::count_users(c.ex()).await? < s.limit)
+}
+
+/// The outcome of a sign-up.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignedUp {
+    User(i64),
+    /// Waiting for a moderator (sign-up requires approval).
+    Pending(i64),
+}
+
+/// Signs someone up, or files their request when approval is required.
+pub async fn sign_up(
+    tube: &Tube,
+    username: &str,
+    email: &str,
+    password: &str,
+    reason: &str,
+) -> TubeResult<SignedUp> {
+    if !signup_allowed(tube).await? {
+        return Err(TubeError::Forbidden("User registration is not enabled.".into()));
+    }
+    if tube.settings.signup.requires_approval {
+        check_username(username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
+        check_email(email)?;
+        check_password(password)?;
+        if reason.trim().is_empty() {
+            return Err(TubeError::BadRequest("Please tell the moderators why you want an account.".into()));
+        }
+        let hash = hash_password(password).await?;
+        let mut tx = tube.store.begin().await?;
+        if users::name_or_email_taken(tx.ex(), username, email).await? {
+            return Err(TubeError::Conflict("This username or email is already taken.".into()));
+        }
+        let id = users::create_registration(tx.ex(), username, email, &hash, reason).await?;
+        tx.commit().await?;
+        return Ok(SignedUp::Pending(id));
+    }
+    let id = create_user(
+        tube,
+        &NewAccount { username, email, password, role: Role::User, video_quota: None, video_quota_daily: None },
+    )
+    .await?;
+    Ok(SignedUp::User(id))
+}
+
+/// Accepts a pending registration: the user is created with the password they chose.
+pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
+    let mut c = tube.store.read().await?;
+    let r = users::registration(c.ex(), id).await.map_err(|_| TubeError::NotFound("registration"))?;
+    drop(c);
+    if r.state != 1 {
+        return Err(TubeError::Conflict("This registration was already processed.".into()));
+    }
+    let n = NewAccount {
+        username: &r.username,
+        email: &r.email,
+        password: "",
+        role: Role::User,
+        video_quota: None,
+        video_quota_daily: None,
+    };
+    // Mark it processed first so the names it holds are free for the user it becomes.
+    let mut tx = tube.store.begin().await?;
+    users::set_registration_state(tx.ex(), id, 3, None, None).await?;
+    tx.commit().await?;
+    match insert_user(tube, &n, &r.password_hash).await {
+        Ok(uid) => {
+            let mut tx = tube.store.begin().await?;
+            users::set_registration_state(tx.ex(), id, 3, None, Some(uid)).await?;
+            tx.commit().await?;
+            Ok(uid)
+        }
+        Err(e) => {
+            let mut tx = tube.store.begin().await?;
+            users::set_registration_state(tx.ex(), id, 1, None, None).await?;
+            tx.commit().await?;
+            Err(e)
+        }
+    }
+}
+
+pub async fn reject_registration(tube: &Tube, id: i64, response: &str) -> TubeResult<()> {
+    let mut tx = tube.store.begin().await?;
+    let r = users::registration(tx.ex(), id).await.map_err(|_| TubeError::NotFound("registration"))?;
+    if r.state != 1 {
+        return Err(TubeError::Conflict("This registration was already processed.".into()));
+    }
+    users::set_registration_state(tx.ex(), id, 2, Some(response), None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A user with their account, channels and quota use: what `GET /api/v1/users/me` shows.
+pub struct Me {
+    pub user: User,
+    pub account: Account,
+    pub channels: Vec<Channel>,
+    pub quota_used: i64,
+    pub quota_used_daily: i64,
+}
+
+pub async fn me(tube: &Tube, user: User) -> TubeResult<Me> {
+    let mut c = tube.store.read().await?;
+    let account = users::account_of_user(c.ex(), user.id).await?;
+    let channels = users::channels_of_account(c.ex(), account.id).await?;
+    let (quota_used, quota_used_daily) = ruche_store::videos::quota_used(c.ex(), user.id).await?;
+    Ok(Me { user, account, channels, quota_used, quota_used_daily })
+}
+
+/// Creates a channel owned by `user`.
+pub async fn create_channel(
+    tube: &Tube,
+    user: &User,
+    name: &str,
+    display_name: &str,
+    description: Option<&str>,
+    support: Option<&str>,
+) -> TubeResult<i64> {
+    check_channel_name(name).map_err(|e| TubeError::BadRequest(format!("Channel handle {e}.")))?;
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 50 {
+        return Err(TubeError::BadRequest("The display name must be 1 to 50 characters long.".into()));
+    }
+    if description.is_some_and(|d| d.chars().count() > 1000) || support.is_some_and(|s| s.chars().count() > 1000) {
+        return Err(TubeError::BadRequest("Description and support text are limited to 1000 characters.".into()));
+    }
+    let mut tx = tube.store.begin().await?;
+    let account = users::account_of_user(tx.ex(), user.id).await?;
+    if users::channel_by_name(tx.ex(), name).await?.is_some() {
+        return Err(TubeError::Conflict(format!("The handle {name} is already taken.")));
+    }
+    let id = users::create_channel(
+        tx.ex(),
+        &NewChannel { account_id: account.id, name, display_name, description, support },
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => TubeError::Conflict(format!("The handle {name} is already taken.")),
+        e => e.into(),
+    })?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The channel `id` if `user` owns it.
+pub async fn owned_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<Channel> {
+    let mut c = tube.store.read().await?;
+    let ch = users::channel_by_id(c.ex(), id).await?.ok_or(TubeError::NotFound("channel"))?;
+    let account = users::account_of_user(c.ex(), user.id).await?;
+    if ch.account_id != account.id {
+        return Err(TubeError::Forbidden("You cannot publish to this channel.".into()));
+    }
+    Ok(ch)
+}

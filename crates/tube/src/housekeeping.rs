@@ -1,0 +1,70 @@
+//! Periodic chores: abandoned resumable uploads, expired credentials, and (at start-up of the
+//! embedded instance) scratch space and storage directories nobody references.
+
+use crate::storage::{list_names, remove_dir_if_exists, remove_file_if_exists};
+use crate::{Tube, TubeResult};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the chores every minute until the process ends.
+pub fn spawn(tube: Arc<Tube>) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = chores(&tube).await {
+                tracing::warn!("housekeeping: {e}");
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    });
+}
+
+pub async fn chores(tube: &Tube) -> TubeResult<()> {
+    let n = crate::uploads::sweep_abandoned(tube).await?;
+    if n > 0 {
+        tracing::info!("removed {n} abandoned uploads");
+    }
+    let mut tx = tube.store.begin().await?;
+    ruche_store::users::purge_expired_credentials(tx.ex()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// For a process that is the only one using this data directory: releases jobs a previous run
+/// left running (on SQLite; PostgreSQL deployments wait for leases, as other workers may be
+/// alive), empties transcoding scratch space, and removes storage directories of videos that no
+/// longer exist and upload files without an upload.
+pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
+    if tube.store.is_sqlite() {
+        let mut tx = tube.store.begin().await?;
+        let n = ruche_store::jobs::release_running(tx.ex()).await?;
+        tx.commit().await?;
+        if n > 0 {
+            tracing::info!("{n} interrupted jobs will run again");
+        }
+    }
+    let scratch = tube.storage.tmp_transcode_root();
+    for name in list_names(&scratch).await? {
+        remove_dir_if_exists(&scratch.join(name)).await?;
+    }
+    let mut c = tube.store.read().await?;
+    let uuids: HashSet<String> = ruche_store::videos::all_uuids(c.ex()).await?.into_iter().collect();
+    drop(c);
+    let hls = tube.storage.hls_root();
+    for name in list_names(&hls).await? {
+        if !uuids.contains(&name) {
+            tracing::info!("removing storage of deleted video {name}");
+            remove_dir_if_exists(&hls.join(name)).await?;
+        }
+    }
+    let uploads = tube.storage.tmp_uploads_root();
+    for name in list_names(&uploads).await? {
+        let id = name.trim_end_matches(".part");
+        let mut c = tube.store.read().await?;
+        let known = ruche_store::videos::upload(c.ex(), id).await?.is_some();
+        if !known {
+            remove_file_if_exists(&uploads.join(&name)).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The video domain of Ruche: accounts and authentication, channels, uploads (legacy and
+//! resumable), videos and their visibility, the local media storage, and the transcoding worker.
+//! The web layer calls these services; they speak domain errors, never HTTP.
+//!
+//! **Architecture invariant:** this crate does not know about HTTP or HTML. It never spawns a
+//! process itself: transcoding goes through `ruche-media`.
+
+pub mod accounts;
+pub mod auth;
+pub mod error;
+pub mod housekeeping;
+pub mod storage;
+pub mod uploads;
+pub mod videos;
+pub mod worker;
+
+pub use error::{TubeError, TubeResult};
+
+use ruche_domain::settings::Settings;
+use ruche_store::Store;
+use std::sync::Arc;
+use storage::Storage;
+use tokio::sync::Notify;
+
+/// Everything a request or a worker needs, shared behind an `Arc`.
+pub struct Tube {
+    pub settings: Settings,
+    pub store: Store,
+    pub storage: Storage,
+    /// Woken when a job is enqueued, so an idle worker starts at once instead of at its next poll.
+    pub jobs_ready: Notify,
+    /// Resumable uploads receiving a chunk right now: one chunk at a time per upload.
+    pub busy_uploads: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl Tube {
+    /// Opens the database (running migrations) and prepares the directories.
+    pub async fn open(settings: Settings) -> TubeResult<Arc<Tube>> {
+        let store = Store::open(&settings.database_url()).await?;
+        let storage = Storage::new(settings.storage_dir(), settings.tmp_dir());
+        storage.prepare().await?;
+        Ok(Arc::new(Tube {
+            settings,
+            store,
+            storage,
+            jobs_ready: Notify::new(),
+            busy_uploads: Default::default(),
+        }))
+    }
+}

@@ -1,0 +1,255 @@
+//! Videos: metadata rules, creation from an uploaded file (probe first, then the row and its
+//! transcoding job in one transaction), visibility, reading and deletion.
+
+use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::ShortUuid;
+use ruche_domain::ids::VideoRef;
+use ruche_domain::user::Role;
+use ruche_domain::video::{Privacy, Viewer, category_label, licence_label};
+use ruche_store::users::User;
+use ruche_store::videos::{self as vstore, NewVideo, Video, VideoFile};
+use std::path::Path;
+
+/// Video metadata as a client sends it (multipart fields or the resumable init's JSON).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoInput {
+    pub name: Option<String>,
+    pub channel_id: Option<i64>,
+    pub privacy: Option<i64>,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub nsfw: Option<bool>,
+    pub comments_enabled: Option<bool>,
+    pub download_enabled: Option<bool>,
+    pub wait_transcoding: Option<bool>,
+    pub filename: Option<String>,
+}
+
+impl From<NewVideo> for VideoInput {
+    fn from(v: NewVideo) -> Self {
+        VideoInput {
+            name: Some(v.name),
+            channel_id: Some(v.channel_id),
+            privacy: Some(v.privacy),
+            description: v.description,
+            support: v.support,
+            category: v.category,
+            licence: v.licence,
+            language: v.language,
+            tags: v.tags,
+            nsfw: Some(v.nsfw),
+            comments_enabled: Some(v.comments_enabled),
+            download_enabled: Some(v.download_enabled),
+            wait_transcoding: Some(v.wait_transcoding),
+            filename: None,
+        }
+    }
+}
+
+fn bad(msg: &str) -> TubeError {
+    TubeError::BadRequest(msg.to_string())
+}
+
+/// Checks metadata with PeerTube's limits and that `user` owns the channel.
+pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult<NewVideo> {
+    let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let len = name.chars().count();
+    if !(3..=120).contains(&len) {
+        return Err(bad("The name must be 3 to 120 characters long."));
+    }
+    let channel_id = input.channel_id.ok_or_else(|| bad("channelId is required."))?;
+    crate::accounts::owned_channel(tube, user, channel_id).await?;
+    let privacy = input.privacy.unwrap_or(Privacy::Public.id());
+    if Privacy::from_id(privacy).is_none() {
+        return Err(bad("The privacy is not valid."));
+    }
+    if input.category.is_some_and(|c| category_label(c).is_none()) {
+        return Err(bad("The category is not valid."));
+    }
+    if input.licence.is_some_and(|l| licence_label(l).is_none()) {
+        return Err(bad("The licence is not valid."));
+    }
+    if input.language.as_deref().is_some_and(|l| l.is_empty() || l.len() > 15) {
+        return Err(bad("The language is not valid."));
+    }
+    if input.description.as_deref().is_some_and(|d| d.chars().count() > 10_000) {
+        return Err(bad("The description is limited to 10000 characters."));
+    }
+    if input.support.as_deref().is_some_and(|d| d.chars().count() > 1000) {
+        return Err(bad("The support text is limited to 1000 characters."));
+    }
+    let tags: Vec<String> = input.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    if tags.len() > 5 || tags.iter().any(|t| !(2..=30).contains(&t.chars().count())) {
+        return Err(bad("Up to 5 tags of 2 to 30 characters each."));
+    }
+    Ok(NewVideo {
+        channel_id,
+        name,
+        description: input.description.filter(|d| !d.trim().is_empty()),
+        support: input.support.filter(|d| !d.trim().is_empty()),
+        privacy,
+        category: input.category,
+        licence: input.licence,
+        language: input.language,
+        tags,
+        nsfw: input.nsfw.unwrap_or(false),
+        comments_enabled: input.comments_enabled.unwrap_or(true),
+        download_enabled: input.download_enabled.unwrap_or(true),
+        wait_transcoding: input.wait_transcoding.unwrap_or(true),
+    })
+}
+
+/// File extensions PeerTube accepts for upload.
+const EXTENSIONS: &[&str] = &[
+    "mp4", "m4v", "webm", "ogv", "ogg", "mkv", "mov", "avi", "flv", "mpeg", "mpg", "3gp", "3g2",
+    "wmv", "ts", "mts", "m2ts", "mxf", "nut", "mp3", "wav", "flac", "m4a", "aac", "opus", "oga",
+];
+
+/// Refuses, before any byte is sent, what is declared as neither video nor audio.
+pub fn check_media_type(content_type: Option<&str>, filename: &str) -> TubeResult<()> {
+    let ct = content_type.unwrap_or_default().to_ascii_lowercase();
+    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if ct.starts_with("video/") || ct.starts_with("audio/") || EXTENSIONS.contains(&ext.as_str()) {
+        Ok(())
+    } else {
+        Err(TubeError::UnsupportedMedia(format!(
+            "This file type ({}) is not accepted: upload a video or an audio file.",
+            if ct.is_empty() { ext } else { ct }
+        )))
+    }
+}
+
+/// What an upload answers: `{"video": {"id", "uuid", "shortUUID"}}`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Created {
+    pub id: i64,
+    pub uuid: String,
+    #[serde(rename = "shortUUID")]
+    pub short_uuid: String,
+}
+
+/// Turns a received file into a video: probes it (refusing what is not media, with the
+/// reason), moves it to storage as the source, and commits the row with its transcoding job.
+pub async fn create_from_file(
+    tube: &Tube,
+    user: &User,
+    video: NewVideo,
+    file: &Path,
+    size: i64,
+) -> TubeResult<Created> {
+    if size == 0 {
+        return Err(bad("The file is empty."));
+    }
+    let probe = ruche_media::probe(file).await.map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    let limits = ruche_media::Limits {
+        max_duration: tube.settings.transcoding.max_duration,
+        max_size: tube.settings.transcoding.max_upload_size,
+    };
+    ruche_media::check_limits(&probe, &limits).map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    // The quota again, now that the size is certain (a legacy upload declares none).
+    if let Some(room) = crate::uploads::room(tube, user).await?
+        && size > room
+    {
+        return Err(TubeError::TooLarge("The video is larger than your remaining video quota.".into()));
+    }
+    let uuid = uuid::Uuid::new_v4();
+    let source = tube.storage.source(&uuid.to_string());
+    crate::storage::move_file(file, &source).await?;
+    let result = async {
+        let mut tx = tube.store.begin().await?;
+        let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, "source", size).await?;
+        let payload = serde_json::json!({ "videoId": id }).to_string();
+        ruche_store::jobs::enqueue(tx.ex(), crate::worker::TRANSCODE, &payload, Some(id), 3).await?;
+        tx.commit().await?;
+        Ok::<_, TubeError>(id)
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            tube.jobs_ready.notify_waiters();
+            Ok(Created { id, uuid: uuid.to_string(), short_uuid: ShortUuid(uuid).to_string() })
+        }
+        Err(e) => {
+            crate::storage::remove_file_if_exists(&source).await?;
+            Err(e)
+        }
+    }
+}
+
+pub async fn created(tube: &Tube, id: i64) -> TubeResult<Created> {
+    let mut c = tube.store.read().await?;
+    let v = vstore::by_id(c.ex(), id).await?.ok_or(TubeError::NotFound("video"))?;
+    let uuid = uuid::Uuid::parse_str(&v.uuid).map_err(|e| TubeError::Internal(e.to_string()))?;
+    Ok(Created { id, uuid: v.uuid, short_uuid: ShortUuid(uuid).to_string() })
+}
+
+/// Finds a video by any of its three ids.
+pub async fn find(tube: &Tube, r: &str) -> TubeResult<Video> {
+    let r = VideoRef::parse(r).ok_or(TubeError::NotFound("video"))?;
+    let mut c = tube.store.read().await?;
+    let v = match r {
+        VideoRef::Id(id) => vstore::by_id(c.ex(), id).await?,
+        VideoRef::Uuid(u) => vstore::by_uuid(c.ex(), &u.to_string()).await?,
+    };
+    v.ok_or(TubeError::NotFound("video"))
+}
+
+/// How `user` relates to `video`.
+pub fn viewer(video: &Video, user: Option<&User>) -> Viewer {
+    match user {
+        None => Viewer::Anonymous,
+        Some(u) if video.user_id == Some(u.id) => Viewer::Owner,
+        Some(u) if Role::from_id(u.role).is_some_and(Role::can_moderate) => Viewer::Moderator,
+        Some(_) => Viewer::LoggedIn,
+    }
+}
+
+/// Finds a video `user` may see; others get "not found", as PeerTube hides private videos.
+pub async fn find_visible(tube: &Tube, r: &str, user: Option<&User>) -> TubeResult<Video> {
+    let v = find(tube, r).await?;
+    let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
+    let who = viewer(&v, user);
+    if !privacy.visible_to(who) {
+        return Err(TubeError::NotFound("video"));
+    }
+    // Until it is published only its owner and moderators see it.
+    if v.state != 1 && !matches!(who, Viewer::Owner | Viewer::Moderator) {
+        return Err(TubeError::NotFound("video"));
+    }
+    Ok(v)
+}
+
+pub async fn files(tube: &Tube, video_id: i64) -> TubeResult<Vec<VideoFile>> {
+    let mut c = tube.store.read().await?;
+    Ok(vstore::files(c.ex(), video_id).await?)
+}
+
+/// Removes a video, its files and its jobs; its owner, a moderator or an admin may.
+pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
+    let v = find(tube, r).await?;
+    if !matches!(viewer(&v, Some(user)), Viewer::Owner | Viewer::Moderator) {
+        return Err(TubeError::Forbidden("You cannot delete this video.".into()));
+    }
+    let mut tx = tube.store.begin().await?;
+    vstore::delete(tx.ex(), v.id).await?;
+    tx.commit().await?;
+    tube.storage
+        .remove_video(&v.uuid, v.thumbnail_filename.as_deref(), v.preview_filename.as_deref())
+        .await?;
+    Ok(())
+}
+
+/// Counts a view, once per viewer per configured window.
+pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResult<bool> {
+    let mut tx = tube.store.begin().await?;
+    let window = tube.settings.views.window_secs as i64 * 1000;
+    let counted = vstore::add_view(tx.ex(), video.id, &crate::auth::sha256_hex(viewer_key), window).await?;
+    tx.commit().await?;
+    Ok(counted)
+}

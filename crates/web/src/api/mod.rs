@@ -1,0 +1,248 @@
+//! PeerTube's REST API (`/api/v1/…`): the routes and the JSON shapes of its objects, built from
+//! our rows so that PeerTube clients read them unchanged
+//! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
+
+mod upload;
+mod users;
+mod videos;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+use ruche_domain::ShortUuid;
+use ruche_domain::video::{Privacy, VideoState, category_label, language_label, licence_label};
+use ruche_store::iso;
+use ruche_store::users::{Account, Channel};
+use ruche_store::videos::{Video, VideoFile};
+use serde_json::{Value, json};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/config", get(users::config))
+        .route("/api/v1/oauth-clients/local", get(users::oauth_client))
+        .route("/api/v1/users/token", post(users::token))
+        .route("/api/v1/users/revoke-token", post(users::revoke_token))
+        .route("/api/v1/users", post(users::create_user))
+        .route("/api/v1/users/me", get(users::me))
+        .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
+        .route("/api/v1/users/me/videos", get(videos::my_videos))
+        .route("/api/v1/users/register", post(users::register))
+        .route("/api/v1/users/registrations/request", post(users::request_registration))
+        .route("/api/v1/users/registrations", get(users::registrations))
+        .route("/api/v1/users/registrations/{id}/accept", post(users::accept_registration))
+        .route("/api/v1/users/registrations/{id}/reject", post(users::reject_registration))
+        .route("/api/v1/video-channels", post(users::create_channel))
+        .route("/api/v1/video-channels/{handle}", get(users::channel))
+        .route("/api/v1/videos", get(videos::list))
+        .route("/api/v1/videos/categories", get(videos::categories))
+        .route("/api/v1/videos/licences", get(videos::licences))
+        .route("/api/v1/videos/languages", get(videos::languages))
+        .route("/api/v1/videos/privacies", get(videos::privacies))
+        .route("/api/v1/videos/upload", post(upload::legacy))
+        .route(
+            "/api/v1/videos/upload-resumable",
+            post(upload::init).put(upload::chunk).delete(upload::cancel),
+        )
+        .route("/api/v1/videos/{id}", get(videos::get).delete(videos::remove))
+        .route("/api/v1/videos/{id}/views", post(videos::view))
+        .route("/api/v1/jobs/pending", get(videos::pending_jobs))
+        .route("/api/v1/videos/{id}/description", get(videos::description))
+}
+
+fn id_label(id: Option<i64>, label: Option<&str>) -> Value {
+    json!({ "id": id, "label": label.unwrap_or("Unknown") })
+}
+
+pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
+    json!({
+        "url": format!("{base}/accounts/{}", a.name),
+        "name": a.name,
+        "host": a.host.as_deref().unwrap_or(host),
+        "avatars": [],
+        "id": a.id,
+        "hostRedundancyAllowed": false,
+        "followingCount": 0,
+        "followersCount": 0,
+        "createdAt": iso(a.created_at),
+        "displayName": a.display_name,
+        "description": a.description,
+        "updatedAt": iso(a.updated_at),
+        "userId": a.user_id,
+    })
+}
+
+pub(crate) fn channel_json(base: &str, host: &str, c: &Channel, owner: Option<&Account>) -> Value {
+    let mut v = json!({
+        "url": format!("{base}/video-channels/{}", c.name),
+        "name": c.name,
+        "host": c.host.as_deref().unwrap_or(host),
+        "avatars": [],
+        "id": c.id,
+        "hostRedundancyAllowed": false,
+        "followingCount": 0,
+        "followersCount": 0,
+        "createdAt": iso(c.created_at),
+        "banners": [],
+        "displayName": c.display_name,
+        "description": c.description,
+        "support": c.support,
+        "isLocal": c.host.is_none(),
+        "updatedAt": iso(c.updated_at),
+    });
+    match owner {
+        Some(a) => v["ownerAccount"] = account_json(base, host, a),
+        None => v["ownerAccountId"] = json!(c.account_id),
+    }
+    v
+}
+
+fn video_account(v: &Video) -> Account {
+    Account {
+        id: v.account_id,
+        user_id: v.user_id,
+        name: v.account_name.clone(),
+        host: None,
+        display_name: v.account_display_name.clone(),
+        description: v.account_description.clone(),
+        created_at: v.account_created_at,
+        updated_at: v.account_updated_at,
+    }
+}
+
+fn video_channel(v: &Video) -> Channel {
+    Channel {
+        id: v.channel_id,
+        account_id: v.account_id,
+        name: v.channel_name.clone(),
+        host: None,
+        display_name: v.channel_display_name.clone(),
+        description: v.channel_description.clone(),
+        support: v.channel_support.clone(),
+        created_at: v.channel_created_at,
+        updated_at: v.channel_updated_at,
+    }
+}
+
+pub(crate) fn short_uuid(uuid: &str) -> String {
+    uuid::Uuid::parse_str(uuid).map(|u| ShortUuid(u).to_string()).unwrap_or_default()
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(3)).collect();
+    out.push_str("...");
+    out
+}
+
+/// PeerTube's `Video` (list items); `owner_view` adds Ruche's transcoding progress and error.
+pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) -> Value {
+    let account = video_account(v);
+    let channel = video_channel(v);
+    let state = VideoState::from_id(v.state);
+    let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
+    let short = short_uuid(&v.uuid);
+    let mut j = json!({
+        "id": v.id,
+        "uuid": v.uuid,
+        "shortUUID": short,
+        "url": format!("{base}/videos/watch/{}", v.uuid),
+        "name": v.name,
+        "category": id_label(v.category, v.category.and_then(category_label)),
+        "licence": id_label(v.licence, v.licence.and_then(licence_label)),
+        "language": json!({ "id": v.language, "label": v.language.as_deref().and_then(language_label).unwrap_or("Unknown") }),
+        "privacy": id_label(Some(privacy.id()), Some(privacy.label())),
+        "nsfw": v.nsfw,
+        "nsfwFlags": 0,
+        "nsfwSummary": null,
+        "truncatedDescription": v.description.as_deref().map(|d| truncate(d, 250)),
+        "description": v.description.as_deref().map(|d| truncate(d, 250)),
+        "isLocal": true,
+        "duration": v.duration,
+        "aspectRatio": v.aspect_ratio,
+        "views": v.views,
+        "viewers": 0,
+        "likes": v.likes,
+        "dislikes": v.dislikes,
+        "thumbnailPath": v.thumbnail_filename.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}")),
+        "previewPath": v.preview_filename.as_ref().map(|p| format!("/lazy-static/previews/{p}")),
+        "embedPath": format!("/videos/embed/{short}"),
+        "createdAt": iso(v.created_at),
+        "updatedAt": iso(v.updated_at),
+        "publishedAt": iso(v.published_at.unwrap_or(v.created_at)),
+        "originallyPublishedAt": null,
+        "isLive": false,
+        "account": account_json(base, host, &account),
+        "channel": channel_json(base, host, &channel, Some(&account)),
+        "state": id_label(Some(state.id()), Some(state.label())),
+        "waitTranscoding": v.wait_transcoding,
+    });
+    if owner_view {
+        j["transcodingProgress"] = json!(v.progress);
+        j["transcodingError"] = json!(v.failure_reason);
+    }
+    j
+}
+
+fn file_json(base: &str, v: &Video, f: &VideoFile, web: bool) -> Value {
+    let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+    let (file_url, size) = match (&f.web_filename, web) {
+        (Some(w), true) => (format!("{hls}/{w}"), f.web_size.unwrap_or(f.size)),
+        _ => (format!("{hls}/{}", f.filename), f.size),
+    };
+    let mut j = json!({
+        "id": f.id,
+        "resolution": { "id": f.resolution, "label": if f.has_video { format!("{}p", f.resolution) } else { "Audio only".to_string() } },
+        "width": f.width,
+        "height": f.height,
+        "magnetUri": null,
+        "size": size,
+        "fps": f.fps.round() as i64,
+        "torrentUrl": null,
+        "torrentDownloadUrl": null,
+        "fileUrl": file_url,
+        "fileDownloadUrl": format!("{base}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4", v.uuid, f.resolution),
+        "metadataUrl": format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id),
+        "hasAudio": f.has_audio,
+        "hasVideo": f.has_video,
+        "storage": 0,
+    });
+    if !web {
+        j["playlistUrl"] = json!(format!("{hls}/{}", f.playlist_filename));
+    }
+    j
+}
+
+/// PeerTube's `VideoDetails`: the list shape plus description, tags, files and the HLS playlist.
+pub(crate) fn video_details_json(base: &str, host: &str, v: &Video, files: &[VideoFile], owner_view: bool) -> Value {
+    let mut j = video_json(base, host, v, owner_view);
+    let tags: Vec<String> = serde_json::from_str(&v.tags).unwrap_or_default();
+    j["description"] = json!(v.description);
+    j["support"] = json!(v.support);
+    j["tags"] = json!(tags);
+    j["commentsEnabled"] = json!(v.comments_enabled);
+    j["commentsPolicy"] = if v.comments_enabled { json!({"id": 1, "label": "Enabled"}) } else { json!({"id": 2, "label": "Disabled"}) };
+    j["downloadEnabled"] = json!(v.download_enabled);
+    j["trackerUrls"] = json!([]);
+    j["comments"] = json!(0);
+    j["blacklisted"] = json!(false);
+    j["blacklistedReason"] = json!(null);
+    let web_files: Vec<Value> = files.iter().filter(|f| f.web_filename.is_some()).map(|f| file_json(base, v, f, true)).collect();
+    j["files"] = json!(web_files);
+    j["streamingPlaylists"] = match &v.playlist_filename {
+        Some(master) if !files.is_empty() => {
+            let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+            json!([{
+                "id": v.id,
+                "type": 1,
+                "playlistUrl": format!("{hls}/{master}"),
+                "segmentsSha256Url": v.sha256_filename.as_ref().map(|s| format!("{hls}/{s}")),
+                "redundancies": [],
+                "files": files.iter().map(|f| file_json(base, v, f, false)).collect::<Vec<_>>(),
+            }])
+        }
+        _ => json!([]),
+    };
+    j
+}

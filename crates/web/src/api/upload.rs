@@ -1,0 +1,178 @@
+//! Uploads on PeerTube's two protocols: legacy multipart (`POST /api/v1/videos/upload`) and
+//! resumable (`/api/v1/videos/upload-resumable`: POST to start → 201 + Location, PUT chunks with
+//! Content-Range → 308 + Range until the last returns the video, DELETE to cancel).
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiResult};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ruche_tube::uploads::{self, ChunkOutcome, ContentRange};
+use ruche_tube::videos::{Created, VideoInput};
+use ruche_tube::TubeError;
+use serde::Deserialize;
+use serde_json::json;
+
+fn created(c: Created) -> Response {
+    Json(json!({ "video": c })).into_response()
+}
+
+fn bool_field(v: &str) -> bool {
+    matches!(v, "true" | "1" | "on")
+}
+
+fn num_field(name: &str, v: &str) -> Result<Option<i64>, ApiError> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse().map(Some).map_err(|_| TubeError::BadRequest(format!("{name} must be a number.")).into())
+}
+
+/// Reads one metadata field of a multipart upload into `input`.
+fn set_field(input: &mut VideoInput, name: &str, v: String) -> ApiResult<()> {
+    match name {
+        "name" => input.name = Some(v),
+        "channelId" => input.channel_id = num_field(name, &v)?,
+        "privacy" => input.privacy = num_field(name, &v)?,
+        "category" => input.category = num_field(name, &v)?,
+        "licence" => input.licence = num_field(name, &v)?,
+        "language" => input.language = Some(v).filter(|l| !l.is_empty()),
+        "description" => input.description = Some(v),
+        "support" => input.support = Some(v),
+        "tags" | "tags[]" => input.tags.push(v),
+        "nsfw" => input.nsfw = Some(bool_field(&v)),
+        "commentsEnabled" => input.comments_enabled = Some(bool_field(&v)),
+        "commentsPolicy" => input.comments_enabled = Some(v != "2"),
+        "downloadEnabled" => input.download_enabled = Some(bool_field(&v)),
+        "waitTranscoding" => input.wait_transcoding = Some(bool_field(&v)),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Legacy multipart upload. The file streams to disk as it arrives; metadata fields may come
+/// before or after it.
+pub async fn legacy(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> ApiResult<Response> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        // The multipart framing and metadata come on top of the file; allow for them.
+        .map(|n| n - 64 * 1024);
+    let mut input = VideoInput::default();
+    let mut staged: Option<(std::path::PathBuf, i64)> = None;
+    let result = async {
+        while let Some(field) = multipart.next_field().await.map_err(|e| TubeError::BadRequest(format!("Bad multipart body: {e}")))? {
+            let name = field.name().unwrap_or_default().to_string();
+            if name == "videofile" {
+                if staged.is_some() {
+                    return Err(TubeError::BadRequest("Only one videofile per upload.".into()).into());
+                }
+                let filename = field.file_name().unwrap_or_default().to_string();
+                ruche_tube::videos::check_media_type(field.content_type(), &filename)?;
+                input.filename = Some(filename);
+                let mut stream = std::pin::pin!(field);
+                staged = Some(uploads::stage_stream(&st.tube, &user, declared, &mut stream).await?);
+            } else {
+                let value = field.text().await.map_err(|e| TubeError::BadRequest(format!("Bad multipart field {name}: {e}")))?;
+                set_field(&mut input, &name, value)?;
+            }
+        }
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    let Some((path, size)) = staged else {
+        result?;
+        return Err(TubeError::BadRequest("The videofile field is missing.".into()).into());
+    };
+    if let Err(e) = result {
+        ruche_tube::storage::remove_file_if_exists(&path).await?;
+        return Err(e);
+    }
+    let c = uploads::finish_legacy(&st.tube, &user, input, &path, size).await?;
+    Ok(created(c))
+}
+
+#[derive(Deserialize)]
+pub struct UploadId {
+    upload_id: Option<String>,
+}
+
+fn location(st: &AppState, id: &str) -> ApiResult<HeaderValue> {
+    HeaderValue::from_str(&format!("{}/api/v1/videos/upload-resumable?upload_id={id}", st.tube.settings.public_url))
+        .map_err(|e| TubeError::Internal(e.to_string()).into())
+}
+
+/// Starts a resumable upload: 201 with its Location, or 200 if the same upload already exists.
+pub async fn init(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let input: VideoInput = serde_json::from_slice(&body)
+        .map_err(|e| TubeError::BadRequest(format!("The upload metadata is not valid JSON: {e}")))?;
+    let size = headers
+        .get("x-upload-content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| TubeError::BadRequest("X-Upload-Content-Length is required.".into()))?;
+    let content_type = headers.get("x-upload-content-type").and_then(|v| v.to_str().ok());
+    let (id, existed) = uploads::init_resumable(&st.tube, &user, input, size, content_type).await?;
+    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    let mut res = status.into_response();
+    res.headers_mut().insert(header::LOCATION, location(&st, &id)?);
+    Ok(res)
+}
+
+fn partial(received: i64) -> Response {
+    let mut res = StatusCode::PERMANENT_REDIRECT.into_response();
+    if received > 0
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes=0-{}", received - 1))
+    {
+        res.headers_mut().insert(header::RANGE, v);
+    }
+    res
+}
+
+/// Receives a chunk: 308 with the stored Range while incomplete, the video after the last.
+pub async fn chunk(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<UploadId>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let id = q.upload_id.ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
+    let range = headers.get(header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).map(ContentRange::parse);
+    let range = match range {
+        Some(None) => return Err(TubeError::BadRequest("Content-Range is not valid.".into()).into()),
+        Some(r) => r,
+        // A PUT without Content-Range carries the whole file.
+        None => headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|n| *n > 0)
+            .map(|n| ContentRange::Bytes { start: 0, end: n - 1, total: n }),
+    };
+    let mut stream = body.into_data_stream();
+    match uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await? {
+        ChunkOutcome::Partial(n) => Ok(partial(n)),
+        ChunkOutcome::Done(c) => Ok(created(c)),
+    }
+}
+
+pub async fn cancel(State(st): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<UploadId>) -> ApiResult<StatusCode> {
+    let id = q.upload_id.ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
+    uploads::cancel(&st.tube, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

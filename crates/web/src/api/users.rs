@@ -1,0 +1,271 @@
+//! Accounts on the API: instance config, OAuth, users, sign-up and registrations, channels.
+
+use super::{account_json, channel_json};
+use crate::AppState;
+use crate::auth::{ApiUser, MaybeUser};
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use ruche_domain::user::Role;
+use ruche_store::iso;
+use ruche_store::users::{self as ustore, User};
+use ruche_tube::accounts::{self, NewAccount, SignedUp};
+use ruche_tube::{TubeError, auth};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn role_of(u: &User) -> Role {
+    Role::from_id(u.role).unwrap_or(Role::User)
+}
+
+pub(crate) fn require_role(u: &User, moderator_ok: bool) -> ApiResult<()> {
+    match role_of(u) {
+        Role::Admin => Ok(()),
+        Role::Moderator if moderator_ok => Ok(()),
+        _ => Err(TubeError::Forbidden("You are not allowed to do this.".into()).into()),
+    }
+}
+
+/// A subset of PeerTube's `ServerConfig`: what clients need to log in and upload.
+pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = &st.tube.settings;
+    let allowed = accounts::signup_allowed(&st.tube).await?;
+    Ok(Json(json!({
+        "instance": { "name": s.instance.name, "shortDescription": s.instance.short_description, "isNSFW": false, "defaultNSFWPolicy": "display", "defaultLanguage": "en" },
+        "serverVersion": env!("CARGO_PKG_VERSION"),
+        "signup": { "allowed": allowed, "allowedForCurrentIP": allowed, "requiresApproval": s.signup.requires_approval, "requiresEmailVerification": false, "minimumAge": 16 },
+        "user": { "videoQuota": s.user.video_quota, "videoQuotaDaily": s.user.video_quota_daily },
+        "transcoding": { "hls": { "enabled": true }, "web_videos": { "enabled": s.transcoding.web_videos }, "enabledResolutions": s.transcoding.resolutions, "profile": "default", "availableProfiles": ["default"], "remoteRunners": { "enabled": false } },
+        "video": { "file": { "extensions": [".mp4", ".webm", ".ogv", ".mkv", ".mov", ".avi", ".flv", ".m4v", ".mp3", ".ogg", ".wav", ".flac", ".m4a"] } },
+        "tracker": { "enabled": false },
+        "webadmin": { "configuration": { "edition": { "allowed": false } } },
+    })))
+}
+
+pub async fn oauth_client(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    let (id, secret) = auth::local_client(&st.tube).await?;
+    Ok(Json(json!({ "client_id": id, "client_secret": secret })))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    client_id: String,
+    client_secret: String,
+    grant_type: String,
+    username: Option<String>,
+    password: Option<String>,
+    refresh_token: Option<String>,
+}
+
+pub async fn token(State(st): State<AppState>, Form(f): Form<TokenForm>) -> ApiResult<Response> {
+    let pair = match f.grant_type.as_str() {
+        "password" => {
+            auth::password_grant(
+                &st.tube,
+                &f.client_id,
+                &f.client_secret,
+                f.username.as_deref().unwrap_or_default(),
+                f.password.as_deref().unwrap_or_default(),
+            )
+            .await?
+        }
+        "refresh_token" => {
+            auth::refresh_grant(&st.tube, &f.client_id, &f.client_secret, f.refresh_token.as_deref().unwrap_or_default())
+                .await?
+        }
+        other => return Err(TubeError::BadRequest(format!("Unsupported grant type {other}")).into()),
+    };
+    Ok(Json(pair).into_response())
+}
+
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    _user: ApiUser,
+) -> ApiResult<Json<Value>> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()))
+        .ok_or(TubeError::Unauthorized)?;
+    auth::revoke(&st.tube, &token).await?;
+    Ok(Json(json!({})))
+}
+
+/// PeerTube's `User` as `GET /api/v1/users/me` returns it.
+pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
+    let base = &st.tube.settings.public_url;
+    let host = st.tube.settings.host();
+    let me = accounts::me(&st.tube, user).await?;
+    let role = role_of(&me.user);
+    Ok(json!({
+        "id": me.user.id,
+        "username": me.user.username,
+        "email": me.user.email,
+        "emailVerified": true,
+        "emailPublic": false,
+        "pendingEmail": null,
+        "nsfwPolicy": "display",
+        "p2pEnabled": true,
+        "videosHistoryEnabled": true,
+        "autoPlayVideo": true,
+        "language": "en",
+        "theme": "instance-default",
+        "role": { "id": role.id(), "label": role.label() },
+        "videoQuota": me.user.video_quota,
+        "videoQuotaDaily": me.user.video_quota_daily,
+        "videoQuotaUsed": me.quota_used,
+        "videoQuotaUsedDaily": me.quota_used_daily,
+        "blocked": me.user.blocked,
+        "blockedReason": null,
+        "account": account_json(base, &host, &me.account),
+        "videoChannels": me.channels.iter().map(|c| channel_json(base, &host, c, None)).collect::<Vec<_>>(),
+        "createdAt": iso(me.user.created_at),
+        "twoFactorEnabled": false,
+        "pluginAuth": null,
+        "videoChannelCollaborations": [],
+    }))
+}
+
+pub async fn me(State(st): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
+    Ok(Json(me_json(&st, user).await?))
+}
+
+pub async fn quota_used(State(st): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
+    let me = accounts::me(&st.tube, user).await?;
+    Ok(Json(json!({ "videoQuotaUsed": me.quota_used, "videoQuotaUsedDaily": me.quota_used_daily })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUser {
+    username: String,
+    email: String,
+    password: String,
+    role: i64,
+    video_quota: Option<i64>,
+    video_quota_daily: Option<i64>,
+}
+
+/// `POST /api/v1/users`: an admin creates an account (moderators may create plain users).
+pub async fn create_user(
+    State(st): State<AppState>,
+    ApiUser(admin): ApiUser,
+    Json(b): Json<CreateUser>,
+) -> ApiResult<Json<Value>> {
+    let role = Role::from_id(b.role).ok_or_else(|| TubeError::BadRequest("The role is not valid.".into()))?;
+    require_role(&admin, role == Role::User)?;
+    let id = accounts::create_user(
+        &st.tube,
+        &NewAccount {
+            username: &b.username,
+            email: &b.email,
+            password: &b.password,
+            role,
+            video_quota: b.video_quota,
+            video_quota_daily: b.video_quota_daily,
+        },
+    )
+    .await?;
+    let mut c = st.tube.store.read().await?;
+    let account = ustore::account_of_user(c.ex(), id).await?;
+    Ok(Json(json!({ "user": { "id": id, "account": { "id": account.id } } })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Register {
+    username: String,
+    email: String,
+    password: String,
+    registration_reason: Option<String>,
+}
+
+/// `POST /api/v1/users/register`, when sign-up is open without approval.
+pub async fn register(State(st): State<AppState>, Json(b): Json<Register>) -> ApiResult<Response> {
+    if st.tube.settings.signup.requires_approval {
+        return Err(TubeError::Forbidden("Registrations require approval: use /api/v1/users/registrations/request.".into()).into());
+    }
+    accounts::sign_up(&st.tube, &b.username, &b.email, &b.password, "").await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/users/registrations/request`, when sign-up requires approval.
+pub async fn request_registration(State(st): State<AppState>, Json(b): Json<Register>) -> ApiResult<Json<Value>> {
+    if !st.tube.settings.signup.requires_approval {
+        return Err(TubeError::BadRequest("Registrations do not require approval here: use /api/v1/users/register.".into()).into());
+    }
+    match accounts::sign_up(&st.tube, &b.username, &b.email, &b.password, b.registration_reason.as_deref().unwrap_or_default()).await? {
+        SignedUp::Pending(id) => Ok(Json(json!({ "id": id, "state": { "id": 1, "label": "Pending" } }))),
+        SignedUp::User(id) => Ok(Json(json!({ "id": id, "state": { "id": 3, "label": "Accepted" } }))),
+    }
+}
+
+pub async fn registrations(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Value>> {
+    require_role(&u, true)?;
+    let mut c = st.tube.store.read().await?;
+    let regs = ustore::registrations(c.ex()).await?;
+    let label = |s: i64| match s { 1 => "Pending", 2 => "Rejected", _ => "Accepted" };
+    let data: Vec<Value> = regs
+        .iter()
+        .map(|r| json!({
+            "id": r.id, "username": r.username, "email": r.email, "registrationReason": r.reason,
+            "state": { "id": r.state, "label": label(r.state) }, "moderationResponse": r.moderation_response,
+            "user": r.user_id.map(|id| json!({ "id": id })), "createdAt": iso(r.created_at),
+        }))
+        .collect();
+    Ok(Json(json!({ "total": data.len(), "data": data })))
+}
+
+pub async fn accept_registration(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    require_role(&u, true)?;
+    accounts::accept_registration(&st.tube, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Reject {
+    moderation_response: Option<String>,
+}
+
+pub async fn reject_registration(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    body: Option<Json<Reject>>,
+) -> ApiResult<StatusCode> {
+    require_role(&u, true)?;
+    let response = body.and_then(|b| b.0.moderation_response).unwrap_or_default();
+    accounts::reject_registration(&st.tube, id, &response).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateChannel {
+    name: String,
+    display_name: String,
+    description: Option<String>,
+    support: Option<String>,
+}
+
+pub async fn create_channel(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(b): Json<CreateChannel>,
+) -> ApiResult<Json<Value>> {
+    let id = accounts::create_channel(&st.tube, &user, &b.name, &b.display_name, b.description.as_deref(), b.support.as_deref()).await?;
+    Ok(Json(json!({ "videoChannel": { "id": id } })))
+}
+
+pub async fn channel(State(st): State<AppState>, Path(handle): Path<String>, _u: MaybeUser) -> ApiResult<Json<Value>> {
+    let host = st.tube.settings.host();
+    let name = handle.strip_suffix(&format!("@{host}")).unwrap_or(&handle);
+    let mut c = st.tube.store.read().await?;
+    let ch = ustore::channel_by_name(c.ex(), name).await?.ok_or(ApiError(TubeError::NotFound("channel")))?;
+    let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
+    Ok(Json(channel_json(&st.tube.settings.public_url, &host, &ch, Some(&owner))))
+}

@@ -1,0 +1,126 @@
+//! Videos on the API: lists, details, deletion, views, PeerTube's constant tables.
+
+use super::{video_details_json, video_json};
+use crate::AppState;
+use crate::auth::{ApiUser, MaybeUser};
+use crate::error::ApiResult;
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use ruche_domain::video::{CATEGORIES, LANGUAGES, LICENCES, Privacy, Viewer};
+use ruche_store::videos::{self as vstore, ListFilter};
+use ruche_tube::{TubeError, videos};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+#[derive(Deserialize, Default)]
+pub struct Paging {
+    start: Option<String>,
+    count: Option<String>,
+    sort: Option<String>,
+}
+
+impl Paging {
+    /// PeerTube's rules: start ≥ 0, 0 ≤ count ≤ 100 (default 15); a bad value is a 400 naming it.
+    pub(crate) fn filter(&self) -> ApiResult<ListFilter> {
+        let num = |v: &Option<String>, name: &str, default: i64, max: i64| -> ApiResult<i64> {
+            match v {
+                None => Ok(default),
+                Some(s) => s
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (0..=max).contains(n))
+                    .ok_or_else(|| TubeError::BadRequest(format!("Incorrect request parameters: {name}")).into()),
+            }
+        };
+        Ok(ListFilter {
+            start: num(&self.start, "start", 0, i64::MAX)?,
+            count: num(&self.count, "count", 15, 100)?,
+            newest_first: self.sort.as_deref().is_none_or(|s| s.starts_with('-')),
+            ..Default::default()
+        })
+    }
+}
+
+/// `GET /api/v1/videos`: published public videos, newest first by default.
+pub async fn list(State(st): State<AppState>, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
+    let f = ListFilter { public_only: true, ..p.filter()? };
+    let mut c = st.tube.store.read().await?;
+    let (rows, total) = vstore::list(c.ex(), &f).await?;
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let data: Vec<Value> = rows.iter().map(|v| video_json(base, &host, v, false)).collect();
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+/// `GET /api/v1/users/me/videos`: the caller's videos in every state, with progress and errors.
+pub async fn my_videos(State(st): State<AppState>, ApiUser(u): ApiUser, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
+    let mut c = st.tube.store.read().await?;
+    let account = ruche_store::users::account_of_user(c.ex(), u.id).await?;
+    let f = ListFilter { account_id: Some(account.id), ..p.filter()? };
+    let (rows, total) = vstore::list(c.ex(), &f).await?;
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let data: Vec<Value> = rows.iter().map(|v| video_json(base, &host, v, true)).collect();
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+pub async fn get(State(st): State<AppState>, Path(id): Path<String>, user: MaybeUser) -> ApiResult<Json<Value>> {
+    let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+    let files = videos::files(&st.tube, v.id).await?;
+    let owner_view = matches!(videos::viewer(&v, user.user.as_ref()), Viewer::Owner | Viewer::Moderator);
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    Ok(Json(video_details_json(base, &host, &v, &files, owner_view)))
+}
+
+pub async fn description(State(st): State<AppState>, Path(id): Path<String>, user: MaybeUser) -> ApiResult<Json<Value>> {
+    let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+    Ok(Json(json!({ "description": v.description })))
+}
+
+pub async fn remove(State(st): State<AppState>, Path(id): Path<String>, ApiUser(u): ApiUser) -> ApiResult<StatusCode> {
+    videos::delete(&st.tube, &u, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/videos/{id}/views`: counted once per viewer (the user, else the address) per
+/// configured window.
+pub async fn view(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    user: MaybeUser,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+) -> ApiResult<StatusCode> {
+    let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+    let key = match &user.user {
+        Some(u) => format!("user:{}", u.id),
+        None => format!("ip:{}", addr.ip()),
+    };
+    videos::add_view(&st.tube, &v, &key).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn table(rows: impl Iterator<Item = (String, &'static str)>) -> Json<Value> {
+    Json(Value::Object(rows.map(|(k, v)| (k, json!(v))).collect()))
+}
+
+pub async fn categories() -> Json<Value> {
+    table(CATEGORIES.iter().map(|(i, l)| (i.to_string(), *l)))
+}
+pub async fn licences() -> Json<Value> {
+    table(LICENCES.iter().map(|(i, l)| (i.to_string(), *l)))
+}
+pub async fn languages() -> Json<Value> {
+    table(LANGUAGES.iter().map(|(i, l)| (i.to_string(), *l)))
+}
+pub async fn privacies() -> Json<Value> {
+    table([Privacy::Public, Privacy::Unlisted, Privacy::Private, Privacy::Internal].iter().map(|p| (p.id().to_string(), p.label())))
+}
+
+/// Jobs still to do, by kind and state (admins; tests wait on it for the queue to drain).
+pub async fn pending_jobs(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Value>> {
+    super::users::require_role(&u, false)?;
+    let mut c = st.tube.store.read().await?;
+    let counts = ruche_store::jobs::counts(c.ex()).await?;
+    let data: Vec<Value> = counts.iter().map(|(k, s, n)| json!({ "type": k, "state": s, "count": n })).collect();
+    Ok(Json(json!({ "total": counts.iter().map(|c| c.2).sum::<i64>(), "data": data })))
+}

@@ -1,0 +1,69 @@
+//! Errors as the API answers them (PeerTube's RFC 7807 JSON) and as pages show them.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ruche_tube::TubeError;
+
+/// An error of an API handler.
+#[derive(Debug)]
+pub struct ApiError(pub TubeError);
+
+impl<E: Into<TubeError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub fn status_of(e: &TubeError) -> StatusCode {
+    match e {
+        TubeError::BadRequest(_) | TubeError::InvalidGrant(_) => StatusCode::BAD_REQUEST,
+        TubeError::Unauthorized => StatusCode::UNAUTHORIZED,
+        TubeError::Forbidden(_) => StatusCode::FORBIDDEN,
+        TubeError::NotFound(_) => StatusCode::NOT_FOUND,
+        TubeError::Conflict(_) | TubeError::RangeMismatch { .. } => StatusCode::CONFLICT,
+        TubeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        TubeError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        TubeError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        TubeError::Store(_) | TubeError::Io(_) | TubeError::Internal(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        let detail = if status.is_server_error() {
+            tracing::error!("{}", self.0);
+            "Internal server error".to_string()
+        } else {
+            self.0.to_string()
+        };
+        let code = match &self.0 {
+            TubeError::InvalidGrant(_) => Some("invalid_grant"),
+            TubeError::TooLarge(_) => Some("quota_reached"),
+            _ => None,
+        };
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "detail": detail,
+            "status": status.as_u16(),
+            "error": detail,
+            "code": code,
+        });
+        let mut res = (status, Json(body)).into_response();
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json; charset=utf-8"));
+        if let TubeError::RangeMismatch { received, .. } = &self.0
+            && *received > 0
+            && let Ok(v) = HeaderValue::from_str(&format!("bytes=0-{}", received - 1))
+        {
+            res.headers_mut().insert(header::RANGE, v);
+        }
+        res
+    }
+}

@@ -1,0 +1,654 @@
+//! The HTML pages: home, watch, login and sign-up, upload, the owner's videos and channels, and
+//! registration requests for moderators. Server-rendered with askama; strings from the Fluent
+//! catalogues; every state-changing form carries the session's CSRF token.
+
+use crate::AppState;
+use crate::auth::{MaybeUser, SESSION_COOKIE, same_origin};
+use crate::i18n::{LANGUAGES, Tr};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use ruche_domain::ShortUuid;
+use ruche_domain::user::Role;
+use ruche_domain::video::{Privacy, VideoState};
+use ruche_store::users as ustore;
+use ruche_store::videos::{self as vstore, ListFilter, Video};
+use ruche_tube::{TubeError, accounts, auth, videos};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/signup", get(signup_page).post(signup))
+        .route("/upload", get(upload_page))
+        .route("/w/{id}", get(watch))
+        .route("/videos/watch/{id}", get(watch_redirect))
+        .route("/my-videos", get(my_videos))
+        .route("/my-videos/{id}/delete", post(delete_video))
+        .route("/my-channels", get(channels_page).post(create_channel))
+        .route("/admin/registrations", get(registrations_page))
+        .route("/admin/registrations/{id}/{action}", post(registration_action))
+        .route("/lang/{lang}", get(set_lang))
+}
+
+/// What the layout needs on every page.
+pub struct Chrome {
+    pub tr: Tr,
+    pub instance_name: String,
+    pub username: Option<String>,
+    pub csrf: Option<String>,
+    pub is_moderator: bool,
+    pub signup_open: bool,
+    pub other_lang: &'static str,
+}
+
+async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser) -> Chrome {
+    let jar = CookieJar::from_headers(headers);
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let lang = st.i18n.pick(jar.get("lang").map(|c| c.value()), accept);
+    Chrome {
+        tr: Tr::new(st.i18n.clone(), lang),
+        instance_name: st.tube.settings.instance.name.clone(),
+        username: user.user.as_ref().map(|u| u.username.clone()),
+        csrf: user.csrf.clone(),
+        is_moderator: user.user.as_ref().is_some_and(|u| Role::from_id(u.role).is_some_and(Role::can_moderate)),
+        signup_open: accounts::signup_allowed(&st.tube).await.unwrap_or(false),
+        other_lang: if lang == "fr" { "en" } else { "fr" },
+    }
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!("template: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    message: String,
+}
+
+/// An error as a page, with the status the API would give.
+fn error_page(chrome: Chrome, e: TubeError) -> Response {
+    let status = crate::error::status_of(&e);
+    let message = match &e {
+        TubeError::NotFound(_) => chrome.tr.t("error-not-found"),
+        e if status.is_server_error() => {
+            tracing::error!("{e}");
+            chrome.tr.t("error-title")
+        }
+        e => e.to_string(),
+    };
+    (status, render(&ErrorPage { chrome, message })).into_response()
+}
+
+fn login_redirect(next: &str) -> Response {
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+fn human_duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+}
+
+fn date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+fn short(uuid: &str) -> String {
+    crate::api::short_uuid(uuid)
+}
+
+struct Card {
+    short_uuid: String,
+    name: String,
+    thumbnail: Option<String>,
+    duration: String,
+    channel: String,
+    views: String,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    chrome: Chrome,
+    videos: Vec<Card>,
+    prev_page: Option<i64>,
+    next_page: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 24;
+
+async fn home(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Query(q): Query<PageQuery>) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let page = q.page.unwrap_or(1).max(1);
+    let f = ListFilter { public_only: true, start: (page - 1) * PER_PAGE, count: PER_PAGE, newest_first: true, ..Default::default() };
+    let listed = async {
+        let mut c = st.tube.store.read().await?;
+        Ok::<_, TubeError>(vstore::list(c.ex(), &f).await?)
+    }
+    .await;
+    let (rows, total) = match listed {
+        Ok(r) => r,
+        Err(e) => return error_page(chrome, e),
+    };
+    let videos = rows
+        .iter()
+        .map(|v| Card {
+            short_uuid: short(&v.uuid),
+            name: v.name.clone(),
+            thumbnail: v.thumbnail_filename.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}")),
+            duration: human_duration(v.duration),
+            channel: v.channel_display_name.clone(),
+            views: chrome.tr.t1("video-views", "count", &v.views),
+            date: date(v.published_at.unwrap_or(v.created_at)),
+        })
+        .collect();
+    let next_page = (page * PER_PAGE < total).then_some(page + 1);
+    let prev_page = (page > 1).then_some(page - 1);
+    render(&Home { chrome, videos, prev_page, next_page })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    chrome: Chrome,
+    error: Option<String>,
+    notice: Option<String>,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn local_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+async fn login_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Query(q): Query<NextQuery>) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    render(&Login { chrome, error: None, notice: None, next: local_next(q.next.as_deref()) })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(time_max_age())
+        .build()
+}
+
+fn time_max_age() -> cookie::time::Duration {
+    cookie::time::Duration::milliseconds(auth::SESSION_TTL_MS)
+}
+
+async fn login(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
+    let anonymous = MaybeUser { user: None, csrf: None };
+    let chrome = chrome(&st, &headers, &anonymous).await;
+    if !same_origin(&headers, &st.tube.settings.public_url) {
+        return error_page(chrome, TubeError::Forbidden("Cross-site login refused.".into()));
+    }
+    let next = local_next(f.next.as_deref());
+    match auth::check_credentials(&st.tube, f.username.trim(), &f.password).await {
+        Ok(user) => match auth::open_session(&st.tube, user.id).await {
+            Ok(id) => {
+                let secure = st.tube.settings.public_url.starts_with("https://");
+                (jar.add(session_cookie(id, secure)), Redirect::to(&next)).into_response()
+            }
+            Err(e) => error_page(chrome, e),
+        },
+        Err(TubeError::InvalidGrant(_)) => {
+            let error = Some(chrome.tr.t("login-failed"));
+            (StatusCode::UNAUTHORIZED, render(&Login { chrome, error, notice: None, next })).into_response()
+        }
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
+    user.csrf.as_deref().is_some_and(|c| !sent.is_empty() && c == sent)
+}
+
+async fn logout(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, user: MaybeUser, Form(f): Form<CsrfForm>) -> Response {
+    if !csrf_ok(&user, &f.csrf) {
+        let chrome = chrome(&st, &headers, &user).await;
+        let msg = chrome.tr.t("error-csrf");
+        return error_page(chrome, TubeError::Forbidden(msg));
+    }
+    if let Some(c) = jar.get(SESSION_COOKIE)
+        && let Err(e) = auth::close_session(&st.tube, c.value()).await
+    {
+        tracing::warn!("logout: {e}");
+    }
+    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct Signup {
+    chrome: Chrome,
+    error: Option<String>,
+    open: bool,
+    requires_approval: bool,
+}
+
+async fn signup_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let open = chrome.signup_open;
+    render(&Signup { chrome, error: None, open, requires_approval: st.tube.settings.signup.requires_approval })
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    username: String,
+    email: String,
+    password: String,
+    reason: Option<String>,
+}
+
+async fn signup(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Form(f): Form<SignupForm>) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    if !same_origin(&headers, &st.tube.settings.public_url) {
+        return error_page(chrome, TubeError::Forbidden("Cross-site sign-up refused.".into()));
+    }
+    let reason = f.reason.as_deref().unwrap_or_default();
+    match accounts::sign_up(&st.tube, f.username.trim(), f.email.trim(), &f.password, reason).await {
+        Ok(done) => {
+            let notice = Some(chrome.tr.t(match done {
+                accounts::SignedUp::User(_) => "signup-done",
+                accounts::SignedUp::Pending(_) => "signup-pending",
+            }));
+            render(&Login { chrome, error: None, notice, next: "/".into() })
+        }
+        Err(e @ (TubeError::BadRequest(_) | TubeError::Conflict(_) | TubeError::Forbidden(_))) => {
+            let open = chrome.signup_open;
+            let error = Some(e.to_string());
+            (StatusCode::BAD_REQUEST, render(&Signup { chrome, error, open, requires_approval: st.tube.settings.signup.requires_approval }))
+                .into_response()
+        }
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct Upload {
+    chrome: Chrome,
+    quota: String,
+    channels: Vec<(i64, String)>,
+    privacies: Vec<(i64, String)>,
+}
+
+fn human_bytes(n: i64) -> String {
+    let n = n as f64;
+    match n {
+        n if n >= 1e9 => format!("{:.1} GB", n / 1e9),
+        n if n >= 1e6 => format!("{:.1} MB", n / 1e6),
+        n => format!("{:.0} kB", n / 1e3),
+    }
+}
+
+async fn upload_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let Some(u) = user.user.clone() else { return login_redirect("/upload") };
+    let result = async {
+        let room = ruche_tube::uploads::room(&st.tube, &u).await?;
+        let me = accounts::me(&st.tube, u).await?;
+        Ok::<_, TubeError>((room, me))
+    }
+    .await;
+    let (room, me) = match result {
+        Ok(r) => r,
+        Err(e) => return error_page(chrome, e),
+    };
+    let quota = match room {
+        Some(left) => chrome.tr.t1("upload-quota", "left", &human_bytes(left)),
+        None => chrome.tr.t("upload-quota-unlimited"),
+    };
+    let channels = me.channels.iter().map(|c| (c.id, c.display_name.clone())).collect();
+    let privacies = [Privacy::Public, Privacy::Unlisted, Privacy::Internal, Privacy::Private]
+        .iter()
+        .map(|p| (p.id(), chrome.tr.t(&format!("privacy-{}", p.id()))))
+        .collect();
+    render(&Upload { chrome, quota, channels, privacies })
+}
+
+struct FileLink {
+    url: String,
+    download: String,
+    label: String,
+    resolution: i64,
+}
+
+#[derive(Template)]
+#[template(path = "watch.html")]
+struct Watch {
+    chrome: Chrome,
+    name: String,
+    uuid: String,
+    url: String,
+    by: String,
+    date: String,
+    views: String,
+    description_html: String,
+    published: bool,
+    failed: bool,
+    state_text: String,
+    master: String,
+    poster: Option<String>,
+    absolute_poster: String,
+    files: Vec<FileLink>,
+    download_enabled: bool,
+    duration_secs: i64,
+}
+
+/// Markdown to safe HTML: pulldown-cmark, then ammonia's allow-list.
+fn markdown(md: &str) -> String {
+    let parser = pulldown_cmark::Parser::new(md);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::clean(&html)
+}
+
+async fn watch(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Path(id): Path<String>) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
+        Ok(v) => v,
+        Err(e) => return error_page(chrome, e),
+    };
+    let files = match videos::files(&st.tube, v.id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(chrome, e),
+    };
+    let base = &st.tube.settings.public_url;
+    let hls = format!("/static/streaming-playlists/hls/{}", v.uuid);
+    // Progressive fallback, best first up to 720p so a phone is not handed 4K.
+    let mut links: Vec<FileLink> = files
+        .iter()
+        .map(|f| FileLink {
+            url: format!("{hls}/{}", f.filename),
+            download: format!("/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4", v.uuid, f.resolution),
+            label: if f.has_video { format!("{}p", f.resolution) } else { "Audio".into() },
+            resolution: f.resolution,
+        })
+        .collect();
+    links.sort_by_key(|f| (f.resolution > 720, -f.resolution));
+    let state = VideoState::from_id(v.state);
+    let published = state == VideoState::Published && !files.is_empty();
+    let failed = state == VideoState::TranscodingFailed;
+    let state_text = if failed {
+        chrome.tr.t1("watch-failed", "reason", &v.failure_reason.clone().unwrap_or_default())
+    } else {
+        chrome.tr.t1("watch-processing", "progress", &v.progress)
+    };
+    let poster = v.preview_filename.as_ref().map(|p| format!("/lazy-static/previews/{p}"));
+    let t = Watch {
+        name: v.name.clone(),
+        uuid: v.uuid.clone(),
+        url: format!("{base}/w/{}", short(&v.uuid)),
+        by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
+        date: chrome.tr.t1("video-published", "date", &date(v.published_at.unwrap_or(v.created_at))),
+        views: chrome.tr.t1("video-views", "count", &v.views),
+        description_html: markdown(v.description.as_deref().unwrap_or_default()),
+        published,
+        failed,
+        state_text,
+        master: v.playlist_filename.as_ref().map(|m| format!("{hls}/{m}")).unwrap_or_default(),
+        absolute_poster: poster.as_ref().map(|p| format!("{base}{p}")).unwrap_or_default(),
+        poster,
+        files: links,
+        download_enabled: v.download_enabled,
+        duration_secs: v.duration,
+        chrome,
+    };
+    render(&t)
+}
+
+async fn watch_redirect(Path(id): Path<String>) -> Response {
+    match ruche_domain::ids::VideoRef::parse(&id) {
+        Some(ruche_domain::ids::VideoRef::Uuid(u)) => Redirect::permanent(&format!("/w/{}", ShortUuid(u))).into_response(),
+        _ => Redirect::permanent(&format!("/w/{id}")).into_response(),
+    }
+}
+
+struct Row {
+    id: i64,
+    short_uuid: String,
+    name: String,
+    thumbnail: Option<String>,
+    state: i64,
+    state_text: String,
+    reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "my_videos.html")]
+struct MyVideos {
+    chrome: Chrome,
+    videos: Vec<Row>,
+    processing: bool,
+}
+
+fn state_text(tr: &Tr, v: &Video) -> String {
+    match VideoState::from_id(v.state) {
+        VideoState::ToTranscode => format!("{} ({} %)", tr.t("state-2"), v.progress),
+        s => tr.t(&format!("state-{}", s.id())),
+    }
+}
+
+async fn my_videos(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let Some(u) = user.user.clone() else { return login_redirect("/my-videos") };
+    let listed = async {
+        let mut c = st.tube.store.read().await?;
+        let account = ustore::account_of_user(c.ex(), u.id).await?;
+        let f = ListFilter { account_id: Some(account.id), count: 100, newest_first: true, ..Default::default() };
+        Ok::<_, TubeError>(vstore::list(c.ex(), &f).await?.0)
+    }
+    .await;
+    let rows = match listed {
+        Ok(r) => r,
+        Err(e) => return error_page(chrome, e),
+    };
+    let processing = rows.iter().any(|v| v.state == VideoState::ToTranscode.id());
+    let videos = rows
+        .iter()
+        .map(|v| Row {
+            id: v.id,
+            short_uuid: short(&v.uuid),
+            name: v.name.clone(),
+            thumbnail: v.thumbnail_filename.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}")),
+            state: v.state,
+            state_text: state_text(&chrome.tr, v),
+            reason: v.failure_reason.clone(),
+        })
+        .collect();
+    render(&MyVideos { chrome, videos, processing })
+}
+
+async fn delete_video(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let Some(u) = user.user.clone() else { return login_redirect("/my-videos") };
+    if !csrf_ok(&user, &f.csrf) {
+        let msg = chrome.tr.t("error-csrf");
+        return error_page(chrome, TubeError::Forbidden(msg));
+    }
+    match videos::delete(&st.tube, &u, &id.to_string()).await {
+        Ok(()) => Redirect::to("/my-videos").into_response(),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "channels.html")]
+struct Channels {
+    chrome: Chrome,
+    channels: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn channels_view(st: &AppState, chrome: Chrome, u: ruche_store::users::User, error: Option<String>, notice: Option<String>) -> Response {
+    match accounts::me(&st.tube, u).await {
+        Ok(me) => {
+            let channels = me.channels.iter().map(|c| (c.name.clone(), c.display_name.clone())).collect();
+            render(&Channels { chrome, channels, error, notice })
+        }
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+async fn channels_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let Some(u) = user.user.clone() else { return login_redirect("/my-channels") };
+    channels_view(&st, chrome, u, None, None).await
+}
+
+#[derive(Deserialize)]
+struct ChannelForm {
+    csrf: String,
+    name: String,
+    display_name: String,
+    description: Option<String>,
+    support: Option<String>,
+}
+
+async fn create_channel(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Form(f): Form<ChannelForm>) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let Some(u) = user.user.clone() else { return login_redirect("/my-channels") };
+    if !csrf_ok(&user, &f.csrf) {
+        let msg = chrome.tr.t("error-csrf");
+        return error_page(chrome, TubeError::Forbidden(msg));
+    }
+    let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let (d, s) = (nonempty(&f.description), nonempty(&f.support));
+    match accounts::create_channel(&st.tube, &u, f.name.trim(), &f.display_name, d.as_deref(), s.as_deref()).await {
+        Ok(_) => {
+            let notice = Some(chrome.tr.t("channels-created"));
+            channels_view(&st, chrome, u, None, notice).await
+        }
+        Err(e @ (TubeError::BadRequest(_) | TubeError::Conflict(_))) => channels_view(&st, chrome, u, Some(e.to_string()), None).await,
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+struct RegRow {
+    id: i64,
+    username: String,
+    email: String,
+    reason: String,
+    state_text: String,
+    pending: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registrations.html")]
+struct Registrations {
+    chrome: Chrome,
+    rows: Vec<RegRow>,
+}
+
+async fn registrations_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    if user.user.is_none() {
+        return login_redirect("/admin/registrations");
+    }
+    if !chrome.is_moderator {
+        let msg = chrome.tr.t("error-forbidden");
+        return error_page(chrome, TubeError::Forbidden(msg));
+    }
+    let regs = async {
+        let mut c = st.tube.store.read().await?;
+        Ok::<_, TubeError>(ustore::registrations(c.ex()).await?)
+    }
+    .await;
+    match regs {
+        Ok(regs) => {
+            let rows = regs
+                .into_iter()
+                .map(|r| RegRow {
+                    id: r.id,
+                    state_text: chrome.tr.t(&format!("registrations-state-{}", r.state)),
+                    pending: r.state == 1,
+                    username: r.username,
+                    email: r.email,
+                    reason: r.reason,
+                })
+                .collect();
+            render(&Registrations { chrome, rows })
+        }
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+async fn registration_action(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    if !chrome.is_moderator || !csrf_ok(&user, &f.csrf) {
+        let msg = chrome.tr.t("error-forbidden");
+        return error_page(chrome, TubeError::Forbidden(msg));
+    }
+    let r = match action.as_str() {
+        "accept" => accounts::accept_registration(&st.tube, id).await.map(|_| ()),
+        "reject" => accounts::reject_registration(&st.tube, id, "").await,
+        _ => Err(TubeError::NotFound("action")),
+    };
+    match r {
+        Ok(()) => Redirect::to("/admin/registrations").into_response(),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+async fn set_lang(Path(lang): Path<String>, headers: HeaderMap, jar: CookieJar) -> Response {
+    let lang = LANGUAGES.iter().find(|l| **l == lang).copied().unwrap_or("en");
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())));
+    let cookie = Cookie::build(("lang", lang)).path("/").same_site(SameSite::Lax).max_age(time_max_age()).build();
+    (jar.add(cookie), Redirect::to(&local_next(back.as_deref()))).into_response()
+}

@@ -189,7 +189,7 @@ pub fn write_segments_sha256(outputs: &[Output], path: &Path) -> io::Result<()> 
         let comma = if i + 1 < outputs.len() { "," } else { "" };
         let _ = writeln!(text, "  }}{comma}");
     }
-    text.push('}');
+    text.push_str("}\n");
     write_atomically(path, text.as_bytes())
 }
 

@@ -241,7 +241,9 @@ fn ffmpeg_args(source: &Path, plan: &Plan, sorted: &[Rendition], names: &[Names]
             a.push("-map");
             a.push(audio.as_str());
             match plan.audio {
-                AudioPlan::Copy => a.push_all(&["-c:a", "copy"]),
+                // ADTS AAC (.aac files, MPEG-TS) must be repacked for MP4; the filter passes
+                // MP4's raw AAC through untouched.
+                AudioPlan::Copy => a.push_all(&["-c:a", "copy", "-bsf:a", "aac_adtstoasc"]),
                 AudioPlan::Encode { bitrate } => {
                     a.push_all(&["-c:a", "aac", "-b:a"]);
                     a.push(bitrate.to_string());

@@ -303,3 +303,60 @@ async fn audio_only_aac_becomes_a_video_with_a_still_picture() {
     ]);
     transcode_audio_only(&m4a).await;
 }
+
+#[tokio::test]
+async fn a_rotated_phone_video_stays_upright() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = tempfile::tempdir().expect("tempdir");
+    let landscape = common::h264_clip(dir.path(), "landscape.mp4", 640, 360, 2);
+    let rotated = dir.path().join("rotated.mp4");
+    common::ffmpeg(&[
+        "-i",
+        landscape.to_str().expect("utf-8"),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        rotated.to_str().expect("utf-8"),
+    ]);
+    let p = probe(&rotated).await.expect("probe");
+    assert_eq!(
+        (p.width, p.height),
+        (360, 640),
+        "display size after rotation"
+    );
+    let pl = plan(&p, &ladder(&[240]));
+    let sizes: Vec<(u32, u32, bool)> = pl
+        .renditions
+        .iter()
+        .map(|r| (r.width, r.height, r.copy_video))
+        .collect();
+    assert_eq!(sizes, vec![(360, 640, true), (240, 426, false)]);
+    let outputs = transcode(&rotated, out.path(), &pl, &pl.renditions[1..], &|_| {})
+        .await
+        .expect("transcode");
+    // ffmpeg turns the pictures upright before scaling: a portrait 240p, no rotation left.
+    assert_eq!(common::video_size(&outputs[0].fragmented), (240, 426));
+}
+
+#[tokio::test]
+async fn audio_only_adts_aac_is_copied_into_mp4() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let aac = dir.path().join("song.aac");
+    common::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=330:d=3",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "96k",
+        "-ac",
+        "2",
+        aac.to_str().expect("utf-8"),
+    ]);
+    let p = probe(&aac).await.expect("probe");
+    assert_eq!(plan(&p, &LadderConfig::default()).audio, AudioPlan::Copy);
+    transcode_audio_only(&aac).await;
+}

@@ -38,10 +38,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/videos/licences", get(videos::licences))
         .route("/api/v1/videos/languages", get(videos::languages))
         .route("/api/v1/videos/privacies", get(videos::privacies))
-        .route("/api/v1/videos/upload", post(upload::legacy))
-        .route(
-            "/api/v1/videos/upload-resumable",
-            post(upload::init).put(upload::chunk).delete(upload::cancel),
+        .merge(
+            Router::new()
+                .route("/api/v1/videos/upload", post(upload::legacy))
+                .route(
+                    "/api/v1/videos/upload-resumable",
+                    post(upload::init).put(upload::chunk).delete(upload::cancel),
+                )
+                .layer(axum::middleware::map_response(upload::close_on_error)),
         )
         .route("/api/v1/videos/{id}", get(videos::get).delete(videos::remove))
         .route("/api/v1/videos/{id}/views", post(videos::view))

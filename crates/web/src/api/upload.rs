@@ -165,10 +165,39 @@ pub async fn chunk(
             .map(|n| ContentRange::Bytes { start: 0, end: n - 1, total: n }),
     };
     let mut stream = body.into_data_stream();
-    match uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await? {
-        ChunkOutcome::Partial(n) => Ok(partial(n)),
-        ChunkOutcome::Done(c) => Ok(created(c)),
+    match uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await {
+        Ok(ChunkOutcome::Partial(n)) => Ok(partial(n)),
+        Ok(ChunkOutcome::Done(c)) => Ok(created(c)),
+        Err(e) => {
+            // Read what the client is still sending (within reason) so it gets our answer
+            // instead of a reset connection, then close the connection.
+            drain(&mut stream, 16 << 20).await;
+            Err(e.into())
+        }
     }
+}
+
+async fn drain<S, E>(stream: &mut S, mut budget: usize)
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+{
+    use futures_util::StreamExt;
+    while let Some(Ok(chunk)) = stream.next().await {
+        budget = budget.saturating_sub(chunk.len());
+        if budget == 0 {
+            break;
+        }
+    }
+}
+
+/// An upload refused before its body was read leaves the connection unusable: say so, so that
+/// clients open a fresh one instead of reusing it.
+pub async fn close_on_error(res: Response) -> Response {
+    let mut res = res;
+    if res.status().is_client_error() || res.status().is_server_error() {
+        res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
 }
 
 pub async fn cancel(State(st): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<UploadId>) -> ApiResult<StatusCode> {

@@ -1,0 +1,268 @@
+//! The test rig: real `ruche serve` processes on loopback, each with its own data directory and
+//! database (SQLite, or a fresh PostgreSQL database), real ffmpeg, and helpers that speak
+//! PeerTube's API the way its clients do.
+#![allow(dead_code)]
+
+use ruche_store::testing::{Backend, drop_database, fresh_url};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub use ruche_store::testing::Backend as Db;
+
+/// One running instance.
+pub struct Instance {
+    pub url: String,
+    pub password: String,
+    pub data: tempfile::TempDir,
+    pub db_url: String,
+    pub env: Vec<(String, String)>,
+    child: Option<Child>,
+    pg: Option<(String, String)>,
+    pub http: reqwest::Client,
+    pub stderr_log: PathBuf,
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ruche")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+impl Instance {
+    /// Starts an instance on `backend` with extra `RUCHE_*` settings.
+    pub async fn start(backend: Backend, extra: &[(&str, &str)]) -> Instance {
+        let data = tempfile::tempdir().expect("tempdir");
+        let (db_url, pg) = match backend {
+            // The embedded default: the SQLite file in the data directory.
+            Backend::Sqlite => (format!("sqlite://{}", data.path().join("ruche.db").display()), None),
+            Backend::Postgres => {
+                let (url, pg, _) = fresh_url(backend).await;
+                (url, pg)
+            }
+        };
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut env: Vec<(String, String)> = vec![
+            ("RUCHE_DATA_DIR".into(), data.path().display().to_string()),
+            ("RUCHE_LISTEN".into(), format!("127.0.0.1:{port}")),
+            ("RUCHE_PUBLIC_URL".into(), url.clone()),
+            ("RUCHE_DATABASE_URL".into(), db_url.clone()),
+            ("RUCHE_TRANSCODING_RESOLUTIONS".into(), "360,240".into()),
+            ("RUCHE_TRANSCODING_THREADS".into(), "1".into()),
+            ("RUCHE_JOBS_LEASE_SECS".into(), "3".into()),
+        ];
+        for (k, v) in extra {
+            env.retain(|(ek, _)| ek != k);
+            env.push((k.to_string(), v.to_string()));
+        }
+        let stderr_log = data.path().join("server.log");
+        let mut inst = Instance {
+            url,
+            password: String::new(),
+            data,
+            db_url,
+            env,
+            child: None,
+            pg,
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            stderr_log,
+        };
+        let (child, password) = inst.spawn_serve();
+        inst.child = Some(child);
+        inst.password = password.expect("the first start prints the admin password");
+        inst
+    }
+
+    /// `ruche serve` with this instance's settings; waits for its banner. Returns the child and
+    /// the admin password if it printed one.
+    pub fn spawn_serve(&self) -> (Child, Option<String>) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.stderr_log).expect("log");
+        let mut child = Command::new(bin())
+            .arg("serve")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("RUCHE_LOG", "info,sqlx=warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("spawn ruche serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let first_start = self.password.is_empty();
+        let mut password = None;
+        let mut running = false;
+        // The banner: "Ruche is running at URL", then on the first start the admin password.
+        while Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if line.starts_with("Ruche is running at") {
+                running = true;
+                if !first_start {
+                    break;
+                }
+            }
+            if let Some(pw) = line.strip_prefix("Administrator login: root / ") {
+                password = Some(pw.trim().to_string());
+                break;
+            }
+        }
+        assert!(running, "ruche serve did not start: {}", std::fs::read_to_string(&self.stderr_log).unwrap_or_default());
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        (child, password)
+    }
+
+    /// Kills the server the hard way (SIGKILL), as a crash would.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill9();
+        let (child, _) = self.spawn_serve();
+        self.child = Some(child);
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+    }
+
+    /// Stops the server and drops its database.
+    pub async fn stop(mut self) {
+        self.kill9();
+        if let Some((admin, name)) = self.pg.take() {
+            drop_database(&admin, &name).await;
+        }
+    }
+
+    pub fn storage(&self) -> PathBuf {
+        self.data.path().join("storage")
+    }
+
+    /// An access token for `username` through PeerTube's OAuth flow.
+    pub async fn token(&self, username: &str, password: &str) -> String {
+        let client: Value = self.http.get(format!("{}/api/v1/oauth-clients/local", self.url)).send().await.expect("client").json().await.expect("json");
+        let res = self
+            .http
+            .post(format!("{}/api/v1/users/token", self.url))
+            .form(&[
+                ("client_id", client["client_id"].as_str().unwrap_or_default()),
+                ("client_secret", client["client_secret"].as_str().unwrap_or_default()),
+                ("grant_type", "password"),
+                ("username", username),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(res.status(), 200, "login of {username} failed");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"].as_str().expect("access_token").to_string()
+    }
+
+    pub async fn root_token(&self) -> String {
+        self.token("root", &self.password.clone()).await
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
+        let res = self.http.get(format!("{}{path}", self.url)).bearer_auth(token).send().await.expect("get");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a user through the admin API; returns its token and its default channel id.
+    pub async fn user(&self, admin: &str, name: &str, quota: i64) -> (String, i64) {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/users", self.url))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({ "username": name, "email": format!("{name}@example.org"), "password": "secret-pass", "role": 2, "videoQuota": quota, "videoQuotaDaily": -1 }))
+            .send()
+            .await
+            .expect("create user");
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+        let token = self.token(name, "secret-pass").await;
+        let (_, me) = self.get_json(&token, "/api/v1/users/me").await;
+        (token, me["videoChannels"][0]["id"].as_i64().expect("channel id"))
+    }
+
+    /// A legacy multipart upload; returns the status and body.
+    pub async fn upload(&self, token: &str, file: &Path, channel_id: i64, name: &str) -> (u16, Value) {
+        let bytes = std::fs::read(file).expect("read clip");
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .mime_str("video/mp4")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new()
+            .text("name", name.to_string())
+            .text("channelId", channel_id.to_string())
+            .part("videofile", part);
+        let res = self.http.post(format!("{}/api/v1/videos/upload", self.url)).bearer_auth(token).multipart(form).send().await.expect("upload");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits until the video has `renditions` files and no job is left; returns its details.
+    pub async fn wait_transcoded(&self, token: &str, id: &str, renditions: usize) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let (status, v) = self.get_json(token, &format!("/api/v1/videos/{id}")).await;
+            let n = v["streamingPlaylists"][0]["files"].as_array().map_or(0, |f| f.len());
+            if status == 200 && v["state"]["id"] == 1 && n >= renditions && v["transcodingProgress"] == 100 {
+                return v;
+            }
+            if v["state"]["id"] == 7 {
+                panic!("transcoding failed: {v}\n{}", self.log());
+            }
+            assert!(Instant::now() < deadline, "video {id} not transcoded in time: {v}\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
+/// Makes a clip with ffmpeg's lavfi sources (cached per test process in a temp dir).
+pub fn clip(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success(), "ffmpeg could not make {name}");
+    out
+}
+
+/// A 3-second 640x360 H.264/AAC clip: 360p is remuxed, 240p encoded.
+pub fn small_clip(dir: &Path) -> PathBuf {
+    clip(dir, "clip.mp4", &[
+        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=3", "-f", "lavfi", "-i", "sine=f=440:d=3",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+    ])
+}
+
+/// Declares a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::common::Db::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::common::Db::Postgres).await;
+            }
+        }
+    };
+}

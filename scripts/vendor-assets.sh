@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Vendor pinned browser libraries from the npm registry into assets/vendor/.
+#
+# For each pinned package this script:
+#   1. runs `npm pack <name>@<version>` in a temporary directory,
+#   2. checks the tarball against the integrity pinned below, against the
+#      integrity the registry reports (`npm view ... dist.integrity`), against
+#      what `npm pack --json` reports, and against a sha512 computed locally,
+#   3. copies the selected files and the licence into assets/vendor/<name>/,
+#   4. writes assets/vendor/<name>/VERSION (name@version + integrity),
+#   5. regenerates assets/vendor/README.md.
+#
+# It is safe to re-run: each package directory is rebuilt from scratch and
+# only replaced once everything verified. Requires node and npm.
+#
+# To bump a library: change its version, run the script once; it fails and
+# prints the registry's integrity for the new version; check it, pin it
+# below, and run again.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENDOR_DIR="$ROOT/assets/vendor"
+
+# One package per line:
+#   name  version  integrity  src:dest[,src:dest...]
+# The licence file is found automatically (LICENSE, LICENSE.md, ...).
+PACKAGES=(
+  "hls.js 1.7.4 sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg== dist/hls.mjs:hls.mjs"
+)
+
+die() { echo "vendor-assets: $*" >&2; exit 1; }
+
+command -v npm >/dev/null || die "npm is required"
+command -v node >/dev/null || die "node is required"
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# sha512 of a file in SRI form (sha512-<base64>).
+sri_sha512() {
+  node -e '
+    const c = require("crypto"), fs = require("fs");
+    const h = c.createHash("sha512").update(fs.readFileSync(process.argv[1]));
+    process.stdout.write("sha512-" + h.digest("base64"));
+  ' "$1"
+}
+
+# Read one field from the JSON array printed by `npm pack --json`.
+pack_json_field() {
+  node -e '
+    const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const e = Array.isArray(j) ? j[0] : j;
+    process.stdout.write(String(e[process.argv[2]] ?? ""));
+  ' "$1" "$2"
+}
+
+# Read one field from a package.json.
+pkg_field() {
+  node -e '
+    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const v = p[process.argv[2]];
+    process.stdout.write(typeof v === "object" && v ? String(v.type ?? "") : String(v ?? ""));
+  ' "$1" "$2"
+}
+
+README_ROWS=()
+
+for entry in "${PACKAGES[@]}"; do
+  read -r name version pinned files <<<"$entry"
+  spec="$name@$version"
+  echo "==> $spec"
+
+  # Registry's view of the integrity.
+  registry="$(npm view "$spec" dist.integrity)"
+  [[ -n "$registry" ]] || die "$spec: npm view returned no dist.integrity"
+  if [[ "$registry" != "$pinned" ]]; then
+    die "$spec: registry integrity $registry does not match the pinned $pinned (if you are bumping the version, check and pin the new value)"
+  fi
+
+  pkdir="$WORK/$(echo "$name" | tr '/@' '__')"
+  mkdir -p "$pkdir"
+  (cd "$pkdir" && npm pack "$spec" --json --silent >pack.json)
+
+  packed="$(pack_json_field "$pkdir/pack.json" integrity)"
+  filename="$(pack_json_field "$pkdir/pack.json" filename)"
+  [[ -n "$filename" && -f "$pkdir/$filename" ]] || die "$spec: npm pack produced no tarball"
+  local_sri="$(sri_sha512 "$pkdir/$filename")"
+  [[ "$packed" == "$pinned" ]] || die "$spec: npm pack integrity $packed != pinned $pinned"
+  [[ "$local_sri" == "$pinned" ]] || die "$spec: tarball sha512 $local_sri != pinned $pinned"
+  echo "    integrity ok: $pinned"
+
+  mkdir -p "$pkdir/x"
+  tar -xzf "$pkdir/$filename" -C "$pkdir/x"
+  src="$pkdir/x/package"
+  [[ -d "$src" ]] || die "$spec: tarball has no package/ directory"
+
+  got_version="$(pkg_field "$src/package.json" version)"
+  [[ "$got_version" == "$version" ]] || die "$spec: tarball says version $got_version"
+  license="$(pkg_field "$src/package.json" license)"
+
+  stage="$pkdir/stage"
+  mkdir -p "$stage"
+
+  lic=""
+  for cand in LICENSE LICENSE.md LICENSE.txt LICENCE LICENCE.md license license.md COPYING; do
+    if [[ -f "$src/$cand" ]]; then lic="$cand"; break; fi
+  done
+  [[ -n "$lic" ]] || die "$spec: no licence file in the tarball"
+  cp "$src/$lic" "$stage/LICENSE"
+
+  IFS=',' read -r -a pairs <<<"$files"
+  for pair in "${pairs[@]}"; do
+    from="${pair%%:*}"
+    to="${pair#*:}"
+    [[ -f "$src/$from" ]] || die "$spec: $from not found in the tarball"
+    cp "$src/$from" "$stage/$to"
+    echo "    $from -> assets/vendor/$name/$to"
+  done
+
+  {
+    echo "$spec"
+    echo "$pinned"
+  } >"$stage/VERSION"
+
+  # Replace the vendored copy only now that everything checked out.
+  dest="$VENDOR_DIR/$name"
+  mkdir -p "$(dirname "$dest")"
+  rm -rf "$dest"
+  mv "$stage" "$dest"
+  chmod 0644 "$dest"/*
+  chmod 0755 "$dest"
+
+  shown="$(echo "$files" | tr ',' '\n' | sed 's/.*://' | sed 's/^/`/; s/$/`/' | paste -sd ' ' -)"
+  README_ROWS+=("| $name | $version | $license | $shown |")
+done
+
+{
+  cat <<'EOF'
+# Vendored browser libraries
+
+Third-party JavaScript served by Ruche under `/assets/vendor/`. Each
+directory holds the unmodified file(s) from the package's npm tarball, the
+package's licence (`LICENSE`) and a `VERSION` file (`name@version` and the
+tarball's sha512 integrity, as published on the npm registry).
+
+| library | version | licence | files |
+| --- | --- | --- | --- |
+EOF
+  printf '%s\n' "${README_ROWS[@]}"
+  cat <<'EOF'
+
+Refresh with `scripts/vendor-assets.sh` (needs node and npm; versions and
+integrities are pinned in the script, and the script verifies every
+tarball against them). Do not edit these files by hand.
+
+Notes:
+
+- `hls.js/hls.mjs` is the full ES-module build; use it as
+  `import Hls from '/assets/vendor/hls.js/hls.mjs'` (default export). Its
+  trailing `sourceMappingURL` comment points at a map that is not vendored;
+  browsers only fetch it when developer tools are open.
+EOF
+} >"$VENDOR_DIR/README.md"
+
+echo "wrote $VENDOR_DIR/README.md"

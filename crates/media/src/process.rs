@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::process::{ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
@@ -13,6 +14,31 @@ use crate::MediaError;
 
 /// How many lines of ffmpeg's error output we keep for the error message.
 const STDERR_LINES: usize = 12;
+
+/// Niceness of transcoding processes (PeerTube's `FFMPEG_NICE.VOD`): a long encode must never
+/// make the web server, running on the same cores, slow to answer.
+pub(crate) const NICE_TRANSCODE: u8 = 15;
+/// Niceness of thumbnail extraction (PeerTube's `FFMPEG_NICE.THUMBNAIL`).
+pub(crate) const NICE_THUMBNAIL: u8 = 10;
+
+/// A `Command` for `program` (ffmpeg or ffprobe) run at the given niceness through `nice(1)`,
+/// which execs the program in place (same pid, so killing it kills the program). Where `nice`
+/// is not installed the program runs at normal priority.
+pub(crate) fn niced(program: &str, niceness: u8) -> Command {
+    static HAS_NICE: OnceLock<bool> = OnceLock::new();
+    let has_nice = *HAS_NICE.get_or_init(|| {
+        std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| dir.join("nice").is_file())
+        })
+    });
+    if has_nice {
+        let mut cmd = Command::new("nice");
+        cmd.arg("-n").arg(niceness.to_string()).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
 
 /// What a short-lived child printed.
 pub(crate) struct Captured {

@@ -5,9 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio::process::Command;
-
-use crate::process::{last_lines, run_to_end};
+use crate::process::{NICE_THUMBNAIL, last_lines, niced, run_to_end};
 use crate::transcode::STILL_COLOR;
 use crate::{MediaError, Probe};
 
@@ -97,7 +95,7 @@ async fn frame_pictures(
         chain.join(",")
     );
 
-    let mut cmd = Command::new("ffmpeg");
+    let mut cmd = niced("ffmpeg", NICE_THUMBNAIL);
     cmd.args(["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]);
     if seek > 0.0 {
         cmd.arg("-ss").arg(format!("{seek:.3}"));
@@ -123,7 +121,7 @@ async fn frame_pictures(
 /// The plain still of audio-only sources, at both sizes.
 async fn still_pictures(thumbnail: &Path, preview: &Path) -> Result<(), MediaError> {
     for (path, (w, h)) in [(thumbnail, THUMBNAIL_SIZE), (preview, PREVIEW_SIZE)] {
-        let mut cmd = Command::new("ffmpeg");
+        let mut cmd = niced("ffmpeg", NICE_THUMBNAIL);
         cmd.args(["-hide_banner", "-nostdin", "-y", "-loglevel", "error"])
             .args(["-f", "lavfi", "-i"])
             // rgb24: in its default 4:2:0 the colour source rounds 157 lines down to 156.

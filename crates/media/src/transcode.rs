@@ -14,7 +14,7 @@ use tokio::process::Command;
 use crate::fileid::new_file_id;
 use crate::hls::parse_variant_playlist;
 use crate::plan::AUDIO_ONLY_RESOLUTION;
-use crate::process::{run_ffmpeg, run_to_end};
+use crate::process::{NICE_TRANSCODE, niced, run_ffmpeg, run_to_end};
 use crate::{AudioPlan, MediaError, Plan, Rendition};
 
 /// Background colour of the still picture given to audio-only sources (and of their
@@ -102,7 +102,7 @@ pub async fn transcode(
         .map(|r| Names::new(r.resolution))
         .collect::<std::io::Result<Vec<_>>>()?;
 
-    let mut cmd = Command::new("ffmpeg");
+    let mut cmd = niced("ffmpeg", NICE_TRANSCODE);
     cmd.current_dir(out_dir)
         .args(ffmpeg_args(&source, plan, &sorted, &names));
     let scaled = |f: f32| progress(f * 0.97);
@@ -144,7 +144,7 @@ pub async fn transcode_baseline(
 /// Remuxes a fragmented MP4 into a faststart MP4 (PeerTube's "web video" layout), without
 /// re-encoding: for instances that still want one plain MP4 per resolution.
 pub async fn web_video_from_fragmented(fragmented: &Path, dest: &Path) -> Result<(), MediaError> {
-    let mut cmd = Command::new("ffmpeg");
+    let mut cmd = niced("ffmpeg", NICE_TRANSCODE);
     cmd.args(["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i"])
         .arg(fragmented)
         .args([

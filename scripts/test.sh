@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what the tests need (ffmpeg, PostgreSQL,
+# Chromium, the browser test's npm packages), starts a private PostgreSQL on loopback, then runs
+# formatting and lint checks, licence checks, every Rust test (database tests on SQLite and on
+# PostgreSQL), and the headless Chromium test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+scripts/deps.sh test
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ruche-target}
+export CARGO_TERM_COLOR=never
+
+# A private PostgreSQL cluster for this run, stopped on exit.
+pgdir=$(mktemp -d /tmp/ruche-pg.XXXXXX)
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() {
+  bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$bindir/pg_ctl" -D "$pgdir/data" stop -m immediate >/dev/null 2>&1 || true
+  else "$bindir/pg_ctl" -D "$pgdir/data" stop -m immediate >/dev/null 2>&1 || true; fi
+  rm -rf "$pgdir"
+}
+trap cleanup EXIT
+export RUCHE_TEST_POSTGRES_URL=$(scripts/pg-start.sh "$pgdir" "$pgport")
+echo "PostgreSQL for the tests: $RUCHE_TEST_POSTGRES_URL"
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+echo "== cargo deny (licences)"
+command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
+cargo deny --locked check licenses bans sources
+
+echo "== Rust tests"
+cargo test --locked --workspace 2>&1 | tee "$pgdir/cargo-test.log"
+
+echo "== Browser test (headless Chromium)"
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" node --test tests/browser/

@@ -85,12 +85,20 @@ mod tests {
         // From fixtures/peertube-8.0.1/api/video-details.json.
         let u = Uuid::parse_str("6d79bb11-83db-4ca1-baaa-59593c363a96").unwrap();
         assert_eq!(ShortUuid(u).to_string(), "ew5f7C8iNWwkn3wevRkbvU");
-        assert_eq!(ShortUuid::parse("ew5f7C8iNWwkn3wevRkbvU"), Some(ShortUuid(u)));
+        assert_eq!(
+            ShortUuid::parse("ew5f7C8iNWwkn3wevRkbvU"),
+            Some(ShortUuid(u))
+        );
     }
 
     #[test]
     fn short_uuid_round_trips_and_pads() {
-        for u in [Uuid::nil(), Uuid::max(), Uuid::from_u128(57), Uuid::new_v4()] {
+        for u in [
+            Uuid::nil(),
+            Uuid::max(),
+            Uuid::from_u128(57),
+            Uuid::new_v4(),
+        ] {
             let s = ShortUuid(u).to_string();
             assert_eq!(s.len(), 22);
             assert_eq!(ShortUuid::parse(&s), Some(ShortUuid(u)));
@@ -104,7 +112,10 @@ mod tests {
         let u = Uuid::new_v4();
         assert_eq!(VideoRef::parse("12"), Some(VideoRef::Id(12)));
         assert_eq!(VideoRef::parse(&u.to_string()), Some(VideoRef::Uuid(u)));
-        assert_eq!(VideoRef::parse(&ShortUuid(u).to_string()), Some(VideoRef::Uuid(u)));
+        assert_eq!(
+            VideoRef::parse(&ShortUuid(u).to_string()),
+            Some(VideoRef::Uuid(u))
+        );
         assert_eq!(VideoRef::parse("nope"), None);
     }
 }

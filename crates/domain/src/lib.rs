@@ -4,7 +4,7 @@
 
 pub mod ids;
 pub mod settings;
-pub mod video;
 pub mod user;
+pub mod video;
 
 pub use ids::ShortUuid;

@@ -119,17 +119,27 @@ impl Default for Settings {
 }
 impl Default for InstanceSettings {
     fn default() -> Self {
-        InstanceSettings { name: "Ruche".into(), short_description: String::new() }
+        InstanceSettings {
+            name: "Ruche".into(),
+            short_description: String::new(),
+        }
     }
 }
 impl Default for SignupSettings {
     fn default() -> Self {
-        SignupSettings { enabled: false, requires_approval: false, limit: -1 }
+        SignupSettings {
+            enabled: false,
+            requires_approval: false,
+            limit: -1,
+        }
     }
 }
 impl Default for UserDefaults {
     fn default() -> Self {
-        UserDefaults { video_quota: -1, video_quota_daily: -1 }
+        UserDefaults {
+            video_quota: -1,
+            video_quota_daily: -1,
+        }
     }
 }
 impl Default for TranscodingSettings {
@@ -147,7 +157,9 @@ impl Default for TranscodingSettings {
 }
 impl Default for UploadSettings {
     fn default() -> Self {
-        UploadSettings { abandoned_after_secs: 24 * 3600 }
+        UploadSettings {
+            abandoned_after_secs: 24 * 3600,
+        }
     }
 }
 impl Default for ViewSettings {
@@ -172,7 +184,10 @@ impl Settings {
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), EnvError> {
         fn parse<T: std::str::FromStr>(var: &str, v: &str) -> Result<T, EnvError> {
-            v.parse().map_err(|_| EnvError { var: var.into(), reason: format!("cannot read {v:?}") })
+            v.parse().map_err(|_| EnvError {
+                var: var.into(),
+                reason: format!("cannot read {v:?}"),
+            })
         }
         for (k, v) in vars {
             match k.as_str() {
@@ -197,7 +212,9 @@ impl Settings {
                         .collect::<Result<_, _>>()?
                 }
                 "RUCHE_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse(&k, &v)?,
-                "RUCHE_TRANSCODING_MAX_DURATION" => self.transcoding.max_duration = Some(parse(&k, &v)?),
+                "RUCHE_TRANSCODING_MAX_DURATION" => {
+                    self.transcoding.max_duration = Some(parse(&k, &v)?)
+                }
                 "RUCHE_TRANSCODING_MAX_UPLOAD_SIZE" => {
                     self.transcoding.max_upload_size = Some(parse(&k, &v)?)
                 }
@@ -220,7 +237,9 @@ impl Settings {
     }
 
     pub fn storage_dir(&self) -> PathBuf {
-        self.storage_dir.clone().unwrap_or_else(|| self.data_dir.join("storage"))
+        self.storage_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("storage"))
     }
 
     /// Scratch space for uploads in progress and transcoding work; on the same filesystem as
@@ -231,8 +250,16 @@ impl Settings {
 
     /// `host[:port]` of the public URL, as PeerTube shows it in `host` fields.
     pub fn host(&self) -> String {
-        let without_scheme = self.public_url.split("://").nth(1).unwrap_or(&self.public_url);
-        without_scheme.split('/').next().unwrap_or_default().to_string()
+        let without_scheme = self
+            .public_url
+            .split("://")
+            .nth(1)
+            .unwrap_or(&self.public_url);
+        without_scheme
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -256,7 +283,9 @@ mod tests {
         assert_eq!(s.host(), "localhost:9100");
         assert_eq!(s.database_url(), "sqlite:///tmp/x/ruche.db");
         assert_eq!(s.transcoding.resolutions, vec![720, 240]);
-        let err = s.apply_env([("RUCHE_SIGNUP_LIMIT".into(), "many".into())]).unwrap_err();
+        let err = s
+            .apply_env([("RUCHE_SIGNUP_LIMIT".into(), "many".into())])
+            .unwrap_err();
         assert!(err.to_string().contains("RUCHE_SIGNUP_LIMIT"));
     }
 }

@@ -11,7 +11,11 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
-#[command(name = "ruche", version, about = "Federated video hosting and one-page websites")]
+#[command(
+    name = "ruche",
+    version,
+    about = "Federated video hosting and one-page websites"
+)]
 struct Cli {
     /// A TOML settings file; RUCHE_* environment variables override it.
     #[arg(long, global = true, env = "RUCHE_CONFIG")]
@@ -52,8 +56,10 @@ enum UserCommand {
 fn load_settings(path: Option<&Path>) -> Result<Settings> {
     let mut settings: Settings = match path {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-            toml::from_str(&text).with_context(|| format!("{} is not a valid settings file", p.display()))?
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("{} is not a valid settings file", p.display()))?
         }
         None => Settings::default(),
     };
@@ -72,8 +78,12 @@ async fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     let settings = load_settings(cli.config.as_deref())?;
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     match cli.command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {
@@ -81,7 +91,15 @@ async fn main() -> Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::User { command: UserCommand::Create { username, email, role, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    email,
+                    role,
+                    password_stdin,
+                },
+        } => {
             if !password_stdin {
                 bail!("give the password on standard input with --password-stdin");
             }
@@ -91,7 +109,14 @@ async fn main() -> Result<()> {
             let tube = Tube::open(settings).await?;
             let id = accounts::create_user(
                 &tube,
-                &NewAccount { username: &username, email: &email, password: &password, role, video_quota: None, video_quota_daily: None },
+                &NewAccount {
+                    username: &username,
+                    email: &email,
+                    password: &password,
+                    role,
+                    video_quota: None,
+                    video_quota_daily: None,
+                },
             )
             .await?;
             println!("Created user {username} (id {id}) with the channel {username}_channel.");
@@ -122,7 +147,9 @@ fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
                 dir.display()
             );
         }
-        Err(std::fs::TryLockError::Error(e)) => return Err(e).context("cannot lock the data directory"),
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).context("cannot lock the data directory");
+        }
     }
     file.set_len(0)?;
     write!(file, "{}", std::process::id())?;

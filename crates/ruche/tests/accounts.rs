@@ -1,14 +1,26 @@
 //! Accounts through the API and the pages, on SQLite and PostgreSQL: PeerTube's OAuth flow,
 //! sign-up policies, browser sessions with CSRF protection, view counting.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 mod common;
 
 use common::{Instance, small_clip};
 use serde_json::{Value, json};
 
 async fn oauth_client(inst: &Instance) -> (String, String) {
-    let c: Value = inst.http.get(format!("{}/api/v1/oauth-clients/local", inst.url)).send().await.unwrap().json().await.unwrap();
-    (c["client_id"].as_str().unwrap().into(), c["client_secret"].as_str().unwrap().into())
+    let c: Value = inst
+        .http
+        .get(format!("{}/api/v1/oauth-clients/local", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        c["client_id"].as_str().unwrap().into(),
+        c["client_secret"].as_str().unwrap().into(),
+    )
 }
 
 both!(oauth_password_refresh_revoke, |db| async move {
@@ -19,13 +31,37 @@ both!(oauth_password_refresh_revoke, |db| async move {
         let url = format!("{}/api/v1/users/token", inst.url);
         async move { http.post(url).form(&form).send().await.unwrap() }
     };
-    let bad = token(vec![("client_id", id.clone()), ("client_secret", secret.clone()), ("grant_type", "password".into()), ("username", "root".into()), ("password", "wrong".into())]).await;
+    let bad = token(vec![
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+        ("grant_type", "password".into()),
+        ("username", "root".into()),
+        ("password", "wrong".into()),
+    ])
+    .await;
     assert_eq!(bad.status(), 400);
     assert_eq!(bad.json::<Value>().await.unwrap()["code"], "invalid_grant");
-    let bad_client = token(vec![("client_id", "x".into()), ("client_secret", secret.clone()), ("grant_type", "password".into()), ("username", "root".into()), ("password", inst.password.clone())]).await;
+    let bad_client = token(vec![
+        ("client_id", "x".into()),
+        ("client_secret", secret.clone()),
+        ("grant_type", "password".into()),
+        ("username", "root".into()),
+        ("password", inst.password.clone()),
+    ])
+    .await;
     assert_eq!(bad_client.status(), 400);
 
-    let pair: Value = token(vec![("client_id", id.clone()), ("client_secret", secret.clone()), ("grant_type", "password".into()), ("username", "root".into()), ("password", inst.password.clone())]).await.json().await.unwrap();
+    let pair: Value = token(vec![
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+        ("grant_type", "password".into()),
+        ("username", "root".into()),
+        ("password", inst.password.clone()),
+    ])
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(pair["token_type"], "Bearer");
     assert_eq!(pair["expires_in"], 86399);
     let access = pair["access_token"].as_str().unwrap().to_string();
@@ -33,95 +69,243 @@ both!(oauth_password_refresh_revoke, |db| async move {
     assert_eq!(inst.get_json("nope", "/api/v1/users/me").await.0, 401);
 
     // Refreshing gives a new pair and retires the old one.
-    let refreshed: Value = token(vec![("client_id", id.clone()), ("client_secret", secret.clone()), ("grant_type", "refresh_token".into()), ("refresh_token", pair["refresh_token"].as_str().unwrap().into())]).await.json().await.unwrap();
+    let refreshed: Value = token(vec![
+        ("client_id", id.clone()),
+        ("client_secret", secret.clone()),
+        ("grant_type", "refresh_token".into()),
+        (
+            "refresh_token",
+            pair["refresh_token"].as_str().unwrap().into(),
+        ),
+    ])
+    .await
+    .json()
+    .await
+    .unwrap();
     let access2 = refreshed["access_token"].as_str().unwrap().to_string();
     assert_eq!(inst.get_json(&access, "/api/v1/users/me").await.0, 401);
     let (status, me) = inst.get_json(&access2, "/api/v1/users/me").await;
     assert_eq!((status, me["username"].as_str()), (200, Some("root")));
     assert_eq!(me["role"]["label"], "Administrator");
-    let again = token(vec![("client_id", id), ("client_secret", secret), ("grant_type", "refresh_token".into()), ("refresh_token", pair["refresh_token"].as_str().unwrap().into())]).await;
+    let again = token(vec![
+        ("client_id", id),
+        ("client_secret", secret),
+        ("grant_type", "refresh_token".into()),
+        (
+            "refresh_token",
+            pair["refresh_token"].as_str().unwrap().into(),
+        ),
+    ])
+    .await;
     assert_eq!(again.status(), 400);
 
-    let revoke = inst.http.post(format!("{}/api/v1/users/revoke-token", inst.url)).bearer_auth(&access2).send().await.unwrap();
+    let revoke = inst
+        .http
+        .post(format!("{}/api/v1/users/revoke-token", inst.url))
+        .bearer_auth(&access2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(revoke.status(), 200);
     assert_eq!(inst.get_json(&access2, "/api/v1/users/me").await.0, 401);
     inst.stop().await;
 });
 
-both!(signup_open_closed_limited_and_by_approval, |db| async move {
-    let register = |inst: &Instance, name: &'static str| {
-        let http = inst.http.clone();
-        let url = format!("{}/api/v1/users/register", inst.url);
-        async move {
-            http.post(url).json(&json!({ "username": name, "email": format!("{name}@example.org"), "password": "long-enough" })).send().await.unwrap().status().as_u16()
-        }
-    };
-    // Closed by default.
-    let closed = Instance::start(db, &[]).await;
-    assert_eq!(register(&closed, "eve").await, 403);
-    let cfg: Value = closed.http.get(format!("{}/api/v1/config", closed.url)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(cfg["signup"]["allowed"], false);
-    closed.stop().await;
+both!(
+    signup_open_closed_limited_and_by_approval,
+    |db| async move {
+        let register = |inst: &Instance, name: &'static str| {
+            let http = inst.http.clone();
+            let url = format!("{}/api/v1/users/register", inst.url);
+            async move {
+                http.post(url).json(&json!({ "username": name, "email": format!("{name}@example.org"), "password": "long-enough" })).send().await.unwrap().status().as_u16()
+            }
+        };
+        // Closed by default.
+        let closed = Instance::start(db, &[]).await;
+        assert_eq!(register(&closed, "eve").await, 403);
+        let cfg: Value = closed
+            .http
+            .get(format!("{}/api/v1/config", closed.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cfg["signup"]["allowed"], false);
+        closed.stop().await;
 
-    // Open with a limit of 2 users (root counts).
-    let open = Instance::start(db, &[("RUCHE_SIGNUP_ENABLED", "true"), ("RUCHE_SIGNUP_LIMIT", "2"), ("RUCHE_USER_VIDEO_QUOTA", "1000000")]).await;
-    assert_eq!(register(&open, "eve").await, 204);
-    assert_eq!(register(&open, "eve").await, 403, "the limit is reached");
-    let eve = open.token("eve", "long-enough").await;
-    let (_, me) = open.get_json(&eve, "/api/v1/users/me").await;
-    assert_eq!((me["videoQuota"].as_i64(), me["videoChannels"][0]["name"].as_str()), (Some(1_000_000), Some("eve_channel")));
-    open.stop().await;
+        // Open with a limit of 2 users (root counts).
+        let open = Instance::start(
+            db,
+            &[
+                ("RUCHE_SIGNUP_ENABLED", "true"),
+                ("RUCHE_SIGNUP_LIMIT", "2"),
+                ("RUCHE_USER_VIDEO_QUOTA", "1000000"),
+            ],
+        )
+        .await;
+        assert_eq!(register(&open, "eve").await, 204);
+        assert_eq!(register(&open, "eve").await, 403, "the limit is reached");
+        let eve = open.token("eve", "long-enough").await;
+        let (_, me) = open.get_json(&eve, "/api/v1/users/me").await;
+        assert_eq!(
+            (
+                me["videoQuota"].as_i64(),
+                me["videoChannels"][0]["name"].as_str()
+            ),
+            (Some(1_000_000), Some("eve_channel"))
+        );
+        open.stop().await;
 
-    // By approval: a request, then a moderator's decision.
-    let approval = Instance::start(db, &[("RUCHE_SIGNUP_ENABLED", "true"), ("RUCHE_SIGNUP_REQUIRES_APPROVAL", "true")]).await;
-    assert_eq!(register(&approval, "fay").await, 403);
-    let req = |name: &'static str| approval.http.post(format!("{}/api/v1/users/registrations/request", approval.url)).json(&json!({ "username": name, "email": format!("{name}@example.org"), "password": "long-enough", "registrationReason": "I film birds" }));
-    let r: Value = req("fay").send().await.unwrap().json().await.unwrap();
-    assert_eq!(r["state"]["id"], 1);
-    assert_eq!(req("fay").send().await.unwrap().status(), 409, "the name is held by the request");
-    let root = approval.root_token().await;
-    let (_, list) = approval.get_json(&root, "/api/v1/users/registrations").await;
-    assert_eq!(list["data"][0]["registrationReason"], "I film birds");
-    let fay_id = r["id"].as_i64().unwrap();
-    let accept = approval.http.post(format!("{}/api/v1/users/registrations/{fay_id}/accept", approval.url)).bearer_auth(&root).send().await.unwrap();
-    assert_eq!(accept.status(), 204);
-    let fay = approval.token("fay", "long-enough").await;
-    assert_eq!(approval.get_json(&fay, "/api/v1/users/me").await.1["username"], "fay");
-    // A plain user may not decide on registrations.
-    let gus: Value = req("gus").send().await.unwrap().json().await.unwrap();
-    let denied = approval.http.post(format!("{}/api/v1/users/registrations/{}/reject", approval.url, gus["id"])).bearer_auth(&fay).send().await.unwrap();
-    assert_eq!(denied.status(), 403);
-    approval.stop().await;
-});
+        // By approval: a request, then a moderator's decision.
+        let approval = Instance::start(
+            db,
+            &[
+                ("RUCHE_SIGNUP_ENABLED", "true"),
+                ("RUCHE_SIGNUP_REQUIRES_APPROVAL", "true"),
+            ],
+        )
+        .await;
+        assert_eq!(register(&approval, "fay").await, 403);
+        let req = |name: &'static str| {
+            approval.http.post(format!("{}/api/v1/users/registrations/request", approval.url)).json(&json!({ "username": name, "email": format!("{name}@example.org"), "password": "long-enough", "registrationReason": "I film birds" }))
+        };
+        let r: Value = req("fay").send().await.unwrap().json().await.unwrap();
+        assert_eq!(r["state"]["id"], 1);
+        assert_eq!(
+            req("fay").send().await.unwrap().status(),
+            409,
+            "the name is held by the request"
+        );
+        let root = approval.root_token().await;
+        let (_, list) = approval
+            .get_json(&root, "/api/v1/users/registrations")
+            .await;
+        assert_eq!(list["data"][0]["registrationReason"], "I film birds");
+        let fay_id = r["id"].as_i64().unwrap();
+        let accept = approval
+            .http
+            .post(format!(
+                "{}/api/v1/users/registrations/{fay_id}/accept",
+                approval.url
+            ))
+            .bearer_auth(&root)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(accept.status(), 204);
+        let fay = approval.token("fay", "long-enough").await;
+        assert_eq!(
+            approval.get_json(&fay, "/api/v1/users/me").await.1["username"],
+            "fay"
+        );
+        // A plain user may not decide on registrations.
+        let gus: Value = req("gus").send().await.unwrap().json().await.unwrap();
+        let denied = approval
+            .http
+            .post(format!(
+                "{}/api/v1/users/registrations/{}/reject",
+                approval.url, gus["id"]
+            ))
+            .bearer_auth(&fay)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(denied.status(), 403);
+        approval.stop().await;
+    }
+);
 
 both!(web_login_sessions_and_csrf, |db| async move {
     let inst = Instance::start(db, &[]).await;
-    let jar_client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = jar_client.get(format!("{}/login", inst.url)).send().await.unwrap().text().await.unwrap();
+    let jar_client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = jar_client
+        .get(format!("{}/login", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("id=\"login-form\""));
     // French when the browser asks for it.
-    let fr = jar_client.get(format!("{}/login", inst.url)).header("Accept-Language", "fr-FR,fr;q=0.9").send().await.unwrap().text().await.unwrap();
+    let fr = jar_client
+        .get(format!("{}/login", inst.url))
+        .header("Accept-Language", "fr-FR,fr;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(fr.contains("Se connecter") && fr.contains("lang=\"fr\""));
 
-    let wrong = jar_client.post(format!("{}/login", inst.url)).form(&[("username", "root"), ("password", "nope")]).send().await.unwrap();
+    let wrong = jar_client
+        .post(format!("{}/login", inst.url))
+        .form(&[("username", "root"), ("password", "nope")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     // A login posted from another site is refused.
-    let cross = jar_client.post(format!("{}/login", inst.url)).header("Origin", "https://evil.example").form(&[("username", "root"), ("password", inst.password.as_str())]).send().await.unwrap();
+    let cross = jar_client
+        .post(format!("{}/login", inst.url))
+        .header("Origin", "https://evil.example")
+        .form(&[("username", "root"), ("password", inst.password.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cross.status(), 403);
-    let ok = jar_client.post(format!("{}/login", inst.url)).form(&[("username", "root"), ("password", inst.password.as_str())]).send().await.unwrap();
+    let ok = jar_client
+        .post(format!("{}/login", inst.url))
+        .form(&[("username", "root"), ("password", inst.password.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 303);
     let cookie = ok.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
-    let upload = jar_client.get(format!("{}/upload", inst.url)).send().await.unwrap().text().await.unwrap();
+    let upload = jar_client
+        .get(format!("{}/upload", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(upload.contains("id=\"upload-form\"") && upload.contains("upload-progress"));
-    let csrf = upload.split("name=\"csrf-token\" content=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = upload
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
 
     // The cookie alone does not authorise a state change: the CSRF token must come with it.
-    let me = jar_client.get(format!("{}/api/v1/users/me", inst.url)).send().await.unwrap();
+    let me = jar_client
+        .get(format!("{}/api/v1/users/me", inst.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
     let init = |token: Option<&str>| {
-        let mut r = jar_client.post(format!("{}/api/v1/videos/upload-resumable", inst.url)).header("X-Upload-Content-Length", "10").header("X-Upload-Content-Type", "video/mp4").json(&json!({ "name": "Via cookie", "channelId": 1, "filename": "a.mp4" }));
+        let mut r = jar_client
+            .post(format!("{}/api/v1/videos/upload-resumable", inst.url))
+            .header("X-Upload-Content-Length", "10")
+            .header("X-Upload-Content-Type", "video/mp4")
+            .json(&json!({ "name": "Via cookie", "channelId": 1, "filename": "a.mp4" }));
         if let Some(t) = token {
             r = r.header("X-CSRF-Token", t);
         }
@@ -130,57 +314,165 @@ both!(web_login_sessions_and_csrf, |db| async move {
     assert_eq!(init(None).await.unwrap().status(), 403);
     assert_eq!(init(Some("forged")).await.unwrap().status(), 403);
     assert_eq!(init(Some(&csrf)).await.unwrap().status(), 201);
-    let channel = jar_client.post(format!("{}/my-channels", inst.url)).form(&[("csrf", "forged"), ("name", "films"), ("display_name", "Films")]).send().await.unwrap();
+    let channel = jar_client
+        .post(format!("{}/my-channels", inst.url))
+        .form(&[
+            ("csrf", "forged"),
+            ("name", "films"),
+            ("display_name", "Films"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(channel.status(), 403);
-    let channel = jar_client.post(format!("{}/my-channels", inst.url)).form(&[("csrf", csrf.as_str()), ("name", "films"), ("display_name", "Films")]).send().await.unwrap();
+    let channel = jar_client
+        .post(format!("{}/my-channels", inst.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "films"),
+            ("display_name", "Films"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(channel.status(), 200);
     let root = inst.root_token().await;
     let (_, me) = inst.get_json(&root, "/api/v1/users/me").await;
-    let names: Vec<&str> = me["videoChannels"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = me["videoChannels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["root_channel", "films"]);
 
-    let out = jar_client.post(format!("{}/logout", inst.url)).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    let out = jar_client
+        .post(format!("{}/logout", inst.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
-    assert_eq!(jar_client.get(format!("{}/api/v1/users/me", inst.url)).send().await.unwrap().status(), 401);
+    assert_eq!(
+        jar_client
+            .get(format!("{}/api/v1/users/me", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     inst.stop().await;
 });
 
-both!(views_count_once_per_viewer_and_private_videos_hide, |db| async move {
-    let inst = Instance::start(db, &[]).await;
-    let root = inst.root_token().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (_, body) = inst.upload(&root, &small_clip(dir.path()), 1, "Counted").await;
-    let id = body["video"]["uuid"].as_str().unwrap().to_string();
-    inst.wait_transcoded(&root, &id, 2).await;
-    for _ in 0..3 {
-        let r = inst.http.post(format!("{}/api/v1/videos/{id}/views", inst.url)).send().await.unwrap();
+both!(
+    views_count_once_per_viewer_and_private_videos_hide,
+    |db| async move {
+        let inst = Instance::start(db, &[]).await;
+        let root = inst.root_token().await;
+        let dir = tempfile::tempdir().unwrap();
+        let (_, body) = inst
+            .upload(&root, &small_clip(dir.path()), 1, "Counted")
+            .await;
+        let id = body["video"]["uuid"].as_str().unwrap().to_string();
+        inst.wait_transcoded(&root, &id, 2).await;
+        for _ in 0..3 {
+            let r = inst
+                .http
+                .post(format!("{}/api/v1/videos/{id}/views", inst.url))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204);
+        }
+        let r = inst
+            .http
+            .post(format!("{}/api/v1/videos/{id}/views", inst.url))
+            .bearer_auth(&root)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 204);
-    }
-    let r = inst.http.post(format!("{}/api/v1/videos/{id}/views", inst.url)).bearer_auth(&root).send().await.unwrap();
-    assert_eq!(r.status(), 204);
-    let v: Value = inst.http.get(format!("{}/api/v1/videos/{id}", inst.url)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(v["views"], 2, "one anonymous viewer and one user");
+        let v: Value = inst
+            .http
+            .get(format!("{}/api/v1/videos/{id}", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["views"], 2, "one anonymous viewer and one user");
 
-    // A private video is invisible to others, files included.
-    let (alice, ch) = inst.user(&root, "alice", -1).await;
-    let file = small_clip(dir.path());
-    let bytes = std::fs::read(&file).unwrap();
-    let form = reqwest::multipart::Form::new()
-        .text("name", "Secret")
-        .text("channelId", ch.to_string())
-        .text("privacy", "3")
-        .part("videofile", reqwest::multipart::Part::bytes(bytes).file_name("clip.mp4").mime_str("video/mp4").unwrap());
-    let r: Value = inst.http.post(format!("{}/api/v1/videos/upload", inst.url)).bearer_auth(&alice).multipart(form).send().await.unwrap().json().await.unwrap();
-    let secret = r["video"]["uuid"].as_str().unwrap().to_string();
-    let v = inst.wait_transcoded(&alice, &secret, 2).await;
-    assert_eq!(v["privacy"]["label"], "Private");
-    let (bob, _) = inst.user(&root, "bob", -1).await;
-    assert_eq!(inst.get_json(&bob, &format!("/api/v1/videos/{secret}")).await.0, 404);
-    let master = v["streamingPlaylists"][0]["playlistUrl"].as_str().unwrap();
-    assert_eq!(inst.http.get(master).send().await.unwrap().status(), 404);
-    assert_eq!(inst.http.get(master).bearer_auth(&alice).send().await.unwrap().status(), 200);
-    assert_eq!(inst.http.get(master).bearer_auth(&root).send().await.unwrap().status(), 200, "moderators see it");
-    let list: Value = inst.http.get(format!("{}/api/v1/videos", inst.url)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(list["total"], 1);
-    inst.stop().await;
-});
+        // A private video is invisible to others, files included.
+        let (alice, ch) = inst.user(&root, "alice", -1).await;
+        let file = small_clip(dir.path());
+        let bytes = std::fs::read(&file).unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("name", "Secret")
+            .text("channelId", ch.to_string())
+            .text("privacy", "3")
+            .part(
+                "videofile",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name("clip.mp4")
+                    .mime_str("video/mp4")
+                    .unwrap(),
+            );
+        let r: Value = inst
+            .http
+            .post(format!("{}/api/v1/videos/upload", inst.url))
+            .bearer_auth(&alice)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = r["video"]["uuid"].as_str().unwrap().to_string();
+        let v = inst.wait_transcoded(&alice, &secret, 2).await;
+        assert_eq!(v["privacy"]["label"], "Private");
+        let (bob, _) = inst.user(&root, "bob", -1).await;
+        assert_eq!(
+            inst.get_json(&bob, &format!("/api/v1/videos/{secret}"))
+                .await
+                .0,
+            404
+        );
+        let master = v["streamingPlaylists"][0]["playlistUrl"].as_str().unwrap();
+        assert_eq!(inst.http.get(master).send().await.unwrap().status(), 404);
+        assert_eq!(
+            inst.http
+                .get(master)
+                .bearer_auth(&alice)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        assert_eq!(
+            inst.http
+                .get(master)
+                .bearer_auth(&root)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200,
+            "moderators see it"
+        );
+        let list: Value = inst
+            .http
+            .get(format!("{}/api/v1/videos", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 1);
+        inst.stop().await;
+    }
+);

@@ -1,6 +1,7 @@
 //! The Tube spine through real `ruche serve` processes, real ffmpeg and PeerTube's API, on SQLite
 //! and on PostgreSQL: upload → transcode → publish → play, and every kind of bad input.
 
+#![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 mod common;
 
 use common::{Instance, clip, small_clip};
@@ -25,25 +26,56 @@ both!(upload_transcode_publish_and_serve, |db| async move {
     assert_eq!(v["duration"], 3);
     assert_eq!(v["channel"]["name"], "root_channel");
     assert_eq!(v["account"]["name"], "root");
-    assert!(v["thumbnailPath"].as_str().unwrap().starts_with("/lazy-static/thumbnails/"));
+    assert!(
+        v["thumbnailPath"]
+            .as_str()
+            .unwrap()
+            .starts_with("/lazy-static/thumbnails/")
+    );
     assert_eq!(v["embedPath"], format!("/videos/embed/{short}"));
-    assert_eq!(v["files"], Value::Array(vec![]), "web videos are off by default");
+    assert_eq!(
+        v["files"],
+        Value::Array(vec![]),
+        "web videos are off by default"
+    );
     let playlist = &v["streamingPlaylists"][0];
     assert_eq!(playlist["type"], 1);
     let files = playlist["files"].as_array().unwrap();
-    let resolutions: Vec<i64> = files.iter().map(|f| f["resolution"]["id"].as_i64().unwrap()).collect();
+    let resolutions: Vec<i64> = files
+        .iter()
+        .map(|f| f["resolution"]["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(resolutions, vec![360, 240]);
     // Every file is reachable, the playlists parse, and segments are served by byte range.
-    let master = inst.http.get(playlist["playlistUrl"].as_str().unwrap()).send().await.unwrap();
+    let master = inst
+        .http
+        .get(playlist["playlistUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(master.status(), 200);
-    assert_eq!(master.headers()["content-type"], "application/vnd.apple.mpegurl");
+    assert_eq!(
+        master.headers()["content-type"],
+        "application/vnd.apple.mpegurl"
+    );
     let master = master.text().await.unwrap();
     assert!(master.starts_with("#EXTM3U\n#EXT-X-VERSION:3"), "{master}");
     assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), files.len());
     for f in files {
-        let variant = inst.http.get(f["playlistUrl"].as_str().unwrap()).send().await.unwrap().text().await.unwrap();
+        let variant = inst
+            .http
+            .get(f["playlistUrl"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(variant.contains("#EXT-X-MAP:URI="), "{variant}");
-        let line = variant.lines().find(|l| l.starts_with("#EXT-X-BYTERANGE:")).unwrap();
+        let line = variant
+            .lines()
+            .find(|l| l.starts_with("#EXT-X-BYTERANGE:"))
+            .unwrap();
         let (len, off) = line["#EXT-X-BYTERANGE:".len()..].split_once('@').unwrap();
         let (len, off): (u64, u64) = (len.parse().unwrap(), off.parse().unwrap());
         let seg = inst
@@ -54,36 +86,106 @@ both!(upload_transcode_publish_and_serve, |db| async move {
             .await
             .unwrap();
         assert_eq!(seg.status(), 206);
-        assert!(seg.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        assert!(
+            seg.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
         assert_eq!(seg.bytes().await.unwrap().len() as u64, len);
-        let dl = inst.http.get(f["fileDownloadUrl"].as_str().unwrap()).send().await.unwrap();
+        let dl = inst
+            .http
+            .get(f["fileDownloadUrl"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(dl.status(), 200);
-        assert_eq!(dl.headers()["content-length"].to_str().unwrap(), f["size"].to_string());
+        assert_eq!(
+            dl.headers()["content-length"].to_str().unwrap(),
+            f["size"].to_string()
+        );
     }
-    let sha = inst.http.get(playlist["segmentsSha256Url"].as_str().unwrap()).send().await.unwrap().json::<Value>().await.unwrap();
+    let sha = inst
+        .http
+        .get(playlist["segmentsSha256Url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
     assert_eq!(sha.as_object().unwrap().len(), files.len());
-    let thumb = inst.http.get(format!("{}{}", inst.url, v["thumbnailPath"].as_str().unwrap())).send().await.unwrap();
+    let thumb = inst
+        .http
+        .get(format!(
+            "{}{}",
+            inst.url,
+            v["thumbnailPath"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(thumb.headers()["content-type"], "image/jpeg");
 
     // Listed for everyone, and the watch page plays it with hls.js.
-    let list: Value = inst.http.get(format!("{}/api/v1/videos", inst.url)).send().await.unwrap().json().await.unwrap();
+    let list: Value = inst
+        .http
+        .get(format!("{}/api/v1/videos", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["data"][0]["shortUUID"], short.as_str());
-    let page = inst.http.get(format!("{}/w/{short}", inst.url)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("id=\"player\"") && page.contains("/assets/js/watch.js"), "{page}");
-    let home = inst.http.get(format!("{}/", inst.url)).send().await.unwrap().text().await.unwrap();
+    let page = inst
+        .http
+        .get(format!("{}/w/{short}", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"player\"") && page.contains("/assets/js/watch.js"),
+        "{page}"
+    );
+    let home = inst
+        .http
+        .get(format!("{}/", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains(&format!("/w/{short}")));
-    let hls = inst.http.get(format!("{}/assets/vendor/hls.js/hls.mjs", inst.url)).send().await.unwrap();
+    let hls = inst
+        .http
+        .get(format!("{}/assets/vendor/hls.js/hls.mjs", inst.url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(hls.status(), 200);
 
     // The source is gone once transcoded; only the stored renditions remain.
-    let originals = std::fs::read_dir(inst.storage().join("original-video-files")).unwrap().count();
+    let originals = std::fs::read_dir(inst.storage().join("original-video-files"))
+        .unwrap()
+        .count();
     assert_eq!(originals, 0);
     inst.stop().await;
 });
 
 /// Starts a resumable upload; returns the status and the Location.
-async fn init_resumable(inst: &Instance, token: &str, channel: i64, size: usize, name: &str) -> (u16, String, Value) {
+async fn init_resumable(
+    inst: &Instance,
+    token: &str,
+    channel: i64,
+    size: usize,
+    name: &str,
+) -> (u16, String, Value) {
     let res = inst
         .http
         .post(format!("{}/api/v1/videos/upload-resumable", inst.url))
@@ -95,11 +197,21 @@ async fn init_resumable(inst: &Instance, token: &str, channel: i64, size: usize,
         .await
         .unwrap();
     let status = res.status().as_u16();
-    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
     (status, location, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn put(inst: &Instance, token: &str, location: &str, range: &str, body: Vec<u8>) -> reqwest::Response {
+async fn put(
+    inst: &Instance,
+    token: &str,
+    location: &str,
+    range: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
     inst.http
         .put(location)
         .bearer_auth(token)
@@ -112,7 +224,10 @@ async fn put(inst: &Instance, token: &str, location: &str, range: &str, body: Ve
 }
 
 fn range_header(res: &reqwest::Response) -> String {
-    res.headers().get("range").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    res.headers()
+        .get("range")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 both!(resumable_upload_and_bad_chunks, |db| async move {
@@ -129,42 +244,117 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     assert_eq!((again, location2.as_str()), (200, location.as_str()));
 
     let a = 100_000.min(total / 3);
-    let r = put(&inst, &root, &location, &format!("bytes 0-{}/{total}", a - 1), bytes[..a].to_vec()).await;
+    let r = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes 0-{}/{total}", a - 1),
+        bytes[..a].to_vec(),
+    )
+    .await;
     assert_eq!(r.status(), 308);
     assert_eq!(range_header(&r), format!("bytes=0-{}", a - 1));
 
     // Out of order (a gap), overlapping, past the declared size: refused, nothing changes.
-    let gap = put(&inst, &root, &location, &format!("bytes {}-{}/{total}", a + 10, a + 19), vec![0; 10]).await;
+    let gap = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {}-{}/{total}", a + 10, a + 19),
+        vec![0; 10],
+    )
+    .await;
     assert_eq!(gap.status(), 409);
     assert_eq!(range_header(&gap), format!("bytes=0-{}", a - 1));
-    let overlap = put(&inst, &root, &location, &format!("bytes {}-{}/{total}", a - 10, a + 9), vec![0; 20]).await;
+    let overlap = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {}-{}/{total}", a - 10, a + 9),
+        vec![0; 20],
+    )
+    .await;
     assert_eq!(overlap.status(), 409);
-    let past = put(&inst, &root, &location, &format!("bytes {a}-{}/{total}", total + 5), vec![0; total + 6 - a]).await;
+    let past = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {a}-{}/{total}", total + 5),
+        vec![0; total + 6 - a],
+    )
+    .await;
     assert_eq!(past.status(), 413);
-    let wrong_total = put(&inst, &root, &location, &format!("bytes {a}-{}/{}", a + 9, total + 1), vec![0; 10]).await;
+    let wrong_total = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {a}-{}/{}", a + 9, total + 1),
+        vec![0; 10],
+    )
+    .await;
     assert_eq!(wrong_total.status(), 400);
     let status = put(&inst, &root, &location, &format!("bytes */{total}"), vec![]).await;
-    assert_eq!((status.status().as_u16(), range_header(&status)), (308, format!("bytes=0-{}", a - 1)));
+    assert_eq!(
+        (status.status().as_u16(), range_header(&status)),
+        (308, format!("bytes=0-{}", a - 1))
+    );
 
     // The rest arrives: the video is created and transcoded from the exact bytes sent.
-    let done = put(&inst, &root, &location, &format!("bytes {a}-{}/{total}", total - 1), bytes[a..].to_vec()).await;
+    let done = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {a}-{}/{total}", total - 1),
+        bytes[a..].to_vec(),
+    )
+    .await;
     assert_eq!(done.status(), 200);
     let body: Value = done.json().await.unwrap();
     let id = body["video"]["shortUUID"].as_str().unwrap().to_string();
     // A replayed last chunk answers the same video.
-    let replay = put(&inst, &root, &location, &format!("bytes {a}-{}/{total}", total - 1), bytes[a..].to_vec()).await;
-    assert_eq!(replay.json::<Value>().await.unwrap()["video"]["shortUUID"], id.as_str());
+    let replay = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {a}-{}/{total}", total - 1),
+        bytes[a..].to_vec(),
+    )
+    .await;
+    assert_eq!(
+        replay.json::<Value>().await.unwrap()["video"]["shortUUID"],
+        id.as_str()
+    );
     inst.wait_transcoded(&root, &id, 2).await;
 
     // A cancelled upload leaves no file behind.
     let (_, loc, _) = init_resumable(&inst, &root, 1, 1000, "Cancelled").await;
-    assert_eq!(put(&inst, &root, &loc, "bytes 0-499/1000", vec![1; 500]).await.status(), 308);
-    let parts = || std::fs::read_dir(inst.data.path().join("tmp/uploads")).unwrap().count();
+    assert_eq!(
+        put(&inst, &root, &loc, "bytes 0-499/1000", vec![1; 500])
+            .await
+            .status(),
+        308
+    );
+    let parts = || {
+        std::fs::read_dir(inst.data.path().join("tmp/uploads"))
+            .unwrap()
+            .count()
+    };
     assert_eq!(parts(), 1);
-    let del = inst.http.delete(&loc).bearer_auth(&root).send().await.unwrap();
+    let del = inst
+        .http
+        .delete(&loc)
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(del.status(), 204);
     assert_eq!(parts(), 0);
-    assert_eq!(put(&inst, &root, &loc, "bytes 500-999/1000", vec![1; 500]).await.status(), 404);
+    assert_eq!(
+        put(&inst, &root, &loc, "bytes 500-999/1000", vec![1; 500])
+            .await
+            .status(),
+        404
+    );
     inst.stop().await;
 });
 
@@ -179,7 +369,10 @@ both!(bad_files_are_refused_with_a_reason, |db| async move {
     std::fs::write(&text, "these are not moving pictures\n".repeat(100)).unwrap();
     let (status, body) = inst.upload(&root, &text, 1, "Not a video").await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("not a video"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("not a video"),
+        "{body}"
+    );
 
     // A truncated video (the first 40 % of a real one; its index is at the end).
     let cut = dir.path().join("cut.mp4");
@@ -211,8 +404,18 @@ both!(bad_files_are_refused_with_a_reason, |db| async move {
     // Nothing was created and nothing was left on disk.
     let list: Value = inst.get_json(&root, "/api/v1/users/me/videos").await.1;
     assert_eq!(list["total"], 0, "{list}");
-    assert_eq!(std::fs::read_dir(inst.data.path().join("tmp/uploads")).unwrap().count(), 0);
-    assert_eq!(std::fs::read_dir(inst.storage().join("original-video-files")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(inst.data.path().join("tmp/uploads"))
+            .unwrap()
+            .count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(inst.storage().join("original-video-files"))
+            .unwrap()
+            .count(),
+        0
+    );
     inst.stop().await;
 });
 
@@ -225,12 +428,18 @@ both!(quotas_and_channel_ownership, |db| async move {
     let (alice, alice_channel) = inst.user(&root, "alice", size / 2).await;
 
     // Declared over quota: refused before any byte is sent.
-    let (status, _, body) = init_resumable(&inst, &alice, alice_channel, size as usize, "Too big").await;
+    let (status, _, body) =
+        init_resumable(&inst, &alice, alice_channel, size as usize, "Too big").await;
     assert_eq!(status, 413, "{body}");
     // Undeclared (multipart): refused while streaming.
     let (status, body) = inst.upload(&alice, &file, alice_channel, "Too big").await;
     assert_eq!(status, 413, "{body}");
-    assert_eq!(std::fs::read_dir(inst.data.path().join("tmp/uploads")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(inst.data.path().join("tmp/uploads"))
+            .unwrap()
+            .count(),
+        0
+    );
 
     // Someone else's channel.
     let (bob, _) = inst.user(&root, "bob", -1).await;
@@ -251,24 +460,69 @@ both!(quotas_and_channel_ownership, |db| async move {
     // Only the owner or a moderator may delete; deletion removes the files.
     let id = body["video"]["uuid"].as_str().unwrap().to_string();
     inst.wait_transcoded(&carol, &id, 2).await;
-    let del = inst.http.delete(format!("{}/api/v1/videos/{id}", inst.url)).bearer_auth(&bob).send().await.unwrap();
+    let del = inst
+        .http
+        .delete(format!("{}/api/v1/videos/{id}", inst.url))
+        .bearer_auth(&bob)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(del.status(), 403);
-    let del = inst.http.delete(format!("{}/api/v1/videos/{id}", inst.url)).bearer_auth(&carol).send().await.unwrap();
+    let del = inst
+        .http
+        .delete(format!("{}/api/v1/videos/{id}", inst.url))
+        .bearer_auth(&carol)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(del.status(), 204);
-    assert!(!inst.storage().join("streaming-playlists/hls").join(&id).exists());
-    assert_eq!(inst.get_json(&carol, &format!("/api/v1/videos/{id}")).await.0, 404);
+    assert!(
+        !inst
+            .storage()
+            .join("streaming-playlists/hls")
+            .join(&id)
+            .exists()
+    );
+    assert_eq!(
+        inst.get_json(&carol, &format!("/api/v1/videos/{id}"))
+            .await
+            .0,
+        404
+    );
     inst.stop().await;
 });
 
 both!(kill_during_transcoding_then_restart, |db| async move {
     // A longer clip at 720p, so the kill lands while ffmpeg works.
-    let mut inst = Instance::start(db, &[("RUCHE_TRANSCODING_RESOLUTIONS", "720,480,360,240")]).await;
+    let mut inst =
+        Instance::start(db, &[("RUCHE_TRANSCODING_RESOLUTIONS", "720,480,360,240")]).await;
     let root = inst.root_token().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = clip(dir.path(), "long.mp4", &[
-        "-f", "lavfi", "-i", "testsrc2=s=1280x720:r=25:d=12", "-f", "lavfi", "-i", "sine=d=12",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", "12M", "-c:a", "aac", "-shortest",
-    ]);
+    let file = clip(
+        dir.path(),
+        "long.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=1280x720:r=25:d=12",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=12",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-b:v",
+            "12M",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ],
+    );
     let (status, body) = inst.upload(&root, &file, 1, "Interrupted").await;
     assert_eq!(status, 200, "{body}");
     let id = body["video"]["uuid"].as_str().unwrap().to_string();
@@ -276,31 +530,59 @@ both!(kill_during_transcoding_then_restart, |db| async move {
     let work = inst.data.path().join("tmp/transcode").join(&id);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !work.exists() {
-        assert!(std::time::Instant::now() < deadline, "transcoding never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "transcoding never started"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(700)).await;
     let (_, before) = inst.get_json(&root, &format!("/api/v1/videos/{id}")).await;
     inst.kill9();
-    assert!(before["transcodingProgress"].as_i64().unwrap() < 100, "killed too late: {before}");
+    assert!(
+        before["transcodingProgress"].as_i64().unwrap() < 100,
+        "killed too late: {before}"
+    );
     inst.restart();
     let v = inst.wait_transcoded(&root, &id, 4).await;
     assert_eq!(v["state"]["id"], 1);
     // No stray files: storage holds exactly what the database lists, scratch space is empty.
     let hls = inst.storage().join("streaming-playlists/hls").join(&id);
-    let mut on_disk: Vec<String> = std::fs::read_dir(&hls).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&hls)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     on_disk.sort();
     let playlist = &v["streamingPlaylists"][0];
-    let mut expected: Vec<String> = vec![playlist["playlistUrl"].clone(), playlist["segmentsSha256Url"].clone()]
-        .into_iter()
-        .chain(playlist["files"].as_array().unwrap().iter().flat_map(|f| [f["fileUrl"].clone(), f["playlistUrl"].clone()]))
-        .map(|u| u.as_str().unwrap().rsplit('/').next().unwrap().to_string())
-        .collect();
+    let mut expected: Vec<String> = vec![
+        playlist["playlistUrl"].clone(),
+        playlist["segmentsSha256Url"].clone(),
+    ]
+    .into_iter()
+    .chain(
+        playlist["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| [f["fileUrl"].clone(), f["playlistUrl"].clone()]),
+    )
+    .map(|u| u.as_str().unwrap().rsplit('/').next().unwrap().to_string())
+    .collect();
     expected.sort();
     assert_eq!(on_disk, expected);
     assert!(!work.exists() || std::fs::read_dir(&work).unwrap().count() == 0);
-    assert_eq!(std::fs::read_dir(inst.storage().join("original-video-files")).unwrap().count(), 0);
-    assert_eq!(std::fs::read_dir(inst.storage().join("thumbnails")).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(inst.storage().join("original-video-files"))
+            .unwrap()
+            .count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(inst.storage().join("thumbnails"))
+            .unwrap()
+            .count(),
+        1
+    );
     inst.stop().await;
 });
 
@@ -313,10 +595,23 @@ both!(one_server_per_data_dir, |db| async move {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("already running on the data directory"), "{err}");
+    assert!(
+        err.contains("already running on the data directory"),
+        "{err}"
+    );
     // Other subcommands work beside the running server.
     let mut child = std::process::Command::new(common::bin())
-        .args(["user", "create", "--username", "dora", "--email", "dora@example.org", "--role", "moderator", "--password-stdin"])
+        .args([
+            "user",
+            "create",
+            "--username",
+            "dora",
+            "--email",
+            "dora@example.org",
+            "--role",
+            "moderator",
+            "--password-stdin",
+        ])
         .envs(inst.env.iter().map(|(k, v)| (k, v)))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -324,9 +619,18 @@ both!(one_server_per_data_dir, |db| async move {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"dora-password\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"dora-password\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dora = inst.token("dora", "dora-password").await;
     let (_, me) = inst.get_json(&dora, "/api/v1/users/me").await;
     assert_eq!(me["role"]["label"], "Moderator");

@@ -3,7 +3,7 @@
 //! claim picks the job up again. Jobs are enqueued in the same transaction as the change that
 //! asks for them, so a committed change never lacks its job.
 
-use crate::{Ex, Result, StoreError, Store, Tx, dual, now_ms};
+use crate::{Ex, Result, Store, StoreError, Tx, dual, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
@@ -24,7 +24,8 @@ pub async fn enqueue(
     max_attempts: i64,
 ) -> Result<i64> {
     let now = now_ms();
-    dual!(ex, |c| sqlx::query_scalar(
+    dual!(ex, |c| {
+        sqlx::query_scalar(
         "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, video_id, created_at, updated_at)
          VALUES ($1, $2, 'pending', 0, $3, $4, $5, $4, $4) RETURNING id"
     )
@@ -35,7 +36,8 @@ pub async fn enqueue(
     .bind(video_id)
     .fetch_one(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 /// Claims the next runnable job of `kind`: pending and due, or running with a lapsed lease.
@@ -44,7 +46,11 @@ pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Jo
     let mut tx: Tx = store.begin().await?;
     // SQLite has one writer inside BEGIN IMMEDIATE, so it needs no row locks; PostgreSQL
     // workers skip rows another worker holds.
-    let lock = if tx.ex().is_sqlite() { "" } else { " FOR UPDATE SKIP LOCKED" };
+    let lock = if tx.ex().is_sqlite() {
+        ""
+    } else {
+        " FOR UPDATE SKIP LOCKED"
+    };
     let sql = format!(
         "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2
          WHERE id = (SELECT id FROM jobs WHERE kind = $3 AND
@@ -52,12 +58,14 @@ pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Jo
              ORDER BY run_at, id LIMIT 1{lock})
          RETURNING id, kind, payload, attempts, max_attempts, video_id"
     );
-    let job = dual!(tx.ex(), |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(kind)
-        .fetch_optional(&mut *c)
-        .await)?;
+    let job = dual!(tx.ex(), |c| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(now + lease_ms)
+    .bind(now)
+    .bind(kind)
+    .fetch_optional(&mut *c)
+    .await)?;
     tx.commit().await?;
     Ok(job)
 }
@@ -92,7 +100,8 @@ pub async fn complete(ex: Ex<'_>, id: i64) -> Result<()> {
 pub async fn fail(ex: Ex<'_>, job: &Job, error: &str, retry_in_ms: Option<i64>) -> Result<bool> {
     let now = now_ms();
     let retry = retry_in_ms.filter(|_| job.attempts < job.max_attempts);
-    dual!(ex, |c| sqlx::query(
+    dual!(ex, |c| {
+        sqlx::query(
         "UPDATE jobs SET state = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 WHERE id = $1"
     )
     .bind(job.id)
@@ -103,7 +112,8 @@ pub async fn fail(ex: Ex<'_>, job: &Job, error: &str, retry_in_ms: Option<i64>) 
     .execute(c)
     .await
     .map(|_| retry.is_some())
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 /// Jobs not yet done, by state, for the admin and for tests that wait for the queue to drain.

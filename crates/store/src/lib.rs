@@ -67,7 +67,10 @@ enum Backend {
     /// SQLite allows one writer: writes go through a one-connection pool and open their
     /// transactions with `BEGIN IMMEDIATE`, so a transaction that reads then writes never
     /// fails with SQLITE_BUSY; reads use their own pool thanks to WAL.
-    Sqlite { write: sqlx::SqlitePool, read: sqlx::SqlitePool },
+    Sqlite {
+        write: sqlx::SqlitePool,
+        read: sqlx::SqlitePool,
+    },
     Postgres(sqlx::PgPool),
 }
 
@@ -129,8 +132,9 @@ impl Tx {
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Store> {
-        let backend = if let Some(path) =
-            url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))
+        let backend = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
         {
             let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
                 .map_err(|_| StoreError::BadUrl(url.into()))?
@@ -149,7 +153,8 @@ impl Store {
                 .await?;
             Backend::Sqlite { write, read }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
             Backend::Postgres(
                 PgPoolOptions::new()
                     .max_connections(10)
@@ -160,7 +165,9 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.into()));
         };
-        let store = Store { backend: Arc::new(backend) };
+        let store = Store {
+            backend: Arc::new(backend),
+        };
         migrate::run(&store).await?;
         Ok(store)
     }

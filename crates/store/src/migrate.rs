@@ -6,7 +6,8 @@
 use crate::{Store, StoreError, dual};
 
 /// (version, name, SQL), in order. Never edit an applied migration: add a new one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.
 fn digest(s: &str) -> String {
@@ -22,14 +23,18 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
     // Several `ruche` processes may start together on PostgreSQL: serialise them.
     if let crate::Ex::Postgres(c) = tx.ex() {
-        sqlx::query("SELECT pg_advisory_xact_lock(7271737)").execute(&mut *c).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7271737)")
+            .execute(&mut *c)
+            .await?;
     }
-    dual!(tx.ex(), |c| sqlx::query(
+    dual!(tx.ex(), |c| {
+        sqlx::query(
         "CREATE TABLE IF NOT EXISTS ruche_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)"
     )
     .execute(&mut *c)
     .await
-    .map(|_| ()))?;
+    .map(|_| ())
+    })?;
     let applied: Vec<(i64, String)> = dual!(tx.ex(), |c| sqlx::query_as(
         "SELECT version, checksum FROM ruche_migrations ORDER BY version"
     )
@@ -51,9 +56,15 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
         } else {
             sql.to_string()
         };
-        dual!(tx.ex(), |c| sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str())).execute(&mut *c).await.map(|_| ()))
-            .map_err(|e| StoreError::Migration(format!("{version} ({name}): {e}")))?;
-        dual!(tx.ex(), |c| sqlx::query(
+        dual!(tx.ex(), |c| sqlx::raw_sql(sqlx::AssertSqlSafe(
+            sql.as_str()
+        ))
+        .execute(&mut *c)
+        .await
+        .map(|_| ()))
+        .map_err(|e| StoreError::Migration(format!("{version} ({name}): {e}")))?;
+        dual!(tx.ex(), |c| {
+            sqlx::query(
             "INSERT INTO ruche_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)"
         )
         .bind(version)
@@ -62,7 +73,8 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
         .bind(crate::now_ms())
         .execute(&mut *c)
         .await
-        .map(|_| ()))?;
+        .map(|_| ())
+        })?;
     }
     tx.commit().await
 }

@@ -30,7 +30,9 @@ pub fn postgres_admin_url() -> String {
 }
 
 /// A new empty database URL of the given backend (not yet migrated), and what to clean up.
-pub async fn fresh_url(backend: Backend) -> (String, Option<(String, String)>, Option<tempfile::TempDir>) {
+pub async fn fresh_url(
+    backend: Backend,
+) -> (String, Option<(String, String)>, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("tempdir");
@@ -41,7 +43,9 @@ pub async fn fresh_url(backend: Backend) -> (String, Option<(String, String)>, O
             use sqlx::Connection;
             let admin = postgres_admin_url();
             let name = format!("ruche_test_{}", crate::random_suffix());
-            let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect to test PostgreSQL");
+            let mut c = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("connect to test PostgreSQL");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut c)
                 .await
@@ -59,9 +63,11 @@ pub async fn fresh_url(backend: Backend) -> (String, Option<(String, String)>, O
 pub async fn drop_database(admin: &str, name: &str) {
     use sqlx::Connection;
     if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-            .execute(&mut c)
-            .await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await;
     }
 }
 
@@ -73,7 +79,13 @@ impl TestDb {
             Some((a, n)) => (Some(a), Some(n)),
             None => (None, None),
         };
-        TestDb { url, store, admin_url, db_name, _dir: dir }
+        TestDb {
+            url,
+            store,
+            admin_url,
+            db_name,
+            _dir: dir,
+        }
     }
 
     /// Closes the pools and drops the database.

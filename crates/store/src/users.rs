@@ -97,14 +97,23 @@ pub async fn create_user(ex: Ex<'_>, u: &NewUser<'_>) -> Result<i64> {
 
 pub async fn user_by_id(ex: Ex<'_>, id: i64) -> Result<User> {
     let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_one(c).await.map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_one(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 /// Looks a user up by username or email, case-insensitively, as PeerTube's login does.
 pub async fn user_by_login(ex: Ex<'_>, login: &str) -> Result<Option<User>> {
-    let sql =
-        format!("SELECT {USER_COLS} FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(login).fetch_optional(c).await.map_err(StoreError::from))
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($1)"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(login)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 pub async fn count_users(ex: Ex<'_>) -> Result<i64> {
@@ -116,7 +125,8 @@ pub async fn count_users(ex: Ex<'_>) -> Result<i64> {
 
 /// Whether a username or email is already taken by a user or a pending registration.
 pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Result<bool> {
-    dual!(ex, |c| sqlx::query_scalar::<_, i64>(
+    dual!(ex, |c| {
+        sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($2)
          UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND (lower(username) = lower($1) OR lower(email) = lower($2))
          UNION ALL SELECT COUNT(*) FROM channels WHERE host IS NULL AND lower(name) = lower($1)"
@@ -126,27 +136,32 @@ pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Res
     .fetch_all(c)
     .await
     .map(|counts| counts.iter().any(|n| *n > 0))
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE user_id = $1"
     )
     .bind(user_id)
     .fetch_one(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn account_by_id(ex: Ex<'_>, id: i64) -> Result<Account> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE id = $1"
     )
     .bind(id)
     .fetch_one(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 const CHANNEL_COLS: &str =
@@ -154,17 +169,29 @@ const CHANNEL_COLS: &str =
 
 pub async fn channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<Vec<Channel>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = $1 ORDER BY id");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(account_id).fetch_all(c).await.map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(account_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 pub async fn channel_by_id(ex: Ex<'_>, id: i64) -> Result<Option<Channel>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE id = $1");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(c).await.map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 pub async fn channel_by_name(ex: Ex<'_>, name: &str) -> Result<Option<Channel>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE host IS NULL AND name = $1");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(name).fetch_optional(c).await.map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(name)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 pub struct NewChannel<'a> {
@@ -187,7 +214,10 @@ pub async fn create_channel(ex: Ex<'_>, ch: &NewChannel<'_>) -> Result<i64> {
         .fetch_one(&mut *c)
         .await?;
         if taken > 0 {
-            return Err(StoreError::Conflict(format!("the name {} is taken", ch.name)));
+            return Err(StoreError::Conflict(format!(
+                "the name {} is taken",
+                ch.name
+            )));
         }
         sqlx::query_scalar(
             "INSERT INTO channels (account_id, name, host, display_name, description, support, created_at, updated_at)
@@ -242,24 +272,28 @@ pub async fn create_registration(
 }
 
 pub async fn registrations(ex: Ex<'_>) -> Result<Vec<Registration>> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, username, email, password_hash, reason, state, moderation_response, user_id, created_at
          FROM registrations ORDER BY id DESC"
     )
     .fetch_all(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn registration(ex: Ex<'_>, id: i64) -> Result<Registration> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, username, email, password_hash, reason, state, moderation_response, user_id, created_at
          FROM registrations WHERE id = $1"
     )
     .bind(id)
     .fetch_one(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn set_registration_state(
@@ -299,7 +333,8 @@ pub async fn insert_token(
     access_expires_at: i64,
     refresh_expires_at: i64,
 ) -> Result<()> {
-    dual!(ex, |c| sqlx::query(
+    dual!(ex, |c| {
+        sqlx::query(
         "INSERT INTO oauth_tokens (user_id, access_hash, refresh_hash, access_expires_at, refresh_expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)"
     )
@@ -312,36 +347,43 @@ pub async fn insert_token(
     .execute(c)
     .await
     .map(|_| ())
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn token_by_access(ex: Ex<'_>, access_hash: &str) -> Result<Option<Token>> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, access_expires_at, refresh_expires_at FROM oauth_tokens WHERE access_hash = $1"
     )
     .bind(access_hash)
     .fetch_optional(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn token_by_refresh(ex: Ex<'_>, refresh_hash: &str) -> Result<Option<Token>> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, access_expires_at, refresh_expires_at FROM oauth_tokens WHERE refresh_hash = $1"
     )
     .bind(refresh_hash)
     .fetch_optional(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn delete_token(ex: Ex<'_>, id: i64) -> Result<()> {
-    dual!(ex, |c| sqlx::query("DELETE FROM oauth_tokens WHERE id = $1")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM oauth_tokens WHERE id = $1"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 /// A browser session: the cookie's hash, its user and its CSRF token.
@@ -383,12 +425,14 @@ pub async fn session(ex: Ex<'_>, id_hash: &str) -> Result<Option<WebSession>> {
 }
 
 pub async fn delete_session(ex: Ex<'_>, id_hash: &str) -> Result<()> {
-    dual!(ex, |c| sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(c)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM web_sessions WHERE id_hash = $1"
+    )
+    .bind(id_hash)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 /// Removes expired sessions and tokens (housekeeping).
@@ -410,11 +454,13 @@ pub async fn purge_expired_credentials(ex: Ex<'_>) -> Result<u64> {
 }
 
 pub async fn kv_get(ex: Ex<'_>, key: &str) -> Result<Option<String>> {
-    dual!(ex, |c| sqlx::query_scalar("SELECT value FROM kv WHERE key = $1")
-        .bind(key)
-        .fetch_optional(c)
-        .await
-        .map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT value FROM kv WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
 }
 
 /// Sets `key` only if it is unset; returns the value in force afterwards.

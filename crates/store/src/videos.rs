@@ -52,7 +52,8 @@ pub struct Video {
     pub user_id: Option<i64>,
 }
 
-const VIDEO_SELECT: &str = "SELECT v.id, v.uuid, v.channel_id, v.name, v.description, v.support, v.privacy,
+const VIDEO_SELECT: &str =
+    "SELECT v.id, v.uuid, v.channel_id, v.name, v.description, v.support, v.privacy,
     v.category, v.licence, v.language, v.tags, v.nsfw, v.comments_enabled, v.download_enabled,
     v.wait_transcoding, v.state, v.failure_reason, v.progress, v.duration, v.aspect_ratio, v.views,
     v.likes, v.dislikes, v.quota_size, v.source_filename, v.playlist_filename, v.sha256_filename,
@@ -93,7 +94,8 @@ pub async fn insert(
 ) -> Result<i64> {
     let now = now_ms();
     let tags = serde_json::to_string(&v.tags).unwrap_or_else(|_| "[]".into());
-    dual!(ex, |c| sqlx::query_scalar(
+    dual!(ex, |c| {
+        sqlx::query_scalar(
         "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
             language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
             quota_size, source_filename, created_at, updated_at)
@@ -119,17 +121,26 @@ pub async fn insert(
     .bind(now)
     .fetch_one(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Video>> {
     let sql = format!("{VIDEO_SELECT} WHERE v.id = $1");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(c).await.map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
     let sql = format!("{VIDEO_SELECT} WHERE v.uuid = $1");
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(uuid).fetch_optional(c).await.map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(uuid)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
 }
 
 /// Which videos a list shows.
@@ -154,7 +165,11 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     if f.account_id.is_some() {
         conds.push("a.id = $3".to_string());
     }
-    let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
     let order = if f.newest_first { "DESC" } else { "ASC" };
     let sql = format!(
         "{VIDEO_SELECT}{where_} ORDER BY COALESCE(v.published_at, v.created_at) {order}, v.id {order} LIMIT $1 OFFSET $2"
@@ -165,7 +180,9 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     );
     let account = f.account_id.unwrap_or(0);
     dual!(ex, |c| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(f.count).bind(f.start);
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(f.count)
+            .bind(f.start);
         if f.account_id.is_some() {
             q = q.bind(account);
         }
@@ -181,20 +198,28 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
 
 pub async fn delete(ex: Ex<'_>, id: i64) -> Result<()> {
     dual!(ex, |c| {
-        sqlx::query("DELETE FROM jobs WHERE video_id = $1").bind(id).execute(&mut *c).await?;
-        sqlx::query("DELETE FROM videos WHERE id = $1").bind(id).execute(&mut *c).await?;
+        sqlx::query("DELETE FROM jobs WHERE video_id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("DELETE FROM videos WHERE id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
         Ok(())
     })
 }
 
 pub async fn set_progress(ex: Ex<'_>, id: i64, progress: i64) -> Result<()> {
-    dual!(ex, |c| sqlx::query("UPDATE videos SET progress = $2 WHERE id = $1")
-        .bind(id)
-        .bind(progress)
-        .execute(c)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET progress = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(progress)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 pub async fn set_failed(ex: Ex<'_>, id: i64, reason: &str) -> Result<()> {
@@ -223,7 +248,8 @@ pub struct MediaInfo<'a> {
 /// Records the media facts; `publish` also moves the video to "published" (once).
 pub async fn set_media(ex: Ex<'_>, id: i64, m: &MediaInfo<'_>, publish: bool) -> Result<()> {
     let now = now_ms();
-    dual!(ex, |c| sqlx::query(
+    dual!(ex, |c| {
+        sqlx::query(
         "UPDATE videos SET duration = $2, aspect_ratio = $3, playlist_filename = $4, sha256_filename = $5,
             thumbnail_filename = COALESCE($6, thumbnail_filename), preview_filename = COALESCE($7, preview_filename),
             state = CASE WHEN $8 THEN 1 ELSE state END,
@@ -243,7 +269,8 @@ pub async fn set_media(ex: Ex<'_>, id: i64, m: &MediaInfo<'_>, publish: bool) ->
     .execute(c)
     .await
     .map(|_| ())
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 /// One rendition: a fragmented MP4 addressed by byte ranges from its HLS playlist.
@@ -325,7 +352,8 @@ pub async fn files(ex: Ex<'_>, video_id: i64) -> Result<Vec<VideoFile>> {
 /// (each video counts its largest file, or its source until transcoded).
 pub async fn quota_used(ex: Ex<'_>, user_id: i64) -> Result<(i64, i64)> {
     let since = now_ms() - 24 * 3600 * 1000;
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(v.quota_size), 0) AS BIGINT),
                 CAST(COALESCE(SUM(CASE WHEN v.created_at >= $2 THEN v.quota_size ELSE 0 END), 0) AS BIGINT)
          FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id
@@ -335,7 +363,8 @@ pub async fn quota_used(ex: Ex<'_>, user_id: i64) -> Result<(i64, i64)> {
     .bind(since)
     .fetch_one(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 /// Counts a view once per viewer per window; returns whether it was counted.
@@ -389,7 +418,8 @@ pub async fn insert_upload(
     size: i64,
 ) -> Result<()> {
     let now = now_ms();
-    dual!(ex, |c| sqlx::query(
+    dual!(ex, |c| {
+        sqlx::query(
         "INSERT INTO uploads (id, user_id, metadata, filename, size, received, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 0, $6, $6)"
     )
@@ -402,39 +432,46 @@ pub async fn insert_upload(
     .execute(c)
     .await
     .map(|_| ())
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn upload(ex: Ex<'_>, id: &str) -> Result<Option<Upload>> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, metadata, filename, size, received, video_id, created_at, updated_at FROM uploads WHERE id = $1"
     )
     .bind(id)
     .fetch_optional(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 pub async fn set_upload_received(ex: Ex<'_>, id: &str, received: i64) -> Result<()> {
-    dual!(ex, |c| sqlx::query("UPDATE uploads SET received = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(received)
-        .bind(now_ms())
-        .execute(c)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query(
+        "UPDATE uploads SET received = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(received)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 pub async fn set_upload_video(ex: Ex<'_>, id: &str, video_id: i64) -> Result<()> {
-    dual!(ex, |c| sqlx::query("UPDATE uploads SET video_id = $2, updated_at = $3 WHERE id = $1")
-        .bind(id)
-        .bind(video_id)
-        .bind(now_ms())
-        .execute(c)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from))
+    dual!(ex, |c| sqlx::query(
+        "UPDATE uploads SET video_id = $2, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(video_id)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 pub async fn delete_upload(ex: Ex<'_>, id: &str) -> Result<()> {
@@ -448,13 +485,15 @@ pub async fn delete_upload(ex: Ex<'_>, id: &str) -> Result<()> {
 
 /// Uploads untouched since `before` (abandoned ones, or finished ones kept for replays).
 pub async fn stale_uploads(ex: Ex<'_>, before: i64) -> Result<Vec<Upload>> {
-    dual!(ex, |c| sqlx::query_as(
+    dual!(ex, |c| {
+        sqlx::query_as(
         "SELECT id, user_id, metadata, filename, size, received, video_id, created_at, updated_at FROM uploads WHERE updated_at < $1"
     )
     .bind(before)
     .fetch_all(c)
     .await
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 /// The UUIDs of every video, to find stray directories in storage.

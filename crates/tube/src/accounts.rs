@@ -9,8 +9,16 @@ use ruche_store::users::{self, Account, Channel, NewChannel, NewUser, User};
 
 fn check_email(email: &str) -> TubeResult<()> {
     let ok = email.len() <= 400
-        && email.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.'));
-    if ok { Ok(()) } else { Err(TubeError::BadRequest("The email address is not valid.".into())) }
+        && email
+            .split_once('@')
+            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(TubeError::BadRequest(
+            "The email address is not valid.".into(),
+        ))
+    }
 }
 
 fn check_password(password: &str) -> TubeResult<()> {
@@ -54,7 +62,9 @@ pub async fn create_user(tube: &Tube, n: &NewAccount<'_>) -> TubeResult<i64> {
 async fn insert_user(tube: &Tube, n: &NewAccount<'_>, hash: &str) -> TubeResult<i64> {
     let mut tx = tube.store.begin().await?;
     if users::name_or_email_taken(tx.ex(), n.username, n.email).await? {
-        return Err(TubeError::Conflict("This username or email is already taken.".into()));
+        return Err(TubeError::Conflict(
+            "This username or email is already taken.".into(),
+        ));
     }
     let id = users::create_user(
         tx.ex(),
@@ -64,7 +74,9 @@ async fn insert_user(tube: &Tube, n: &NewAccount<'_>, hash: &str) -> TubeResult<
             password_hash: hash,
             role: n.role.id(),
             video_quota: n.video_quota.unwrap_or(tube.settings.user.video_quota),
-            video_quota_daily: n.video_quota_daily.unwrap_or(tube.settings.user.video_quota_daily),
+            video_quota_daily: n
+                .video_quota_daily
+                .unwrap_or(tube.settings.user.video_quota_daily),
         },
     )
     .await
@@ -103,19 +115,25 @@ pub async fn sign_up(
     reason: &str,
 ) -> TubeResult<SignedUp> {
     if !signup_allowed(tube).await? {
-        return Err(TubeError::Forbidden("User registration is not enabled.".into()));
+        return Err(TubeError::Forbidden(
+            "User registration is not enabled.".into(),
+        ));
     }
     if tube.settings.signup.requires_approval {
         check_username(username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
         check_email(email)?;
         check_password(password)?;
         if reason.trim().is_empty() {
-            return Err(TubeError::BadRequest("Please tell the moderators why you want an account.".into()));
+            return Err(TubeError::BadRequest(
+                "Please tell the moderators why you want an account.".into(),
+            ));
         }
         let hash = hash_password(password).await?;
         let mut tx = tube.store.begin().await?;
         if users::name_or_email_taken(tx.ex(), username, email).await? {
-            return Err(TubeError::Conflict("This username or email is already taken.".into()));
+            return Err(TubeError::Conflict(
+                "This username or email is already taken.".into(),
+            ));
         }
         let id = users::create_registration(tx.ex(), username, email, &hash, reason).await?;
         tx.commit().await?;
@@ -123,7 +141,14 @@ pub async fn sign_up(
     }
     let id = create_user(
         tube,
-        &NewAccount { username, email, password, role: Role::User, video_quota: None, video_quota_daily: None },
+        &NewAccount {
+            username,
+            email,
+            password,
+            role: Role::User,
+            video_quota: None,
+            video_quota_daily: None,
+        },
     )
     .await?;
     Ok(SignedUp::User(id))
@@ -132,10 +157,14 @@ pub async fn sign_up(
 /// Accepts a pending registration: the user is created with the password they chose.
 pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
     let mut c = tube.store.read().await?;
-    let r = users::registration(c.ex(), id).await.map_err(|_| TubeError::NotFound("registration"))?;
+    let r = users::registration(c.ex(), id)
+        .await
+        .map_err(|_| TubeError::NotFound("registration"))?;
     drop(c);
     if r.state != 1 {
-        return Err(TubeError::Conflict("This registration was already processed.".into()));
+        return Err(TubeError::Conflict(
+            "This registration was already processed.".into(),
+        ));
     }
     let n = NewAccount {
         username: &r.username,
@@ -167,9 +196,13 @@ pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
 
 pub async fn reject_registration(tube: &Tube, id: i64, response: &str) -> TubeResult<()> {
     let mut tx = tube.store.begin().await?;
-    let r = users::registration(tx.ex(), id).await.map_err(|_| TubeError::NotFound("registration"))?;
+    let r = users::registration(tx.ex(), id)
+        .await
+        .map_err(|_| TubeError::NotFound("registration"))?;
     if r.state != 1 {
-        return Err(TubeError::Conflict("This registration was already processed.".into()));
+        return Err(TubeError::Conflict(
+            "This registration was already processed.".into(),
+        ));
     }
     users::set_registration_state(tx.ex(), id, 2, Some(response), None).await?;
     tx.commit().await?;
@@ -190,7 +223,13 @@ pub async fn me(tube: &Tube, user: User) -> TubeResult<Me> {
     let account = users::account_of_user(c.ex(), user.id).await?;
     let channels = users::channels_of_account(c.ex(), account.id).await?;
     let (quota_used, quota_used_daily) = ruche_store::videos::quota_used(c.ex(), user.id).await?;
-    Ok(Me { user, account, channels, quota_used, quota_used_daily })
+    Ok(Me {
+        user,
+        account,
+        channels,
+        quota_used,
+        quota_used_daily,
+    })
 }
 
 /// Creates a channel owned by `user`.
@@ -205,23 +244,39 @@ pub async fn create_channel(
     check_channel_name(name).map_err(|e| TubeError::BadRequest(format!("Channel handle {e}.")))?;
     let display_name = display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(TubeError::BadRequest("The display name must be 1 to 50 characters long.".into()));
+        return Err(TubeError::BadRequest(
+            "The display name must be 1 to 50 characters long.".into(),
+        ));
     }
-    if description.is_some_and(|d| d.chars().count() > 1000) || support.is_some_and(|s| s.chars().count() > 1000) {
-        return Err(TubeError::BadRequest("Description and support text are limited to 1000 characters.".into()));
+    if description.is_some_and(|d| d.chars().count() > 1000)
+        || support.is_some_and(|s| s.chars().count() > 1000)
+    {
+        return Err(TubeError::BadRequest(
+            "Description and support text are limited to 1000 characters.".into(),
+        ));
     }
     let mut tx = tube.store.begin().await?;
     let account = users::account_of_user(tx.ex(), user.id).await?;
     if users::channel_by_name(tx.ex(), name).await?.is_some() {
-        return Err(TubeError::Conflict(format!("The handle {name} is already taken.")));
+        return Err(TubeError::Conflict(format!(
+            "The handle {name} is already taken."
+        )));
     }
     let id = users::create_channel(
         tx.ex(),
-        &NewChannel { account_id: account.id, name, display_name, description, support },
+        &NewChannel {
+            account_id: account.id,
+            name,
+            display_name,
+            description,
+            support,
+        },
     )
     .await
     .map_err(|e| match e {
-        StoreError::Conflict(_) => TubeError::Conflict(format!("The handle {name} is already taken.")),
+        StoreError::Conflict(_) => {
+            TubeError::Conflict(format!("The handle {name} is already taken."))
+        }
         e => e.into(),
     })?;
     tx.commit().await?;
@@ -231,10 +286,14 @@ pub async fn create_channel(
 /// The channel `id` if `user` owns it.
 pub async fn owned_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<Channel> {
     let mut c = tube.store.read().await?;
-    let ch = users::channel_by_id(c.ex(), id).await?.ok_or(TubeError::NotFound("channel"))?;
+    let ch = users::channel_by_id(c.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("channel"))?;
     let account = users::account_of_user(c.ex(), user.id).await?;
     if ch.account_id != account.id {
-        return Err(TubeError::Forbidden("You cannot publish to this channel.".into()));
+        return Err(TubeError::Forbidden(
+            "You cannot publish to this channel.".into(),
+        ));
     }
     Ok(ch)
 }

@@ -7,8 +7,8 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use ruche_domain::ids::random_hex;
-use ruche_store::users::{self, User};
 use ruche_store::now_ms;
+use ruche_store::users::{self, User};
 use sha2::{Digest, Sha256};
 
 /// PeerTube's lifetimes: access tokens a day, refresh tokens two weeks.
@@ -36,7 +36,11 @@ pub async fn verify_password(hash: &str, password: &str) -> bool {
     let (hash, password) = (hash.to_owned(), password.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -173,8 +177,14 @@ pub async fn revoke(tube: &Tube, access_token: &str) -> TubeResult<()> {
 pub async fn open_session(tube: &Tube, user_id: i64) -> TubeResult<String> {
     let id = random_hex(24);
     let mut tx = tube.store.begin().await?;
-    users::insert_session(tx.ex(), &sha256_hex(&id), user_id, &random_hex(16), now_ms() + SESSION_TTL_MS)
-        .await?;
+    users::insert_session(
+        tx.ex(),
+        &sha256_hex(&id),
+        user_id,
+        &random_hex(16),
+        now_ms() + SESSION_TTL_MS,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

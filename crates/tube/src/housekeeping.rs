@@ -48,7 +48,10 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
         remove_dir_if_exists(&scratch.join(name)).await?;
     }
     let mut c = tube.store.read().await?;
-    let uuids: HashSet<String> = ruche_store::videos::all_uuids(c.ex()).await?.into_iter().collect();
+    let uuids: HashSet<String> = ruche_store::videos::all_uuids(c.ex())
+        .await?
+        .into_iter()
+        .collect();
     drop(c);
     let hls = tube.storage.hls_root();
     for name in list_names(&hls).await? {

@@ -21,7 +21,12 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 pub async fn room(tube: &Tube, user: &User) -> TubeResult<Option<i64>> {
     let mut c = tube.store.read().await?;
     let (used, daily) = vstore::quota_used(c.ex(), user.id).await?;
-    let room = upload_room(Quota(user.video_quota), used, Quota(user.video_quota_daily), daily);
+    let room = upload_room(
+        Quota(user.video_quota),
+        used,
+        Quota(user.video_quota_daily),
+        daily,
+    );
     let max = tube.settings.transcoding.max_upload_size.map(|m| m as i64);
     Ok(match (room, max) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -88,7 +93,9 @@ where
     {
         return Err(over_quota());
     }
-    let path = tube.storage.upload_part(&format!("legacy-{}", random_hex(12)));
+    let path = tube
+        .storage
+        .upload_part(&format!("legacy-{}", random_hex(12)));
     let mut file = tokio::fs::File::create(&path).await?;
     match append(&mut file, body, 0, room, over_quota).await {
         Ok(n) => Ok((path, n)),
@@ -136,7 +143,11 @@ impl ContentRange {
         }
         let (a, b) = range.split_once('-')?;
         let (start, end): (i64, i64) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-        (start >= 0 && end >= start && total >= 0).then_some(ContentRange::Bytes { start, end, total })
+        (start >= 0 && end >= start && total >= 0).then_some(ContentRange::Bytes {
+            start,
+            end,
+            total,
+        })
     }
 }
 
@@ -162,7 +173,10 @@ pub async fn init_resumable(
     let metadata = serde_json::to_string(&video).map_err(|e| TubeError::Internal(e.to_string()))?;
     // Same user, same file, same metadata: the same upload, so a client that lost the Location
     // after a crash resumes instead of starting again (uploadx does the same).
-    let id = crate::auth::sha256_hex(&format!("{}\n{filename}\n{declared_size}\n{metadata}", user.id))[..32]
+    let id = crate::auth::sha256_hex(&format!(
+        "{}\n{filename}\n{declared_size}\n{metadata}",
+        user.id
+    ))[..32]
         .to_string();
     let mut tx = tube.store.begin().await?;
     if let Some(existing) = vstore::upload(tx.ex(), &id).await? {
@@ -221,21 +235,34 @@ where
     E: Display,
 {
     {
-        let mut busy = tube.busy_uploads.lock().map_err(|_| TubeError::Internal("lock".into()))?;
+        let mut busy = tube
+            .busy_uploads
+            .lock()
+            .map_err(|_| TubeError::Internal("lock".into()))?;
         if !busy.insert(id.to_string()) {
-            return Err(TubeError::Conflict("Another chunk of this upload is being received.".into()));
+            return Err(TubeError::Conflict(
+                "Another chunk of this upload is being received.".into(),
+            ));
         }
     }
-    let _guard = BusyGuard { tube, id: id.to_string() };
+    let _guard = BusyGuard {
+        tube,
+        id: id.to_string(),
+    };
     let up = owned_upload(tube, user, id).await?;
     if let Some(video_id) = up.video_id {
         // A replayed last chunk: answer as the first time.
         return Ok(ChunkOutcome::Done(videos::created(tube, video_id).await?));
     }
-    let mismatch = |message: String| TubeError::RangeMismatch { message, received: up.received };
+    let mismatch = |message: String| TubeError::RangeMismatch {
+        message,
+        received: up.received,
+    };
     let (start, end) = match range {
         None => return Err(TubeError::BadRequest("Content-Range is required.".into())),
-        Some(ContentRange::Query { total }) | Some(ContentRange::Bytes { total, .. }) if total != up.size => {
+        Some(ContentRange::Query { total }) | Some(ContentRange::Bytes { total, .. })
+            if total != up.size =>
+        {
             return Err(TubeError::BadRequest(format!(
                 "Content-Range total {total} differs from the declared size {}.",
                 up.size
@@ -257,14 +284,24 @@ where
         Some(ContentRange::Bytes { start, end, .. }) => (start, end),
     };
     let part = tube.storage.upload_part(id);
-    let mut file = tokio::fs::OpenOptions::new().create(true).write(true).truncate(false).open(&part).await?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&part)
+        .await?;
     // Bytes past what the database records come from a chunk cut short by a crash: drop them.
     file.set_len(up.received as u64).await?;
-    file.seek(std::io::SeekFrom::Start(up.received as u64)).await?;
+    file.seek(std::io::SeekFrom::Start(up.received as u64))
+        .await?;
     let chunk_len = end - start + 1;
-    let written = append(&mut file, body, up.received, Some(up.received + chunk_len), || {
-        TubeError::BadRequest("The chunk is longer than its Content-Range says.".into())
-    })
+    let written = append(
+        &mut file,
+        body,
+        up.received,
+        Some(up.received + chunk_len),
+        || TubeError::BadRequest("The chunk is longer than its Content-Range says.".into()),
+    )
     .await;
     let written = match written {
         Ok(n) => n,
@@ -338,9 +375,16 @@ mod tests {
     fn content_range() {
         assert_eq!(
             ContentRange::parse("bytes 0-99/1000"),
-            Some(ContentRange::Bytes { start: 0, end: 99, total: 1000 })
+            Some(ContentRange::Bytes {
+                start: 0,
+                end: 99,
+                total: 1000
+            })
         );
-        assert_eq!(ContentRange::parse("bytes */1000"), Some(ContentRange::Query { total: 1000 }));
+        assert_eq!(
+            ContentRange::parse("bytes */1000"),
+            Some(ContentRange::Query { total: 1000 })
+        );
         assert_eq!(ContentRange::parse("bytes 10-5/1000"), None);
         assert_eq!(ContentRange::parse("items 0-1/2"), None);
         assert_eq!(ContentRange::parse("bytes a-b/c"), None);

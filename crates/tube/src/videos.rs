@@ -58,12 +58,19 @@ fn bad(msg: &str) -> TubeError {
 
 /// Checks metadata with PeerTube's limits and that `user` owns the channel.
 pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult<NewVideo> {
-    let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let name = input
+        .name
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_string();
     let len = name.chars().count();
     if !(3..=120).contains(&len) {
         return Err(bad("The name must be 3 to 120 characters long."));
     }
-    let channel_id = input.channel_id.ok_or_else(|| bad("channelId is required."))?;
+    let channel_id = input
+        .channel_id
+        .ok_or_else(|| bad("channelId is required."))?;
     crate::accounts::owned_channel(tube, user, channel_id).await?;
     let privacy = input.privacy.unwrap_or(Privacy::Public.id());
     if Privacy::from_id(privacy).is_none() {
@@ -75,16 +82,33 @@ pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult
     if input.licence.is_some_and(|l| licence_label(l).is_none()) {
         return Err(bad("The licence is not valid."));
     }
-    if input.language.as_deref().is_some_and(|l| l.is_empty() || l.len() > 15) {
+    if input
+        .language
+        .as_deref()
+        .is_some_and(|l| l.is_empty() || l.len() > 15)
+    {
         return Err(bad("The language is not valid."));
     }
-    if input.description.as_deref().is_some_and(|d| d.chars().count() > 10_000) {
+    if input
+        .description
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > 10_000)
+    {
         return Err(bad("The description is limited to 10000 characters."));
     }
-    if input.support.as_deref().is_some_and(|d| d.chars().count() > 1000) {
+    if input
+        .support
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > 1000)
+    {
         return Err(bad("The support text is limited to 1000 characters."));
     }
-    let tags: Vec<String> = input.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+    let tags: Vec<String> = input
+        .tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
     if tags.len() > 5 || tags.iter().any(|t| !(2..=30).contains(&t.chars().count())) {
         return Err(bad("Up to 5 tags of 2 to 30 characters each."));
     }
@@ -114,7 +138,10 @@ const EXTENSIONS: &[&str] = &[
 /// Refuses, before any byte is sent, what is declared as neither video nor audio.
 pub fn check_media_type(content_type: Option<&str>, filename: &str) -> TubeResult<()> {
     let ct = content_type.unwrap_or_default().to_ascii_lowercase();
-    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     if ct.starts_with("video/") || ct.starts_with("audio/") || EXTENSIONS.contains(&ext.as_str()) {
         Ok(())
     } else {
@@ -146,17 +173,22 @@ pub async fn create_from_file(
     if size == 0 {
         return Err(bad("The file is empty."));
     }
-    let probe = ruche_media::probe(file).await.map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    let probe = ruche_media::probe(file)
+        .await
+        .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
     let limits = ruche_media::Limits {
         max_duration: tube.settings.transcoding.max_duration,
         max_size: tube.settings.transcoding.max_upload_size,
     };
-    ruche_media::check_limits(&probe, &limits).map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    ruche_media::check_limits(&probe, &limits)
+        .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
     // The quota again, now that the size is certain (a legacy upload declares none).
     if let Some(room) = crate::uploads::room(tube, user).await?
         && size > room
     {
-        return Err(TubeError::TooLarge("The video is larger than your remaining video quota.".into()));
+        return Err(TubeError::TooLarge(
+            "The video is larger than your remaining video quota.".into(),
+        ));
     }
     let uuid = uuid::Uuid::new_v4();
     let source = tube.storage.source(&uuid.to_string());
@@ -165,7 +197,8 @@ pub async fn create_from_file(
         let mut tx = tube.store.begin().await?;
         let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, "source", size).await?;
         let payload = serde_json::json!({ "videoId": id }).to_string();
-        ruche_store::jobs::enqueue(tx.ex(), crate::worker::TRANSCODE, &payload, Some(id), 3).await?;
+        ruche_store::jobs::enqueue(tx.ex(), crate::worker::TRANSCODE, &payload, Some(id), 3)
+            .await?;
         tx.commit().await?;
         Ok::<_, TubeError>(id)
     }
@@ -173,7 +206,11 @@ pub async fn create_from_file(
     match result {
         Ok(id) => {
             tube.jobs_ready.notify_waiters();
-            Ok(Created { id, uuid: uuid.to_string(), short_uuid: ShortUuid(uuid).to_string() })
+            Ok(Created {
+                id,
+                uuid: uuid.to_string(),
+                short_uuid: ShortUuid(uuid).to_string(),
+            })
         }
         Err(e) => {
             crate::storage::remove_file_if_exists(&source).await?;
@@ -184,9 +221,15 @@ pub async fn create_from_file(
 
 pub async fn created(tube: &Tube, id: i64) -> TubeResult<Created> {
     let mut c = tube.store.read().await?;
-    let v = vstore::by_id(c.ex(), id).await?.ok_or(TubeError::NotFound("video"))?;
+    let v = vstore::by_id(c.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("video"))?;
     let uuid = uuid::Uuid::parse_str(&v.uuid).map_err(|e| TubeError::Internal(e.to_string()))?;
-    Ok(Created { id, uuid: v.uuid, short_uuid: ShortUuid(uuid).to_string() })
+    Ok(Created {
+        id,
+        uuid: v.uuid,
+        short_uuid: ShortUuid(uuid).to_string(),
+    })
 }
 
 /// Finds a video by any of its three ids.
@@ -240,7 +283,11 @@ pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
     vstore::delete(tx.ex(), v.id).await?;
     tx.commit().await?;
     tube.storage
-        .remove_video(&v.uuid, v.thumbnail_filename.as_deref(), v.preview_filename.as_deref())
+        .remove_video(
+            &v.uuid,
+            v.thumbnail_filename.as_deref(),
+            v.preview_filename.as_deref(),
+        )
         .await?;
     Ok(())
 }
@@ -249,7 +296,13 @@ pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
 pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResult<bool> {
     let mut tx = tube.store.begin().await?;
     let window = tube.settings.views.window_secs as i64 * 1000;
-    let counted = vstore::add_view(tx.ex(), video.id, &crate::auth::sha256_hex(viewer_key), window).await?;
+    let counted = vstore::add_view(
+        tx.ex(),
+        video.id,
+        &crate::auth::sha256_hex(viewer_key),
+        window,
+    )
+    .await?;
     tx.commit().await?;
     Ok(counted)
 }

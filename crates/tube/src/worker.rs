@@ -40,7 +40,8 @@ pub fn spawn(tube: Arc<Tube>) {
                     Err(e) => tracing::error!("transcoding worker: {e}"),
                 }
                 // Sleep until a job is enqueued here, or poll (jobs may come from another process).
-                let _ = tokio::time::timeout(Duration::from_secs(2), tube.jobs_ready.notified()).await;
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(2), tube.jobs_ready.notified()).await;
             }
         });
     }
@@ -66,7 +67,12 @@ pub async fn run_one(tube: &Arc<Tube>) -> TubeResult<bool> {
         }
     };
     let progress = Arc::new(AtomicU32::new(u32::MAX));
-    let ticker = tokio::spawn(tick(tube.clone(), job.id, payload.video_id, progress.clone()));
+    let ticker = tokio::spawn(tick(
+        tube.clone(),
+        job.id,
+        payload.video_id,
+        progress.clone(),
+    ));
     let result = transcode_video(tube, payload.video_id, &progress).await;
     ticker.abort();
     finish(tube, &job, payload.video_id, result).await?;
@@ -109,10 +115,14 @@ async fn finish(tube: &Tube, job: &Job, video_id: i64, result: TubeResult<()>) -
         }
         Err(e) => {
             let reason = e.to_string();
-            tracing::warn!("video {video_id}: transcoding attempt {} failed: {reason}", job.attempts);
+            tracing::warn!(
+                "video {video_id}: transcoding attempt {} failed: {reason}",
+                job.attempts
+            );
             let retry_in = 5_000 * job.attempts * job.attempts;
             if !jobs::fail(tx.ex(), job, &reason, Some(retry_in)).await? {
-                vstore::set_failed(tx.ex(), video_id, &format!("Transcoding failed: {reason}")).await?;
+                vstore::set_failed(tx.ex(), video_id, &format!("Transcoding failed: {reason}"))
+                    .await?;
             }
         }
     }
@@ -129,7 +139,9 @@ fn media_error(e: MediaError) -> TubeError {
 }
 
 fn name_of(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 async fn current(tube: &Tube, video_id: i64) -> TubeResult<Option<Video>> {
@@ -153,15 +165,23 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
     sweep_unreferenced(&hls, &video, &existing).await?;
     if !tokio::fs::try_exists(&source).await? {
         if existing.is_empty() {
-            return Err(TubeError::Unprocessable("The uploaded file is missing.".into()));
+            return Err(TubeError::Unprocessable(
+                "The uploaded file is missing.".into(),
+            ));
         }
         return Ok(());
     }
 
     let probe = ruche_media::probe(&source).await.map_err(media_error)?;
     let t = &tube.settings.transcoding;
-    ruche_media::check_limits(&probe, &ruche_media::Limits { max_duration: t.max_duration, max_size: t.max_upload_size })
-        .map_err(media_error)?;
+    ruche_media::check_limits(
+        &probe,
+        &ruche_media::Limits {
+            max_duration: t.max_duration,
+            max_size: t.max_upload_size,
+        },
+    )
+    .map_err(media_error)?;
     let plan = ruche_media::plan(
         &probe,
         &ruche_media::LadderConfig {
@@ -174,12 +194,17 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
     let done: HashSet<i64> = existing.iter().map(|f| f.resolution).collect();
     let (first, rest) = ruche_media::phases(&plan);
     let todo = |rs: Vec<Rendition>| -> Vec<Rendition> {
-        rs.into_iter().filter(|r| !done.contains(&i64::from(r.resolution))).collect()
+        rs.into_iter()
+            .filter(|r| !done.contains(&i64::from(r.resolution)))
+            .collect()
     };
     let (first, rest) = (todo(first), todo(rest));
     let total = (first.len() + rest.len()).max(1) as f32;
     let mut finished = 0usize;
-    let mut thumbs = video.thumbnail_filename.clone().zip(video.preview_filename.clone());
+    let mut thumbs = video
+        .thumbnail_filename
+        .clone()
+        .zip(video.preview_filename.clone());
 
     for (phase, renditions) in [first, rest].into_iter().enumerate() {
         if renditions.is_empty() {
@@ -206,7 +231,15 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
             remove_dir_if_exists(&hls).await?;
             return Ok(());
         }
-        store_outputs(tube, &video, &hls, &outputs, thumbs.as_ref(), probe.duration).await?;
+        store_outputs(
+            tube,
+            &video,
+            &hls,
+            &outputs,
+            thumbs.as_ref(),
+            probe.duration,
+        )
+        .await?;
     }
     progress.store(100, Ordering::Relaxed);
     let mut tx = tube.store.begin().await?;
@@ -250,7 +283,9 @@ async fn make_thumbnails(
     let thumb = format!("{}.jpg", uuid::Uuid::new_v4());
     let preview = format!("{}.jpg", uuid::Uuid::new_v4());
     let (t, p) = (work.join(&thumb), work.join(&preview));
-    ruche_media::thumbnails(source, probe, &t, &p).await.map_err(media_error)?;
+    ruche_media::thumbnails(source, probe, &t, &p)
+        .await
+        .map_err(media_error)?;
     move_file(&t, &tube.storage.thumbnail(&thumb)).await?;
     move_file(&p, &tube.storage.preview(&preview)).await?;
     Ok((thumb, preview))
@@ -289,7 +324,10 @@ async fn store_outputs(
     let mut rows = Vec::new();
     for o in outputs {
         let mut moved: Vec<PathBuf> = Vec::new();
-        for p in [Some(&o.playlist), Some(&o.fragmented), o.web_video.as_ref()].into_iter().flatten() {
+        for p in [Some(&o.playlist), Some(&o.fragmented), o.web_video.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             let to = hls.join(name_of(p));
             move_file(p, &to).await?;
             moved.push(to);
@@ -317,16 +355,25 @@ async fn store_outputs(
         });
     }
     // The names given by an earlier phase (or attempt) stay, so players that loaded them stay valid.
-    let now = current(tube, video.id).await?.ok_or(TubeError::NotFound("video"))?;
+    let now = current(tube, video.id)
+        .await?
+        .ok_or(TubeError::NotFound("video"))?;
     let id = uuid::Uuid::new_v4();
-    let master = now.playlist_filename.unwrap_or_else(|| format!("{id}-master.m3u8"));
-    let sha = now.sha256_filename.unwrap_or_else(|| format!("{id}-segments-sha256.json"));
+    let master = now
+        .playlist_filename
+        .unwrap_or_else(|| format!("{id}-master.m3u8"));
+    let sha = now
+        .sha256_filename
+        .unwrap_or_else(|| format!("{id}-segments-sha256.json"));
     let mut all = crate::videos::files(tube, video.id).await?;
     all.retain(|f| !rows.iter().any(|r| r.resolution == f.resolution));
     all.extend(rows.iter().cloned());
     all.sort_by_key(|f| f.resolution);
     let outs: Vec<Output> = all.iter().map(|f| stored_output(hls, f)).collect();
-    let (master_tmp, sha_tmp) = (hls.join(format!("{master}.tmp")), hls.join(format!("{sha}.tmp")));
+    let (master_tmp, sha_tmp) = (
+        hls.join(format!("{master}.tmp")),
+        hls.join(format!("{sha}.tmp")),
+    );
     ruche_media::write_master_playlist(&outs, &master_tmp)?;
     ruche_media::write_segments_sha256(&outs, &sha_tmp)?;
     tokio::fs::rename(&master_tmp, hls.join(&master)).await?;

@@ -22,7 +22,11 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         return StatusCode::NOT_MODIFIED.into_response();
     }
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
@@ -36,7 +40,11 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     }
     // Vendored libraries are pinned and change only with their path; our own files may change
     // with a new release, and the ETag makes revalidation cheap.
-    let cache = if path.starts_with("vendor/") { "public, max-age=604800" } else { "public, max-age=300" };
+    let cache = if path.starts_with("vendor/") {
+        "public, max-age=604800"
+    } else {
+        "public, max-age=300"
+    };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }

@@ -38,9 +38,15 @@ impl FromRequestParts<AppState> for MaybeUser {
         if let Some(c) = jar.get(SESSION_COOKIE)
             && let Some((user, csrf)) = auth::session_user(&state.tube, c.value()).await?
         {
-            return Ok(MaybeUser { user: Some(user), csrf: Some(csrf) });
+            return Ok(MaybeUser {
+                user: Some(user),
+                csrf: Some(csrf),
+            });
         }
-        Ok(MaybeUser { user: None, csrf: None })
+        Ok(MaybeUser {
+            user: None,
+            csrf: None,
+        })
     }
 }
 
@@ -61,7 +67,10 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(TubeError::Unauthorized.into());
         };
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+        let sent = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok());
         if !safe && sent != Some(csrf.as_str()) {
             return Err(TubeError::Forbidden("Missing or wrong CSRF token.".into()).into());
         }
@@ -78,9 +87,14 @@ pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             origin == public_url
-                || origin.split_once("://").is_some_and(|(_, h)| !host.is_empty() && h == host)
+                || origin
+                    .split_once("://")
+                    .is_some_and(|(_, h)| !host.is_empty() && h == host)
         }
     }
 }

@@ -56,8 +56,10 @@ impl IntoResponse for ApiError {
             "code": code,
         });
         let mut res = (status, Json(body)).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json; charset=utf-8"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json; charset=utf-8"),
+        );
         if let TubeError::RangeMismatch { received, .. } = &self.0
             && *received > 0
             && let Ok(v) = HeaderValue::from_str(&format!("bytes=0-{}", received - 1))

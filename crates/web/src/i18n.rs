@@ -48,7 +48,11 @@ impl I18n {
             let mut it = part.trim().split(';');
             let tag = it.next().unwrap_or_default().to_ascii_lowercase();
             let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or_default();
             if let Some(l) = LANGUAGES.iter().find(|l| **l == primary)
@@ -63,8 +67,12 @@ impl I18n {
     /// The message `key` in `lang` (falling back to English, then to the key itself).
     pub fn message(&self, lang: &str, key: &str, args: &[(&str, &str)]) -> String {
         for l in [lang, "en"] {
-            let Some(bundle) = self.bundles.get(l) else { continue };
-            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else { continue };
+            let Some(bundle) = self.bundles.get(l) else {
+                continue;
+            };
+            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+                continue;
+            };
             let mut fargs = FluentArgs::new();
             for (k, v) in args {
                 // Numbers stay numbers so plural rules apply.
@@ -86,7 +94,9 @@ impl I18n {
         let text = Assets::get(&format!("i18n/{lang}.ftl"))
             .map(|f| String::from_utf8_lossy(&f.data).into_owned())
             .unwrap_or_default();
-        let res = FluentResource::try_new(text).map_err(|(_, e)| e).expect("valid ftl");
+        let res = FluentResource::try_new(text)
+            .map_err(|(_, e)| e)
+            .expect("valid ftl");
         res.entries()
             .filter_map(|e| match e {
                 fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
@@ -115,7 +125,8 @@ impl Tr {
         self.t1(key, name, &"%s")
     }
     pub fn t1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
-        self.i18n.message(self.lang, key, &[(name, &value.to_string())])
+        self.i18n
+            .message(self.lang, key, &[(name, &value.to_string())])
     }
 }
 
@@ -132,7 +143,10 @@ mod tests {
         fr.sort();
         let missing_fr: Vec<_> = en.iter().filter(|k| !fr.contains(k)).collect();
         let missing_en: Vec<_> = fr.iter().filter(|k| !en.contains(k)).collect();
-        assert!(missing_fr.is_empty() && missing_en.is_empty(), "fr lacks {missing_fr:?}, en lacks {missing_en:?}");
+        assert!(
+            missing_fr.is_empty() && missing_en.is_empty(),
+            "fr lacks {missing_fr:?}, en lacks {missing_en:?}"
+        );
     }
 
     #[test]

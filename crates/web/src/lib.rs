@@ -27,7 +27,10 @@ pub struct AppState {
 
 /// The whole router.
 pub fn router(tube: Arc<Tube>) -> Router {
-    let state = AppState { tube, i18n: Arc::new(i18n::I18n::load()) };
+    let state = AppState {
+        tube,
+        i18n: Arc::new(i18n::I18n::load()),
+    };
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
@@ -40,5 +43,9 @@ pub fn router(tube: Arc<Tube>) -> Router {
 
 /// Serves `router` on `listener` until the process ends.
 pub async fn serve(tube: Arc<Tube>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(tube).into_make_service_with_connect_info::<SocketAddr>()).await
+    axum::serve(
+        listener,
+        router(tube).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }

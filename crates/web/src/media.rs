@@ -19,15 +19,22 @@ use tower_http::services::ServeFile;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/static/streaming-playlists/hls/{uuid}/{file}", get(hls_file))
+        .route(
+            "/static/streaming-playlists/hls/{uuid}/{file}",
+            get(hls_file),
+        )
         .route("/lazy-static/thumbnails/{name}", get(thumbnail))
         .route("/lazy-static/previews/{name}", get(preview))
-        .route("/download/streaming-playlists/hls/videos/{name}", get(download))
+        .route(
+            "/download/streaming-playlists/hls/videos/{name}",
+            get(download),
+        )
 }
 
 /// A plain file name: no directory parts, nothing hidden.
 fn safe_name(name: &str) -> ApiResult<&str> {
-    if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']) || name.contains("..") {
+    if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']) || name.contains("..")
+    {
         return Err(TubeError::NotFound("file").into());
     }
     Ok(name)
@@ -45,15 +52,31 @@ fn mime_for(name: &str) -> &'static str {
 
 /// Serves a file with ranges; `immutable` files are cached for a year.
 async fn send(path: PathBuf, req: Request<Body>, immutable: bool) -> ApiResult<Response> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut res = ServeFile::new_with_mime(&path, &mime_for(&name).parse().map_err(|_| TubeError::Internal("mime".into()))?)
-        .oneshot(req)
-        .await
-        .map_err(|e| TubeError::Internal(e.to_string()))?
-        .into_response();
-    let cache = if immutable { "public, max-age=31536000, immutable" } else { "public, max-age=5" };
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut res = ServeFile::new_with_mime(
+        &path,
+        &mime_for(&name)
+            .parse()
+            .map_err(|_| TubeError::Internal("mime".into()))?,
+    )
+    .oneshot(req)
+    .await
+    .map_err(|e| TubeError::Internal(e.to_string()))?
+    .into_response();
+    let cache = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=5"
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     Ok(res)
 }
 
@@ -67,15 +90,24 @@ async fn hls_file(
     let video = videos::find_visible(&st.tube, &uuid, user.user.as_ref()).await?;
     let path = st.tube.storage.hls_dir(&video.uuid).join(file);
     // The master playlist and the hashes are rewritten when renditions join; the rest never change.
-    let mutable = Some(file) == video.playlist_filename.as_deref() || Some(file) == video.sha256_filename.as_deref();
+    let mutable = Some(file) == video.playlist_filename.as_deref()
+        || Some(file) == video.sha256_filename.as_deref();
     send(path, req, !mutable).await
 }
 
-async fn thumbnail(State(st): State<AppState>, Path(name): Path<String>, req: Request<Body>) -> ApiResult<Response> {
+async fn thumbnail(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Request<Body>,
+) -> ApiResult<Response> {
     send(st.tube.storage.thumbnail(safe_name(&name)?), req, true).await
 }
 
-async fn preview(State(st): State<AppState>, Path(name): Path<String>, req: Request<Body>) -> ApiResult<Response> {
+async fn preview(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Request<Body>,
+) -> ApiResult<Response> {
     send(st.tube.storage.preview(safe_name(&name)?), req, true).await
 }
 
@@ -88,16 +120,28 @@ async fn download(
     req: Request<Body>,
 ) -> ApiResult<Response> {
     let name = safe_name(&name)?;
-    let stem = name.strip_suffix("-fragmented.mp4").ok_or(TubeError::NotFound("file"))?;
+    let stem = name
+        .strip_suffix("-fragmented.mp4")
+        .ok_or(TubeError::NotFound("file"))?;
     let (uuid, res) = stem.rsplit_once('-').ok_or(TubeError::NotFound("file"))?;
-    let res: i64 = res.parse().map_err(|_| ApiError(TubeError::NotFound("file")))?;
+    let res: i64 = res
+        .parse()
+        .map_err(|_| ApiError(TubeError::NotFound("file")))?;
     let video = videos::find_visible(&st.tube, uuid, user.user.as_ref()).await?;
     if !video.download_enabled {
         return Err(TubeError::Forbidden("Downloads are disabled for this video.".into()).into());
     }
     let files = videos::files(&st.tube, video.id).await?;
-    let f = files.iter().find(|f| f.resolution == res).ok_or(TubeError::NotFound("file"))?;
-    let mut r = send(st.tube.storage.hls_dir(&video.uuid).join(&f.filename), req, true).await?;
+    let f = files
+        .iter()
+        .find(|f| f.resolution == res)
+        .ok_or(TubeError::NotFound("file"))?;
+    let mut r = send(
+        st.tube.storage.hls_dir(&video.uuid).join(&f.filename),
+        req,
+        true,
+    )
+    .await?;
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }

@@ -34,7 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
         .route("/admin/registrations", get(registrations_page))
-        .route("/admin/registrations/{id}/{action}", post(registration_action))
+        .route(
+            "/admin/registrations/{id}/{action}",
+            post(registration_action),
+        )
         .route("/lang/{lang}", get(set_lang))
 }
 
@@ -51,14 +54,19 @@ pub struct Chrome {
 
 async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser) -> Chrome {
     let jar = CookieJar::from_headers(headers);
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     let lang = st.i18n.pick(jar.get("lang").map(|c| c.value()), accept);
     Chrome {
         tr: Tr::new(st.i18n.clone(), lang),
         instance_name: st.tube.settings.instance.name.clone(),
         username: user.user.as_ref().map(|u| u.username.clone()),
         csrf: user.csrf.clone(),
-        is_moderator: user.user.as_ref().is_some_and(|u| Role::from_id(u.role).is_some_and(Role::can_moderate)),
+        is_moderator: user
+            .user
+            .as_ref()
+            .is_some_and(|u| Role::from_id(u.role).is_some_and(Role::can_moderate)),
         signup_open: accounts::signup_allowed(&st.tube).await.unwrap_or(false),
         other_lang: if lang == "fr" { "en" } else { "fr" },
     }
@@ -101,11 +109,17 @@ fn login_redirect(next: &str) -> Response {
 
 fn human_duration(secs: i64) -> String {
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    if h > 0 { format!("{h}:{m:02}:{s:02}") } else { format!("{m}:{s:02}") }
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
 }
 
 fn date(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 fn short(uuid: &str) -> String {
@@ -138,10 +152,21 @@ struct PageQuery {
 
 const PER_PAGE: i64 = 24;
 
-async fn home(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Query(q): Query<PageQuery>) -> Response {
+async fn home(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
     let page = q.page.unwrap_or(1).max(1);
-    let f = ListFilter { public_only: true, start: (page - 1) * PER_PAGE, count: PER_PAGE, newest_first: true, ..Default::default() };
+    let f = ListFilter {
+        public_only: true,
+        start: (page - 1) * PER_PAGE,
+        count: PER_PAGE,
+        newest_first: true,
+        ..Default::default()
+    };
     let listed = async {
         let mut c = st.tube.store.read().await?;
         Ok::<_, TubeError>(vstore::list(c.ex(), &f).await?)
@@ -156,7 +181,10 @@ async fn home(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Q
         .map(|v| Card {
             short_uuid: short(&v.uuid),
             name: v.name.clone(),
-            thumbnail: v.thumbnail_filename.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}")),
+            thumbnail: v
+                .thumbnail_filename
+                .as_ref()
+                .map(|t| format!("/lazy-static/thumbnails/{t}")),
             duration: human_duration(v.duration),
             channel: v.channel_display_name.clone(),
             views: chrome.tr.t1("video-views", "count", &v.views),
@@ -165,7 +193,12 @@ async fn home(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Q
         .collect();
     let next_page = (page * PER_PAGE < total).then_some(page + 1);
     let prev_page = (page > 1).then_some(page - 1);
-    render(&Home { chrome, videos, prev_page, next_page })
+    render(&Home {
+        chrome,
+        videos,
+        prev_page,
+        next_page,
+    })
 }
 
 #[derive(Template)]
@@ -190,9 +223,19 @@ fn local_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
-    render(&Login { chrome, error: None, notice: None, next: local_next(q.next.as_deref()) })
+    render(&Login {
+        chrome,
+        error: None,
+        notice: None,
+        next: local_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -216,11 +259,22 @@ fn time_max_age() -> cookie::time::Duration {
     cookie::time::Duration::milliseconds(auth::SESSION_TTL_MS)
 }
 
-async fn login(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
-    let anonymous = MaybeUser { user: None, csrf: None };
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let anonymous = MaybeUser {
+        user: None,
+        csrf: None,
+    };
     let chrome = chrome(&st, &headers, &anonymous).await;
     if !same_origin(&headers, &st.tube.settings.public_url) {
-        return error_page(chrome, TubeError::Forbidden("Cross-site login refused.".into()));
+        return error_page(
+            chrome,
+            TubeError::Forbidden("Cross-site login refused.".into()),
+        );
     }
     let next = local_next(f.next.as_deref());
     match auth::check_credentials(&st.tube, f.username.trim(), &f.password).await {
@@ -233,7 +287,16 @@ async fn login(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, F
         },
         Err(TubeError::InvalidGrant(_)) => {
             let error = Some(chrome.tr.t("login-failed"));
-            (StatusCode::UNAUTHORIZED, render(&Login { chrome, error, notice: None, next })).into_response()
+            (
+                StatusCode::UNAUTHORIZED,
+                render(&Login {
+                    chrome,
+                    error,
+                    notice: None,
+                    next,
+                }),
+            )
+                .into_response()
         }
         Err(e) => error_page(chrome, e),
     }
@@ -245,10 +308,18 @@ struct CsrfForm {
 }
 
 fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
-    user.csrf.as_deref().is_some_and(|c| !sent.is_empty() && c == sent)
+    user.csrf
+        .as_deref()
+        .is_some_and(|c| !sent.is_empty() && c == sent)
 }
 
-async fn logout(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, user: MaybeUser, Form(f): Form<CsrfForm>) -> Response {
+async fn logout(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    user: MaybeUser,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if !csrf_ok(&user, &f.csrf) {
         let chrome = chrome(&st, &headers, &user).await;
         let msg = chrome.tr.t("error-csrf");
@@ -259,7 +330,11 @@ async fn logout(State(st): State<AppState>, headers: HeaderMap, jar: CookieJar, 
     {
         tracing::warn!("logout: {e}");
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/")).into_response()
+    (
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/"),
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -274,7 +349,12 @@ struct Signup {
 async fn signup_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
     let open = chrome.signup_open;
-    render(&Signup { chrome, error: None, open, requires_approval: st.tube.settings.signup.requires_approval })
+    render(&Signup {
+        chrome,
+        error: None,
+        open,
+        requires_approval: st.tube.settings.signup.requires_approval,
+    })
 }
 
 #[derive(Deserialize)]
@@ -285,24 +365,53 @@ struct SignupForm {
     reason: Option<String>,
 }
 
-async fn signup(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Form(f): Form<SignupForm>) -> Response {
+async fn signup(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Form(f): Form<SignupForm>,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
     if !same_origin(&headers, &st.tube.settings.public_url) {
-        return error_page(chrome, TubeError::Forbidden("Cross-site sign-up refused.".into()));
+        return error_page(
+            chrome,
+            TubeError::Forbidden("Cross-site sign-up refused.".into()),
+        );
     }
     let reason = f.reason.as_deref().unwrap_or_default();
-    match accounts::sign_up(&st.tube, f.username.trim(), f.email.trim(), &f.password, reason).await {
+    match accounts::sign_up(
+        &st.tube,
+        f.username.trim(),
+        f.email.trim(),
+        &f.password,
+        reason,
+    )
+    .await
+    {
         Ok(done) => {
             let notice = Some(chrome.tr.t(match done {
                 accounts::SignedUp::User(_) => "signup-done",
                 accounts::SignedUp::Pending(_) => "signup-pending",
             }));
-            render(&Login { chrome, error: None, notice, next: "/".into() })
+            render(&Login {
+                chrome,
+                error: None,
+                notice,
+                next: "/".into(),
+            })
         }
         Err(e @ (TubeError::BadRequest(_) | TubeError::Conflict(_) | TubeError::Forbidden(_))) => {
             let open = chrome.signup_open;
             let error = Some(e.to_string());
-            (StatusCode::BAD_REQUEST, render(&Signup { chrome, error, open, requires_approval: st.tube.settings.signup.requires_approval }))
+            (
+                StatusCode::BAD_REQUEST,
+                render(&Signup {
+                    chrome,
+                    error,
+                    open,
+                    requires_approval: st.tube.settings.signup.requires_approval,
+                }),
+            )
                 .into_response()
         }
         Err(e) => error_page(chrome, e),
@@ -329,7 +438,9 @@ fn human_bytes(n: i64) -> String {
 
 async fn upload_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
-    let Some(u) = user.user.clone() else { return login_redirect("/upload") };
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/upload");
+    };
     let result = async {
         let room = ruche_tube::uploads::room(&st.tube, &u).await?;
         let me = accounts::me(&st.tube, u).await?;
@@ -344,12 +455,26 @@ async fn upload_page(State(st): State<AppState>, headers: HeaderMap, user: Maybe
         Some(left) => chrome.tr.t1("upload-quota", "left", &human_bytes(left)),
         None => chrome.tr.t("upload-quota-unlimited"),
     };
-    let channels = me.channels.iter().map(|c| (c.id, c.display_name.clone())).collect();
-    let privacies = [Privacy::Public, Privacy::Unlisted, Privacy::Internal, Privacy::Private]
+    let channels = me
+        .channels
         .iter()
-        .map(|p| (p.id(), chrome.tr.t(&format!("privacy-{}", p.id()))))
+        .map(|c| (c.id, c.display_name.clone()))
         .collect();
-    render(&Upload { chrome, quota, channels, privacies })
+    let privacies = [
+        Privacy::Public,
+        Privacy::Unlisted,
+        Privacy::Internal,
+        Privacy::Private,
+    ]
+    .iter()
+    .map(|p| (p.id(), chrome.tr.t(&format!("privacy-{}", p.id()))))
+    .collect();
+    render(&Upload {
+        chrome,
+        quota,
+        channels,
+        privacies,
+    })
 }
 
 struct FileLink {
@@ -389,7 +514,12 @@ fn markdown(md: &str) -> String {
     ammonia::clean(&html)
 }
 
-async fn watch(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Path(id): Path<String>) -> Response {
+async fn watch(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Path(id): Path<String>,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
     let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
         Ok(v) => v,
@@ -406,8 +536,15 @@ async fn watch(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, 
         .iter()
         .map(|f| FileLink {
             url: format!("{hls}/{}", f.filename),
-            download: format!("/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4", v.uuid, f.resolution),
-            label: if f.has_video { format!("{}p", f.resolution) } else { "Audio".into() },
+            download: format!(
+                "/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4",
+                v.uuid, f.resolution
+            ),
+            label: if f.has_video {
+                format!("{}p", f.resolution)
+            } else {
+                "Audio".into()
+            },
             resolution: f.resolution,
         })
         .collect();
@@ -416,24 +553,42 @@ async fn watch(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, 
     let published = state == VideoState::Published && !files.is_empty();
     let failed = state == VideoState::TranscodingFailed;
     let state_text = if failed {
-        chrome.tr.t1("watch-failed", "reason", &v.failure_reason.clone().unwrap_or_default())
+        chrome.tr.t1(
+            "watch-failed",
+            "reason",
+            &v.failure_reason.clone().unwrap_or_default(),
+        )
     } else {
         chrome.tr.t1("watch-processing", "progress", &v.progress)
     };
-    let poster = v.preview_filename.as_ref().map(|p| format!("/lazy-static/previews/{p}"));
+    let poster = v
+        .preview_filename
+        .as_ref()
+        .map(|p| format!("/lazy-static/previews/{p}"));
     let t = Watch {
         name: v.name.clone(),
         uuid: v.uuid.clone(),
         url: format!("{base}/w/{}", short(&v.uuid)),
         by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
-        date: chrome.tr.t1("video-published", "date", &date(v.published_at.unwrap_or(v.created_at))),
+        date: chrome.tr.t1(
+            "video-published",
+            "date",
+            &date(v.published_at.unwrap_or(v.created_at)),
+        ),
         views: chrome.tr.t1("video-views", "count", &v.views),
         description_html: markdown(v.description.as_deref().unwrap_or_default()),
         published,
         failed,
         state_text,
-        master: v.playlist_filename.as_ref().map(|m| format!("{hls}/{m}")).unwrap_or_default(),
-        absolute_poster: poster.as_ref().map(|p| format!("{base}{p}")).unwrap_or_default(),
+        master: v
+            .playlist_filename
+            .as_ref()
+            .map(|m| format!("{hls}/{m}"))
+            .unwrap_or_default(),
+        absolute_poster: poster
+            .as_ref()
+            .map(|p| format!("{base}{p}"))
+            .unwrap_or_default(),
         poster,
         files: links,
         download_enabled: v.download_enabled,
@@ -445,7 +600,9 @@ async fn watch(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, 
 
 async fn watch_redirect(Path(id): Path<String>) -> Response {
     match ruche_domain::ids::VideoRef::parse(&id) {
-        Some(ruche_domain::ids::VideoRef::Uuid(u)) => Redirect::permanent(&format!("/w/{}", ShortUuid(u))).into_response(),
+        Some(ruche_domain::ids::VideoRef::Uuid(u)) => {
+            Redirect::permanent(&format!("/w/{}", ShortUuid(u))).into_response()
+        }
         _ => Redirect::permanent(&format!("/w/{id}")).into_response(),
     }
 }
@@ -477,11 +634,18 @@ fn state_text(tr: &Tr, v: &Video) -> String {
 
 async fn my_videos(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
-    let Some(u) = user.user.clone() else { return login_redirect("/my-videos") };
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-videos");
+    };
     let listed = async {
         let mut c = st.tube.store.read().await?;
         let account = ustore::account_of_user(c.ex(), u.id).await?;
-        let f = ListFilter { account_id: Some(account.id), count: 100, newest_first: true, ..Default::default() };
+        let f = ListFilter {
+            account_id: Some(account.id),
+            count: 100,
+            newest_first: true,
+            ..Default::default()
+        };
         Ok::<_, TubeError>(vstore::list(c.ex(), &f).await?.0)
     }
     .await;
@@ -496,18 +660,33 @@ async fn my_videos(State(st): State<AppState>, headers: HeaderMap, user: MaybeUs
             id: v.id,
             short_uuid: short(&v.uuid),
             name: v.name.clone(),
-            thumbnail: v.thumbnail_filename.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}")),
+            thumbnail: v
+                .thumbnail_filename
+                .as_ref()
+                .map(|t| format!("/lazy-static/thumbnails/{t}")),
             state: v.state,
             state_text: state_text(&chrome.tr, v),
             reason: v.failure_reason.clone(),
         })
         .collect();
-    render(&MyVideos { chrome, videos, processing })
+    render(&MyVideos {
+        chrome,
+        videos,
+        processing,
+    })
 }
 
-async fn delete_video(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Path(id): Path<i64>, Form(f): Form<CsrfForm>) -> Response {
+async fn delete_video(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
-    let Some(u) = user.user.clone() else { return login_redirect("/my-videos") };
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-videos");
+    };
     if !csrf_ok(&user, &f.csrf) {
         let msg = chrome.tr.t("error-csrf");
         return error_page(chrome, TubeError::Forbidden(msg));
@@ -527,19 +706,40 @@ struct Channels {
     notice: Option<String>,
 }
 
-async fn channels_view(st: &AppState, chrome: Chrome, u: ruche_store::users::User, error: Option<String>, notice: Option<String>) -> Response {
+async fn channels_view(
+    st: &AppState,
+    chrome: Chrome,
+    u: ruche_store::users::User,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
     match accounts::me(&st.tube, u).await {
         Ok(me) => {
-            let channels = me.channels.iter().map(|c| (c.name.clone(), c.display_name.clone())).collect();
-            render(&Channels { chrome, channels, error, notice })
+            let channels = me
+                .channels
+                .iter()
+                .map(|c| (c.name.clone(), c.display_name.clone()))
+                .collect();
+            render(&Channels {
+                chrome,
+                channels,
+                error,
+                notice,
+            })
         }
         Err(e) => error_page(chrome, e),
     }
 }
 
-async fn channels_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+async fn channels_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
-    let Some(u) = user.user.clone() else { return login_redirect("/my-channels") };
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-channels");
+    };
     channels_view(&st, chrome, u, None, None).await
 }
 
@@ -552,21 +752,44 @@ struct ChannelForm {
     support: Option<String>,
 }
 
-async fn create_channel(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser, Form(f): Form<ChannelForm>) -> Response {
+async fn create_channel(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Form(f): Form<ChannelForm>,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
-    let Some(u) = user.user.clone() else { return login_redirect("/my-channels") };
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-channels");
+    };
     if !csrf_ok(&user, &f.csrf) {
         let msg = chrome.tr.t("error-csrf");
         return error_page(chrome, TubeError::Forbidden(msg));
     }
-    let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let nonempty = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let (d, s) = (nonempty(&f.description), nonempty(&f.support));
-    match accounts::create_channel(&st.tube, &u, f.name.trim(), &f.display_name, d.as_deref(), s.as_deref()).await {
+    match accounts::create_channel(
+        &st.tube,
+        &u,
+        f.name.trim(),
+        &f.display_name,
+        d.as_deref(),
+        s.as_deref(),
+    )
+    .await
+    {
         Ok(_) => {
             let notice = Some(chrome.tr.t("channels-created"));
             channels_view(&st, chrome, u, None, notice).await
         }
-        Err(e @ (TubeError::BadRequest(_) | TubeError::Conflict(_))) => channels_view(&st, chrome, u, Some(e.to_string()), None).await,
+        Err(e @ (TubeError::BadRequest(_) | TubeError::Conflict(_))) => {
+            channels_view(&st, chrome, u, Some(e.to_string()), None).await
+        }
         Err(e) => error_page(chrome, e),
     }
 }
@@ -587,7 +810,11 @@ struct Registrations {
     rows: Vec<RegRow>,
 }
 
-async fn registrations_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
+async fn registrations_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+) -> Response {
     let chrome = chrome(&st, &headers, &user).await;
     if user.user.is_none() {
         return login_redirect("/admin/registrations");
@@ -633,7 +860,9 @@ async fn registration_action(
         return error_page(chrome, TubeError::Forbidden(msg));
     }
     let r = match action.as_str() {
-        "accept" => accounts::accept_registration(&st.tube, id).await.map(|_| ()),
+        "accept" => accounts::accept_registration(&st.tube, id)
+            .await
+            .map(|_| ()),
         "reject" => accounts::reject_registration(&st.tube, id, "").await,
         _ => Err(TubeError::NotFound("action")),
     };
@@ -644,11 +873,22 @@ async fn registration_action(
 }
 
 async fn set_lang(Path(lang): Path<String>, headers: HeaderMap, jar: CookieJar) -> Response {
-    let lang = LANGUAGES.iter().find(|l| **l == lang).copied().unwrap_or("en");
+    let lang = LANGUAGES
+        .iter()
+        .find(|l| **l == lang)
+        .copied()
+        .unwrap_or("en");
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())));
-    let cookie = Cookie::build(("lang", lang)).path("/").same_site(SameSite::Lax).max_age(time_max_age()).build();
+        .and_then(|r| {
+            r.split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        });
+    let cookie = Cookie::build(("lang", lang))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(time_max_age())
+        .build();
     (jar.add(cookie), Redirect::to(&local_next(back.as_deref()))).into_response()
 }

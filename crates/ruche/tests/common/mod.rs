@@ -30,7 +30,10 @@ pub fn bin() -> &'static str {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl Instance {
@@ -39,7 +42,10 @@ impl Instance {
         let data = tempfile::tempdir().expect("tempdir");
         let (db_url, pg) = match backend {
             // The embedded default: the SQLite file in the data directory.
-            Backend::Sqlite => (format!("sqlite://{}", data.path().join("ruche.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}", data.path().join("ruche.db").display()),
+                None,
+            ),
             Backend::Postgres => {
                 let (url, pg, _) = fresh_url(backend).await;
                 (url, pg)
@@ -69,7 +75,10 @@ impl Instance {
             env,
             child: None,
             pg,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
             stderr_log,
         };
         let (child, password) = inst.spawn_serve();
@@ -81,7 +90,11 @@ impl Instance {
     /// `ruche serve` with this instance's settings; waits for its banner. Returns the child and
     /// the admin password if it printed one.
     pub fn spawn_serve(&self) -> (Child, Option<String>) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.stderr_log).expect("log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.stderr_log)
+            .expect("log");
         let mut child = Command::new(bin())
             .arg("serve")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -110,7 +123,11 @@ impl Instance {
                 break;
             }
         }
-        assert!(running, "ruche serve did not start: {}", std::fs::read_to_string(&self.stderr_log).unwrap_or_default());
+        assert!(
+            running,
+            "ruche serve did not start: {}",
+            std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+        );
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         (child, password)
@@ -148,13 +165,27 @@ impl Instance {
 
     /// An access token for `username` through PeerTube's OAuth flow.
     pub async fn token(&self, username: &str, password: &str) -> String {
-        let client: Value = self.http.get(format!("{}/api/v1/oauth-clients/local", self.url)).send().await.expect("client").json().await.expect("json");
+        let client: Value = self
+            .http
+            .get(format!("{}/api/v1/oauth-clients/local", self.url))
+            .send()
+            .await
+            .expect("client")
+            .json()
+            .await
+            .expect("json");
         let res = self
             .http
             .post(format!("{}/api/v1/users/token", self.url))
             .form(&[
-                ("client_id", client["client_id"].as_str().unwrap_or_default()),
-                ("client_secret", client["client_secret"].as_str().unwrap_or_default()),
+                (
+                    "client_id",
+                    client["client_id"].as_str().unwrap_or_default(),
+                ),
+                (
+                    "client_secret",
+                    client["client_secret"].as_str().unwrap_or_default(),
+                ),
                 ("grant_type", "password"),
                 ("username", username),
                 ("password", password),
@@ -164,7 +195,10 @@ impl Instance {
             .expect("token");
         assert_eq!(res.status(), 200, "login of {username} failed");
         let body: Value = res.json().await.expect("json");
-        body["access_token"].as_str().expect("access_token").to_string()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     pub async fn root_token(&self) -> String {
@@ -172,7 +206,13 @@ impl Instance {
     }
 
     pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
-        let res = self.http.get(format!("{}{path}", self.url)).bearer_auth(token).send().await.expect("get");
+        let res = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -187,24 +227,49 @@ impl Instance {
             .send()
             .await
             .expect("create user");
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
         let token = self.token(name, "secret-pass").await;
         let (_, me) = self.get_json(&token, "/api/v1/users/me").await;
-        (token, me["videoChannels"][0]["id"].as_i64().expect("channel id"))
+        (
+            token,
+            me["videoChannels"][0]["id"].as_i64().expect("channel id"),
+        )
     }
 
     /// A legacy multipart upload; returns the status and body.
-    pub async fn upload(&self, token: &str, file: &Path, channel_id: i64, name: &str) -> (u16, Value) {
+    pub async fn upload(
+        &self,
+        token: &str,
+        file: &Path,
+        channel_id: i64,
+        name: &str,
+    ) -> (u16, Value) {
         let bytes = std::fs::read(file).expect("read clip");
         let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+            .file_name(
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            )
             .mime_str("video/mp4")
             .expect("mime");
         let form = reqwest::multipart::Form::new()
             .text("name", name.to_string())
             .text("channelId", channel_id.to_string())
             .part("videofile", part);
-        let res = self.http.post(format!("{}/api/v1/videos/upload", self.url)).bearer_auth(token).multipart(form).send().await.expect("upload");
+        let res = self
+            .http
+            .post(format!("{}/api/v1/videos/upload", self.url))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -214,14 +279,24 @@ impl Instance {
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             let (status, v) = self.get_json(token, &format!("/api/v1/videos/{id}")).await;
-            let n = v["streamingPlaylists"][0]["files"].as_array().map_or(0, |f| f.len());
-            if status == 200 && v["state"]["id"] == 1 && n >= renditions && v["transcodingProgress"] == 100 {
+            let n = v["streamingPlaylists"][0]["files"]
+                .as_array()
+                .map_or(0, |f| f.len());
+            if status == 200
+                && v["state"]["id"] == 1
+                && n >= renditions
+                && v["transcodingProgress"] == 100
+            {
                 return v;
             }
             if v["state"]["id"] == 7 {
                 panic!("transcoding failed: {v}\n{}", self.log());
             }
-            assert!(Instant::now() < deadline, "video {id} not transcoded in time: {v}\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "video {id} not transcoded in time: {v}\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
@@ -242,10 +317,29 @@ pub fn clip(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
 
 /// A 3-second 640x360 H.264/AAC clip: 360p is remuxed, 240p encoded.
 pub fn small_clip(dir: &Path) -> PathBuf {
-    clip(dir, "clip.mp4", &[
-        "-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=3", "-f", "lavfi", "-i", "sine=f=440:d=3",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-    ])
+    clip(
+        dir,
+        "clip.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=640x360:r=25:d=3",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=3",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ],
+    )
 }
 
 /// Declares a test on SQLite and on PostgreSQL.

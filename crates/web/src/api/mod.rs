@@ -27,10 +27,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
         .route("/api/v1/users/me/videos", get(videos::my_videos))
         .route("/api/v1/users/register", post(users::register))
-        .route("/api/v1/users/registrations/request", post(users::request_registration))
+        .route(
+            "/api/v1/users/registrations/request",
+            post(users::request_registration),
+        )
         .route("/api/v1/users/registrations", get(users::registrations))
-        .route("/api/v1/users/registrations/{id}/accept", post(users::accept_registration))
-        .route("/api/v1/users/registrations/{id}/reject", post(users::reject_registration))
+        .route(
+            "/api/v1/users/registrations/{id}/accept",
+            post(users::accept_registration),
+        )
+        .route(
+            "/api/v1/users/registrations/{id}/reject",
+            post(users::reject_registration),
+        )
         .route("/api/v1/video-channels", post(users::create_channel))
         .route("/api/v1/video-channels/{handle}", get(users::channel))
         .route("/api/v1/videos", get(videos::list))
@@ -47,7 +56,10 @@ pub fn routes() -> Router<AppState> {
                 )
                 .layer(axum::middleware::map_response(upload::close_on_error)),
         )
-        .route("/api/v1/videos/{id}", get(videos::get).delete(videos::remove))
+        .route(
+            "/api/v1/videos/{id}",
+            get(videos::get).delete(videos::remove),
+        )
         .route("/api/v1/videos/{id}/views", post(videos::view))
         .route("/api/v1/jobs/pending", get(videos::pending_jobs))
         .route("/api/v1/videos/{id}/description", get(videos::description))
@@ -128,7 +140,9 @@ fn video_channel(v: &Video) -> Channel {
 }
 
 pub(crate) fn short_uuid(uuid: &str) -> String {
-    uuid::Uuid::parse_str(uuid).map(|u| ShortUuid(u).to_string()).unwrap_or_default()
+    uuid::Uuid::parse_str(uuid)
+        .map(|u| ShortUuid(u).to_string())
+        .unwrap_or_default()
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -219,20 +233,34 @@ fn file_json(base: &str, v: &Video, f: &VideoFile, web: bool) -> Value {
 }
 
 /// PeerTube's `VideoDetails`: the list shape plus description, tags, files and the HLS playlist.
-pub(crate) fn video_details_json(base: &str, host: &str, v: &Video, files: &[VideoFile], owner_view: bool) -> Value {
+pub(crate) fn video_details_json(
+    base: &str,
+    host: &str,
+    v: &Video,
+    files: &[VideoFile],
+    owner_view: bool,
+) -> Value {
     let mut j = video_json(base, host, v, owner_view);
     let tags: Vec<String> = serde_json::from_str(&v.tags).unwrap_or_default();
     j["description"] = json!(v.description);
     j["support"] = json!(v.support);
     j["tags"] = json!(tags);
     j["commentsEnabled"] = json!(v.comments_enabled);
-    j["commentsPolicy"] = if v.comments_enabled { json!({"id": 1, "label": "Enabled"}) } else { json!({"id": 2, "label": "Disabled"}) };
+    j["commentsPolicy"] = if v.comments_enabled {
+        json!({"id": 1, "label": "Enabled"})
+    } else {
+        json!({"id": 2, "label": "Disabled"})
+    };
     j["downloadEnabled"] = json!(v.download_enabled);
     j["trackerUrls"] = json!([]);
     j["comments"] = json!(0);
     j["blacklisted"] = json!(false);
     j["blacklistedReason"] = json!(null);
-    let web_files: Vec<Value> = files.iter().filter(|f| f.web_filename.is_some()).map(|f| file_json(base, v, f, true)).collect();
+    let web_files: Vec<Value> = files
+        .iter()
+        .filter(|f| f.web_filename.is_some())
+        .map(|f| file_json(base, v, f, true))
+        .collect();
     j["files"] = json!(web_files);
     j["streamingPlaylists"] = match &v.playlist_filename {
         Some(master) if !files.is_empty() => {

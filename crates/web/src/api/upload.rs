@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use ruche_tube::TubeError;
 use ruche_tube::uploads::{self, ChunkOutcome, ContentRange};
 use ruche_tube::videos::{Created, VideoInput};
-use ruche_tube::TubeError;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -28,7 +28,9 @@ fn num_field(name: &str, v: &str) -> Result<Option<i64>, ApiError> {
     if v.is_empty() {
         return Ok(None);
     }
-    v.parse().map(Some).map_err(|_| TubeError::BadRequest(format!("{name} must be a number.")).into())
+    v.parse()
+        .map(Some)
+        .map_err(|_| TubeError::BadRequest(format!("{name} must be a number.")).into())
 }
 
 /// Reads one metadata field of a multipart upload into `input`.
@@ -70,11 +72,17 @@ pub async fn legacy(
     let mut input = VideoInput::default();
     let mut staged: Option<(std::path::PathBuf, i64)> = None;
     let result = async {
-        while let Some(field) = multipart.next_field().await.map_err(|e| TubeError::BadRequest(format!("Bad multipart body: {e}")))? {
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| TubeError::BadRequest(format!("Bad multipart body: {e}")))?
+        {
             let name = field.name().unwrap_or_default().to_string();
             if name == "videofile" {
                 if staged.is_some() {
-                    return Err(TubeError::BadRequest("Only one videofile per upload.".into()).into());
+                    return Err(
+                        TubeError::BadRequest("Only one videofile per upload.".into()).into(),
+                    );
                 }
                 let filename = field.file_name().unwrap_or_default().to_string();
                 ruche_tube::videos::check_media_type(field.content_type(), &filename)?;
@@ -82,7 +90,9 @@ pub async fn legacy(
                 let mut stream = std::pin::pin!(field);
                 staged = Some(uploads::stage_stream(&st.tube, &user, declared, &mut stream).await?);
             } else {
-                let value = field.text().await.map_err(|e| TubeError::BadRequest(format!("Bad multipart field {name}: {e}")))?;
+                let value = field.text().await.map_err(|e| {
+                    TubeError::BadRequest(format!("Bad multipart field {name}: {e}"))
+                })?;
                 set_field(&mut input, &name, value)?;
             }
         }
@@ -107,8 +117,11 @@ pub struct UploadId {
 }
 
 fn location(st: &AppState, id: &str) -> ApiResult<HeaderValue> {
-    HeaderValue::from_str(&format!("{}/api/v1/videos/upload-resumable?upload_id={id}", st.tube.settings.public_url))
-        .map_err(|e| TubeError::Internal(e.to_string()).into())
+    HeaderValue::from_str(&format!(
+        "{}/api/v1/videos/upload-resumable?upload_id={id}",
+        st.tube.settings.public_url
+    ))
+    .map_err(|e| TubeError::Internal(e.to_string()).into())
 }
 
 /// Starts a resumable upload: 201 with its Location, or 200 if the same upload already exists.
@@ -118,18 +131,26 @@ pub async fn init(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let input: VideoInput = serde_json::from_slice(&body)
-        .map_err(|e| TubeError::BadRequest(format!("The upload metadata is not valid JSON: {e}")))?;
+    let input: VideoInput = serde_json::from_slice(&body).map_err(|e| {
+        TubeError::BadRequest(format!("The upload metadata is not valid JSON: {e}"))
+    })?;
     let size = headers
         .get("x-upload-content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .ok_or_else(|| TubeError::BadRequest("X-Upload-Content-Length is required.".into()))?;
-    let content_type = headers.get("x-upload-content-type").and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get("x-upload-content-type")
+        .and_then(|v| v.to_str().ok());
     let (id, existed) = uploads::init_resumable(&st.tube, &user, input, size, content_type).await?;
-    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     let mut res = status.into_response();
-    res.headers_mut().insert(header::LOCATION, location(&st, &id)?);
+    res.headers_mut()
+        .insert(header::LOCATION, location(&st, &id)?);
     Ok(res)
 }
 
@@ -151,10 +172,17 @@ pub async fn chunk(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let id = q.upload_id.ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
-    let range = headers.get(header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).map(ContentRange::parse);
+    let id = q
+        .upload_id
+        .ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
+    let range = headers
+        .get(header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(ContentRange::parse);
     let range = match range {
-        Some(None) => return Err(TubeError::BadRequest("Content-Range is not valid.".into()).into()),
+        Some(None) => {
+            return Err(TubeError::BadRequest("Content-Range is not valid.".into()).into());
+        }
         Some(r) => r,
         // A PUT without Content-Range carries the whole file.
         None => headers
@@ -162,7 +190,11 @@ pub async fn chunk(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|n| *n > 0)
-            .map(|n| ContentRange::Bytes { start: 0, end: n - 1, total: n }),
+            .map(|n| ContentRange::Bytes {
+                start: 0,
+                end: n - 1,
+                total: n,
+            }),
     };
     let mut stream = body.into_data_stream();
     match uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await {
@@ -195,13 +227,20 @@ where
 pub async fn close_on_error(res: Response) -> Response {
     let mut res = res;
     if res.status().is_client_error() || res.status().is_server_error() {
-        res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     res
 }
 
-pub async fn cancel(State(st): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<UploadId>) -> ApiResult<StatusCode> {
-    let id = q.upload_id.ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
+pub async fn cancel(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<UploadId>,
+) -> ApiResult<StatusCode> {
+    let id = q
+        .upload_id
+        .ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
     uploads::cancel(&st.tube, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

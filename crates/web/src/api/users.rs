@@ -72,10 +72,17 @@ pub async fn token(State(st): State<AppState>, Form(f): Form<TokenForm>) -> ApiR
             .await?
         }
         "refresh_token" => {
-            auth::refresh_grant(&st.tube, &f.client_id, &f.client_secret, f.refresh_token.as_deref().unwrap_or_default())
-                .await?
+            auth::refresh_grant(
+                &st.tube,
+                &f.client_id,
+                &f.client_secret,
+                f.refresh_token.as_deref().unwrap_or_default(),
+            )
+            .await?
         }
-        other => return Err(TubeError::BadRequest(format!("Unsupported grant type {other}")).into()),
+        other => {
+            return Err(TubeError::BadRequest(format!("Unsupported grant type {other}")).into());
+        }
     };
     Ok(Json(pair).into_response())
 }
@@ -133,9 +140,14 @@ pub async fn me(State(st): State<AppState>, ApiUser(user): ApiUser) -> ApiResult
     Ok(Json(me_json(&st, user).await?))
 }
 
-pub async fn quota_used(State(st): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
+pub async fn quota_used(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Value>> {
     let me = accounts::me(&st.tube, user).await?;
-    Ok(Json(json!({ "videoQuotaUsed": me.quota_used, "videoQuotaUsedDaily": me.quota_used_daily })))
+    Ok(Json(
+        json!({ "videoQuotaUsed": me.quota_used, "videoQuotaUsedDaily": me.quota_used_daily }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -155,7 +167,8 @@ pub async fn create_user(
     ApiUser(admin): ApiUser,
     Json(b): Json<CreateUser>,
 ) -> ApiResult<Json<Value>> {
-    let role = Role::from_id(b.role).ok_or_else(|| TubeError::BadRequest("The role is not valid.".into()))?;
+    let role = Role::from_id(b.role)
+        .ok_or_else(|| TubeError::BadRequest("The role is not valid.".into()))?;
     require_role(&admin, role == Role::User)?;
     let id = accounts::create_user(
         &st.tube,
@@ -171,7 +184,9 @@ pub async fn create_user(
     .await?;
     let mut c = st.tube.store.read().await?;
     let account = ustore::account_of_user(c.ex(), id).await?;
-    Ok(Json(json!({ "user": { "id": id, "account": { "id": account.id } } })))
+    Ok(Json(
+        json!({ "user": { "id": id, "account": { "id": account.id } } }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -186,28 +201,56 @@ pub struct Register {
 /// `POST /api/v1/users/register`, when sign-up is open without approval.
 pub async fn register(State(st): State<AppState>, Json(b): Json<Register>) -> ApiResult<Response> {
     if st.tube.settings.signup.requires_approval {
-        return Err(TubeError::Forbidden("Registrations require approval: use /api/v1/users/registrations/request.".into()).into());
+        return Err(TubeError::Forbidden(
+            "Registrations require approval: use /api/v1/users/registrations/request.".into(),
+        )
+        .into());
     }
     accounts::sign_up(&st.tube, &b.username, &b.email, &b.password, "").await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /api/v1/users/registrations/request`, when sign-up requires approval.
-pub async fn request_registration(State(st): State<AppState>, Json(b): Json<Register>) -> ApiResult<Json<Value>> {
+pub async fn request_registration(
+    State(st): State<AppState>,
+    Json(b): Json<Register>,
+) -> ApiResult<Json<Value>> {
     if !st.tube.settings.signup.requires_approval {
-        return Err(TubeError::BadRequest("Registrations do not require approval here: use /api/v1/users/register.".into()).into());
+        return Err(TubeError::BadRequest(
+            "Registrations do not require approval here: use /api/v1/users/register.".into(),
+        )
+        .into());
     }
-    match accounts::sign_up(&st.tube, &b.username, &b.email, &b.password, b.registration_reason.as_deref().unwrap_or_default()).await? {
-        SignedUp::Pending(id) => Ok(Json(json!({ "id": id, "state": { "id": 1, "label": "Pending" } }))),
-        SignedUp::User(id) => Ok(Json(json!({ "id": id, "state": { "id": 3, "label": "Accepted" } }))),
+    match accounts::sign_up(
+        &st.tube,
+        &b.username,
+        &b.email,
+        &b.password,
+        b.registration_reason.as_deref().unwrap_or_default(),
+    )
+    .await?
+    {
+        SignedUp::Pending(id) => Ok(Json(
+            json!({ "id": id, "state": { "id": 1, "label": "Pending" } }),
+        )),
+        SignedUp::User(id) => Ok(Json(
+            json!({ "id": id, "state": { "id": 3, "label": "Accepted" } }),
+        )),
     }
 }
 
-pub async fn registrations(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Value>> {
+pub async fn registrations(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Value>> {
     require_role(&u, true)?;
     let mut c = st.tube.store.read().await?;
     let regs = ustore::registrations(c.ex()).await?;
-    let label = |s: i64| match s { 1 => "Pending", 2 => "Rejected", _ => "Accepted" };
+    let label = |s: i64| match s {
+        1 => "Pending",
+        2 => "Rejected",
+        _ => "Accepted",
+    };
     let data: Vec<Value> = regs
         .iter()
         .map(|r| json!({
@@ -219,7 +262,11 @@ pub async fn registrations(State(st): State<AppState>, ApiUser(u): ApiUser) -> A
     Ok(Json(json!({ "total": data.len(), "data": data })))
 }
 
-pub async fn accept_registration(State(st): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn accept_registration(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     require_role(&u, true)?;
     accounts::accept_registration(&st.tube, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -238,7 +285,9 @@ pub async fn reject_registration(
     body: Option<Json<Reject>>,
 ) -> ApiResult<StatusCode> {
     require_role(&u, true)?;
-    let response = body.and_then(|b| b.0.moderation_response).unwrap_or_default();
+    let response = body
+        .and_then(|b| b.0.moderation_response)
+        .unwrap_or_default();
     accounts::reject_registration(&st.tube, id, &response).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -257,15 +306,34 @@ pub async fn create_channel(
     ApiUser(user): ApiUser,
     Json(b): Json<CreateChannel>,
 ) -> ApiResult<Json<Value>> {
-    let id = accounts::create_channel(&st.tube, &user, &b.name, &b.display_name, b.description.as_deref(), b.support.as_deref()).await?;
+    let id = accounts::create_channel(
+        &st.tube,
+        &user,
+        &b.name,
+        &b.display_name,
+        b.description.as_deref(),
+        b.support.as_deref(),
+    )
+    .await?;
     Ok(Json(json!({ "videoChannel": { "id": id } })))
 }
 
-pub async fn channel(State(st): State<AppState>, Path(handle): Path<String>, _u: MaybeUser) -> ApiResult<Json<Value>> {
+pub async fn channel(
+    State(st): State<AppState>,
+    Path(handle): Path<String>,
+    _u: MaybeUser,
+) -> ApiResult<Json<Value>> {
     let host = st.tube.settings.host();
     let name = handle.strip_suffix(&format!("@{host}")).unwrap_or(&handle);
     let mut c = st.tube.store.read().await?;
-    let ch = ustore::channel_by_name(c.ex(), name).await?.ok_or(ApiError(TubeError::NotFound("channel")))?;
+    let ch = ustore::channel_by_name(c.ex(), name)
+        .await?
+        .ok_or(ApiError(TubeError::NotFound("channel")))?;
     let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
-    Ok(Json(channel_json(&st.tube.settings.public_url, &host, &ch, Some(&owner))))
+    Ok(Json(channel_json(
+        &st.tube.settings.public_url,
+        &host,
+        &ch,
+        Some(&owner),
+    )))
 }

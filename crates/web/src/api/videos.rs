@@ -31,7 +31,10 @@ impl Paging {
                     .parse::<i64>()
                     .ok()
                     .filter(|n| (0..=max).contains(n))
-                    .ok_or_else(|| TubeError::BadRequest(format!("Incorrect request parameters: {name}")).into()),
+                    .ok_or_else(|| {
+                        TubeError::BadRequest(format!("Incorrect request parameters: {name}"))
+                            .into()
+                    }),
             }
         };
         Ok(ListFilter {
@@ -45,39 +48,72 @@ impl Paging {
 
 /// `GET /api/v1/videos`: published public videos, newest first by default.
 pub async fn list(State(st): State<AppState>, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
-    let f = ListFilter { public_only: true, ..p.filter()? };
+    let f = ListFilter {
+        public_only: true,
+        ..p.filter()?
+    };
     let mut c = st.tube.store.read().await?;
     let (rows, total) = vstore::list(c.ex(), &f).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let data: Vec<Value> = rows.iter().map(|v| video_json(base, &host, v, false)).collect();
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|v| video_json(base, &host, v, false))
+        .collect();
     Ok(Json(json!({ "total": total, "data": data })))
 }
 
 /// `GET /api/v1/users/me/videos`: the caller's videos in every state, with progress and errors.
-pub async fn my_videos(State(st): State<AppState>, ApiUser(u): ApiUser, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
+pub async fn my_videos(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Value>> {
     let mut c = st.tube.store.read().await?;
     let account = ruche_store::users::account_of_user(c.ex(), u.id).await?;
-    let f = ListFilter { account_id: Some(account.id), ..p.filter()? };
+    let f = ListFilter {
+        account_id: Some(account.id),
+        ..p.filter()?
+    };
     let (rows, total) = vstore::list(c.ex(), &f).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let data: Vec<Value> = rows.iter().map(|v| video_json(base, &host, v, true)).collect();
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|v| video_json(base, &host, v, true))
+        .collect();
     Ok(Json(json!({ "total": total, "data": data })))
 }
 
-pub async fn get(State(st): State<AppState>, Path(id): Path<String>, user: MaybeUser) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    user: MaybeUser,
+) -> ApiResult<Json<Value>> {
     let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let files = videos::files(&st.tube, v.id).await?;
-    let owner_view = matches!(videos::viewer(&v, user.user.as_ref()), Viewer::Owner | Viewer::Moderator);
+    let owner_view = matches!(
+        videos::viewer(&v, user.user.as_ref()),
+        Viewer::Owner | Viewer::Moderator
+    );
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    Ok(Json(video_details_json(base, &host, &v, &files, owner_view)))
+    Ok(Json(video_details_json(
+        base, &host, &v, &files, owner_view,
+    )))
 }
 
-pub async fn description(State(st): State<AppState>, Path(id): Path<String>, user: MaybeUser) -> ApiResult<Json<Value>> {
+pub async fn description(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    user: MaybeUser,
+) -> ApiResult<Json<Value>> {
     let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     Ok(Json(json!({ "description": v.description })))
 }
 
-pub async fn remove(State(st): State<AppState>, Path(id): Path<String>, ApiUser(u): ApiUser) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<StatusCode> {
     videos::delete(&st.tube, &u, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -113,14 +149,31 @@ pub async fn languages() -> Json<Value> {
     table(LANGUAGES.iter().map(|(i, l)| (i.to_string(), *l)))
 }
 pub async fn privacies() -> Json<Value> {
-    table([Privacy::Public, Privacy::Unlisted, Privacy::Private, Privacy::Internal].iter().map(|p| (p.id().to_string(), p.label())))
+    table(
+        [
+            Privacy::Public,
+            Privacy::Unlisted,
+            Privacy::Private,
+            Privacy::Internal,
+        ]
+        .iter()
+        .map(|p| (p.id().to_string(), p.label())),
+    )
 }
 
 /// Jobs still to do, by kind and state (admins; tests wait on it for the queue to drain).
-pub async fn pending_jobs(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Value>> {
+pub async fn pending_jobs(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> ApiResult<Json<Value>> {
     super::users::require_role(&u, false)?;
     let mut c = st.tube.store.read().await?;
     let counts = ruche_store::jobs::counts(c.ex()).await?;
-    let data: Vec<Value> = counts.iter().map(|(k, s, n)| json!({ "type": k, "state": s, "count": n })).collect();
-    Ok(Json(json!({ "total": counts.iter().map(|c| c.2).sum::<i64>(), "data": data })))
+    let data: Vec<Value> = counts
+        .iter()
+        .map(|(k, s, n)| json!({ "type": k, "state": s, "count": n }))
+        .collect();
+    Ok(Json(
+        json!({ "total": counts.iter().map(|c| c.2).sum::<i64>(), "data": data }),
+    ))
 }

@@ -144,7 +144,10 @@ async fn main() -> Res<()> {
         resolutions: vec![1080, 720, 480, 360, 240],
         ..LadderConfig::default()
     };
-    let pl = plan(&p, &config);
+    let mut pl = plan(&p, &config);
+    // Normal priority for both sides: at nice 15 whatever else runs on the machine would
+    // decide the timings.
+    pl.niceness = 0;
     let ladder: Vec<String> = pl
         .renditions
         .iter()

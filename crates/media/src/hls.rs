@@ -157,7 +157,8 @@ pub fn write_master_playlist(outputs: &[Output], path: &Path) -> io::Result<()> 
 
 /// Writes `{"<fragmented file>": {"<start>-<end>": "<sha256>"}}` for every byte range of every
 /// output's playlist, `end` inclusive as PeerTube writes it. Reads the files range by range
-/// (blocking I/O: call it from `spawn_blocking` on a busy runtime).
+/// (blocking I/O: call it from `spawn_blocking` on a busy runtime) at the paths in `outputs`, so
+/// call it before moving the files or with the paths updated.
 pub fn write_segments_sha256(outputs: &[Output], path: &Path) -> io::Result<()> {
     let mut text = String::from("{\n");
     for (i, o) in outputs.iter().enumerate() {

@@ -6,6 +6,7 @@
 //! to Ruche gets files of the same sizes and rates.
 
 use crate::Probe;
+use crate::process::NICE_TRANSCODE;
 
 /// The administrator's transcoding settings that shape the ladder.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +89,10 @@ pub struct Plan {
     pub threads: u32,
     /// Write faststart MP4 "web videos" too, copied from [`LadderConfig::web_videos`].
     pub web_videos: bool,
+    /// Scheduling niceness of the ffmpeg processes (0–19). [`plan`] sets 15, PeerTube's value,
+    /// so that encoding never slows the web server down; the benchmark sets 0 so that other
+    /// work on the machine does not drown the comparison.
+    pub niceness: u8,
 }
 
 /// The "resolution" PeerTube gives audio-only sources: their still picture is 480p.
@@ -122,6 +127,7 @@ pub fn plan(p: &Probe, c: &LadderConfig) -> Plan {
         audio_stream_index: p.audio_stream_index,
         threads: c.threads,
         web_videos: c.web_videos,
+        niceness: NICE_TRANSCODE,
     };
     if plan.audio_only_source {
         let fps = AUDIO_ONLY_FPS.min(c.max_fps.max(1.0));
@@ -154,8 +160,11 @@ pub fn plan(p: &Probe, c: &LadderConfig) -> Plan {
     resolutions.sort_unstable_by(|a, b| b.cmp(a));
     resolutions.dedup();
 
-    // PeerTube rounds the probed frame rate before applying its rules.
-    let input_fps = p.fps.round();
+    // PeerTube rounds the probed frame rate before applying its rules. A stream whose rate
+    // ffprobe could not tell is planned as 30 fps (the GOP and bitrates need one).
+    let source_fps = if p.fps > 0.0 { p.fps } else { 30.0 };
+    plan.source_fps = source_fps;
+    let input_fps = source_fps.round();
     let max_fps = c.max_fps.max(1.0);
     let origin_fps = output_fps(input_fps, origin, true, max_fps);
 
@@ -167,8 +176,8 @@ pub fn plan(p: &Probe, c: &LadderConfig) -> Plan {
             output_fps(origin_fps, resolution, false, max_fps)
         };
         // Keep the exact source rate (29.97 stays 29.97) unless frames must be dropped.
-        let fps = if fps_rule >= input_fps && p.fps > 0.0 {
-            p.fps
+        let fps = if fps_rule >= input_fps {
+            source_fps
         } else {
             fps_rule
         };

@@ -31,7 +31,7 @@ pub(crate) fn niced(program: &str, niceness: u8) -> Command {
             std::env::split_paths(&paths).any(|dir| dir.join("nice").is_file())
         })
     });
-    if has_nice {
+    if has_nice && niceness > 0 {
         let mut cmd = Command::new("nice");
         cmd.arg("-n").arg(niceness.to_string()).arg(program);
         cmd

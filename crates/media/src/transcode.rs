@@ -102,7 +102,7 @@ pub async fn transcode(
         .map(|r| Names::new(r.resolution))
         .collect::<std::io::Result<Vec<_>>>()?;
 
-    let mut cmd = niced("ffmpeg", NICE_TRANSCODE);
+    let mut cmd = niced("ffmpeg", plan.niceness);
     cmd.current_dir(out_dir)
         .args(ffmpeg_args(&source, plan, &sorted, &names));
     let scaled = |f: f32| progress(f * 0.97);
@@ -485,6 +485,7 @@ mod tests {
             audio_stream_index: Some(1),
             threads: 0,
             web_videos: false,
+            niceness: 0,
         };
         let sorted = vec![
             r(1080, 1920, 1080, 60.0, true),

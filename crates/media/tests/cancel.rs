@@ -53,11 +53,17 @@ async fn dropping_the_future_kills_ffmpeg() {
         while !started.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        ffmpeg_children()
     };
-    tokio::select! {
+    let running = tokio::select! {
         result = job => panic!("a 30 s ladder finished before it could be cancelled: {result:?}"),
-        () = wait_started => {}
-    }
+        pids = wait_started => pids,
+    };
+    assert_eq!(
+        running.len(),
+        1,
+        "one ffmpeg for the whole ladder: {running:?}"
+    );
     // The select! dropped the transcode future: its ffmpeg must go away.
     let mut left = ffmpeg_children();
     for _ in 0..100 {

@@ -145,6 +145,9 @@ fn frame_rates_are_capped_as_peertube_does() {
     };
     let p = plan(&video(1280, 720, 60.0), &c30);
     assert!(p.renditions.iter().all(|r| r.fps == 30.0));
+    // A rate ffprobe could not tell is planned as 30 fps, never as 0 or 1.
+    let p = plan(&video(1280, 720, 0.0), &c);
+    assert!(p.renditions.iter().all(|r| r.fps == 30.0 && !r.copy_video));
 }
 
 #[test]

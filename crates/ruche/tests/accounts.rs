@@ -407,29 +407,9 @@ both!(
         // A private video is invisible to others, files included.
         let (alice, ch) = inst.user(&root, "alice", -1).await;
         let file = small_clip(dir.path());
-        let bytes = std::fs::read(&file).unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("name", "Secret")
-            .text("channelId", ch.to_string())
-            .text("privacy", "3")
-            .part(
-                "videofile",
-                reqwest::multipart::Part::bytes(bytes)
-                    .file_name("clip.mp4")
-                    .mime_str("video/mp4")
-                    .unwrap(),
-            );
-        let r: Value = inst
-            .http
-            .post(format!("{}/api/v1/videos/upload", inst.url))
-            .bearer_auth(&alice)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, r) = inst
+            .upload_with(&alice, &file, ch, "Secret", &[("privacy", "3")])
+            .await;
         let secret = r["video"]["uuid"].as_str().unwrap().to_string();
         let v = inst.wait_transcoded(&alice, &secret, 2).await;
         assert_eq!(v["privacy"]["label"], "Private");

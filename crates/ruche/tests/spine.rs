@@ -637,3 +637,93 @@ both!(one_server_per_data_dir, |db| async move {
     assert_eq!(me["videoChannels"][0]["name"], "dora_channel");
     inst.stop().await;
 });
+
+both!(
+    audio_only_web_videos_and_abandoned_uploads,
+    |db| async move {
+        let inst = Instance::start(
+            db,
+            &[
+                ("RUCHE_TRANSCODING_WEB_VIDEOS", "true"),
+                ("RUCHE_UPLOADS_ABANDONED_AFTER_SECS", "2"),
+            ],
+        )
+        .await;
+        let root = inst.root_token().await;
+        let dir = tempfile::tempdir().unwrap();
+
+        // Audio only: one rendition with a still picture, playable like any video.
+        let song = clip(
+            dir.path(),
+            "song.m4a",
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=f=330:d=3",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+            ],
+        );
+        let (status, body) = inst.upload(&root, &song, 1, "A song").await;
+        assert_eq!(status, 200, "{body}");
+        let id = body["video"]["uuid"].as_str().unwrap().to_string();
+        let v = inst.wait_transcoded(&root, &id, 1).await;
+        let f = &v["streamingPlaylists"][0]["files"][0];
+        assert_eq!(
+            (f["hasAudio"].as_bool(), f["hasVideo"].as_bool()),
+            (Some(true), Some(true))
+        );
+        assert!(v["thumbnailPath"].is_string());
+
+        // Web videos on: faststart MP4s listed in `files`, as PeerTube lists them, and served.
+        let (_, body) = inst
+            .upload(&root, &small_clip(dir.path()), 1, "With MP4s")
+            .await;
+        let id = body["video"]["uuid"].as_str().unwrap().to_string();
+        let v = inst.wait_transcoded(&root, &id, 2).await;
+        let files = v["files"].as_array().unwrap();
+        assert_eq!(files.len(), 2, "{v}");
+        for f in files {
+            let url = f["fileUrl"].as_str().unwrap();
+            assert!(
+                url.ends_with(".mp4") && !url.ends_with("-fragmented.mp4"),
+                "{url}"
+            );
+            let res = inst.http.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            assert_eq!(
+                res.bytes().await.unwrap().len() as i64,
+                f["size"].as_i64().unwrap()
+            );
+        }
+
+        // A resumable upload left unfinished is removed after the configured delay.
+        let (status, loc, _) = init_resumable(&inst, &root, 1, 1000, "Abandoned").await;
+        assert_eq!(status, 201);
+        assert_eq!(
+            put(&inst, &root, &loc, "bytes 0-99/1000", vec![7; 100])
+                .await
+                .status(),
+            308
+        );
+        let uploads = inst.data.path().join("tmp/uploads");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::read_dir(&uploads).unwrap().count() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the abandoned upload stayed"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(
+            put(&inst, &root, &loc, "bytes 100-199/1000", vec![7; 100])
+                .await
+                .status(),
+            404
+        );
+        inst.stop().await;
+    }
+);

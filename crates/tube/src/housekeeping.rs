@@ -7,14 +7,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Runs the chores every minute until the process ends.
+/// Runs the chores every minute (more often when uploads are to be dropped sooner than that)
+/// until the process ends.
 pub fn spawn(tube: Arc<Tube>) {
+    let every = Duration::from_secs((tube.settings.uploads.abandoned_after_secs / 2).clamp(1, 60));
     tokio::spawn(async move {
         loop {
             if let Err(e) = chores(&tube).await {
                 tracing::warn!("housekeeping: {e}");
             }
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::time::sleep(every).await;
         }
     });
 }

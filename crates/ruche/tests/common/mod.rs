@@ -249,6 +249,18 @@ impl Instance {
         channel_id: i64,
         name: &str,
     ) -> (u16, Value) {
+        self.upload_with(token, file, channel_id, name, &[]).await
+    }
+
+    /// A legacy multipart upload with extra metadata fields (`privacy`, `description`…).
+    pub async fn upload_with(
+        &self,
+        token: &str,
+        file: &Path,
+        channel_id: i64,
+        name: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Value) {
         let bytes = std::fs::read(file).expect("read clip");
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(
@@ -258,10 +270,13 @@ impl Instance {
             )
             .mime_str("video/mp4")
             .expect("mime");
-        let form = reqwest::multipart::Form::new()
+        let mut form = reqwest::multipart::Form::new()
             .text("name", name.to_string())
-            .text("channelId", channel_id.to_string())
-            .part("videofile", part);
+            .text("channelId", channel_id.to_string());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let form = form.part("videofile", part);
         let res = self
             .http
             .post(format!("{}/api/v1/videos/upload", self.url))

@@ -3,11 +3,14 @@
 import Hls from '/assets/vendor/hls.js/hls.mjs';
 
 const video = document.getElementById('player');
-const quality = document.getElementById('quality');
+// The embed page has no quality menu: a detached one keeps the code below simple.
+const quality = document.getElementById('quality') ?? Object.assign(document.createElement('select'), { dataset: { auto: 'Auto' } });
 const master = video.dataset.hls;
-const progressive = [...quality.options].map((o) => ({ url: o.value, height: Number(o.dataset.height), label: o.textContent }));
+const sources = [...quality.options].map((o) => ({ url: o.value, label: o.textContent }));
+const progressive = sources.length ? sources : [...video.querySelectorAll('source')].map((s) => ({ url: s.src, label: '' }));
 
 function useProgressive() {
+  if (!quality.options.length) quality.replaceChildren(...progressive.map((f) => new Option(f.label, f.url)));
   quality.onchange = () => {
     const t = video.currentTime;
     const playing = !video.paused;

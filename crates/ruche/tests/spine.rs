@@ -152,6 +152,14 @@ both!(upload_transcode_publish_and_serve, |db| async move {
         page.contains("id=\"player\"") && page.contains("/assets/js/watch.js"),
         "{page}"
     );
+    let embed = inst
+        .http
+        .get(format!("{}{}", inst.url, v["embedPath"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(embed.status(), 200);
+    assert!(embed.text().await.unwrap().contains("id=\"player\""));
     let home = inst
         .http
         .get(format!("{}/", inst.url))

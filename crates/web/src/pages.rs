@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/upload", get(upload_page))
         .route("/w/{id}", get(watch))
         .route("/videos/watch/{id}", get(watch_redirect))
+        .route("/videos/embed/{id}", get(embed))
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
@@ -891,4 +892,62 @@ async fn set_lang(Path(lang): Path<String>, headers: HeaderMap, jar: CookieJar) 
         .max_age(time_max_age())
         .build();
     (jar.add(cookie), Redirect::to(&local_next(back.as_deref()))).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct Embed {
+    lang: &'static str,
+    name: String,
+    uuid: String,
+    url: String,
+    master: String,
+    poster: Option<String>,
+    fallback: Option<String>,
+    duration_secs: i64,
+}
+
+/// `/videos/embed/{id}`, PeerTube's embed URL: the player alone, for iframes.
+async fn embed(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    Path(id): Path<String>,
+) -> Response {
+    let chrome = chrome(&st, &headers, &user).await;
+    let found = async {
+        let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+        let files = videos::files(&st.tube, v.id).await?;
+        Ok::<_, TubeError>((v, files))
+    }
+    .await;
+    let (v, files) = match found {
+        Ok((v, files)) if v.state == VideoState::Published.id() && !files.is_empty() => (v, files),
+        Ok(_) => return error_page(chrome, TubeError::NotFound("video")),
+        Err(e) => return error_page(chrome, e),
+    };
+    let hls = format!("/static/streaming-playlists/hls/{}", v.uuid);
+    let fallback = files
+        .iter()
+        .filter(|f| f.resolution <= 720)
+        .max_by_key(|f| f.resolution)
+        .or(files.last())
+        .map(|f| format!("{hls}/{}", f.filename));
+    render(&Embed {
+        lang: chrome.tr.lang,
+        name: v.name.clone(),
+        url: format!("{}/w/{}", st.tube.settings.public_url, short(&v.uuid)),
+        master: v
+            .playlist_filename
+            .as_ref()
+            .map(|m| format!("{hls}/{m}"))
+            .unwrap_or_default(),
+        poster: v
+            .preview_filename
+            .as_ref()
+            .map(|p| format!("/lazy-static/previews/{p}")),
+        fallback,
+        duration_secs: v.duration,
+        uuid: v.uuid,
+    })
 }

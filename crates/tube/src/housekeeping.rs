@@ -62,6 +62,13 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
             remove_dir_if_exists(&hls.join(name)).await?;
         }
     }
+    let sources = tube.storage.root().join("original-video-files");
+    for name in list_names(&sources).await? {
+        if !uuids.contains(&name) {
+            tracing::info!("removing the source of a video that was never created: {name}");
+            remove_file_if_exists(&sources.join(name)).await?;
+        }
+    }
     let uploads = tube.storage.tmp_uploads_root();
     for name in list_names(&uploads).await? {
         let id = name.trim_end_matches(".part");

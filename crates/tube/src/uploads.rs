@@ -254,6 +254,11 @@ where
         // A replayed last chunk: answer as the first time.
         return Ok(ChunkOutcome::Done(videos::created(tube, video_id).await?));
     }
+    if up.received == up.size {
+        // Every byte arrived but the video was not made (the server stopped in between):
+        // whatever this request says, finish now.
+        return finalize(tube, user, &up, up.received).await;
+    }
     let mismatch = |message: String| TubeError::RangeMismatch {
         message,
         received: up.received,
@@ -318,15 +323,26 @@ where
     if received < up.size {
         return Ok(ChunkOutcome::Partial(received));
     }
+    finalize(tube, user, &up, received).await
+}
+
+/// Turns a complete resumable upload into a video.
+async fn finalize(
+    tube: &Tube,
+    user: &User,
+    up: &vstore::Upload,
+    size: i64,
+) -> TubeResult<ChunkOutcome> {
+    let part = tube.storage.upload_part(&up.id);
     let input: VideoInput = serde_json::from_str::<ruche_store::videos::NewVideo>(&up.metadata)
         .map(VideoInput::from)
         .map_err(|e| TubeError::Internal(format!("stored upload metadata unreadable: {e}")))?;
     let video = videos::validate(tube, user, input).await?;
-    let created = videos::create_from_file(tube, user, video, &part, received).await;
+    let created = videos::create_from_file(tube, user, video, &part, size).await;
     match created {
         Ok(created) => {
             let mut tx = tube.store.begin().await?;
-            vstore::set_upload_video(tx.ex(), id, created.id).await?;
+            vstore::set_upload_video(tx.ex(), &up.id, created.id).await?;
             tx.commit().await?;
             crate::storage::remove_file_if_exists(&part).await?;
             Ok(ChunkOutcome::Done(created))
@@ -334,7 +350,7 @@ where
         Err(e) => {
             // Not a video, or over quota: the upload ends here.
             let mut tx = tube.store.begin().await?;
-            vstore::delete_upload(tx.ex(), id).await?;
+            vstore::delete_upload(tx.ex(), &up.id).await?;
             tx.commit().await?;
             crate::storage::remove_file_if_exists(&part).await?;
             Err(e)

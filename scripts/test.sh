@@ -32,7 +32,7 @@ command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
 cargo deny --locked check licenses bans sources
 
 echo "== Rust tests"
-cargo test --locked --workspace 2>&1 | tee "$pgdir/cargo-test.log"
+cargo test --locked --workspace
 
 echo "== Browser test (headless Chromium)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)

@@ -205,7 +205,7 @@ pub async fn create_from_file(
     .await;
     match result {
         Ok(id) => {
-            tube.jobs_ready.notify_waiters();
+            tube.jobs_ready.notify_one();
             Ok(Created {
                 id,
                 uuid: uuid.to_string(),

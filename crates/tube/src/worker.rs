@@ -206,10 +206,16 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
         .clone()
         .zip(video.preview_filename.clone());
 
+    // Thumbnails are made beside the rest of the ladder: the video is published without
+    // waiting for them.
+    let mut pending_thumbs = thumbs
+        .is_none()
+        .then(|| Box::pin(make_thumbnails(tube, &source, &probe, &work)));
     for (phase, renditions) in [first, rest].into_iter().enumerate() {
         if renditions.is_empty() {
             continue;
         }
+        let started = std::time::Instant::now();
         let out_dir = work.join(format!("phase{}", phase + 1));
         tokio::fs::create_dir_all(&out_dir).await?;
         let base = finished as f32;
@@ -218,13 +224,22 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
             let pct = ((base + f.clamp(0.0, 1.0) * count) / total * 100.0).floor() as u32;
             progress.store(pct.min(99), Ordering::Relaxed);
         };
-        let outputs = ruche_media::transcode(&source, &out_dir, &plan, &renditions, &report)
-            .await
-            .map_err(media_error)?;
-        finished += renditions.len();
-        if thumbs.is_none() {
-            thumbs = Some(make_thumbnails(tube, &source, &probe, &work).await?);
+        let ladder = ruche_media::transcode(&source, &out_dir, &plan, &renditions, &report);
+        let outputs = match (phase, pending_thumbs.take()) {
+            (1, Some(making)) => {
+                let (outputs, made) = tokio::join!(ladder, making);
+                thumbs = Some(made?);
+                outputs
+            }
+            (_, other) => {
+                pending_thumbs = other;
+                ladder.await
+            }
         }
+        .map_err(media_error)?;
+        finished += renditions.len();
+        let resolutions: Vec<u32> = renditions.iter().map(|r| r.resolution).collect();
+        tracing::info!(video = %uuid, ?resolutions, seconds = started.elapsed().as_secs_f32(), "renditions made");
         if current(tube, video_id).await?.is_none() {
             // Deleted while we worked: leave nothing behind.
             remove_dir_if_exists(&work).await?;
@@ -240,6 +255,10 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
             probe.duration,
         )
         .await?;
+    }
+    if let Some(making) = pending_thumbs {
+        thumbs = Some(making.await?);
+        store_outputs(tube, &video, &hls, &[], thumbs.as_ref(), probe.duration).await?;
     }
     progress.store(100, Ordering::Relaxed);
     let mut tx = tube.store.begin().await?;

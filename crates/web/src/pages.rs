@@ -73,6 +73,32 @@ async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser) -> Chrome 
     }
 }
 
+/// What every page handler starts from: who is asking, and the layout's data for them.
+pub struct Page {
+    pub chrome: Chrome,
+    pub user: MaybeUser,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Response> {
+        let user = MaybeUser::from_request_parts(parts, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let chrome = chrome(st, &parts.headers, &user).await;
+        Ok(Page { chrome, user })
+    }
+}
+
+/// The page for a form whose CSRF token is missing or wrong.
+fn csrf_refused(chrome: Chrome) -> Response {
+    let msg = chrome.tr.t("error-csrf");
+    error_page(chrome, TubeError::Forbidden(msg))
+}
+
 fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
@@ -155,11 +181,9 @@ const PER_PAGE: i64 = 24;
 
 async fn home(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, .. }: Page,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     let page = q.page.unwrap_or(1).max(1);
     let f = ListFilter {
         public_only: true,
@@ -224,13 +248,7 @@ fn local_next(next: Option<&str>) -> String {
     }
 }
 
-async fn login_page(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
-    Query(q): Query<NextQuery>,
-) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
+async fn login_page(Page { chrome, .. }: Page, Query(q): Query<NextQuery>) -> Response {
     render(&Login {
         chrome,
         error: None,
@@ -323,8 +341,7 @@ async fn logout(
 ) -> Response {
     if !csrf_ok(&user, &f.csrf) {
         let chrome = chrome(&st, &headers, &user).await;
-        let msg = chrome.tr.t("error-csrf");
-        return error_page(chrome, TubeError::Forbidden(msg));
+        return csrf_refused(chrome);
     }
     if let Some(c) = jar.get(SESSION_COOKIE)
         && let Err(e) = auth::close_session(&st.tube, c.value()).await
@@ -347,8 +364,7 @@ struct Signup {
     requires_approval: bool,
 }
 
-async fn signup_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
+async fn signup_page(State(st): State<AppState>, Page { chrome, .. }: Page) -> Response {
     let open = chrome.signup_open;
     render(&Signup {
         chrome,
@@ -369,10 +385,9 @@ struct SignupForm {
 async fn signup(
     State(st): State<AppState>,
     headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, .. }: Page,
     Form(f): Form<SignupForm>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     if !same_origin(&headers, &st.tube.settings.public_url) {
         return error_page(
             chrome,
@@ -437,8 +452,7 @@ fn human_bytes(n: i64) -> String {
     }
 }
 
-async fn upload_page(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
+async fn upload_page(State(st): State<AppState>, Page { chrome, user }: Page) -> Response {
     let Some(u) = user.user.clone() else {
         return login_redirect("/upload");
     };
@@ -517,11 +531,9 @@ fn markdown(md: &str) -> String {
 
 async fn watch(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, user }: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
         Ok(v) => v,
         Err(e) => return error_page(chrome, e),
@@ -633,8 +645,7 @@ fn state_text(tr: &Tr, v: &Video) -> String {
     }
 }
 
-async fn my_videos(State(st): State<AppState>, headers: HeaderMap, user: MaybeUser) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
+async fn my_videos(State(st): State<AppState>, Page { chrome, user }: Page) -> Response {
     let Some(u) = user.user.clone() else {
         return login_redirect("/my-videos");
     };
@@ -679,18 +690,15 @@ async fn my_videos(State(st): State<AppState>, headers: HeaderMap, user: MaybeUs
 
 async fn delete_video(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, user }: Page,
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     let Some(u) = user.user.clone() else {
         return login_redirect("/my-videos");
     };
     if !csrf_ok(&user, &f.csrf) {
-        let msg = chrome.tr.t("error-csrf");
-        return error_page(chrome, TubeError::Forbidden(msg));
+        return csrf_refused(chrome);
     }
     match videos::delete(&st.tube, &u, &id.to_string()).await {
         Ok(()) => Redirect::to("/my-videos").into_response(),
@@ -732,12 +740,7 @@ async fn channels_view(
     }
 }
 
-async fn channels_page(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
-) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
+async fn channels_page(State(st): State<AppState>, Page { chrome, user }: Page) -> Response {
     let Some(u) = user.user.clone() else {
         return login_redirect("/my-channels");
     };
@@ -755,17 +758,14 @@ struct ChannelForm {
 
 async fn create_channel(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, user }: Page,
     Form(f): Form<ChannelForm>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     let Some(u) = user.user.clone() else {
         return login_redirect("/my-channels");
     };
     if !csrf_ok(&user, &f.csrf) {
-        let msg = chrome.tr.t("error-csrf");
-        return error_page(chrome, TubeError::Forbidden(msg));
+        return csrf_refused(chrome);
     }
     let nonempty = |s: &Option<String>| {
         s.as_deref()
@@ -811,12 +811,7 @@ struct Registrations {
     rows: Vec<RegRow>,
 }
 
-async fn registrations_page(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
-) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
+async fn registrations_page(State(st): State<AppState>, Page { chrome, user }: Page) -> Response {
     if user.user.is_none() {
         return login_redirect("/admin/registrations");
     }
@@ -850,12 +845,10 @@ async fn registrations_page(
 
 async fn registration_action(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, user }: Page,
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     if !chrome.is_moderator || !csrf_ok(&user, &f.csrf) {
         let msg = chrome.tr.t("error-forbidden");
         return error_page(chrome, TubeError::Forbidden(msg));
@@ -910,11 +903,9 @@ struct Embed {
 /// `/videos/embed/{id}`, PeerTube's embed URL: the player alone, for iframes.
 async fn embed(
     State(st): State<AppState>,
-    headers: HeaderMap,
-    user: MaybeUser,
+    Page { chrome, user }: Page,
     Path(id): Path<String>,
 ) -> Response {
-    let chrome = chrome(&st, &headers, &user).await;
     let found = async {
         let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
         let files = videos::files(&st.tube, v.id).await?;

@@ -42,7 +42,7 @@ class Server:
         c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()
         data = r.read()
-        return r.status, dict(r.getheaders()), data
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
 
     def login(self):
         _, _, b = self.request("GET", "/api/v1/oauth-clients/local")
@@ -86,7 +86,7 @@ def upload_resumable(srv, path, name, chunk=8 << 20):
                            json.dumps({"name": name, "channelId": 1, "filename": os.path.basename(path)}),
                            srv.auth({"Content-Type": "application/json", "X-Upload-Content-Length": str(size), "X-Upload-Content-Type": "video/mp4"}))
     assert st == 201, (st, b)
-    loc = urllib.parse.urlsplit(h["Location"])
+    loc = urllib.parse.urlsplit(h["location"])
     path_q = f"{loc.path}?{loc.query}"
     off = 0
     with open(path, "rb") as f:

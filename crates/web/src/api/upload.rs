@@ -197,29 +197,37 @@ pub async fn chunk(
             }),
     };
     let mut stream = body.into_data_stream();
-    match uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await {
-        Ok(ChunkOutcome::Partial(n)) => Ok(partial(n)),
-        Ok(ChunkOutcome::Done(c)) => Ok(created(c)),
-        Err(e) => {
-            // Read what the client is still sending (within reason) so it gets our answer
-            // instead of a reset connection, then close the connection.
-            drain(&mut stream, 16 << 20).await;
-            Err(e.into())
-        }
+    let outcome = uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await;
+    // Some answers come before the body is read (a refused chunk, a replayed last chunk, a
+    // status query): read what the client is still sending, within reason, so that it gets
+    // the answer and the connection stays usable; past that budget, close the connection.
+    let drained = drain(&mut stream, 16 << 20).await;
+    let mut res = match outcome {
+        Ok(ChunkOutcome::Partial(n)) => partial(n),
+        Ok(ChunkOutcome::Done(c)) => created(c),
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    if !drained {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
+    Ok(res)
 }
 
-async fn drain<S, E>(stream: &mut S, mut budget: usize)
+/// Reads and drops the rest of a body; false if it was longer than `budget`.
+async fn drain<S, E>(stream: &mut S, mut budget: usize) -> bool
 where
     S: futures_util::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
 {
     use futures_util::StreamExt;
-    while let Some(Ok(chunk)) = stream.next().await {
-        budget = budget.saturating_sub(chunk.len());
-        if budget == 0 {
-            break;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { return false };
+        match budget.checked_sub(chunk.len()) {
+            Some(left) => budget = left,
+            None => return false,
         }
     }
+    true
 }
 
 /// An upload refused before its body was read leaves the connection unusable: say so, so that

@@ -83,3 +83,5 @@ error-title = Something went wrong
 error-not-found = This page does not exist, or you may not see it.
 error-forbidden = You are not allowed to do this.
 error-csrf = This form expired. Please try again.
+profile-channels = Channels
+profile-videos = Videos

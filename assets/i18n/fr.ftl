@@ -83,3 +83,5 @@ error-title = Une erreur est survenue
 error-not-found = Cette page n’existe pas, ou vous ne pouvez pas la voir.
 error-forbidden = Vous n’avez pas le droit de faire cela.
 error-csrf = Ce formulaire a expiré. Merci de réessayer.
+profile-channels = Chaînes
+profile-videos = Vidéos

@@ -152,6 +152,50 @@ both!(upload_transcode_publish_and_serve, |db| async move {
         page.contains("id=\"player\"") && page.contains("/assets/js/watch.js"),
         "{page}"
     );
+    // The channel and account, on the API and as pages.
+    let (_, in_channel) = inst
+        .get_json(&root, "/api/v1/video-channels/root_channel/videos")
+        .await;
+    assert_eq!(in_channel["total"], 1);
+    let host = inst.url.trim_start_matches("http://").to_string();
+    let (_, by_handle) = inst
+        .get_json(&root, &format!("/api/v1/accounts/root@{host}/videos"))
+        .await;
+    assert_eq!(by_handle["data"][0]["uuid"], uuid.as_str());
+    let (_, account) = inst.get_json(&root, "/api/v1/accounts/root").await;
+    assert_eq!(account["url"], format!("{}/accounts/root", inst.url));
+    let (_, channels) = inst
+        .get_json(&root, "/api/v1/accounts/root/video-channels")
+        .await;
+    assert_eq!(channels["data"][0]["name"], "root_channel");
+    assert_eq!(inst.get_json(&root, "/api/v1/accounts/nobody").await.0, 404);
+    let channel_page = inst
+        .http
+        .get(format!("{}/c/root_channel", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(channel_page.contains(&format!("/w/{short}")) && channel_page.contains("/a/root"));
+    let account_page = inst
+        .http
+        .get(format!("{}/a/root", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(account_page.contains("/c/root_channel"));
+    let actor = inst
+        .http
+        .get(format!("{}/video-channels/root_channel", inst.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(actor.headers()["location"], "/c/root_channel");
     let embed = inst
         .http
         .get(format!("{}{}", inst.url, v["embedPath"].as_str().unwrap()))

@@ -152,6 +152,19 @@ pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
     })
 }
 
+/// A local account by its name.
+pub async fn local_account_by_name(ex: Ex<'_>, name: &str) -> Result<Option<Account>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+        "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE host IS NULL AND name = $1"
+    )
+    .bind(name)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
 pub async fn account_by_id(ex: Ex<'_>, id: i64) -> Result<Account> {
     dual!(ex, |c| {
         sqlx::query_as(

@@ -148,49 +148,60 @@ pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
 pub struct ListFilter {
     /// Only published, public videos (what anonymous lists show).
     pub public_only: bool,
-    /// Only videos of this account (a user's own list, all states).
+    /// Only videos of this account (a user's own list shows every state).
     pub account_id: Option<i64>,
+    /// Only videos of this channel.
+    pub channel_id: Option<i64>,
     pub start: i64,
     pub count: i64,
     /// Newest first when true (`-publishedAt`), else oldest first.
     pub newest_first: bool,
 }
 
+impl ListFilter {
+    /// The WHERE clause, its placeholders numbered from `first`, and the values to bind.
+    fn conditions(&self, first: usize) -> (String, Vec<i64>) {
+        let mut conds = Vec::new();
+        let mut binds = Vec::new();
+        if self.public_only {
+            conds.push("v.state = 1 AND v.privacy = 1".to_string());
+        }
+        for (column, value) in [("a.id", self.account_id), ("c.id", self.channel_id)] {
+            if let Some(v) = value {
+                conds.push(format!("{column} = ${}", first + binds.len()));
+                binds.push(v);
+            }
+        }
+        let clause = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        (clause, binds)
+    }
+}
+
 /// A page of videos and the total count matching the filter.
 pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
-    let mut conds = Vec::new();
-    if f.public_only {
-        conds.push("v.state = 1 AND v.privacy = 1".to_string());
-    }
-    if f.account_id.is_some() {
-        conds.push("a.id = $3".to_string());
-    }
-    let where_ = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
     let order = if f.newest_first { "DESC" } else { "ASC" };
+    let (where_, binds) = f.conditions(3);
     let sql = format!(
         "{VIDEO_SELECT}{where_} ORDER BY COALESCE(v.published_at, v.created_at) {order}, v.id {order} LIMIT $1 OFFSET $2"
     );
+    let (count_where, _) = f.conditions(1);
     let count_sql = format!(
-        "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id{}",
-        where_.replace("$3", "$1")
+        "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id{count_where}"
     );
-    let account = f.account_id.unwrap_or(0);
     dual!(ex, |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(f.count)
             .bind(f.start);
-        if f.account_id.is_some() {
-            q = q.bind(account);
+        let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+        for b in &binds {
+            q = q.bind(*b);
+            cq = cq.bind(*b);
         }
         let rows = q.fetch_all(&mut *c).await?;
-        let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
-        if f.account_id.is_some() {
-            cq = cq.bind(account);
-        }
         let total: i64 = cq.fetch_one(&mut *c).await?;
         Ok((rows, total))
     })

@@ -206,6 +206,43 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     .await
     .unwrap();
     assert_eq!((mine.len(), total), (1, 2));
+    let (_, in_channel) = videos::list(
+        c.ex(),
+        &ListFilter {
+            account_id: Some(acc.id),
+            channel_id: Some(ch),
+            count: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(in_channel, 2);
+    let (_, elsewhere) = videos::list(
+        c.ex(),
+        &ListFilter {
+            channel_id: Some(ch + 1000),
+            count: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(elsewhere, 0);
+    assert_eq!(
+        users::local_account_by_name(c.ex(), "vid")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        acc.id
+    );
+    assert!(
+        users::local_account_by_name(c.ex(), "nobody")
+            .await
+            .unwrap()
+            .is_none()
+    );
     drop(c);
 
     let mut tx = store.begin().await.unwrap();

@@ -31,6 +31,17 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{id}", get(watch))
         .route("/videos/watch/{id}", get(watch_redirect))
         .route("/videos/embed/{id}", get(embed))
+        .route("/c/{name}", get(channel_page))
+        .route("/a/{name}", get(account_page))
+        // The actors' ids; ActivityPub documents will be served here too (federation).
+        .route(
+            "/video-channels/{name}",
+            get(|Path(n): Path<String>| async move { Redirect::to(&format!("/c/{n}")) }),
+        )
+        .route(
+            "/accounts/{name}",
+            get(|Path(n): Path<String>| async move { Redirect::to(&format!("/a/{n}")) }),
+        )
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
@@ -179,28 +190,29 @@ struct PageQuery {
 
 const PER_PAGE: i64 = 24;
 
-async fn home(
-    State(st): State<AppState>,
-    Page { chrome, .. }: Page,
-    Query(q): Query<PageQuery>,
-) -> Response {
-    let page = q.page.unwrap_or(1).max(1);
+/// One page of a video grid (home, channel, account): the cards and the neighbouring pages.
+struct Grid {
+    videos: Vec<Card>,
+    prev_page: Option<i64>,
+    next_page: Option<i64>,
+}
+
+async fn grid(
+    st: &AppState,
+    tr: &Tr,
+    filter: ListFilter,
+    page: Option<i64>,
+) -> Result<Grid, TubeError> {
+    let page = page.unwrap_or(1).max(1);
     let f = ListFilter {
         public_only: true,
         start: (page - 1) * PER_PAGE,
         count: PER_PAGE,
         newest_first: true,
-        ..Default::default()
+        ..filter
     };
-    let listed = async {
-        let mut c = st.tube.store.read().await?;
-        Ok::<_, TubeError>(vstore::list(c.ex(), &f).await?)
-    }
-    .await;
-    let (rows, total) = match listed {
-        Ok(r) => r,
-        Err(e) => return error_page(chrome, e),
-    };
+    let mut c = st.tube.store.read().await?;
+    let (rows, total) = vstore::list(c.ex(), &f).await?;
     let videos = rows
         .iter()
         .map(|v| Card {
@@ -212,18 +224,136 @@ async fn home(
                 .map(|t| format!("/lazy-static/thumbnails/{t}")),
             duration: human_duration(v.duration),
             channel: v.channel_display_name.clone(),
-            views: chrome.tr.t1("video-views", "count", &v.views),
+            views: tr.t1("video-views", "count", &v.views),
             date: date(v.published_at.unwrap_or(v.created_at)),
         })
         .collect();
-    let next_page = (page * PER_PAGE < total).then_some(page + 1);
-    let prev_page = (page > 1).then_some(page - 1);
-    render(&Home {
-        chrome,
+    Ok(Grid {
         videos,
-        prev_page,
-        next_page,
+        next_page: (page * PER_PAGE < total).then_some(page + 1),
+        prev_page: (page > 1).then_some(page - 1),
     })
+}
+
+async fn home(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    match grid(&st, &chrome.tr, ListFilter::default(), q.page).await {
+        Ok(g) => render(&Home {
+            chrome,
+            videos: g.videos,
+            prev_page: g.prev_page,
+            next_page: g.next_page,
+        }),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct Profile {
+    chrome: Chrome,
+    display_name: String,
+    handle: String,
+    description_html: String,
+    /// The owner account of a channel: its name and page.
+    owner: Option<(String, String)>,
+    /// An account's channels: handle and display name.
+    channels: Vec<(String, String)>,
+    videos: Vec<Card>,
+    prev_page: Option<i64>,
+    next_page: Option<i64>,
+}
+
+/// `/c/{name}`, PeerTube's channel page: the channel and its public videos.
+async fn channel_page(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let found = async {
+        let mut c = st.tube.store.read().await?;
+        let ch = ustore::channel_by_name(c.ex(), &name)
+            .await?
+            .ok_or(TubeError::NotFound("channel"))?;
+        let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
+        drop(c);
+        let g = grid(
+            &st,
+            &chrome.tr,
+            ListFilter {
+                channel_id: Some(ch.id),
+                ..Default::default()
+            },
+            q.page,
+        )
+        .await?;
+        Ok::<_, TubeError>((ch, owner, g))
+    }
+    .await;
+    match found {
+        Ok((ch, owner, g)) => render(&Profile {
+            display_name: ch.display_name,
+            handle: format!("{}@{}", ch.name, st.tube.settings.host()),
+            description_html: markdown(ch.description.as_deref().unwrap_or_default()),
+            owner: Some((owner.display_name, format!("/a/{}", owner.name))),
+            channels: Vec::new(),
+            videos: g.videos,
+            prev_page: g.prev_page,
+            next_page: g.next_page,
+            chrome,
+        }),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+/// `/a/{name}`, PeerTube's account page: the account, its channels and its public videos.
+async fn account_page(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let found = async {
+        let mut c = st.tube.store.read().await?;
+        let account = ustore::local_account_by_name(c.ex(), &name)
+            .await?
+            .ok_or(TubeError::NotFound("account"))?;
+        let channels = ustore::channels_of_account(c.ex(), account.id).await?;
+        drop(c);
+        let g = grid(
+            &st,
+            &chrome.tr,
+            ListFilter {
+                account_id: Some(account.id),
+                ..Default::default()
+            },
+            q.page,
+        )
+        .await?;
+        Ok::<_, TubeError>((account, channels, g))
+    }
+    .await;
+    match found {
+        Ok((a, channels, g)) => render(&Profile {
+            display_name: a.display_name,
+            handle: format!("{}@{}", a.name, st.tube.settings.host()),
+            description_html: markdown(a.description.as_deref().unwrap_or_default()),
+            owner: None,
+            channels: channels
+                .into_iter()
+                .map(|c| (c.name, c.display_name))
+                .collect(),
+            videos: g.videos,
+            prev_page: g.prev_page,
+            next_page: g.next_page,
+            chrome,
+        }),
+        Err(e) => error_page(chrome, e),
+    }
 }
 
 #[derive(Template)]
@@ -503,6 +633,7 @@ struct FileLink {
 #[template(path = "watch.html")]
 struct Watch {
     chrome: Chrome,
+    channel_url: String,
     name: String,
     uuid: String,
     url: String,
@@ -583,6 +714,7 @@ async fn watch(
         uuid: v.uuid.clone(),
         url: format!("{base}/w/{}", short(&v.uuid)),
         by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
+        channel_url: format!("/c/{}", v.channel_name),
         date: chrome.tr.t1(
             "video-published",
             "date",

@@ -42,6 +42,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/video-channels", post(users::create_channel))
         .route("/api/v1/video-channels/{handle}", get(users::channel))
+        .route(
+            "/api/v1/video-channels/{handle}/videos",
+            get(videos::channel_videos),
+        )
+        .route("/api/v1/accounts/{name}", get(users::account))
+        .route(
+            "/api/v1/accounts/{name}/videos",
+            get(videos::account_videos),
+        )
+        .route(
+            "/api/v1/accounts/{name}/video-channels",
+            get(users::account_channels),
+        )
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/categories", get(videos::categories))
         .route("/api/v1/videos/licences", get(videos::licences))

@@ -2,8 +2,8 @@
 
 use super::{account_json, channel_json};
 use crate::AppState;
-use crate::auth::{ApiUser, MaybeUser};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::ApiUser;
+use crate::error::ApiResult;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -318,22 +318,72 @@ pub async fn create_channel(
     Ok(Json(json!({ "videoChannel": { "id": id } })))
 }
 
+/// A local name from a handle: `name` or `name@our-host`. Remote handles are not known yet.
+pub(crate) fn local_name<'a>(st: &AppState, handle: &'a str) -> ApiResult<&'a str> {
+    match handle.split_once('@') {
+        None => Ok(handle),
+        Some((name, host)) if host == st.tube.settings.host() => Ok(name),
+        Some(_) => Err(TubeError::NotFound("actor").into()),
+    }
+}
+
+pub(crate) async fn find_channel(st: &AppState, handle: &str) -> ApiResult<ustore::Channel> {
+    let name = local_name(st, handle)?;
+    let mut c = st.tube.store.read().await?;
+    Ok(ustore::channel_by_name(c.ex(), name)
+        .await?
+        .ok_or(TubeError::NotFound("channel"))?)
+}
+
+pub(crate) async fn find_account(st: &AppState, handle: &str) -> ApiResult<ustore::Account> {
+    let name = local_name(st, handle)?;
+    let mut c = st.tube.store.read().await?;
+    Ok(ustore::local_account_by_name(c.ex(), name)
+        .await?
+        .ok_or(TubeError::NotFound("account"))?)
+}
+
+/// `GET /api/v1/video-channels/{handle}`.
 pub async fn channel(
     State(st): State<AppState>,
     Path(handle): Path<String>,
-    _u: MaybeUser,
 ) -> ApiResult<Json<Value>> {
-    let host = st.tube.settings.host();
-    let name = handle.strip_suffix(&format!("@{host}")).unwrap_or(&handle);
+    let ch = find_channel(&st, &handle).await?;
     let mut c = st.tube.store.read().await?;
-    let ch = ustore::channel_by_name(c.ex(), name)
-        .await?
-        .ok_or(ApiError(TubeError::NotFound("channel")))?;
     let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
     Ok(Json(channel_json(
         &st.tube.settings.public_url,
-        &host,
+        &st.tube.settings.host(),
         &ch,
         Some(&owner),
     )))
+}
+
+/// `GET /api/v1/accounts/{name}`.
+pub async fn account(
+    State(st): State<AppState>,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let a = find_account(&st, &handle).await?;
+    Ok(Json(account_json(
+        &st.tube.settings.public_url,
+        &st.tube.settings.host(),
+        &a,
+    )))
+}
+
+/// `GET /api/v1/accounts/{name}/video-channels`.
+pub async fn account_channels(
+    State(st): State<AppState>,
+    Path(handle): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let a = find_account(&st, &handle).await?;
+    let mut c = st.tube.store.read().await?;
+    let channels = ustore::channels_of_account(c.ex(), a.id).await?;
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let data: Vec<Value> = channels
+        .iter()
+        .map(|ch| channel_json(base, &host, ch, Some(&a)))
+        .collect();
+    Ok(Json(json!({ "total": data.len(), "data": data })))
 }

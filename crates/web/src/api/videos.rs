@@ -46,11 +46,11 @@ impl Paging {
     }
 }
 
-/// `GET /api/v1/videos`: published public videos, newest first by default.
-pub async fn list(State(st): State<AppState>, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
+/// A page of published public videos as `{total, data}`.
+async fn public_list(st: &AppState, f: ListFilter) -> ApiResult<Json<Value>> {
     let f = ListFilter {
         public_only: true,
-        ..p.filter()?
+        ..f
     };
     let mut c = st.tube.store.read().await?;
     let (rows, total) = vstore::list(c.ex(), &f).await?;
@@ -60,6 +60,45 @@ pub async fn list(State(st): State<AppState>, Query(p): Query<Paging>) -> ApiRes
         .map(|v| video_json(base, &host, v, false))
         .collect();
     Ok(Json(json!({ "total": total, "data": data })))
+}
+
+/// `GET /api/v1/videos`: published public videos, newest first by default.
+pub async fn list(State(st): State<AppState>, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
+    public_list(&st, p.filter()?).await
+}
+
+/// `GET /api/v1/video-channels/{handle}/videos`.
+pub async fn channel_videos(
+    State(st): State<AppState>,
+    Path(handle): Path<String>,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Value>> {
+    let ch = super::users::find_channel(&st, &handle).await?;
+    public_list(
+        &st,
+        ListFilter {
+            channel_id: Some(ch.id),
+            ..p.filter()?
+        },
+    )
+    .await
+}
+
+/// `GET /api/v1/accounts/{name}/videos`.
+pub async fn account_videos(
+    State(st): State<AppState>,
+    Path(handle): Path<String>,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Value>> {
+    let a = super::users::find_account(&st, &handle).await?;
+    public_list(
+        &st,
+        ListFilter {
+            account_id: Some(a.id),
+            ..p.filter()?
+        },
+    )
+    .await
 }
 
 /// `GET /api/v1/users/me/videos`: the caller's videos in every state, with progress and errors.

@@ -307,6 +307,20 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     assert_eq!(r.status(), 308);
     assert_eq!(range_header(&r), format!("bytes=0-{}", a - 1));
 
+    // A chunk cut short (the connection dropped mid-chunk): what arrived is kept and the
+    // upload resumes from there.
+    let short = put(
+        &inst,
+        &root,
+        &location,
+        &format!("bytes {a}-{}/{total}", a + 1999),
+        bytes[a..a + 1000].to_vec(),
+    )
+    .await;
+    assert_eq!(short.status(), 308);
+    assert_eq!(range_header(&short), format!("bytes=0-{}", a + 999));
+    let a = a + 1000;
+
     // Out of order (a gap), overlapping, past the declared size: refused, nothing changes.
     let gap = put(
         &inst,

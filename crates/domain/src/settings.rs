@@ -11,6 +11,7 @@ pub struct Settings {
     /// Address the HTTP server binds (`RUCHE_LISTEN`).
     pub listen: String,
     /// The URL people and other instances reach us at (`RUCHE_PUBLIC_URL`); ids derive from it.
+    /// Unset, it is `http://` + the listen address (`localhost` for an unspecified address).
     pub public_url: String,
     /// Everything on disk lives below it by default (`RUCHE_DATA_DIR`).
     pub data_dir: PathBuf,
@@ -103,7 +104,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             listen: "127.0.0.1:9000".into(),
-            public_url: "http://localhost:9000".into(),
+            public_url: String::new(),
             data_dir: PathBuf::from("data"),
             database_url: None,
             storage_dir: None,
@@ -225,6 +226,13 @@ impl Settings {
             }
         }
         self.public_url = self.public_url.trim_end_matches('/').to_string();
+        if self.public_url.is_empty() {
+            let listen = self
+                .listen
+                .replace("0.0.0.0", "localhost")
+                .replace("[::]", "localhost");
+            self.public_url = format!("http://{listen}");
+        }
         Ok(())
     }
 
@@ -283,6 +291,10 @@ mod tests {
         assert_eq!(s.host(), "localhost:9100");
         assert_eq!(s.database_url(), "sqlite:///tmp/x/ruche.db");
         assert_eq!(s.transcoding.resolutions, vec![720, 240]);
+        let mut d: Settings = Default::default();
+        d.apply_env([("RUCHE_LISTEN".to_string(), "0.0.0.0:9200".to_string())])
+            .unwrap();
+        assert_eq!(d.public_url, "http://localhost:9200");
         let err = s
             .apply_env([("RUCHE_SIGNUP_LIMIT".into(), "many".into())])
             .unwrap_err();

@@ -171,7 +171,7 @@ async fn serve(settings: Settings) -> Result<()> {
     println!("Ruche is running at {public_url}");
     if let Some(pw) = admin_password {
         println!("Administrator login: root / {pw}");
-        println!("(This password is shown once; change it after logging in.)");
+        println!("(This password is shown once; change it under \"My account\" after logging in.)");
     }
     std::io::stdout().flush()?;
     ruche_web::serve(tube, listener).await?;

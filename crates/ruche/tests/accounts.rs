@@ -456,3 +456,90 @@ both!(
         inst.stop().await;
     }
 );
+
+both!(password_change_ends_other_credentials, |db| async move {
+    let inst = Instance::start(db, &[]).await;
+    let root = inst.root_token().await;
+    let (alice, _) = inst.user(&root, "alice", -1).await;
+    let change = |token: String, current: &'static str, new: &'static str| {
+        let http = inst.http.clone();
+        let url = format!("{}/api/v1/users/me", inst.url);
+        async move {
+            http.put(url)
+                .bearer_auth(token)
+                .json(&json!({ "currentPassword": current, "password": new }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(change(alice.clone(), "wrong", "new-password").await, 400);
+    assert_eq!(change(alice.clone(), "secret-pass", "short").await, 400);
+    assert_eq!(
+        change(alice.clone(), "secret-pass", "new-password").await,
+        204
+    );
+    assert_eq!(
+        inst.get_json(&alice, "/api/v1/users/me").await.0,
+        401,
+        "old tokens end"
+    );
+    let alice = inst.token("alice", "new-password").await;
+    assert_eq!(inst.get_json(&alice, "/api/v1/users/me").await.0, 200);
+
+    // Through the page, with the session cookie and its CSRF token.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = browser
+        .post(format!("{}/login", inst.url))
+        .form(&[("username", "alice"), ("password", "new-password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let page = browser
+        .get(format!("{}/my-account", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let done = browser
+        .post(format!("{}/my-account", inst.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current", "new-password"),
+            ("password", "third-password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    // This browser stays logged in; the API token made before does not.
+    assert_eq!(
+        browser
+            .get(format!("{}/api/v1/users/me", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(inst.get_json(&alice, "/api/v1/users/me").await.0, 401);
+    inst.token("alice", "third-password").await;
+    inst.stop().await;
+});

@@ -448,6 +448,33 @@ pub async fn delete_session(ex: Ex<'_>, id_hash: &str) -> Result<()> {
     .map_err(StoreError::from))
 }
 
+/// Sets a user's password hash and ends every other credential: all OAuth tokens and all web
+/// sessions except `keep_session` (the one that made the change).
+pub async fn set_password(
+    ex: Ex<'_>,
+    user_id: i64,
+    hash: &str,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("DELETE FROM oauth_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("DELETE FROM web_sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep_session.unwrap_or_default())
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    })
+}
+
 /// Removes expired sessions and tokens (housekeeping).
 pub async fn purge_expired_credentials(ex: Ex<'_>) -> Result<u64> {
     let now = now_ms();

@@ -297,3 +297,26 @@ pub async fn owned_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<Chan
     }
     Ok(ch)
 }
+
+/// Changes a password after checking the current one. Every other session and every token of
+/// the user ends, so a leaked password stops working everywhere at once.
+pub async fn change_password(
+    tube: &Tube,
+    user: &User,
+    current: &str,
+    new: &str,
+    keep_session_cookie: Option<&str>,
+) -> TubeResult<()> {
+    if !crate::auth::verify_password(&user.password_hash, current).await {
+        return Err(TubeError::BadRequest(
+            "The current password is wrong.".into(),
+        ));
+    }
+    check_password(new)?;
+    let hash = hash_password(new).await?;
+    let keep = keep_session_cookie.map(crate::auth::sha256_hex);
+    let mut tx = tube.store.begin().await?;
+    users::set_password(tx.ex(), user.id, &hash, keep.as_deref()).await?;
+    tx.commit().await?;
+    Ok(())
+}

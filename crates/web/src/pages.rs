@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
+        .route("/my-account", get(account_settings).post(change_password))
         .route("/admin/registrations", get(registrations_page))
         .route(
             "/admin/registrations/{id}/{action}",
@@ -1073,4 +1074,66 @@ async fn embed(
         duration_secs: v.duration,
         uuid: v.uuid,
     })
+}
+
+#[derive(Template)]
+#[template(path = "my_account.html")]
+struct MyAccount {
+    chrome: Chrome,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn account_settings(Page { chrome, user }: Page) -> Response {
+    if user.user.is_none() {
+        return login_redirect("/my-account");
+    }
+    render(&MyAccount {
+        chrome,
+        error: None,
+        notice: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    current: String,
+    password: String,
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    jar: CookieJar,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-account");
+    };
+    if !csrf_ok(&user, &f.csrf) {
+        return csrf_refused(chrome);
+    }
+    let cookie = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
+    match accounts::change_password(&st.tube, &u, &f.current, &f.password, cookie.as_deref()).await
+    {
+        Ok(()) => {
+            let notice = Some(chrome.tr.t("account-password-changed"));
+            render(&MyAccount {
+                chrome,
+                error: None,
+                notice,
+            })
+        }
+        Err(TubeError::BadRequest(m)) => (
+            StatusCode::BAD_REQUEST,
+            render(&MyAccount {
+                chrome,
+                error: Some(m),
+                notice: None,
+            }),
+        )
+            .into_response(),
+        Err(e) => error_page(chrome, e),
+    }
 }

@@ -23,7 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/token", post(users::token))
         .route("/api/v1/users/revoke-token", post(users::revoke_token))
         .route("/api/v1/users", post(users::create_user))
-        .route("/api/v1/users/me", get(users::me))
+        .route("/api/v1/users/me", get(users::me).put(users::update_me))
         .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
         .route("/api/v1/users/me/videos", get(videos::my_videos))
         .route("/api/v1/users/register", post(users::register))

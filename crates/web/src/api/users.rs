@@ -140,6 +140,26 @@ pub async fn me(State(st): State<AppState>, ApiUser(user): ApiUser) -> ApiResult
     Ok(Json(me_json(&st, user).await?))
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMe {
+    password: Option<String>,
+    current_password: Option<String>,
+}
+
+/// `PUT /api/v1/users/me`: for now the password (with the current one, as PeerTube asks).
+pub async fn update_me(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Json(b): Json<UpdateMe>,
+) -> ApiResult<StatusCode> {
+    if let Some(new) = &b.password {
+        let current = b.current_password.as_deref().unwrap_or_default();
+        accounts::change_password(&st.tube, &user, current, new, None).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn quota_used(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,

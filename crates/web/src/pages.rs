@@ -268,6 +268,42 @@ struct Profile {
     next_page: Option<i64>,
 }
 
+/// Whose page a profile is, and which videos it lists.
+struct Owner {
+    display_name: String,
+    name: String,
+    description: Option<String>,
+    owner: Option<(String, String)>,
+    channels: Vec<(String, String)>,
+    filter: ListFilter,
+}
+
+async fn profile(
+    st: &AppState,
+    chrome: Chrome,
+    found: Result<Owner, TubeError>,
+    page: Option<i64>,
+) -> Response {
+    let who = match found {
+        Ok(w) => w,
+        Err(e) => return error_page(chrome, e),
+    };
+    match grid(st, &chrome.tr, who.filter, page).await {
+        Ok(g) => render(&Profile {
+            display_name: who.display_name,
+            handle: format!("{}@{}", who.name, st.tube.settings.host()),
+            description_html: markdown(who.description.as_deref().unwrap_or_default()),
+            owner: who.owner,
+            channels: who.channels,
+            videos: g.videos,
+            prev_page: g.prev_page,
+            next_page: g.next_page,
+            chrome,
+        }),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
 /// `/c/{name}`, PeerTube's channel page: the channel and its public videos.
 async fn channel_page(
     State(st): State<AppState>,
@@ -281,34 +317,20 @@ async fn channel_page(
             .await?
             .ok_or(TubeError::NotFound("channel"))?;
         let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
-        drop(c);
-        let g = grid(
-            &st,
-            &chrome.tr,
-            ListFilter {
+        Ok(Owner {
+            filter: ListFilter {
                 channel_id: Some(ch.id),
                 ..Default::default()
             },
-            q.page,
-        )
-        .await?;
-        Ok::<_, TubeError>((ch, owner, g))
-    }
-    .await;
-    match found {
-        Ok((ch, owner, g)) => render(&Profile {
             display_name: ch.display_name,
-            handle: format!("{}@{}", ch.name, st.tube.settings.host()),
-            description_html: markdown(ch.description.as_deref().unwrap_or_default()),
+            name: ch.name,
+            description: ch.description,
             owner: Some((owner.display_name, format!("/a/{}", owner.name))),
             channels: Vec::new(),
-            videos: g.videos,
-            prev_page: g.prev_page,
-            next_page: g.next_page,
-            chrome,
-        }),
-        Err(e) => error_page(chrome, e),
+        })
     }
+    .await;
+    profile(&st, chrome, found, q.page).await
 }
 
 /// `/a/{name}`, PeerTube's account page: the account, its channels and its public videos.
@@ -320,41 +342,27 @@ async fn account_page(
 ) -> Response {
     let found = async {
         let mut c = st.tube.store.read().await?;
-        let account = ustore::local_account_by_name(c.ex(), &name)
+        let a = ustore::local_account_by_name(c.ex(), &name)
             .await?
             .ok_or(TubeError::NotFound("account"))?;
-        let channels = ustore::channels_of_account(c.ex(), account.id).await?;
-        drop(c);
-        let g = grid(
-            &st,
-            &chrome.tr,
-            ListFilter {
-                account_id: Some(account.id),
+        let channels = ustore::channels_of_account(c.ex(), a.id).await?;
+        Ok(Owner {
+            filter: ListFilter {
+                account_id: Some(a.id),
                 ..Default::default()
             },
-            q.page,
-        )
-        .await?;
-        Ok::<_, TubeError>((account, channels, g))
-    }
-    .await;
-    match found {
-        Ok((a, channels, g)) => render(&Profile {
             display_name: a.display_name,
-            handle: format!("{}@{}", a.name, st.tube.settings.host()),
-            description_html: markdown(a.description.as_deref().unwrap_or_default()),
+            name: a.name,
+            description: a.description,
             owner: None,
             channels: channels
                 .into_iter()
                 .map(|c| (c.name, c.display_name))
                 .collect(),
-            videos: g.videos,
-            prev_page: g.prev_page,
-            next_page: g.next_page,
-            chrome,
-        }),
-        Err(e) => error_page(chrome, e),
+        })
     }
+    .await;
+    profile(&st, chrome, found, q.page).await
 }
 
 #[derive(Template)]

@@ -205,6 +205,45 @@ impl Instance {
         self.token("root", &self.password.clone()).await
     }
 
+    /// A browser: a cookie-keeping client that does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// The HTML of a page, as `client` sees it.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .expect("get page");
+        res.text().await.expect("page text")
+    }
+
+    /// Logs a browser in through the login form; returns it with its session's CSRF token.
+    pub async fn browser_login(&self, username: &str, password: &str) -> (reqwest::Client, String) {
+        let browser = self.browser();
+        let res = browser
+            .post(format!("{}/login", self.url))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 303, "login of {username} failed");
+        let home = self.page(&browser, "/").await;
+        let csrf = home
+            .split("name=\"csrf-token\" content=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a logged-in page carries the CSRF token")
+            .to_string();
+        (browser, csrf)
+    }
+
     pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
         let res = self
             .http

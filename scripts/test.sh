@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: installs what the tests need (ffmpeg, PostgreSQL,
 # Chromium, the browser test's npm packages), starts a private PostgreSQL on loopback, then runs
 # formatting and lint checks, licence checks, every Rust test (database tests on SQLite and on
-# PostgreSQL), and the headless Chromium test.
+# PostgreSQL), the contract test against PeerTube's OpenAPI document, and the headless Chromium
+# test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,6 +34,9 @@ cargo deny --locked check licenses bans sources
 
 echo "== Rust tests"
 cargo test --locked --workspace
+
+echo "== Contract: responses against PeerTube's OpenAPI document"
+RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" tests/contract/run.sh
 
 echo "== Browser test (headless Chromium)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)

@@ -234,7 +234,12 @@ pub async fn created(tube: &Tube, id: i64) -> TubeResult<Created> {
 
 /// Finds a video by any of its three ids.
 pub async fn find(tube: &Tube, r: &str) -> TubeResult<Video> {
-    let r = VideoRef::parse(r).ok_or(TubeError::NotFound("video"))?;
+    // As PeerTube: what is not an id, a UUID or a short UUID is a bad request, not a miss.
+    let r = VideoRef::parse(r).ok_or_else(|| {
+        TubeError::BadRequest(
+            "Incorrect request parameters: id (should be an id, a short UUID or a UUID)".into(),
+        )
+    })?;
     let mut c = tube.store.read().await?;
     let v = match r {
         VideoRef::Id(id) => vstore::by_id(c.ex(), id).await?,

@@ -47,14 +47,17 @@ impl IntoResponse for ApiError {
             TubeError::TooLarge(_) => Some("quota_reached"),
             _ => None,
         };
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "type": "about:blank",
             "title": status.canonical_reason().unwrap_or("Error"),
             "detail": detail,
             "status": status.as_u16(),
             "error": detail,
-            "code": code,
+            "docs": "https://docs.joinpeertube.org/api-rest-reference.html",
         });
+        if let Some(code) = code {
+            body["code"] = code.into();
+        }
         let mut res = (status, Json(body)).into_response();
         res.headers_mut().insert(
             header::CONTENT_TYPE,

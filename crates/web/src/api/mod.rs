@@ -227,11 +227,9 @@ fn file_json(base: &str, v: &Video, f: &VideoFile, web: bool) -> Value {
         "resolution": { "id": f.resolution, "label": if f.has_video { format!("{}p", f.resolution) } else { "Audio only".to_string() } },
         "width": f.width,
         "height": f.height,
-        "magnetUri": null,
+        // No torrent fields until torrents exist (P2P): PeerTube's schema wants strings or nothing.
         "size": size,
         "fps": f.fps.round() as i64,
-        "torrentUrl": null,
-        "torrentDownloadUrl": null,
         "fileUrl": file_url,
         "fileDownloadUrl": format!("{base}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4", v.uuid, f.resolution),
         "metadataUrl": format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id),

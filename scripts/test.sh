@@ -38,6 +38,10 @@ cargo test --locked --workspace
 echo "== Contract: responses against PeerTube's OpenAPI document"
 RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" tests/contract/run.sh
 
+echo "== Interop: PeerTube's own CLI against Ruche"
+(cd tests/interop && npm ci --no-audit --no-fund --silent)
+RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" node --test tests/interop/
+
 echo "== Browser test (headless Chromium)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" node --test tests/browser/

@@ -44,7 +44,8 @@ fn set_field(input: &mut VideoInput, name: &str, v: String) -> ApiResult<()> {
         "language" => input.language = Some(v).filter(|l| !l.is_empty()),
         "description" => input.description = Some(v),
         "support" => input.support = Some(v),
-        "tags" | "tags[]" => input.tags.push(v),
+        // `tags`, `tags[]` or, as PeerTube's CLI sends them, `tags[0]`, `tags[1]`…
+        n if n == "tags" || (n.starts_with("tags[") && n.ends_with(']')) => input.tags.push(v),
         "nsfw" => input.nsfw = Some(bool_field(&v)),
         "commentsEnabled" => input.comments_enabled = Some(bool_field(&v)),
         "commentsPolicy" => input.comments_enabled = Some(v != "2"),

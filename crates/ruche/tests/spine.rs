@@ -801,3 +801,54 @@ both!(
         inst.stop().await;
     }
 );
+
+both!(limits_daily_quota_and_no_media_stream, |db| async move {
+    let inst = Instance::start(db, &[("RUCHE_TRANSCODING_MAX_DURATION", "2")]).await;
+    let root = inst.root_token().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = small_clip(dir.path());
+
+    // Longer than the instance accepts: refused with the reason.
+    let (status, body) = inst.upload(&root, &file, 1, "Too long").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("longer than"),
+        "{body}"
+    );
+
+    // A picture is a readable file with neither video nor audio to publish.
+    let png = clip(
+        dir.path(),
+        "still.png",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=64x64:d=1",
+            "-frames:v",
+            "1",
+        ],
+    );
+    let (status, body) = inst.upload(&root, &png, 1, "A picture").await;
+    assert_eq!(status, 422, "{body}");
+
+    // The daily quota counts what was uploaded in the last 24 hours.
+    let size = std::fs::metadata(&file).unwrap().len() as i64;
+    let res = inst
+        .http
+        .post(format!("{}/api/v1/users", inst.url))
+        .bearer_auth(&root)
+        .json(&serde_json::json!({ "username": "dana", "email": "dana@example.org", "password": "secret-pass", "role": 2, "videoQuota": -1, "videoQuotaDaily": size / 2 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let dana = inst.token("dana", "secret-pass").await;
+    let (_, me) = inst.get_json(&dana, "/api/v1/users/me").await;
+    let channel = me["videoChannels"][0]["id"].as_i64().unwrap();
+    assert_eq!(me["videoQuotaDaily"], size / 2);
+    let (status, _, body) =
+        init_resumable(&inst, &dana, channel, size as usize, "Over the day").await;
+    assert_eq!(status, 413, "{body}");
+    inst.stop().await;
+});

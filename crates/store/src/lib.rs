@@ -17,6 +17,7 @@ use std::time::Duration;
 
 pub mod jobs;
 pub mod migrate;
+pub mod sites;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;

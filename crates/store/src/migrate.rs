@@ -6,8 +6,10 @@
 use crate::{Store, StoreError, dual};
 
 /// (version, name, SQL), in order. Never edit an applied migration: add a new one.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "sites", include_str!("../migrations/0002_sites.sql")),
+];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.
 fn digest(s: &str) -> String {

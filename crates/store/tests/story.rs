@@ -486,3 +486,65 @@ db_test!(uploads_in_progress, |store: Store| async move {
     );
     assert!(videos::stale_uploads(c.ex(), 0).await.unwrap().is_empty());
 });
+
+db_test!(sites_versions_and_revisions, |store: Store| async move {
+    use ruche_store::sites;
+    let uid = make_user(&store, "maker").await;
+    let mut tx = store.begin().await.unwrap();
+    let id = sites::create(tx.ex(), uid, "atelier", "{\"v\":1}", "create")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // A taken slug.
+    let mut tx = store.begin().await.unwrap();
+    let err = sites::create(tx.ex(), uid, "atelier", "{}", "create")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    drop(tx);
+
+    // Two tabs start from version 1; the first save wins, the second is refused unchanged.
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        sites::save(tx.ex(), id, 1, "{\"v\":2}", false, "save")
+            .await
+            .unwrap(),
+        2
+    );
+    let err = sites::save(tx.ex(), id, 1, "{\"v\":\"other tab\"}", false, "save")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)));
+    assert_eq!(
+        sites::save(tx.ex(), id, 2, "{\"v\":3}", true, "publish")
+            .await
+            .unwrap(),
+        3
+    );
+    tx.commit().await.unwrap();
+
+    let mut c = store.read().await.unwrap();
+    let s = sites::by_slug(c.ex(), "atelier").await.unwrap().unwrap();
+    assert_eq!(
+        (s.version, s.draft.as_str(), s.published.as_deref()),
+        (3, "{\"v\":3}", Some("{\"v\":3}"))
+    );
+    assert!(s.published_at.is_some());
+    let revs = sites::revisions(c.ex(), id).await.unwrap();
+    let kinds: Vec<&str> = revs.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["publish", "save", "create"]);
+    assert_eq!(sites::of_owner(c.ex(), uid).await.unwrap().len(), 1);
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    sites::unpublish(tx.ex(), id).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert!(
+        sites::by_slug(c.ex(), "atelier")
+            .await
+            .unwrap()
+            .unwrap()
+            .published
+            .is_none()
+    );
+});

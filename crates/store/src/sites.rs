@@ -1,0 +1,154 @@
+//! One-page sites: their draft and published documents (stored as JSON text; the `pages` crate
+//! owns the format), the version that guards against two tabs overwriting each other, and the
+//! append-only revision log.
+
+use crate::{Ex, Result, StoreError, dual, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SiteRow {
+    pub id: i64,
+    pub owner_id: i64,
+    pub slug: String,
+    pub draft: String,
+    pub version: i64,
+    pub published: Option<String>,
+    pub published_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Revision {
+    pub id: i64,
+    pub version: i64,
+    pub document: String,
+    pub kind: String,
+    pub created_at: i64,
+}
+
+const SITE_COLS: &str = "id, owner_id, slug, draft, version, published, published_at, deleted_at, created_at, updated_at";
+
+async fn log(ex: Ex<'_>, site_id: i64, version: i64, document: &str, kind: &str) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+        "INSERT INTO site_revisions (site_id, version, document, kind, created_at) VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(site_id)
+    .bind(version)
+    .bind(document)
+    .bind(kind)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from)
+    })
+}
+
+/// Creates a site; a taken slug is a [`StoreError::Conflict`].
+pub async fn create(
+    mut ex: Ex<'_>,
+    owner_id: i64,
+    slug: &str,
+    draft: &str,
+    kind: &str,
+) -> Result<i64> {
+    let now = now_ms();
+    let id: i64 = dual!(&mut ex, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO sites (owner_id, slug, draft, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING id"
+    )
+    .bind(owner_id)
+    .bind(slug)
+    .bind(draft)
+    .bind(now)
+    .fetch_one(&mut **c)
+    .await
+    .map_err(StoreError::from)
+    })?;
+    log(ex, id, 1, draft, kind).await?;
+    Ok(id)
+}
+
+pub async fn by_slug(ex: Ex<'_>, slug: &str) -> Result<Option<SiteRow>> {
+    let sql = format!("SELECT {SITE_COLS} FROM sites WHERE slug = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(slug)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+pub async fn of_owner(ex: Ex<'_>, owner_id: i64) -> Result<Vec<SiteRow>> {
+    let sql = format!(
+        "SELECT {SITE_COLS} FROM sites WHERE owner_id = $1 AND deleted_at IS NULL ORDER BY id"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(owner_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Saves a new draft if the site is still at `expected_version`; otherwise a
+/// [`StoreError::Conflict`] and nothing changes (the other tab's work is kept, the caller keeps
+/// its own to retry). Publishing also copies the draft to the published document. Returns the
+/// new version.
+pub async fn save(
+    mut ex: Ex<'_>,
+    site_id: i64,
+    expected_version: i64,
+    draft: &str,
+    publish: bool,
+    kind: &str,
+) -> Result<i64> {
+    let now = now_ms();
+    let changed = dual!(&mut ex, |c| sqlx::query(
+        "UPDATE sites SET draft = $3, version = version + 1, updated_at = $4,
+            published = CASE WHEN $5 THEN $3 ELSE published END,
+            published_at = CASE WHEN $5 THEN $4 ELSE published_at END
+         WHERE id = $1 AND version = $2"
+    )
+    .bind(site_id)
+    .bind(expected_version)
+    .bind(draft)
+    .bind(now)
+    .bind(publish)
+    .execute(&mut **c)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(StoreError::from))?;
+    if changed == 0 {
+        return Err(StoreError::Conflict(
+            "the site was changed elsewhere since this version".into(),
+        ));
+    }
+    log(ex, site_id, expected_version + 1, draft, kind).await?;
+    Ok(expected_version + 1)
+}
+
+/// Takes a site off line (published copy removed); the draft and revisions stay.
+pub async fn unpublish(ex: Ex<'_>, site_id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE sites SET published = NULL, published_at = NULL WHERE id = $1"
+    )
+    .bind(site_id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// The revision log, newest first.
+pub async fn revisions(ex: Ex<'_>, site_id: i64) -> Result<Vec<Revision>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+        "SELECT id, version, document, kind, created_at FROM site_revisions WHERE site_id = $1 ORDER BY id DESC"
+    )
+    .bind(site_id)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}

@@ -35,6 +35,27 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// One-page sites: import and export their documents.
+    Pages {
+        #[command(subcommand)]
+        command: PagesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PagesCommand {
+    /// Import a site document (JSON) for a user: a new site, or a new revision of theirs.
+    Import {
+        #[arg(long)]
+        owner: String,
+        file: PathBuf,
+    },
+    /// Export a site's document (JSON) to a file ("-" for standard output).
+    Export {
+        #[arg(long)]
+        site: String,
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +112,7 @@ async fn main() -> Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
+        Command::Pages { command } => pages(settings, command).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -123,6 +145,40 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn pages(settings: Settings, command: PagesCommand) -> Result<()> {
+    let tube = Tube::open(settings).await?;
+    match command {
+        PagesCommand::Import { owner, file } => {
+            let json =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut c = tube.store.read().await?;
+            let user = ruche_store::users::user_by_login(c.ex(), &owner)
+                .await?
+                .with_context(|| format!("no user {owner:?}"))?;
+            drop(c);
+            match ruche_pages::sites::import(&tube.store, user.id, &json).await? {
+                ruche_pages::sites::Imported::Created { slug } => {
+                    println!("Created the site {slug}.")
+                }
+                ruche_pages::sites::Imported::Updated { slug, version } => {
+                    println!("Imported into the site {slug} (revision {version}).")
+                }
+            }
+        }
+        PagesCommand::Export { site, file } => {
+            let json = ruche_pages::sites::export(&tube.store, &site).await?;
+            if file.as_os_str() == "-" {
+                println!("{json}");
+            } else {
+                std::fs::write(&file, json)
+                    .with_context(|| format!("cannot write {}", file.display()))?;
+                println!("Exported the site {site} to {}.", file.display());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Holds an exclusive lock on the data directory for as long as the server runs, so a second

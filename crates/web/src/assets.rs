@@ -40,7 +40,7 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     }
     // Vendored libraries are pinned and change only with their path; our own files may change
     // with a new release, and the ETag makes revalidation cheap.
-    let cache = if path.starts_with("vendor/") {
+    let cache = if path.starts_with("vendor/") || path.starts_with("fonts/") {
         "public, max-age=604800"
     } else {
         "public, max-age=300"

@@ -1,0 +1,12 @@
+//! One-page sites ("Pages"): the typed block model and the site document it lives in (with
+//! validation that names the path of each fault), the curated themes, and the one renderer that
+//! turns a site into the HTML both its owner and its visitors get.
+//!
+//! **Architecture invariant:** `document`, `theme` and `render` are pure (no I/O); `sites` keeps
+//! sites in the store. Nothing here knows Tube: a video block embeds any PeerTube-compatible
+//! watch URL, ours included.
+
+pub mod document;
+pub mod render;
+pub mod sites;
+pub mod theme;

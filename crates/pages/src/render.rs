@@ -1,0 +1,526 @@
+//! The one renderer: a [`Site`] to the HTML page its visitors get (and its owner, with the
+//! editor's module added on top by the web layer). Semantic HTML, one `h1`, inline critical CSS
+//! from the theme's tokens, no script unless a block needs one.
+
+use crate::document::{Block, Image, Link, Section, Site, SpaceSize};
+use crate::theme;
+use std::fmt::Write;
+
+/// The strings a rendered page shows besides the owner's content (form labels, buttons), in
+/// the site's language. The web layer answers from its catalogues.
+pub trait Strings {
+    fn get(&self, key: &str) -> String;
+}
+
+/// Where the page lives and what it links to.
+pub struct Context<'a> {
+    /// The page's public URL (canonical, OpenGraph).
+    pub canonical: &'a str,
+    /// Where the contact form posts.
+    pub contact_action: &'a str,
+    /// A signed render timestamp the contact form sends back (anti-spam).
+    pub form_token: &'a str,
+    /// The map tile URL template, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
+    pub tile_url: &'a str,
+    pub strings: &'a dyn Strings,
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Layout CSS shared by every theme; colours and fonts come from the theme's custom properties.
+const BASE_CSS: &str = include_str!("site.css");
+
+/// Which scripts the page needs, by the blocks it shows.
+pub fn needs_script(site: &Site) -> bool {
+    visible(site).any(|s| {
+        matches!(
+            s.block,
+            Block::Carousel { .. }
+                | Block::Gallery { .. }
+                | Block::Map { .. }
+                | Block::Video { .. }
+        )
+    })
+}
+
+fn visible(site: &Site) -> impl Iterator<Item = &Section> {
+    site.blocks.iter().filter(|s| !s.hidden)
+}
+
+/// The whole page.
+pub fn page(site: &Site, cx: &Context<'_>) -> String {
+    let palette = theme::palette(&site.theme).or_else(|| theme::palette(theme::DEFAULT_PALETTE));
+    let fonts =
+        theme::font_set(&site.font_set).or_else(|| theme::font_set(theme::DEFAULT_FONT_SET));
+    let theme_css = match (palette, fonts) {
+        (Some(p), Some(f)) => theme::theme_css(p, f),
+        _ => String::new(),
+    };
+    let mut h = String::with_capacity(16 * 1024);
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<meta name=\"description\" content=\"{desc}\">\n\
+         <link rel=\"canonical\" href=\"{url}\">\n\
+         <meta property=\"og:type\" content=\"website\">\n<meta property=\"og:title\" content=\"{title}\">\n\
+         <meta property=\"og:description\" content=\"{desc}\">\n<meta property=\"og:url\" content=\"{url}\">\n",
+        lang = esc(&site.language),
+        title = esc(&site.title),
+        desc = esc(&site.description),
+        url = esc(cx.canonical),
+    );
+    if let Some(img) = first_image(site) {
+        let _ = writeln!(
+            h,
+            "<meta property=\"og:image\" content=\"{}\">",
+            esc(&img.src)
+        );
+    }
+    let _ = write!(h, "<style>{theme_css}{BASE_CSS}</style>\n</head>\n<body>\n");
+    menu(&mut h, site);
+    let has_banner = visible(site).any(|s| matches!(s.block, Block::Banner { .. }));
+    if !has_banner {
+        let _ = writeln!(
+            h,
+            "<header class=\"site-title\"><h1>{}</h1></header>",
+            esc(&site.title)
+        );
+    }
+    let mut h1_done = !has_banner;
+    h.push_str("<main>\n");
+    for s in visible(site) {
+        block(&mut h, s, cx, &mut h1_done);
+    }
+    h.push_str("</main>\n");
+    if needs_script(site) {
+        let _ = writeln!(
+            h,
+            "<script type=\"module\" src=\"/assets/pages/site.js\" data-tiles=\"{}\"></script>",
+            esc(cx.tile_url)
+        );
+    }
+    h.push_str("</body>\n</html>\n");
+    h
+}
+
+fn first_image(site: &Site) -> Option<&Image> {
+    visible(site).find_map(|s| match &s.block {
+        Block::Banner { image: Some(i), .. } => Some(i),
+        Block::Gallery { images, .. } | Block::Carousel { images, .. } => images.first(),
+        _ => None,
+    })
+}
+
+fn menu(h: &mut String, site: &Site) {
+    let entries: Vec<&Section> = visible(site)
+        .filter(|s| s.menu.as_deref().is_some_and(|m| !m.is_empty()))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    h.push_str("<nav class=\"site-menu\"><ul>");
+    for s in entries {
+        let _ = write!(
+            h,
+            "<li><a href=\"#{}\">{}</a></li>",
+            esc(&s.id),
+            esc(s.menu.as_deref().unwrap_or_default())
+        );
+    }
+    h.push_str("</ul></nav>\n");
+}
+
+fn button(h: &mut String, l: &Link, class: &str) {
+    let _ = write!(
+        h,
+        "<a class=\"{class}\" href=\"{}\">{}</a>",
+        esc(&l.href),
+        esc(&l.label)
+    );
+}
+
+fn heading(h: &mut String, text: &str) {
+    if !text.is_empty() {
+        let _ = write!(h, "<h2>{}</h2>", esc(text));
+    }
+}
+
+/// An image with its size hints; lazy unless it is the hero.
+fn img(h: &mut String, i: &Image, lazy: bool) {
+    let _ = write!(
+        h,
+        "<img src=\"{}\" alt=\"{}\"{}>",
+        esc(&i.src),
+        esc(&i.alt),
+        if lazy {
+            " loading=\"lazy\" decoding=\"async\""
+        } else {
+            " fetchpriority=\"high\""
+        }
+    );
+}
+
+const ICON_GLYPHS: &[(&str, &str)] = &[
+    ("star", "★"),
+    ("heart", "♥"),
+    ("leaf", "❦"),
+    ("sun", "☀"),
+    ("music", "♪"),
+    ("book", "▤"),
+    ("camera", "◉"),
+    ("mail", "✉"),
+    ("pin", "⌖"),
+    ("clock", "◷"),
+    ("check", "✓"),
+    ("users", "☺"),
+];
+
+fn block(h: &mut String, s: &Section, cx: &Context<'_>, h1_done: &mut bool) {
+    let id = esc(&s.id);
+    let kind = s.block.kind();
+    match &s.block {
+        Block::Banner {
+            title,
+            subtitle,
+            image,
+            focal,
+            overlay,
+            buttons,
+        } => {
+            let _ = write!(
+                h,
+                "<header id=\"{id}\" class=\"block b-banner{}\">",
+                if image.is_some() { " has-image" } else { "" }
+            );
+            if let Some(i) = image {
+                let _ = write!(
+                    h,
+                    "<div class=\"bg\" style=\"--fx:{:.0}%;--fy:{:.0}%\">",
+                    focal.0 * 100.0,
+                    focal.1 * 100.0
+                );
+                img(h, i, false);
+                let _ = write!(
+                    h,
+                    "</div><div class=\"overlay\" style=\"opacity:{overlay:.2}\"></div>"
+                );
+            }
+            let tag = if *h1_done { "h2" } else { "h1" };
+            *h1_done = true;
+            let _ = write!(h, "<div class=\"inner\"><{tag}>{}</{tag}>", esc(title));
+            if !subtitle.is_empty() {
+                let _ = write!(h, "<p class=\"subtitle\">{}</p>", esc(subtitle));
+            }
+            if !buttons.is_empty() {
+                h.push_str("<p class=\"actions\">");
+                for b in buttons {
+                    button(h, b, "btn");
+                }
+                h.push_str("</p>");
+            }
+            h.push_str("</div></header>\n");
+        }
+        other => {
+            let _ = write!(h, "<section id=\"{id}\" class=\"block b-{kind}\">");
+            section_body(h, other, cx);
+            h.push_str("</section>\n");
+        }
+    }
+}
+
+fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
+    let t = |k: &str| esc(&cx.strings.get(k));
+    match b {
+        Block::Banner { .. } => {}
+        Block::Text {
+            heading: hd,
+            columns,
+        } => {
+            heading(h, hd);
+            let _ = write!(h, "<div class=\"cols cols-{}\">", columns.len());
+            for c in columns {
+                // Rich text was sanitised when the document was read; sanitise again on the way
+                // out so a row edited behind our back cannot inject markup.
+                let _ = write!(
+                    h,
+                    "<div class=\"rich\">{}</div>",
+                    crate::document::sanitize_rich_text(c)
+                );
+            }
+            h.push_str("</div>");
+        }
+        Block::Highlight { text, button: b } => {
+            let _ = write!(
+                h,
+                "<div class=\"rich\">{}</div>",
+                crate::document::sanitize_rich_text(text)
+            );
+            if let Some(b) = b {
+                button(h, b, "btn btn-inverse");
+            }
+        }
+        Block::Gallery {
+            heading: hd,
+            images,
+        } => {
+            heading(h, hd);
+            h.push_str("<ul class=\"gallery\">");
+            for i in images {
+                let _ = write!(h, "<li><a href=\"{}\" class=\"lightbox\">", esc(&i.src));
+                img(h, i, true);
+                h.push_str("</a>");
+                if !i.caption.is_empty() {
+                    let _ = write!(h, "<span class=\"caption\">{}</span>", esc(&i.caption));
+                }
+                h.push_str("</li>");
+            }
+            h.push_str("</ul>");
+        }
+        Block::Carousel { images, interval } => {
+            let _ = write!(
+                h,
+                "<div class=\"carousel\" data-interval=\"{interval}\" aria-roledescription=\"carousel\"><ul>"
+            );
+            for (n, i) in images.iter().enumerate() {
+                let _ = write!(
+                    h,
+                    "<li aria-roledescription=\"slide\" aria-label=\"{} / {}\"><figure>",
+                    n + 1,
+                    images.len()
+                );
+                img(h, i, n > 0);
+                if !i.caption.is_empty() {
+                    let _ = write!(h, "<figcaption>{}</figcaption>", esc(&i.caption));
+                }
+                h.push_str("</figure></li>");
+            }
+            h.push_str("</ul></div>");
+        }
+        Block::Cards { heading: hd, cards } => {
+            heading(h, hd);
+            let _ = write!(h, "<ul class=\"cards n{}\">", cards.len());
+            for c in cards {
+                h.push_str("<li class=\"card\">");
+                if let Some(i) = &c.image {
+                    img(h, i, true);
+                }
+                let _ = write!(
+                    h,
+                    "<h3>{}</h3><div class=\"rich\">{}</div></li>",
+                    esc(&c.title),
+                    crate::document::sanitize_rich_text(&c.text)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        Block::Features { heading: hd, items } => {
+            heading(h, hd);
+            h.push_str("<ul class=\"features\">");
+            for f in items {
+                let glyph = ICON_GLYPHS
+                    .iter()
+                    .find(|(n, _)| *n == f.icon)
+                    .map_or("★", |(_, g)| g);
+                let _ = write!(
+                    h,
+                    "<li><span class=\"icon\" aria-hidden=\"true\">{glyph}</span><h3>{}</h3><div class=\"rich\">{}</div></li>",
+                    esc(&f.title),
+                    crate::document::sanitize_rich_text(&f.text)
+                );
+            }
+            h.push_str("</ul>");
+        }
+        Block::Timeline {
+            heading: hd,
+            entries,
+        } => {
+            heading(h, hd);
+            h.push_str("<ol class=\"timeline\">");
+            for e in entries {
+                let _ = write!(
+                    h,
+                    "<li><span class=\"date\">{}</span><h3>{}</h3><div class=\"rich\">{}</div></li>",
+                    esc(&e.date),
+                    esc(&e.title),
+                    crate::document::sanitize_rich_text(&e.text)
+                );
+            }
+            h.push_str("</ol>");
+        }
+        Block::Skills {
+            heading: hd,
+            skills,
+        } => {
+            heading(h, hd);
+            h.push_str("<ul class=\"skills\">");
+            for s in skills {
+                let _ = write!(
+                    h,
+                    "<li><span class=\"name\">{}</span><meter min=\"0\" max=\"100\" value=\"{}\">{} %</meter></li>",
+                    esc(&s.name),
+                    s.level,
+                    s.level
+                );
+            }
+            h.push_str("</ul>");
+        }
+        Block::Buttons { buttons } => {
+            h.push_str("<p class=\"actions\">");
+            for b in buttons {
+                button(h, b, "btn");
+            }
+            h.push_str("</p>");
+        }
+        Block::Video { url, title } => {
+            // A facade: a plain link works without script; the script swaps in the player,
+            // found through the instance's oEmbed, only when the visitor asks for it.
+            let label = if title.is_empty() {
+                t("video-watch")
+            } else {
+                esc(title)
+            };
+            let _ = write!(
+                h,
+                "<div class=\"video-facade\" data-url=\"{}\"><a href=\"{}\" rel=\"noopener\">{label}</a></div>",
+                esc(url),
+                esc(url)
+            );
+        }
+        Block::Social { heading: hd, links } => {
+            heading(h, hd);
+            h.push_str("<ul class=\"social\">");
+            for l in links {
+                let _ = write!(
+                    h,
+                    "<li><a href=\"{}\" rel=\"me noopener\" class=\"net-{}\">{}</a></li>",
+                    esc(&l.url),
+                    esc(&l.network),
+                    esc(&network_name(&l.network))
+                );
+            }
+            h.push_str("</ul>");
+        }
+        Block::Contact {
+            heading: hd, intro, ..
+        } => {
+            heading(h, hd);
+            if !intro.is_empty() {
+                let _ = write!(h, "<p>{}</p>", esc(intro));
+            }
+            let _ = write!(
+                h,
+                "<form class=\"contact\" method=\"post\" action=\"{action}\">\
+                 <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+                 <p class=\"hp\" aria-hidden=\"true\"><label>Website<input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></label></p>\
+                 <p><label for=\"c-name\">{name}</label><input id=\"c-name\" name=\"name\" required maxlength=\"120\" autocomplete=\"name\"></p>\
+                 <p><label for=\"c-email\">{email}</label><input id=\"c-email\" name=\"email\" type=\"email\" required maxlength=\"200\" autocomplete=\"email\"></p>\
+                 <p><label for=\"c-message\">{message}</label><textarea id=\"c-message\" name=\"message\" required maxlength=\"5000\" rows=\"6\"></textarea></p>\
+                 <p><button type=\"submit\" class=\"btn\">{send}</button></p></form>",
+                action = esc(cx.contact_action),
+                token = esc(cx.form_token),
+                name = t("contact-name"),
+                email = t("contact-email"),
+                message = t("contact-message"),
+                send = t("contact-send"),
+            );
+        }
+        Block::Map {
+            lat,
+            lon,
+            zoom,
+            label,
+            address,
+        } => {
+            let osm = format!(
+                "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map={zoom}/{lat:.6}/{lon:.6}"
+            );
+            let _ = write!(
+                h,
+                "<div class=\"map\" data-lat=\"{lat}\" data-lon=\"{lon}\" data-zoom=\"{zoom}\" data-label=\"{}\">",
+                esc(label)
+            );
+            if !label.is_empty() {
+                let _ = write!(h, "<h2>{}</h2>", esc(label));
+            }
+            if !address.is_empty() {
+                let _ = write!(h, "<address>{}</address>", esc(address));
+            }
+            let _ = write!(
+                h,
+                "<p><button type=\"button\" class=\"btn show-map\" hidden>{}</button> <a href=\"{}\" rel=\"noopener\">{}</a></p></div>",
+                t("map-show"),
+                esc(&osm),
+                t("map-open-osm")
+            );
+        }
+        Block::Separator { size, line } => {
+            let size = match size {
+                SpaceSize::Small => "s",
+                SpaceSize::Medium => "m",
+                SpaceSize::Large => "l",
+            };
+            let _ = write!(
+                h,
+                "<div class=\"space space-{size}\">{}</div>",
+                if *line { "<hr>" } else { "" }
+            );
+        }
+        Block::Footer { text, links } => {
+            let _ = write!(
+                h,
+                "<footer><div class=\"rich\">{}</div>",
+                crate::document::sanitize_rich_text(text)
+            );
+            if !links.is_empty() {
+                h.push_str("<ul class=\"footer-links\">");
+                for l in links {
+                    h.push_str("<li>");
+                    button(h, l, "");
+                    h.push_str("</li>");
+                }
+                h.push_str("</ul>");
+            }
+            h.push_str("</footer>");
+        }
+    }
+}
+
+fn network_name(n: &str) -> String {
+    match n {
+        "mastodon" => "Mastodon",
+        "peertube" => "PeerTube",
+        "diaspora" => "diaspora*",
+        "pixelfed" => "Pixelfed",
+        "friendica" => "Friendica",
+        "lemmy" => "Lemmy",
+        "matrix" => "Matrix",
+        "github" => "GitHub",
+        "gitlab" => "GitLab",
+        "codeberg" => "Codeberg",
+        "email" => "Email",
+        "rss" => "RSS",
+        "youtube" => "YouTube",
+        "instagram" => "Instagram",
+        "facebook" => "Facebook",
+        "linkedin" => "LinkedIn",
+        "x" => "X",
+        "bluesky" => "Bluesky",
+        _ => "Website",
+    }
+    .to_string()
+}

@@ -29,6 +29,6 @@ pub use plan::{
     AudioPlan, LadderConfig, Plan, Rendition, average_bitrate, max_bitrate, min_bitrate, phases,
     plan,
 };
-pub use probe::{Limits, Probe, check_limits, probe};
+pub use probe::{Limits, Probe, check_limits, metadata, probe};
 pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
 pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};

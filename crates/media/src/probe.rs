@@ -126,16 +126,8 @@ pub fn check_limits(p: &Probe, l: &Limits) -> Result<(), MediaError> {
     Ok(())
 }
 
-/// Runs ffprobe on `path` and tells what the file is. Files that are not audio or video (empty,
-/// truncated, garbage) give [`MediaError::NotAVideo`] with the reason; files with neither a video
-/// nor an audio stream give [`MediaError::NoVideoStream`]. Audio-only files are accepted.
-pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
-    let size = tokio::fs::metadata(path).await?.len();
-    if size == 0 {
-        return Err(MediaError::NotAVideo(
-            "the file is empty (0 bytes). The upload may have failed: please try again.".into(),
-        ));
-    }
+/// ffprobe's JSON description of a file (format and streams).
+async fn ffprobe_json(path: &Path) -> Result<Vec<u8>, MediaError> {
     let mut cmd = tokio::process::Command::new("ffprobe");
     cmd.args([
         "-v",
@@ -150,7 +142,30 @@ pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
     if !out.status.success() {
         return Err(MediaError::NotAVideo(reason_from_ffprobe(&out.stderr)));
     }
-    let parsed: FfprobeOutput = serde_json::from_slice(&out.stdout).map_err(|e| {
+    Ok(out.stdout)
+}
+
+/// A file's metadata as ffprobe gives it (`{"streams": […], "format": {…}}`): what PeerTube
+/// answers on `/api/v1/videos/{id}/metadata/{fileId}`.
+pub async fn metadata(path: &Path) -> Result<serde_json::Value, MediaError> {
+    let stdout = ffprobe_json(path).await?;
+    serde_json::from_slice(&stdout).map_err(|e| {
+        MediaError::Ffmpeg(format!("ffprobe printed something that is not JSON ({e})"))
+    })
+}
+
+/// Runs ffprobe on `path` and tells what the file is. Files that are not audio or video (empty,
+/// truncated, garbage) give [`MediaError::NotAVideo`] with the reason; files with neither a video
+/// nor an audio stream give [`MediaError::NoVideoStream`]. Audio-only files are accepted.
+pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
+    let size = tokio::fs::metadata(path).await?.len();
+    if size == 0 {
+        return Err(MediaError::NotAVideo(
+            "the file is empty (0 bytes). The upload may have failed: please try again.".into(),
+        ));
+    }
+    let stdout = ffprobe_json(path).await?;
+    let parsed: FfprobeOutput = serde_json::from_slice(&stdout).map_err(|e| {
         MediaError::Ffmpeg(format!("ffprobe printed something that is not JSON ({e})"))
     })?;
     let mp4_family = parsed

@@ -93,6 +93,16 @@ both!(upload_transcode_publish_and_serve, |db| async move {
                 .contains("immutable")
         );
         assert_eq!(seg.bytes().await.unwrap().len() as u64, len);
+        let meta: Value = inst
+            .http
+            .get(f["metadataUrl"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(meta["streams"][0]["codec_name"], "h264", "{meta}");
         let dl = inst
             .http
             .get(f["fileDownloadUrl"].as_str().unwrap())

@@ -278,6 +278,24 @@ pub async fn files(tube: &Tube, video_id: i64) -> TubeResult<Vec<VideoFile>> {
     Ok(vstore::files(c.ex(), video_id).await?)
 }
 
+/// ffprobe's description of one of a video's files (`/api/v1/videos/{id}/metadata/{fileId}`).
+pub async fn file_metadata(
+    tube: &Tube,
+    r: &str,
+    user: Option<&User>,
+    file_id: i64,
+) -> TubeResult<serde_json::Value> {
+    let v = find_visible(tube, r, user).await?;
+    let all = files(tube, v.id).await?;
+    let f = all
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or(TubeError::NotFound("file"))?;
+    ruche_media::metadata(&tube.storage.hls_dir(&v.uuid).join(&f.filename))
+        .await
+        .map_err(|e| TubeError::Internal(e.to_string()))
+}
+
 /// Removes a video, its files and its jobs; its owner, a moderator or an admin may.
 pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
     let v = find(tube, r).await?;

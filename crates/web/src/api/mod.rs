@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
             get(videos::get).delete(videos::remove),
         )
         .route("/api/v1/videos/{id}/views", post(videos::view))
+        .route("/api/v1/videos/{id}/metadata/{file}", get(videos::metadata))
         .route("/api/v1/jobs/pending", get(videos::pending_jobs))
         .route("/api/v1/videos/{id}/description", get(videos::description))
 }

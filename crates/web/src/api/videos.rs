@@ -139,6 +139,17 @@ pub async fn get(
     )))
 }
 
+/// `GET /api/v1/videos/{id}/metadata/{fileId}`: ffprobe's description of the file.
+pub async fn metadata(
+    State(st): State<AppState>,
+    Path((id, file)): Path<(String, i64)>,
+    user: MaybeUser,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        videos::file_metadata(&st.tube, &id, user.user.as_ref(), file).await?,
+    ))
+}
+
 pub async fn description(
     State(st): State<AppState>,
     Path(id): Path<String>,

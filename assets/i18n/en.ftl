@@ -92,3 +92,31 @@ account-current-password = Current password
 account-new-password = New password
 account-change-password = Change my password
 account-password-changed = Your password was changed. Your other sessions were logged out.
+nav-my-sites = My sites
+contact-name = Your name
+contact-email = Your email
+contact-message = Your message
+contact-send = Send
+contact-sent-title = Message sent
+contact-sent = Thank you! Your message was delivered.
+contact-refused-title = Message not sent
+contact-error-invalid = Please fill in your name, a valid email address and your message.
+contact-error-too-fast = That was very fast. Please take a moment, then send the form again.
+contact-error-expired = This form has expired. Please reload the page and send it again.
+contact-error-links = Your message contains too many links.
+contact-error-rate = Too many messages for now. Please try again later.
+contact-back = Back to the site
+map-show = Show the map
+map-open-osm = Open in OpenStreetMap
+video-watch = Watch the video
+my-sites-title = My sites
+my-sites-empty = You have no site yet.
+my-sites-unread = { $count ->
+    [one] 1 unread message
+   *[other] { $count } unread messages
+}
+inbox-title = Messages
+inbox-empty = No message yet.
+inbox-mark-read = Mark as read
+inbox-mark-unread = Mark as unread
+inbox-delete = Delete

@@ -92,3 +92,31 @@ account-current-password = Mot de passe actuel
 account-new-password = Nouveau mot de passe
 account-change-password = Changer mon mot de passe
 account-password-changed = Votre mot de passe a été changé. Vos autres sessions ont été fermées.
+nav-my-sites = Mes sites
+contact-name = Votre nom
+contact-email = Votre courriel
+contact-message = Votre message
+contact-send = Envoyer
+contact-sent-title = Message envoyé
+contact-sent = Merci ! Votre message a bien été transmis.
+contact-refused-title = Message non envoyé
+contact-error-invalid = Merci d’indiquer votre nom, une adresse de courriel valide et votre message.
+contact-error-too-fast = C’était très rapide. Prenez un instant, puis renvoyez le formulaire.
+contact-error-expired = Ce formulaire a expiré. Rechargez la page et renvoyez-le.
+contact-error-links = Votre message contient trop de liens.
+contact-error-rate = Trop de messages pour le moment. Merci de réessayer plus tard.
+contact-back = Retour au site
+map-show = Afficher la carte
+map-open-osm = Ouvrir dans OpenStreetMap
+video-watch = Voir la vidéo
+my-sites-title = Mes sites
+my-sites-empty = Vous n’avez pas encore de site.
+my-sites-unread = { $count ->
+    [one] 1 message non lu
+   *[other] { $count } messages non lus
+}
+inbox-title = Messages
+inbox-empty = Aucun message pour l’instant.
+inbox-mark-read = Marquer comme lu
+inbox-mark-unread = Marquer comme non lu
+inbox-delete = Supprimer

@@ -26,6 +26,7 @@ pub struct Settings {
     pub uploads: UploadSettings,
     pub views: ViewSettings,
     pub jobs: JobSettings,
+    pub pages: PagesSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +79,22 @@ pub struct UploadSettings {
     pub abandoned_after_secs: u64,
 }
 
+/// One-page sites.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PagesSettings {
+    /// Map tiles, as a URL template; OpenStreetMap's by default (credited on every map).
+    pub tile_url: String,
+}
+
+impl Default for PagesSettings {
+    fn default() -> Self {
+        PagesSettings {
+            tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+        }
+    }
+}
+
 /// The job queue.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -115,6 +132,7 @@ impl Default for Settings {
             uploads: UploadSettings::default(),
             views: ViewSettings::default(),
             jobs: JobSettings::default(),
+            pages: PagesSettings::default(),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! sites in the store. Nothing here knows Tube: a video block embeds any PeerTube-compatible
 //! watch URL, ours included.
 
+pub mod contact;
 pub mod document;
 pub mod render;
 pub mod sites;

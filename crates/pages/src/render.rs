@@ -107,13 +107,10 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
         block(&mut h, s, cx, &mut h1_done);
     }
     h.push_str("</main>\n");
-    if needs_script(site) {
-        let _ = writeln!(
-            h,
-            "<script type=\"module\" src=\"/assets/pages/site.js\" data-tiles=\"{}\"></script>",
-            esc(cx.tile_url)
-        );
-    }
+    // Every block works without script (the carousel scrolls, the map and the video are links);
+    // the behaviours on top (autoplay with pause, lightbox, the map on request with tiles from
+    // `cx.tile_url`, the video facade) will load a module here for the pages that need it
+    // ([`needs_script`]).
     h.push_str("</body>\n</html>\n");
     h
 }
@@ -523,4 +520,31 @@ fn network_name(n: &str) -> String {
         _ => "Website",
     }
     .to_string()
+}
+
+/// A short page in the site's look (after a contact form was sent, or refused).
+pub fn notice_page(
+    site: &Site,
+    heading: &str,
+    text: &str,
+    back_href: &str,
+    back_label: &str,
+) -> String {
+    let css = match (theme::palette(&site.theme), theme::font_set(&site.font_set)) {
+        (Some(p), Some(f)) => theme::theme_css(p, f),
+        _ => String::new(),
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n<style>{css}{BASE_CSS}</style>\n</head>\n\
+         <body>\n<main class=\"block\"><h1>{heading}</h1><p role=\"status\">{text}</p>\
+         <p><a class=\"btn\" href=\"{back}\">{label}</a></p></main>\n</body>\n</html>\n",
+        lang = esc(&site.language),
+        title = esc(&site.title),
+        heading = esc(heading),
+        text = esc(text),
+        back = esc(back_href),
+        label = esc(back_label),
+    )
 }

@@ -122,3 +122,169 @@ both!(import_export_round_trip_and_refusals, |db| async move {
     assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to someone else"));
     inst.stop().await;
 });
+
+fn token_of(html: &str) -> String {
+    html.split("name=\"token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+both!(published_site_contact_form_and_inbox, |db| async move {
+    let inst = Instance::start(db, &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.json");
+    std::fs::write(&file, SITE.replace("THEME", "forest")).unwrap();
+    let out = cli(
+        &inst,
+        &["pages", "import", "--owner", "root", file.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The published page, with an ETag.
+    let http = &inst.http;
+    let r = http
+        .get(format!("{}/p/atelier-bois", inst.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/p/atelier-bois/");
+    let r = http
+        .get(format!("{}/p/atelier-bois/", inst.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"fr\">") && html.contains("<h1>L&#39;atelier du bois</h1>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Votre courriel"),
+        "visitor strings in the site's language"
+    );
+    let again = http
+        .get(format!("{}/p/atelier-bois/", inst.url))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(
+        http.get(format!("{}/p/nothing-here/", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let token = token_of(&html);
+    let post = |fields: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let url = format!("{}/p/atelier-bois/contact", inst.url);
+        async move { http.post(url).form(&fields).send().await.unwrap() }
+    };
+    let form = |token: &str, message: &str, website: &str| {
+        vec![
+            ("name", "Ana".to_string()),
+            ("email", "ana@example.org".to_string()),
+            ("message", message.to_string()),
+            ("website", website.to_string()),
+            ("token", token.to_string()),
+        ]
+    };
+    // Too fast for a person; a forged token.
+    let r = post(form(&token, "Bonjour", "")).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("très rapide"));
+    let forged = format!("{}.deadbeef", token.split('.').next().unwrap());
+    assert_eq!(post(form(&forged, "Bonjour", "")).await.status(), 400);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let r = post(form(&token, "Bonjour, une table de 2 m ?", "")).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Merci"));
+    // The honeypot: answered kindly, kept nowhere. Too many links: refused.
+    assert_eq!(
+        post(form(&token, "buy", "http://spam.example"))
+            .await
+            .status(),
+        200
+    );
+    let spam = "https://a.example https://b.example https://c.example https://d.example";
+    assert_eq!(post(form(&token, spam, "")).await.status(), 400);
+
+    // The owner's inbox.
+    let (browser, csrf) = inst.browser_login("root", &inst.password).await;
+    let sites = inst.page(&browser, "/my-sites").await;
+    assert!(
+        sites.contains("atelier-bois") && sites.contains("1 unread message"),
+        "{sites}"
+    );
+    let inbox = inst.page(&browser, "/my-sites/atelier-bois/inbox").await;
+    assert!(
+        inbox.contains("Bonjour, une table de 2 m ?") && !inbox.contains("buy"),
+        "{inbox}"
+    );
+    let id = inbox
+        .split("id=\"m")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = browser
+        .post(format!(
+            "{}/my-sites/atelier-bois/inbox/{id}/read",
+            inst.url
+        ))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        !inst
+            .page(&browser, "/my-sites")
+            .await
+            .contains("unread message")
+    );
+    let r = browser
+        .post(format!(
+            "{}/my-sites/atelier-bois/inbox/{id}/delete",
+            inst.url
+        ))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Nobody else reads it.
+    let root = inst.root_token().await;
+    inst.user(&root, "eve", -1).await;
+    let (eve, _) = inst.browser_login("eve", "secret-pass").await;
+    let r = eve
+        .get(format!("{}/my-sites/atelier-bois/inbox", inst.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // A flood from one address is cut off.
+    let mut last = 0;
+    for _ in 0..12 {
+        last = post(form(&token, "encore", "")).await.status().as_u16();
+    }
+    assert_eq!(last, 429);
+    inst.stop().await;
+});

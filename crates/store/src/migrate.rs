@@ -9,6 +9,7 @@ use crate::{Store, StoreError, dual};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "sites", include_str!("../migrations/0002_sites.sql")),
+    (3, "contact", include_str!("../migrations/0003_contact.sql")),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

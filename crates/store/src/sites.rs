@@ -152,3 +152,96 @@ pub async fn revisions(ex: Ex<'_>, site_id: i64) -> Result<Vec<Revision>> {
     .map_err(StoreError::from)
     })
 }
+
+/// A message sent through a site's contact form.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub site_id: i64,
+    pub name: String,
+    pub email: String,
+    pub message: String,
+    pub is_read: bool,
+    pub created_at: i64,
+}
+
+pub async fn insert_message(
+    ex: Ex<'_>,
+    site_id: i64,
+    name: &str,
+    email: &str,
+    message: &str,
+    sender_hash: &str,
+) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "INSERT INTO contact_messages (site_id, name, email, message, sender_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+    )
+    .bind(site_id)
+    .bind(name)
+    .bind(email)
+    .bind(message)
+    .bind(sender_hash)
+    .bind(now_ms())
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Messages since `since` from one sender, and to one site (for rate limits).
+pub async fn recent_messages(
+    ex: Ex<'_>,
+    site_id: i64,
+    sender_hash: &str,
+    since: i64,
+) -> Result<(i64, i64)> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN sender_hash = $2 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN site_id = $1 THEN 1 ELSE 0 END), 0) AS BIGINT)
+         FROM contact_messages WHERE created_at >= $3 AND (site_id = $1 OR sender_hash = $2)"
+    )
+    .bind(site_id)
+    .bind(sender_hash)
+    .bind(since)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn messages(ex: Ex<'_>, site_id: i64) -> Result<Vec<Message>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+        "SELECT id, site_id, name, email, message, is_read, created_at FROM contact_messages WHERE site_id = $1 ORDER BY id DESC"
+    )
+    .bind(site_id)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
+/// Marks a message read or unread; false if it is not one of this site's.
+pub async fn set_read(ex: Ex<'_>, site_id: i64, id: i64, read: bool) -> Result<bool> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE contact_messages SET is_read = $3 WHERE id = $2 AND site_id = $1"
+    )
+    .bind(site_id)
+    .bind(id)
+    .bind(read)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() == 1)
+    .map_err(StoreError::from))
+}
+
+pub async fn delete_message(ex: Ex<'_>, site_id: i64, id: i64) -> Result<bool> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM contact_messages WHERE id = $2 AND site_id = $1"
+    )
+    .bind(site_id)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() == 1)
+    .map_err(StoreError::from))
+}

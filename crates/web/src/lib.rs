@@ -11,6 +11,7 @@ mod error;
 mod i18n;
 mod media;
 mod pages;
+mod sites;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -34,6 +35,7 @@ pub fn router(tube: Arc<Tube>) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(sites::routes())
         .merge(media::routes())
         .merge(assets::routes())
         // Uploads stream to disk with their own quota checks; no body is buffered whole.

@@ -106,12 +106,12 @@ impl axum::extract::FromRequestParts<AppState> for Page {
 }
 
 /// The page for a form whose CSRF token is missing or wrong.
-fn csrf_refused(chrome: Chrome) -> Response {
+pub(crate) fn csrf_refused(chrome: Chrome) -> Response {
     let msg = chrome.tr.t("error-csrf");
     error_page(chrome, TubeError::Forbidden(msg))
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -129,7 +129,7 @@ struct ErrorPage {
 }
 
 /// An error as a page, with the status the API would give.
-fn error_page(chrome: Chrome, e: TubeError) -> Response {
+pub(crate) fn error_page(chrome: Chrome, e: TubeError) -> Response {
     let status = crate::error::status_of(&e);
     let message = match &e {
         TubeError::NotFound(_) => chrome.tr.t("error-not-found"),
@@ -142,7 +142,7 @@ fn error_page(chrome: Chrome, e: TubeError) -> Response {
     (status, render(&ErrorPage { chrome, message })).into_response()
 }
 
-fn login_redirect(next: &str) -> Response {
+pub(crate) fn login_redirect(next: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
@@ -465,7 +465,7 @@ struct CsrfForm {
     csrf: String,
 }
 
-fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
+pub(crate) fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
     user.csrf
         .as_deref()
         .is_some_and(|c| !sent.is_empty() && c == sent)

@@ -91,6 +91,14 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
             esc(&img.src)
         );
     }
+    if let Some(ld) = json_ld(site, cx.canonical) {
+        // `</` cannot appear inside the script: serde_json escapes nothing HTML-special, so do it.
+        let _ = writeln!(
+            h,
+            "<script type=\"application/ld+json\">{}</script>",
+            ld.replace("</", "<\\/")
+        );
+    }
     let _ = write!(h, "<style>{theme_css}{BASE_CSS}</style>\n</head>\n<body>\n");
     menu(&mut h, site);
     let has_banner = visible(site).any(|s| matches!(s.block, Block::Banner { .. }));
@@ -113,6 +121,49 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
     // ([`needs_script`]).
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// Structured data for search engines, from the site and its map block (the address and the
+/// place). The contact address is left out on purpose: the form exists to keep it from robots.
+fn json_ld(site: &Site, canonical: &str) -> Option<String> {
+    let mut ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": site.title,
+        "url": canonical,
+    });
+    if !site.description.is_empty() {
+        ld["description"] = site.description.clone().into();
+    }
+    if let Some(Block::Map {
+        lat, lon, address, ..
+    }) = visible(site)
+        .map(|s| &s.block)
+        .find(|b| matches!(b, Block::Map { .. }))
+    {
+        ld["location"] = serde_json::json!({
+            "@type": "Place",
+            "geo": { "@type": "GeoCoordinates", "latitude": lat, "longitude": lon },
+        });
+        if !address.is_empty() {
+            ld["location"]["address"] = address.clone().into();
+        }
+    }
+    serde_json::to_string(&ld).ok()
+}
+
+/// `sitemap.xml` of a one-page site.
+pub fn sitemap(canonical: &str, last_modified: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n</urlset>\n",
+        esc(canonical),
+        esc(last_modified)
+    )
+}
+
+/// `robots.txt` of a site: everything may be indexed, the sitemap is named.
+pub fn robots(canonical: &str) -> String {
+    format!("User-agent: *\nAllow: /\nDisallow: /contact\nSitemap: {canonical}sitemap.xml\n")
 }
 
 fn first_image(site: &Site) -> Option<&Image> {

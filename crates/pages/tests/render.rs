@@ -35,9 +35,11 @@ fn one_h1_language_and_escaping() {
     assert!(html.contains("<title>&lt;b&gt;Site&lt;/b&gt;</title>"));
     assert!(html.contains("Hello &lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(html.contains("&quot;quoted&quot; &amp; &lt;tag&gt;"));
-    assert!(
-        !html.contains("<script"),
-        "no script for static blocks: {html}"
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("<script type=\"application/ld+json\">")
+            .count(),
+        "no script but structured data for static blocks: {html}"
     );
     assert!(
         html.contains("<a href=\"#banner-1\">Home</a>"),
@@ -59,9 +61,10 @@ fn script_only_for_blocks_that_need_it_and_a_no_js_map() {
     assert!(ruche_pages::render::needs_script(
         &parse(doc.as_bytes()).unwrap()
     ));
-    assert!(
-        !html.contains("<script"),
-        "every block works without script"
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "every block works without script; only the structured data"
     );
     assert!(html.contains(
         "https://www.openstreetmap.org/?mlat=45.500000&amp;mlon=4.250000#map=12/45.500000/4.250000"
@@ -71,6 +74,20 @@ fn script_only_for_blocks_that_need_it_and_a_no_js_map() {
         "honeypot hidden from people and screen readers"
     );
     assert!(html.contains("<label for=\"c-email\">[contact-email]</label>"));
+    let ld = html
+        .split("<script type=\"application/ld+json\">")
+        .nth(1)
+        .unwrap()
+        .split("</script>")
+        .next()
+        .unwrap();
+    let ld: serde_json::Value = serde_json::from_str(ld).unwrap();
+    assert_eq!(ld["location"]["geo"]["latitude"], 45.5);
+    assert_eq!(ld["location"]["address"], "1 rue X");
+    assert!(
+        !html.contains("a@example.org"),
+        "the contact address stays out of the page"
+    );
 }
 
 #[test]

@@ -187,6 +187,20 @@ both!(published_site_contact_form_and_inbox, |db| async move {
             .status(),
         404
     );
+    let sitemap = inst.page(http, "/p/atelier-bois/sitemap.xml").await;
+    assert!(
+        sitemap.contains(&format!("<loc>{}/p/atelier-bois/</loc>", inst.url)),
+        "{sitemap}"
+    );
+    let robots = inst.page(http, "/p/atelier-bois/robots.txt").await;
+    assert!(
+        robots.contains("Sitemap: ") && robots.contains("sitemap.xml"),
+        "{robots}"
+    );
+    assert!(
+        html.contains("application/ld+json") && html.contains("\"latitude\":45.76"),
+        "{html}"
+    );
 
     let token = token_of(&html);
     let post = |fields: Vec<(&'static str, String)>| {

@@ -25,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/p/{slug}/", get(site_page))
         .route("/p/{slug}/contact", post(contact_post))
+        .route("/p/{slug}/sitemap.xml", get(sitemap))
+        .route("/p/{slug}/robots.txt", get(robots))
         .route("/my-sites", get(my_sites))
         .route("/my-sites/{slug}/inbox", get(inbox))
         .route("/my-sites/{slug}/inbox/{id}/{action}", post(inbox_action))
@@ -128,6 +130,37 @@ async fn site_page(
         HeaderValue::from_static("public, no-cache"),
     );
     res
+}
+
+async fn sitemap(State(st): State<AppState>, Path(slug): Path<String>) -> Response {
+    match ruche_pages::sites::published(&st.tube.store, &slug).await {
+        Ok(Some((_, published_at))) => {
+            let canonical = format!("{}/p/{slug}/", st.tube.settings.public_url);
+            let day = chrono::DateTime::from_timestamp_millis(published_at)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            (
+                [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+                render::sitemap(&canonical, &day),
+            )
+                .into_response()
+        }
+        _ => not_found(),
+    }
+}
+
+async fn robots(State(st): State<AppState>, Path(slug): Path<String>) -> Response {
+    match ruche_pages::sites::published(&st.tube.store, &slug).await {
+        Ok(Some(_)) => {
+            let canonical = format!("{}/p/{slug}/", st.tube.settings.public_url);
+            (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                render::robots(&canonical),
+            )
+                .into_response()
+        }
+        _ => not_found(),
+    }
 }
 
 async fn contact_post(

@@ -32,6 +32,10 @@ echo "== cargo deny (licences)"
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
 cargo deny --locked check licenses bans sources
 
+echo "== Test tools (Python venv: OpenAPI validation, a real SMTP server)"
+tests/contract/run.sh --setup-only
+export RUCHE_TEST_PYTHON="$root/tests/contract/.venv/bin/python"
+
 echo "== Rust tests"
 cargo test --locked --workspace
 

@@ -27,6 +27,7 @@ pub struct Settings {
     pub views: ViewSettings,
     pub jobs: JobSettings,
     pub pages: PagesSettings,
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +96,32 @@ impl Default for PagesSettings {
     }
 }
 
+/// Outgoing mail (contact form messages).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain, for a local relay), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://…`; none: messages are only kept in the owner's inbox.
+    pub smtp_url: Option<String>,
+    /// The sender of the mails we send.
+    pub from: String,
+    /// First retry delay while the mail server is unreachable; it doubles up to six hours.
+    pub retry_secs: u64,
+    /// Attempts before a mail is given up (the message stays in the inbox).
+    pub max_attempts: i64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: None,
+            from: "Ruche <noreply@localhost>".into(),
+            retry_secs: 30,
+            max_attempts: 25,
+        }
+    }
+}
+
 /// The job queue.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -133,6 +160,7 @@ impl Default for Settings {
             views: ViewSettings::default(),
             jobs: JobSettings::default(),
             pages: PagesSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -230,6 +258,9 @@ impl Settings {
                         .map(|r| parse(&k, r.trim()))
                         .collect::<Result<_, _>>()?
                 }
+                "RUCHE_MAIL_SMTP_URL" => self.mail.smtp_url = Some(v).filter(|v| !v.is_empty()),
+                "RUCHE_MAIL_FROM" => self.mail.from = v,
+                "RUCHE_MAIL_RETRY_SECS" => self.mail.retry_secs = parse(&k, &v)?,
                 "RUCHE_JOBS_LEASE_SECS" => self.jobs.lease_secs = parse(&k, &v)?,
                 "RUCHE_TRANSCODING_MAX_DURATION" => {
                     self.transcoding.max_duration = Some(parse(&k, &v)?)

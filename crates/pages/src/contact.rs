@@ -107,7 +107,7 @@ fn links(s: &str) -> usize {
 }
 
 /// Checks and stores a message sent to the published site `slug` from `sender` (an address,
-/// hashed before it is kept).
+/// hashed before it is kept); with `mail_attempts`, its mail job is enqueued in the same transaction.
 pub async fn submit(
     store: &Store,
     secret: &str,
@@ -115,6 +115,7 @@ pub async fn submit(
     form: &Submission,
     sender: &str,
     now_secs: i64,
+    mail_attempts: Option<i64>,
 ) -> Result<Outcome, ContactError> {
     let refuse = |r| Err(ContactError::Refused(r));
     let mut c = store.read().await?;
@@ -176,6 +177,10 @@ pub async fn submit(
         return refuse(Refused::RateLimited);
     }
     let id = sites::insert_message(tx.ex(), row.id, name, email, message, &sender_hash).await?;
+    if let Some(max_attempts) = mail_attempts {
+        let payload = serde_json::json!({ "messageId": id }).to_string();
+        ruche_store::jobs::enqueue(tx.ex(), crate::mail::JOB, &payload, None, max_attempts).await?;
+    }
     tx.commit().await?;
     Ok(Outcome::Stored(id))
 }

@@ -8,6 +8,7 @@
 
 pub mod contact;
 pub mod document;
+pub mod mail;
 pub mod render;
 pub mod sites;
 pub mod theme;

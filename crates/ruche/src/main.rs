@@ -224,6 +224,7 @@ async fn serve(settings: Settings) -> Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     worker::spawn(tube.clone());
     housekeeping::spawn(tube.clone());
+    ruche_pages::mail::spawn(tube.store.clone(), tube.settings.mail.clone());
     println!("Ruche is running at {public_url}");
     if let Some(pw) = admin_password {
         println!("Administrator login: root / {pw}");

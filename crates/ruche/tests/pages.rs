@@ -302,3 +302,119 @@ both!(published_site_contact_form_and_inbox, |db| async move {
     assert_eq!(last, 429);
     inst.stop().await;
 });
+
+/// A real SMTP server on loopback (aiosmtpd, from the test tools' venv), writing to a maildir.
+fn smtpd(port: u16, maildir: &std::path::Path) -> std::process::Child {
+    let python = std::env::var("RUCHE_TEST_PYTHON").expect(
+        "RUCHE_TEST_PYTHON is not set: run the suite with scripts/test.sh (it installs aiosmtpd)",
+    );
+    std::process::Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn mails(maildir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(maildir.join("new"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+both!(
+    contact_messages_are_mailed_once_the_mail_server_is_back,
+    |db| async move {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let smtp = format!("smtp://127.0.0.1:{port}");
+        let inst = Instance::start(
+            db,
+            &[
+                ("RUCHE_MAIL_SMTP_URL", smtp.as_str()),
+                ("RUCHE_MAIL_RETRY_SECS", "1"),
+            ],
+        )
+        .await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("site.json");
+        std::fs::write(&file, SITE.replace("THEME", "ocean")).unwrap();
+        assert!(
+            cli(
+                &inst,
+                &["pages", "import", "--owner", "root", file.to_str().unwrap()]
+            )
+            .status
+            .success()
+        );
+        let html = inst.page(&inst.http, "/p/atelier-bois/").await;
+        let token = token_of(&html);
+        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+
+        // The mail server is down: the message is stored and kept.
+        let r = inst
+            .http
+            .post(format!("{}/p/atelier-bois/contact", inst.url))
+            .form(&[
+                ("name", "Ana"),
+                ("email", "ana@example.org"),
+                ("message", "Une table en chêne ?"),
+                ("website", ""),
+                ("token", token.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        let (browser, _) = inst.browser_login("root", &inst.password).await;
+        assert!(
+            inst.page(&browser, "/my-sites/atelier-bois/inbox")
+                .await
+                .contains("Une table en chêne ?")
+        );
+        assert!(
+            inst.log().contains("mail of job"),
+            "a failed attempt was logged: {}",
+            inst.log()
+        );
+
+        // It comes back: the mail arrives, once.
+        let maildir = dir.path().join("maildir");
+        let mut server = smtpd(port, &maildir);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while mails(&maildir).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no mail arrived: {}",
+                inst.log()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let got = mails(&maildir);
+        let _ = server.kill();
+        let _ = server.wait();
+        assert_eq!(got.len(), 1, "{got:?}");
+        let mail = &got[0];
+        assert!(mail.contains("To: atelier@example.org"), "{mail}");
+        assert!(mail.contains("Reply-To: Ana <ana@example.org>"), "{mail}");
+        assert!(mail.contains("Subject: [L'atelier du bois] Ana"), "{mail}");
+        inst.stop().await;
+    }
+);

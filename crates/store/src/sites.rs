@@ -245,3 +245,37 @@ pub async fn delete_message(ex: Ex<'_>, site_id: i64, id: i64) -> Result<bool> {
     .map(|r| r.rows_affected() == 1)
     .map_err(StoreError::from))
 }
+
+/// One message, with the site it was sent to.
+pub async fn message(ex: Ex<'_>, id: i64) -> Result<Option<Message>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+        "SELECT id, site_id, name, email, message, is_read, created_at FROM contact_messages WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
+pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<SiteRow>> {
+    let sql = format!("SELECT {SITE_COLS} FROM sites WHERE id = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+pub async fn mark_mailed(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE contact_messages SET mailed_at = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}

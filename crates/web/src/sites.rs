@@ -178,6 +178,7 @@ async fn contact_post(
     let lang = site.language.clone();
     let t = |k: &str| st.i18n.message(&lang, k, &[]);
     let back = format!("/p/{slug}/");
+    let mail = &st.tube.settings.mail;
     match contact::submit(
         &st.tube.store,
         &secret,
@@ -185,6 +186,7 @@ async fn contact_post(
         &form,
         &addr.ip().to_string(),
         now_secs(),
+        mail.smtp_url.as_ref().map(|_| mail.max_attempts),
     )
     .await
     {

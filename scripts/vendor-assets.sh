@@ -28,40 +28,9 @@ PACKAGES=(
   "hls.js 1.7.4 sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg== dist/hls.mjs:hls.mjs"
 )
 
-die() { echo "vendor-assets: $*" >&2; exit 1; }
-
-command -v npm >/dev/null || die "npm is required"
-command -v node >/dev/null || die "node is required"
-
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-
-# sha512 of a file in SRI form (sha512-<base64>).
-sri_sha512() {
-  node -e '
-    const c = require("crypto"), fs = require("fs");
-    const h = c.createHash("sha512").update(fs.readFileSync(process.argv[1]));
-    process.stdout.write("sha512-" + h.digest("base64"));
-  ' "$1"
-}
-
-# Read one field from the JSON array printed by `npm pack --json`.
-pack_json_field() {
-  node -e '
-    const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const e = Array.isArray(j) ? j[0] : j;
-    process.stdout.write(String(e[process.argv[2]] ?? ""));
-  ' "$1" "$2"
-}
-
-# Read one field from a package.json.
-pkg_field() {
-  node -e '
-    const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const v = p[process.argv[2]];
-    process.stdout.write(typeof v === "object" && v ? String(v.type ?? "") : String(v ?? ""));
-  ' "$1" "$2"
-}
+VENDOR_TOOL=vendor-assets
+# shellcheck source=lib/npm-vendor.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-vendor.sh"
 
 README_ROWS=()
 
@@ -71,32 +40,8 @@ for entry in "${PACKAGES[@]}"; do
   echo "==> $spec"
 
   # Registry's view of the integrity.
-  registry="$(npm view "$spec" dist.integrity)"
-  [[ -n "$registry" ]] || die "$spec: npm view returned no dist.integrity"
-  if [[ "$registry" != "$pinned" ]]; then
-    die "$spec: registry integrity $registry does not match the pinned $pinned (if you are bumping the version, check and pin the new value)"
-  fi
-
   pkdir="$WORK/$(echo "$name" | tr '/@' '__')"
-  mkdir -p "$pkdir"
-  (cd "$pkdir" && npm pack "$spec" --json --silent >pack.json)
-
-  packed="$(pack_json_field "$pkdir/pack.json" integrity)"
-  filename="$(pack_json_field "$pkdir/pack.json" filename)"
-  [[ -n "$filename" && -f "$pkdir/$filename" ]] || die "$spec: npm pack produced no tarball"
-  local_sri="$(sri_sha512 "$pkdir/$filename")"
-  [[ "$packed" == "$pinned" ]] || die "$spec: npm pack integrity $packed != pinned $pinned"
-  [[ "$local_sri" == "$pinned" ]] || die "$spec: tarball sha512 $local_sri != pinned $pinned"
-  echo "    integrity ok: $pinned"
-
-  mkdir -p "$pkdir/x"
-  tar -xzf "$pkdir/$filename" -C "$pkdir/x"
-  src="$pkdir/x/package"
-  [[ -d "$src" ]] || die "$spec: tarball has no package/ directory"
-
-  got_version="$(pkg_field "$src/package.json" version)"
-  [[ "$got_version" == "$version" ]] || die "$spec: tarball says version $got_version"
-  license="$(pkg_field "$src/package.json" license)"
+  fetch_package "$name" "$version" "$pinned" "$pkdir"
 
   stage="$pkdir/stage"
   mkdir -p "$stage"

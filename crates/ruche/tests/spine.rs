@@ -233,9 +233,7 @@ both!(upload_transcode_publish_and_serve, |db| async move {
     assert_eq!(hls.status(), 200);
 
     // The source is gone once transcoded; only the stored renditions remain.
-    let originals = std::fs::read_dir(inst.storage().join("original-video-files"))
-        .unwrap()
-        .count();
+    let originals = common::entries(&inst.storage().join("original-video-files"));
     assert_eq!(originals, 0);
     inst.stop().await;
 });
@@ -410,11 +408,7 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
             .status(),
         308
     );
-    let parts = || {
-        std::fs::read_dir(inst.data.path().join("tmp/uploads"))
-            .unwrap()
-            .count()
-    };
+    let parts = || common::entries(&inst.data.path().join("tmp/uploads"));
     assert_eq!(parts(), 1);
     let del = inst
         .http
@@ -480,16 +474,9 @@ both!(bad_files_are_refused_with_a_reason, |db| async move {
     // Nothing was created and nothing was left on disk.
     let list: Value = inst.get_json(&root, "/api/v1/users/me/videos").await.1;
     assert_eq!(list["total"], 0, "{list}");
+    assert_eq!(common::entries(&inst.data.path().join("tmp/uploads")), 0);
     assert_eq!(
-        std::fs::read_dir(inst.data.path().join("tmp/uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
-    assert_eq!(
-        std::fs::read_dir(inst.storage().join("original-video-files"))
-            .unwrap()
-            .count(),
+        common::entries(&inst.storage().join("original-video-files")),
         0
     );
     inst.stop().await;
@@ -510,12 +497,7 @@ both!(quotas_and_channel_ownership, |db| async move {
     // Undeclared (multipart): refused while streaming.
     let (status, body) = inst.upload(&alice, &file, alice_channel, "Too big").await;
     assert_eq!(status, 413, "{body}");
-    assert_eq!(
-        std::fs::read_dir(inst.data.path().join("tmp/uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(common::entries(&inst.data.path().join("tmp/uploads")), 0);
 
     // Someone else's channel.
     let (bob, _) = inst.user(&root, "bob", -1).await;
@@ -654,19 +636,12 @@ both!(kill_during_transcoding_then_restart, |db| async move {
     expected.sort();
     assert_eq!(on_disk, expected);
     let work = inst.data.path().join("tmp/transcode").join(&id);
-    assert!(!work.exists() || std::fs::read_dir(&work).unwrap().count() == 0);
+    assert_eq!(common::entries(&work), 0, "no scratch left");
     assert_eq!(
-        std::fs::read_dir(inst.storage().join("original-video-files"))
-            .unwrap()
-            .count(),
+        common::entries(&inst.storage().join("original-video-files")),
         0
     );
-    assert_eq!(
-        std::fs::read_dir(inst.storage().join("thumbnails"))
-            .unwrap()
-            .count(),
-        1
-    );
+    assert_eq!(common::entries(&inst.storage().join("thumbnails")), 1);
     inst.stop().await;
 });
 
@@ -795,7 +770,7 @@ both!(
         );
         let uploads = inst.data.path().join("tmp/uploads");
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while std::fs::read_dir(&uploads).unwrap().count() > 0 {
+        while common::entries(&uploads) > 0 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the abandoned upload stayed"

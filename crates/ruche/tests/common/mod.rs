@@ -356,6 +356,11 @@ impl Instance {
     }
 }
 
+/// How many entries a directory has (0 if it does not exist).
+pub fn entries(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| d.count())
+}
+
 /// Makes a clip with ffmpeg's lavfi sources (cached per test process in a temp dir).
 pub fn clip(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let out = dir.join(name);

@@ -26,6 +26,7 @@ VENDOR_DIR="$ROOT/assets/vendor"
 # The licence file is found automatically (LICENSE, LICENSE.md, ...).
 PACKAGES=(
   "hls.js 1.7.4 sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg== dist/hls.mjs:hls.mjs"
+  "leaflet 1.9.4 sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA== dist/leaflet-src.esm.js:leaflet.esm.js,dist/leaflet.css:leaflet.css,dist/images/marker-icon.png:marker-icon.png,dist/images/marker-icon-2x.png:marker-icon-2x.png,dist/images/marker-shadow.png:marker-shadow.png"
 )
 
 VENDOR_TOOL=vendor-assets

@@ -258,6 +258,7 @@ impl Settings {
                         .map(|r| parse(&k, r.trim()))
                         .collect::<Result<_, _>>()?
                 }
+                "RUCHE_PAGES_TILE_URL" => self.pages.tile_url = v,
                 "RUCHE_MAIL_SMTP_URL" => self.mail.smtp_url = Some(v).filter(|v| !v.is_empty()),
                 "RUCHE_MAIL_FROM" => self.mail.from = v,
                 "RUCHE_MAIL_RETRY_SECS" => self.mail.retry_secs = parse(&k, &v)?,

@@ -115,10 +115,11 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
         block(&mut h, s, cx, &mut h1_done);
     }
     h.push_str("</main>\n");
-    // Every block works without script (the carousel scrolls, the map and the video are links);
-    // the behaviours on top (autoplay with pause, lightbox, the map on request with tiles from
-    // `cx.tile_url`, the video facade) will load a module here for the pages that need it
-    // ([`needs_script`]).
+    // Every block works without script (the carousel scrolls, the gallery opens images, the map
+    // and the video are links); the behaviours on top load only where a block needs them.
+    if needs_script(site) {
+        h.push_str("<script type=\"module\" src=\"/assets/pages/site.js\"></script>\n");
+    }
     h.push_str("</body>\n</html>\n");
     h
 }
@@ -327,7 +328,11 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             images,
         } => {
             heading(h, hd);
-            h.push_str("<ul class=\"gallery\">");
+            let _ = write!(
+                h,
+                "<ul class=\"gallery\" data-close=\"{}\">",
+                t("lightbox-close")
+            );
             for i in images {
                 let _ = write!(h, "<li><a href=\"{}\" class=\"lightbox\">", esc(&i.src));
                 img(h, i, true);
@@ -342,7 +347,11 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
         Block::Carousel { images, interval } => {
             let _ = write!(
                 h,
-                "<div class=\"carousel\" data-interval=\"{interval}\" aria-roledescription=\"carousel\"><ul>"
+                "<div class=\"carousel\" data-interval=\"{interval}\" data-prev=\"{}\" data-next=\"{}\" data-pause=\"{}\" data-play=\"{}\" aria-roledescription=\"carousel\"><ul>",
+                t("carousel-prev"),
+                t("carousel-next"),
+                t("carousel-pause"),
+                t("carousel-play")
             );
             for (n, i) in images.iter().enumerate() {
                 let _ = write!(
@@ -444,8 +453,9 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             };
             let _ = write!(
                 h,
-                "<div class=\"video-facade\" data-url=\"{}\"><a href=\"{}\" rel=\"noopener\">{label}</a></div>",
+                "<div class=\"video-facade\" data-url=\"{}\" data-play=\"{}\"><a href=\"{}\" rel=\"noopener\">{label}</a></div>",
                 esc(url),
+                t("video-play"),
                 esc(url)
             );
         }
@@ -499,8 +509,9 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             );
             let _ = write!(
                 h,
-                "<div class=\"map\" data-lat=\"{lat}\" data-lon=\"{lon}\" data-zoom=\"{zoom}\" data-label=\"{}\">",
-                esc(label)
+                "<div class=\"map\" data-lat=\"{lat}\" data-lon=\"{lon}\" data-zoom=\"{zoom}\" data-label=\"{}\" data-tiles=\"{}\">",
+                esc(label),
+                esc(cx.tile_url)
             );
             if !label.is_empty() {
                 let _ = write!(h, "<h2>{}</h2>", esc(label));

@@ -62,10 +62,12 @@ fn script_only_for_blocks_that_need_it_and_a_no_js_map() {
         &parse(doc.as_bytes()).unwrap()
     ));
     assert_eq!(
-        html.matches("<script").count(),
+        html.matches("<script type=\"module\" src=\"/assets/pages/site.js\">")
+            .count(),
         1,
-        "every block works without script; only the structured data"
+        "the map block loads the page's module"
     );
+    assert!(html.contains("data-tiles=\"https://tile.openstreetmap.org/{z}/{x}/{y}.png\""));
     assert!(html.contains(
         "https://www.openstreetmap.org/?mlat=45.500000&amp;mlon=4.250000#map=12/45.500000/4.250000"
     ));

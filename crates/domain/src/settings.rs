@@ -86,12 +86,15 @@ pub struct UploadSettings {
 pub struct PagesSettings {
     /// Map tiles, as a URL template; OpenStreetMap's by default (credited on every map).
     pub tile_url: String,
+    /// How many sites one user may have.
+    pub max_sites_per_user: usize,
 }
 
 impl Default for PagesSettings {
     fn default() -> Self {
         PagesSettings {
             tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            max_sites_per_user: 10,
         }
     }
 }

@@ -7,14 +7,27 @@ use ruche_store::{Store, StoreError, sites};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
+    #[error("you already have {0} sites, the most this instance allows")]
+    TooMany(usize),
+    #[error("this version of the site was changed elsewhere; reload it")]
+    Conflict,
     #[error("the document is not valid: {0}")]
     Invalid(#[from] Fault),
-    #[error("the slug {0:?} belongs to someone else")]
+    #[error("the address {0:?} is already taken")]
     SlugTaken(String),
     #[error("no site {0:?}")]
     NotFound(String),
     #[error("{0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for SiteError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => SiteError::Conflict,
+            e => SiteError::Store(e),
+        }
+    }
 }
 
 /// What an import did.
@@ -93,4 +106,125 @@ pub async fn published(store: &Store, slug: &str) -> Result<Option<(Site, i64)>,
         ))),
         _ => Ok(None),
     }
+}
+
+/// Starts a site from the starter page: a title banner, a text column and a footer, for the
+/// owner to shape. Its draft is not published.
+pub async fn create_starter(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+    title: &str,
+    language: &str,
+    intro: &str,
+    max_sites: usize,
+) -> Result<(), SiteError> {
+    let doc = serde_json::json!({
+        "slug": slug, "title": title, "language": language, "published": false,
+        "blocks": [
+            { "type": "banner", "title": title },
+            { "type": "text", "columns": [format!("<p>{}</p>", crate::render::esc(intro))] },
+            { "type": "footer", "text": format!("<p>{}</p>", crate::render::esc(title)) },
+        ],
+    });
+    let site = document::parse(doc.to_string().as_bytes())?;
+    let mut tx = store.begin().await?;
+    if sites::of_owner(tx.ex(), owner_id).await?.len() >= max_sites {
+        return Err(SiteError::TooMany(max_sites));
+    }
+    if sites::by_slug(tx.ex(), &site.slug).await?.is_some() {
+        return Err(SiteError::SlugTaken(site.slug));
+    }
+    sites::create(
+        tx.ex(),
+        owner_id,
+        &site.slug,
+        &document::to_json(&site),
+        "create",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn owned(store: &Store, owner_id: i64, slug: &str) -> Result<sites::SiteRow, SiteError> {
+    let mut c = store.read().await?;
+    match sites::by_slug(c.ex(), slug).await? {
+        Some(row) if row.owner_id == owner_id => Ok(row),
+        _ => Err(SiteError::NotFound(slug.into())),
+    }
+}
+
+/// Publishes the draft (a new revision), or takes the site off line.
+pub async fn set_published(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+    publish: bool,
+) -> Result<(), SiteError> {
+    let row = owned(store, owner_id, slug).await?;
+    let mut site = document::parse(row.draft.as_bytes())?;
+    site.published = publish;
+    let mut tx = store.begin().await?;
+    let kind = if publish { "publish" } else { "unpublish" };
+    sites::save(
+        tx.ex(),
+        row.id,
+        row.version,
+        &document::to_json(&site),
+        publish,
+        kind,
+    )
+    .await?;
+    if !publish {
+        sites::unpublish(tx.ex(), row.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A site's revisions, newest first: (id, version, kind, time in ms).
+pub async fn revisions(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+) -> Result<Vec<(i64, i64, String, i64)>, SiteError> {
+    let row = owned(store, owner_id, slug).await?;
+    let mut c = store.read().await?;
+    Ok(sites::revisions(c.ex(), row.id)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.version, r.kind, r.created_at))
+        .collect())
+}
+
+/// Makes an old revision the draft again (as a new revision: nothing is lost).
+pub async fn restore(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+    revision_id: i64,
+) -> Result<(), SiteError> {
+    let row = owned(store, owner_id, slug).await?;
+    let mut c = store.read().await?;
+    let rev = sites::revisions(c.ex(), row.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == revision_id)
+        .ok_or_else(|| SiteError::NotFound(format!("{slug} revision {revision_id}")))?;
+    drop(c);
+    let mut site = document::parse(rev.document.as_bytes())?;
+    site.published = row.published.is_some();
+    let mut tx = store.begin().await?;
+    sites::save(
+        tx.ex(),
+        row.id,
+        row.version,
+        &document::to_json(&site),
+        false,
+        "restore",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

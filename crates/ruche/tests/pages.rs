@@ -119,7 +119,7 @@ both!(import_export_round_trip_and_refusals, |db| async move {
         ],
     );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("belongs to someone else"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is already taken"));
     inst.stop().await;
 });
 
@@ -418,3 +418,105 @@ both!(
         inst.stop().await;
     }
 );
+
+both!(create_publish_and_restore_from_the_pages, |db| async move {
+    let inst = Instance::start(db, &[]).await;
+    let (browser, csrf) = inst.browser_login("root", &inst.password).await;
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        let url = format!("{}{path}", inst.url);
+        async move { browser.post(url).form(&fields).send().await.unwrap() }
+    };
+    let new_site = |slug: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("slug", slug.to_string()),
+            ("title", "Chorale du quartier".to_string()),
+            ("language", "fr".to_string()),
+        ]
+    };
+    // A starter site, off line until published.
+    let r = post("/my-sites".into(), new_site("chorale")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        inst.http
+            .get(format!("{}/p/chorale/", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // A taken or reserved slug is explained, nothing created.
+    let r = post("/my-sites".into(), new_site("chorale")).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("is already taken"));
+    let r = post("/my-sites".into(), new_site("admin")).await;
+    assert_eq!(r.status(), 400);
+    // Publish: on line, in its language, with the starter text.
+    let r = post(
+        "/my-sites/chorale/publish".into(),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = inst.page(&inst.http, "/p/chorale/").await;
+    assert!(
+        page.contains("<h1>Chorale du quartier</h1>") && page.contains("Dites à vos visiteurs"),
+        "{page}"
+    );
+    // Take it off line, then restore the first revision: still off line, nothing lost.
+    assert_eq!(
+        post(
+            "/my-sites/chorale/unpublish".into(),
+            vec![("csrf", csrf.clone())]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        inst.http
+            .get(format!("{}/p/chorale/", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let history = inst.page(&browser, "/my-sites/chorale/revisions").await;
+    assert!(
+        history.contains("Published") && history.contains("Created"),
+        "{history}"
+    );
+    let first = history
+        .rsplit("/revisions/")
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = post(
+        format!("/my-sites/chorale/revisions/{first}/restore"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        inst.page(&browser, "/my-sites/chorale/revisions")
+            .await
+            .contains("Restored")
+    );
+    // A forged form changes nothing.
+    assert_eq!(
+        post(
+            "/my-sites/chorale/publish".into(),
+            vec![("csrf", "forged".into())]
+        )
+        .await
+        .status(),
+        403
+    );
+    inst.stop().await;
+});

@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/p/{slug}/contact", post(contact_post))
         .route("/p/{slug}/sitemap.xml", get(sitemap))
         .route("/p/{slug}/robots.txt", get(robots))
-        .route("/my-sites", get(my_sites))
+        .route("/my-sites", get(my_sites).post(create_site))
+        .route("/my-sites/{slug}/{action}", post(site_action))
+        .route("/my-sites/{slug}/revisions", get(revisions_page))
+        .route("/my-sites/{slug}/revisions/{id}/restore", post(restore))
         .route("/my-sites/{slug}/inbox", get(inbox))
         .route("/my-sites/{slug}/inbox/{id}/{action}", post(inbox_action))
 }
@@ -237,16 +240,26 @@ struct SiteRow {
 struct MySites {
     chrome: Chrome,
     sites: Vec<SiteRow>,
+    error: Option<String>,
 }
 
 async fn my_sites(State(st): State<AppState>, Page { chrome, user }: Page) -> Response {
     let Some(u) = user.user.clone() else {
         return login_redirect("/my-sites");
     };
+    sites_view(&st, chrome, u.id, None).await
+}
+
+async fn sites_view(
+    st: &AppState,
+    chrome: Chrome,
+    user_id: i64,
+    error: Option<String>,
+) -> Response {
     let rows = async {
         let mut c = st.tube.store.read().await?;
         let mut out = Vec::new();
-        for s in sstore::of_owner(c.ex(), u.id).await? {
+        for s in sstore::of_owner(c.ex(), user_id).await? {
             let unread = sstore::messages(c.ex(), s.id)
                 .await?
                 .iter()
@@ -267,7 +280,22 @@ async fn my_sites(State(st): State<AppState>, Page { chrome, user }: Page) -> Re
     }
     .await;
     match rows {
-        Ok(sites) => render(&MySites { chrome, sites }),
+        Ok(sites) => {
+            let status = if error.is_some() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            (
+                status,
+                render(&MySites {
+                    chrome,
+                    sites,
+                    error,
+                }),
+            )
+                .into_response()
+        }
         Err(e) => error_page(chrome, e),
     }
 }
@@ -380,5 +408,151 @@ async fn inbox_action(
     match done {
         Ok(()) => Redirect::to(&format!("/my-sites/{slug}/inbox")).into_response(),
         Err(e) => error_page(chrome, e),
+    }
+}
+
+fn site_error(e: ruche_pages::sites::SiteError) -> Result<String, TubeError> {
+    use ruche_pages::sites::SiteError as E;
+    match e {
+        E::Store(e) => Err(e.into()),
+        E::NotFound(_) => Err(TubeError::NotFound("site")),
+        e => Ok(e.to_string()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct NewSite {
+    csrf: String,
+    slug: String,
+    title: String,
+    language: String,
+}
+
+async fn create_site(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Form(f): Form<NewSite>,
+) -> Response {
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-sites");
+    };
+    if !csrf_ok(&user, &f.csrf) {
+        return csrf_refused(chrome);
+    }
+    let language = if f.language == "en" { "en" } else { "fr" };
+    let intro = st.i18n.message(language, "my-sites-starter-intro", &[]);
+    let max = st.tube.settings.pages.max_sites_per_user;
+    match ruche_pages::sites::create_starter(
+        &st.tube.store,
+        u.id,
+        f.slug.trim(),
+        f.title.trim(),
+        language,
+        &intro,
+        max,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/my-sites").into_response(),
+        Err(e) => match site_error(e) {
+            Ok(message) => sites_view(&st, chrome, u.id, Some(message)).await,
+            Err(e) => error_page(chrome, e),
+        },
+    }
+}
+
+async fn site_action(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path((slug, action)): Path<(String, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-sites");
+    };
+    if !csrf_ok(&user, &f.csrf) {
+        return csrf_refused(chrome);
+    }
+    let publish = match action.as_str() {
+        "publish" => true,
+        "unpublish" => false,
+        _ => return error_page(chrome, TubeError::NotFound("action")),
+    };
+    match ruche_pages::sites::set_published(&st.tube.store, u.id, &slug, publish).await {
+        Ok(()) => Redirect::to("/my-sites").into_response(),
+        Err(e) => match site_error(e) {
+            Ok(message) => sites_view(&st, chrome, u.id, Some(message)).await,
+            Err(e) => error_page(chrome, e),
+        },
+    }
+}
+
+struct RevisionRow {
+    id: i64,
+    version: i64,
+    kind: String,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "revisions.html")]
+struct Revisions {
+    chrome: Chrome,
+    slug: String,
+    revisions: Vec<RevisionRow>,
+}
+
+async fn revisions_page(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(slug): Path<String>,
+) -> Response {
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-sites");
+    };
+    match ruche_pages::sites::revisions(&st.tube.store, u.id, &slug).await {
+        Ok(list) => {
+            let revisions = list
+                .into_iter()
+                .map(|(id, version, kind, at)| RevisionRow {
+                    id,
+                    version,
+                    kind: chrome.tr.t(&format!("revision-{kind}")),
+                    date: chrono::DateTime::from_timestamp_millis(at)
+                        .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_default(),
+                })
+                .collect();
+            render(&Revisions {
+                chrome,
+                slug,
+                revisions,
+            })
+        }
+        Err(e) => match site_error(e) {
+            Ok(m) => error_page(chrome, TubeError::BadRequest(m)),
+            Err(e) => error_page(chrome, e),
+        },
+    }
+}
+
+async fn restore(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-sites");
+    };
+    if !csrf_ok(&user, &f.csrf) {
+        return csrf_refused(chrome);
+    }
+    match ruche_pages::sites::restore(&st.tube.store, u.id, &slug, id).await {
+        Ok(()) => Redirect::to(&format!("/my-sites/{slug}/revisions")).into_response(),
+        Err(e) => match site_error(e) {
+            Ok(m) => error_page(chrome, TubeError::Conflict(m)),
+            Err(e) => error_page(chrome, e),
+        },
     }
 }

@@ -143,3 +143,7 @@ revision-publish = Published
 revision-unpublish = Taken off line
 revision-import = Imported
 revision-restore = Restored
+my-sites-delete = Delete
+my-sites-trash = Trash
+my-sites-trash-until = removed for good on { $date }
+my-sites-undelete = Put back

@@ -143,3 +143,7 @@ revision-publish = Publié
 revision-unpublish = Mis hors ligne
 revision-import = Importé
 revision-restore = Restauré
+my-sites-delete = Supprimer
+my-sites-trash = Corbeille
+my-sites-trash-until = supprimé définitivement le { $date }
+my-sites-undelete = Remettre

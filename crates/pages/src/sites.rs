@@ -228,3 +228,52 @@ pub async fn restore(
     tx.commit().await?;
     Ok(())
 }
+
+/// How long a deleted site stays in the trash.
+pub const TRASH_DAYS: i64 = 30;
+
+/// Moves a site to the trash (off line at once) or back out of it.
+pub async fn set_trashed(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+    trashed: bool,
+) -> Result<(), SiteError> {
+    let row = owned(store, owner_id, slug).await?;
+    let mut tx = store.begin().await?;
+    sites::set_deleted(tx.ex(), row.id, trashed).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A user's trashed sites: slug and the time they were deleted (ms).
+pub async fn trash(store: &Store, owner_id: i64) -> Result<Vec<(String, i64)>, SiteError> {
+    let mut c = store.read().await?;
+    Ok(sites::trashed(c.ex(), owner_id)
+        .await?
+        .into_iter()
+        .map(|r| (r.slug, r.deleted_at.unwrap_or_default()))
+        .collect())
+}
+
+/// Removes for good what has been in the trash for [`TRASH_DAYS`].
+pub async fn empty_old_trash(store: &Store, now_ms: i64) -> Result<u64, SiteError> {
+    let mut tx = store.begin().await?;
+    let n = sites::purge_trash(tx.ex(), now_ms - TRASH_DAYS * 24 * 3600 * 1000).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Empties old trash every hour until the process ends.
+pub fn spawn_housekeeping(store: Store) {
+    tokio::spawn(async move {
+        loop {
+            match empty_old_trash(&store, ruche_store::now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("removed {n} sites from the trash for good"),
+                Err(e) => tracing::warn!("emptying the trash: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+}

@@ -225,6 +225,7 @@ async fn serve(settings: Settings) -> Result<()> {
     worker::spawn(tube.clone());
     housekeeping::spawn(tube.clone());
     ruche_pages::mail::spawn(tube.store.clone(), tube.settings.mail.clone());
+    ruche_pages::sites::spawn_housekeeping(tube.store.clone());
     println!("Ruche is running at {public_url}");
     if let Some(pw) = admin_password {
         println!("Administrator login: root / {pw}");

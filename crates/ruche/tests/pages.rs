@@ -508,6 +508,57 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
             .await
             .contains("Restored")
     );
+    // Deleted: off line at once, in the trash, and back.
+    assert_eq!(
+        post(
+            "/my-sites/chorale/publish".into(),
+            vec![("csrf", csrf.clone())]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        post(
+            "/my-sites/chorale/delete".into(),
+            vec![("csrf", csrf.clone())]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        inst.http
+            .get(format!("{}/p/chorale/", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let list = inst.page(&browser, "/my-sites").await;
+    assert!(
+        list.contains("removed for good on") && list.contains("/my-sites/chorale/undelete"),
+        "{list}"
+    );
+    assert_eq!(
+        post(
+            "/my-sites/chorale/undelete".into(),
+            vec![("csrf", csrf.clone())]
+        )
+        .await
+        .status(),
+        303
+    );
+    assert_eq!(
+        inst.http
+            .get(format!("{}/p/chorale/", inst.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // A forged form changes nothing.
     assert_eq!(
         post(

@@ -279,3 +279,41 @@ pub async fn mark_mailed(ex: Ex<'_>, id: i64) -> Result<()> {
     .map(|_| ())
     .map_err(StoreError::from))
 }
+
+/// Puts a site in the trash (off line at once) or takes it out.
+pub async fn set_deleted(ex: Ex<'_>, site_id: i64, deleted: bool) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE sites SET deleted_at = CASE WHEN $2 THEN $3 ELSE NULL END WHERE id = $1"
+    )
+    .bind(site_id)
+    .bind(deleted)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// A user's sites in the trash.
+pub async fn trashed(ex: Ex<'_>, owner_id: i64) -> Result<Vec<SiteRow>> {
+    let sql = format!(
+        "SELECT {SITE_COLS} FROM sites WHERE owner_id = $1 AND deleted_at IS NOT NULL ORDER BY deleted_at DESC"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(owner_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Removes for good the sites trashed before `before` (with their revisions and messages).
+pub async fn purge_trash(ex: Ex<'_>, before: i64) -> Result<u64> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM sites WHERE deleted_at IS NOT NULL AND deleted_at < $1"
+    )
+    .bind(before)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(StoreError::from))
+}

@@ -547,4 +547,55 @@ db_test!(sites_versions_and_revisions, |store: Store| async move {
             .published
             .is_none()
     );
+    drop(c);
+
+    // Contact messages: stored, counted for rate limits, read/unread, deleted.
+    let mut tx = store.begin().await.unwrap();
+    let m = sites::insert_message(tx.ex(), id, "Ana", "ana@example.org", "Bonjour", "h1")
+        .await
+        .unwrap();
+    sites::insert_message(tx.ex(), id, "Bo", "bo@example.org", "Salut", "h2")
+        .await
+        .unwrap();
+    assert_eq!(
+        sites::recent_messages(tx.ex(), id, "h1", 0).await.unwrap(),
+        (1, 2)
+    );
+    assert!(sites::set_read(tx.ex(), id, m, true).await.unwrap());
+    assert!(
+        !sites::set_read(tx.ex(), id + 1, m, true).await.unwrap(),
+        "another site's message"
+    );
+    let msgs = sites::messages(tx.ex(), id).await.unwrap();
+    assert_eq!(
+        (msgs.len(), msgs[1].is_read, msgs[0].is_read),
+        (2, true, false)
+    );
+    assert_eq!(
+        sites::message(tx.ex(), m).await.unwrap().unwrap().name,
+        "Ana"
+    );
+    sites::mark_mailed(tx.ex(), m).await.unwrap();
+    assert!(sites::delete_message(tx.ex(), id, m).await.unwrap());
+
+    // The trash: out of the owner's list, back again, purged when old enough.
+    sites::set_deleted(tx.ex(), id, true).await.unwrap();
+    assert!(sites::of_owner(tx.ex(), uid).await.unwrap().is_empty());
+    assert_eq!(sites::trashed(tx.ex(), uid).await.unwrap().len(), 1);
+    assert_eq!(
+        sites::purge_trash(tx.ex(), 0).await.unwrap(),
+        0,
+        "not old enough"
+    );
+    sites::set_deleted(tx.ex(), id, false).await.unwrap();
+    assert_eq!(sites::of_owner(tx.ex(), uid).await.unwrap().len(), 1);
+    sites::set_deleted(tx.ex(), id, true).await.unwrap();
+    assert_eq!(
+        sites::purge_trash(tx.ex(), ruche_store::now_ms() + 1)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(sites::by_slug(tx.ex(), "atelier").await.unwrap().is_none());
+    tx.commit().await.unwrap();
 });

@@ -240,6 +240,8 @@ struct SiteRow {
 struct MySites {
     chrome: Chrome,
     sites: Vec<SiteRow>,
+    /// Trashed sites: slug and when they go for good.
+    trash: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -286,11 +288,24 @@ async fn sites_view(
             } else {
                 StatusCode::OK
             };
+            let trash = ruche_pages::sites::trash(&st.tube.store, user_id)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(slug, at)| {
+                    let gone = at + ruche_pages::sites::TRASH_DAYS * 24 * 3600 * 1000;
+                    let day = chrono::DateTime::from_timestamp_millis(gone)
+                        .map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default();
+                    (slug, chrome.tr.t1("my-sites-trash-until", "date", &day))
+                })
+                .collect();
             (
                 status,
                 render(&MySites {
                     chrome,
                     sites,
+                    trash,
                     error,
                 }),
             )
@@ -473,12 +488,15 @@ async fn site_action(
     if !csrf_ok(&user, &f.csrf) {
         return csrf_refused(chrome);
     }
-    let publish = match action.as_str() {
-        "publish" => true,
-        "unpublish" => false,
+    let store = &st.tube.store;
+    let done = match action.as_str() {
+        "publish" => ruche_pages::sites::set_published(store, u.id, &slug, true).await,
+        "unpublish" => ruche_pages::sites::set_published(store, u.id, &slug, false).await,
+        "delete" => ruche_pages::sites::set_trashed(store, u.id, &slug, true).await,
+        "undelete" => ruche_pages::sites::set_trashed(store, u.id, &slug, false).await,
         _ => return error_page(chrome, TubeError::NotFound("action")),
     };
-    match ruche_pages::sites::set_published(&st.tube.store, u.id, &slug, publish).await {
+    match done {
         Ok(()) => Redirect::to("/my-sites").into_response(),
         Err(e) => match site_error(e) {
             Ok(message) => sites_view(&st, chrome, u.id, Some(message)).await,

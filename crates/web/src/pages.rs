@@ -105,8 +105,27 @@ impl axum::extract::FromRequestParts<AppState> for Page {
     }
 }
 
+/// The user of a form post: logged in (else to the login page, back to `next` after) and
+/// carrying the session's CSRF token (else refused). Gives the layout back for the answer.
+// The error is the answer itself, built once per request and returned at once: no point boxing.
+#[allow(clippy::result_large_err)]
+pub(crate) fn form_user(
+    chrome: Chrome,
+    user: &MaybeUser,
+    sent_csrf: &str,
+    next: &str,
+) -> Result<(Chrome, ruche_store::users::User), Response> {
+    let Some(u) = user.user.clone() else {
+        return Err(login_redirect(next));
+    };
+    if !csrf_ok(user, sent_csrf) {
+        return Err(csrf_refused(chrome));
+    }
+    Ok((chrome, u))
+}
+
 /// The page for a form whose CSRF token is missing or wrong.
-pub(crate) fn csrf_refused(chrome: Chrome) -> Response {
+fn csrf_refused(chrome: Chrome) -> Response {
     let msg = chrome.tr.t("error-csrf");
     error_page(chrome, TubeError::Forbidden(msg))
 }
@@ -465,7 +484,7 @@ struct CsrfForm {
     csrf: String,
 }
 
-pub(crate) fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
+fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
     user.csrf
         .as_deref()
         .is_some_and(|c| !sent.is_empty() && c == sent)
@@ -835,12 +854,10 @@ async fn delete_video(
     Path(id): Path<i64>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-videos");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-videos") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     match videos::delete(&st.tube, &u, &id.to_string()).await {
         Ok(()) => Redirect::to("/my-videos").into_response(),
         Err(e) => error_page(chrome, e),
@@ -902,12 +919,10 @@ async fn create_channel(
     Page { chrome, user }: Page,
     Form(f): Form<ChannelForm>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-channels");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-channels") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     let nonempty = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
@@ -1116,12 +1131,10 @@ async fn change_password(
     jar: CookieJar,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-account");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-account") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     let cookie = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
     match accounts::change_password(&st.tube, &u, &f.current, &f.password, cookie.as_deref()).await
     {

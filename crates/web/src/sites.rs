@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::i18n::I18n;
-use crate::pages::{Chrome, Page, csrf_ok, csrf_refused, error_page, login_redirect, render};
+use crate::pages::{Chrome, Page, error_page, form_user, login_redirect, render};
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -397,12 +397,10 @@ async fn inbox_action(
     Path((slug, id, action)): Path<(String, i64, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-sites");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-sites") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     let done = async {
         let site = owned_site(&st, u.id, &slug).await?;
         let mut tx = st.tube.store.begin().await?;
@@ -448,12 +446,10 @@ async fn create_site(
     Page { chrome, user }: Page,
     Form(f): Form<NewSite>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-sites");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-sites") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     let language = if f.language == "en" { "en" } else { "fr" };
     let intro = st.i18n.message(language, "my-sites-starter-intro", &[]);
     let max = st.tube.settings.pages.max_sites_per_user;
@@ -482,12 +478,10 @@ async fn site_action(
     Path((slug, action)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-sites");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-sites") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     let store = &st.tube.store;
     let done = match action.as_str() {
         "publish" => ruche_pages::sites::set_published(store, u.id, &slug, true).await,
@@ -560,12 +554,10 @@ async fn restore(
     Path((slug, id)): Path<(String, i64)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let Some(u) = user.user.clone() else {
-        return login_redirect("/my-sites");
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-sites") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
     };
-    if !csrf_ok(&user, &f.csrf) {
-        return csrf_refused(chrome);
-    }
     match ruche_pages::sites::restore(&st.tube.store, u.id, &slug, id).await {
         Ok(()) => Redirect::to(&format!("/my-sites/{slug}/revisions")).into_response(),
         Err(e) => match site_error(e) {

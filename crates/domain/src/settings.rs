@@ -28,6 +28,16 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub pages: PagesSettings,
     pub mail: MailSettings,
+    pub federation: FederationSettings,
+}
+
+/// Talking to other servers (oEmbed now, ActivityPub later).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FederationSettings {
+    /// Tests and development only: accept plain http and loopback or private addresses
+    /// (`RUCHE_FEDERATION_ALLOW_INSECURE`). Off, only public https servers are reached.
+    pub allow_insecure: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +98,11 @@ pub struct PagesSettings {
     pub tile_url: String,
     /// How many sites one user may have.
     pub max_sites_per_user: usize,
+    /// Bytes of pictures one user may store for their sites (all variants counted).
+    pub storage_quota: u64,
+    /// When set (e.g. `pages.example.org`), a site is also served at `<slug>.<domain>`, for a
+    /// wildcard DNS record and certificate pointing at this instance.
+    pub domain: Option<String>,
 }
 
 impl Default for PagesSettings {
@@ -95,6 +110,8 @@ impl Default for PagesSettings {
         PagesSettings {
             tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
             max_sites_per_user: 10,
+            storage_quota: 200 * 1024 * 1024,
+            domain: None,
         }
     }
 }
@@ -164,6 +181,7 @@ impl Default for Settings {
             jobs: JobSettings::default(),
             pages: PagesSettings::default(),
             mail: MailSettings::default(),
+            federation: FederationSettings::default(),
         }
     }
 }
@@ -262,6 +280,15 @@ impl Settings {
                         .collect::<Result<_, _>>()?
                 }
                 "RUCHE_PAGES_TILE_URL" => self.pages.tile_url = v,
+                "RUCHE_FEDERATION_ALLOW_INSECURE" => {
+                    self.federation.allow_insecure = parse(&k, &v)?
+                }
+                "RUCHE_PAGES_MAX_SITES_PER_USER" => self.pages.max_sites_per_user = parse(&k, &v)?,
+                "RUCHE_PAGES_STORAGE_QUOTA" => self.pages.storage_quota = parse(&k, &v)?,
+                "RUCHE_PAGES_DOMAIN" => {
+                    self.pages.domain = Some(v.trim().trim_matches('.').to_ascii_lowercase())
+                        .filter(|d| !d.is_empty())
+                }
                 "RUCHE_MAIL_SMTP_URL" => self.mail.smtp_url = Some(v).filter(|v| !v.is_empty()),
                 "RUCHE_MAIL_FROM" => self.mail.from = v,
                 "RUCHE_MAIL_RETRY_SECS" => self.mail.retry_secs = parse(&k, &v)?,

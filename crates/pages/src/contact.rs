@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 pub const MIN_FILL_SECS: i64 = 3;
 /// A page may stay open (or cached) this long before its form is stale.
 pub const MAX_AGE_SECS: i64 = 48 * 3600;
+/// A static export's form (no render time: the page was written once) stays valid this long.
+pub const STATIC_MAX_AGE_SECS: i64 = 400 * 24 * 3600;
 /// More links than this is spam.
 pub const MAX_LINKS: usize = 3;
 /// Per sender and per site, over the last hour.
@@ -32,6 +34,12 @@ fn sign(secret: &str, site_id: i64, ts: i64) -> String {
 /// The token a rendered form carries: its render time, signed for this site.
 pub fn form_token(secret: &str, site_id: i64, now_secs: i64) -> String {
     format!("{now_secs}.{}", sign(secret, site_id, now_secs))
+}
+
+/// The token of a static export's form: signed as such, valid for [`STATIC_MAX_AGE_SECS`]
+/// from the export, without the minimum fill time (the honeypot and rate limits still apply).
+pub fn static_form_token(secret: &str, site_id: i64, now_secs: i64) -> String {
+    format!("s{now_secs}.{}", sign(secret, site_id, -now_secs))
 }
 
 /// What a visitor sent.
@@ -137,16 +145,26 @@ pub async fn submit(
     let Some((ts, sig)) = form.token.split_once('.') else {
         return refuse(Refused::BadToken);
     };
+    // A static export signs the negated time, so neither kind of token passes for the other.
+    let (ts, exported) = match ts.strip_prefix('s') {
+        Some(t) => (t, true),
+        None => (ts, false),
+    };
     let Ok(ts) = ts.parse::<i64>() else {
         return refuse(Refused::BadToken);
     };
-    if sign(secret, row.id, ts) != sig {
+    if sign(secret, row.id, if exported { -ts } else { ts }) != sig {
         return refuse(Refused::BadToken);
     }
-    if now_secs - ts < MIN_FILL_SECS {
+    if !exported && now_secs - ts < MIN_FILL_SECS {
         return refuse(Refused::TooFast);
     }
-    if now_secs - ts > MAX_AGE_SECS {
+    let max_age = if exported {
+        STATIC_MAX_AGE_SECS
+    } else {
+        MAX_AGE_SECS
+    };
+    if now_secs - ts > max_age {
         return refuse(Refused::Expired);
     }
     if !form.website.is_empty() {

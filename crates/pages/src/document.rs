@@ -20,6 +20,12 @@ pub struct Site {
     pub published: bool,
     pub theme: String,
     pub font_set: String,
+    /// The picture shown when the site is shared (OpenGraph); else the first picture.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub social_image: String,
+    /// The small picture in browser tabs.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub favicon: String,
     pub blocks: Vec<Section>,
 }
 
@@ -43,6 +49,10 @@ struct RawSite {
     theme: String,
     #[serde(default = "default_font_set")]
     font_set: String,
+    #[serde(default)]
+    social_image: String,
+    #[serde(default)]
+    favicon: String,
     #[serde(default)]
     blocks: Vec<serde_json::Map<String, serde_json::Value>>,
 }
@@ -279,6 +289,12 @@ pub enum Block {
         url: String,
         #[serde(default)]
         title: String,
+        /// The player's address, found through the video's oEmbed when the URL was set.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        embed: String,
+        /// The video's preview picture, from the same oEmbed answer.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        thumbnail: String,
     },
     Social {
         #[serde(default)]
@@ -365,6 +381,35 @@ impl Block {
     }
 }
 
+impl Site {
+    /// Every picture address of the site (blocks, social picture, icon), to rewrite them: an
+    /// import stores `data:` pictures, an export embeds ours.
+    pub fn picture_sources_mut(&mut self) -> Vec<&mut String> {
+        let mut out = Vec::new();
+        if !self.social_image.is_empty() {
+            out.push(&mut self.social_image);
+        }
+        if !self.favicon.is_empty() {
+            out.push(&mut self.favicon);
+        }
+        for s in &mut self.blocks {
+            match &mut s.block {
+                Block::Banner { image: Some(i), .. } => out.push(&mut i.src),
+                Block::Gallery { images, .. } | Block::Carousel { images, .. } => {
+                    out.extend(images.iter_mut().map(|i| &mut i.src))
+                }
+                Block::Cards { cards, .. } => out.extend(
+                    cards
+                        .iter_mut()
+                        .filter_map(|c| c.image.as_mut().map(|i| &mut i.src)),
+                ),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// A fault in a document, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
@@ -408,6 +453,8 @@ pub fn parse(json: &[u8]) -> Result<Site, Fault> {
         published: raw.published,
         theme: raw.theme,
         font_set: raw.font_set,
+        social_image: raw.social_image,
+        favicon: raw.favicon,
         blocks,
     };
     validate(&mut site)?;
@@ -490,8 +537,13 @@ pub fn safe_href(href: &str) -> bool {
         || h.starts_with("http://")
         || h.starts_with("mailto:")
         || h.starts_with("tel:")
-        || (h.starts_with('#') && h.len() > 1)
+        || h.starts_with('#')
         || (h.starts_with('/') && !h.starts_with("//"))
+}
+
+/// Empty, or an http(s) address (lowercased already).
+fn empty_or_web(u: &str) -> bool {
+    u.is_empty() || u.starts_with("https://") || u.starts_with("http://")
 }
 
 /// Image sources: web URLs, our own paths, or (in an import) a `data:` image.
@@ -516,7 +568,7 @@ pub fn sanitize_rich_text(html: &str) -> String {
     ammonia::Builder::default()
         .tags(
             [
-                "p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "h2", "h3",
+                "p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "h2", "h3", "h4",
             ]
             .into_iter()
             .collect(),
@@ -607,6 +659,14 @@ fn validate(site: &mut Site) -> Result<(), Fault> {
             "font_set",
             format!("unknown font set {:?}", site.font_set),
         ));
+    }
+    for (key, src) in [
+        ("social_image", &site.social_image),
+        ("favicon", &site.favicon),
+    ] {
+        if !src.is_empty() && !safe_src(src) {
+            return Err(fault(key, "an image is an http(s) URL or a data:image URI"));
+        }
     }
     count("blocks", site.blocks.len(), 0, 60)?;
     let mut ids = std::collections::HashSet::new();
@@ -749,9 +809,33 @@ fn validate_block(p: &str, b: &mut Block) -> Result<(), Fault> {
                 link(&format!("{p}.buttons[{i}]"), l)?;
             }
         }
-        Block::Video { url, title } => {
+        Block::Video {
+            url,
+            title,
+            embed,
+            thumbnail,
+        } => {
+            // The player is always an instance's `/videos/embed/<id>` page (checked again here,
+            // as a document may come from an import).
+            let e = embed.trim();
+            let embed_ok = e.is_empty()
+                || ((e.starts_with("https://") || e.starts_with("http://"))
+                    && e.split_once("/videos/embed/").is_some_and(|(_, id)| {
+                        !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    }));
+            if !embed_ok {
+                return Err(fault(format!("{p}.embed"), "a video player address"));
+            }
+            let t = thumbnail.trim().to_ascii_lowercase();
+            if !empty_or_web(&t) {
+                return Err(fault(
+                    format!("{p}.thumbnail"),
+                    "an http(s) picture address",
+                ));
+            }
+            // Empty is allowed: a block just added, flagged by the editor until it has a video.
             let u = url.trim().to_ascii_lowercase();
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
+            if !empty_or_web(&u) {
                 return Err(fault(
                     format!("{p}.url"),
                     "a video is the http(s) address of its watch page",

@@ -8,7 +8,11 @@
 
 pub mod contact;
 pub mod document;
+pub mod editor;
+pub mod export;
+pub mod images;
 pub mod mail;
+pub mod media;
 pub mod render;
 pub mod sites;
 pub mod theme;

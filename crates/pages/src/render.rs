@@ -23,6 +23,57 @@ pub struct Context<'a> {
     /// The map tile URL template, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
     pub tile_url: &'a str,
     pub strings: &'a dyn Strings,
+    /// How the page is drawn: for visitors, for its owner's editor, or as a static export.
+    pub mode: Mode,
+}
+
+/// Who the page is drawn for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The published page.
+    #[default]
+    Visitor,
+    /// The owner's editor: hidden blocks are drawn (marked), and every editable text and image
+    /// names its field (`data-f="columns.0"`) so the editor can edit it in place.
+    Editor,
+    /// A static copy for any web host: the instance's own paths (`/assets/`, `/pages-media/`)
+    /// become relative, so the folder works wherever it is put.
+    Static,
+}
+
+impl Context<'_> {
+    fn editing(&self) -> bool {
+        self.mode == Mode::Editor
+    }
+
+    /// The attribute that names an editable field, in the editor only.
+    fn f(&self, path: &str) -> String {
+        if self.editing() {
+            format!(" data-f=\"{}\"", esc(path))
+        } else {
+            String::new()
+        }
+    }
+
+    /// The attributes of an editable rich-text field, in the editor only.
+    fn rich(&self, path: &str) -> String {
+        if self.editing() {
+            format!(" data-f=\"{}\" data-rich", esc(path))
+        } else {
+            String::new()
+        }
+    }
+
+    /// A path on this instance as the page must write it.
+    fn local<'s>(&self, url: &'s str) -> std::borrow::Cow<'s, str> {
+        if self.mode == Mode::Static
+            && (url.starts_with("/assets/") || url.starts_with("/pages-media/"))
+        {
+            std::borrow::Cow::Borrowed(&url[1..])
+        } else {
+            std::borrow::Cow::Borrowed(url)
+        }
+    }
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -63,45 +114,85 @@ fn visible(site: &Site) -> impl Iterator<Item = &Section> {
 
 /// The whole page.
 pub fn page(site: &Site, cx: &Context<'_>) -> String {
+    let shown = |s: &&Section| cx.editing() || !s.hidden;
     let palette = theme::palette(&site.theme).or_else(|| theme::palette(theme::DEFAULT_PALETTE));
     let fonts =
         theme::font_set(&site.font_set).or_else(|| theme::font_set(theme::DEFAULT_FONT_SET));
-    let theme_css = match (palette, fonts) {
+    let mut theme_css = match (palette, fonts) {
         (Some(p), Some(f)) => theme::theme_css(p, f),
         _ => String::new(),
     };
+    if cx.mode == Mode::Static {
+        theme_css = theme_css.replace("url(/assets/", "url(assets/");
+    }
     let mut h = String::with_capacity(16 * 1024);
     let _ = write!(
         h,
-        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{lang}\"{editor}>\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<meta name=\"description\" content=\"{desc}\">\n\
          <link rel=\"canonical\" href=\"{url}\">\n\
          <meta property=\"og:type\" content=\"website\">\n<meta property=\"og:title\" content=\"{title}\">\n\
          <meta property=\"og:description\" content=\"{desc}\">\n<meta property=\"og:url\" content=\"{url}\">\n",
         lang = esc(&site.language),
+        editor = if cx.editing() { " data-editor" } else { "" },
         title = esc(&site.title),
         desc = esc(&site.description),
         url = esc(cx.canonical),
     );
-    if let Some(img) = first_image(site) {
+    if !site.favicon.is_empty() {
         let _ = writeln!(
             h,
-            "<meta property=\"og:image\" content=\"{}\">",
-            esc(&img.src)
+            "<link rel=\"icon\" href=\"{}\">",
+            esc(&cx.local(&site.favicon))
         );
     }
+    let social = Image {
+        src: site.social_image.clone(),
+        alt: String::new(),
+        caption: String::new(),
+    };
+    let shared = if site.social_image.is_empty() {
+        first_image(site)
+    } else {
+        Some(&social)
+    };
+    if let Some(img) = shared {
+        // OpenGraph wants an absolute URL: our own images get the page's origin.
+        let src = if img.src.starts_with('/') {
+            let origin = cx
+                .canonical
+                .find("://")
+                .and_then(|i| {
+                    cx.canonical[i + 3..]
+                        .find('/')
+                        .map(|j| &cx.canonical[..i + 3 + j])
+                })
+                .unwrap_or(cx.canonical);
+            format!("{origin}{}", img.src)
+        } else {
+            img.src.clone()
+        };
+        let _ = writeln!(h, "<meta property=\"og:image\" content=\"{}\">", esc(&src));
+    }
     if let Some(ld) = json_ld(site, cx.canonical) {
-        // `</` cannot appear inside the script: serde_json escapes nothing HTML-special, so do it.
+        // Nothing HTML-special may appear inside the script (`</script>`, `<!--`): serde_json
+        // escapes none of it, so write `<`, `>` and `&` as JSON escapes.
         let _ = writeln!(
             h,
             "<script type=\"application/ld+json\">{}</script>",
-            ld.replace("</", "<\\/")
+            ld.replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026")
         );
     }
     let _ = write!(h, "<style>{theme_css}{BASE_CSS}</style>\n</head>\n<body>\n");
     menu(&mut h, site);
-    let has_banner = visible(site).any(|s| matches!(s.block, Block::Banner { .. }));
+    let has_banner = site
+        .blocks
+        .iter()
+        .filter(shown)
+        .any(|s| matches!(s.block, Block::Banner { .. }));
     if !has_banner {
         let _ = writeln!(
             h,
@@ -111,14 +202,18 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
     }
     let mut h1_done = !has_banner;
     h.push_str("<main>\n");
-    for s in visible(site) {
+    for s in site.blocks.iter().filter(shown) {
         block(&mut h, s, cx, &mut h1_done);
     }
     h.push_str("</main>\n");
     // Every block works without script (the carousel scrolls, the gallery opens images, the map
     // and the video are links); the behaviours on top load only where a block needs them.
-    if needs_script(site) {
-        h.push_str("<script type=\"module\" src=\"/assets/pages/site.js\"></script>\n");
+    if needs_script(site) && !cx.editing() {
+        let _ = writeln!(
+            h,
+            "<script type=\"module\" src=\"{}\"></script>",
+            cx.local("/assets/pages/site.js")
+        );
     }
     h.push_str("</body>\n</html>\n");
     h
@@ -151,6 +246,30 @@ fn json_ld(site: &Site, canonical: &str) -> Option<String> {
         }
     }
     serde_json::to_string(&ld).ok()
+}
+
+/// The files under `assets/` a page loads (its module, the map's vendored library, its fonts),
+/// for a static export to carry them.
+pub fn static_assets(site: &Site) -> Vec<String> {
+    let mut out = Vec::new();
+    if needs_script(site) {
+        out.push("pages/site.js".to_string());
+    }
+    if visible(site).any(|s| matches!(s.block, Block::Map { .. })) {
+        for f in [
+            "leaflet.esm.js",
+            "leaflet.css",
+            "marker-icon.png",
+            "marker-icon-2x.png",
+            "marker-shadow.png",
+        ] {
+            out.push(format!("vendor/leaflet/{f}"));
+        }
+    }
+    if let Some(f) = theme::font_set(&site.font_set) {
+        out.extend(f.faces.iter().map(|face| format!("fonts/{}", face.file)));
+    }
+    out
 }
 
 /// `sitemap.xml` of a one-page site.
@@ -203,19 +322,30 @@ fn button(h: &mut String, l: &Link, class: &str) {
     );
 }
 
-fn heading(h: &mut String, text: &str) {
-    if !text.is_empty() {
-        let _ = write!(h, "<h2>{}</h2>", esc(text));
+fn heading(h: &mut String, text: &str, cx: &Context<'_>) {
+    if !text.is_empty() || cx.editing() {
+        let _ = write!(h, "<h2{}>{}</h2>", cx.f("heading"), esc(text));
     }
 }
 
-/// An image with its size hints; lazy unless it is the hero.
-fn img(h: &mut String, i: &Image, lazy: bool) {
+/// An image with its size hints; lazy unless it is the hero. Our own pictures get their
+/// `srcset` and intrinsic size (no layout shift); `sizes` says how wide the slot is.
+fn img(h: &mut String, i: &Image, lazy: bool, cx: &Context<'_>, path: &str, sizes: &str) {
+    let src = cx.local(&i.src);
+    let _ = write!(h, "<img src=\"{}\" alt=\"{}\"", esc(&src), esc(&i.alt));
+    if let Some(r) = crate::images::responsive(&src) {
+        let _ = write!(
+            h,
+            " srcset=\"{}\" sizes=\"{sizes}\" width=\"{}\" height=\"{}\"",
+            esc(&r.srcset),
+            r.width,
+            r.height
+        );
+    }
     let _ = write!(
         h,
-        "<img src=\"{}\" alt=\"{}\"{}>",
-        esc(&i.src),
-        esc(&i.alt),
+        "{}{}>",
+        cx.f(path),
         if lazy {
             " loading=\"lazy\" decoding=\"async\""
         } else {
@@ -242,6 +372,14 @@ const ICON_GLYPHS: &[(&str, &str)] = &[
 fn block(h: &mut String, s: &Section, cx: &Context<'_>, h1_done: &mut bool) {
     let id = esc(&s.id);
     let kind = s.block.kind();
+    let (hidden, data) = if cx.editing() {
+        (
+            if s.hidden { " is-hidden" } else { "" },
+            format!(" data-block=\"{id}\" data-kind=\"{kind}\""),
+        )
+    } else {
+        ("", String::new())
+    };
     match &s.block {
         Block::Banner {
             title,
@@ -253,7 +391,7 @@ fn block(h: &mut String, s: &Section, cx: &Context<'_>, h1_done: &mut bool) {
         } => {
             let _ = write!(
                 h,
-                "<header id=\"{id}\" class=\"block b-banner{}\">",
+                "<header id=\"{id}\" class=\"block b-banner{}{hidden}\"{data}>",
                 if image.is_some() { " has-image" } else { "" }
             );
             if let Some(i) = image {
@@ -263,7 +401,7 @@ fn block(h: &mut String, s: &Section, cx: &Context<'_>, h1_done: &mut bool) {
                     focal.0 * 100.0,
                     focal.1 * 100.0
                 );
-                img(h, i, false);
+                img(h, i, false, cx, "image", "100vw");
                 let _ = write!(
                     h,
                     "</div><div class=\"overlay\" style=\"opacity:{overlay:.2}\"></div>"
@@ -271,9 +409,19 @@ fn block(h: &mut String, s: &Section, cx: &Context<'_>, h1_done: &mut bool) {
             }
             let tag = if *h1_done { "h2" } else { "h1" };
             *h1_done = true;
-            let _ = write!(h, "<div class=\"inner\"><{tag}>{}</{tag}>", esc(title));
-            if !subtitle.is_empty() {
-                let _ = write!(h, "<p class=\"subtitle\">{}</p>", esc(subtitle));
+            let _ = write!(
+                h,
+                "<div class=\"inner\"><{tag}{}>{}</{tag}>",
+                cx.f("title"),
+                esc(title)
+            );
+            if !subtitle.is_empty() || cx.editing() {
+                let _ = write!(
+                    h,
+                    "<p class=\"subtitle\"{}>{}</p>",
+                    cx.f("subtitle"),
+                    esc(subtitle)
+                );
             }
             if !buttons.is_empty() {
                 h.push_str("<p class=\"actions\">");
@@ -285,7 +433,10 @@ fn block(h: &mut String, s: &Section, cx: &Context<'_>, h1_done: &mut bool) {
             h.push_str("</div></header>\n");
         }
         other => {
-            let _ = write!(h, "<section id=\"{id}\" class=\"block b-{kind}\">");
+            let _ = write!(
+                h,
+                "<section id=\"{id}\" class=\"block b-{kind}{hidden}\"{data}>"
+            );
             section_body(h, other, cx);
             h.push_str("</section>\n");
         }
@@ -300,14 +451,15 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             heading: hd,
             columns,
         } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             let _ = write!(h, "<div class=\"cols cols-{}\">", columns.len());
-            for c in columns {
+            for (n, c) in columns.iter().enumerate() {
                 // Rich text was sanitised when the document was read; sanitise again on the way
                 // out so a row edited behind our back cannot inject markup.
                 let _ = write!(
                     h,
-                    "<div class=\"rich\">{}</div>",
+                    "<div class=\"rich\"{}>{}</div>",
+                    cx.rich(&format!("columns.{n}")),
                     crate::document::sanitize_rich_text(c)
                 );
             }
@@ -316,7 +468,8 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
         Block::Highlight { text, button: b } => {
             let _ = write!(
                 h,
-                "<div class=\"rich\">{}</div>",
+                "<div class=\"rich\"{}>{}</div>",
+                cx.rich("text"),
                 crate::document::sanitize_rich_text(text)
             );
             if let Some(b) = b {
@@ -327,15 +480,26 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             heading: hd,
             images,
         } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             let _ = write!(
                 h,
                 "<ul class=\"gallery\" data-close=\"{}\">",
                 t("lightbox-close")
             );
-            for i in images {
-                let _ = write!(h, "<li><a href=\"{}\" class=\"lightbox\">", esc(&i.src));
-                img(h, i, true);
+            for (n, i) in images.iter().enumerate() {
+                let _ = write!(
+                    h,
+                    "<li><a href=\"{}\" class=\"lightbox\">",
+                    esc(&cx.local(&i.src))
+                );
+                img(
+                    h,
+                    i,
+                    true,
+                    cx,
+                    &format!("images.{n}"),
+                    "(max-width: 40rem) 50vw, 20rem",
+                );
                 h.push_str("</a>");
                 if !i.caption.is_empty() {
                     let _ = write!(h, "<span class=\"caption\">{}</span>", esc(&i.caption));
@@ -360,7 +524,14 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
                     n + 1,
                     images.len()
                 );
-                img(h, i, n > 0);
+                img(
+                    h,
+                    i,
+                    n > 0,
+                    cx,
+                    &format!("images.{n}"),
+                    "(max-width: 64rem) 100vw, 64rem",
+                );
                 if !i.caption.is_empty() {
                     let _ = write!(h, "<figcaption>{}</figcaption>", esc(&i.caption));
                 }
@@ -369,34 +540,45 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             h.push_str("</ul></div>");
         }
         Block::Cards { heading: hd, cards } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             let _ = write!(h, "<ul class=\"cards n{}\">", cards.len());
-            for c in cards {
+            for (n, c) in cards.iter().enumerate() {
                 h.push_str("<li class=\"card\">");
                 if let Some(i) = &c.image {
-                    img(h, i, true);
+                    img(
+                        h,
+                        i,
+                        true,
+                        cx,
+                        &format!("cards.{n}.image"),
+                        "(max-width: 40rem) 100vw, 20rem",
+                    );
                 }
                 let _ = write!(
                     h,
-                    "<h3>{}</h3><div class=\"rich\">{}</div></li>",
+                    "<h3{}>{}</h3><div class=\"rich\"{}>{}</div></li>",
+                    cx.f(&format!("cards.{n}.title")),
                     esc(&c.title),
+                    cx.rich(&format!("cards.{n}.text")),
                     crate::document::sanitize_rich_text(&c.text)
                 );
             }
             h.push_str("</ul>");
         }
         Block::Features { heading: hd, items } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             h.push_str("<ul class=\"features\">");
-            for f in items {
+            for (n, f) in items.iter().enumerate() {
                 let glyph = ICON_GLYPHS
                     .iter()
                     .find(|(n, _)| *n == f.icon)
                     .map_or("★", |(_, g)| g);
                 let _ = write!(
                     h,
-                    "<li><span class=\"icon\" aria-hidden=\"true\">{glyph}</span><h3>{}</h3><div class=\"rich\">{}</div></li>",
+                    "<li><span class=\"icon\" aria-hidden=\"true\">{glyph}</span><h3{}>{}</h3><div class=\"rich\"{}>{}</div></li>",
+                    cx.f(&format!("items.{n}.title")),
                     esc(&f.title),
+                    cx.rich(&format!("items.{n}.text")),
                     crate::document::sanitize_rich_text(&f.text)
                 );
             }
@@ -406,14 +588,17 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             heading: hd,
             entries,
         } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             h.push_str("<ol class=\"timeline\">");
-            for e in entries {
+            for (n, e) in entries.iter().enumerate() {
                 let _ = write!(
                     h,
-                    "<li><span class=\"date\">{}</span><h3>{}</h3><div class=\"rich\">{}</div></li>",
+                    "<li><span class=\"date\"{}>{}</span><h3{}>{}</h3><div class=\"rich\"{}>{}</div></li>",
+                    cx.f(&format!("entries.{n}.date")),
                     esc(&e.date),
+                    cx.f(&format!("entries.{n}.title")),
                     esc(&e.title),
+                    cx.rich(&format!("entries.{n}.text")),
                     crate::document::sanitize_rich_text(&e.text)
                 );
             }
@@ -423,12 +608,13 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             heading: hd,
             skills,
         } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             h.push_str("<ul class=\"skills\">");
-            for s in skills {
+            for (n, s) in skills.iter().enumerate() {
                 let _ = write!(
                     h,
-                    "<li><span class=\"name\">{}</span><meter min=\"0\" max=\"100\" value=\"{}\">{} %</meter></li>",
+                    "<li><span class=\"name\"{}>{}</span><meter min=\"0\" max=\"100\" value=\"{}\">{} %</meter></li>",
+                    cx.f(&format!("skills.{n}.name")),
                     esc(&s.name),
                     s.level,
                     s.level
@@ -443,9 +629,20 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             }
             h.push_str("</p>");
         }
-        Block::Video { url, title } => {
-            // A facade: a plain link works without script; the script swaps in the player,
-            // found through the instance's oEmbed, only when the visitor asks for it.
+        Block::Video {
+            url,
+            title,
+            embed,
+            thumbnail,
+        } => {
+            if url.is_empty() {
+                if cx.editing() {
+                    let _ = write!(h, "<p class=\"needs-setup\">{}</p>", t("video-none"));
+                }
+                return;
+            }
+            // A facade: a plain link works without script; the script swaps in the instance's
+            // player (found through oEmbed when the owner set the URL) only when asked.
             let label = if title.is_empty() {
                 t("video-watch")
             } else {
@@ -453,14 +650,22 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
             };
             let _ = write!(
                 h,
-                "<div class=\"video-facade\" data-url=\"{}\" data-play=\"{}\"><a href=\"{}\" rel=\"noopener\">{label}</a></div>",
-                esc(url),
+                "<div class=\"video-facade\" data-embed=\"{}\" data-play=\"{}\"><a href=\"{}\" rel=\"noopener\">",
+                esc(embed),
                 t("video-play"),
                 esc(url)
             );
+            if !thumbnail.is_empty() {
+                let _ = write!(
+                    h,
+                    "<img src=\"{}\" alt=\"\" loading=\"lazy\" decoding=\"async\" width=\"560\" height=\"315\">",
+                    esc(thumbnail)
+                );
+            }
+            let _ = write!(h, "<span>{label}</span></a></div>");
         }
         Block::Social { heading: hd, links } => {
-            heading(h, hd);
+            heading(h, hd, cx);
             h.push_str("<ul class=\"social\">");
             for l in links {
                 let _ = write!(
@@ -476,9 +681,9 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
         Block::Contact {
             heading: hd, intro, ..
         } => {
-            heading(h, hd);
-            if !intro.is_empty() {
-                let _ = write!(h, "<p>{}</p>", esc(intro));
+            heading(h, hd, cx);
+            if !intro.is_empty() || cx.editing() {
+                let _ = write!(h, "<p{}>{}</p>", cx.f("intro"), esc(intro));
             }
             let _ = write!(
                 h,
@@ -542,7 +747,8 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
         Block::Footer { text, links } => {
             let _ = write!(
                 h,
-                "<footer><div class=\"rich\">{}</div>",
+                "<footer><div class=\"rich\"{}>{}</div>",
+                cx.rich("text"),
                 crate::document::sanitize_rich_text(text)
             );
             if !links.is_empty() {

@@ -3,6 +3,7 @@
 //! so a broken import changes nothing.
 
 use crate::document::{self, Fault, Site};
+use crate::media::{Media, MediaError};
 use ruche_store::{Store, StoreError, sites};
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +18,8 @@ pub enum SiteError {
     SlugTaken(String),
     #[error("no site {0:?}")]
     NotFound(String),
+    #[error("{0}")]
+    Media(#[from] MediaError),
     #[error("{0}")]
     Store(StoreError),
 }
@@ -45,8 +48,23 @@ pub enum Imported {
 
 /// Imports a site document for `owner_id`: a new site, or a new revision of the owner's site of
 /// the same slug; published too when the document says so.
-pub async fn import(store: &Store, owner_id: i64, json: &[u8]) -> Result<Imported, SiteError> {
-    let site = document::parse(json)?;
+pub async fn import(
+    store: &Store,
+    media: &Media,
+    owner_id: i64,
+    json: &[u8],
+) -> Result<Imported, SiteError> {
+    let mut site = document::parse(json)?;
+    {
+        let mut c = store.read().await?;
+        if let Some(row) = sites::by_slug(c.ex(), &site.slug).await?
+            && row.owner_id != owner_id
+        {
+            return Err(SiteError::SlugTaken(site.slug));
+        }
+    }
+    // Pictures given inline become stored pictures before the document is written.
+    media.internalize(store, owner_id, &mut site).await?;
     let text = document::to_json(&site);
     let mut tx = store.begin().await?;
     let existing = sites::by_slug(tx.ex(), &site.slug).await?;
@@ -82,14 +100,16 @@ pub async fn import(store: &Store, owner_id: i64, json: &[u8]) -> Result<Importe
     Ok(outcome)
 }
 
-/// The site's document as it stands in the editor (its draft), ready to import elsewhere.
-pub async fn export(store: &Store, slug: &str) -> Result<String, SiteError> {
+/// The site's document as it stands in the editor (its draft), with its pictures embedded,
+/// ready to import elsewhere.
+pub async fn export(store: &Store, media: &Media, slug: &str) -> Result<String, SiteError> {
     let mut c = store.read().await?;
     let row = sites::by_slug(c.ex(), slug)
         .await?
         .ok_or_else(|| SiteError::NotFound(slug.into()))?;
     let mut site = document::parse(row.draft.as_bytes())?;
     site.published = row.published.is_some();
+    media.embed(&mut site).await?;
     Ok(document::to_json(&site))
 }
 
@@ -183,6 +203,73 @@ pub async fn set_published(
     Ok(())
 }
 
+/// The owner's site with its draft, for the editor.
+pub async fn draft(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+) -> Result<(sites::SiteRow, Site), SiteError> {
+    let row = owned(store, owner_id, slug).await?;
+    if row.deleted_at.is_some() {
+        return Err(SiteError::NotFound(slug.into()));
+    }
+    let mut site = document::parse(row.draft.as_bytes())?;
+    site.published = row.published.is_some();
+    Ok((row, site))
+}
+
+/// Saves the editor's document as the new draft if the site is still at `expected_version`
+/// (else [`SiteError::Conflict`], nothing written), and publishes it too when asked. A new slug
+/// in the document moves the site. Returns the document as stored and the new version.
+pub async fn save_draft(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+    expected_version: i64,
+    json: &[u8],
+    publish: bool,
+) -> Result<(Site, i64), SiteError> {
+    let mut site = document::parse(json)?;
+    let row = owned(store, owner_id, slug).await?;
+    site.published = publish || row.published.is_some();
+    let mut tx = store.begin().await?;
+    if site.slug != row.slug {
+        if sites::by_slug(tx.ex(), &site.slug).await?.is_some() {
+            return Err(SiteError::SlugTaken(site.slug));
+        }
+        sites::rename(tx.ex(), row.id, &site.slug).await?;
+    }
+    let kind = if publish { "publish" } else { "save" };
+    let version = sites::save(
+        tx.ex(),
+        row.id,
+        expected_version,
+        &document::to_json(&site),
+        publish,
+        kind,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((site, version))
+}
+
+/// One revision's document, for its preview.
+pub async fn revision(
+    store: &Store,
+    owner_id: i64,
+    slug: &str,
+    revision_id: i64,
+) -> Result<Site, SiteError> {
+    let row = owned(store, owner_id, slug).await?;
+    let mut c = store.read().await?;
+    let rev = sites::revisions(c.ex(), row.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == revision_id)
+        .ok_or_else(|| SiteError::NotFound(format!("{slug} revision {revision_id}")))?;
+    Ok(document::parse(rev.document.as_bytes())?)
+}
+
 /// A site's revisions, newest first: (id, version, kind, time in ms).
 pub async fn revisions(
     store: &Store,
@@ -205,15 +292,8 @@ pub async fn restore(
     slug: &str,
     revision_id: i64,
 ) -> Result<(), SiteError> {
+    let mut site = revision(store, owner_id, slug, revision_id).await?;
     let row = owned(store, owner_id, slug).await?;
-    let mut c = store.read().await?;
-    let rev = sites::revisions(c.ex(), row.id)
-        .await?
-        .into_iter()
-        .find(|r| r.id == revision_id)
-        .ok_or_else(|| SiteError::NotFound(format!("{slug} revision {revision_id}")))?;
-    drop(c);
-    let mut site = document::parse(rev.document.as_bytes())?;
     site.published = row.published.is_some();
     let mut tx = store.begin().await?;
     sites::save(

@@ -18,6 +18,7 @@ fn cx() -> Context<'static> {
         form_token: "tok",
         tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         strings: &Keys,
+        mode: Default::default(),
     }
 }
 

@@ -148,6 +148,7 @@ async fn main() -> Result<()> {
 }
 
 async fn pages(settings: Settings, command: PagesCommand) -> Result<()> {
+    let media = ruche_pages::media::Media::from_settings(&settings);
     let tube = Tube::open(settings).await?;
     match command {
         PagesCommand::Import { owner, file } => {
@@ -158,7 +159,7 @@ async fn pages(settings: Settings, command: PagesCommand) -> Result<()> {
                 .await?
                 .with_context(|| format!("no user {owner:?}"))?;
             drop(c);
-            match ruche_pages::sites::import(&tube.store, user.id, &json).await? {
+            match ruche_pages::sites::import(&tube.store, &media, user.id, &json).await? {
                 ruche_pages::sites::Imported::Created { slug } => {
                     println!("Created the site {slug}.")
                 }
@@ -168,7 +169,7 @@ async fn pages(settings: Settings, command: PagesCommand) -> Result<()> {
             }
         }
         PagesCommand::Export { site, file } => {
-            let json = ruche_pages::sites::export(&tube.store, &site).await?;
+            let json = ruche_pages::sites::export(&tube.store, &media, &site).await?;
             if file.as_os_str() == "-" {
                 println!("{json}");
             } else {

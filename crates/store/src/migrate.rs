@@ -10,6 +10,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "sites", include_str!("../migrations/0002_sites.sql")),
     (3, "contact", include_str!("../migrations/0003_contact.sql")),
+    (
+        4,
+        "pages_media",
+        include_str!("../migrations/0004_pages_media.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -317,3 +317,103 @@ pub async fn purge_trash(ex: Ex<'_>, before: i64) -> Result<u64> {
     .map(|r| r.rows_affected())
     .map_err(StoreError::from))
 }
+
+/// Changes a site's address; a taken slug is a [`StoreError::Conflict`].
+pub async fn rename(ex: Ex<'_>, site_id: i64, slug: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE sites SET slug = $2 WHERE id = $1"
+    )
+    .bind(site_id)
+    .bind(slug)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// A picture in a user's library.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Media {
+    pub id: i64,
+    pub owner_id: i64,
+    pub file: String,
+    pub width: i64,
+    pub height: i64,
+    pub bytes: i64,
+    pub label: String,
+    pub created_at: i64,
+}
+
+const MEDIA_COLS: &str = "id, owner_id, file, width, height, bytes, label, created_at";
+
+/// Adds a picture to a user's library; the same picture twice is one entry (the first label
+/// stays). Returns the entry.
+pub async fn add_media(
+    mut ex: Ex<'_>,
+    owner_id: i64,
+    file: &str,
+    width: i64,
+    height: i64,
+    bytes: i64,
+    label: &str,
+) -> Result<Media> {
+    dual!(&mut ex, |c| sqlx::query(
+        "INSERT INTO pages_media (owner_id, file, width, height, bytes, label, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (owner_id, file) DO NOTHING"
+    )
+    .bind(owner_id)
+    .bind(file)
+    .bind(width)
+    .bind(height)
+    .bind(bytes)
+    .bind(label)
+    .bind(now_ms())
+    .execute(&mut **c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))?;
+    let sql = format!("SELECT {MEDIA_COLS} FROM pages_media WHERE owner_id = $1 AND file = $2");
+    dual!(&mut ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
+    .bind(owner_id)
+    .bind(file)
+    .fetch_one(&mut **c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// A user's pictures, newest first.
+pub async fn media_of(ex: Ex<'_>, owner_id: i64) -> Result<Vec<Media>> {
+    let sql = format!("SELECT {MEDIA_COLS} FROM pages_media WHERE owner_id = $1 ORDER BY id DESC");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(owner_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Renames a picture (its text alternative); false when the user has no such picture.
+pub async fn set_media_label(ex: Ex<'_>, owner_id: i64, file: &str, label: &str) -> Result<bool> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE pages_media SET label = $3 WHERE owner_id = $1 AND file = $2"
+    )
+    .bind(owner_id)
+    .bind(file)
+    .bind(label)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() > 0)
+    .map_err(StoreError::from))
+}
+
+/// Bytes of pictures a user stores (for the quota).
+pub async fn media_bytes(ex: Ex<'_>, owner_id: i64) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM pages_media WHERE owner_id = $1"
+    )
+    .bind(owner_id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}

@@ -578,6 +578,45 @@ db_test!(sites_versions_and_revisions, |store: Store| async move {
     sites::mark_mailed(tx.ex(), m).await.unwrap();
     assert!(sites::delete_message(tx.ex(), id, m).await.unwrap());
 
+    // A slug change; the picture library: one entry per picture, labels, bytes for the quota.
+    sites::rename(tx.ex(), id, "atelier-bois").await.unwrap();
+    assert!(
+        sites::by_slug(tx.ex(), "atelier-bois")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    sites::rename(tx.ex(), id, "atelier").await.unwrap();
+    let pic = "0123456789abcdef-800x600.webp";
+    let a = sites::add_media(tx.ex(), uid, pic, 800, 600, 5000, "Le bois")
+        .await
+        .unwrap();
+    let b = sites::add_media(tx.ex(), uid, pic, 800, 600, 5000, "Autre")
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.id, b.label.as_str()),
+        (b.id, "Le bois"),
+        "same picture, one entry"
+    );
+    sites::add_media(tx.ex(), uid, "fedcba9876543210-10x10.webp", 10, 10, 100, "")
+        .await
+        .unwrap();
+    assert_eq!(sites::media_bytes(tx.ex(), uid).await.unwrap(), 5100);
+    assert!(
+        sites::set_media_label(tx.ex(), uid, pic, "Des planches")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sites::set_media_label(tx.ex(), uid + 1000, pic, "x")
+            .await
+            .unwrap()
+    );
+    let lib = sites::media_of(tx.ex(), uid).await.unwrap();
+    assert_eq!(lib.len(), 2);
+    assert_eq!(lib[1].label, "Des planches");
+
     // The trash: out of the owner's list, back again, purged when old enough.
     sites::set_deleted(tx.ex(), id, true).await.unwrap();
     assert!(sites::of_owner(tx.ex(), uid).await.unwrap().is_empty());

@@ -11,7 +11,7 @@ use axum::routing::get;
 #[derive(rust_embed::Embed)]
 #[folder = "../../assets"]
 #[exclude = "*/README.md"]
-pub struct Assets;
+pub(crate) struct Assets;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/assets/{*path}", get(asset))

@@ -88,6 +88,23 @@ impl I18n {
         key.to_string()
     }
 
+    /// Every message of `lang` whose id starts with `prefix`, formatted without arguments (for
+    /// scripts: the editor gets its strings this way).
+    pub fn messages_with_prefix(
+        &self,
+        lang: &str,
+        prefix: &str,
+    ) -> std::collections::BTreeMap<String, String> {
+        let text = Assets::get("i18n/en.ftl")
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+            .unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim()))
+            .filter(|k| k.starts_with(prefix) && !k.contains(' '))
+            .map(|k| (k.to_string(), self.message(lang, k, &[])))
+            .collect()
+    }
+
     /// Every message id of a language (for the catalogue consistency test).
     #[cfg(test)]
     fn ids(lang: &str) -> Vec<String> {

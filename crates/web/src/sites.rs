@@ -36,9 +36,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The visitor-facing strings of a site, in its language.
-struct SiteStrings {
-    i18n: Arc<I18n>,
-    lang: String,
+pub(crate) struct SiteStrings {
+    pub(crate) i18n: Arc<I18n>,
+    pub(crate) lang: String,
 }
 
 impl render::Strings for SiteStrings {
@@ -47,7 +47,7 @@ impl render::Strings for SiteStrings {
     }
 }
 
-async fn form_secret(st: &AppState) -> Result<String, TubeError> {
+pub(crate) async fn form_secret(st: &AppState) -> Result<String, TubeError> {
     let mut tx = st.tube.store.begin().await?;
     let secret = ruche_store::users::kv_get_or_insert(
         tx.ex(),
@@ -59,11 +59,11 @@ async fn form_secret(st: &AppState) -> Result<String, TubeError> {
     Ok(secret)
 }
 
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     ruche_store::now_ms() / 1000
 }
 
-fn not_found() -> Response {
+pub(crate) fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         Html("<!doctype html><title>Not found</title><p>Not found.</p>"),
@@ -104,26 +104,7 @@ async fn site_page(
         return not_found();
     };
     drop(c);
-    let Ok(secret) = form_secret(&st).await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
-    };
-    let canonical = format!("{}/p/{slug}/", st.tube.settings.public_url);
-    let action = format!("/p/{slug}/contact");
-    let token = contact::form_token(&secret, row.id, now_secs());
-    let strings = SiteStrings {
-        i18n: st.i18n.clone(),
-        lang: site.language.clone(),
-    };
-    let html = render::page(
-        &site,
-        &render::Context {
-            canonical: &canonical,
-            contact_action: &action,
-            form_token: &token,
-            tile_url: &st.tube.settings.pages.tile_url,
-            strings: &strings,
-        },
-    );
+    let html = crate::editor::draw(&st, &site, row.id, render::Mode::Visitor).await;
     let mut res = Html(html).into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         res.headers_mut().insert(header::ETAG, v);
@@ -334,7 +315,11 @@ struct Inbox {
 }
 
 /// The owner's site of that slug; others get "not found".
-async fn owned_site(st: &AppState, user_id: i64, slug: &str) -> Result<sstore::SiteRow, TubeError> {
+pub(crate) async fn owned_site(
+    st: &AppState,
+    user_id: i64,
+    slug: &str,
+) -> Result<sstore::SiteRow, TubeError> {
     let mut c = st.tube.store.read().await?;
     match sstore::by_slug(c.ex(), slug).await? {
         Some(s) if s.owner_id == user_id => Ok(s),
@@ -424,7 +409,7 @@ async fn inbox_action(
     }
 }
 
-fn site_error(e: ruche_pages::sites::SiteError) -> Result<String, TubeError> {
+pub(crate) fn site_error(e: ruche_pages::sites::SiteError) -> Result<String, TubeError> {
     use ruche_pages::sites::SiteError as E;
     match e {
         E::Store(e) => Err(e.into()),
@@ -464,7 +449,8 @@ async fn create_site(
     )
     .await
     {
-        Ok(()) => Redirect::to("/my-sites").into_response(),
+        // Straight into the editor: the new site is the page to shape.
+        Ok(()) => Redirect::to(&format!("/my-sites/{}/edit", f.slug.trim())).into_response(),
         Err(e) => match site_error(e) {
             Ok(message) => sites_view(&st, chrome, u.id, Some(message)).await,
             Err(e) => error_page(chrome, e),

@@ -325,3 +325,9 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// Makes ring the process's TLS provider, for HTTP clients built elsewhere in the process
+/// (reqwest's rustls backend has no provider of its own here). Harmless when one is set.
+pub fn install_default_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

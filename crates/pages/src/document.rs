@@ -565,19 +565,23 @@ fn safe_src(src: &str) -> bool {
 /// The rich-text allow-list: the editor's toolbar (bold, italic, link, lists, two heading sizes)
 /// and paragraphs. Links get `rel="noopener noreferrer"`; only safe URL schemes survive.
 pub fn sanitize_rich_text(html: &str) -> String {
-    ammonia::Builder::default()
-        .tags(
-            [
-                "p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "h2", "h3", "h4",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .tag_attributes(std::iter::once(("a", ["href"].into_iter().collect())).collect())
-        .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer"))
-        .clean(html)
-        .to_string()
+    // Built once: a builder holds the allow-lists as sets, costly to make on every field.
+    static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> =
+        std::sync::LazyLock::new(|| {
+            let mut b = ammonia::Builder::default();
+            b.tags(
+                [
+                    "p", "br", "strong", "b", "em", "i", "a", "ul", "ol", "li", "h2", "h3", "h4",
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .tag_attributes(std::iter::once(("a", ["href"].into_iter().collect())).collect())
+            .url_schemes(["http", "https", "mailto", "tel"].into_iter().collect())
+            .link_rel(Some("noopener noreferrer"));
+            b
+        });
+    SANITIZER.clean(html).to_string()
 }
 
 /// Plain text fields: no markup at all, bounded length.

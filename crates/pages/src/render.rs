@@ -140,11 +140,21 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
         desc = esc(&site.description),
         url = esc(cx.canonical),
     );
-    if !site.favicon.is_empty() {
+    // Without an icon of its own, an empty one: browsers then ask nothing (no 404).
+    let icon = if site.favicon.is_empty() {
+        "data:,".into()
+    } else {
+        cx.local(&site.favicon)
+    };
+    let _ = writeln!(h, "<link rel=\"icon\" href=\"{}\">", esc(&icon));
+    // The title face makes the site's look: fetch it at once rather than after the CSS is read,
+    // so it is there for the first paint (faces are `font-display: optional`, never swapped in
+    // late). Only that one: more would take bandwidth from the hero picture.
+    if let Some(face) = fonts.and_then(|f| f.title_face()) {
         let _ = writeln!(
             h,
-            "<link rel=\"icon\" href=\"{}\">",
-            esc(&cx.local(&site.favicon))
+            "<link rel=\"preload\" href=\"{}\" as=\"font\" type=\"font/woff2\" crossorigin>",
+            cx.local(&format!("{}{}", theme::FONT_URL_PREFIX, face.file))
         );
     }
     let social = Image {
@@ -524,10 +534,11 @@ fn section_body(h: &mut String, b: &Block, cx: &Context<'_>) {
                     n + 1,
                     images.len()
                 );
+                // Lazy, the first slide too: only the banner is above the fold.
                 img(
                     h,
                     i,
-                    n > 0,
+                    true,
                     cx,
                     &format!("images.{n}"),
                     "(max-width: 64rem) 100vw, 64rem",

@@ -420,7 +420,7 @@ pub struct FontFace {
 }
 
 /// A title face and a body face that go well together, with the faces to load and the system
-/// fonts to fall back on while they load (`font-display: swap`) or if they cannot.
+/// fonts to fall back on when they are not there in time (`font-display: optional`) or cannot load.
 ///
 /// Body faces are text faces chosen to read well at 16–17 px (no display or script faces as
 /// body text, unlike several of PrettyNoemieCMS's pairings); each set loads body 400, 400
@@ -678,7 +678,9 @@ const LATIN_RANGE: &str = "U+0000-00FF,U+0131,U+0152-0153,U+02BB-02BC,U+02C6,U+0
 /// The URL path prefix under which `assets/fonts/` is served.
 pub const FONT_URL_PREFIX: &str = "/assets/fonts/";
 
-/// The CSS of a theme: `@font-face` rules (url(/assets/fonts/...), font-display: swap, woff2)
+/// The CSS of a theme: `@font-face` rules (url(/assets/fonts/...), font-display: optional,
+/// woff2: a face that is not there for the first paint is used from the next page on, so text
+/// never moves under the reader's eyes)
 /// for the set's faces and a `:root { --bg: …; --surface: …; --text: …; --muted: …; --accent:
 /// …; --on-accent: …; --link: …; --focus: …; --font-title: …; --font-body: … }` block.
 ///
@@ -692,7 +694,7 @@ pub fn theme_css(p: &Palette, f: &FontSet) -> String {
         let _ = writeln!(
             css,
             "@font-face{{font-family:\"{family}\";font-style:{style};font-weight:{weight};\
-             font-display:swap;src:url({prefix}{file}) format(\"woff2\");unicode-range:{range}}}",
+             font-display:optional;src:url({prefix}{file}) format(\"woff2\");unicode-range:{range}}}",
             family = face.family,
             style = if face.italic { "italic" } else { "normal" },
             weight = face.weight,

@@ -332,7 +332,7 @@ fn theme_css_has_every_property_and_no_remote_url() {
                 f.id
             );
             assert_eq!(css.matches("@font-face").count(), f.faces.len());
-            assert_eq!(css.matches("font-display:swap").count(), f.faces.len());
+            assert_eq!(css.matches("font-display:optional").count(), f.faces.len());
             for face in f.faces {
                 let url = format!("url(/assets/fonts/{}) format(\"woff2\")", face.file);
                 assert!(css.contains(&url), "{}: {url} missing", f.id);

@@ -571,3 +571,336 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
     );
     inst.stop().await;
 });
+
+/// A JPEG carrying GPS coordinates in its EXIF (48°51'23.76" N), as a phone writes it.
+fn photo(dir: &std::path::Path, size: &str) -> Vec<u8> {
+    let path = dir.join(format!("photo-{size}.jpg"));
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc2=size={size}"))
+        .args(["-frames:v", "1"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let jpeg = std::fs::read(path).unwrap();
+    // TIFF (little endian): IFD0 with a GPS IFD pointer; the GPS IFD with latitude N 48/51/23.76.
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend([0x25, 0x88, 4, 0]);
+    tiff.extend(1u32.to_le_bytes());
+    tiff.extend(26u32.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(2u16.to_le_bytes());
+    tiff.extend([1, 0, 2, 0]);
+    tiff.extend(2u32.to_le_bytes());
+    tiff.extend(*b"N\0\0\0");
+    tiff.extend([2, 0, 5, 0]);
+    tiff.extend(3u32.to_le_bytes());
+    tiff.extend(56u32.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    for (n, d) in [(48u32, 1u32), (51, 1), (2376, 100)] {
+        tiff.extend(n.to_le_bytes());
+        tiff.extend(d.to_le_bytes());
+    }
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
+    out.extend(b"Exif\0\0");
+    out.extend(&tiff);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+both!(pictures_round_trip_and_the_site_domain, |db| async move {
+    let inst = Instance::start(db, &[("RUCHE_PAGES_DOMAIN", "pages.test")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (browser, csrf) = inst.browser_login("root", &inst.password).await;
+    let upload = |bytes: Vec<u8>| {
+        let browser = browser.clone();
+        let csrf = csrf.clone();
+        let url = format!("{}/my-sites/atelier-bois/media?label=Un%20banc", inst.url);
+        async move {
+            let r = browser
+                .post(url)
+                .header("X-CSRF-Token", csrf)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+
+    // A site whose banner picture comes inline, as an import document carries it.
+    let jpeg = photo(dir.path(), "1200x700");
+    use base64::Engine;
+    let data = base64::engine::general_purpose::STANDARD.encode(&jpeg);
+    let doc = SITE
+        .replace("THEME", ruche_pages::theme::DEFAULT_PALETTE)
+        .replace(
+            r#""subtitle": "Meubles sur mesure""#,
+            &format!(
+                r#""subtitle": "Meubles sur mesure", "image": {{"src": "data:image/jpeg;base64,{data}", "alt": "L'établi"}}"#
+            ),
+        );
+    let file = dir.path().join("site.json");
+    std::fs::write(&file, &doc).unwrap();
+    let out = cli(
+        &inst,
+        &["pages", "import", "--owner", "root", file.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = inst.page(&inst.http, "/p/atelier-bois/").await;
+    let src = page
+        .split("<img src=\"/pages-media/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the inline picture became a stored one")
+        .to_string();
+    assert!(src.ends_with("-1200x700.webp"), "{src}");
+    assert!(
+        page.contains("-1200x700-480.webp 480w") && page.contains("width=\"1200\" height=\"700\""),
+        "srcset and intrinsic size: {page}"
+    );
+    assert!(
+        page.contains("fetchpriority=\"high\""),
+        "the hero is never lazy"
+    );
+    let webp = inst
+        .http
+        .get(format!("{}/pages-media/{src}", inst.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(webp.status(), 200);
+    assert!(
+        webp.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let bytes = webp.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], b"RIFF");
+    assert!(
+        jpeg.windows(4).any(|w| w == b"II*\0"),
+        "the upload had EXIF"
+    );
+    assert!(
+        !bytes.windows(4).any(|w| w == b"Exif" || w == b"II*\0"),
+        "no EXIF (so no GPS) left"
+    );
+
+    // Export → import elsewhere → export: the same document, pictures included.
+    let first = dir.path().join("first.json");
+    let out = cli(
+        &inst,
+        &[
+            "pages",
+            "export",
+            "--site",
+            "atelier-bois",
+            first.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let exported = std::fs::read_to_string(&first).unwrap();
+    assert!(exported.contains("data:image/webp;base64,"));
+    let other = Instance::start(db, &[]).await;
+    let out = cli(
+        &other,
+        &[
+            "pages",
+            "import",
+            "--owner",
+            "root",
+            first.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second = dir.path().join("second.json");
+    let out = cli(
+        &other,
+        &[
+            "pages",
+            "export",
+            "--site",
+            "atelier-bois",
+            second.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let a: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&second).unwrap()).unwrap();
+    assert_eq!(a, b, "lossless round trip");
+    other.stop().await;
+
+    // Uploads: a picture is stored once; what is not a usable picture is refused, with why.
+    let (status, body) = upload(photo(dir.path(), "640x480")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["label"], "Un banc");
+    let (_, again) = upload(photo(dir.path(), "640x480")).await;
+    assert_eq!(again["src"], body["src"], "same picture, one entry");
+    let (status, body) = upload(b"%PDF-1.4 not a picture, named photo.jpg".to_vec()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("image-not-an-image"))
+    );
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let (status, body) = upload(svg.to_vec()).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("image-svg")));
+    // A decompression bomb: a PNG of a few dozen bytes declaring 30000×30000 pixels.
+    let (status, body) = upload(png_bomb(30_000, 30_000)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("image-too-many-pixels"))
+    );
+    let (status, body) = upload(vec![0xFF; 21 * 1024 * 1024]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("image-too-large"))
+    );
+    let (c, list) = inst_get(
+        &browser,
+        &format!("{}/my-sites/atelier-bois/media", inst.url),
+    )
+    .await;
+    assert_eq!(c, 200);
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        2,
+        "the refused files left nothing: {list}"
+    );
+    // Nobody else's library.
+    let (c, _) = inst_get(
+        &inst.http,
+        &format!("{}/my-sites/atelier-bois/media", inst.url),
+    )
+    .await;
+    assert_eq!(c, 401);
+
+    // The editor's save: a broken document is refused with its path, an old version with 409.
+    let draft = |version: i64, document: serde_json::Value| {
+        let browser = browser.clone();
+        let csrf = csrf.clone();
+        let url = format!("{}/my-sites/atelier-bois/draft", inst.url);
+        async move {
+            let r = browser
+                .post(url)
+                .header("X-CSRF-Token", csrf)
+                .json(&serde_json::json!({ "version": version, "document": document }))
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let mut doc: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    doc["blocks"][1]["columns"] = serde_json::json!([]);
+    let (status, body) = draft(2, doc.clone()).await;
+    assert_eq!(
+        (status, body["path"].as_str()),
+        (400, Some("blocks[1].columns"))
+    );
+    doc["blocks"][1]["columns"] = serde_json::json!(["<p>Trois</p>"]);
+    let (status, body) = draft(1, doc.clone()).await;
+    assert_eq!(status, 409, "{body}");
+    let current = body["version"].as_i64().unwrap();
+    let (status, body) = draft(current, doc.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"].as_i64(), Some(current + 1));
+
+    // With a Pages domain, the site is also at <slug>.<domain>, canonical there.
+    let r = inst
+        .http
+        .get(format!("{}/", inst.url))
+        .header("Host", "atelier-bois.pages.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<link rel=\"canonical\" href=\"http://atelier-bois.pages.test/\">"),
+        "{page}"
+    );
+    let r = inst
+        .http
+        .get(format!("{}/robots.txt", inst.url))
+        .header("Host", "atelier-bois.pages.test")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Sitemap: http://atelier-bois.pages.test/sitemap.xml")
+    );
+    let r = inst
+        .http
+        .get(format!("{}/", inst.url))
+        .header("Host", "nope.pages.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    inst.stop().await;
+});
+
+async fn inst_get(client: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
+    let r = client.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+/// A PNG whose header declares `w`×`h` pixels, with almost no data behind it.
+fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend(data);
+        out.extend(&body);
+        out.extend(crc32(&body).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut out, b"IEND", &[]);
+    out
+}

@@ -417,3 +417,17 @@ pub async fn media_bytes(ex: Ex<'_>, owner_id: i64) -> Result<i64> {
     .await
     .map_err(StoreError::from))
 }
+
+/// What says whether a published page changed, without its documents: (id, published_at),
+/// for a site on line.
+pub async fn published_stamp(ex: Ex<'_>, slug: &str) -> Result<Option<(i64, i64)>> {
+    dual!(ex, |c| {
+        sqlx::query_as::<_, (i64, i64)>(
+        "SELECT id, published_at FROM sites WHERE slug = $1 AND published_at IS NOT NULL AND deleted_at IS NULL"
+    )
+    .bind(slug)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}

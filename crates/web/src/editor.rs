@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 /// token).
 pub(crate) async fn draw(st: &AppState, site: &Site, site_id: i64, mode: Mode) -> String {
     let public = &st.tube.settings.public_url;
-    let canonical = format!("{public}/p/{}/", site.slug);
+    let canonical = crate::sites::canonical(&st.tube.settings, &site.slug);
     let action = match mode {
         Mode::Static => format!("{public}/p/{}/contact", site.slug),
         _ => format!("/p/{}/contact", site.slug),
@@ -117,7 +117,7 @@ async fn edit(
         "catalogue": ruche_pages::editor::catalogue(&site.title, &site_strings),
         "themes": ruche_pages::editor::themes(lang),
         "tiles": st.tube.settings.pages.tile_url,
-        "publicUrl": format!("{}/p/{}/", st.tube.settings.public_url, site.slug),
+        "publicUrl": crate::sites::canonical(&st.tube.settings, &site.slug),
     });
     let page = draw(&st, &site, row.id, Mode::Editor).await;
     let head = format!(

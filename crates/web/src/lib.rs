@@ -30,6 +30,10 @@ pub struct AppState {
     pub media: Arc<ruche_pages::media::Media>,
     /// The one way to fetch other servers' URLs (oEmbed of pasted videos).
     pub fetcher: Arc<ruche_fetch::Fetcher>,
+    /// Published pages as last drawn.
+    pub page_cache: Arc<sites::PageCache>,
+    /// The contact forms' signing key, read once.
+    pub form_secret: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl AppState {
@@ -44,6 +48,8 @@ impl AppState {
             media: Arc::new(ruche_pages::media::Media::from_settings(&tube.settings)),
             tube,
             i18n: Arc::new(i18n::I18n::load()),
+            page_cache: Default::default(),
+            form_secret: Default::default(),
         })
     }
 }
@@ -64,11 +70,22 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .with_state(state))
 }
 
-/// Serves `router` on `listener` until the process ends.
+/// Serves `router` on `listener` until the process ends. When a Pages domain is set, requests
+/// for `<slug>.<domain>` are first mapped onto the site's paths (before routing).
 pub async fn serve(tube: Arc<Tube>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let domain = tube.settings.pages.domain.clone();
+    let inner = router(tube)?;
+    let app = Router::new().fallback_service(
+        tower::ServiceBuilder::new()
+            .layer(axum::middleware::map_request(move |req| {
+                let domain = domain.clone();
+                async move { sites::site_host(domain.as_deref(), req) }
+            }))
+            .service(inner),
+    );
     axum::serve(
         listener,
-        router(tube)?.into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
 }

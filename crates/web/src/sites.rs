@@ -35,6 +35,66 @@ pub fn routes() -> Router<AppState> {
         .route("/my-sites/{slug}/inbox/{id}/{action}", post(inbox_action))
 }
 
+/// A request to `<slug>.<domain>` (a wildcard domain for sites) for the page, its form, its
+/// sitemap or robots file becomes the same request under `/p/<slug>/`; everything else (assets,
+/// pictures) is served as on the main host.
+pub(crate) fn site_host(
+    domain: Option<&str>,
+    mut req: axum::extract::Request,
+) -> axum::extract::Request {
+    let Some(domain) = domain else {
+        return req;
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|h| {
+            h.rsplit_once(':')
+                .map_or(h, |(name, _)| name)
+                .to_ascii_lowercase()
+        });
+    let Some(slug) = host.as_deref().and_then(|h| {
+        h.strip_suffix(domain)
+            .and_then(|s| s.strip_suffix('.'))
+            .map(str::to_string)
+    }) else {
+        return req;
+    };
+    if slug.contains('.') || ruche_pages::document::check_slug(&slug).is_err() {
+        return req;
+    }
+    let path = req.uri().path();
+    if !matches!(path, "/" | "/contact" | "/sitemap.xml" | "/robots.txt") {
+        return req;
+    }
+    let rest = &path[1..];
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    if let Ok(uri) = format!("/p/{slug}/{rest}{query}").parse() {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
+/// The address a site is known by: `<scheme>://<slug>.<domain>/` with a Pages domain, else
+/// `<public URL>/p/<slug>/`.
+pub(crate) fn canonical(settings: &ruche_domain::settings::Settings, slug: &str) -> String {
+    match &settings.pages.domain {
+        Some(d) => {
+            let scheme = settings
+                .public_url
+                .split_once("://")
+                .map_or("https", |(s, _)| s);
+            format!("{scheme}://{slug}.{d}/")
+        }
+        None => format!("{}/p/{slug}/", settings.public_url),
+    }
+}
+
 /// The visitor-facing strings of a site, in its language.
 pub(crate) struct SiteStrings {
     pub(crate) i18n: Arc<I18n>,
@@ -47,16 +107,66 @@ impl render::Strings for SiteStrings {
     }
 }
 
+/// The key that signs contact-form tokens: made once per instance, kept in the store, read
+/// once per process.
 pub(crate) async fn form_secret(st: &AppState) -> Result<String, TubeError> {
-    let mut tx = st.tube.store.begin().await?;
-    let secret = ruche_store::users::kv_get_or_insert(
-        tx.ex(),
-        "pages_form_secret",
-        &ruche_domain::ids::random_hex(32),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(secret)
+    st.form_secret
+        .get_or_try_init(|| async {
+            let mut tx = st.tube.store.begin().await?;
+            let secret = ruche_store::users::kv_get_or_insert(
+                tx.ex(),
+                "pages_form_secret",
+                &ruche_domain::ids::random_hex(32),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok::<_, TubeError>(secret)
+        })
+        .await
+        .cloned()
+}
+
+/// Published pages as last drawn, plain and gzipped. A page is drawn again when its site was
+/// published anew (checked on every request with one small query, so several processes never
+/// serve a stale page) or after [`PAGE_TTL`], which keeps the form's signed render time fresh
+/// enough for the "too fast" check.
+#[derive(Default)]
+pub struct PageCache(std::sync::RwLock<std::collections::HashMap<String, Arc<CachedPage>>>);
+
+pub struct CachedPage {
+    published_at: i64,
+    made: std::time::Instant,
+    html: axum::body::Bytes,
+    gzip: axum::body::Bytes,
+}
+
+const PAGE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl PageCache {
+    fn get(&self, slug: &str, published_at: i64) -> Option<Arc<CachedPage>> {
+        let map = self.0.read().ok()?;
+        map.get(slug)
+            .filter(|p| p.published_at == published_at && p.made.elapsed() < PAGE_TTL)
+            .cloned()
+    }
+
+    fn put(&self, slug: &str, page: Arc<CachedPage>) {
+        if let Ok(mut map) = self.0.write() {
+            // Bounded: a flood of distinct slugs cannot grow it without end.
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(slug.to_string(), page);
+        }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes)
+        .and_then(|()| e.finish())
+        .unwrap_or_default()
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -76,16 +186,20 @@ async fn site_page(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let found = ruche_pages::sites::published(&st.tube.store, &slug).await;
-    let (site, published_at) = match found {
+    let stamp = async {
+        let mut c = st.tube.store.read().await?;
+        sstore::published_stamp(c.ex(), &slug).await
+    }
+    .await;
+    let (site_id, published_at) = match stamp {
         Ok(Some(s)) => s,
         Ok(None) => return not_found(),
         Err(e) => {
             tracing::error!("site {slug}: {e}");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    // The form token in the page changes with every render; the ETag follows the published
+    // The form token in the page changes with every drawing; the ETag follows the published
     // version and the day, so caches revalidate cheaply and a cached form never goes stale
     // (tokens live two days).
     let etag = format!("\"{published_at:x}-{:x}\"", now_secs() / 86_400);
@@ -96,20 +210,48 @@ async fn site_page(
     {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let mut c = match st.tube.store.read().await {
-        Ok(c) => c,
-        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    let page = match st.page_cache.get(&slug, published_at) {
+        Some(p) => p,
+        None => {
+            let site = match ruche_pages::sites::published(&st.tube.store, &slug).await {
+                Ok(Some((site, _))) => site,
+                Ok(None) => return not_found(),
+                Err(e) => {
+                    tracing::error!("site {slug}: {e}");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            let html = crate::editor::draw(&st, &site, site_id, render::Mode::Visitor).await;
+            let page = Arc::new(CachedPage {
+                published_at,
+                made: std::time::Instant::now(),
+                gzip: gzip(html.as_bytes()).into(),
+                html: html.into(),
+            });
+            st.page_cache.put(&slug, page.clone());
+            page
+        }
     };
-    let Ok(Some(row)) = sstore::by_slug(c.ex(), &slug).await else {
-        return not_found();
+    let gz = !page.gzip.is_empty()
+        && headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut res = if gz {
+        ([(header::CONTENT_ENCODING, "gzip")], page.gzip.clone()).into_response()
+    } else {
+        page.html.clone().into_response()
     };
-    drop(c);
-    let html = crate::editor::draw(&st, &site, row.id, render::Mode::Visitor).await;
-    let mut res = Html(html).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Ok(v) = HeaderValue::from_str(&etag) {
-        res.headers_mut().insert(header::ETAG, v);
+        h.insert(header::ETAG, v);
     }
-    res.headers_mut().insert(
+    h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, no-cache"),
     );
@@ -119,7 +261,7 @@ async fn site_page(
 async fn sitemap(State(st): State<AppState>, Path(slug): Path<String>) -> Response {
     match ruche_pages::sites::published(&st.tube.store, &slug).await {
         Ok(Some((_, published_at))) => {
-            let canonical = format!("{}/p/{slug}/", st.tube.settings.public_url);
+            let canonical = canonical(&st.tube.settings, &slug);
             let day = chrono::DateTime::from_timestamp_millis(published_at)
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default();
@@ -136,7 +278,7 @@ async fn sitemap(State(st): State<AppState>, Path(slug): Path<String>) -> Respon
 async fn robots(State(st): State<AppState>, Path(slug): Path<String>) -> Response {
     match ruche_pages::sites::published(&st.tube.store, &slug).await {
         Ok(Some(_)) => {
-            let canonical = format!("{}/p/{slug}/", st.tube.settings.public_url);
+            let canonical = canonical(&st.tube.settings, &slug);
             (
                 [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
                 render::robots(&canonical),

@@ -75,10 +75,13 @@ impl Instance {
             env,
             child: None,
             pg,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            http: {
+                ruche_fetch::install_default_crypto();
+                reqwest::Client::builder()
+            }
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
             stderr_log,
         };
         let (child, password) = inst.spawn_serve();
@@ -207,11 +210,14 @@ impl Instance {
 
     /// A browser: a cookie-keeping client that does not follow redirects.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+        {
+            ruche_fetch::install_default_crypto();
+            reqwest::Client::builder()
+        }
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
     }
 
     /// The HTML of a page, as `client` sees it.

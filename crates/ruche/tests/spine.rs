@@ -162,6 +162,26 @@ both!(upload_transcode_publish_and_serve, |db| async move {
         page.contains("id=\"player\"") && page.contains("/assets/js/watch.js"),
         "{page}"
     );
+    // Discoverable through oEmbed, as PeerTube's pages are; the answer embeds our player.
+    assert!(page.contains("type=\"application/json+oembed\""), "{page}");
+    let oembed: serde_json::Value = inst
+        .http
+        .get(format!("{}/services/oembed", inst.url))
+        .query(&[("url", format!("{}/w/{short}", inst.url))])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(oembed["type"], "video");
+    assert!(
+        oembed["html"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{}/videos/embed/{short}", inst.url)),
+        "{oembed}"
+    );
     // The channel and account, on the API and as pages.
     let (_, in_channel) = inst
         .get_json(&root, "/api/v1/video-channels/root_channel/videos")

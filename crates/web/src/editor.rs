@@ -338,7 +338,13 @@ async fn upload_media(
                 let e = ruche_pages::media::MediaError::Image(
                     ruche_pages::images::ImageError::TooLarge { size: max + 1, max },
                 );
-                return media_error(&st, lang, e);
+                // The rest of the body is not read: this connection cannot serve another request.
+                let mut res = media_error(&st, lang, e);
+                res.headers_mut().insert(
+                    header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+                return res;
             }
         };
     match st.media.upload(&st.tube.store, u.id, bytes, &q.label).await {

@@ -675,6 +675,8 @@ struct Watch {
     master: String,
     poster: Option<String>,
     absolute_poster: String,
+    /// `<link rel="alternate" type="application/json+oembed">`, escaped already.
+    oembed_link: String,
     files: Vec<FileLink>,
     download_enabled: bool,
     duration_secs: i64,
@@ -740,6 +742,11 @@ async fn watch(
     let t = Watch {
         name: v.name.clone(),
         uuid: v.uuid.clone(),
+        oembed_link: crate::oembed::discovery_link(
+            base,
+            &format!("{base}/w/{}", short(&v.uuid)),
+            &v.name,
+        ),
         url: format!("{base}/w/{}", short(&v.uuid)),
         by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
         channel_url: format!("/c/{}", v.channel_name),

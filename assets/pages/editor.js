@@ -34,6 +34,30 @@ function button(label, onclick, attrs = {}) {
   return el('button', { type: 'button', onclick, ...attrs }, label);
 }
 
+// Icons drawn here (a phone may lack the font for symbols like ⧉ or 🗑).
+const ICON_PATHS = {
+  up: 'M12 5l-7 7h4v7h6v-7h4z',
+  down: 'M12 19l7-7h-4V5H9v7H5z',
+  copy: 'M8 3h11v13H8zM5 7v14h11v-2H7V7z',
+  eye: 'M12 5C6 5 2 12 2 12s4 7 10 7 10-7 10-7-4-7-10-7zm0 11a4 4 0 1 1 0-8 4 4 0 0 1 0 8z',
+  eyeOff: 'M3 4l17 17-1.4 1.4-3.2-3.2A11 11 0 0 1 12 19C6 19 2 12 2 12a19 19 0 0 1 4.2-4.6L1.6 5.4zM12 5c6 0 10 7 10 7a19 19 0 0 1-3 3.9L8.4 5.4A10 10 0 0 1 12 5z',
+  trash: 'M9 3h6l1 2h4v2H4V5h4zM6 9h12l-1 12H7z',
+  gear: 'M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7.6 7.6 0 0 0-1.7-1L15 3h-4l-.4 2.9a7.6 7.6 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7.6 7.6 0 0 0 1.7 1L11 21h4l.4-2.9a7.6 7.6 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z',
+  undo: 'M9 5L3 11l6 6v-4h6a4 4 0 0 1 0 8h-2v2h2a6 6 0 0 0 0-12H9z',
+  redo: 'M15 5l6 6-6 6v-4H9a4 4 0 0 0 0 8h2v2H9a6 6 0 0 1 0-12h6z',
+  drag: 'M8 4h3v3H8zm5 0h3v3h-3zM8 10h3v3H8zm5 0h3v3h-3zM8 16h3v3H8zm5 0h3v3h-3z',
+};
+function icon(name) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.innerHTML = `<path fill="currentColor" d="${ICON_PATHS[name]}"/>`;
+  return svg;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The document, its history, and saving.
 
@@ -152,8 +176,8 @@ async function save({ publish = false } = {}) {
 // The editor's own bar.
 
 const status = el('span', { class: 'ed-status', role: 'status', 'aria-live': 'polite' });
-const undoBtn = button('↶', undo, { 'aria-label': T('ed-undo'), title: `${T('ed-undo')} (Ctrl+Z)`, 'data-help': 'undo', class: 'ed-icon' });
-const redoBtn = button('↷', redo, { 'aria-label': T('ed-redo'), title: `${T('ed-redo')} (Ctrl+Shift+Z)`, 'data-help': 'redo', class: 'ed-icon' });
+const undoBtn = button(icon('undo'), undo, { 'aria-label': T('ed-undo'), title: `${T('ed-undo')} (Ctrl+Z)`, 'data-help': 'undo', class: 'ed-icon' });
+const redoBtn = button(icon('redo'), redo, { 'aria-label': T('ed-redo'), title: `${T('ed-redo')} (Ctrl+Shift+Z)`, 'data-help': 'redo', class: 'ed-icon' });
 const publishBtn = button(T('ed-publish'), publish, { class: 'ed-primary', 'data-help': 'publish' });
 const helpBtn = button('?', toggleHelp, { 'aria-label': T('ed-help'), 'aria-pressed': 'false', class: 'ed-icon ed-help-btn', 'data-help': 'help' });
 
@@ -274,21 +298,21 @@ function decorate() {
     if (!s) return;
     const index = doc.blocks.indexOf(s);
     const needs = needsSetup(s);
-    const gear = button(needs ? `⚙ ${T('ed-set-up')}` : '⚙', () => openSettings(s.id), {
+    const gear = button(needs ? [icon('gear'), ` ${T('ed-set-up')}`] : icon('gear'), () => openSettings(s.id), {
       'aria-label': `${T('ed-settings')} — ${kindName(s.type)}`, title: T('ed-settings'),
       'data-help': 'gear', class: needs ? 'ed-gear ed-attention' : 'ed-gear',
     });
-    const handle = el('span', { class: 'ed-handle', draggable: 'true', title: T('ed-drag'), 'data-help': 'drag', 'aria-hidden': 'true' }, '⠿');
+    const handle = el('span', { class: 'ed-handle', draggable: 'true', title: T('ed-drag'), 'data-help': 'drag', 'aria-hidden': 'true' }, icon('drag'));
     handle.addEventListener('dragstart', (e) => { e.dataTransfer.setData('text/x-ruche-block', s.id); node.classList.add('ed-dragging'); });
     handle.addEventListener('dragend', () => node.classList.remove('ed-dragging'));
     const barNode = el('div', { class: 'ed-bar', contenteditable: 'false', role: 'toolbar', 'aria-label': kindName(s.type) },
       handle,
       el('span', { class: 'ed-kind' }, kindName(s.type), s.hidden ? ` (${T('ed-hidden')})` : ''),
-      button('↑', () => move(s.id, index - 1), { 'aria-label': T('ed-move-up'), title: T('ed-move-up'), disabled: index === 0, 'data-help': 'move', class: 'ed-icon' }),
-      button('↓', () => move(s.id, index + 1), { 'aria-label': T('ed-move-down'), title: T('ed-move-down'), disabled: index === doc.blocks.length - 1, 'data-help': 'move', class: 'ed-icon' }),
-      button('⧉', () => change((d) => { const c = structuredClone(s); c.id = freshId(s.type); d.blocks.splice(index + 1, 0, c); }), { 'aria-label': T('ed-duplicate'), title: T('ed-duplicate'), 'data-help': 'duplicate', class: 'ed-icon' }),
-      button(s.hidden ? '◌' : '◉', () => change(() => { s.hidden = !s.hidden; }), { 'aria-label': s.hidden ? T('ed-show') : T('ed-hide'), title: s.hidden ? T('ed-show') : T('ed-hide'), 'aria-pressed': String(!!s.hidden), 'data-help': 'hide', class: 'ed-icon' }),
-      button('🗑', () => change((d) => { d.blocks.splice(d.blocks.indexOf(section(s.id)), 1); }), { 'aria-label': T('ed-delete'), title: T('ed-delete'), 'data-help': 'delete', class: 'ed-icon' }),
+      button(icon('up'), () => move(s.id, index - 1), { 'aria-label': T('ed-move-up'), title: T('ed-move-up'), disabled: index === 0, 'data-help': 'move', class: 'ed-icon' }),
+      button(icon('down'), () => move(s.id, index + 1), { 'aria-label': T('ed-move-down'), title: T('ed-move-down'), disabled: index === doc.blocks.length - 1, 'data-help': 'move', class: 'ed-icon' }),
+      button(icon('copy'), () => change((d) => { const c = structuredClone(s); c.id = freshId(s.type); d.blocks.splice(index + 1, 0, c); }), { 'aria-label': T('ed-duplicate'), title: T('ed-duplicate'), 'data-help': 'duplicate', class: 'ed-icon' }),
+      button(icon(s.hidden ? 'eyeOff' : 'eye'), () => change(() => { s.hidden = !s.hidden; }), { 'aria-label': s.hidden ? T('ed-show') : T('ed-hide'), title: s.hidden ? T('ed-show') : T('ed-hide'), 'aria-pressed': String(!!s.hidden), 'data-help': 'hide', class: 'ed-icon' }),
+      button(icon('trash'), () => change((d) => { d.blocks.splice(d.blocks.indexOf(section(s.id)), 1); }), { 'aria-label': T('ed-delete'), title: T('ed-delete'), 'data-help': 'delete', class: 'ed-icon' }),
       gear,
     );
     node.prepend(barNode);
@@ -642,8 +666,8 @@ function listField(obj, key, listKind, min, max) {
     items.replaceChildren(...list.map((item, i) => el('li', {},
       ...spec.fields.map(([k, t, ...o]) => field(item, k, t, ...o)),
       el('p', { class: 'ed-item-actions' },
-        button('↑', () => { list.splice(i - 1, 0, ...list.splice(i, 1)); draw(); }, { 'aria-label': T('ed-move-up'), disabled: i === 0, class: 'ed-icon' }),
-        button('↓', () => { list.splice(i + 1, 0, ...list.splice(i, 1)); draw(); }, { 'aria-label': T('ed-move-down'), disabled: i === list.length - 1, class: 'ed-icon' }),
+        button(icon('up'), () => { list.splice(i - 1, 0, ...list.splice(i, 1)); draw(); }, { 'aria-label': T('ed-move-up'), disabled: i === 0, class: 'ed-icon' }),
+        button(icon('down'), () => { list.splice(i + 1, 0, ...list.splice(i, 1)); draw(); }, { 'aria-label': T('ed-move-down'), disabled: i === list.length - 1, class: 'ed-icon' }),
         button(T('ed-remove'), () => { list.splice(i, 1); draw(); }, { disabled: list.length <= min }),
       ))));
     const full = list.length >= max;

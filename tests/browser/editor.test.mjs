@@ -393,3 +393,34 @@ test('hostile text in every field runs nowhere', async () => {
   assert.ok(visitor.includes('&lt;svg/onload=__pwned=1&gt;'), 'the typed title is shown as text');
   await context.close();
 });
+
+test('on a phone: the editor fits and its buttons work by touch', async () => {
+  const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(`${url}/login`);
+  await page.fill('input[name=username]', 'camille');
+  await page.fill('input[name=password]', 'un mot de passe');
+  await Promise.all([page.waitForNavigation(), page.locator('form button[type=submit]').tap()]);
+  await page.goto(`${url}/my-sites/jardin/edit`);
+  await page.locator('.ed-toolbar').waitFor();
+  await page.locator('.ed-tour').getByRole('button', { name: 'Passer' }).tap();
+  // Nothing wider than the screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px`);
+  const before = await page.locator('main > [data-block]').count();
+  await page.locator('.ed-add-btn').first().tap();
+  await page.locator('.ed-picker button[data-kind="separator"]').tap();
+  await saved(page);
+  assert.equal(await page.locator('main > [data-block]').count(), before + 1);
+  // Buttons are finger-sized.
+  const small = await page.locator('.ed-bar button, .ed-toolbar button').evaluateAll((bs) => bs.filter((b) => {
+    const r = b.getBoundingClientRect();
+    return r.width > 0 && (r.width < 40 || r.height < 40);
+  }).length);
+  assert.equal(small, 0, 'every editor button is at least 40 px');
+  await page.screenshot({ path: path.join(OUT_DIR, 'editor-phone.png') });
+  await page.getByRole('button', { name: 'Annuler', exact: true }).first().tap();
+  await saved(page);
+  assert.equal(await page.locator('main > [data-block]').count(), before);
+  await context.close();
+});

@@ -62,7 +62,13 @@ pub enum NameError {
     Username,
     #[error("may only contain letters, digits, '-', '_', '.' and ':'")]
     Channel,
+    #[error("is reserved")]
+    Reserved,
 }
+
+/// Names other servers expect to mean the instance itself (PeerTube's instance actor is
+/// `peertube@host`): no account or channel may take them.
+pub const RESERVED_NAMES: &[&str] = &["peertube"];
 
 /// PeerTube's username rule: `^[a-z0-9._]{1,50}$`.
 pub fn check_username(name: &str) -> Result<(), NameError> {
@@ -74,6 +80,9 @@ pub fn check_username(name: &str) -> Result<(), NameError> {
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
     {
         return Err(NameError::Username);
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(NameError::Reserved);
     }
     Ok(())
 }
@@ -88,6 +97,9 @@ pub fn check_channel_name(name: &str) -> Result<(), NameError> {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
     {
         return Err(NameError::Channel);
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(NameError::Reserved);
     }
     Ok(())
 }

@@ -518,3 +518,17 @@ pub async fn kv_get_or_insert(ex: Ex<'_>, key: &str, value: &str) -> Result<Stri
             .map_err(StoreError::from)
     })
 }
+
+/// Users active since `since_ms` (a token made, or a browser session alive, since then), for
+/// NodeInfo.
+pub async fn active_users(ex: Ex<'_>, since_ms: i64) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u WHERE
+            EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.user_id = u.id AND t.created_at >= $1)
+         OR EXISTS (SELECT 1 FROM web_sessions s WHERE s.user_id = u.id AND s.expires_at >= $1)"
+    )
+    .bind(since_ms)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}

@@ -4,6 +4,7 @@
 //! **Architecture invariant:** handlers hold no business rules: they read the request, call a
 //! service of `ruche-tube`, and render its answer as PeerTube JSON or HTML.
 
+mod activitypub;
 mod api;
 mod assets;
 mod auth;
@@ -59,6 +60,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
     let state = AppState::new(tube)?;
     Ok(Router::new()
         .merge(api::routes())
+        .merge(activitypub::routes())
         .merge(pages::routes())
         .merge(sites::routes())
         .merge(editor::routes())

@@ -1,0 +1,227 @@
+//! How other servers find us: WebFinger (`acct:name@host` for accounts, channels and the
+//! instance actor), NodeInfo 2.0 and 2.1 with usage figures, and host-meta — in the shapes
+//! PeerTube serves them, so PeerTube and Mastodon resolve our actors the way they resolve
+//! PeerTube's.
+
+use crate::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use ruche_store::{users, videos};
+use serde_json::json;
+
+/// The instance actor's name (an `Application`), as PeerTube names its own: other servers look
+/// up `peertube@host` when nodeinfo does not tell them.
+pub const INSTANCE_ACTOR: &str = "peertube";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.0.json", get(|st| nodeinfo(st, "2.0")))
+        .route("/nodeinfo/2.1.json", get(|st| nodeinfo(st, "2.1")))
+        .route("/.well-known/host-meta", get(host_meta))
+}
+
+/// Our host as other servers write it in handles (`name@host`, with the port if any).
+pub(crate) fn host(st: &AppState) -> String {
+    let url = &st.tube.settings.public_url;
+    url.split_once("://")
+        .map_or(url.as_str(), |(_, rest)| rest)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+fn jrd(body: serde_json::Value) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/jrd+json; charset=utf-8"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": format!("{what} not found"), "status": 404 })),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct WebfingerQuery {
+    #[serde(default)]
+    resource: String,
+}
+
+/// Which local actor a WebFinger resource names: `acct:name@host`, `name@host`, or the actor's
+/// own URL.
+enum Named {
+    Instance,
+    Account(String),
+    Channel(String),
+}
+
+async fn lookup(st: &AppState, name: &str) -> Result<Option<Named>, ruche_store::StoreError> {
+    if name == INSTANCE_ACTOR {
+        return Ok(Some(Named::Instance));
+    }
+    let mut c = st.tube.store.read().await?;
+    if users::local_account_by_name(c.ex(), name).await?.is_some() {
+        return Ok(Some(Named::Account(name.to_string())));
+    }
+    Ok(users::channel_by_name(c.ex(), name)
+        .await?
+        .filter(|ch| ch.host.is_none())
+        .map(|ch| Named::Channel(ch.name)))
+}
+
+async fn webfinger(State(st): State<AppState>, Query(q): Query<WebfingerQuery>) -> Response {
+    let base = st
+        .tube
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
+    let ours = host(&st);
+    let r = q.resource.trim();
+    if r.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "a resource is needed", "status": 400 })),
+        )
+            .into_response();
+    }
+    let name = if let Some(path) = r.strip_prefix(&format!("{base}/")) {
+        path.strip_prefix("accounts/")
+            .or_else(|| path.strip_prefix("video-channels/"))
+            .or_else(|| path.strip_prefix("a/"))
+            .or_else(|| path.strip_prefix("c/"))
+            .map(str::to_string)
+    } else {
+        let acct = r.strip_prefix("acct:").unwrap_or(r);
+        match acct.rsplit_once('@') {
+            Some((name, h)) if h.eq_ignore_ascii_case(&ours) => Some(name.to_string()),
+            _ => None,
+        }
+    };
+    let Some(name) = name.filter(|n| !n.is_empty() && !n.contains('/')) else {
+        return not_found("resource");
+    };
+    let named = match lookup(&st, &name).await {
+        Ok(Some(n)) => n,
+        Ok(None) => return not_found("actor"),
+        Err(e) => {
+            tracing::error!("webfinger {name}: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let (actor, page) = match &named {
+        Named::Instance => (format!("{base}/accounts/{INSTANCE_ACTOR}"), base.clone()),
+        Named::Account(n) => (format!("{base}/accounts/{n}"), format!("{base}/a/{n}")),
+        Named::Channel(n) => (
+            format!("{base}/video-channels/{n}"),
+            format!("{base}/c/{n}"),
+        ),
+    };
+    jrd(json!({
+        "subject": format!("acct:{name}@{ours}"),
+        "aliases": [actor],
+        "links": [
+            { "rel": "self", "type": "application/activity+json", "href": actor },
+            { "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": page },
+            { "rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{base}/remote-interaction?uri={{uri}}") },
+        ],
+    }))
+}
+
+async fn nodeinfo_links(State(st): State<AppState>) -> Response {
+    let base = st.tube.settings.public_url.trim_end_matches('/');
+    jrd(json!({
+        "links": [
+            { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0.json") },
+            { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{base}/nodeinfo/2.1.json") },
+            { "rel": "https://www.w3.org/ns/activitystreams#Application", "href": format!("{base}/accounts/{INSTANCE_ACTOR}") },
+        ],
+    }))
+}
+
+async fn nodeinfo(State(st): State<AppState>, version: &'static str) -> Response {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let now = ruche_store::now_ms();
+    let figures = async {
+        let mut c = st.tube.store.read().await?;
+        let total = users::count_users(c.ex()).await?;
+        let month = users::active_users(c.ex(), now - 30 * DAY_MS).await?;
+        let half_year = users::active_users(c.ex(), now - 180 * DAY_MS).await?;
+        let (_, posts) = videos::list(
+            c.ex(),
+            &videos::ListFilter {
+                public_only: true,
+                count: 0,
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok::<_, ruche_store::StoreError>((total, month, half_year, posts))
+    }
+    .await;
+    let (total, month, half_year, posts) = match figures {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!("nodeinfo: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let settings = &st.tube.settings;
+    let open = ruche_tube::accounts::signup_allowed(&st.tube)
+        .await
+        .unwrap_or(false);
+    let software = json!({ "name": "ruche", "version": env!("CARGO_PKG_VERSION") });
+    let body = json!({
+        "version": version,
+        "software": software,
+        "protocols": ["activitypub"],
+        "services": { "inbound": [], "outbound": ["atom1.0", "rss2.0"] },
+        "openRegistrations": open,
+        "usage": {
+            "users": { "total": total, "activeMonth": month, "activeHalfyear": half_year },
+            "localPosts": posts,
+            "localComments": 0,
+        },
+        "metadata": {
+            "taxonomy": { "postsName": "Videos" },
+            "nodeName": settings.instance.name,
+            "nodeDescription": settings.instance.short_description,
+        },
+    });
+    let profile = format!(
+        "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/{version}#\""
+    );
+    (
+        [
+            (header::CONTENT_TYPE, profile),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*".to_string()),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn host_meta(State(st): State<AppState>) -> Response {
+    let base = st.tube.settings.public_url.trim_end_matches('/');
+    (
+        [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" type=\"application/xrd+xml\" template=\"{}/.well-known/webfinger?resource={{uri}}\"/>\n</XRD>\n",
+            ruche_pages::render::esc(base)
+        ),
+    )
+        .into_response()
+}

@@ -15,6 +15,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod actors;
 pub mod jobs;
 pub mod migrate;
 pub mod sites;

@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "pages_media",
         include_str!("../migrations/0004_pages_media.sql"),
     ),
+    (
+        5,
+        "actor_keys",
+        include_str!("../migrations/0005_actor_keys.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -638,3 +638,28 @@ db_test!(sites_versions_and_revisions, |store: Store| async move {
     assert!(sites::by_slug(tx.ex(), "atelier").await.unwrap().is_none());
     tx.commit().await.unwrap();
 });
+
+db_test!(actor_keys_are_made_once, |store: Store| async move {
+    use ruche_store::actors;
+    let mut tx = store.begin().await.unwrap();
+    assert!(actors::key(tx.ex(), "account", 1).await.unwrap().is_none());
+    let first = actors::KeyPair {
+        public_pem: "PUBLIC-1".into(),
+        private_pem: "PRIVATE-1".into(),
+    };
+    let stored = actors::insert_key(tx.ex(), "account", 1, &first)
+        .await
+        .unwrap();
+    assert_eq!(stored.public_pem, "PUBLIC-1");
+    // A second maker loses the race and gets the first pair.
+    let second = actors::KeyPair {
+        public_pem: "PUBLIC-2".into(),
+        private_pem: "PRIVATE-2".into(),
+    };
+    let stored = actors::insert_key(tx.ex(), "account", 1, &second)
+        .await
+        .unwrap();
+    assert_eq!(stored.private_pem, "PRIVATE-1");
+    assert!(actors::key(tx.ex(), "channel", 1).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+});

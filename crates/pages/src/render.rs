@@ -147,15 +147,21 @@ pub fn page(site: &Site, cx: &Context<'_>) -> String {
         cx.local(&site.favicon)
     };
     let _ = writeln!(h, "<link rel=\"icon\" href=\"{}\">", esc(&icon));
-    // The title face makes the site's look: fetch it at once rather than after the CSS is read,
-    // so it is there for the first paint (faces are `font-display: optional`, never swapped in
-    // late). Only that one: more would take bandwidth from the hero picture.
-    if let Some(face) = fonts.and_then(|f| f.title_face()) {
-        let _ = writeln!(
-            h,
-            "<link rel=\"preload\" href=\"{}\" as=\"font\" type=\"font/woff2\" crossorigin>",
-            cx.local(&format!("{}{}", theme::FONT_URL_PREFIX, face.file))
-        );
+    // The title face and the body's regular face make the site's look: fetch them at once
+    // rather than after the CSS is read, so they are there for the first paint (faces are
+    // `font-display: optional`, never swapped in late, so text never moves).
+    if let Some(f) = fonts {
+        let body = f
+            .faces
+            .iter()
+            .find(|x| x.family == f.body && x.weight == 400 && !x.italic);
+        for face in f.title_face().into_iter().chain(body) {
+            let _ = writeln!(
+                h,
+                "<link rel=\"preload\" href=\"{}\" as=\"font\" type=\"font/woff2\" crossorigin>",
+                cx.local(&format!("{}{}", theme::FONT_URL_PREFIX, face.file))
+            );
+        }
     }
     let social = Image {
         src: site.social_image.clone(),

@@ -118,6 +118,85 @@ both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
     assert_eq!(ni["usage"]["localPosts"], 1);
     assert_eq!(ni["usage"]["users"]["activeMonth"], 1);
 
+    // The video as ActivityPub, by content negotiation on its id (and on /w/), in PeerTube's shape.
+    let (_, v) = inst.get_json(&token, &format!("/api/v1/videos/{id}")).await;
+    let uuid = v["uuid"].as_str().unwrap().to_string();
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/fixtures/peertube-8.0.1/ap/video.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for (path, accept) in [
+        (format!("/videos/watch/{uuid}"), "application/activity+json"),
+        (
+            format!("/w/{id}"),
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+        ),
+    ] {
+        let r = inst
+            .http
+            .get(format!("{base}{path}"))
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/activity+json")
+        );
+        let ap: Value = r.json().await.unwrap();
+        assert_eq!(ap["@context"], fixture["@context"]);
+        assert_eq!(ap["type"], "Video");
+        assert_eq!(ap["id"], format!("{base}/videos/watch/{uuid}"));
+        for key in fixture.as_object().unwrap().keys() {
+            let skipped = ["preview", "schedules", "hasParts", "playerSettings"];
+            assert!(
+                ap.get(key).is_some() || skipped.contains(&key.as_str()),
+                "{key} missing"
+            );
+        }
+        let url = ap["url"].as_array().unwrap();
+        assert_eq!(
+            url[0]["mediaType"], "text/html",
+            "Mastodon shows the first link"
+        );
+        let hls = url
+            .iter()
+            .find(|u| u["mediaType"] == "application/x-mpegURL")
+            .unwrap();
+        let tags = hls["tag"].as_array().unwrap();
+        assert!(tags.iter().any(|t| t["name"] == "sha256"));
+        assert!(tags.iter().any(|t| t["mediaType"] == "video/mp4"));
+        assert_eq!(
+            ap["attributedTo"],
+            serde_json::json!([
+                format!("{base}/accounts/root"),
+                format!("{base}/video-channels/root_channel")
+            ])
+        );
+        assert_eq!(ap["to"][0], "https://www.w3.org/ns/activitystreams#Public");
+    }
+    // A browser still gets the page.
+    let r = inst
+        .http
+        .get(format!("{base}/videos/watch/{uuid}"))
+        .header("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection() || r.status() == 200);
+    let ctype = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert!(!ctype.unwrap_or_default().contains("activity"));
+
     let (status, ctype, xrd) = get(&inst, "/.well-known/host-meta").await;
     assert_eq!(status, 200);
     assert!(ctype.starts_with("application/xrd+xml"));

@@ -694,7 +694,11 @@ async fn watch(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::video_document(&st, &id).await;
+    }
     let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
         Ok(v) => v,
         Err(e) => return error_page(chrome, e),
@@ -778,7 +782,14 @@ async fn watch(
     render(&t)
 }
 
-async fn watch_redirect(Path(id): Path<String>) -> Response {
+async fn watch_redirect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::video_document(&st, &id).await;
+    }
     match ruche_domain::ids::VideoRef::parse(&id) {
         Some(ruche_domain::ids::VideoRef::Uuid(u)) => {
             Redirect::permanent(&format!("/w/{}", ShortUuid(u))).into_response()

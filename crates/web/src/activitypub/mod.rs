@@ -3,6 +3,8 @@
 //! PeerTube serves them, so PeerTube and Mastodon resolve our actors the way they resolve
 //! PeerTube's.
 
+pub(crate) mod video;
+
 use crate::AppState;
 use axum::Json;
 use axum::Router;
@@ -224,4 +226,94 @@ async fn host_meta(State(st): State<AppState>) -> Response {
         ),
     )
         .into_response()
+}
+
+/// Whether a request asks for ActivityPub JSON rather than the HTML page, as PeerTube decides
+/// it: `application/activity+json`, or `application/ld+json` (with or without the
+/// ActivityStreams profile), preferred over `text/html`.
+pub(crate) fn wants_activity_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut best: Option<(bool, f32)> = None;
+    for part in accept.split(',') {
+        let mut params = part.split(';').map(str::trim);
+        let media = params.next().unwrap_or_default().to_ascii_lowercase();
+        let q = params
+            .clone()
+            .find_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let ap = media == "application/activity+json" || media == "application/ld+json";
+        let html = media == "text/html" || media == "application/xhtml+xml";
+        if (ap || html) && best.is_none_or(|(_, bq)| q > bq) {
+            best = Some((ap, q));
+        }
+    }
+    best.is_some_and(|(ap, _)| ap)
+}
+
+/// An ActivityPub document, with its media type.
+pub(crate) fn activity_json(body: &serde_json::Value) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/activity+json; charset=utf-8",
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A video as its `Video` object: only published videos that are public or unlisted.
+pub(crate) async fn video_document(st: &AppState, id: &str) -> Response {
+    use ruche_domain::video::{Privacy, VideoState};
+    let v = match ruche_tube::videos::find(&st.tube, id).await {
+        Ok(v) => v,
+        Err(e) => return crate::error::ApiError(e).into_response(),
+    };
+    let shared = matches!(
+        Privacy::from_id(v.privacy),
+        Some(Privacy::Public | Privacy::Unlisted)
+    );
+    if !shared || VideoState::from_id(v.state) != VideoState::Published {
+        return not_found("video");
+    }
+    let files = match ruche_tube::videos::files(&st.tube, v.id).await {
+        Ok(f) => f,
+        Err(e) => return crate::error::ApiError(e).into_response(),
+    };
+    let base = st.tube.settings.public_url.trim_end_matches('/');
+    activity_json(&video::object(base, &v, &files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> axum::http::HeaderMap {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(header::ACCEPT, v.parse().expect("header"));
+        h
+    }
+
+    #[test]
+    fn content_negotiation_as_peertube() {
+        for yes in [
+            "application/activity+json",
+            "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"",
+            "application/ld+json",
+            "text/html;q=0.5, application/activity+json",
+        ] {
+            assert!(wants_activity_json(&accept(yes)), "{yes}");
+        }
+        for no in [
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "*/*",
+            "application/json",
+            "application/activity+json;q=0.2, text/html",
+        ] {
+            assert!(!wants_activity_json(&accept(no)), "{no}");
+        }
+        assert!(!wants_activity_json(&axum::http::HeaderMap::new()));
+    }
 }

@@ -83,6 +83,79 @@ both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
     let (status, _, _) = get(&inst, "/.well-known/webfinger").await;
     assert_eq!(status, 400);
 
+    // The actors behind those handles, by content negotiation on their ids, in PeerTube's shapes.
+    let ap = |path: String| {
+        let inst = &inst;
+        async move {
+            let r = inst
+                .http
+                .get(format!("{}{path}", inst.url))
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/peertube-8.0.1/ap/"
+    );
+    for (path, kind, fixture) in [
+        ("/accounts/root", "Person", "actor-person.json"),
+        ("/video-channels/root_channel", "Group", "actor-group.json"),
+        (
+            "/accounts/peertube",
+            "Application",
+            "actor-application.json",
+        ),
+    ] {
+        let doc = ap(path.to_string()).await;
+        let theirs: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{fixtures}{fixture}")).unwrap())
+                .unwrap();
+        assert_eq!(doc["type"], kind);
+        assert_eq!(doc["id"], format!("{base}{path}"));
+        for key in theirs.as_object().unwrap().keys() {
+            assert!(
+                doc.get(key).is_some() || key == "playerSettings",
+                "{path}: {key} missing"
+            );
+        }
+        assert_eq!(doc["@context"], theirs["@context"], "{path}");
+        assert_eq!(doc["publicKey"]["id"], format!("{base}{path}#main-key"));
+        assert!(
+            doc["publicKey"]["publicKeyPem"]
+                .as_str()
+                .unwrap()
+                .starts_with("-----BEGIN PUBLIC KEY-----")
+        );
+        assert_eq!(doc["endpoints"]["sharedInbox"], format!("{base}/inbox"));
+        // The key is made once and kept.
+        assert_eq!(ap(path.to_string()).await["publicKey"], doc["publicKey"]);
+    }
+    let group = ap("/video-channels/root_channel".into()).await;
+    assert_eq!(
+        group["attributedTo"],
+        serde_json::json!([format!("{base}/accounts/root")])
+    );
+    let r = inst
+        .http
+        .get(format!("{base}/accounts/root"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "browsers get the page");
+    let r = inst
+        .http
+        .get(format!("{base}/accounts/nobody"))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
     // NodeInfo: the links (2.0, 2.1, the instance actor), then the documents with usage figures.
     let (status, _, links) = get(&inst, "/.well-known/nodeinfo").await;
     assert_eq!(status, 200);

@@ -33,15 +33,9 @@ pub fn routes() -> Router<AppState> {
         .route("/videos/embed/{id}", get(embed))
         .route("/c/{name}", get(channel_page))
         .route("/a/{name}", get(account_page))
-        // The actors' ids; ActivityPub documents will be served here too (federation).
-        .route(
-            "/video-channels/{name}",
-            get(|Path(n): Path<String>| async move { Redirect::to(&format!("/c/{n}")) }),
-        )
-        .route(
-            "/accounts/{name}",
-            get(|Path(n): Path<String>| async move { Redirect::to(&format!("/a/{n}")) }),
-        )
+        // The actors' ids: their ActivityPub documents, or their pages for browsers.
+        .route("/video-channels/{name}", get(channel_actor))
+        .route("/accounts/{name}", get(account_actor))
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
@@ -780,6 +774,28 @@ async fn watch(
         chrome,
     };
     render(&t)
+}
+
+async fn account_actor(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::account_document(&st, &name).await;
+    }
+    Redirect::to(&format!("/a/{name}")).into_response()
+}
+
+async fn channel_actor(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::channel_document(&st, &name).await;
+    }
+    Redirect::to(&format!("/c/{name}")).into_response()
 }
 
 async fn watch_redirect(

@@ -3,6 +3,7 @@
 //! PeerTube serves them, so PeerTube and Mastodon resolve our actors the way they resolve
 //! PeerTube's.
 
+pub(crate) mod actor;
 pub(crate) mod video;
 
 use crate::AppState;
@@ -284,6 +285,132 @@ pub(crate) async fn video_document(st: &AppState, id: &str) -> Response {
     };
     let base = st.tube.settings.public_url.trim_end_matches('/');
     activity_json(&video::object(base, &v, &files))
+}
+
+/// An account (or, for [`INSTANCE_ACTOR`], the instance) as its actor document.
+pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
+    let base = st
+        .tube
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
+    let pages = |n: &str| {
+        vec![
+            format!("{base}/a/{n}/video-channels"),
+            format!("{base}/a/{n}"),
+            format!("{base}/accounts/{n}"),
+        ]
+    };
+    if name == INSTANCE_ACTOR {
+        let key = match actor::key_pair(st, "application", 0).await {
+            Ok(k) => k,
+            Err(e) => return crate::error::ApiError(e).into_response(),
+        };
+        let started = {
+            let mut c = match st.tube.store.read().await {
+                Ok(c) => c,
+                Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            };
+            users::user_by_id(c.ex(), 1)
+                .await
+                .map(|u| u.created_at)
+                .unwrap_or_default()
+        };
+        return activity_json(&actor::document(
+            &base,
+            &actor::Actor {
+                kind: "Application",
+                path: format!("accounts/{INSTANCE_ACTOR}"),
+                name: INSTANCE_ACTOR,
+                display_name: INSTANCE_ACTOR,
+                summary: None,
+                published_ms: started,
+                pages: pages(INSTANCE_ACTOR),
+                public_pem: &key.public_pem,
+            },
+        ));
+    }
+    let account = async {
+        let mut c = st.tube.store.read().await?;
+        users::local_account_by_name(c.ex(), name).await
+    }
+    .await;
+    let a = match account {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found("account"),
+        Err(e) => return crate::error::ApiError(e.into()).into_response(),
+    };
+    let key = match actor::key_pair(st, "account", a.id).await {
+        Ok(k) => k,
+        Err(e) => return crate::error::ApiError(e).into_response(),
+    };
+    activity_json(&actor::document(
+        &base,
+        &actor::Actor {
+            kind: "Person",
+            path: format!("accounts/{}", a.name),
+            name: &a.name,
+            display_name: &a.display_name,
+            summary: a.description.as_deref(),
+            published_ms: a.created_at,
+            pages: pages(&a.name),
+            public_pem: &key.public_pem,
+        },
+    ))
+}
+
+/// A channel as its `Group` actor, attributed to its account.
+pub(crate) async fn channel_document(st: &AppState, name: &str) -> Response {
+    let base = st
+        .tube
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
+    let found = async {
+        let mut c = st.tube.store.read().await?;
+        let Some(ch) = users::channel_by_name(c.ex(), name)
+            .await?
+            .filter(|ch| ch.host.is_none())
+        else {
+            return Ok(None);
+        };
+        let owner = users::account_by_id(c.ex(), ch.account_id).await?;
+        Ok::<_, ruche_store::StoreError>(Some((ch, owner)))
+    }
+    .await;
+    let (ch, owner) = match found {
+        Ok(Some(v)) => v,
+        Ok(None) => return not_found("channel"),
+        Err(e) => return crate::error::ApiError(e.into()).into_response(),
+    };
+    let key = match actor::key_pair(st, "channel", ch.id).await {
+        Ok(k) => k,
+        Err(e) => return crate::error::ApiError(e).into_response(),
+    };
+    let mut doc = actor::document(
+        &base,
+        &actor::Actor {
+            kind: "Group",
+            path: format!("video-channels/{}", ch.name),
+            name: &ch.name,
+            display_name: &ch.display_name,
+            summary: ch.description.as_deref(),
+            published_ms: ch.created_at,
+            pages: vec![
+                format!("{base}/c/{}/videos", ch.name),
+                format!("{base}/c/{}", ch.name),
+                format!("{base}/video-channels/{}", ch.name),
+            ],
+            public_pem: &key.public_pem,
+        },
+    );
+    doc["support"] = json!(ch.support);
+    // Only the channel's owner posts in it (Lemmy's term, which PeerTube sets too).
+    doc["postingRestrictedToMods"] = json!(true);
+    doc["attributedTo"] = json!([format!("{base}/accounts/{}", owner.name)]);
+    activity_json(&doc)
 }
 
 #[cfg(test)]

@@ -83,9 +83,7 @@ pub(crate) struct Actor<'a> {
 
 pub(crate) fn document(base: &str, a: &Actor<'_>) -> Value {
     let id = format!("{base}/{}", a.path);
-    let published = chrono::DateTime::from_timestamp_millis(a.published_ms)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default();
+    let published = super::video::iso(a.published_ms);
     json!({
         "@context": context(),
         "type": a.kind,

@@ -17,11 +17,7 @@ pub(crate) fn context() -> Value {
     serde_json::from_str(CONTEXT).unwrap_or(Value::Null)
 }
 
-fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_default()
-}
+pub(crate) use ruche_store::iso;
 
 fn identifier(id: Option<String>, name: Option<&str>) -> Value {
     match (id, name) {

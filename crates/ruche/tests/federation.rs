@@ -255,6 +255,32 @@ both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
         );
         assert_eq!(ap["to"][0], "https://www.w3.org/ns/activitystreams#Public");
     }
+    // Collections as PeerTube serves them: the size and first page, then the page.
+    let outbox = ap("/accounts/root/outbox".into()).await;
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 1);
+    assert_eq!(
+        outbox["first"],
+        format!("{base}/accounts/root/outbox?page=1")
+    );
+    let page = ap("/accounts/root/outbox?page=1".into()).await;
+    assert_eq!(page["type"], "OrderedCollectionPage");
+    assert_eq!(page["orderedItems"][0]["type"], "Create");
+    assert_eq!(
+        page["orderedItems"][0]["object"],
+        format!("{base}/videos/watch/{uuid}")
+    );
+    assert_eq!(
+        page["orderedItems"][0]["actor"],
+        format!("{base}/accounts/root")
+    );
+    let announces = ap("/video-channels/root_channel/outbox?page=1".into()).await;
+    assert_eq!(announces["orderedItems"][0]["type"], "Announce");
+    assert_eq!(ap("/accounts/root/followers".into()).await["totalItems"], 0);
+    let likes = ap(format!("/videos/watch/{uuid}/likes")).await;
+    assert_eq!(likes["id"], format!("{base}/videos/watch/{uuid}/likes"));
+    assert_eq!(likes["totalItems"], 0);
+
     // A browser still gets the page.
     let r = inst
         .http

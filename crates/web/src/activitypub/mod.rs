@@ -22,6 +22,12 @@ pub const INSTANCE_ACTOR: &str = "peertube";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/accounts/{name}/{collection}", get(actor_collection))
+        .route(
+            "/video-channels/{name}/{collection}",
+            get(channel_collection),
+        )
+        .route("/videos/watch/{id}/{collection}", get(video_collection))
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.0.json", get(|st| nodeinfo(st, "2.0")))
@@ -265,20 +271,29 @@ pub(crate) fn activity_json(body: &serde_json::Value) -> Response {
         .into_response()
 }
 
-/// A video as its `Video` object: only published videos that are public or unlisted.
-pub(crate) async fn video_document(st: &AppState, id: &str) -> Response {
+/// A video other servers may see: published, and public or unlisted.
+#[allow(clippy::result_large_err)] // The error is the answer itself.
+async fn shared_video(st: &AppState, id: &str) -> Result<ruche_store::videos::Video, Response> {
     use ruche_domain::video::{Privacy, VideoState};
-    let v = match ruche_tube::videos::find(&st.tube, id).await {
-        Ok(v) => v,
-        Err(e) => return crate::error::ApiError(e).into_response(),
-    };
+    let v = ruche_tube::videos::find(&st.tube, id)
+        .await
+        .map_err(|e| crate::error::ApiError(e).into_response())?;
     let shared = matches!(
         Privacy::from_id(v.privacy),
         Some(Privacy::Public | Privacy::Unlisted)
     );
     if !shared || VideoState::from_id(v.state) != VideoState::Published {
-        return not_found("video");
+        return Err(not_found("video"));
     }
+    Ok(v)
+}
+
+/// A video as its `Video` object: only published videos that are public or unlisted.
+pub(crate) async fn video_document(st: &AppState, id: &str) -> Response {
+    let v = match shared_video(st, id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let files = match ruche_tube::videos::files(&st.tube, v.id).await {
         Ok(f) => f,
         Err(e) => return crate::error::ApiError(e).into_response(),
@@ -411,6 +426,215 @@ pub(crate) async fn channel_document(st: &AppState, name: &str) -> Response {
     doc["postingRestrictedToMods"] = json!(true);
     doc["attributedTo"] = json!([format!("{base}/accounts/{}", owner.name)]);
     activity_json(&doc)
+}
+
+/// Items per collection page, as PeerTube pages them.
+const PAGE_SIZE: usize = 10;
+
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    page: Option<usize>,
+}
+
+fn collection_context() -> serde_json::Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
+    ])
+}
+
+/// An `OrderedCollection` as PeerTube serves one: without `?page`, its size and first page;
+/// with `?page=N` (from 1), that page of `items` (given whole, newest first).
+fn collection(
+    id: &str,
+    page: Option<usize>,
+    total: usize,
+    items: Vec<serde_json::Value>,
+) -> Response {
+    let body = match page {
+        None => json!({
+            "@context": collection_context(),
+            "id": id,
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "first": format!("{id}?page=1"),
+        }),
+        Some(n) => {
+            let n = n.max(1);
+            let start = (n - 1) * PAGE_SIZE;
+            let page_items: Vec<_> = items.into_iter().skip(start).take(PAGE_SIZE).collect();
+            let mut p = json!({
+                "@context": collection_context(),
+                "id": format!("{id}?page={n}"),
+                "type": "OrderedCollectionPage",
+                "partOf": id,
+                "orderedItems": page_items,
+                "totalItems": total,
+            });
+            if n > 1 {
+                p["prev"] = json!(format!("{id}?page={}", n - 1));
+            }
+            if start + PAGE_SIZE < total {
+                p["next"] = json!(format!("{id}?page={}", n + 1));
+            }
+            p
+        }
+    };
+    activity_json(&body)
+}
+
+/// The public videos of an account or a channel, newest first (the most a collection lists).
+async fn public_videos(
+    st: &AppState,
+    account_id: Option<i64>,
+    channel_id: Option<i64>,
+) -> Result<Vec<ruche_store::videos::Video>, ruche_store::StoreError> {
+    let mut c = st.tube.store.read().await?;
+    let (list, _) = videos::list(
+        c.ex(),
+        &videos::ListFilter {
+            public_only: true,
+            account_id,
+            channel_id,
+            count: 1000,
+            newest_first: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(list)
+}
+
+/// An account's outbox (Create of each public video), followers and following. Follows are
+/// not recorded yet, so those two are empty.
+async fn actor_collection(
+    State(st): State<AppState>,
+    axum::extract::Path((name, which)): axum::extract::Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let base = st
+        .tube
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
+    let actor = format!("{base}/accounts/{name}");
+    let account = if name == INSTANCE_ACTOR {
+        None
+    } else {
+        let found = async {
+            let mut c = st.tube.store.read().await?;
+            users::local_account_by_name(c.ex(), &name).await
+        }
+        .await;
+        match found {
+            Ok(Some(a)) => Some(a),
+            Ok(None) => return not_found("account"),
+            Err(e) => return crate::error::ApiError(e.into()).into_response(),
+        }
+    };
+    let id = format!("{actor}/{which}");
+    match which.as_str() {
+        "followers" | "following" => collection(&id, q.page, 0, Vec::new()),
+        "outbox" => {
+            let Some(a) = account else {
+                return collection(&id, q.page, 0, Vec::new());
+            };
+            let list = match public_videos(&st, Some(a.id), None).await {
+                Ok(l) => l,
+                Err(e) => return crate::error::ApiError(e.into()).into_response(),
+            };
+            let items: Vec<_> = list
+                .iter()
+                .map(|v| {
+                    let (to, cc) = video::audience(&base, v);
+                    let object = format!("{base}/videos/watch/{}", v.uuid);
+                    json!({
+                        "to": to, "cc": cc, "type": "Create",
+                        "id": format!("{object}/activity"), "actor": actor, "object": object,
+                    })
+                })
+                .collect();
+            collection(&id, q.page, items.len(), items)
+        }
+        _ => not_found("collection"),
+    }
+}
+
+/// A channel's outbox (Announce of each public video, by the channel), followers, following.
+async fn channel_collection(
+    State(st): State<AppState>,
+    axum::extract::Path((name, which)): axum::extract::Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let base = st
+        .tube
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
+    let found = async {
+        let mut c = st.tube.store.read().await?;
+        users::channel_by_name(c.ex(), &name).await
+    }
+    .await;
+    let ch = match found {
+        Ok(Some(ch)) if ch.host.is_none() => ch,
+        Ok(_) => return not_found("channel"),
+        Err(e) => return crate::error::ApiError(e.into()).into_response(),
+    };
+    let actor = format!("{base}/video-channels/{}", ch.name);
+    let id = format!("{actor}/{which}");
+    match which.as_str() {
+        "followers" | "following" => collection(&id, q.page, 0, Vec::new()),
+        "outbox" => {
+            let list = match public_videos(&st, None, Some(ch.id)).await {
+                Ok(l) => l,
+                Err(e) => return crate::error::ApiError(e.into()).into_response(),
+            };
+            let items: Vec<_> = list
+                .iter()
+                .map(|v| {
+                    let (to, cc) = video::audience(&base, v);
+                    let object = format!("{base}/videos/watch/{}", v.uuid);
+                    json!({
+                        "to": to, "cc": cc, "type": "Announce",
+                        "id": format!("{object}/announces/{}", ch.id), "actor": actor, "object": object,
+                    })
+                })
+                .collect();
+            collection(&id, q.page, items.len(), items)
+        }
+        _ => not_found("collection"),
+    }
+}
+
+/// A video's likes, dislikes, shares and comments, by their counts (who rated is not listed
+/// yet: ratings arrive with the rest of federation).
+async fn video_collection(
+    State(st): State<AppState>,
+    axum::extract::Path((id, which)): axum::extract::Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let v = match shared_video(&st, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let base = st.tube.settings.public_url.trim_end_matches('/');
+    let total = match which.as_str() {
+        "likes" => v.likes,
+        "dislikes" => v.dislikes,
+        "announces" | "comments" => 0,
+        _ => return not_found("collection"),
+    };
+    let cid = format!("{base}/videos/watch/{}/{which}", v.uuid);
+    collection(
+        &cid,
+        q.page,
+        usize::try_from(total).unwrap_or(0),
+        Vec::new(),
+    )
 }
 
 #[cfg(test)]

@@ -281,6 +281,14 @@ both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
     assert_eq!(likes["id"], format!("{base}/videos/watch/{uuid}/likes"));
     assert_eq!(likes["totalItems"], 0);
 
+    // The isLocal filter of video lists: ours, or only other instances'.
+    let (_, local) = inst.get_json(&token, "/api/v1/videos?isLocal=true").await;
+    assert_eq!(local["total"], 1);
+    let (_, remote) = inst.get_json(&token, "/api/v1/videos?isLocal=false").await;
+    assert_eq!(remote["total"], 0);
+    let (status, _) = inst.get_json(&token, "/api/v1/videos?isLocal=maybe").await;
+    assert_eq!(status, 400);
+
     // A browser still gets the page.
     let r = inst
         .http

@@ -156,6 +156,8 @@ pub struct ListFilter {
     pub count: i64,
     /// Newest first when true (`-publishedAt`), else oldest first.
     pub newest_first: bool,
+    /// Only this instance's videos (`Some(true)`), or only other instances' (`Some(false)`).
+    pub is_local: Option<bool>,
 }
 
 impl ListFilter {
@@ -165,6 +167,11 @@ impl ListFilter {
         let mut binds = Vec::new();
         if self.public_only {
             conds.push("v.state = 1 AND v.privacy = 1".to_string());
+        }
+        match self.is_local {
+            Some(true) => conds.push("a.host IS NULL".to_string()),
+            Some(false) => conds.push("a.host IS NOT NULL".to_string()),
+            None => {}
         }
         for (column, value) in [("a.id", self.account_id), ("c.id", self.channel_id)] {
             if let Some(v) = value {

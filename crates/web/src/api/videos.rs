@@ -19,6 +19,9 @@ pub struct Paging {
     start: Option<String>,
     count: Option<String>,
     sort: Option<String>,
+    /// `true`: only this instance's videos; `false`: only those of followed instances.
+    #[serde(rename = "isLocal")]
+    is_local: Option<String>,
 }
 
 impl Paging {
@@ -37,10 +40,21 @@ impl Paging {
                     }),
             }
         };
+        let is_local = match self.is_local.as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                return Err(
+                    TubeError::BadRequest("Incorrect request parameters: isLocal".into()).into(),
+                );
+            }
+        };
         Ok(ListFilter {
             start: num(&self.start, "start", 0, i64::MAX)?,
             count: num(&self.count, "count", 15, 100)?,
             newest_first: self.sort.as_deref().is_none_or(|s| s.starts_with('-')),
+            is_local,
             ..Default::default()
         })
     }

@@ -107,6 +107,12 @@ impl Media {
         label: &str,
     ) -> Result<Picture, MediaError> {
         let limits = self.limits;
+        // One decode can take a few hundred MB (a 40 Mpx picture): two at a time at most.
+        static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+        let _turn = DECODES
+            .acquire()
+            .await
+            .map_err(|e| MediaError::Io(std::io::Error::other(e)))?;
         let processed = tokio::task::spawn_blocking(move || images::ingest(&bytes, &limits))
             .await
             .map_err(|e| MediaError::Io(std::io::Error::other(e)))??;

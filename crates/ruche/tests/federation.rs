@@ -281,6 +281,61 @@ both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
     assert_eq!(likes["id"], format!("{base}/videos/watch/{uuid}/likes"));
     assert_eq!(likes["totalItems"], 0);
 
+    // Ratings: one per account, counters kept true, the likes collection follows.
+    let rate = |rating: &'static str, token: Option<String>| {
+        let inst = &inst;
+        let uuid = uuid.clone();
+        async move {
+            let mut req = inst
+                .http
+                .put(format!("{}/api/v1/videos/{uuid}/rate", inst.url))
+                .json(&serde_json::json!({ "rating": rating }));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(rate("like", Some(token.clone())).await, 204);
+    assert_eq!(
+        rate("like", Some(token.clone())).await,
+        204,
+        "twice is still one like"
+    );
+    let (_, mine) = inst
+        .get_json(&token, &format!("/api/v1/users/me/videos/{uuid}/rating"))
+        .await;
+    assert_eq!(mine["rating"], "like");
+    let (_, details) = inst
+        .get_json(&token, &format!("/api/v1/videos/{uuid}"))
+        .await;
+    assert_eq!(
+        (details["likes"].as_i64(), details["dislikes"].as_i64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        ap(format!("/videos/watch/{uuid}/likes")).await["totalItems"],
+        1
+    );
+    assert_eq!(rate("dislike", Some(token.clone())).await, 204);
+    let (_, details) = inst
+        .get_json(&token, &format!("/api/v1/videos/{uuid}"))
+        .await;
+    assert_eq!(
+        (details["likes"].as_i64(), details["dislikes"].as_i64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(rate("none", Some(token.clone())).await, 204);
+    let (_, details) = inst
+        .get_json(&token, &format!("/api/v1/videos/{uuid}"))
+        .await;
+    assert_eq!(
+        (details["likes"].as_i64(), details["dislikes"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(rate("love", Some(token.clone())).await, 400);
+    assert_eq!(rate("like", None).await, 401);
+
     // The isLocal filter of video lists: ours, or only other instances'.
     let (_, local) = inst.get_json(&token, "/api/v1/videos?isLocal=true").await;
     assert_eq!(local["total"], 1);

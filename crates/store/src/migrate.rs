@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "actor_keys",
         include_str!("../migrations/0005_actor_keys.sql"),
     ),
+    (6, "rates", include_str!("../migrations/0006_rates.sql")),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -521,3 +521,62 @@ pub async fn all_uuids(ex: Ex<'_>) -> Result<Vec<String>> {
         .await
         .map_err(StoreError::from))
 }
+
+/// An account's rating of a video: `Some("like")`, `Some("dislike")` or none.
+pub async fn rate_of(ex: Ex<'_>, account_id: i64, video_id: i64) -> Result<Option<String>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT kind FROM video_rates WHERE account_id = $1 AND video_id = $2"
+    )
+    .bind(account_id)
+    .bind(video_id)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Sets (or, with `None`, removes) an account's rating of a video and brings the video's
+/// counters to the truth of the rates table; run it in a transaction.
+pub async fn set_rate(
+    mut ex: Ex<'_>,
+    account_id: i64,
+    video_id: i64,
+    kind: Option<&str>,
+    url: Option<&str>,
+) -> Result<()> {
+    dual!(&mut ex, |c| sqlx::query(
+        "DELETE FROM video_rates WHERE account_id = $1 AND video_id = $2"
+    )
+    .bind(account_id)
+    .bind(video_id)
+    .execute(&mut **c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))?;
+    if let Some(kind) = kind {
+        dual!(&mut ex, |c| {
+            sqlx::query(
+            "INSERT INTO video_rates (account_id, video_id, kind, url, created_at) VALUES ($1, $2, $3, $4, $5)"
+        )
+        .bind(account_id)
+        .bind(video_id)
+        .bind(kind)
+        .bind(url)
+        .bind(crate::now_ms())
+        .execute(&mut **c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from)
+        })?;
+    }
+    dual!(&mut ex, |c| sqlx::query(
+        "UPDATE videos SET
+            likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = $1 AND kind = 'like'),
+            dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = $1 AND kind = 'dislike')
+         WHERE id = $1"
+    )
+    .bind(video_id)
+    .execute(&mut **c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}

@@ -329,3 +329,32 @@ pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResul
     tx.commit().await?;
     Ok(counted)
 }
+
+/// PeerTube's ratings: `like`, `dislike`, or `none` to take one back.
+pub async fn rate(tube: &Tube, user: &User, r: &str, rating: &str) -> TubeResult<()> {
+    let kind = match rating {
+        "like" => Some("like"),
+        "dislike" => Some("dislike"),
+        "none" => None,
+        _ => {
+            return Err(TubeError::BadRequest(
+                "Incorrect request parameters: rating (like, dislike or none)".into(),
+            ));
+        }
+    };
+    let v = find_visible(tube, r, Some(user)).await?;
+    let mut tx = tube.store.begin().await?;
+    let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
+    ruche_store::videos::set_rate(tx.ex(), account.id, v.id, kind, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The user's rating of a video (`like`, `dislike` or `none`) and the video's id.
+pub async fn rating(tube: &Tube, user: &User, r: &str) -> TubeResult<(i64, String)> {
+    let v = find_visible(tube, r, Some(user)).await?;
+    let mut c = tube.store.read().await?;
+    let account = ruche_store::users::account_of_user(c.ex(), user.id).await?;
+    let kind = ruche_store::videos::rate_of(c.ex(), account.id, v.id).await?;
+    Ok((v.id, kind.unwrap_or_else(|| "none".into())))
+}

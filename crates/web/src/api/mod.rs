@@ -56,6 +56,11 @@ pub fn routes() -> Router<AppState> {
             get(users::account_channels),
         )
         .route("/api/v1/videos", get(videos::list))
+        .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
+        .route(
+            "/api/v1/users/me/videos/{id}/rating",
+            get(videos::my_rating),
+        )
         .route("/api/v1/videos/categories", get(videos::categories))
         .route("/api/v1/videos/licences", get(videos::licences))
         .route("/api/v1/videos/languages", get(videos::languages))

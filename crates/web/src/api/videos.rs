@@ -241,3 +241,29 @@ pub async fn pending_jobs(
         json!({ "total": counts.iter().map(|c| c.2).sum::<i64>(), "data": data }),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct Rating {
+    rating: String,
+}
+
+/// `PUT /api/v1/videos/{id}/rate` with `{"rating": "like" | "dislike" | "none"}`: 204.
+pub async fn rate(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+    axum::extract::Json(r): axum::extract::Json<Rating>,
+) -> ApiResult<StatusCode> {
+    videos::rate(&st.tube, &u, &id, &r.rating).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/users/me/videos/{id}/rating`: `{"videoId", "rating"}`.
+pub async fn my_rating(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (video_id, rating) = videos::rating(&st.tube, &u, &id).await?;
+    Ok(Json(json!({ "videoId": video_id, "rating": rating })))
+}

@@ -180,7 +180,54 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     drop(c);
     let a = make_video(&store, ch, "first", 300).await;
     let b = make_video(&store, ch, "second", 200).await;
+    // Ratings: one per account, counters follow; `None` takes it back.
+    let other = make_user(&store, "rater").await;
+    let mut tx = store.begin().await.unwrap();
+    let rater = users::account_of_user(tx.ex(), other).await.unwrap().id;
+    videos::set_rate(tx.ex(), acc.id, a, Some("like"), None)
+        .await
+        .unwrap();
+    videos::set_rate(tx.ex(), rater, a, Some("like"), None)
+        .await
+        .unwrap();
+    videos::set_rate(
+        tx.ex(),
+        rater,
+        a,
+        Some("dislike"),
+        Some("https://x.example/likes/1"),
+    )
+    .await
+    .unwrap();
+    let v = videos::by_id(tx.ex(), a).await.unwrap().unwrap();
+    assert_eq!((v.likes, v.dislikes), (1, 1));
+    assert_eq!(
+        videos::rate_of(tx.ex(), rater, a).await.unwrap().as_deref(),
+        Some("dislike")
+    );
+    videos::set_rate(tx.ex(), rater, a, None, None)
+        .await
+        .unwrap();
+    assert_eq!(videos::rate_of(tx.ex(), rater, a).await.unwrap(), None);
+    let v = videos::by_id(tx.ex(), a).await.unwrap().unwrap();
+    assert_eq!((v.likes, v.dislikes), (1, 0));
+    tx.commit().await.unwrap();
+    // Only local accounts here: the isLocal filter keeps them all, or none.
     let mut c = store.read().await.unwrap();
+    for (local, expected) in [(Some(true), 2), (Some(false), 0), (None, 2)] {
+        let (_, total) = videos::list(
+            c.ex(),
+            &ListFilter {
+                account_id: Some(acc.id),
+                is_local: local,
+                count: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(total, expected, "is_local {local:?}");
+    }
     assert_eq!(videos::quota_used(c.ex(), uid).await.unwrap(), (500, 500));
     // Not published yet: public lists are empty, the owner's list is not.
     let (_, total) = videos::list(

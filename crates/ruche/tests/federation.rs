@@ -1,5 +1,6 @@
-//! Federation, as other servers meet us first: WebFinger, NodeInfo and host-meta, in PeerTube's
-//! shapes, on SQLite and PostgreSQL.
+//! Federation, as other servers meet us: WebFinger, NodeInfo, host-meta, actor and video documents
+//! by content negotiation, collections; and the social API they feed (ratings, comment threads,
+//! the isLocal filter) — in PeerTube's shapes, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 mod common;
@@ -28,7 +29,7 @@ async fn get(inst: &Instance, path: &str) -> (u16, String, Value) {
     )
 }
 
-both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
+both!(discovery_actors_videos_ratings_comments, |db| async move {
     let inst = Instance::start(db, &[]).await;
     let host = inst.url.trim_start_matches("http://").to_string();
     let base = inst.url.clone();
@@ -335,6 +336,118 @@ both!(discovery_webfinger_nodeinfo_host_meta, |db| async move {
     );
     assert_eq!(rate("love", Some(token.clone())).await, 400);
     assert_eq!(rate("like", None).await, 401);
+
+    // Comment threads: a thread, replies in a tree, who may delete.
+    let (ana, _) = inst.user(&token, "ana", -1).await;
+    let post = |path: String, token: String, text: &'static str| {
+        let inst = &inst;
+        async move {
+            let r = inst
+                .http
+                .post(format!("{}{path}", inst.url))
+                .bearer_auth(token)
+                .json(&serde_json::json!({ "text": text }))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, first) = post(
+        format!("/api/v1/videos/{uuid}/comment-threads"),
+        ana.clone(),
+        "Très belle vidéo !",
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    let thread = first["comment"]["id"].as_i64().unwrap();
+    assert_eq!(first["comment"]["threadId"], thread);
+    assert_eq!(first["comment"]["account"]["name"], "ana");
+    let (_, answer) = post(
+        format!("/api/v1/videos/{uuid}/comments/{thread}"),
+        token.clone(),
+        "Merci Ana",
+    )
+    .await;
+    let answer_id = answer["comment"]["id"].as_i64().unwrap();
+    assert_eq!(answer["comment"]["inReplyToCommentId"], thread);
+    let (_, deeper) = post(
+        format!("/api/v1/videos/{uuid}/comments/{answer_id}"),
+        ana.clone(),
+        "Avec plaisir",
+    )
+    .await;
+    assert_eq!(deeper["comment"]["threadId"], thread);
+    let (status, _) = post(
+        format!("/api/v1/videos/{uuid}/comment-threads"),
+        ana.clone(),
+        "  ",
+    )
+    .await;
+    assert_eq!(status, 400, "an empty comment");
+    let (status, _) = post(
+        format!("/api/v1/videos/{uuid}/comments/99999"),
+        ana.clone(),
+        "x",
+    )
+    .await;
+    assert_eq!(status, 404, "a reply to nothing");
+    let (_, list) = inst
+        .get_json(&token, &format!("/api/v1/videos/{uuid}/comment-threads"))
+        .await;
+    assert_eq!(
+        (
+            list["total"].as_i64(),
+            list["totalNotDeletedComments"].as_i64()
+        ),
+        (Some(1), Some(3))
+    );
+    assert_eq!(list["data"][0]["totalReplies"], 2);
+    let (_, tree) = inst
+        .get_json(
+            &token,
+            &format!("/api/v1/videos/{uuid}/comment-threads/{thread}"),
+        )
+        .await;
+    assert_eq!(tree["comment"]["text"], "Très belle vidéo !");
+    assert_eq!(tree["children"][0]["comment"]["text"], "Merci Ana");
+    assert_eq!(
+        tree["children"][0]["children"][0]["comment"]["text"],
+        "Avec plaisir"
+    );
+    let delete = |id: i64, token: String| {
+        let inst = &inst;
+        let uuid = uuid.clone();
+        async move {
+            inst.http
+                .delete(format!("{}/api/v1/videos/{uuid}/comments/{id}", inst.url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(delete(answer_id, ana.clone()).await, 403, "not hers");
+    assert_eq!(
+        delete(thread, token.clone()).await,
+        204,
+        "the video's owner may"
+    );
+    let (_, tree) = inst
+        .get_json(
+            &token,
+            &format!("/api/v1/videos/{uuid}/comment-threads/{thread}"),
+        )
+        .await;
+    assert_eq!(tree["comment"]["isDeleted"], true);
+    assert_eq!(tree["comment"]["text"], "");
+    assert_eq!(
+        tree["children"][0]["comment"]["text"], "Merci Ana",
+        "replies keep their place"
+    );
 
     // The isLocal filter of video lists: ours, or only other instances'.
     let (_, local) = inst.get_json(&token, "/api/v1/videos?isLocal=true").await;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod actors;
+pub mod comments;
 pub mod jobs;
 pub mod migrate;
 pub mod sites;

@@ -21,6 +21,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_actor_keys.sql"),
     ),
     (6, "rates", include_str!("../migrations/0006_rates.sql")),
+    (
+        7,
+        "comments",
+        include_str!("../migrations/0007_comments.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

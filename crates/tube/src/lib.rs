@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod comments;
 pub mod error;
 pub mod housekeeping;
 pub mod storage;

@@ -2,6 +2,7 @@
 //! our rows so that PeerTube clients read them unchanged
 //! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
 
+mod comments;
 mod upload;
 mod users;
 mod videos;
@@ -57,6 +58,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
+        .route(
+            "/api/v1/videos/{id}/comment-threads",
+            get(comments::threads).post(comments::add_thread),
+        )
+        .route(
+            "/api/v1/videos/{id}/comment-threads/{thread}",
+            get(comments::thread),
+        )
+        .route(
+            "/api/v1/videos/{id}/comments/{comment}",
+            post(comments::reply).delete(comments::delete),
+        )
         .route(
             "/api/v1/users/me/videos/{id}/rating",
             get(videos::my_rating),

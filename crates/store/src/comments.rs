@@ -1,0 +1,127 @@
+//! Comments under videos, in threads (PeerTube's model: a thread is a first comment, replies
+//! point at their parent and at their thread).
+
+use crate::{Ex, Result, StoreError, dual, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Comment {
+    pub id: i64,
+    pub video_id: i64,
+    pub account_id: i64,
+    pub thread_id: Option<i64>,
+    pub in_reply_to_id: Option<i64>,
+    pub text: String,
+    pub url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub deleted_at: Option<i64>,
+    /// Replies in its thread (for a thread's first comment; 0 otherwise).
+    pub replies: i64,
+}
+
+const COLS: &str = "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text, c.url,
+    c.created_at, c.updated_at, c.deleted_at,
+    (SELECT COUNT(*) FROM video_comments r WHERE r.thread_id = c.id) AS replies";
+
+/// Adds a comment: a new thread when `parent` is `None`, else a reply in the parent's thread.
+pub async fn insert(
+    ex: Ex<'_>,
+    video_id: i64,
+    account_id: i64,
+    parent: Option<&Comment>,
+    text: &str,
+    url: Option<&str>,
+) -> Result<i64> {
+    let now = now_ms();
+    let thread = parent.map(|p| p.thread_id.unwrap_or(p.id));
+    dual!(ex, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO video_comments (video_id, account_id, thread_id, in_reply_to_id, text, url, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id"
+    )
+    .bind(video_id)
+    .bind(account_id)
+    .bind(thread)
+    .bind(parent.map(|p| p.id))
+    .bind(text)
+    .bind(url)
+    .bind(now)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
+pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Comment>> {
+    let sql = format!("SELECT {COLS} FROM video_comments c WHERE c.id = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// A video's threads (first comments), newest first, and how many there are.
+pub async fn threads(
+    ex: Ex<'_>,
+    video_id: i64,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<Comment>, i64)> {
+    let sql = format!(
+        "SELECT {COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id IS NULL
+         ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+    );
+    dual!(ex, |c| {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(video_id)
+            .bind(count)
+            .bind(start)
+            .fetch_all(&mut *c)
+            .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM video_comments WHERE video_id = $1 AND thread_id IS NULL",
+        )
+        .bind(video_id)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok::<_, sqlx::Error>((rows, total))
+    })
+    .map_err(StoreError::from)
+}
+
+/// Every comment of a thread, its first one included, oldest first.
+pub async fn thread(ex: Ex<'_>, thread_id: i64) -> Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {COLS} FROM video_comments c WHERE c.id = $1 OR c.thread_id = $1 ORDER BY c.id"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(thread_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Comments of a video not deleted.
+pub async fn count_visible(ex: Ex<'_>, video_id: i64) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL"
+    )
+    .bind(video_id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Deletes a comment's content, keeping its place in the thread.
+pub async fn soft_delete(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE video_comments SET text = '', deleted_at = $2, updated_at = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}

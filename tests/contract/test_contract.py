@@ -461,6 +461,29 @@ class Videos(ContractCase):
         self.assertConforms("GET", "/api/v1/videos/{id}",
                             S.client.get(f"/api/v1/videos/{S.video_uuid}", auth=False))
 
+    def test_comment_threads(self):
+        """POST then GET /api/v1/videos/{id}/comment-threads, GET one thread"""
+        body = json.dumps({"text": "Une belle vidéo"}).encode()
+        posted = self.assertConforms(
+            "POST", "/api/v1/videos/{id}/comment-threads",
+            S.client.request("POST", f"/api/v1/videos/{S.video_uuid}/comment-threads", body=body,
+                             headers={"Content-Type": "application/json"}))
+        thread = posted["comment"]["id"]
+        listed = self.assertConforms(
+            "GET", "/api/v1/videos/{id}/comment-threads",
+            S.client.get(f"/api/v1/videos/{S.video_uuid}/comment-threads", auth=False))
+        self.assertIn(thread, [c["id"] for c in listed["data"]])
+        self.assertConforms(
+            "GET", "/api/v1/videos/{id}/comment-threads/{threadId}",
+            S.client.get(f"/api/v1/videos/{S.video_uuid}/comment-threads/{thread}", auth=False))
+
+    def test_put_rate(self):
+        """PUT /api/v1/videos/{id}/rate → 204"""
+        r = S.client.request("PUT", f"/api/v1/videos/{S.video_uuid}/rate",
+                             body=json.dumps({"rating": "like"}).encode(),
+                             headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 204, r.describe())
+
     def test_post_upload_resumable(self):
         """POST /api/v1/videos/upload-resumable → 201 + Location"""
         r = resumable_upload(self)["init"]

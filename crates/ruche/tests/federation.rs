@@ -393,6 +393,10 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
     )
     .await;
     assert_eq!(status, 404, "a reply to nothing");
+    let (_, details) = inst
+        .get_json(&token, &format!("/api/v1/videos/{uuid}"))
+        .await;
+    assert_eq!(details["comments"], 3, "the video counts its comments");
     let (_, list) = inst
         .get_json(&token, &format!("/api/v1/videos/{uuid}/comment-threads"))
         .await;

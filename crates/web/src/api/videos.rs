@@ -148,9 +148,11 @@ pub async fn get(
         Viewer::Owner | Viewer::Moderator
     );
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    Ok(Json(video_details_json(
-        base, &host, &v, &files, owner_view,
-    )))
+    let mut c = st.tube.store.read().await?;
+    let comments = ruche_store::comments::count_visible(c.ex(), v.id).await?;
+    let mut j = video_details_json(base, &host, &v, &files, owner_view);
+    j["comments"] = json!(comments);
+    Ok(Json(j))
 }
 
 /// `GET /api/v1/videos/{id}/metadata/{fileId}`: ffprobe's description of the file.

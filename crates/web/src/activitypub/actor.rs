@@ -8,19 +8,10 @@ use crate::AppState;
 use ruche_store::actors::{self, KeyPair};
 use serde_json::{Value, json};
 
-/// An RSA 2048 key pair, PEM encoded (SPKI public, PKCS#8 private), as PeerTube's actors have.
+/// A new key pair, in the store's shape.
 fn generate() -> Result<KeyPair, String> {
-    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
-    let private =
-        rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
-    let public_pem = private
-        .to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| e.to_string())?;
-    let private_pem = private
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| e.to_string())?
-        .to_string();
+    let (public_pem, private_pem) =
+        ruche_federation::generate_key_pair().map_err(|e| e.to_string())?;
     Ok(KeyPair {
         public_pem,
         private_pem,

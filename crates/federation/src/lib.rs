@@ -1,9 +1,13 @@
 //! ActivityPub plumbing without I/O. For now: HTTP Signatures as PeerTube and Mastodon speak
 //! them (draft-cavage-http-signatures-12, `rsa-sha256`, also announced as `hs2019`) and the
 //! `Digest` header. Fetching keys, caching them and choosing which headers to send are the
-//! caller's business; this crate only builds and checks.
+//! caller's business; this crate only builds and checks. [`ld`] signs and checks the Linked Data
+//! Signatures (`RsaSignature2017`) that vouch for activities forwarded by someone else.
 //!
 //! **Architecture invariant:** pure functions over strings and bytes: no network, no store.
+
+pub mod ap;
+pub mod ld;
 
 use base64::Engine;
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
@@ -149,17 +153,15 @@ pub fn http_date(at: SystemTime) -> String {
     httpdate::fmt_http_date(at)
 }
 
-/// Checks a signed request as PeerTube does: the signature covers `(request-target)`, `host`,
-/// `date` and, for a POST, `digest` (whose value must match `body`); the date is within
-/// `max_skew` of `now`; the RSA-SHA256 signature verifies with `public_pem` (SPKI or PKCS#1).
-#[allow(clippy::too_many_arguments)]
-pub fn verify(
+/// The checks of a signed request that need no key, made first so that a stale or tampered
+/// request costs no key lookup: the algorithm, the signature covers `(request-target)`, `host`,
+/// `date` and, for a POST, `digest` (whose value must match `body`), and the date is within
+/// `max_skew` of `now`.
+pub fn check_request(
     params: &SignatureParams,
     method: &str,
-    path_and_query: &str,
     header: &dyn Fn(&str) -> Option<String>,
     body: &[u8],
-    public_pem: &str,
     now: SystemTime,
     max_skew: Duration,
 ) -> Result<(), SigError> {
@@ -178,8 +180,7 @@ pub fn verify(
     if !covers("date") {
         return Err(SigError::NotCovered("date"));
     }
-    let post = method.eq_ignore_ascii_case("POST");
-    if post {
+    if method.eq_ignore_ascii_case("POST") {
         if !covers("digest") {
             return Err(SigError::NotCovered("digest"));
         }
@@ -197,6 +198,23 @@ pub fn verify(
     if off > max_skew {
         return Err(SigError::Skew(off.as_secs()));
     }
+    Ok(())
+}
+
+/// Checks a signed request as PeerTube does: [`check_request`], then the RSA-SHA256 signature
+/// verifies with `public_pem` (SPKI or PKCS#1).
+#[allow(clippy::too_many_arguments)]
+pub fn verify(
+    params: &SignatureParams,
+    method: &str,
+    path_and_query: &str,
+    header: &dyn Fn(&str) -> Option<String>,
+    body: &[u8],
+    public_pem: &str,
+    now: SystemTime,
+    max_skew: Duration,
+) -> Result<(), SigError> {
+    check_request(params, method, header, body, now, max_skew)?;
     let text = signing_string(&params.headers, method, path_and_query, header)?;
     let key = rsa::RsaPublicKey::from_public_key_pem(public_pem)
         .or_else(|_| {

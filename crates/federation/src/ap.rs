@@ -1,0 +1,292 @@
+//! Reading ActivityStreams documents as other servers write them: a property may be an id or
+//! an embedded object, one value or an array; `type` may be an array; links may be strings or
+//! `Link` objects. These helpers read all the forms PeerTube, Mastodon and their peers send,
+//! and parse actor documents and WebFinger answers.
+
+use serde_json::Value;
+use url::Url;
+
+/// Why a document was not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApError {
+    #[error("the document has no {0}")]
+    Missing(&'static str),
+    #[error("the document's {0} is not valid")]
+    Invalid(&'static str),
+    #[error("the object {id} does not belong to {origin}")]
+    Origin { id: String, origin: String },
+}
+
+/// The id a property names: a string, or an embedded object's `id`.
+pub fn id_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Every id a property names (an audience, `attributedTo`…), whatever its form.
+pub fn ids(v: &Value) -> Vec<&str> {
+    match v {
+        Value::Array(a) => a.iter().filter_map(id_of).collect(),
+        other => id_of(other).into_iter().collect(),
+    }
+}
+
+/// Whether a document's `type` is (or includes) `kind`.
+pub fn is_type(v: &Value, kind: &str) -> bool {
+    match &v["type"] {
+        Value::String(s) => s == kind,
+        Value::Array(a) => a.iter().any(|t| t.as_str() == Some(kind)),
+        _ => false,
+    }
+}
+
+/// A document's first `type`.
+pub fn type_of(v: &Value) -> &str {
+    match &v["type"] {
+        Value::String(s) => s.as_str(),
+        Value::Array(a) => a.first().and_then(Value::as_str).unwrap_or_default(),
+        _ => "",
+    }
+}
+
+/// `host[:port]` of a URL, lowercase; `None` if it is not an http(s) URL.
+pub fn host_of(url: &str) -> Option<String> {
+    let u = Url::parse(url).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = u.host_str()?.to_ascii_lowercase();
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+/// Whether two URLs are of the same origin (scheme, host and port).
+pub fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin() && a.origin().is_tuple(),
+        _ => false,
+    }
+}
+
+/// Refuses an id that does not belong to the origin it came from.
+pub fn check_origin(id: &str, origin: &str) -> Result<(), ApError> {
+    if same_origin(id, origin) {
+        Ok(())
+    } else {
+        Err(ApError::Origin {
+            id: id.into(),
+            origin: origin.into(),
+        })
+    }
+}
+
+/// A string property, trimmed to nothing when absent or null.
+pub fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// The `href` of a link given as a string or a `Link` object.
+pub fn href(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(o) => o
+            .get("href")
+            .or_else(|| o.get("url"))
+            .and_then(|h| match h {
+                Value::String(s) => Some(s.as_str()),
+                other => href(other),
+            }),
+        _ => None,
+    }
+}
+
+/// Every entry of a property that may be one value or an array.
+pub fn each(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// An actor document, as much of it as we use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorDoc {
+    pub id: String,
+    /// `Person`, `Group`, `Application`, `Service` or `Organization`.
+    pub kind: String,
+    pub preferred_username: String,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub followers: Option<String>,
+    pub key_id: Option<String>,
+    pub public_key_pem: Option<String>,
+    /// Who a Group belongs to (a PeerTube channel's account).
+    pub attributed_to: Vec<String>,
+    pub icon: Option<String>,
+    pub support: Option<String>,
+}
+
+const ACTOR_TYPES: &[&str] = &["Person", "Group", "Application", "Service", "Organization"];
+
+/// Reads an actor document fetched from `origin`: its id, inbox and key must be of that origin.
+pub fn parse_actor(doc: &Value, origin: &str) -> Result<ActorDoc, ApError> {
+    let id = str_of(doc, "id").ok_or(ApError::Missing("id"))?;
+    check_origin(id, origin)?;
+    let kind = ACTOR_TYPES
+        .iter()
+        .find(|t| is_type(doc, t))
+        .ok_or(ApError::Invalid("type"))?;
+    let inbox = str_of(doc, "inbox").ok_or(ApError::Missing("inbox"))?;
+    check_origin(inbox, id)?;
+    let shared_inbox = doc
+        .get("endpoints")
+        .and_then(|e| str_of(e, "sharedInbox"))
+        .filter(|s| same_origin(s, id))
+        .map(str::to_string);
+    // Some instance actors (Lemmy's) have no name: the last part of their id stands for one.
+    let preferred_username = match str_of(doc, "preferredUsername") {
+        Some(n) => n.to_string(),
+        None => {
+            let u = Url::parse(id).map_err(|_| ApError::Invalid("id"))?;
+            u.path_segments()
+                .and_then(|mut s| s.rfind(|p| !p.is_empty()).map(str::to_string))
+                .or_else(|| u.host_str().map(str::to_string))
+                .ok_or(ApError::Missing("preferredUsername"))?
+        }
+    };
+    if preferred_username.len() > 200 || preferred_username.contains(['/', '@', ' ']) {
+        return Err(ApError::Invalid("preferredUsername"));
+    }
+    let key = doc.get("publicKey").map(|k| match k {
+        // A few servers list several keys; the first RSA one is the one that signs.
+        Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    });
+    let (key_id, public_key_pem) = match &key {
+        Some(k) => {
+            let owner = str_of(k, "owner").unwrap_or(id);
+            if owner != id {
+                return Err(ApError::Invalid("publicKey.owner"));
+            }
+            let kid = str_of(k, "id").map(str::to_string);
+            if let Some(kid) = &kid {
+                check_origin(kid, id)?;
+            }
+            (kid, str_of(k, "publicKeyPem").map(str::to_string))
+        }
+        None => (None, None),
+    };
+    Ok(ActorDoc {
+        id: id.to_string(),
+        kind: kind.to_string(),
+        preferred_username,
+        name: str_of(doc, "name").map(str::to_string),
+        summary: str_of(doc, "summary").map(str::to_string),
+        inbox: inbox.to_string(),
+        shared_inbox,
+        followers: str_of(doc, "followers").map(str::to_string),
+        key_id,
+        public_key_pem,
+        attributed_to: ids(&doc["attributedTo"])
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        icon: each(&doc["icon"])
+            .into_iter()
+            .find_map(href)
+            .map(str::to_string),
+        support: str_of(doc, "support").map(str::to_string),
+    })
+}
+
+/// The ActivityPub actor a WebFinger answer points to (its `self` link of an ActivityStreams
+/// type).
+pub fn webfinger_actor(jrd: &Value) -> Option<&str> {
+    jrd["links"].as_array()?.iter().find_map(|l| {
+        let t = l["type"].as_str().unwrap_or_default();
+        (l["rel"] == "self"
+            && (t.starts_with("application/activity+json") || t.starts_with("application/ld+json")))
+        .then(|| l["href"].as_str())
+        .flatten()
+    })
+}
+
+/// `name` and `host` of a handle (`name@host`, `@name@host`, `acct:name@host`).
+pub fn split_handle(handle: &str) -> Option<(&str, &str)> {
+    let h = handle.trim();
+    let h = h.strip_prefix("acct:").unwrap_or(h);
+    let h = h.strip_prefix('@').unwrap_or(h);
+    let (name, host) = h.rsplit_once('@')?;
+    (!name.is_empty() && !host.is_empty() && !name.contains(['/', '@']) && !host.contains('/'))
+        .then_some((name, host))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_in_every_form() {
+        assert_eq!(id_of(&json!("https://a/x")), Some("https://a/x"));
+        assert_eq!(id_of(&json!({"id": "https://a/y"})), Some("https://a/y"));
+        assert_eq!(
+            ids(&json!(["https://a/x", {"id": "https://a/y"}, 3])),
+            vec!["https://a/x", "https://a/y"]
+        );
+        assert!(is_type(&json!({"type": ["Person", "x"]}), "Person"));
+        assert_eq!(
+            host_of("http://127.0.0.1:9001/a"),
+            Some("127.0.0.1:9001".into())
+        );
+        assert_eq!(host_of("https://Example.ORG/a"), Some("example.org".into()));
+        assert!(same_origin("https://a.org/x", "https://a.org:443/y"));
+        assert!(!same_origin("https://a.org/x", "http://a.org/y"));
+        assert!(!same_origin("https://a.org/x", "https://b.org/x"));
+    }
+
+    #[test]
+    fn handles() {
+        assert_eq!(split_handle("acct:bob@a.org"), Some(("bob", "a.org")));
+        assert_eq!(split_handle("@bob@a.org:9000"), Some(("bob", "a.org:9000")));
+        assert_eq!(split_handle("bob"), None);
+        assert_eq!(split_handle("a/b@c"), None);
+    }
+
+    #[test]
+    fn an_actor_must_keep_to_its_origin() {
+        let doc = json!({
+            "id": "https://a.org/users/bob", "type": "Person", "preferredUsername": "bob",
+            "inbox": "https://a.org/users/bob/inbox",
+            "publicKey": { "id": "https://a.org/users/bob#main-key", "owner": "https://a.org/users/bob", "publicKeyPem": "PEM" },
+        });
+        let a = parse_actor(&doc, "https://a.org/users/bob").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            a.key_id.as_deref(),
+            Some("https://a.org/users/bob#main-key")
+        );
+        assert!(matches!(
+            parse_actor(&doc, "https://b.org/users/bob"),
+            Err(ApError::Origin { .. })
+        ));
+        let mut bad = doc.clone();
+        bad["inbox"] = json!("https://b.org/inbox");
+        assert!(parse_actor(&bad, "https://a.org/users/bob").is_err());
+        let mut bad = doc;
+        bad["publicKey"]["owner"] = json!("https://a.org/users/eve");
+        assert_eq!(
+            parse_actor(&bad, "https://a.org/users/bob"),
+            Err(ApError::Invalid("publicKey.owner"))
+        );
+    }
+}

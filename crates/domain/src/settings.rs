@@ -31,13 +31,62 @@ pub struct Settings {
     pub federation: FederationSettings,
 }
 
-/// Talking to other servers (oEmbed now, ActivityPub later).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Talking to other servers: ActivityPub federation, and the fetches of oEmbed.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FederationSettings {
     /// Tests and development only: accept plain http and loopback or private addresses
     /// (`RUCHE_FEDERATION_ALLOW_INSECURE`). Off, only public https servers are reached.
     pub allow_insecure: bool,
+    /// Accept other instances' follows at once (`RUCHE_FEDERATION_AUTO_ACCEPT`); off, an
+    /// administrator accepts or rejects each.
+    pub auto_accept_instance_followers: bool,
+    /// Follow back an instance that follows us (`RUCHE_FEDERATION_AUTO_FOLLOW_BACK`).
+    pub auto_follow_back: bool,
+    /// Also send unlisted videos to other instances (PeerTube's `federate_unlisted`).
+    pub federate_unlisted: bool,
+    /// Deliveries in flight at once, and at most per instance.
+    pub delivery_concurrency: usize,
+    pub delivery_per_host: usize,
+    /// One delivery attempt, connection included.
+    pub delivery_timeout_secs: u64,
+    /// The first retry delay of a failed delivery; it doubles at each failure up to
+    /// `retry_max_secs` (`RUCHE_FEDERATION_RETRY_BASE_SECS`, `…_RETRY_MAX_SECS`).
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// Deliveries to an instance unreachable for this long are given up, until it speaks to us
+    /// again (`RUCHE_FEDERATION_GIVE_UP_AFTER_SECS`).
+    pub give_up_after_secs: u64,
+    /// The largest activity an inbox takes, in bytes.
+    pub max_inbox_bytes: usize,
+    /// How far a signed request's date may be from our clock.
+    pub signature_skew_secs: u64,
+    /// Remote actors are fetched again after this long (and at once when a signature fails).
+    pub refresh_actors_secs: u64,
+    /// New views and ratings of a video are told to other instances at most this often (an
+    /// `Update` of the video, as PeerTube pushes view counts).
+    pub stats_push_secs: u64,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        FederationSettings {
+            allow_insecure: false,
+            auto_accept_instance_followers: true,
+            auto_follow_back: false,
+            federate_unlisted: false,
+            delivery_concurrency: 64,
+            delivery_per_host: 8,
+            delivery_timeout_secs: 15,
+            retry_base_secs: 60,
+            retry_max_secs: 2 * 24 * 3600,
+            give_up_after_secs: 7 * 24 * 3600,
+            max_inbox_bytes: 1024 * 1024,
+            signature_skew_secs: 1800,
+            refresh_actors_secs: 2 * 24 * 3600,
+            stats_push_secs: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -282,6 +331,30 @@ impl Settings {
                 "RUCHE_PAGES_TILE_URL" => self.pages.tile_url = v,
                 "RUCHE_FEDERATION_ALLOW_INSECURE" => {
                     self.federation.allow_insecure = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_AUTO_ACCEPT" => {
+                    self.federation.auto_accept_instance_followers = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_AUTO_FOLLOW_BACK" => {
+                    self.federation.auto_follow_back = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_RETRY_BASE_SECS" => {
+                    self.federation.retry_base_secs = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_RETRY_MAX_SECS" => {
+                    self.federation.retry_max_secs = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_GIVE_UP_AFTER_SECS" => {
+                    self.federation.give_up_after_secs = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS" => {
+                    self.federation.delivery_timeout_secs = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_STATS_PUSH_SECS" => {
+                    self.federation.stats_push_secs = parse(&k, &v)?
+                }
+                "RUCHE_FEDERATION_REFRESH_ACTORS_SECS" => {
+                    self.federation.refresh_actors_secs = parse(&k, &v)?
                 }
                 "RUCHE_PAGES_MAX_SITES_PER_USER" => self.pages.max_sites_per_user = parse(&k, &v)?,
                 "RUCHE_PAGES_STORAGE_QUOTA" => self.pages.storage_quota = parse(&k, &v)?,

@@ -21,7 +21,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use url::{Host, Url};
+use url::Host;
+pub use url::Url;
 
 /// What a [`Fetcher`] allows.
 #[derive(Debug, Clone)]
@@ -81,6 +82,16 @@ pub struct Fetched {
     pub body: Bytes,
 }
 
+/// The `Host` header a request to `url` carries (`host[:port]`, the port only when it is not the
+/// scheme's default), which an HTTP signature must cover as sent.
+pub fn host_header(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
 /// A reusable HTTP client bound to a [`Policy`]; cheap to share behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -123,24 +134,68 @@ impl Fetcher {
     /// GETs `url` with this `Accept` header, following redirects; a non-2xx final answer is
     /// [`FetchError::Status`].
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
-        tokio::time::timeout(self.policy.timeout, self.get_unbounded(url, accept))
-            .await
-            .unwrap_or(Err(FetchError::Timeout))
+        self.get_signed(url, accept, &|_| Vec::new()).await
     }
 
-    async fn get_unbounded(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+    /// As [`Fetcher::get`], with extra headers made for each hop's URL (an HTTP signature covers
+    /// the host and path it goes to, so each redirect is signed anew).
+    pub async fn get_signed(
+        &self,
+        url: &str,
+        accept: &str,
+        headers_for: &(dyn Fn(&Url) -> Vec<(String, String)> + Sync),
+    ) -> Result<Fetched, FetchError> {
+        tokio::time::timeout(
+            self.policy.timeout,
+            self.get_unbounded(url, accept, headers_for),
+        )
+        .await
+        .unwrap_or(Err(FetchError::Timeout))
+    }
+
+    /// POSTs `body` to `url` with these headers, once: no redirect is followed (a delivery goes
+    /// where it was addressed). Bounded by `timeout`; a non-2xx answer is
+    /// [`FetchError::Status`].
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<u16, FetchError> {
+        let url = Url::parse(url.trim()).map_err(|_| FetchError::BadUrl)?;
+        self.check_url(&url)?;
+        let mut req = self.client.post(url).timeout(timeout).body(body);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let res = tokio::time::timeout(timeout, req.send())
+            .await
+            .map_err(|_| FetchError::Timeout)?
+            .map_err(network)?;
+        let status = res.status().as_u16();
+        if !res.status().is_success() {
+            return Err(FetchError::Status(status));
+        }
+        Ok(status)
+    }
+
+    async fn get_unbounded(
+        &self,
+        url: &str,
+        accept: &str,
+        headers_for: &(dyn Fn(&Url) -> Vec<(String, String)> + Sync),
+    ) -> Result<Fetched, FetchError> {
         let mut url = Url::parse(url.trim()).map_err(|_| FetchError::BadUrl)?;
         let mut redirects = 0;
         loop {
             url.set_fragment(None);
             self.check_url(&url)?;
-            let mut res = self
-                .client
-                .get(url.clone())
-                .header(ACCEPT, accept)
-                .send()
-                .await
-                .map_err(network)?;
+            let mut req = self.client.get(url.clone()).header(ACCEPT, accept);
+            for (k, v) in headers_for(&url) {
+                req = req.header(k, v);
+            }
+            let mut res = req.send().await.map_err(network)?;
             let status = res.status();
             if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
                 && let Some(location) = res.headers().get(LOCATION)

@@ -125,3 +125,27 @@ pub async fn soft_delete(ex: Ex<'_>, id: i64) -> Result<()> {
     .map(|_| ())
     .map_err(StoreError::from))
 }
+
+/// A comment by its ActivityPub id (another instance's comments keep theirs in `url`).
+pub async fn by_url(ex: Ex<'_>, url: &str) -> Result<Option<Comment>> {
+    let sql = format!("SELECT {COLS} FROM video_comments c WHERE c.url = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(url)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Replaces a comment's text (an edit from its instance).
+pub async fn set_text(ex: Ex<'_>, id: i64, text: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE video_comments SET text = $2, updated_at = $3 WHERE id = $1 AND deleted_at IS NULL"
+    )
+    .bind(id)
+    .bind(text)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}

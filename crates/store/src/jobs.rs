@@ -40,6 +40,55 @@ pub async fn enqueue(
     })
 }
 
+/// Adds a job of `kind` for `video_id` runnable in `delay_ms`, unless one is already waiting:
+/// repeated asks within the delay make one job (a debounce). Returns whether one was added.
+pub async fn enqueue_once(
+    mut ex: Ex<'_>,
+    kind: &str,
+    payload: &str,
+    video_id: i64,
+    delay_ms: i64,
+) -> Result<bool> {
+    let waiting: i64 = dual!(&mut ex, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND video_id = $2 AND state = 'pending'"
+    )
+    .bind(kind)
+    .bind(video_id)
+    .fetch_one(&mut **c)
+    .await
+    .map_err(StoreError::from))?;
+    if waiting > 0 {
+        return Ok(false);
+    }
+    let now = now_ms();
+    dual!(&mut ex, |c| {
+        sqlx::query(
+        "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, video_id, created_at, updated_at)
+         VALUES ($1, $2, 'pending', 0, 3, $3, $4, $5, $5)"
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(now + delay_ms)
+    .bind(video_id)
+    .bind(now)
+    .execute(&mut **c)
+    .await
+    .map(|_| true)
+    .map_err(StoreError::from)
+    })
+}
+
+/// When the next job of `kind` is due, if any (a worker with nothing to do sleeps until then).
+pub async fn next_due(ex: Ex<'_>, kind: &str) -> Result<Option<i64>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT MIN(run_at) FROM jobs WHERE kind = $1 AND state = 'pending'"
+    )
+    .bind(kind)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
 /// Claims the next runnable job of `kind`: pending and due, or running with a lapsed lease.
 pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Job>> {
     let now = now_ms();

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 pub mod actors;
 pub mod comments;
+pub mod federation;
 pub mod jobs;
 pub mod migrate;
 pub mod sites;
@@ -92,6 +93,14 @@ pub enum Ex<'a> {
 impl Ex<'_> {
     pub fn is_sqlite(&self) -> bool {
         matches!(self, Ex::Sqlite(_))
+    }
+
+    /// The same connection for one more call, keeping this one for the next.
+    pub fn reborrow(&mut self) -> Ex<'_> {
+        match self {
+            Ex::Sqlite(c) => Ex::Sqlite(c),
+            Ex::Postgres(c) => Ex::Postgres(c),
+        }
     }
 }
 

@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "comments",
         include_str!("../migrations/0007_comments.sql"),
     ),
+    (
+        8,
+        "federation",
+        include_str!("../migrations/0008_federation.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

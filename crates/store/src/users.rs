@@ -26,6 +26,8 @@ pub struct Account {
     pub description: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The ActivityPub id of another instance's account; `None` for ours.
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -39,6 +41,8 @@ pub struct Channel {
     pub support: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The ActivityPub id of another instance's channel; `None` for ours.
+    pub url: Option<String>,
 }
 
 /// What a new user is made of.
@@ -140,45 +144,45 @@ pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Res
     })
 }
 
+pub(crate) const ACCOUNT_COLS: &str =
+    "id, user_id, name, host, display_name, description, created_at, updated_at, url";
+
 pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE user_id = $1");
     dual!(ex, |c| {
-        sqlx::query_as(
-        "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE user_id = $1"
-    )
-    .bind(user_id)
-    .fetch_one(c)
-    .await
-    .map_err(StoreError::from)
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(user_id)
+            .fetch_one(c)
+            .await
+            .map_err(StoreError::from)
     })
 }
 
 /// A local account by its name.
 pub async fn local_account_by_name(ex: Ex<'_>, name: &str) -> Result<Option<Account>> {
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE host IS NULL AND name = $1");
     dual!(ex, |c| {
-        sqlx::query_as(
-        "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE host IS NULL AND name = $1"
-    )
-    .bind(name)
-    .fetch_optional(c)
-    .await
-    .map_err(StoreError::from)
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(name)
+            .fetch_optional(c)
+            .await
+            .map_err(StoreError::from)
     })
 }
 
 pub async fn account_by_id(ex: Ex<'_>, id: i64) -> Result<Account> {
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE id = $1");
     dual!(ex, |c| {
-        sqlx::query_as(
-        "SELECT id, user_id, name, host, display_name, description, created_at, updated_at FROM accounts WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_one(c)
-    .await
-    .map_err(StoreError::from)
+        sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(id)
+            .fetch_one(c)
+            .await
+            .map_err(StoreError::from)
     })
 }
 
-const CHANNEL_COLS: &str =
-    "id, account_id, name, host, display_name, description, support, created_at, updated_at";
+pub(crate) const CHANNEL_COLS: &str =
+    "id, account_id, name, host, display_name, description, support, created_at, updated_at, url";
 
 pub async fn channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<Vec<Channel>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = $1 ORDER BY id");

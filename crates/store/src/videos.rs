@@ -50,6 +50,21 @@ pub struct Video {
     pub account_created_at: i64,
     pub account_updated_at: i64,
     pub user_id: Option<i64>,
+    /// The ActivityPub id of another instance's video; `None` for ours.
+    pub url: Option<String>,
+    /// Where a remote video plays from (JSON of its origin's links); `None` for ours.
+    pub remote_media: Option<String>,
+    pub channel_url: Option<String>,
+    pub channel_host: Option<String>,
+    pub account_url: Option<String>,
+    pub account_host: Option<String>,
+}
+
+impl Video {
+    /// Whether the video is one of this instance's.
+    pub fn is_local(&self) -> bool {
+        self.url.is_none()
+    }
 }
 
 const VIDEO_SELECT: &str =
@@ -63,7 +78,8 @@ const VIDEO_SELECT: &str =
     c.created_at AS channel_created_at, c.updated_at AS channel_updated_at,
     a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name,
     a.description AS account_description, a.created_at AS account_created_at,
-    a.updated_at AS account_updated_at, a.user_id AS user_id
+    a.updated_at AS account_updated_at, a.user_id AS user_id, v.url, v.remote_media,
+    c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host
     FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 /// The metadata a new video is created with.
@@ -535,7 +551,8 @@ pub async fn rate_of(ex: Ex<'_>, account_id: i64, video_id: i64) -> Result<Optio
 }
 
 /// Sets (or, with `None`, removes) an account's rating of a video and brings the video's
-/// counters to the truth of the rates table; run it in a transaction.
+/// counters to the truth of the rates table; run it in a transaction. Another instance's video
+/// counts what its origin counts, so its counters only move by this change.
 pub async fn set_rate(
     mut ex: Ex<'_>,
     account_id: i64,
@@ -543,6 +560,9 @@ pub async fn set_rate(
     kind: Option<&str>,
     url: Option<&str>,
 ) -> Result<()> {
+    let before = rate_of(ex.reborrow(), account_id, video_id).await?;
+    let delta = |k: &str| i64::from(kind == Some(k)) - i64::from(before.as_deref() == Some(k));
+    let (dl, dd) = (delta("like"), delta("dislike"));
     dual!(&mut ex, |c| sqlx::query(
         "DELETE FROM video_rates WHERE account_id = $1 AND video_id = $2"
     )
@@ -568,14 +588,133 @@ pub async fn set_rate(
         .map_err(StoreError::from)
         })?;
     }
-    dual!(&mut ex, |c| sqlx::query(
-        "UPDATE videos SET
+    dual!(&mut ex, |c| {
+        sqlx::query(
+            "UPDATE videos SET
             likes = (SELECT COUNT(*) FROM video_rates WHERE video_id = $1 AND kind = 'like'),
             dislikes = (SELECT COUNT(*) FROM video_rates WHERE video_id = $1 AND kind = 'dislike')
-         WHERE id = $1"
+         WHERE id = $1 AND url IS NULL",
+        )
+        .bind(video_id)
+        .execute(&mut **c)
+        .await?;
+        sqlx::query(
+            "UPDATE videos SET likes = CASE WHEN likes + $2 < 0 THEN 0 ELSE likes + $2 END,
+                dislikes = CASE WHEN dislikes + $3 < 0 THEN 0 ELSE dislikes + $3 END
+             WHERE id = $1 AND url IS NOT NULL",
+        )
+        .bind(video_id)
+        .bind(dl)
+        .bind(dd)
+        .execute(&mut **c)
+        .await?;
+        Ok::<_, sqlx::Error>(())
+    })
+    .map_err(StoreError::from)
+}
+
+/// Another instance's video, as its `Video` object says.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteVideo {
+    pub url: String,
+    pub uuid: String,
+    pub channel_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub privacy: i64,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub tags: Vec<String>,
+    pub nsfw: bool,
+    pub comments_enabled: bool,
+    pub download_enabled: bool,
+    pub duration: i64,
+    pub aspect_ratio: Option<f64>,
+    pub views: i64,
+    pub published_at: i64,
+    pub updated_at: i64,
+    /// JSON of where it plays from.
+    pub remote_media: String,
+}
+
+/// Stores (or refreshes, by its url) another instance's video, published; returns its id. A
+/// uuid already taken by another video is a [`StoreError::Conflict`].
+pub async fn upsert_remote(ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
+    let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into());
+    dual!(ex, |c| {
+        sqlx::query_scalar(
+        "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
+            language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
+            progress, duration, aspect_ratio, views, quota_size, source_filename, url, remote_media,
+            created_at, updated_at, published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, FALSE, 1, 100, $14, $15, $16,
+            0, '', $17, $18, $19, $20, $19)
+         ON CONFLICT (url) DO UPDATE SET channel_id = $2, name = $3, description = $4, support = $5,
+            privacy = $6, category = $7, licence = $8, language = $9, tags = $10, nsfw = $11,
+            comments_enabled = $12, download_enabled = $13, duration = $14, aspect_ratio = $15,
+            views = $16, remote_media = $18, updated_at = $20
+         RETURNING id"
     )
-    .bind(video_id)
-    .execute(&mut **c)
+    .bind(&r.uuid)
+    .bind(r.channel_id)
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(&r.support)
+    .bind(r.privacy)
+    .bind(r.category)
+    .bind(r.licence)
+    .bind(&r.language)
+    .bind(&tags)
+    .bind(r.nsfw)
+    .bind(r.comments_enabled)
+    .bind(r.download_enabled)
+    .bind(r.duration)
+    .bind(r.aspect_ratio)
+    .bind(r.views)
+    .bind(&r.url)
+    .bind(&r.remote_media)
+    .bind(r.published_at)
+    .bind(r.updated_at)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
+/// Another instance's video by its ActivityPub id.
+pub async fn by_url(ex: Ex<'_>, url: &str) -> Result<Option<Video>> {
+    let sql = format!("{VIDEO_SELECT} WHERE v.url = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(url)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Sets a remote video's rating counters to what its origin counts.
+pub async fn set_remote_rates(ex: Ex<'_>, id: i64, likes: i64, dislikes: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET likes = $2, dislikes = $3 WHERE id = $1 AND url IS NOT NULL"
+    )
+    .bind(id)
+    .bind(likes)
+    .bind(dislikes)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// Adds views counted elsewhere (a View from another instance) to one of our videos.
+pub async fn add_views(ex: Ex<'_>, id: i64, n: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET views = views + $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(n)
+    .execute(c)
     .await
     .map(|_| ())
     .map_err(StoreError::from))

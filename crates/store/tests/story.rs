@@ -710,3 +710,349 @@ db_test!(actor_keys_are_made_once, |store: Store| async move {
     assert!(actors::key(tx.ex(), "channel", 1).await.unwrap().is_none());
     tx.commit().await.unwrap();
 });
+
+db_test!(
+    remote_actors_follows_and_videos,
+    |store: Store| async move {
+        use ruche_store::federation::{self as f, RemoteActor, RemoteProfile, Side};
+        let mut tx = store.begin().await.unwrap();
+        let profile = RemoteProfile {
+            url: "https://a.example/accounts/ann",
+            name: "ann",
+            host: "a.example",
+            display_name: "Ann",
+            description: None,
+            support: None,
+        };
+        let acc = f::upsert_account(tx.ex(), &profile).await.unwrap();
+        // The same url again refreshes, never duplicates.
+        let again = f::upsert_account(
+            tx.ex(),
+            &RemoteProfile {
+                display_name: "Ann B.",
+                ..profile
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(acc, again);
+        let ch = f::upsert_channel(
+            tx.ex(),
+            acc,
+            &RemoteProfile {
+                url: "https://a.example/video-channels/ann_channel",
+                name: "ann_channel",
+                host: "a.example",
+                display_name: "Ann's",
+                description: Some("videos"),
+                support: None,
+            },
+        )
+        .await
+        .unwrap();
+        let actor = f::upsert_actor(
+            tx.ex(),
+            &RemoteActor {
+                url: "https://a.example/accounts/ann".into(),
+                kind: "Person".into(),
+                host: "a.example".into(),
+                username: "ann".into(),
+                inbox: "https://a.example/accounts/ann/inbox".into(),
+                shared_inbox: Some("https://a.example/inbox".into()),
+                account_id: Some(acc),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(actor.account_id, Some(acc));
+        let by_handle = f::account_by_handle(tx.ex(), "ann", "a.example")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_handle.display_name, "Ann B.");
+        assert_eq!(
+            by_handle.url.as_deref(),
+            Some("https://a.example/accounts/ann")
+        );
+        let chan = f::channel_by_handle(tx.ex(), "ann_channel", "a.example")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(chan.id, ch);
+
+        // Follows: two followers on one instance share its inbox once.
+        let local = "https://us.example/video-channels/c";
+        f::upsert_follow(
+            tx.ex(),
+            &actor.url,
+            local,
+            "accepted",
+            "https://a.example/f/1",
+        )
+        .await
+        .unwrap();
+        f::upsert_actor(
+            tx.ex(),
+            &RemoteActor {
+                url: "https://a.example/accounts/bob".into(),
+                kind: "Person".into(),
+                host: "a.example".into(),
+                username: "bob".into(),
+                inbox: "https://a.example/accounts/bob/inbox".into(),
+                shared_inbox: Some("https://a.example/inbox".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        f::upsert_follow(
+            tx.ex(),
+            "https://a.example/accounts/bob",
+            local,
+            "accepted",
+            "https://a.example/f/2",
+        )
+        .await
+        .unwrap();
+        f::upsert_follow(
+            tx.ex(),
+            "https://b.example/u/x",
+            local,
+            "pending",
+            "https://b.example/f/3",
+        )
+        .await
+        .unwrap();
+        let inboxes = f::follower_inboxes(tx.ex(), &[local.to_string()])
+            .await
+            .unwrap();
+        assert_eq!(inboxes, vec!["https://a.example/inbox".to_string()]);
+        let (rows, total) = f::follows_of(tx.ex(), local, Side::Followers, None, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!((rows.len(), total), (3, 3));
+        let (_, accepted) = f::follows_of(tx.ex(), local, Side::Followers, Some("accepted"), 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(accepted, 2);
+        let follow = f::follow_by_activity(tx.ex(), "https://b.example/f/3")
+            .await
+            .unwrap()
+            .unwrap();
+        f::set_follow_state(tx.ex(), follow.id, "accepted")
+            .await
+            .unwrap();
+        assert!(
+            f::delete_follow(tx.ex(), "https://b.example/u/x", local)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !f::delete_follow(tx.ex(), "https://b.example/u/x", local)
+                .await
+                .unwrap()
+        );
+
+        // A remote video lives in the videos table, found by its url; rating it moves its
+        // counters by the change only (its origin's count is the truth).
+        let rv = videos::RemoteVideo {
+            url: "https://a.example/videos/watch/2f0d1c3a-0000-4000-8000-000000000001".into(),
+            uuid: "2f0d1c3a-0000-4000-8000-000000000001".into(),
+            channel_id: ch,
+            name: "Remote".into(),
+            privacy: 1,
+            comments_enabled: true,
+            download_enabled: true,
+            duration: 12,
+            views: 40,
+            published_at: 1000,
+            updated_at: 1000,
+            remote_media: "{}".into(),
+            ..Default::default()
+        };
+        let vid = videos::upsert_remote(tx.ex(), &rv).await.unwrap();
+        assert_eq!(
+            videos::upsert_remote(
+                tx.ex(),
+                &videos::RemoteVideo {
+                    views: 41,
+                    ..rv.clone()
+                }
+            )
+            .await
+            .unwrap(),
+            vid
+        );
+        videos::set_remote_rates(tx.ex(), vid, 7, 1).await.unwrap();
+        let local_user = {
+            let u = users::create_user(
+                tx.ex(),
+                &NewUser {
+                    username: "carol",
+                    email: "carol@example.org",
+                    password_hash: "x",
+                    role: 2,
+                    video_quota: 1000,
+                    video_quota_daily: -1,
+                },
+            )
+            .await
+            .unwrap();
+            users::account_of_user(tx.ex(), u).await.unwrap()
+        };
+        videos::set_rate(tx.ex(), local_user.id, vid, Some("like"), None)
+            .await
+            .unwrap();
+        videos::set_rate(tx.ex(), local_user.id, vid, Some("dislike"), None)
+            .await
+            .unwrap();
+        let v = videos::by_url(tx.ex(), &rv.url).await.unwrap().unwrap();
+        assert_eq!((v.views, v.likes, v.dislikes), (41, 7, 2));
+        assert!(!v.is_local());
+        assert_eq!(v.channel_host.as_deref(), Some("a.example"));
+        tx.commit().await.unwrap();
+        // Another instance's video keeps to it: a second video with its uuid is refused (in a
+        // transaction of its own: PostgreSQL aborts a transaction at its first error).
+        let mut tx = store.begin().await.unwrap();
+        let clash = videos::upsert_remote(
+            tx.ex(),
+            &videos::RemoteVideo {
+                url: "https://evil.example/videos/watch/x".into(),
+                ..rv.clone()
+            },
+        )
+        .await;
+        assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+        drop(tx);
+
+        // The actor deleting itself takes its account, channel and videos along.
+        let mut tx = store.begin().await.unwrap();
+        assert!(f::delete_actor(tx.ex(), &actor.url).await.unwrap());
+        assert!(videos::by_url(tx.ex(), &rv.url).await.unwrap().is_none());
+        assert!(
+            f::account_by_handle(tx.ex(), "ann", "a.example")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        tx.commit().await.unwrap();
+    }
+);
+
+db_test!(
+    deliveries_retries_and_dead_hosts,
+    |store: Store| async move {
+        use ruche_store::federation as f;
+        let inboxes: Vec<String> = [
+            "https://a.example/inbox",
+            "https://a.example/inbox",
+            "https://b.example:8443/users/x/inbox",
+            "https://dead.example/inbox",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut tx = store.begin().await.unwrap();
+        // dead.example has been unreachable for long: it gets nothing new.
+        f::host_failed(tx.ex(), "dead.example").await.unwrap();
+        let n = f::enqueue_activity(
+            tx.ex(),
+            "{}",
+            ("account", 1),
+            &inboxes,
+            ruche_store::now_ms() + 1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 2, "duplicates and given-up hosts are left out");
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let due = f::due_hosts(c.ex(), 10).await.unwrap();
+        assert_eq!(due.len(), 2);
+        drop(c);
+        assert_eq!(
+            f::host_of("https://B.example:8443/users/x/inbox"),
+            "b.example:8443"
+        );
+        let got = f::claim_deliveries(&store, "a.example", 5, 60_000)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].attempts, got[0].signer_kind.as_str()),
+            (1, "account")
+        );
+        // Claimed: not claimable again while its lease runs.
+        assert!(
+            f::claim_deliveries(&store, "a.example", 5, 60_000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let mut tx = store.begin().await.unwrap();
+        f::delivered(tx.ex(), &got[0]).await.unwrap();
+        tx.commit().await.unwrap();
+
+        // b.example fails: held, then back when it speaks again.
+        let b = f::claim_deliveries(&store, "b.example:8443", 5, 60_000)
+            .await
+            .unwrap();
+        let far = ruche_store::now_ms() + 3_600_000;
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(f::host_failed(tx.ex(), "b.example:8443").await.unwrap(), 1);
+        // A second failure within the same second counts once.
+        assert_eq!(f::host_failed(tx.ex(), "b.example:8443").await.unwrap(), 1);
+        f::delivery_failed(tx.ex(), b[0].id, "connection refused", far)
+            .await
+            .unwrap();
+        f::postpone_host(tx.ex(), "b.example:8443", far)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        assert!(f::due_hosts(c.ex(), 10).await.unwrap().is_empty());
+        assert!(f::next_delivery_at(c.ex()).await.unwrap().unwrap() >= far);
+        drop(c);
+        let mut tx = store.begin().await.unwrap();
+        assert!(f::host_reachable(tx.ex(), "b.example:8443").await.unwrap());
+        assert!(!f::host_reachable(tx.ex(), "b.example:8443").await.unwrap());
+        tx.commit().await.unwrap();
+        let again = f::claim_deliveries(&store, "b.example:8443", 5, 60_000)
+            .await
+            .unwrap();
+        assert_eq!((again.len(), again[0].attempts), (1, 2));
+
+        // A host unreachable for too long is given up: its deliveries go, with their activity.
+        let mut tx = store.begin().await.unwrap();
+        f::delivery_failed(tx.ex(), again[0].id, "down", 0)
+            .await
+            .unwrap();
+        f::host_failed(tx.ex(), "b.example:8443").await.unwrap();
+        assert_eq!(
+            f::give_up_hosts(tx.ex(), ruche_store::now_ms() + 1)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(f::pending_deliveries(tx.ex()).await.unwrap().is_empty());
+        // Activities taken in are recorded once.
+        assert!(
+            f::mark_received(tx.ex(), "https://a.example/activities/1")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !f::mark_received(tx.ex(), "https://a.example/activities/1")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            f::prune_received(tx.ex(), ruche_store::now_ms() + 1)
+                .await
+                .unwrap(),
+            1
+        );
+        tx.commit().await.unwrap();
+    }
+);

@@ -224,6 +224,7 @@ async fn serve(settings: Settings) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     worker::spawn(tube.clone());
+    ruche_tube::federation::spawn(tube.clone());
     housekeeping::spawn(tube.clone());
     ruche_pages::mail::spawn(tube.store.clone(), tube.settings.mail.clone());
     ruche_pages::sites::spawn_housekeeping(tube.store.clone());

@@ -40,7 +40,9 @@ pub async fn add(
     let c = comments::by_id(tx.ex(), id)
         .await?
         .ok_or(TubeError::NotFound("comment"))?;
+    crate::federation::outbox::comment_created(tx.ex(), tube, &v, &c, &account).await?;
     tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
     Ok(c)
 }
 
@@ -95,6 +97,8 @@ pub async fn delete(tube: &Tube, user: &User, video: &str, comment_id: i64) -> T
         ));
     }
     comments::soft_delete(tx.ex(), c.id).await?;
+    crate::federation::outbox::comment_deleted(tx.ex(), tube, &v, &c).await?;
     tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
     Ok(())
 }

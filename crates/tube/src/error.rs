@@ -32,6 +32,9 @@ pub enum TubeError {
     Store(#[from] StoreError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// Another server did not answer as it should (unreachable, refused, a broken document).
+    #[error("{0}")]
+    Remote(String),
     #[error("{0}")]
     Internal(String),
 }

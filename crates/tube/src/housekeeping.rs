@@ -1,4 +1,5 @@
-//! Periodic chores: abandoned resumable uploads, expired credentials, and (at start-up of the
+//! Periodic chores: abandoned resumable uploads, expired credentials, old ids of activities
+//! taken in, and (at start-up of the
 //! embedded instance) scratch space and storage directories nobody references.
 
 use crate::storage::{list_names, remove_dir_if_exists, remove_file_if_exists};
@@ -29,6 +30,7 @@ pub async fn chores(tube: &Tube) -> TubeResult<()> {
     let mut tx = tube.store.begin().await?;
     ruche_store::users::purge_expired_credentials(tx.ex()).await?;
     tx.commit().await?;
+    crate::federation::inbox::prune(tube).await?;
     Ok(())
 }
 
@@ -40,6 +42,7 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
     if tube.store.is_sqlite() {
         let mut tx = tube.store.begin().await?;
         let n = ruche_store::jobs::release_running(tx.ex()).await?;
+        ruche_store::federation::release_deliveries(tx.ex()).await?;
         tx.commit().await?;
         if n > 0 {
             tracing::info!("{n} interrupted jobs will run again");

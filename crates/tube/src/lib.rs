@@ -1,5 +1,6 @@
 //! The video domain of Ruche: accounts and authentication, channels, uploads (legacy and
-//! resumable), videos and their visibility, the local media storage, and the transcoding worker.
+//! resumable), videos and their visibility, the local media storage, the transcoding worker,
+//! and federation (what we send to and take from other instances).
 //! The web layer calls these services; they speak domain errors, never HTTP.
 //!
 //! **Architecture invariant:** this crate does not know about HTTP or HTML. It never spawns a
@@ -9,7 +10,9 @@ pub mod accounts;
 pub mod auth;
 pub mod comments;
 pub mod error;
+pub mod federation;
 pub mod housekeeping;
+pub mod playback;
 pub mod storage;
 pub mod uploads;
 pub mod videos;
@@ -32,6 +35,12 @@ pub struct Tube {
     pub jobs_ready: Notify,
     /// Resumable uploads receiving a chunk right now: one chunk at a time per upload.
     pub busy_uploads: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The one way to reach other servers (the private-address guard, bounded answers).
+    pub fetcher: ruche_fetch::Fetcher,
+    /// Woken when deliveries are stored or an instance comes back.
+    pub deliveries_ready: Notify,
+    /// Woken when an activity is taken in.
+    pub inbox_ready: Notify,
 }
 
 impl Tube {
@@ -40,12 +49,20 @@ impl Tube {
         let store = Store::open(&settings.database_url()).await?;
         let storage = Storage::new(settings.storage_dir(), settings.tmp_dir());
         storage.prepare().await?;
+        let fetcher = ruche_fetch::Fetcher::new(ruche_fetch::Policy {
+            allow_insecure: settings.federation.allow_insecure,
+            ..Default::default()
+        })
+        .map_err(|e| TubeError::Internal(e.to_string()))?;
         Ok(Arc::new(Tube {
             settings,
             store,
             storage,
             jobs_ready: Notify::new(),
             busy_uploads: Default::default(),
+            fetcher,
+            deliveries_ready: Notify::new(),
+            inbox_ready: Notify::new(),
         }))
     }
 }

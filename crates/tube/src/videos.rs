@@ -303,8 +303,19 @@ pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
         return Err(TubeError::Forbidden("You cannot delete this video.".into()));
     }
     let mut tx = tube.store.begin().await?;
+    // Ours: gone from every instance that has it. Another instance's, removed by a moderator:
+    // gone from here only.
+    crate::federation::outbox::video_deleted(tx.ex(), tube, &v).await?;
     vstore::delete(tx.ex(), v.id).await?;
     tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
+    if !v.is_local() {
+        let picture = crate::playback::remote_picture_name(&v.uuid);
+        tube.storage
+            .remove_video(&v.uuid, Some(&picture), Some(&picture))
+            .await?;
+        return Ok(());
+    }
     tube.storage
         .remove_video(
             &v.uuid,
@@ -326,7 +337,20 @@ pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResul
         window,
     )
     .await?;
+    if counted {
+        crate::federation::outbox::viewed(
+            tx.ex(),
+            tube,
+            video,
+            &crate::auth::sha256_hex(viewer_key)[..16],
+        )
+        .await?;
+    }
     tx.commit().await?;
+    if counted {
+        tube.deliveries_ready.notify_waiters();
+        tube.inbox_ready.notify_one();
+    }
     Ok(counted)
 }
 
@@ -345,8 +369,11 @@ pub async fn rate(tube: &Tube, user: &User, r: &str, rating: &str) -> TubeResult
     let v = find_visible(tube, r, Some(user)).await?;
     let mut tx = tube.store.begin().await?;
     let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
+    let before = ruche_store::videos::rate_of(tx.ex(), account.id, v.id).await?;
     ruche_store::videos::set_rate(tx.ex(), account.id, v.id, kind, None).await?;
+    crate::federation::outbox::rated(tx.ex(), tube, &v, &account, before.as_deref(), kind).await?;
     tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
     Ok(())
 }
 

@@ -420,6 +420,14 @@ async fn store_outputs(
         true,
     )
     .await?;
+    // Other instances hear of it with the change: its Create when it is first published, an
+    // Update when renditions join.
+    if now.published_at.is_none() {
+        crate::federation::outbox::video_published(tx.ex(), tube, video.id).await?;
+    } else {
+        crate::federation::outbox::video_updated(tx.ex(), tube, video.id).await?;
+    }
     tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
     Ok(())
 }

@@ -27,6 +27,9 @@ pub fn status_of(e: &TubeError) -> StatusCode {
         TubeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         TubeError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         TubeError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        // The other server's fault, said to the client as a gateway would (detail included:
+        // "the instance did not answer" helps an admin who typed a host).
+        TubeError::Remote(_) => StatusCode::BAD_GATEWAY,
         TubeError::Store(_) | TubeError::Io(_) | TubeError::Internal(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -36,7 +39,7 @@ pub fn status_of(e: &TubeError) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(&self.0);
-        let detail = if status.is_server_error() {
+        let detail = if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
             tracing::error!("{}", self.0);
             "Internal server error".to_string()
         } else {

@@ -39,13 +39,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(tube: Arc<Tube>) -> std::io::Result<AppState> {
-        let fetcher = ruche_fetch::Fetcher::new(ruche_fetch::Policy {
-            allow_insecure: tube.settings.federation.allow_insecure,
-            ..Default::default()
-        })
-        .map_err(std::io::Error::other)?;
         Ok(AppState {
-            fetcher: Arc::new(fetcher),
+            fetcher: Arc::new(tube.fetcher.clone()),
             media: Arc::new(ruche_pages::media::Media::from_settings(&tube.settings)),
             tube,
             i18n: Arc::new(i18n::I18n::load()),

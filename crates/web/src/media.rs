@@ -100,7 +100,7 @@ async fn thumbnail(
     Path(name): Path<String>,
     req: Request<Body>,
 ) -> ApiResult<Response> {
-    send(st.tube.storage.thumbnail(safe_name(&name)?), req, true).await
+    picture(&st, &name, false, req).await
 }
 
 async fn preview(
@@ -108,7 +108,26 @@ async fn preview(
     Path(name): Path<String>,
     req: Request<Body>,
 ) -> ApiResult<Response> {
-    send(st.tube.storage.preview(safe_name(&name)?), req, true).await
+    picture(&st, &name, true, req).await
+}
+
+/// A thumbnail or preview: ours from storage, another instance's fetched once from its origin
+/// (as PeerTube's lazy-static does), so that pages never send browsers elsewhere for pictures.
+async fn picture(
+    st: &AppState,
+    name: &str,
+    preview: bool,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let name = safe_name(name)?;
+    let path = if name.starts_with("remote-") {
+        ruche_tube::playback::remote_picture(&st.tube, name, preview).await?
+    } else if preview {
+        st.tube.storage.preview(name)
+    } else {
+        st.tube.storage.thumbnail(name)
+    };
+    send(path, req, true).await
 }
 
 /// `/download/streaming-playlists/hls/videos/<uuid>-<resolution>-fragmented.mp4`, as PeerTube

@@ -232,10 +232,7 @@ async fn grid(
         .map(|v| Card {
             short_uuid: short(&v.uuid),
             name: v.name.clone(),
-            thumbnail: v
-                .thumbnail_filename
-                .as_ref()
-                .map(|t| format!("/lazy-static/thumbnails/{t}")),
+            thumbnail: ruche_tube::playback::pictures(v).0,
             duration: human_duration(v.duration),
             channel: v.channel_display_name.clone(),
             views: tr.t1("video-views", "count", &v.views),
@@ -702,16 +699,14 @@ async fn watch(
         Err(e) => return error_page(chrome, e),
     };
     let base = &st.tube.settings.public_url;
-    let hls = format!("/static/streaming-playlists/hls/{}", v.uuid);
+    let play = ruche_tube::playback::of(base, &v, &files);
     // Progressive fallback, best first up to 720p so a phone is not handed 4K.
-    let mut links: Vec<FileLink> = files
+    let mut links: Vec<FileLink> = play
+        .files
         .iter()
         .map(|f| FileLink {
-            url: format!("{hls}/{}", f.filename),
-            download: format!(
-                "/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4",
-                v.uuid, f.resolution
-            ),
+            url: f.url.clone(),
+            download: f.download_url.clone(),
             label: if f.has_video {
                 format!("{}p", f.resolution)
             } else {
@@ -722,7 +717,7 @@ async fn watch(
         .collect();
     links.sort_by_key(|f| (f.resolution > 720, -f.resolution));
     let state = VideoState::from_id(v.state);
-    let published = state == VideoState::Published && !files.is_empty();
+    let published = state == VideoState::Published && !play.files.is_empty();
     let failed = state == VideoState::TranscodingFailed;
     let state_text = if failed {
         chrome.tr.t1(
@@ -733,10 +728,7 @@ async fn watch(
     } else {
         chrome.tr.t1("watch-processing", "progress", &v.progress)
     };
-    let poster = v
-        .preview_filename
-        .as_ref()
-        .map(|p| format!("/lazy-static/previews/{p}"));
+    let poster = ruche_tube::playback::pictures(&v).1;
     let t = Watch {
         name: v.name.clone(),
         uuid: v.uuid.clone(),
@@ -758,11 +750,7 @@ async fn watch(
         published,
         failed,
         state_text,
-        master: v
-            .playlist_filename
-            .as_ref()
-            .map(|m| format!("{hls}/{m}"))
-            .unwrap_or_default(),
+        master: play.master.clone().unwrap_or_default(),
         absolute_poster: poster
             .as_ref()
             .map(|p| format!("{base}{p}"))
@@ -866,10 +854,7 @@ async fn my_videos(State(st): State<AppState>, Page { chrome, user }: Page) -> R
             id: v.id,
             short_uuid: short(&v.uuid),
             name: v.name.clone(),
-            thumbnail: v
-                .thumbnail_filename
-                .as_ref()
-                .map(|t| format!("/lazy-static/thumbnails/{t}")),
+            thumbnail: ruche_tube::playback::pictures(v).0,
             state: v.state,
             state_text: state_text(&chrome.tr, v),
             reason: v.failure_reason.clone(),
@@ -1102,31 +1087,29 @@ async fn embed(
         Ok::<_, TubeError>((v, files))
     }
     .await;
-    let (v, files) = match found {
-        Ok((v, files)) if v.state == VideoState::Published.id() && !files.is_empty() => (v, files),
-        Ok(_) => return error_page(chrome, TubeError::NotFound("video")),
+    let (v, play) = match found {
+        Ok((v, files)) => {
+            let play = ruche_tube::playback::of(&st.tube.settings.public_url, &v, &files);
+            if v.state != VideoState::Published.id() || play.files.is_empty() {
+                return error_page(chrome, TubeError::NotFound("video"));
+            }
+            (v, play)
+        }
         Err(e) => return error_page(chrome, e),
     };
-    let hls = format!("/static/streaming-playlists/hls/{}", v.uuid);
-    let fallback = files
+    let fallback = play
+        .files
         .iter()
         .filter(|f| f.resolution <= 720)
         .max_by_key(|f| f.resolution)
-        .or(files.last())
-        .map(|f| format!("{hls}/{}", f.filename));
+        .or(play.files.last())
+        .map(|f| f.url.clone());
     render(&Embed {
         lang: chrome.tr.lang,
         name: v.name.clone(),
         url: format!("{}/w/{}", st.tube.settings.public_url, short(&v.uuid)),
-        master: v
-            .playlist_filename
-            .as_ref()
-            .map(|m| format!("{hls}/{m}"))
-            .unwrap_or_default(),
-        poster: v
-            .preview_filename
-            .as_ref()
-            .map(|p| format!("/lazy-static/previews/{p}")),
+        master: play.master.clone().unwrap_or_default(),
+        poster: ruche_tube::playback::pictures(&v).1,
         fallback,
         duration_secs: v.duration,
         uuid: v.uuid,

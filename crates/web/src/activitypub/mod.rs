@@ -3,8 +3,7 @@
 //! PeerTube serves them, so PeerTube and Mastodon resolve our actors the way they resolve
 //! PeerTube's.
 
-pub(crate) mod actor;
-pub(crate) mod video;
+mod inbox;
 
 use crate::AppState;
 use axum::Json;
@@ -16,18 +15,26 @@ use axum::routing::get;
 use ruche_store::{users, videos};
 use serde_json::json;
 
-/// The instance actor's name (an `Application`), as PeerTube names its own: other servers look
-/// up `peertube@host` when nodeinfo does not tell them.
-pub const INSTANCE_ACTOR: &str = "peertube";
+use ruche_tube::federation::{INSTANCE_ACTOR, Signer, key_pair, objects};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/inbox", axum::routing::post(inbox::post))
+        .route("/accounts/{name}/inbox", axum::routing::post(inbox::post))
+        .route(
+            "/video-channels/{name}/inbox",
+            axum::routing::post(inbox::post),
+        )
         .route("/accounts/{name}/{collection}", get(actor_collection))
         .route(
             "/video-channels/{name}/{collection}",
             get(channel_collection),
         )
         .route("/videos/watch/{id}/{collection}", get(video_collection))
+        .route(
+            "/videos/watch/{id}/comments/{comment}",
+            get(comment_document),
+        )
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.0.json", get(|st| nodeinfo(st, "2.0")))
@@ -278,6 +285,10 @@ async fn shared_video(st: &AppState, id: &str) -> Result<ruche_store::videos::Vi
     let v = ruche_tube::videos::find(&st.tube, id)
         .await
         .map_err(|e| crate::error::ApiError(e).into_response())?;
+    if let Some(origin) = &v.url {
+        // Another instance's video is described by its origin, as PeerTube redirects.
+        return Err(axum::response::Redirect::to(origin).into_response());
+    }
     let shared = matches!(
         Privacy::from_id(v.privacy),
         Some(Privacy::Public | Privacy::Unlisted)
@@ -299,7 +310,43 @@ pub(crate) async fn video_document(st: &AppState, id: &str) -> Response {
         Err(e) => return crate::error::ApiError(e).into_response(),
     };
     let base = st.tube.settings.public_url.trim_end_matches('/');
-    activity_json(&video::object(base, &v, &files))
+    activity_json(&objects::video(base, &v, &files))
+}
+
+/// One of our comments as its `Note` (a `Tombstone` once deleted), for servers that fetch it
+/// (Mastodon's search, instances checking a forwarded comment); browsers go to its video.
+async fn comment_document(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path((id, comment)): axum::extract::Path<(String, i64)>,
+) -> Response {
+    let found = async {
+        let v = ruche_tube::videos::find_visible(&st.tube, &id, None).await?;
+        let mut c = st.tube.store.read().await?;
+        let cm = ruche_store::comments::by_id(c.ex(), comment)
+            .await?
+            .filter(|cm| cm.video_id == v.id && cm.url.is_none())
+            .ok_or(ruche_tube::TubeError::NotFound("comment"))?;
+        let (doc, _) =
+            ruche_tube::federation::outbox::note_document(c.ex(), &st.tube, &v, &cm).await?;
+        Ok::<_, ruche_tube::TubeError>((v, cm, doc))
+    }
+    .await;
+    match found {
+        Ok((v, cm, doc)) => {
+            if wants_activity_json(&headers) {
+                activity_json(&doc)
+            } else {
+                let thread = cm.thread_id.unwrap_or(cm.id);
+                axum::response::Redirect::to(&format!(
+                    "/w/{}?threadId={thread}",
+                    objects::short_uuid(&v.uuid)
+                ))
+                .into_response()
+            }
+        }
+        Err(e) => crate::error::ApiError(e).into_response(),
+    }
 }
 
 /// An account (or, for [`INSTANCE_ACTOR`], the instance) as its actor document.
@@ -318,7 +365,7 @@ pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
         ]
     };
     if name == INSTANCE_ACTOR {
-        let key = match actor::key_pair(st, "application", 0).await {
+        let key = match key_pair(&st.tube, Signer::Instance).await {
             Ok(k) => k,
             Err(e) => return crate::error::ApiError(e).into_response(),
         };
@@ -332,9 +379,9 @@ pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
                 .map(|u| u.created_at)
                 .unwrap_or_default()
         };
-        return activity_json(&actor::document(
+        return activity_json(&objects::actor(
             &base,
-            &actor::Actor {
+            &objects::Actor {
                 kind: "Application",
                 path: format!("accounts/{INSTANCE_ACTOR}"),
                 name: INSTANCE_ACTOR,
@@ -356,13 +403,13 @@ pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
         Ok(None) => return not_found("account"),
         Err(e) => return crate::error::ApiError(e.into()).into_response(),
     };
-    let key = match actor::key_pair(st, "account", a.id).await {
+    let key = match key_pair(&st.tube, Signer::Account(a.id)).await {
         Ok(k) => k,
         Err(e) => return crate::error::ApiError(e).into_response(),
     };
-    activity_json(&actor::document(
+    activity_json(&objects::actor(
         &base,
-        &actor::Actor {
+        &objects::Actor {
             kind: "Person",
             path: format!("accounts/{}", a.name),
             name: &a.name,
@@ -400,13 +447,13 @@ pub(crate) async fn channel_document(st: &AppState, name: &str) -> Response {
         Ok(None) => return not_found("channel"),
         Err(e) => return crate::error::ApiError(e.into()).into_response(),
     };
-    let key = match actor::key_pair(st, "channel", ch.id).await {
+    let key = match key_pair(&st.tube, Signer::Channel(ch.id)).await {
         Ok(k) => k,
         Err(e) => return crate::error::ApiError(e).into_response(),
     };
-    let mut doc = actor::document(
+    let mut doc = objects::actor(
         &base,
-        &actor::Actor {
+        &objects::Actor {
             kind: "Group",
             path: format!("video-channels/{}", ch.name),
             name: &ch.name,
@@ -506,8 +553,44 @@ async fn public_videos(
     Ok(list)
 }
 
-/// An account's outbox (Create of each public video), followers and following. Follows are
-/// not recorded yet, so those two are empty.
+/// An actor's accepted followers or followings, as a collection of actor ids.
+async fn follow_collection(
+    st: &AppState,
+    actor: &str,
+    which: &str,
+    id: &str,
+    page: Option<usize>,
+) -> Response {
+    use ruche_store::federation::{self as fstore, Side};
+    let side = if which == "followers" {
+        Side::Followers
+    } else {
+        Side::Following
+    };
+    let found = async {
+        let mut c = st.tube.store.read().await?;
+        fstore::follows_of(c.ex(), actor, side, Some("accepted"), 0, 10_000).await
+    }
+    .await;
+    match found {
+        Ok((rows, total)) => {
+            let items: Vec<_> = rows
+                .into_iter()
+                .map(|f| {
+                    json!(if which == "followers" {
+                        f.follower
+                    } else {
+                        f.following
+                    })
+                })
+                .collect();
+            collection(id, page, usize::try_from(total).unwrap_or(0), items)
+        }
+        Err(e) => crate::error::ApiError(e.into()).into_response(),
+    }
+}
+
+/// An account's outbox (Create of each public video), followers and following.
 async fn actor_collection(
     State(st): State<AppState>,
     axum::extract::Path((name, which)): axum::extract::Path<(String, String)>,
@@ -536,7 +619,7 @@ async fn actor_collection(
     };
     let id = format!("{actor}/{which}");
     match which.as_str() {
-        "followers" | "following" => collection(&id, q.page, 0, Vec::new()),
+        "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
         "outbox" => {
             let Some(a) = account else {
                 return collection(&id, q.page, 0, Vec::new());
@@ -548,7 +631,7 @@ async fn actor_collection(
             let items: Vec<_> = list
                 .iter()
                 .map(|v| {
-                    let (to, cc) = video::audience(&base, v);
+                    let (to, cc) = objects::audience(&base, v);
                     let object = format!("{base}/videos/watch/{}", v.uuid);
                     json!({
                         "to": to, "cc": cc, "type": "Create",
@@ -587,7 +670,7 @@ async fn channel_collection(
     let actor = format!("{base}/video-channels/{}", ch.name);
     let id = format!("{actor}/{which}");
     match which.as_str() {
-        "followers" | "following" => collection(&id, q.page, 0, Vec::new()),
+        "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
         "outbox" => {
             let list = match public_videos(&st, None, Some(ch.id)).await {
                 Ok(l) => l,
@@ -596,7 +679,7 @@ async fn channel_collection(
             let items: Vec<_> = list
                 .iter()
                 .map(|v| {
-                    let (to, cc) = video::audience(&base, v);
+                    let (to, cc) = objects::audience(&base, v);
                     let object = format!("{base}/videos/watch/{}", v.uuid);
                     json!({
                         "to": to, "cc": cc, "type": "Announce",

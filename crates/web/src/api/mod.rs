@@ -3,6 +3,7 @@
 //! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
 
 mod comments;
+mod follows;
 mod upload;
 mod users;
 mod videos;
@@ -10,11 +11,11 @@ mod videos;
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
-use ruche_domain::ShortUuid;
 use ruche_domain::video::{Privacy, VideoState, category_label, language_label, licence_label};
 use ruche_store::iso;
 use ruche_store::users::{Account, Channel};
 use ruche_store::videos::{Video, VideoFile};
+use ruche_tube::playback::PlayFile;
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
@@ -55,6 +56,32 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/accounts/{name}/video-channels",
             get(users::account_channels),
+        )
+        .route(
+            "/api/v1/server/following",
+            get(follows::following).post(follows::follow),
+        )
+        .route("/api/v1/server/following/copy", post(follows::copy))
+        .route(
+            "/api/v1/server/following/{target}",
+            axum::routing::delete(follows::unfollow),
+        )
+        .route("/api/v1/server/followers", get(follows::followers))
+        .route(
+            "/api/v1/server/followers/{handle}",
+            axum::routing::delete(follows::remove_follower),
+        )
+        .route(
+            "/api/v1/server/followers/{handle}/{action}",
+            post(follows::decide),
+        )
+        .route(
+            "/api/v1/users/me/subscriptions",
+            get(follows::subscriptions).post(follows::subscribe),
+        )
+        .route(
+            "/api/v1/users/me/subscriptions/{handle}",
+            axum::routing::delete(follows::unsubscribe),
         )
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
@@ -103,7 +130,7 @@ fn id_label(id: Option<i64>, label: Option<&str>) -> Value {
 
 pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
     json!({
-        "url": format!("{base}/accounts/{}", a.name),
+        "url": a.url.clone().unwrap_or_else(|| format!("{base}/accounts/{}", a.name)),
         "name": a.name,
         "host": a.host.as_deref().unwrap_or(host),
         "avatars": [],
@@ -121,7 +148,7 @@ pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
 
 pub(crate) fn channel_json(base: &str, host: &str, c: &Channel, owner: Option<&Account>) -> Value {
     let mut v = json!({
-        "url": format!("{base}/video-channels/{}", c.name),
+        "url": c.url.clone().unwrap_or_else(|| format!("{base}/video-channels/{}", c.name)),
         "name": c.name,
         "host": c.host.as_deref().unwrap_or(host),
         "avatars": [],
@@ -149,11 +176,12 @@ fn video_account(v: &Video) -> Account {
         id: v.account_id,
         user_id: v.user_id,
         name: v.account_name.clone(),
-        host: None,
+        host: v.account_host.clone(),
         display_name: v.account_display_name.clone(),
         description: v.account_description.clone(),
         created_at: v.account_created_at,
         updated_at: v.account_updated_at,
+        url: v.account_url.clone(),
     }
 }
 
@@ -162,20 +190,17 @@ fn video_channel(v: &Video) -> Channel {
         id: v.channel_id,
         account_id: v.account_id,
         name: v.channel_name.clone(),
-        host: None,
+        host: v.channel_host.clone(),
         display_name: v.channel_display_name.clone(),
         description: v.channel_description.clone(),
         support: v.channel_support.clone(),
         created_at: v.channel_created_at,
         updated_at: v.channel_updated_at,
+        url: v.channel_url.clone(),
     }
 }
 
-pub(crate) fn short_uuid(uuid: &str) -> String {
-    uuid::Uuid::parse_str(uuid)
-        .map(|u| ShortUuid(u).to_string())
-        .unwrap_or_default()
-}
+pub(crate) use ruche_tube::federation::objects::short_uuid;
 
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -193,11 +218,12 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
     let state = VideoState::from_id(v.state);
     let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
     let short = short_uuid(&v.uuid);
+    let (thumbnail, preview) = ruche_tube::playback::pictures(v);
     let mut j = json!({
         "id": v.id,
         "uuid": v.uuid,
         "shortUUID": short,
-        "url": format!("{base}/videos/watch/{}", v.uuid),
+        "url": v.url.clone().unwrap_or_else(|| format!("{base}/videos/watch/{}", v.uuid)),
         "name": v.name,
         "category": id_label(v.category, v.category.and_then(category_label)),
         "licence": id_label(v.licence, v.licence.and_then(licence_label)),
@@ -208,15 +234,15 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
         "nsfwSummary": null,
         "truncatedDescription": v.description.as_deref().map(|d| truncate(d, 250)),
         "description": v.description.as_deref().map(|d| truncate(d, 250)),
-        "isLocal": true,
+        "isLocal": v.is_local(),
         "duration": v.duration,
         "aspectRatio": v.aspect_ratio,
         "views": v.views,
         "viewers": 0,
         "likes": v.likes,
         "dislikes": v.dislikes,
-        "thumbnailPath": v.thumbnail_filename.as_ref().map(|t| format!("/lazy-static/thumbnails/{t}")),
-        "previewPath": v.preview_filename.as_ref().map(|p| format!("/lazy-static/previews/{p}")),
+        "thumbnailPath": thumbnail,
+        "previewPath": preview,
         "embedPath": format!("/videos/embed/{short}"),
         "createdAt": iso(v.created_at),
         "updatedAt": iso(v.updated_at),
@@ -235,11 +261,10 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
     j
 }
 
-fn file_json(base: &str, v: &Video, f: &VideoFile, web: bool) -> Value {
-    let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
-    let (file_url, size) = match (&f.web_filename, web) {
-        (Some(w), true) => (format!("{hls}/{w}"), f.web_size.unwrap_or(f.size)),
-        _ => (format!("{hls}/{}", f.filename), f.size),
+fn file_json(base: &str, v: &Video, f: &PlayFile, web: bool) -> Value {
+    let (file_url, size) = match (&f.web_url, web) {
+        (Some(w), true) => (w.clone(), f.web_size.unwrap_or(f.size)),
+        _ => (f.url.clone(), f.size),
     };
     let mut j = json!({
         "id": f.id,
@@ -248,16 +273,16 @@ fn file_json(base: &str, v: &Video, f: &VideoFile, web: bool) -> Value {
         "height": f.height,
         // No torrent fields until torrents exist (P2P): PeerTube's schema wants strings or nothing.
         "size": size,
-        "fps": f.fps.round() as i64,
+        "fps": f.fps,
         "fileUrl": file_url,
-        "fileDownloadUrl": format!("{base}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4", v.uuid, f.resolution),
+        "fileDownloadUrl": f.download_url,
         "metadataUrl": format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id),
         "hasAudio": f.has_audio,
         "hasVideo": f.has_video,
         "storage": 0,
     });
-    if !web {
-        j["playlistUrl"] = json!(format!("{hls}/{}", f.playlist_filename));
+    if !web && let Some(p) = &f.playlist_url {
+        j["playlistUrl"] = json!(p);
     }
     j
 }
@@ -286,22 +311,23 @@ pub(crate) fn video_details_json(
     j["comments"] = json!(0);
     j["blacklisted"] = json!(false);
     j["blacklistedReason"] = json!(null);
-    let web_files: Vec<Value> = files
+    let play = ruche_tube::playback::of(base.trim_end_matches('/'), v, files);
+    let web_files: Vec<Value> = play
+        .files
         .iter()
-        .filter(|f| f.web_filename.is_some())
+        .filter(|f| f.web_url.is_some())
         .map(|f| file_json(base, v, f, true))
         .collect();
     j["files"] = json!(web_files);
-    j["streamingPlaylists"] = match &v.playlist_filename {
-        Some(master) if !files.is_empty() => {
-            let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+    j["streamingPlaylists"] = match &play.master {
+        Some(master) if !play.files.is_empty() => {
             json!([{
                 "id": v.id,
                 "type": 1,
-                "playlistUrl": format!("{hls}/{master}"),
-                "segmentsSha256Url": v.sha256_filename.as_ref().map(|s| format!("{hls}/{s}")),
+                "playlistUrl": master,
+                "segmentsSha256Url": play.segments_sha256,
                 "redundancies": [],
-                "files": files.iter().map(|f| file_json(base, v, f, false)).collect::<Vec<_>>(),
+                "files": play.files.iter().map(|f| file_json(base, v, f, false)).collect::<Vec<_>>(),
             }])
         }
         _ => json!([]),

@@ -338,29 +338,39 @@ pub async fn create_channel(
     Ok(Json(json!({ "videoChannel": { "id": id } })))
 }
 
-/// A local name from a handle: `name` or `name@our-host`. Remote handles are not known yet.
-pub(crate) fn local_name<'a>(st: &AppState, handle: &'a str) -> ApiResult<&'a str> {
+/// A local name from a handle: `name` or `name@our-host`; `None` for another host's.
+pub(crate) fn local_name<'a>(st: &AppState, handle: &'a str) -> Option<&'a str> {
     match handle.split_once('@') {
-        None => Ok(handle),
-        Some((name, host)) if host == st.tube.settings.host() => Ok(name),
-        Some(_) => Err(TubeError::NotFound("actor").into()),
+        None => Some(handle),
+        Some((name, host)) if host == st.tube.settings.host() => Some(name),
+        Some(_) => None,
     }
 }
 
+/// A channel by its handle: ours by name, another instance's (known here) by `name@host`.
 pub(crate) async fn find_channel(st: &AppState, handle: &str) -> ApiResult<ustore::Channel> {
-    let name = local_name(st, handle)?;
     let mut c = st.tube.store.read().await?;
-    Ok(ustore::channel_by_name(c.ex(), name)
-        .await?
-        .ok_or(TubeError::NotFound("channel"))?)
+    let found = match (local_name(st, handle), handle.split_once('@')) {
+        (Some(name), _) => ustore::channel_by_name(c.ex(), name).await?,
+        (None, Some((name, host))) => {
+            ruche_store::federation::channel_by_handle(c.ex(), name, host).await?
+        }
+        (None, None) => None,
+    };
+    Ok(found.ok_or(TubeError::NotFound("channel"))?)
 }
 
+/// An account by its handle: ours by name, another instance's (known here) by `name@host`.
 pub(crate) async fn find_account(st: &AppState, handle: &str) -> ApiResult<ustore::Account> {
-    let name = local_name(st, handle)?;
     let mut c = st.tube.store.read().await?;
-    Ok(ustore::local_account_by_name(c.ex(), name)
-        .await?
-        .ok_or(TubeError::NotFound("account"))?)
+    let found = match (local_name(st, handle), handle.split_once('@')) {
+        (Some(name), _) => ustore::local_account_by_name(c.ex(), name).await?,
+        (None, Some((name, host))) => {
+            ruche_store::federation::account_by_handle(c.ex(), name, host).await?
+        }
+        (None, None) => None,
+    };
+    Ok(found.ok_or(TubeError::NotFound("account"))?)
 }
 
 /// `GET /api/v1/video-channels/{handle}`.

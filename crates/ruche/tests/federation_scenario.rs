@@ -1,0 +1,407 @@
+//! Three Ruche instances federating on loopback, each a real `ruche serve` with its own
+//! database: B follows A (an instance follow), a user of C subscribes to A's channel; a video
+//! uploaded on A reaches B and C and plays from A; a comment posted on B reaches A and, forwarded
+//! by A, C; likes and views come back to A and out again; A's deletion removes the video
+//! everywhere; B's unfollow stops deliveries to B; while A is down, deliveries to it wait and
+//! arrive when it is back, and B and C go on federating with each other meanwhile.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+
+mod common;
+
+use common::Instance;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Settings that let instances federate over http on loopback, and retry fast.
+const FEDERATION: &[(&str, &str)] = &[
+    ("RUCHE_FEDERATION_ALLOW_INSECURE", "true"),
+    ("RUCHE_FEDERATION_RETRY_BASE_SECS", "1"),
+    ("RUCHE_FEDERATION_RETRY_MAX_SECS", "2"),
+    ("RUCHE_FEDERATION_STATS_PUSH_SECS", "1"),
+    ("RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS", "3"),
+];
+
+fn host(i: &Instance) -> String {
+    i.url.trim_start_matches("http://").to_string()
+}
+
+/// Polls `probe` until it gives `Some`, or fails the test with `what` after `secs`, showing the
+/// logs of the servers whose log files are `logs`.
+async fn eventually<T, F, Fut>(
+    logs: &[std::path::PathBuf],
+    what: &str,
+    secs: u64,
+    mut probe: F,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for: {what}\n{}",
+            logs.iter()
+                .map(|p| format!(
+                    "---- {} ----\n{}",
+                    p.display(),
+                    std::fs::read_to_string(p).unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn api(
+    i: &Instance,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("{}{path}", i.url);
+    let mut r = match method {
+        "POST" => i.http.post(url),
+        "PUT" => i.http.put(url),
+        "DELETE" => i.http.delete(url),
+        _ => i.http.get(url),
+    };
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let res = r.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// The video with this uuid as instance `i` shows it, if it has it.
+async fn video_on(i: &Instance, uuid: &str) -> Option<Value> {
+    let (status, v) = api(i, None, "GET", &format!("/api/v1/videos/{uuid}"), None).await;
+    (status == 200).then_some(v)
+}
+
+async fn threads_on(i: &Instance, uuid: &str) -> Vec<Value> {
+    let (_, t) = api(
+        i,
+        None,
+        "GET",
+        &format!("/api/v1/videos/{uuid}/comment-threads"),
+        None,
+    )
+    .await;
+    t["data"].as_array().cloned().unwrap_or_default()
+}
+
+both!(three_instances, |db| async move {
+    let mut a = Instance::start(db, FEDERATION).await;
+    let b = Instance::start(db, FEDERATION).await;
+    let c = Instance::start(db, FEDERATION).await;
+    let logs = vec![
+        a.stderr_log.clone(),
+        b.stderr_log.clone(),
+        c.stderr_log.clone(),
+    ];
+    let (ta, tb, tc) = (
+        a.root_token().await,
+        b.root_token().await,
+        c.root_token().await,
+    );
+
+    // B's admin follows A's instance; A accepts (automatically, its default).
+    let (status, body) = api(
+        &b,
+        Some(&tb),
+        "POST",
+        "/api/v1/server/following",
+        Some(json!({ "hosts": [host(&a)] })),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    eventually(&logs, "A's Accept reaches B", 20, || async {
+        let (_, f) = api(&b, None, "GET", "/api/v1/server/following", None).await;
+        (f["data"][0]["state"] == "accepted").then_some(())
+    })
+    .await;
+    let (_, followers) = api(&a, None, "GET", "/api/v1/server/followers", None).await;
+    assert_eq!(followers["total"], 1);
+    assert_eq!(followers["data"][0]["follower"]["host"], host(&b).as_str());
+
+    // A user of C subscribes to A's channel.
+    let (carol, _) = c.user(&tc, "carol", -1).await;
+    let (status, body) = api(
+        &c,
+        Some(&carol),
+        "POST",
+        "/api/v1/users/me/subscriptions",
+        Some(json!({ "uri": format!("root_channel@{}", host(&a)) })),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    eventually(&logs, "A records C's follow of its channel", 20, || async {
+        let r = a
+            .http
+            .get(format!("{}/video-channels/root_channel/followers", a.url))
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        let doc: Value = r.json().await.unwrap();
+        (doc["totalItems"] == 1).then_some(())
+    })
+    .await;
+
+    // A video uploaded on A reaches B (an instance follower) and C (a channel follower).
+    let dir = tempfile::tempdir().unwrap();
+    let clip = common::small_clip(dir.path());
+    let (status, up) = a.upload(&ta, &clip, 1, "Une vidéo fédérée").await;
+    assert_eq!(status, 200, "{up}");
+    let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
+    let on_a = a.wait_transcoded(&ta, &short, 2).await;
+    let uuid = on_a["uuid"].as_str().unwrap().to_string();
+    let seen_b = eventually(&logs, "the video reaches B", 30, || video_on(&b, &uuid)).await;
+    let seen_c = eventually(&logs, "the video reaches C", 30, || video_on(&c, &uuid)).await;
+    for (seen, who) in [(&seen_b, "B"), (&seen_c, "C")] {
+        assert_eq!(seen["name"], "Une vidéo fédérée", "{who}");
+        assert_eq!(seen["isLocal"], false, "{who}");
+        assert_eq!(seen["channel"]["host"], host(&a).as_str(), "{who}");
+        assert_eq!(seen["account"]["host"], host(&a).as_str(), "{who}");
+        assert_eq!(
+            seen["url"],
+            format!("{}/videos/watch/{uuid}", a.url),
+            "{who}"
+        );
+        // It plays from A: the playlist is A's, and A serves it.
+        let master = seen["streamingPlaylists"][0]["playlistUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            master.starts_with(&format!("{}/static/streaming-playlists/hls/{uuid}/", a.url)),
+            "{who}: {seen}"
+        );
+        let r = a.http.get(&master).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().starts_with("#EXTM3U"));
+    }
+    // B lists it among other instances' videos, not its own; and its page plays A's playlist.
+    let (_, remote_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=false", None).await;
+    assert_eq!(remote_list["total"], 1);
+    let (_, local_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=true", None).await;
+    assert_eq!(local_list["total"], 0);
+    let page = b.page(&b.http, &format!("/w/{short}")).await;
+    assert!(page.contains("Une vidéo fédérée"));
+    assert!(
+        page.contains(&format!("{}/static/streaming-playlists/hls/{uuid}/", a.url)),
+        "B's watch page plays from A"
+    );
+    let home = b.page(&b.http, "/").await;
+    assert!(home.contains("Une vidéo fédérée"), "B's home lists it");
+
+    // A comment posted on B reaches A, and through A, C.
+    let (bob, _) = b.user(&tb, "bob", -1).await;
+    let (status, posted) = api(
+        &b,
+        Some(&bob),
+        "POST",
+        &format!("/api/v1/videos/{uuid}/comment-threads"),
+        Some(json!({ "text": "Bravo depuis B" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    for (inst, who) in [(&a, "A"), (&c, "C")] {
+        let t = eventually(&logs, &format!("B's comment reaches {who}"), 30, || async {
+            threads_on(inst, &uuid)
+                .await
+                .into_iter()
+                .find(|t| t["text"] == "Bravo depuis B")
+        })
+        .await;
+        assert_eq!(t["account"]["name"], "bob", "{who}");
+        assert_eq!(t["account"]["host"], host(&b).as_str(), "{who}");
+    }
+    // A reply on A goes back to B, in the same thread.
+    let on_a_thread = threads_on(&a, &uuid)
+        .await
+        .into_iter()
+        .find(|t| t["text"] == "Bravo depuis B")
+        .unwrap();
+    let (status, _) = api(
+        &a,
+        Some(&ta),
+        "POST",
+        &format!("/api/v1/videos/{uuid}/comments/{}", on_a_thread["id"]),
+        Some(json!({ "text": "Merci B !" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let b_thread = threads_on(&b, &uuid)
+        .await
+        .into_iter()
+        .find(|t| t["text"] == "Bravo depuis B")
+        .unwrap();
+    eventually(&logs, "A's reply reaches B in the thread", 30, || async {
+        let (_, tree) = api(
+            &b,
+            None,
+            "GET",
+            &format!("/api/v1/videos/{uuid}/comment-threads/{}", b_thread["id"]),
+            None,
+        )
+        .await;
+        tree["children"].as_array().and_then(|ch| {
+            ch.iter()
+                .find(|c| c["comment"]["text"] == "Merci B !")
+                .cloned()
+        })
+    })
+    .await;
+
+    // A like and a view on B count on A, then show on C.
+    let (status, _) = api(
+        &b,
+        Some(&bob),
+        "PUT",
+        &format!("/api/v1/videos/{uuid}/rate"),
+        Some(json!({ "rating": "like" })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = api(
+        &b,
+        None,
+        "POST",
+        &format!("/api/v1/videos/{uuid}/views"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    eventually(&logs, "the like and the view reach A", 30, || async {
+        let v = video_on(&a, &uuid).await?;
+        (v["likes"] == 1 && v["views"].as_i64() >= Some(1)).then_some(())
+    })
+    .await;
+    eventually(&logs, "A's new counts reach C", 30, || async {
+        let v = video_on(&c, &uuid).await?;
+        (v["likes"] == 1 && v["views"].as_i64() >= Some(1)).then_some(())
+    })
+    .await;
+
+    // A deletes its video: gone from B and C.
+    let (status, _) = api(
+        &a,
+        Some(&ta),
+        "DELETE",
+        &format!("/api/v1/videos/{uuid}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    for (inst, who) in [(&b, "B"), (&c, "C")] {
+        eventually(
+            &logs,
+            &format!("the deletion reaches {who}"),
+            30,
+            || async { video_on(inst, &uuid).await.is_none().then_some(()) },
+        )
+        .await;
+    }
+
+    // B unfollows A: A stops delivering to B.
+    let (status, _) = api(
+        &b,
+        Some(&tb),
+        "DELETE",
+        &format!("/api/v1/server/following/{}", host(&a)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    eventually(&logs, "A drops its follower B", 20, || async {
+        let (_, f) = api(&a, None, "GET", "/api/v1/server/followers", None).await;
+        (f["total"] == 0).then_some(())
+    })
+    .await;
+
+    // A second video goes to C only: B unfollowed.
+    let (_, up2) = a.upload(&ta, &clip, 1, "Seconde vidéo").await;
+    let short2 = up2["video"]["shortUUID"].as_str().unwrap().to_string();
+    let on_a2 = a.wait_transcoded(&ta, &short2, 2).await;
+    let uuid2 = on_a2["uuid"].as_str().unwrap().to_string();
+    eventually(&logs, "the second video reaches C", 30, || {
+        video_on(&c, &uuid2)
+    })
+    .await;
+    assert!(
+        video_on(&b, &uuid2).await.is_none(),
+        "B unfollowed: it gets nothing new"
+    );
+
+    // A goes down. C's comment on A's video waits; meanwhile B and C federate unhindered.
+    a.kill9();
+    let (status, _) = api(
+        &c,
+        Some(&carol),
+        "POST",
+        &format!("/api/v1/videos/{uuid2}/comment-threads"),
+        Some(json!({ "text": "Écrit pendant la panne" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let started = Instant::now();
+    let (status, body) = api(
+        &b,
+        Some(&tb),
+        "POST",
+        "/api/v1/server/following",
+        Some(json!({ "hosts": [host(&c)] })),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    eventually(
+        &logs,
+        "C accepts B's follow while A is down",
+        20,
+        || async {
+            let (_, f) = api(&b, None, "GET", "/api/v1/server/following", None).await;
+            f["data"]
+                .as_array()?
+                .iter()
+                .find(|f| f["following"]["host"] == host(&c).as_str() && f["state"] == "accepted")
+                .map(|_| ())
+        },
+    )
+    .await;
+    let b_c = started.elapsed();
+    assert!(
+        b_c < Duration::from_secs(15),
+        "B↔C took {b_c:?} while A was down"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    a.restart();
+    eventually(
+        &logs,
+        "C's comment reaches A once A is back",
+        40,
+        || async {
+            threads_on(&a, &uuid2)
+                .await
+                .into_iter()
+                .find(|t| t["text"] == "Écrit pendant la panne")
+                .map(|_| ())
+        },
+    )
+    .await;
+
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+});

@@ -1,0 +1,451 @@
+//! What a Ruche inbox refuses, against a real `ruche serve`: unsigned, forged and stale
+//! requests, another actor's key, a body that does not match its digest, an actor speaking
+//! through someone else without its own signature, a replay, an oversized or malformed body, an
+//! object of another host — each refused with its reason, and nothing changed. And what it
+//! takes: a signed Follow, a comment, a comment forwarded with its author's LD signature.
+//!
+//! The remote actors are served by a small server of this test on loopback, with keys the test
+//! holds, so it can sign as they do (draft-cavage over `(request-target) host date digest`).
+#![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+
+mod common;
+
+use axum::Json;
+use axum::extract::Path;
+use axum::routing::get;
+use common::Instance;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// A remote instance of actors we hold the keys of.
+struct Remote {
+    base: String,
+    keys: Vec<(String, String, String)>,
+}
+
+impl Remote {
+    async fn start(names: &[&str]) -> Remote {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let keys: Vec<(String, String, String)> = names
+            .iter()
+            .map(|n| {
+                let (public, private) = ruche_federation::generate_key_pair().unwrap();
+                (n.to_string(), public, private)
+            })
+            .collect();
+        let docs: Arc<Vec<(String, Value)>> = Arc::new(
+            keys.iter()
+                .map(|(n, public, _)| {
+                    let id = format!("{base}/users/{n}");
+                    (
+                        n.clone(),
+                        json!({
+                            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+                            "id": id, "type": "Person", "preferredUsername": n,
+                            "inbox": format!("{id}/inbox"), "outbox": format!("{id}/outbox"),
+                            "followers": format!("{id}/followers"),
+                            "endpoints": { "sharedInbox": format!("{base}/inbox") },
+                            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public },
+                        }),
+                    )
+                })
+                .collect(),
+        );
+        let app = axum::Router::new()
+            .route(
+                "/users/{name}",
+                get(move |Path(name): Path<String>| {
+                    let docs = docs.clone();
+                    async move {
+                        match docs.iter().find(|(n, _)| *n == name) {
+                            Some((_, d)) => Ok(Json(d.clone())),
+                            None => Err(axum::http::StatusCode::NOT_FOUND),
+                        }
+                    }
+                }),
+            )
+            // Inboxes take whatever we send (the Accept of a Follow).
+            .route(
+                "/users/{name}/inbox",
+                axum::routing::post(|| async { axum::http::StatusCode::ACCEPTED }),
+            )
+            .route(
+                "/inbox",
+                axum::routing::post(|| async { axum::http::StatusCode::ACCEPTED }),
+            );
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Remote { base, keys }
+    }
+
+    fn actor(&self, name: &str) -> String {
+        format!("{}/users/{name}", self.base)
+    }
+
+    fn private(&self, name: &str) -> &str {
+        &self.keys.iter().find(|(n, _, _)| n == name).unwrap().2
+    }
+}
+
+/// A signed POST as Mastodon and PeerTube make them: what `tamper` returns is sent instead.
+struct Signed {
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn sign(inbox: &str, body: &[u8], key_id: &str, pem: &str, date: SystemTime) -> Signed {
+    let url = reqwest::Url::parse(inbox).unwrap();
+    let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let date = ruche_federation::http_date(date);
+    let digest = ruche_federation::digest(body);
+    let header = |n: &str| match n {
+        "host" => Some(host.clone()),
+        "date" => Some(date.clone()),
+        "digest" => Some(digest.clone()),
+        _ => None,
+    };
+    let signature = ruche_federation::sign("POST", url.path(), &header, key_id, pem).unwrap();
+    Signed {
+        headers: vec![
+            ("Date".into(), date.clone()),
+            ("Digest".into(), digest.clone()),
+            ("Signature".into(), signature),
+            ("Content-Type".into(), "application/activity+json".into()),
+        ],
+        body: body.to_vec(),
+    }
+}
+
+async fn post(inst: &Instance, path: &str, s: &Signed) -> (u16, String) {
+    let mut r = inst.http.post(format!("{}{path}", inst.url));
+    for (k, v) in &s.headers {
+        r = r.header(k, v);
+    }
+    let res = r.body(s.body.clone()).send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap_or_default())
+}
+
+async fn channel_followers(inst: &Instance) -> i64 {
+    let r = inst
+        .http
+        .get(format!(
+            "{}/video-channels/root_channel/followers",
+            inst.url
+        ))
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    r.json::<Value>().await.unwrap()["totalItems"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn comments(inst: &Instance, uuid: &str) -> Vec<String> {
+    let t: Value = inst
+        .http
+        .get(format!("{}/api/v1/videos/{uuid}/comment-threads", inst.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    t["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Waits for the inbox jobs to be applied (nothing pending of the `inbox` kind).
+async fn settle(inst: &Instance, token: &str) {
+    for _ in 0..100 {
+        let (_, jobs) = inst.get_json(token, "/api/v1/jobs/pending").await;
+        let busy = jobs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["type"] == "inbox" && j["state"] != "failed");
+        if !busy {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the inbox did not settle:\n{}", inst.log());
+}
+
+both!(inbox_refusals, |db| async move {
+    let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
+    let remote = Remote::start(&["mallory", "alice"]).await;
+    let token = inst.root_token().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = common::small_clip(dir.path());
+    let (_, up) = inst.upload(&token, &clip, 1, "Sous surveillance").await;
+    let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
+    let v = inst.wait_transcoded(&token, &short, 2).await;
+    let uuid = v["uuid"].as_str().unwrap().to_string();
+    let video = format!("{}/videos/watch/{uuid}", inst.url);
+    let inbox = format!("{}/inbox", inst.url);
+    let now = SystemTime::now();
+    let (mallory, alice) = (remote.actor("mallory"), remote.actor("alice"));
+    let mkey = format!("{mallory}#main-key");
+
+    let note = |id: &str, by: &str, text: &str| {
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams"],
+            "id": format!("{id}/activity"), "type": "Create", "actor": by,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"], "cc": [format!("{}/accounts/root", inst.url)],
+            "object": {
+                "id": id, "type": "Note", "attributedTo": by, "content": format!("<p>{text}</p>"),
+                "inReplyTo": video, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        })
+    };
+
+    // Unsigned.
+    let body =
+        serde_json::to_vec(&note(&format!("{mallory}/notes/1"), &mallory, "unsigned")).unwrap();
+    let res = inst
+        .http
+        .post(&inbox)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("not signed"));
+
+    // Forged: signed with a key that is not the one mallory publishes.
+    let (_, other) = ruche_federation::generate_key_pair().unwrap();
+    let (status, why) = post(&inst, "/inbox", &sign(&inbox, &body, &mkey, &other, now)).await;
+    assert_eq!(status, 401, "{why}");
+    assert!(why.contains("does not verify"), "{why}");
+
+    // Another actor's key: alice's key id, mallory's signature.
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &body,
+            &format!("{alice}#main-key"),
+            remote.private("mallory"),
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    // A stale date, two hours old.
+    let (status, why) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &body,
+            &mkey,
+            remote.private("mallory"),
+            now - Duration::from_secs(7200),
+        ),
+    )
+    .await;
+    assert_eq!(status, 401, "{why}");
+    assert!(why.contains("away from ours"), "{why}");
+
+    // The body changed after signing: its digest no longer matches.
+    let mut tampered = sign(&inbox, &body, &mkey, remote.private("mallory"), now);
+    tampered.body =
+        serde_json::to_vec(&note(&format!("{mallory}/notes/1"), &mallory, "tampered")).unwrap();
+    let (status, why) = post(&inst, "/inbox", &tampered).await;
+    assert_eq!(status, 401, "{why}");
+    assert!(why.contains("Digest"), "{why}");
+
+    // Mastodon's own captured request with a body that is not what it signed.
+    let captured: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/ap/mastodon/bad-body-http-signature.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut r = inst.http.post(&inbox);
+    for (k, v) in captured["headers"].as_object().unwrap() {
+        if !matches!(k.to_ascii_lowercase().as_str(), "host" | "content-length") {
+            r = r.header(k.as_str(), v.as_str().unwrap());
+        }
+    }
+    let res = r.body(captured["body"].to_string()).send().await.unwrap();
+    assert_eq!(res.status(), 401, "Mastodon's bad-body request");
+
+    // An actor speaking through another signer, with no signature of its own: alice's note,
+    // delivered by mallory. alice's instance has no such note, so it cannot be read again.
+    let as_alice =
+        serde_json::to_vec(&note(&format!("{alice}/notes/9"), &alice, "not mine")).unwrap();
+    let (status, why) = post(
+        &inst,
+        "/inbox",
+        &sign(&inbox, &as_alice, &mkey, remote.private("mallory"), now),
+    )
+    .await;
+    assert_eq!(status, 403, "{why}");
+
+    // An object of another host, created by mallory.
+    let elsewhere = serde_json::to_vec(&note(
+        "https://evil.example/notes/1",
+        &mallory,
+        "from elsewhere",
+    ))
+    .unwrap();
+    let (status, why) = post(
+        &inst,
+        "/inbox",
+        &sign(&inbox, &elsewhere, &mkey, remote.private("mallory"), now),
+    )
+    .await;
+    assert_eq!(status, 403, "{why}");
+
+    // Not JSON; JSON that is no activity.
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(&inbox, b"{not json", &mkey, remote.private("mallory"), now),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            br#"{"type":"Create"}"#,
+            &mkey,
+            remote.private("mallory"),
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // Oversized: refused before it is read.
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(&inbox, &huge, &mkey, remote.private("mallory"), now),
+    )
+    .await;
+    assert_eq!(status, 413);
+
+    settle(&inst, &token).await;
+    assert!(
+        comments(&inst, &uuid).await.is_empty(),
+        "nothing refused left a comment"
+    );
+    assert_eq!(channel_followers(&inst).await, 0);
+
+    // What is right is taken: a signed follow of the channel (on its own inbox), a comment.
+    let follow = serde_json::to_vec(&json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mallory}/follows/1"), "type": "Follow", "actor": mallory,
+        "object": format!("{}/video-channels/root_channel", inst.url),
+    }))
+    .unwrap();
+    let (status, why) = post(
+        &inst,
+        "/video-channels/root_channel/inbox",
+        &sign(
+            &format!("{}/video-channels/root_channel/inbox", inst.url),
+            &follow,
+            &mkey,
+            remote.private("mallory"),
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 204, "{why}");
+    let good = sign(&inbox, &body, &mkey, remote.private("mallory"), now);
+    let (status, why) = post(&inst, "/inbox", &good).await;
+    assert_eq!(status, 204, "{why}");
+    settle(&inst, &token).await;
+    assert_eq!(channel_followers(&inst).await, 1);
+    assert_eq!(
+        comments(&inst, &uuid).await,
+        vec!["<p>unsigned</p>".to_string()]
+    );
+
+    // Replayed: the same request again, and the same activity signed anew: nothing changes.
+    let (status, _) = post(&inst, "/inbox", &good).await;
+    assert_eq!(status, 204);
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &body,
+            &mkey,
+            remote.private("mallory"),
+            SystemTime::now(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 204);
+    settle(&inst, &token).await;
+    assert_eq!(
+        comments(&inst, &uuid).await.len(),
+        1,
+        "a replay changes nothing"
+    );
+
+    // alice's comment forwarded by mallory, carrying alice's LD signature: taken.
+    let signed = ruche_federation::ld::sign(
+        &note(&format!("{alice}/notes/2"), &alice, "forwarded"),
+        &format!("{alice}#main-key"),
+        remote.private("alice"),
+        "2026-12-01T00:00:00Z",
+    )
+    .unwrap();
+    let forwarded = serde_json::to_vec(&signed).unwrap();
+    let (status, why) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &forwarded,
+            &mkey,
+            remote.private("mallory"),
+            SystemTime::now(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 204, "{why}");
+    // The same with its content changed after alice signed: refused.
+    let mut altered = signed.clone();
+    altered["object"]["content"] = json!("<p>changed by mallory</p>");
+    altered["id"] = json!(format!("{alice}/notes/3/activity"));
+    altered["object"]["id"] = json!(format!("{alice}/notes/3"));
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &serde_json::to_vec(&altered).unwrap(),
+            &mkey,
+            remote.private("mallory"),
+            SystemTime::now(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 403);
+    settle(&inst, &token).await;
+    let texts = comments(&inst, &uuid).await;
+    assert!(texts.contains(&"<p>forwarded</p>".to_string()), "{texts:?}");
+    assert_eq!(texts.len(), 2, "{texts:?}");
+
+    inst.stop().await;
+});

@@ -1,0 +1,275 @@
+//! The delivery worker: sends the stored deliveries, each signed afresh (a new `Date`, so a
+//! retry days later still verifies), many at once but at most a few per instance, so a slow or
+//! dead instance holds only its own deliveries and never delays the others'.
+//!
+//! A failed attempt waits longer each time (doubling from `retry_base_secs` to
+//! `retry_max_secs`); the first failure of an instance also holds every other delivery to it
+//! until its next try, so a dead instance costs one attempt per round, not one per delivery.
+//! When it answers again, or speaks to us, what it missed is due at once. An instance
+//! unreachable for `give_up_after_secs` is given up. An inbox that refuses an activity for good
+//! (a 4xx other than 408 and 429) does not get it again.
+//!
+//! Deliveries are claimed with a lease, as jobs are: a worker that dies mid-delivery leaves it
+//! to be claimed again, so an activity may arrive twice but is never lost (inboxes ignore an
+//! activity id they have seen).
+
+use super::{Signer, backoff_ms};
+use crate::Tube;
+use ruche_fetch::FetchError;
+use ruche_store::federation::{self as fstore, Delivery};
+use ruche_store::now_ms;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// What is in flight, in this process.
+#[derive(Default)]
+struct Flight {
+    total: usize,
+    per_host: HashMap<String, usize>,
+}
+
+/// Signing material per local actor: (key id, private key), read once.
+type Keys = Mutex<HashMap<(String, i64), (String, String)>>;
+
+/// Starts the worker.
+pub fn spawn(tube: Arc<Tube>) {
+    tokio::spawn(async move {
+        run(tube).await;
+    });
+}
+
+async fn run(tube: Arc<Tube>) {
+    let flight: Arc<Mutex<Flight>> = Default::default();
+    let keys: Arc<Keys> = Default::default();
+    let freed = Arc::new(Notify::new());
+    let mut last_give_up = 0;
+    loop {
+        if now_ms() - last_give_up > 60_000 {
+            last_give_up = now_ms();
+            give_up(&tube).await;
+        }
+        let started = match dispatch(&tube, &flight, &keys, &freed).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!("delivery worker: {e}");
+                0
+            }
+        };
+        if started > 0 {
+            // More may be due right away (the round was cut by the limits): look again as soon
+            // as a slot frees, without waiting for a timer.
+            continue_after(&tube, &freed, Duration::from_millis(50)).await;
+            continue;
+        }
+        let wait = next_wait(&tube).await;
+        continue_after(&tube, &freed, wait).await;
+    }
+}
+
+/// Sleeps until `wait` passes, a delivery is stored, or a slot frees.
+async fn continue_after(tube: &Tube, freed: &Notify, wait: Duration) {
+    tokio::select! {
+        _ = tube.deliveries_ready.notified() => {}
+        _ = freed.notified() => {}
+        _ = tokio::time::sleep(wait) => {}
+    }
+}
+
+/// How long until the next delivery is due (bounded, as other processes may add some).
+async fn next_wait(tube: &Tube) -> Duration {
+    let next = async {
+        let mut c = tube.store.read().await?;
+        fstore::next_delivery_at(c.ex()).await
+    }
+    .await
+    .ok()
+    .flatten();
+    let ms = next.map_or(1000, |at| (at - now_ms()).clamp(10, 1000));
+    Duration::from_millis(u64::try_from(ms).unwrap_or(1000))
+}
+
+/// Claims what the limits allow and starts it; returns how many were started.
+async fn dispatch(
+    tube: &Arc<Tube>,
+    flight: &Arc<Mutex<Flight>>,
+    keys: &Arc<Keys>,
+    freed: &Arc<Notify>,
+) -> Result<usize, ruche_store::StoreError> {
+    let settings = &tube.settings.federation;
+    let global = settings.delivery_concurrency.max(1);
+    let per_host = settings.delivery_per_host.max(1);
+    let lease = i64::try_from(settings.delivery_timeout_secs)
+        .unwrap_or(15)
+        .saturating_mul(2000)
+        + 5000;
+    let hosts = {
+        let mut c = tube.store.read().await?;
+        fstore::due_hosts(c.ex(), 1000).await?
+    };
+    let mut started = 0;
+    for (host, due) in hosts {
+        let free = {
+            let f = flight.lock().unwrap_or_else(|e| e.into_inner());
+            let busy = f.per_host.get(&host).copied().unwrap_or(0);
+            (global.saturating_sub(f.total)).min(per_host.saturating_sub(busy))
+        };
+        if free == 0 {
+            continue;
+        }
+        let n = i64::try_from(free).unwrap_or(1).min(due);
+        let claimed = fstore::claim_deliveries(&tube.store, &host, n, lease).await?;
+        for d in claimed {
+            {
+                let mut f = flight.lock().unwrap_or_else(|e| e.into_inner());
+                f.total += 1;
+                *f.per_host.entry(d.host.clone()).or_default() += 1;
+            }
+            started += 1;
+            let (tube, flight, keys, freed) =
+                (tube.clone(), flight.clone(), keys.clone(), freed.clone());
+            tokio::spawn(async move {
+                let host = d.host.clone();
+                deliver(&tube, &keys, d).await;
+                {
+                    let mut f = flight.lock().unwrap_or_else(|e| e.into_inner());
+                    f.total = f.total.saturating_sub(1);
+                    if let Some(n) = f.per_host.get_mut(&host) {
+                        *n = n.saturating_sub(1);
+                        if *n == 0 {
+                            f.per_host.remove(&host);
+                        }
+                    }
+                }
+                freed.notify_one();
+            });
+        }
+        let full = flight.lock().unwrap_or_else(|e| e.into_inner()).total >= global;
+        if full {
+            break;
+        }
+    }
+    Ok(started)
+}
+
+/// The key id and private key of the local actor that signs a delivery.
+async fn signing_key(tube: &Tube, keys: &Keys, d: &Delivery) -> Result<(String, String), String> {
+    let k = (d.signer_kind.clone(), d.signer_id);
+    if let Some(found) = keys.lock().unwrap_or_else(|e| e.into_inner()).get(&k) {
+        return Ok(found.clone());
+    }
+    let signer = Signer::from_key_ref(&d.signer_kind, d.signer_id)
+        .ok_or_else(|| format!("unknown signer {}", d.signer_kind))?;
+    let url = super::signer_url(tube, signer)
+        .await
+        .map_err(|e| e.to_string())?;
+    let pair = super::key_pair(tube, signer)
+        .await
+        .map_err(|e| e.to_string())?;
+    let found = (super::key_id(&url), pair.private_pem);
+    keys.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(k, found.clone());
+    Ok(found)
+}
+
+/// How an attempt ended.
+enum Outcome {
+    Delivered,
+    /// The inbox will never take it (a 4xx, or an address we must not reach).
+    Refused(String),
+    /// Worth trying again later.
+    Failed(String),
+}
+
+async fn attempt(tube: &Tube, keys: &Keys, d: &Delivery) -> Outcome {
+    let (key_id, pem) = match signing_key(tube, keys, d).await {
+        Ok(k) => k,
+        Err(e) => return Outcome::Failed(format!("signing key: {e}")),
+    };
+    let Ok(url) = ruche_fetch::Url::parse(&d.inbox) else {
+        return Outcome::Refused("not a URL".into());
+    };
+    let body = bytes::Bytes::from(d.body.clone());
+    let mut headers = match super::signed_headers(&key_id, &pem, "POST", &url, Some(&body)) {
+        Ok(h) => h,
+        Err(e) => return Outcome::Failed(format!("signing: {e}")),
+    };
+    headers.push(("Content-Type".into(), "application/activity+json".into()));
+    headers.push(("Accept".into(), super::remote::AP_ACCEPT.into()));
+    let timeout = Duration::from_secs(tube.settings.federation.delivery_timeout_secs.max(1));
+    match tube.fetcher.post(&d.inbox, headers, body, timeout).await {
+        Ok(_) => Outcome::Delivered,
+        Err(FetchError::Status(s)) if (400..500).contains(&s) && s != 408 && s != 429 => {
+            Outcome::Refused(format!("the inbox answered {s}"))
+        }
+        Err(
+            e @ (FetchError::ForbiddenAddress(_) | FetchError::InsecureScheme | FetchError::BadUrl),
+        ) => Outcome::Refused(e.to_string()),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+async fn deliver(tube: &Tube, keys: &Keys, d: Delivery) {
+    let outcome = attempt(tube, keys, &d).await;
+    let result = async {
+        let mut tx = tube.store.begin().await?;
+        match &outcome {
+            Outcome::Delivered => {
+                fstore::delivered(tx.ex(), &d).await?;
+                let resumed = fstore::host_reachable(tx.ex(), &d.host).await?;
+                tx.commit().await?;
+                if resumed {
+                    tube.deliveries_ready.notify_waiters();
+                }
+            }
+            Outcome::Refused(why) => {
+                tracing::warn!("delivery to {} refused for good: {why}", d.inbox);
+                fstore::delivery_dropped(tx.ex(), &d).await?;
+                fstore::host_reachable(tx.ex(), &d.host).await?;
+                tx.commit().await?;
+            }
+            Outcome::Failed(why) => {
+                let failures = fstore::host_failed(tx.ex(), &d.host).await?;
+                let host_wait = backoff_ms(tube, failures);
+                let own_wait = backoff_ms(tube, d.attempts);
+                let now = now_ms();
+                fstore::delivery_failed(tx.ex(), d.id, why, now + own_wait.max(host_wait)).await?;
+                fstore::postpone_host(tx.ex(), &d.host, now + host_wait).await?;
+                tx.commit().await?;
+                tracing::info!(
+                    "delivery to {} failed ({why}); {} failures in a row, next try in {} s",
+                    d.inbox,
+                    failures,
+                    own_wait.max(host_wait) / 1000
+                );
+            }
+        }
+        Ok::<_, ruche_store::StoreError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        // The lease lapses and another round tries again.
+        tracing::error!("delivery {}: {e}", d.id);
+    }
+}
+
+/// Drops deliveries to instances unreachable for longer than allowed.
+async fn give_up(tube: &Tube) {
+    let after = i64::try_from(tube.settings.federation.give_up_after_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
+    let result = async {
+        let mut tx = tube.store.begin().await?;
+        let n = fstore::give_up_hosts(tx.ex(), now_ms().saturating_sub(after)).await?;
+        tx.commit().await?;
+        Ok::<_, ruche_store::StoreError>(n)
+    }
+    .await;
+    match result {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!("gave up {n} deliveries to instances unreachable for too long"),
+        Err(e) => tracing::error!("giving up deliveries: {e}"),
+    }
+}

@@ -1,0 +1,722 @@
+//! What other instances send us. [`receive`] checks a POST to an inbox the way PeerTube does —
+//! the `Digest` of the body, an HTTP signature covering `(request-target) host date digest`,
+//! a date within the allowed skew, the signature verified with the key of the actor that owns
+//! it (fetched again once if it fails, for rotated keys), and the activity's `actor` being that
+//! signer, or else carrying its own LD signature, or else being fetched again from its origin —
+//! then takes it in once (its id is recorded) as an `inbox` job. [`apply`] does what the
+//! activity says, from that job. A refused request changes nothing.
+
+use super::{base, outbox, remote};
+use crate::{Tube, TubeError, TubeResult};
+use ruche_federation::ap;
+use ruche_store::federation as fstore;
+use ruche_store::{jobs, now_ms};
+use serde_json::{Value, json};
+use std::time::{Duration, SystemTime};
+
+/// The job kind of an activity taken in, still to apply.
+pub const JOB: &str = "inbox";
+
+/// A POST to one of our inboxes.
+pub struct Incoming<'a> {
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    /// A request header by lowercase name.
+    pub header: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    pub body: &'a [u8],
+}
+
+/// Why an activity was refused; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The request is not signed as required, or its signature does not check (401).
+    #[error("{0}")]
+    Signature(String),
+    /// Signed, but not by someone allowed to say this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not an activity we can read (400).
+    #[error("{0}")]
+    Malformed(String),
+    /// Something failed on our side or on the way to the signer's server.
+    #[error(transparent)]
+    Tube(#[from] TubeError),
+}
+
+/// What became of an accepted activity.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received {
+    /// Taken in, to be applied.
+    Queued,
+    /// Its id was taken in before: nothing more to do.
+    Duplicate,
+    /// Accepted and left alone (our own activity coming back, a deletion of an unknown actor).
+    Ignored,
+}
+
+impl From<ruche_store::StoreError> for Refused {
+    fn from(e: ruche_store::StoreError) -> Self {
+        Refused::Tube(e.into())
+    }
+}
+
+fn sig(e: impl std::fmt::Display) -> Refused {
+    Refused::Signature(e.to_string())
+}
+
+/// Checks and takes in one POST to an inbox.
+pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused> {
+    let settings = &tube.settings.federation;
+    let header_value = (req.header)("signature")
+        .ok_or_else(|| sig("the request is not signed (no Signature header)"))?;
+    let header_value = header_value
+        .strip_prefix("Signature ")
+        .unwrap_or(&header_value)
+        .to_string();
+    let params = ruche_federation::parse_signature_header(&header_value).map_err(sig)?;
+    // Everything that needs no key first: a stale or tampered request costs us no fetch.
+    let skew = Duration::from_secs(settings.signature_skew_secs);
+    ruche_federation::check_request(
+        &params,
+        req.method,
+        req.header,
+        req.body,
+        SystemTime::now(),
+        skew,
+    )
+    .map_err(sig)?;
+    let activity: Value = serde_json::from_slice(req.body)
+        .map_err(|e| Refused::Malformed(format!("the body is not JSON: {e}")))?;
+    let (Some(id), Some(actor)) = (
+        ap::str_of(&activity, "id"),
+        ap::id_of(&activity["actor"]).filter(|a| !a.is_empty()),
+    ) else {
+        return Err(Refused::Malformed(
+            "an activity needs an id, a type and an actor".into(),
+        ));
+    };
+    if ap::type_of(&activity).is_empty()
+        || ap::host_of(id).is_none()
+        || ap::host_of(actor).is_none()
+    {
+        return Err(Refused::Malformed(
+            "an activity needs an id, a type and an actor".into(),
+        ));
+    }
+    // What an actor creates or changes lives on its own instance.
+    if matches!(ap::type_of(&activity), "Create" | "Update")
+        && let Some(object) = ap::id_of(&activity["object"])
+        && !ap::same_origin(object, actor)
+    {
+        return Err(Refused::Forbidden(format!(
+            "{object} does not belong to {actor}'s instance"
+        )));
+    }
+    let ours = format!("{}/", base(tube));
+    if actor.starts_with(&ours) {
+        // One of our own activities, forwarded back to us by another instance.
+        return Ok(Received::Ignored);
+    }
+    let self_delete =
+        ap::type_of(&activity) == "Delete" && ap::id_of(&activity["object"]) == Some(actor);
+    // The signer's key: from the store, else fetched; fetched again if it no longer verifies.
+    let mut signer = match remote::actor_for_key(tube, &params.key_id, false).await {
+        Ok(a) => a,
+        // A deleted account's last words (Mastodon signs them with the deleted key).
+        Err(TubeError::Remote(_)) if self_delete => return Ok(Received::Ignored),
+        Err(TubeError::Remote(e)) => return Err(sig(format!("the signer's key: {e}"))),
+        Err(e) => return Err(e.into()),
+    };
+    let check = |pem: &str| {
+        ruche_federation::verify(
+            &params,
+            req.method,
+            req.path_and_query,
+            req.header,
+            req.body,
+            pem,
+            SystemTime::now(),
+            skew,
+        )
+    };
+    let mut verdict = check(signer.public_key_pem.as_deref().unwrap_or_default());
+    if verdict.is_err()
+        && !self_delete
+        && let Ok(fresh) = remote::actor_for_key(tube, &params.key_id, true).await
+    {
+        verdict = check(fresh.public_key_pem.as_deref().unwrap_or_default());
+        signer = fresh;
+    }
+    verdict.map_err(sig)?;
+    // The signer's instance spoke: deliveries we held for it may go now.
+    {
+        let mut tx = tube.store.begin().await?;
+        let resumed = fstore::host_reachable(tx.ex(), &signer.host).await?;
+        tx.commit().await?;
+        if resumed {
+            tube.deliveries_ready.notify_waiters();
+        }
+    }
+    let activity = if signer.url == actor {
+        activity
+    } else {
+        vouched(tube, activity, &signer.url).await?
+    };
+    let id = ap::str_of(&activity, "id").unwrap_or_default().to_string();
+    let mut tx = tube.store.begin().await?;
+    if !fstore::mark_received(tx.ex(), &id).await? {
+        return Ok(Received::Duplicate);
+    }
+    let payload = json!({ "activity": activity, "signer": signer.url });
+    jobs::enqueue(tx.ex(), JOB, &payload.to_string(), None, 5).await?;
+    tx.commit().await?;
+    tube.inbox_ready.notify_one();
+    Ok(Received::Queued)
+}
+
+/// An activity whose actor is not its signer (an instance forwarding a comment it received):
+/// accepted if the actor signed it itself (an LD signature), else if what it says can be read
+/// again at its origin. Returns the activity to apply.
+async fn vouched(tube: &Tube, activity: Value, signer: &str) -> Result<Value, Refused> {
+    let actor = ap::id_of(&activity["actor"])
+        .unwrap_or_default()
+        .to_string();
+    if super::ld_verified(tube, &activity, &actor).await {
+        return Ok(activity);
+    }
+    let kind = ap::type_of(&activity).to_string();
+    let object_id = ap::id_of(&activity["object"])
+        .unwrap_or_default()
+        .to_string();
+    let refuse = || {
+        Refused::Forbidden(format!(
+            "the activity's actor {actor} is not its signer {signer}, and it carries no valid signature of its own"
+        ))
+    };
+    if !ap::same_origin(&object_id, &actor) {
+        return Err(refuse());
+    }
+    match kind.as_str() {
+        // What was created or changed is read again where it lives, and applied as read.
+        "Create" | "Update" => {
+            let object = remote::fetch(tube, &object_id)
+                .await
+                .map_err(|_| refuse())?;
+            let author = ap::id_of(&object["attributedTo"])
+                .or_else(|| ap::ids(&object["attributedTo"]).first().copied());
+            if author != Some(actor.as_str()) && ap::id_of(&object["id"]) != Some(actor.as_str()) {
+                return Err(refuse());
+            }
+            let mut a = activity;
+            a["object"] = object;
+            Ok(a)
+        }
+        // A deletion is believed when its origin no longer has the object.
+        "Delete" => match remote::fetch(tube, &object_id).await {
+            Err(TubeError::Remote(e)) if e.contains("404") || e.contains("410") => Ok(activity),
+            Ok(o) if ap::is_type(&o, "Tombstone") => Ok(activity),
+            _ => Err(refuse()),
+        },
+        _ => Err(refuse()),
+    }
+}
+
+/// Applies an activity taken in (the `inbox` job's payload).
+pub async fn apply_job(tube: &Tube, payload: &str) -> TubeResult<()> {
+    let p: Value = serde_json::from_str(payload).map_err(|e| TubeError::Internal(e.to_string()))?;
+    apply(tube, &p["activity"]).await
+}
+
+/// Does what an activity says. Its actor was checked by [`receive`]; what it acts on must be
+/// its own (of its origin) or addressed to us.
+pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
+    let actor = ap::id_of(&a["actor"]).unwrap_or_default();
+    let object = &a["object"];
+    let object_id = ap::id_of(object).unwrap_or_default();
+    match ap::type_of(a) {
+        "Follow" => super::follows::followed(tube, a, actor, object_id).await,
+        "Accept" | "Reject" => {
+            super::follows::answered(tube, ap::type_of(a) == "Accept", actor, object).await
+        }
+        "Undo" => match ap::type_of(object) {
+            "Follow" => super::follows::undone(tube, actor, object).await,
+            "Like" | "Dislike" => {
+                rate(
+                    tube,
+                    actor,
+                    ap::id_of(&object["object"]).unwrap_or_default(),
+                    None,
+                )
+                .await
+            }
+            // Shares and the rest are not counted here.
+            _ => Ok(()),
+        },
+        "Create" => match ap::type_of(object) {
+            "Video" => {
+                same_origin(object_id, actor)?;
+                let v = remote::store_video(tube, object).await?;
+                let _ = remote::sync_rates(tube, &v, object).await;
+                Ok(())
+            }
+            "Note" => create_note(tube, a, object, actor).await,
+            // Playlists, watch statistics and redundancy copies are not kept.
+            _ => Ok(()),
+        },
+        "Update" => match ap::type_of(object) {
+            "Video" => {
+                same_origin(object_id, actor)?;
+                let mut c = tube.store.read().await?;
+                let known = ruche_store::videos::by_url(c.ex(), object_id).await?;
+                drop(c);
+                if known.is_some() {
+                    let v = remote::store_video(tube, object).await?;
+                    let _ = remote::sync_rates(tube, &v, object).await;
+                }
+                Ok(())
+            }
+            "Person" | "Group" | "Application" | "Service" | "Organization" => {
+                if object_id != actor {
+                    return Err(TubeError::Forbidden("an actor updates only itself".into()));
+                }
+                let parsed =
+                    ap::parse_actor(object, actor).map_err(|e| TubeError::Remote(e.to_string()))?;
+                remote::store_actor(tube, &parsed).await.map(|_| ())
+            }
+            "Note" => update_note(tube, object, actor).await,
+            _ => Ok(()),
+        },
+        "Delete" => delete(tube, a, actor, object_id).await,
+        "Announce" => {
+            if object_id.starts_with(&format!("{}/", base(tube))) {
+                return Ok(());
+            }
+            // A video shared by its channel or instance: read at its origin (never trusted
+            // from the announcer).
+            match remote::video(tube, object_id).await {
+                Ok(v) => {
+                    if let Some(u) = &v.url
+                        && let Ok(doc) = remote::fetch(tube, u).await
+                    {
+                        let _ = remote::sync_rates(tube, &v, &doc).await;
+                    }
+                    Ok(())
+                }
+                // Mastodon boosts of notes and the like: nothing of ours.
+                Err(TubeError::Remote(e)) if e.contains("not a Video") => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        "Like" => rate(tube, actor, object_id, Some("like")).await,
+        "Dislike" => rate(tube, actor, object_id, Some("dislike")).await,
+        "View" => view(tube, a, object_id).await,
+        "Flag" => flag(tube, a, actor).await,
+        // FEP-5624: the origin approved or refused one of our replies.
+        "ApproveReply" => Ok(()),
+        "RejectReply" => reject_reply(tube, a, actor).await,
+        other => {
+            tracing::debug!("ignoring an activity of type {other:?}");
+            Ok(())
+        }
+    }
+}
+
+fn same_origin(id: &str, actor: &str) -> TubeResult<()> {
+    if ap::same_origin(id, actor) {
+        Ok(())
+    } else {
+        Err(TubeError::Forbidden(format!(
+            "{id} does not belong to {actor}'s instance"
+        )))
+    }
+}
+
+/// A like or dislike (or its undoing, `kind` None) of one of our videos; another instance's
+/// videos count their own.
+async fn rate(tube: &Tube, actor: &str, video_url: &str, kind: Option<&str>) -> TubeResult<()> {
+    let Some(v) = local_video(tube, video_url).await? else {
+        return Ok(());
+    };
+    let who = remote::actor(tube, actor).await?;
+    let Some(account) = who.account_id else {
+        return Ok(());
+    };
+    let mut tx = tube.store.begin().await?;
+    ruche_store::videos::set_rate(tx.ex(), account, v.id, kind, None).await?;
+    outbox::video_changed(tx.ex(), tube, v.id).await?;
+    tx.commit().await?;
+    tube.jobs_ready.notify_waiters();
+    Ok(())
+}
+
+/// One of our published videos by its id, if the URL is one.
+async fn local_video(tube: &Tube, url: &str) -> TubeResult<Option<ruche_store::videos::Video>> {
+    let Some(uuid) = url
+        .strip_prefix(&format!("{}/videos/watch/", base(tube)))
+        .filter(|u| !u.contains('/'))
+    else {
+        return Ok(None);
+    };
+    let mut c = tube.store.read().await?;
+    Ok(ruche_store::videos::by_uuid(c.ex(), uuid)
+        .await?
+        .filter(|v| v.is_local() && v.state == 1))
+}
+
+/// A view of one of our videos on another instance (PeerTube's viewer pings, with `expires`,
+/// count watchers, not views).
+async fn view(tube: &Tube, a: &Value, video_url: &str) -> TubeResult<()> {
+    if a.get("expires").is_some_and(|e| !e.is_null()) {
+        return Ok(());
+    }
+    let Some(v) = local_video(tube, video_url).await? else {
+        return Ok(());
+    };
+    let mut tx = tube.store.begin().await?;
+    ruche_store::videos::add_views(tx.ex(), v.id, 1).await?;
+    outbox::video_changed(tx.ex(), tube, v.id).await?;
+    tx.commit().await?;
+    tube.jobs_ready.notify_waiters();
+    Ok(())
+}
+
+/// A deletion by `actor`: itself, one of its videos, or one of its comments.
+async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeResult<()> {
+    if object_id == actor {
+        let mut tx = tube.store.begin().await?;
+        fstore::delete_actor(tx.ex(), actor).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    same_origin(object_id, actor)?;
+    let mut tx = tube.store.begin().await?;
+    if let Some(v) = ruche_store::videos::by_url(tx.ex(), object_id).await? {
+        ruche_store::videos::delete(tx.ex(), v.id).await?;
+        tx.commit().await?;
+        let picture = crate::playback::remote_picture_name(&v.uuid);
+        tube.storage
+            .remove_video(&v.uuid, Some(&picture), Some(&picture))
+            .await?;
+        return Ok(());
+    } else if let Some(c) = ruche_store::comments::by_url(tx.ex(), object_id).await? {
+        ruche_store::comments::soft_delete(tx.ex(), c.id).await?;
+        // Forward the deletion to where the comment was shown, if the video is ours.
+        if let Some(v) = ruche_store::videos::by_id(tx.ex(), c.video_id).await?
+            && v.is_local()
+        {
+            outbox::forward_to_video_audience(tx.ex(), tube, &v, a).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Where a reply belongs: its video, and the comment it answers (none for a new thread).
+struct Place {
+    video: ruche_store::videos::Video,
+    parent: Option<ruche_store::comments::Comment>,
+}
+
+/// The most replies walked up to find a comment's video, as PeerTube (`MAX_RECURSION_COMMENTS`).
+const MAX_DEPTH: usize = 100;
+
+/// Walks `inReplyTo` up from `url` to a video, keeping the comments on the way.
+async fn place_of(tube: &Tube, url: &str, depth: usize) -> TubeResult<Place> {
+    if depth > MAX_DEPTH {
+        return Err(TubeError::Remote("a reply chain too long".into()));
+    }
+    let ours = format!("{}/videos/watch/", base(tube));
+    let mut c = tube.store.read().await?;
+    if let Some(rest) = url.strip_prefix(&ours) {
+        let mut parts = rest.split('/');
+        let uuid = parts.next().unwrap_or_default();
+        let v = ruche_store::videos::by_uuid(c.ex(), uuid)
+            .await?
+            .ok_or(TubeError::NotFound("video"))?;
+        return match (parts.next(), parts.next()) {
+            (None, _) if v.is_local() => Ok(Place {
+                video: v,
+                parent: None,
+            }),
+            (Some("comments"), Some(id)) => {
+                let id: i64 = id.parse().map_err(|_| TubeError::NotFound("comment"))?;
+                let parent = ruche_store::comments::by_id(c.ex(), id)
+                    .await?
+                    .filter(|p| p.video_id == v.id)
+                    .ok_or(TubeError::NotFound("comment"))?;
+                Ok(Place {
+                    video: v,
+                    parent: Some(parent),
+                })
+            }
+            _ => Err(TubeError::NotFound("video")),
+        };
+    }
+    if let Some(parent) = ruche_store::comments::by_url(c.ex(), url).await? {
+        let video = ruche_store::videos::by_id(c.ex(), parent.video_id)
+            .await?
+            .ok_or(TubeError::NotFound("video"))?;
+        return Ok(Place {
+            video,
+            parent: Some(parent),
+        });
+    }
+    if let Some(video) = ruche_store::videos::by_url(c.ex(), url).await? {
+        return Ok(Place {
+            video,
+            parent: None,
+        });
+    }
+    drop(c);
+    let doc = remote::fetch(tube, url).await?;
+    if ap::is_type(&doc, "Video") {
+        let video = remote::store_video(tube, &doc).await?;
+        return Ok(Place {
+            video,
+            parent: None,
+        });
+    }
+    if !ap::is_type(&doc, "Note") {
+        return Err(TubeError::Remote(format!(
+            "{url} is neither a video nor a comment"
+        )));
+    }
+    let up = ap::id_of(&doc["inReplyTo"])
+        .ok_or_else(|| TubeError::Remote("a comment that answers nothing".into()))?;
+    let above = Box::pin(place_of(tube, up, depth + 1)).await?;
+    let author = ap::id_of(&doc["attributedTo"]).unwrap_or_default();
+    same_origin(url, author)?;
+    let comment = store_comment(tube, &above, &doc, author).await?;
+    Ok(Place {
+        video: above.video,
+        parent: Some(comment),
+    })
+}
+
+/// The text of a remote comment: Markdown as PeerTube sends it, or HTML (Mastodon) cleaned to
+/// what a comment may hold.
+pub fn comment_text(note: &Value) -> String {
+    let content = note["content"].as_str().unwrap_or_default();
+    let text = if note["mediaType"] == "text/markdown" {
+        content.to_string()
+    } else {
+        ammonia::Builder::default()
+            .tags(
+                [
+                    "a",
+                    "p",
+                    "br",
+                    "span",
+                    "strong",
+                    "em",
+                    "b",
+                    "i",
+                    "ul",
+                    "ol",
+                    "li",
+                    "code",
+                    "pre",
+                    "blockquote",
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .link_rel(Some("nofollow noopener noreferrer"))
+            .clean(content)
+            .to_string()
+    };
+    text.chars().take(crate::comments::MAX_TEXT).collect()
+}
+
+/// Keeps a remote comment (once: by its id) under its place.
+async fn store_comment(
+    tube: &Tube,
+    place: &Place,
+    note: &Value,
+    author: &str,
+) -> TubeResult<ruche_store::comments::Comment> {
+    let id = ap::str_of(note, "id")
+        .ok_or_else(|| TubeError::Remote("a comment without an id".into()))?;
+    let who = remote::actor(tube, author).await?;
+    let account = who
+        .account_id
+        .ok_or_else(|| TubeError::Remote("a comment by a group".into()))?;
+    let mut tx = tube.store.begin().await?;
+    if let Some(known) = ruche_store::comments::by_url(tx.ex(), id).await? {
+        return Ok(known);
+    }
+    let text = comment_text(note);
+    let cid = ruche_store::comments::insert(
+        tx.ex(),
+        place.video.id,
+        account,
+        place.parent.as_ref(),
+        &text,
+        Some(id),
+    )
+    .await?;
+    let c = ruche_store::comments::by_id(tx.ex(), cid)
+        .await?
+        .ok_or(TubeError::NotFound("comment"))?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// A reply from another instance (Mastodon's replies to a video or to a comment included):
+/// becomes a comment under its video, and is forwarded to the video's audience when the video
+/// is ours, as PeerTube forwards comments (Mastodon does not address our followers itself).
+async fn create_note(tube: &Tube, a: &Value, note: &Value, actor: &str) -> TubeResult<()> {
+    let id = ap::str_of(note, "id").unwrap_or_default();
+    same_origin(id, actor)?;
+    let author = ap::id_of(&note["attributedTo"]).unwrap_or(actor);
+    if author != actor {
+        return Err(TubeError::Forbidden(
+            "a comment is created by its author".into(),
+        ));
+    }
+    let Some(up) = ap::id_of(&note["inReplyTo"]) else {
+        // A status that answers nothing of ours is not a comment.
+        return Ok(());
+    };
+    let place = match place_of(tube, up, 0).await {
+        Ok(p) => p,
+        Err(TubeError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if place.video.is_local() && !place.video.comments_enabled {
+        return Ok(());
+    }
+    let fresh = {
+        let mut c = tube.store.read().await?;
+        ruche_store::comments::by_url(c.ex(), id).await?.is_none()
+    };
+    store_comment(tube, &place, note, author).await?;
+    if fresh && place.video.is_local() {
+        let mut tx = tube.store.begin().await?;
+        outbox::forward_to_video_audience(tx.ex(), tube, &place.video, a).await?;
+        tx.commit().await?;
+        tube.deliveries_ready.notify_waiters();
+    }
+    Ok(())
+}
+
+/// An edit of a remote comment by its author.
+async fn update_note(tube: &Tube, note: &Value, actor: &str) -> TubeResult<()> {
+    let id = ap::str_of(note, "id").unwrap_or_default();
+    same_origin(id, actor)?;
+    let mut tx = tube.store.begin().await?;
+    if let Some(c) = ruche_store::comments::by_url(tx.ex(), id).await? {
+        let who = fstore::actor_by_url(tx.ex(), actor).await?;
+        if who.and_then(|w| w.account_id) == Some(c.account_id) {
+            ruche_store::comments::set_text(tx.ex(), c.id, &comment_text(note)).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// FEP-5624: the video's origin refused one of our replies: it goes here too.
+async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
+    let Some(reply) = ap::id_of(&a["object"]) else {
+        return Ok(());
+    };
+    let ours = format!("{}/videos/watch/", base(tube));
+    let Some(rest) = reply.strip_prefix(&ours) else {
+        return Ok(());
+    };
+    let mut parts = rest.split('/');
+    let (Some(uuid), Some("comments"), Some(cid)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(());
+    };
+    let Ok(cid) = cid.parse::<i64>() else {
+        return Ok(());
+    };
+    let mut tx = tube.store.begin().await?;
+    let v = ruche_store::videos::by_uuid(tx.ex(), uuid).await?;
+    let owner = match &v {
+        Some(v) => fstore::actor_of(tx.ex(), Some(v.account_id), Some(v.channel_id)).await?,
+        None => None,
+    };
+    // Only the video's own instance decides on the replies it gets.
+    if let (Some(v), Some(owner)) = (v, owner)
+        && ap::same_origin(&owner.url, actor)
+        && let Some(c) = ruche_store::comments::by_id(tx.ex(), cid).await?
+        && c.video_id == v.id
+    {
+        ruche_store::comments::soft_delete(tx.ex(), c.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A report of one of our videos, comments or accounts: verified (it names something of ours)
+/// and kept for the moderators.
+async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
+    let reason = a["content"]
+        .as_str()
+        .unwrap_or_default()
+        .chars()
+        .take(3000)
+        .collect::<String>();
+    let who = remote::actor(tube, actor).await.ok();
+    let base = base(tube);
+    for target in ap::ids(&a["object"]) {
+        let Some(path) = target.strip_prefix(base).and_then(|p| p.strip_prefix('/')) else {
+            continue;
+        };
+        let mut parts = path.split('/');
+        let mut c = tube.store.read().await?;
+        let (video_id, comment_id, account_id) =
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some("videos"), Some("watch"), Some(uuid), None) => {
+                    let v = ruche_store::videos::by_uuid(c.ex(), uuid)
+                        .await?
+                        .filter(|v| v.is_local());
+                    (v.map(|v| v.id), None, None)
+                }
+                (Some("videos"), Some("watch"), Some(_), Some("comments")) => {
+                    let id = parts.next().and_then(|i| i.parse::<i64>().ok());
+                    let cm = match id {
+                        Some(i) => ruche_store::comments::by_id(c.ex(), i).await?,
+                        None => None,
+                    };
+                    (None, cm.map(|c| c.id), None)
+                }
+                (Some("accounts"), Some(name), None, None) => {
+                    let acc = ruche_store::users::local_account_by_name(c.ex(), name).await?;
+                    (None, None, acc.map(|a| a.id))
+                }
+                _ => (None, None, None),
+            };
+        drop(c);
+        if video_id.is_none() && comment_id.is_none() && account_id.is_none() {
+            continue;
+        }
+        let mut tx = tube.store.begin().await?;
+        fstore::insert_report(
+            tx.ex(),
+            &fstore::NewReport {
+                url: ap::str_of(a, "id"),
+                reporter: actor,
+                reporter_account_id: who.as_ref().and_then(|w| w.account_id),
+                reason: &reason,
+                video_id,
+                comment_id,
+                account_id,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!("report from {actor} about {target} kept for the moderators");
+    }
+    Ok(())
+}
+
+/// Forgets activity ids taken in more than a week ago (no sender retries that long).
+pub async fn prune(tube: &Tube) -> TubeResult<u64> {
+    let mut tx = tube.store.begin().await?;
+    let n = fstore::prune_received(tx.ex(), now_ms() - 7 * 24 * 3600 * 1000).await?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -1,0 +1,323 @@
+//! Federation: Tube's side of ActivityPub, in PeerTube's vocabulary so that PeerTube and
+//! Mastodon read us as they read PeerTube.
+//!
+//! - [`objects`] makes the documents of our things (actors, videos, comments) and the
+//!   activities about them;
+//! - [`remote`] fetches other instances' documents (signed, through the guarded fetcher) and
+//!   keeps them as our rows: remote actors as accounts and channels, remote videos and comments
+//!   in the same tables as ours;
+//! - [`inbox`] checks what arrives (HTTP signature, digest, date, signer = actor or an LD
+//!   signature) and applies each activity once;
+//! - [`outbox`] decides who receives what and stores one delivery per inbox, in the
+//!   transaction of the change it announces;
+//! - [`delivery`] is the worker that sends them, retrying with backoff, with no dead instance
+//!   ever delaying a live one.
+//!
+//! Signatures themselves are pure functions of `ruche-federation`.
+
+pub mod delivery;
+pub mod follows;
+pub mod inbox;
+pub mod objects;
+pub mod outbox;
+pub mod remote;
+
+use crate::{Tube, TubeError, TubeResult};
+use ruche_store::actors::{self, KeyPair};
+
+/// The instance actor's name (an `Application`), as PeerTube names its own: other servers look
+/// up `peertube@host` when nodeinfo does not tell them.
+pub const INSTANCE_ACTOR: &str = "peertube";
+
+/// The public audience.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// One of our actors: whose key signs what we send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    Instance,
+    Account(i64),
+    Channel(i64),
+}
+
+impl Signer {
+    /// How its key pair is filed in the store.
+    pub fn key_ref(self) -> (&'static str, i64) {
+        match self {
+            Signer::Instance => ("application", 0),
+            Signer::Account(id) => ("account", id),
+            Signer::Channel(id) => ("channel", id),
+        }
+    }
+
+    pub fn from_key_ref(kind: &str, id: i64) -> Option<Signer> {
+        match kind {
+            "application" => Some(Signer::Instance),
+            "account" => Some(Signer::Account(id)),
+            "channel" => Some(Signer::Channel(id)),
+            _ => None,
+        }
+    }
+}
+
+/// Our public URL without its trailing slash: every id we mint starts with it.
+pub fn base(tube: &Tube) -> &str {
+    tube.settings.public_url.trim_end_matches('/')
+}
+
+/// Our host as other servers write it in handles and as deliveries group it (`host[:port]`).
+pub fn our_host(tube: &Tube) -> String {
+    ruche_store::federation::host_of(base(tube))
+}
+
+pub fn instance_url(base: &str) -> String {
+    format!("{base}/accounts/{INSTANCE_ACTOR}")
+}
+
+pub fn account_url(base: &str, name: &str) -> String {
+    format!("{base}/accounts/{name}")
+}
+
+pub fn channel_url(base: &str, name: &str) -> String {
+    format!("{base}/video-channels/{name}")
+}
+
+pub fn video_url(base: &str, uuid: &str) -> String {
+    format!("{base}/videos/watch/{uuid}")
+}
+
+pub fn comment_url(base: &str, video_uuid: &str, id: i64) -> String {
+    format!("{base}/videos/watch/{video_uuid}/comments/{id}")
+}
+
+/// A new key pair, in the store's shape.
+fn generate() -> Result<KeyPair, String> {
+    let (public_pem, private_pem) =
+        ruche_federation::generate_key_pair().map_err(|e| e.to_string())?;
+    Ok(KeyPair {
+        public_pem,
+        private_pem,
+    })
+}
+
+/// The key pair of a local actor, made and stored on first use (RSA 2048, as PeerTube's).
+pub async fn key_pair(tube: &Tube, signer: Signer) -> TubeResult<KeyPair> {
+    let (kind, local_id) = signer.key_ref();
+    {
+        let mut c = tube.store.read().await?;
+        if let Some(k) = actors::key(c.ex(), kind, local_id).await? {
+            return Ok(k);
+        }
+    }
+    let pair = tokio::task::spawn_blocking(generate)
+        .await
+        .map_err(|e| TubeError::Internal(e.to_string()))?
+        .map_err(TubeError::Internal)?;
+    let mut tx = tube.store.begin().await?;
+    let stored = actors::insert_key(tx.ex(), kind, local_id, &pair).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// The id of a local actor's key, as PeerTube publishes it.
+pub fn key_id(actor_url: &str) -> String {
+    format!("{actor_url}#main-key")
+}
+
+/// The URL of one of our actors.
+pub async fn signer_url(tube: &Tube, signer: Signer) -> TubeResult<String> {
+    let base = base(tube);
+    let mut c = tube.store.read().await?;
+    Ok(match signer {
+        Signer::Instance => instance_url(base),
+        Signer::Account(id) => account_url(
+            base,
+            &ruche_store::users::account_by_id(c.ex(), id).await?.name,
+        ),
+        Signer::Channel(id) => channel_url(
+            base,
+            &ruche_store::users::channel_by_id(c.ex(), id)
+                .await?
+                .ok_or(TubeError::NotFound("channel"))?
+                .name,
+        ),
+    })
+}
+
+/// Which of our actors a URL names, if it is one of ours.
+pub async fn local_actor(tube: &Tube, url: &str) -> TubeResult<Option<Signer>> {
+    let base = base(tube);
+    let Some(path) = url.strip_prefix(base).and_then(|p| p.strip_prefix('/')) else {
+        return Ok(None);
+    };
+    let mut c = tube.store.read().await?;
+    if let Some(name) = path.strip_prefix("accounts/") {
+        if name == INSTANCE_ACTOR {
+            return Ok(Some(Signer::Instance));
+        }
+        return Ok(ruche_store::users::local_account_by_name(c.ex(), name)
+            .await?
+            .map(|a| Signer::Account(a.id)));
+    }
+    if let Some(name) = path.strip_prefix("video-channels/") {
+        return Ok(ruche_store::users::channel_by_name(c.ex(), name)
+            .await?
+            .filter(|ch| ch.host.is_none())
+            .map(|ch| Signer::Channel(ch.id)));
+    }
+    Ok(None)
+}
+
+/// The retry delay after `failures` failures in a row: doubling from the base, capped.
+pub fn backoff_ms(tube: &Tube, failures: i64) -> i64 {
+    let f = &tube.settings.federation;
+    let base = i64::try_from(f.retry_base_secs.max(1)).unwrap_or(60) * 1000;
+    let max = i64::try_from(f.retry_max_secs.max(1)).unwrap_or(i64::MAX / 4000) * 1000;
+    let shift = u32::try_from(failures.clamp(1, 40) - 1).unwrap_or(0);
+    base.saturating_mul(1_i64.checked_shl(shift).unwrap_or(i64::MAX))
+        .min(max)
+}
+
+/// The headers that sign a request of ours: `Date`, `Digest` (with a body) and `Signature`
+/// over `(request-target) host date [digest]`, as PeerTube and Mastodon check them. `Host` is
+/// the one the HTTP client sends for `url`.
+pub fn signed_headers(
+    key_id: &str,
+    private_pem: &str,
+    method: &str,
+    url: &ruche_fetch::Url,
+    body: Option<&[u8]>,
+) -> Result<Vec<(String, String)>, ruche_federation::SigError> {
+    let date = ruche_federation::http_date(std::time::SystemTime::now());
+    let host = ruche_fetch::host_header(url);
+    let digest = body.map(ruche_federation::digest);
+    let mut target = url.path().to_string();
+    if let Some(q) = url.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let header = |name: &str| match name {
+        "host" => Some(host.clone()),
+        "date" => Some(date.clone()),
+        "digest" => digest.clone(),
+        _ => None,
+    };
+    let signature = ruche_federation::sign(method, &target, &header, key_id, private_pem)?;
+    let mut out = vec![("Date".to_string(), date.clone())];
+    if let Some(d) = &digest {
+        out.push(("Digest".to_string(), d.clone()));
+    }
+    out.push(("Signature".to_string(), signature));
+    Ok(out)
+}
+
+/// Starts the federation workers: the delivery worker and the loops that apply activities
+/// taken in, read newly followed instances' outboxes and push videos' new counts.
+pub fn spawn(tube: std::sync::Arc<Tube>) {
+    delivery::spawn(tube.clone());
+    for _ in 0..4 {
+        let tube = tube.clone();
+        tokio::spawn(async move {
+            loop {
+                match run_one(&tube).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => tracing::error!("federation worker: {e}"),
+                }
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_secs(1),
+                    tube.inbox_ready.notified(),
+                )
+                .await;
+            }
+        });
+    }
+}
+
+/// The federation job kinds, in the order a worker looks for them.
+const JOBS: [&str; 3] = [inbox::JOB, outbox::PUSH_JOB, follows::CRAWL_JOB];
+
+/// Claims and runs one federation job; false when there was none.
+pub async fn run_one(tube: &Tube) -> TubeResult<bool> {
+    use ruche_store::jobs;
+    // Longer than any job takes: a few fetches, each bounded by the fetcher's timeout.
+    let lease = 120_000;
+    for kind in JOBS {
+        let Some(job) = jobs::claim(&tube.store, kind, lease).await? else {
+            continue;
+        };
+        let result = match kind {
+            inbox::JOB => inbox::apply_job(tube, &job.payload).await,
+            outbox::PUSH_JOB => outbox::push_job(tube, &job.payload).await,
+            _ => follows::crawl_outbox(tube, &job.payload).await,
+        };
+        let mut tx = tube.store.begin().await?;
+        match result {
+            Ok(()) => jobs::complete(tx.ex(), job.id).await?,
+            // Another server did not answer, or ours failed: worth another try, later.
+            Err(
+                e @ (TubeError::Remote(_)
+                | TubeError::Store(_)
+                | TubeError::Io(_)
+                | TubeError::Internal(_)),
+            ) => {
+                tracing::info!("{kind} job {} will be tried again: {e}", job.id);
+                let retry = 5_000 * job.attempts * job.attempts;
+                jobs::fail(tx.ex(), &job, &e.to_string(), Some(retry)).await?;
+            }
+            // What it asks is not allowed or not ours: applying it again would not help.
+            Err(e) => {
+                tracing::info!("{kind} job {} refused: {e}", job.id);
+                jobs::complete(tx.ex(), job.id).await?;
+            }
+        }
+        tx.commit().await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// `activity` with the RsaSignature2017 LD signature of the key `key_id`, as PeerTube adds to
+/// everything it sends on an actor's behalf (so that others can forward it). An activity that
+/// cannot be signed goes unsigned rather than not at all; HTTP signatures still cover it.
+pub fn ld_sign(activity: &serde_json::Value, key_id: &str, private_pem: &str) -> serde_json::Value {
+    let created = ruche_store::iso(ruche_store::now_ms());
+    match ruche_federation::ld::sign(activity, key_id, private_pem, &created) {
+        Ok(signed) => signed,
+        Err(e) => {
+            tracing::warn!("could not LD-sign {}: {e}", activity["id"]);
+            activity.clone()
+        }
+    }
+}
+
+/// Whether `activity` carries a valid LD signature of `actor` (a forwarded activity's proof
+/// that its actor said it). The key is fetched again once if it no longer verifies.
+pub async fn ld_verified(tube: &Tube, activity: &serde_json::Value, actor: &str) -> bool {
+    let Some(creator) = ruche_federation::ld::creator(activity).map(str::to_string) else {
+        return false;
+    };
+    if ruche_federation::key_owner(&creator) != actor && !creator.starts_with("acct:") {
+        return false;
+    }
+    for refresh in [false, true] {
+        let Ok(a) = remote::actor_for_key(tube, &creator, refresh).await else {
+            return false;
+        };
+        if a.url != actor {
+            return false;
+        }
+        let Some(pem) = a.public_key_pem.clone() else {
+            return false;
+        };
+        let doc = activity.clone();
+        // Canonicalising JSON-LD is CPU work: off the async threads.
+        let ok = tokio::task::spawn_blocking(move || ruche_federation::ld::verify(&doc, &pem))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if ok {
+            return true;
+        }
+    }
+    false
+}

@@ -1,0 +1,470 @@
+//! The ActivityPub documents of our things, in PeerTube 8's vocabulary and shapes: actors (the
+//! instance `Application`, accounts as `Person`, channels as `Group` attributed to their
+//! account), videos as `Video` (its `@context`, the `url` links with the HTML pages first —
+//! Mastodon shows the first — then the HLS master playlist carrying its fragmented MP4s and
+//! segment hashes, `attributedTo` the account and the channel), comments as `Note`, and the
+//! activities about them with PeerTube's ids.
+
+use super::PUBLIC;
+use ruche_domain::ShortUuid;
+use ruche_domain::video::{Privacy, category_label, language_label, licence_label};
+use ruche_store::comments::Comment;
+use ruche_store::iso;
+use ruche_store::videos::{Video, VideoFile};
+use serde_json::{Value, json};
+
+/// PeerTube's `@context` for videos (from its 8.0.1 documents), plus the `commentsEnabled` term
+/// of PeerTube 6 (which we still send, for those instances): every term we send is defined, so
+/// the activity can carry an LD signature.
+const VIDEO_CONTEXT: &str = include_str!("video-context.json");
+
+pub fn video_context() -> Value {
+    serde_json::from_str(VIDEO_CONTEXT).unwrap_or(Value::Null)
+}
+
+/// The `@context` of activities and collections.
+pub fn base_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
+    ])
+}
+
+/// PeerTube's `@context` for actors.
+fn actor_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
+        {
+            "pt": "https://joinpeertube.org/ns#",
+            "sc": "http://schema.org/",
+            "playerSettings": "pt:playerSettings",
+            "playlists": { "@id": "pt:playlists", "@type": "@id" },
+            "support": { "@type": "sc:Text", "@id": "pt:support" },
+            "lemmy": "https://join-lemmy.org/ns#",
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+        },
+    ])
+}
+
+/// PeerTube's `@context` for comments.
+fn note_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
+        {
+            "pt": "https://joinpeertube.org/ns#",
+            "sc": "http://schema.org/",
+            "Hashtag": "as:Hashtag",
+            "replyApproval": "pt:replyApproval",
+        },
+    ])
+}
+
+pub fn short_uuid(uuid: &str) -> String {
+    uuid::Uuid::parse_str(uuid)
+        .map(|u| ShortUuid(u).to_string())
+        .unwrap_or_default()
+}
+
+/// What an actor document is made of.
+pub struct Actor<'a> {
+    pub kind: &'static str,
+    /// `accounts/<name>` or `video-channels/<name>`.
+    pub path: String,
+    pub name: &'a str,
+    pub display_name: &'a str,
+    pub summary: Option<&'a str>,
+    pub published_ms: i64,
+    /// HTML pages of the actor, the main one last (as PeerTube lists them).
+    pub pages: Vec<String>,
+    pub public_pem: &'a str,
+}
+
+pub fn actor(base: &str, a: &Actor<'_>) -> Value {
+    let id = format!("{base}/{}", a.path);
+    json!({
+        "@context": actor_context(),
+        "type": a.kind,
+        "id": id,
+        "following": format!("{id}/following"),
+        "followers": format!("{id}/followers"),
+        "playlists": format!("{id}/playlists"),
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "preferredUsername": a.name,
+        "name": a.display_name,
+        "endpoints": { "sharedInbox": format!("{base}/inbox") },
+        "publicKey": {
+            "id": super::key_id(&id),
+            "owner": id,
+            "publicKeyPem": a.public_pem,
+        },
+        "published": iso(a.published_ms),
+        "url": a.pages.iter().map(|p| json!({ "type": "Link", "mediaType": "text/html", "href": p })).collect::<Vec<_>>(),
+        "summary": a.summary,
+    })
+}
+
+fn identifier(id: Option<String>, name: Option<&str>) -> Value {
+    match (id, name) {
+        (Some(id), Some(name)) => json!({ "identifier": id, "name": name }),
+        _ => Value::Null,
+    }
+}
+
+fn fragmented(base: &str, v: &Video, f: &VideoFile) -> [Value; 2] {
+    let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+    let mut kinds = Vec::new();
+    if f.has_audio {
+        kinds.push(
+            json!({ "type": "PropertyValue", "name": "ffprobe_codec_type", "value": "audio" }),
+        );
+    }
+    if f.has_video {
+        kinds.push(
+            json!({ "type": "PropertyValue", "name": "ffprobe_codec_type", "value": "video" }),
+        );
+    }
+    kinds.push(
+        json!({ "type": "PropertyValue", "name": "peertube_format_flag", "value": "fragmented" }),
+    );
+    let fps = f.fps.round() as i64;
+    [
+        json!({
+            "type": "Link",
+            "mediaType": "video/mp4",
+            "href": format!("{hls}/{}", f.filename),
+            "height": f.height,
+            "width": f.width,
+            "size": f.size,
+            "fps": fps,
+            "attachment": kinds,
+        }),
+        json!({
+            "type": "Link",
+            "rel": ["metadata", "video/mp4"],
+            "mediaType": "application/json",
+            "href": format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id),
+            "height": f.height,
+            "width": f.width,
+            "fps": fps,
+        }),
+    ]
+}
+
+/// The followers collection of a local account.
+pub fn followers_of(base: &str, account_name: &str) -> String {
+    format!("{}/followers", super::account_url(base, account_name))
+}
+
+/// Who a video is addressed to: public videos to everyone (and the account's followers in
+/// copy), unlisted ones the other way round, as PeerTube does.
+pub fn audience(base: &str, v: &Video) -> (Value, Value) {
+    let followers = followers_of(base, &v.account_name);
+    match Privacy::from_id(v.privacy) {
+        Some(Privacy::Unlisted) => (json!([followers]), json!([PUBLIC])),
+        _ => (json!([PUBLIC]), json!([followers])),
+    }
+}
+
+/// The `Video` object of one of our videos.
+pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
+    let id = super::video_url(base, &v.uuid);
+    let (to, cc) = audience(base, v);
+    let tags: Vec<String> = serde_json::from_str(&v.tags).unwrap_or_default();
+    let mut url = vec![
+        json!({ "type": "Link", "mediaType": "text/html", "href": format!("{base}/w/{}", short_uuid(&v.uuid)) }),
+        json!({ "type": "Link", "mediaType": "text/html", "href": id }),
+    ];
+    if let Some(master) = &v.playlist_filename {
+        let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+        let mut tag = Vec::new();
+        if let Some(sha) = &v.sha256_filename {
+            tag.push(json!({ "type": "Link", "name": "sha256", "mediaType": "application/json", "href": format!("{hls}/{sha}") }));
+        }
+        for f in files {
+            tag.extend(fragmented(base, v, f));
+        }
+        url.push(json!({
+            "type": "Link",
+            "mediaType": "application/x-mpegURL",
+            "href": format!("{hls}/{master}"),
+            "tag": tag,
+        }));
+    }
+    let mut icon = Vec::new();
+    if let Some(t) = &v.thumbnail_filename {
+        icon.push(json!({ "type": "Image", "url": format!("{base}/lazy-static/thumbnails/{t}"), "mediaType": "image/jpeg", "width": 280, "height": 157 }));
+    }
+    if let Some(p) = &v.preview_filename {
+        icon.push(json!({ "type": "Image", "url": format!("{base}/lazy-static/previews/{p}"), "mediaType": "image/jpeg", "width": 850, "height": 480 }));
+    }
+    json!({
+        "@context": video_context(),
+        "to": to,
+        "cc": cc,
+        "type": "Video",
+        "id": id,
+        "name": v.name,
+        "duration": format!("PT{}S", v.duration),
+        "uuid": v.uuid,
+        "category": identifier(v.category.map(|c| c.to_string()), v.category.and_then(category_label)),
+        "licence": identifier(v.licence.map(|l| l.to_string()), v.licence.and_then(licence_label)),
+        "language": identifier(v.language.clone(), v.language.as_deref().and_then(language_label)),
+        "views": v.views,
+        "sensitive": v.nsfw,
+        "summary": null,
+        "waitTranscoding": v.wait_transcoding,
+        "state": v.state,
+        // PeerTube 6 reads `commentsEnabled`; 7 and later read `commentsPolicy`.
+        "commentsEnabled": v.comments_enabled,
+        "canReply": null,
+        "commentsPolicy": if v.comments_enabled { 1 } else { 2 },
+        "downloadEnabled": v.download_enabled,
+        "published": iso(v.published_at.unwrap_or(v.created_at)),
+        "originallyPublishedAt": null,
+        "updated": iso(v.updated_at),
+        "schedules": [],
+        "tag": tags.iter().map(|t| json!({ "type": "Hashtag", "name": t })).collect::<Vec<_>>(),
+        "mediaType": "text/markdown",
+        "content": v.description,
+        "support": v.support,
+        "subtitleLanguage": [],
+        "icon": icon,
+        "aspectRatio": v.aspect_ratio,
+        "url": url,
+        "likes": format!("{id}/likes"),
+        "dislikes": format!("{id}/dislikes"),
+        "shares": format!("{id}/announces"),
+        "comments": format!("{id}/comments"),
+        "attributedTo": [
+            super::account_url(base, &v.account_name),
+            super::channel_url(base, &v.channel_name),
+        ],
+        "isLiveBroadcast": false,
+        "liveSaveReplay": null,
+        "permanentLive": null,
+        "latencyMode": null,
+    })
+}
+
+/// The ActivityPub id of a video, ours or another instance's.
+pub fn video_id(base: &str, v: &Video) -> String {
+    v.url
+        .clone()
+        .unwrap_or_else(|| super::video_url(base, &v.uuid))
+}
+
+/// The ActivityPub id of a comment, ours or another instance's.
+pub fn comment_id(base: &str, video: &Video, c: &Comment) -> String {
+    c.url
+        .clone()
+        .unwrap_or_else(|| super::comment_url(base, &video.uuid, c.id))
+}
+
+/// A comment of ours as a `Note`: in reply to the video (a thread) or to its parent comment,
+/// addressed to everyone with the author's followers and the people it answers in copy, and
+/// mentioning them (Mastodon notifies mentioned people).
+pub struct NoteParts<'a> {
+    pub id: &'a str,
+    pub author: &'a str,
+    pub in_reply_to: &'a str,
+    pub text: &'a str,
+    pub published_ms: i64,
+    pub updated_ms: i64,
+    /// (actor id, `@name@host`) of the authors the comment answers.
+    pub mentions: &'a [(String, String)],
+}
+
+pub fn note(p: &NoteParts<'_>) -> Value {
+    let mut cc = vec![format!("{}/followers", p.author)];
+    cc.extend(p.mentions.iter().map(|(id, _)| id.clone()));
+    cc.dedup();
+    json!({
+        "@context": note_context(),
+        "to": [PUBLIC],
+        "cc": cc,
+        "type": "Note",
+        "id": p.id,
+        "content": p.text,
+        "mediaType": "text/markdown",
+        "inReplyTo": p.in_reply_to,
+        "updated": iso(p.updated_ms),
+        "published": iso(p.published_ms),
+        "url": p.id,
+        "attributedTo": p.author,
+        "tag": p.mentions.iter().map(|(id, name)| json!({ "type": "Mention", "href": id, "name": name })).collect::<Vec<_>>(),
+    })
+}
+
+/// A deleted comment, as its id answers afterwards.
+pub fn tombstone(id: &str, in_reply_to: &str, deleted_ms: i64) -> Value {
+    json!({
+        "@context": note_context(),
+        "type": "Tombstone",
+        "id": id,
+        "url": id,
+        "formerType": "Note",
+        "inReplyTo": in_reply_to,
+        "deleted": iso(deleted_ms),
+    })
+}
+
+/// An activity around `object` (an embedded document or an id), with the object's audience.
+pub fn activity(kind: &str, id: &str, actor: &str, object: Value, to: Value, cc: Value) -> Value {
+    let mut object = object;
+    if let Some(o) = object.as_object_mut() {
+        // The context belongs to the outer document only.
+        o.remove("@context");
+    }
+    json!({
+        "@context": base_context(),
+        "to": to,
+        "cc": cc,
+        "type": kind,
+        "id": id,
+        "actor": actor,
+        "object": object,
+    })
+}
+
+/// `Create` of a video by its account, with the whole Video (PeerTube's `/activity` id).
+pub fn create_video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
+    let object = video(base, v, files);
+    let (to, cc) = audience(base, v);
+    let id = format!("{}/activity", super::video_url(base, &v.uuid));
+    let mut a = activity(
+        "Create",
+        &id,
+        &super::account_url(base, &v.account_name),
+        object,
+        to,
+        cc,
+    );
+    a["@context"] = video_context();
+    a
+}
+
+/// `Update` of a video by its account (an edit, or new view counts).
+pub fn update_video(base: &str, v: &Video, files: &[VideoFile], at_ms: i64) -> Value {
+    let object = video(base, v, files);
+    let (to, cc) = audience(base, v);
+    let id = format!("{}/updates/{}", super::video_url(base, &v.uuid), iso(at_ms));
+    let mut a = activity(
+        "Update",
+        &id,
+        &super::account_url(base, &v.account_name),
+        object,
+        to,
+        cc,
+    );
+    a["@context"] = video_context();
+    a
+}
+
+/// `Announce` of a video by a channel (or the instance): how followers of a channel, Mastodon
+/// users among them, hear of its new videos.
+pub fn announce(base: &str, announcer: &str, announcer_key: i64, v: &Video) -> Value {
+    let video = video_id(base, v);
+    activity(
+        "Announce",
+        &format!("{video}/announces/{announcer_key}"),
+        announcer,
+        json!(video),
+        json!([PUBLIC]),
+        json!([format!("{announcer}/followers")]),
+    )
+}
+
+/// `Delete` of something of ours by `actor`.
+pub fn delete(actor: &str, object_id: &str, to: Value, cc: Value) -> Value {
+    activity(
+        "Delete",
+        &format!("{object_id}/delete"),
+        actor,
+        json!(object_id),
+        to,
+        cc,
+    )
+}
+
+/// `Follow` of `target` by `follower`.
+pub fn follow(id: &str, follower: &str, target: &str) -> Value {
+    let mut f = activity(
+        "Follow",
+        id,
+        follower,
+        json!(target),
+        json!([target]),
+        json!([]),
+    );
+    if let Some(o) = f.as_object_mut() {
+        o.remove("cc");
+    }
+    f
+}
+
+/// `Accept` or `Reject` of a Follow by the followed actor, embedding the Follow as Mastodon
+/// requires.
+pub fn answer_follow(
+    kind: &str,
+    id: &str,
+    followed: &str,
+    follower: &str,
+    follow_id: &str,
+) -> Value {
+    let mut a = activity(
+        kind,
+        id,
+        followed,
+        json!({ "type": "Follow", "id": follow_id, "actor": follower, "object": followed }),
+        json!([follower]),
+        json!([]),
+    );
+    if let Some(o) = a.as_object_mut() {
+        o.remove("cc");
+    }
+    a
+}
+
+/// `Undo` of one of our activities (a Follow, a Like…), embedding it.
+pub fn undo(actor: &str, undone: &Value, to: Value) -> Value {
+    let id = format!(
+        "{}/undo",
+        undone["id"].as_str().unwrap_or(actor).trim_end_matches('/')
+    );
+    let mut a = activity("Undo", &id, actor, undone.clone(), to, json!([]));
+    if let Some(o) = a.as_object_mut() {
+        o.remove("cc");
+    }
+    a
+}
+
+/// `Like` or `Dislike` of a video by an account (PeerTube's ids: `<actor>/likes/<videoId>`).
+pub fn rate(kind: &str, actor: &str, video_ap_id: &str, video_key: i64, to: &str) -> Value {
+    let path = if kind == "Like" { "likes" } else { "dislikes" };
+    activity(
+        kind,
+        &format!("{actor}/{path}/{video_key}"),
+        actor,
+        json!(video_ap_id),
+        json!([to]),
+        json!([]),
+    )
+}
+
+/// `View` of a video, sent to its origin so its count grows.
+pub fn view(actor: &str, video_ap_id: &str, video_key: i64, viewer: &str, to: &str) -> Value {
+    activity(
+        "View",
+        &format!("{actor}/views/videos/{video_key}/{viewer}"),
+        actor,
+        json!(video_ap_id),
+        json!([to]),
+        json!([]),
+    )
+}

@@ -1,0 +1,509 @@
+//! What we send, and to whom. Every function here runs inside the transaction of the change
+//! it announces and stores one delivery per inbox (shared inboxes once), so a committed change
+//! never lacks its deliveries and a rolled-back one sends nothing; the [`super::delivery`]
+//! worker sends them.
+//!
+//! The topology is PeerTube's: a new video is created by its account (to the account's and the
+//! instance's followers) and announced by its channel (to the channel's followers, Mastodon
+//! users among them); interactions with another instance's video go to its origin, which
+//! forwards comments to everyone following the video's account, channel and instance.
+
+use super::{INSTANCE_ACTOR, Signer, objects};
+use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::video::Privacy;
+use ruche_federation::ap;
+use ruche_store::comments::Comment;
+use ruche_store::federation::{self as fstore, host_of};
+use ruche_store::users::Account;
+use ruche_store::videos::{self as vstore, Video};
+use ruche_store::{Ex, actors, now_ms};
+use serde_json::{Value, json};
+
+/// The debounced job that tells other instances a video's new counts.
+pub const PUSH_JOB: &str = "federate-video";
+
+/// A local actor's URL and key pair, read (or, the first time, made) in the transaction.
+async fn signer_in(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    by: Signer,
+) -> TubeResult<(String, actors::KeyPair)> {
+    let base = super::base(tube);
+    let url = match by {
+        Signer::Instance => super::instance_url(base),
+        Signer::Account(id) => super::account_url(
+            base,
+            &ruche_store::users::account_by_id(ex.reborrow(), id)
+                .await?
+                .name,
+        ),
+        Signer::Channel(id) => super::channel_url(
+            base,
+            &ruche_store::users::channel_by_id(ex.reborrow(), id)
+                .await?
+                .ok_or(TubeError::NotFound("channel"))?
+                .name,
+        ),
+    };
+    let (kind, local_id) = by.key_ref();
+    let key = match actors::key(ex.reborrow(), kind, local_id).await? {
+        Some(k) => k,
+        None => {
+            // Made here rather than through `key_pair`, which would open a second write
+            // transaction while this one holds SQLite's only writer.
+            let (public_pem, private_pem) = ruche_federation::generate_key_pair()
+                .map_err(|e| TubeError::Internal(e.to_string()))?;
+            actors::insert_key(
+                ex,
+                kind,
+                local_id,
+                &actors::KeyPair {
+                    public_pem,
+                    private_pem,
+                },
+            )
+            .await?
+        }
+    };
+    Ok((url, key))
+}
+
+/// Stores `activity`, LD-signed by `by` (so that it can be forwarded), for the accepted
+/// followers of each actor in `followers_of` and for `inboxes`. Returns the deliveries made.
+pub async fn send(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    activity: &Value,
+    by: Signer,
+    followers_of: &[String],
+    inboxes: &[String],
+) -> TubeResult<usize> {
+    let (url, key) = signer_in(ex.reborrow(), tube, by).await?;
+    let body = super::ld_sign(activity, &super::key_id(&url), &key.private_pem);
+    enqueue(ex, tube, &body.to_string(), by, followers_of, inboxes, None).await
+}
+
+/// Forwards an activity received from elsewhere, unchanged (its author's LD signature stays
+/// valid), signed in HTTP by our instance.
+pub async fn forward(
+    ex: Ex<'_>,
+    tube: &Tube,
+    activity: &Value,
+    followers_of: &[String],
+) -> TubeResult<usize> {
+    let author_host = ap::id_of(&activity["actor"]).map(host_of);
+    enqueue(
+        ex,
+        tube,
+        &activity.to_string(),
+        Signer::Instance,
+        followers_of,
+        &[],
+        author_host.as_deref(),
+    )
+    .await
+}
+
+async fn enqueue(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    body: &str,
+    by: Signer,
+    followers_of: &[String],
+    inboxes: &[String],
+    skip_host: Option<&str>,
+) -> TubeResult<usize> {
+    let ours = super::our_host(tube);
+    let mut targets = fstore::follower_inboxes(ex.reborrow(), followers_of).await?;
+    targets.extend(inboxes.iter().cloned());
+    targets.retain(|i| {
+        let h = host_of(i);
+        h != ours && Some(h.as_str()) != skip_host
+    });
+    let give_up = i64::try_from(tube.settings.federation.give_up_after_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
+    let n = fstore::enqueue_activity(
+        ex,
+        body,
+        by.key_ref(),
+        &targets,
+        now_ms().saturating_sub(give_up),
+    )
+    .await?;
+    Ok(n)
+}
+
+/// Whether other instances are told of this video at all.
+pub fn federated(tube: &Tube, v: &Video) -> bool {
+    v.is_local()
+        && v.state == 1
+        && match Privacy::from_id(v.privacy) {
+            Some(Privacy::Public) => true,
+            Some(Privacy::Unlisted) => tube.settings.federation.federate_unlisted,
+            _ => false,
+        }
+}
+
+/// Everyone who hears of a local video: followers of its account, its channel and the
+/// instance.
+fn video_audience(tube: &Tube, v: &Video) -> Vec<String> {
+    let base = super::base(tube);
+    vec![
+        super::account_url(base, &v.account_name),
+        super::channel_url(base, &v.channel_name),
+        super::instance_url(base),
+    ]
+}
+
+/// A video was published: `Create` by its account to the account's and the instance's
+/// followers, `Announce` by its channel to the channel's followers.
+pub async fn video_published(mut ex: Ex<'_>, tube: &Tube, video_id: i64) -> TubeResult<()> {
+    let Some(v) = vstore::by_id(ex.reborrow(), video_id).await? else {
+        return Ok(());
+    };
+    if !federated(tube, &v) {
+        return Ok(());
+    }
+    let base = super::base(tube);
+    let files = vstore::files(ex.reborrow(), v.id).await?;
+    let create = objects::create_video(base, &v, &files);
+    let account = super::account_url(base, &v.account_name);
+    let instance = super::instance_url(base);
+    send(
+        ex.reborrow(),
+        tube,
+        &create,
+        Signer::Account(v.account_id),
+        &[account, instance],
+        &[],
+    )
+    .await?;
+    let channel = super::channel_url(base, &v.channel_name);
+    let announce = objects::announce(base, &channel, v.channel_id, &v);
+    send(
+        ex,
+        tube,
+        &announce,
+        Signer::Channel(v.channel_id),
+        &[channel],
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A published video changed (new renditions, an edit, new counts): `Update` to everyone who
+/// heard of it.
+pub async fn video_updated(mut ex: Ex<'_>, tube: &Tube, video_id: i64) -> TubeResult<()> {
+    let Some(v) = vstore::by_id(ex.reborrow(), video_id).await? else {
+        return Ok(());
+    };
+    if !federated(tube, &v) {
+        return Ok(());
+    }
+    let base = super::base(tube);
+    let files = vstore::files(ex.reborrow(), v.id).await?;
+    let update = objects::update_video(base, &v, &files, now_ms());
+    let audience = video_audience(tube, &v);
+    send(
+        ex,
+        tube,
+        &update,
+        Signer::Account(v.account_id),
+        &audience,
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A video's views or ratings changed: its `Update` goes out once the push delay has passed,
+/// however many changes come meanwhile.
+pub async fn video_changed(ex: Ex<'_>, tube: &Tube, video_id: i64) -> TubeResult<()> {
+    let delay = i64::try_from(tube.settings.federation.stats_push_secs)
+        .unwrap_or(60)
+        .saturating_mul(1000);
+    let payload = json!({ "video_id": video_id }).to_string();
+    ruche_store::jobs::enqueue_once(ex, PUSH_JOB, &payload, video_id, delay).await?;
+    Ok(())
+}
+
+/// The push job: sends the video's `Update`.
+pub async fn push_job(tube: &Tube, payload: &str) -> TubeResult<()> {
+    let p: Value = serde_json::from_str(payload).map_err(|e| TubeError::Internal(e.to_string()))?;
+    let Some(id) = p["video_id"].as_i64() else {
+        return Ok(());
+    };
+    let mut tx = tube.store.begin().await?;
+    video_updated(tx.ex(), tube, id).await?;
+    tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
+    Ok(())
+}
+
+/// A local video is being deleted (call before its row goes): `Delete` to everyone who heard
+/// of it. A remote video deleted here by a moderator is removed here only: nothing is sent.
+pub async fn video_deleted(ex: Ex<'_>, tube: &Tube, v: &Video) -> TubeResult<()> {
+    if !v.is_local() || v.published_at.is_none() {
+        return Ok(());
+    }
+    let base = super::base(tube);
+    let id = super::video_url(base, &v.uuid);
+    let (to, cc) = objects::audience(base, v);
+    let delete = objects::delete(&super::account_url(base, &v.account_name), &id, to, cc);
+    let audience = video_audience(tube, v);
+    send(
+        ex,
+        tube,
+        &delete,
+        Signer::Account(v.account_id),
+        &audience,
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Forwards an activity about one of our videos (a comment from elsewhere) to everyone who
+/// heard of the video, as PeerTube does: Mastodon addresses only the video's account.
+pub async fn forward_to_video_audience(
+    ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    activity: &Value,
+) -> TubeResult<()> {
+    if !federated(tube, v) {
+        return Ok(());
+    }
+    forward(ex, tube, activity, &video_audience(tube, v)).await?;
+    Ok(())
+}
+
+/// The inbox of another instance's video: its account's (shared when it has one).
+async fn origin_inbox(ex: Ex<'_>, v: &Video) -> TubeResult<Option<(String, String)>> {
+    Ok(fstore::actor_of(ex, Some(v.account_id), None)
+        .await?
+        .map(|a| (a.url, a.shared_inbox.unwrap_or(a.inbox))))
+}
+
+/// The authors a comment answers (its parent's, up its thread), as (actor id, `@name@host`).
+async fn mentions(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    parent: Option<&Comment>,
+) -> TubeResult<Vec<(String, String)>> {
+    let Some(p) = parent else {
+        return Ok(Vec::new());
+    };
+    let a = ruche_store::users::account_by_id(ex.reborrow(), p.account_id).await?;
+    let host = a.host.clone().unwrap_or_else(|| super::our_host(tube));
+    let url = a
+        .url
+        .clone()
+        .unwrap_or_else(|| super::account_url(super::base(tube), &a.name));
+    Ok(vec![(url, format!("@{}@{host}", a.name))])
+}
+
+/// Who hears of a comment of ours: its author's followers, and under our video everyone who
+/// heard of the video, under another instance's the video's origin (its actor and inbox).
+async fn comment_audience(
+    ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    author_url: &str,
+) -> TubeResult<(Vec<String>, Option<(String, String)>)> {
+    let mut followers_of = vec![author_url.to_string()];
+    if v.is_local() {
+        followers_of.extend(video_audience(tube, v));
+        return Ok((followers_of, None));
+    }
+    Ok((followers_of, origin_inbox(ex, v).await?))
+}
+
+/// The `Note` of one of our comments, with the authors it answers.
+pub async fn note_document(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    c: &Comment,
+) -> TubeResult<(Value, Vec<(String, String)>)> {
+    let base = super::base(tube);
+    let author = ruche_store::users::account_by_id(ex.reborrow(), c.account_id).await?;
+    let parent = match c.in_reply_to_id {
+        Some(pid) => ruche_store::comments::by_id(ex.reborrow(), pid).await?,
+        None => None,
+    };
+    let in_reply_to = match &parent {
+        Some(p) => objects::comment_id(base, v, p),
+        None => objects::video_id(base, v),
+    };
+    let tagged = mentions(ex.reborrow(), tube, parent.as_ref()).await?;
+    let id = objects::comment_id(base, v, c);
+    if c.deleted_at.is_some() {
+        let gone = objects::tombstone(&id, &in_reply_to, c.deleted_at.unwrap_or(c.updated_at));
+        return Ok((gone, tagged));
+    }
+    let note = objects::note(&objects::NoteParts {
+        id: &id,
+        author: &super::account_url(base, &author.name),
+        in_reply_to: &in_reply_to,
+        text: &c.text,
+        published_ms: c.created_at,
+        updated_ms: c.updated_at,
+        mentions: &tagged,
+    });
+    Ok((note, tagged))
+}
+
+/// A comment of ours was posted: `Create{Note}` by its author. Under our video it goes to the
+/// video's audience; under another instance's video to the video's origin (which forwards it);
+/// and to the author's followers and the people it answers.
+pub async fn comment_created(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    c: &Comment,
+    author: &Account,
+) -> TubeResult<()> {
+    if v.is_local() && !federated(tube, v) {
+        return Ok(());
+    }
+    let base = super::base(tube);
+    let (note, tagged) = note_document(ex.reborrow(), tube, v, c).await?;
+    let author_url = super::account_url(base, &author.name);
+    let id = objects::comment_id(base, v, c);
+    let mut cc = note["cc"].clone();
+    let to = note["to"].clone();
+    let mut inboxes = Vec::new();
+    for (mentioned, _) in &tagged {
+        if let Some(a) = fstore::actor_by_url(ex.reborrow(), mentioned).await? {
+            inboxes.push(a.shared_inbox.unwrap_or(a.inbox));
+        }
+    }
+    let (followers_of, origin) = comment_audience(ex.reborrow(), tube, v, &author_url).await?;
+    if let Some((origin, inbox)) = origin {
+        inboxes.push(inbox);
+        if let Some(list) = cc.as_array_mut()
+            && !list.contains(&json!(origin))
+        {
+            list.push(json!(origin));
+        }
+    }
+    let activity = objects::activity(
+        "Create",
+        &format!("{id}/activity"),
+        &author_url,
+        note,
+        to,
+        cc,
+    );
+    send(
+        ex,
+        tube,
+        &activity,
+        Signer::Account(author.id),
+        &followers_of,
+        &inboxes,
+    )
+    .await?;
+    Ok(())
+}
+
+/// One of our comments was deleted: `Delete` to where its `Create` went.
+pub async fn comment_deleted(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    c: &Comment,
+) -> TubeResult<()> {
+    let author = ruche_store::users::account_by_id(ex.reborrow(), c.account_id).await?;
+    if author.host.is_some() {
+        // Another instance's comment removed by one of our moderators: removed here only.
+        return Ok(());
+    }
+    if v.is_local() && !federated(tube, v) {
+        return Ok(());
+    }
+    let base = super::base(tube);
+    let author_url = super::account_url(base, &author.name);
+    let id = objects::comment_id(base, v, c);
+    let (followers_of, origin) = comment_audience(ex.reborrow(), tube, v, &author_url).await?;
+    let inboxes: Vec<String> = origin.into_iter().map(|(_, inbox)| inbox).collect();
+    let delete = objects::delete(
+        &author_url,
+        &id,
+        json!([super::PUBLIC]),
+        json!([format!("{author_url}/followers")]),
+    );
+    send(
+        ex,
+        tube,
+        &delete,
+        Signer::Account(author.id),
+        &followers_of,
+        &inboxes,
+    )
+    .await?;
+    Ok(())
+}
+
+/// An account of ours rated a video (`new` is `like`, `dislike` or none). Another instance's
+/// video hears of it (`Like`, `Dislike`, or the `Undo` of the former); ours tells its new
+/// counts later.
+pub async fn rated(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    account: &Account,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> TubeResult<()> {
+    if v.is_local() {
+        return video_changed(ex, tube, v.id).await;
+    }
+    if old == new {
+        return Ok(());
+    }
+    let Some((origin, inbox)) = origin_inbox(ex.reborrow(), v).await? else {
+        return Ok(());
+    };
+    let base = super::base(tube);
+    let me = super::account_url(base, &account.name);
+    let video = objects::video_id(base, v);
+    let kind = |k: &str| if k == "like" { "Like" } else { "Dislike" };
+    if let Some(o) = old {
+        let undone = objects::rate(kind(o), &me, &video, v.id, &origin);
+        let undo = objects::undo(&me, &undone, json!([origin]));
+        send(
+            ex.reborrow(),
+            tube,
+            &undo,
+            Signer::Account(account.id),
+            &[],
+            std::slice::from_ref(&inbox),
+        )
+        .await?;
+    }
+    if let Some(n) = new {
+        let rate = objects::rate(kind(n), &me, &video, v.id, &origin);
+        send(ex, tube, &rate, Signer::Account(account.id), &[], &[inbox]).await?;
+    }
+    Ok(())
+}
+
+/// A video was viewed here. Another instance's video hears of it (a `View` by our instance,
+/// as PeerTube sends them); ours tells its new count later.
+pub async fn viewed(mut ex: Ex<'_>, tube: &Tube, v: &Video, viewer: &str) -> TubeResult<()> {
+    if v.is_local() {
+        return video_changed(ex, tube, v.id).await;
+    }
+    let Some((origin, inbox)) = origin_inbox(ex.reborrow(), v).await? else {
+        return Ok(());
+    };
+    let base = super::base(tube);
+    let me = format!("{base}/accounts/{INSTANCE_ACTOR}");
+    let view = objects::view(&me, &objects::video_id(base, v), v.id, viewer, &origin);
+    send(ex, tube, &view, Signer::Instance, &[], &[inbox]).await?;
+    Ok(())
+}

@@ -1,0 +1,529 @@
+//! Other instances' documents, fetched and kept: actors as accounts and channels (with the
+//! inbox to deliver to and the key that checks their signatures), videos in the same table as
+//! ours (played from their origin), handles looked up by WebFinger.
+//!
+//! Every fetch goes through the guarded fetcher (public addresses only unless insecure mode is
+//! on, bounded size, time and redirects), is signed by the instance actor (for servers that
+//! require signed fetches), and its document must have an id of the origin it came from.
+
+use super::{Signer, base, key_id, key_pair};
+use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::video::{Privacy, category_label, licence_label};
+use ruche_federation::ap::{self, ActorDoc};
+use ruche_store::federation::{self as fstore, RemoteActor, RemoteProfile};
+use ruche_store::now_ms;
+use ruche_store::videos::{self as vstore, RemoteVideo, Video};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What we ask other servers for.
+pub const AP_ACCEPT: &str = "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+
+fn remote(what: impl std::fmt::Display) -> TubeError {
+    TubeError::Remote(what.to_string())
+}
+
+/// The URL scheme other instances are reached at: https, or http in insecure mode (tests and
+/// development on loopback).
+pub fn scheme(tube: &Tube) -> &'static str {
+    if tube.settings.federation.allow_insecure {
+        "http"
+    } else {
+        "https"
+    }
+}
+
+/// Fetches an ActivityPub document, signed by the instance actor. Its `id` must be of the
+/// origin it was finally fetched from (after redirects).
+pub async fn fetch(tube: &Tube, url: &str) -> TubeResult<Value> {
+    if url.starts_with(&format!("{}/", base(tube))) {
+        return Err(remote(format!("{url} is one of ours")));
+    }
+    let key = key_pair(tube, Signer::Instance).await?;
+    let kid = key_id(&super::instance_url(base(tube)));
+    let sign = |u: &ruche_fetch::Url| {
+        super::signed_headers(&kid, &key.private_pem, "GET", u, None).unwrap_or_default()
+    };
+    let got = tube
+        .fetcher
+        .get_signed(url, AP_ACCEPT, &sign)
+        .await
+        .map_err(|e| remote(format!("{url}: {e}")))?;
+    let doc: Value =
+        serde_json::from_slice(&got.body).map_err(|e| remote(format!("{url} is not JSON: {e}")))?;
+    let id = ap::str_of(&doc, "id").ok_or_else(|| remote(format!("{url}: no id")))?;
+    ap::check_origin(id, got.final_url.as_str()).map_err(remote)?;
+    Ok(doc)
+}
+
+/// The store's row of a remote actor document (without its account or channel yet).
+fn row(doc: &ActorDoc) -> RemoteActor {
+    RemoteActor {
+        url: doc.id.clone(),
+        kind: doc.kind.clone(),
+        host: ap::host_of(&doc.id).unwrap_or_default(),
+        username: doc.preferred_username.clone(),
+        inbox: doc.inbox.clone(),
+        shared_inbox: doc.shared_inbox.clone(),
+        followers_url: doc.followers.clone(),
+        key_id: doc.key_id.clone(),
+        public_key_pem: doc.public_key_pem.clone(),
+        ..Default::default()
+    }
+}
+
+/// Keeps an actor document: a Person, Application, Service or Organization as an account, a
+/// Group as a channel of its owner's account (PeerTube's channels are attributed to a Person
+/// of the same instance; a Group without one is kept as an actor only).
+pub async fn store_actor(tube: &Tube, doc: &ActorDoc) -> TubeResult<RemoteActor> {
+    let host = ap::host_of(&doc.id).ok_or_else(|| remote("an actor id without a host"))?;
+    let display = doc.name.as_deref().unwrap_or(&doc.preferred_username);
+    let profile = RemoteProfile {
+        url: &doc.id,
+        name: &doc.preferred_username,
+        host: &host,
+        display_name: display,
+        description: doc.summary.as_deref(),
+        support: doc.support.as_deref(),
+    };
+    let mut r = row(doc);
+    if doc.kind == "Group" {
+        let owner = doc
+            .attributed_to
+            .iter()
+            .find(|o| ap::same_origin(o, &doc.id) && *o != &doc.id);
+        if let Some(owner) = owner {
+            let owner = Box::pin(actor(tube, owner)).await?;
+            if let Some(account_id) = owner.account_id {
+                let mut tx = tube.store.begin().await?;
+                r.channel_id = Some(fstore::upsert_channel(tx.ex(), account_id, &profile).await?);
+                let stored = fstore::upsert_actor(tx.ex(), &r).await?;
+                tx.commit().await?;
+                return Ok(stored);
+            }
+        }
+        let mut tx = tube.store.begin().await?;
+        let stored = fstore::upsert_actor(tx.ex(), &r).await?;
+        tx.commit().await?;
+        return Ok(stored);
+    }
+    let mut tx = tube.store.begin().await?;
+    r.account_id = Some(fstore::upsert_account(tx.ex(), &profile).await?);
+    let stored = fstore::upsert_actor(tx.ex(), &r).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Fetches an actor anew and keeps it.
+pub async fn refresh_actor(tube: &Tube, url: &str) -> TubeResult<RemoteActor> {
+    let doc = fetch(tube, url).await?;
+    let parsed = ap::parse_actor(&doc, url).map_err(remote)?;
+    store_actor(tube, &parsed).await
+}
+
+/// A remote actor, from the store while fresh, else fetched.
+pub async fn actor(tube: &Tube, url: &str) -> TubeResult<RemoteActor> {
+    let url = url.split('#').next().unwrap_or(url);
+    let known = {
+        let mut c = tube.store.read().await?;
+        fstore::actor_by_url(c.ex(), url).await?
+    };
+    let max_age = i64::try_from(tube.settings.federation.refresh_actors_secs)
+        .unwrap_or(i64::MAX / 1000)
+        .saturating_mul(1000);
+    match known {
+        Some(a) if now_ms() - a.fetched_at < max_age => Ok(a),
+        Some(a) => match refresh_actor(tube, url).await {
+            Ok(fresh) => Ok(fresh),
+            // A stale copy beats nothing while its server is down.
+            Err(e) => {
+                tracing::warn!("could not refresh {url}: {e}");
+                Ok(a)
+            }
+        },
+        None => refresh_actor(tube, url).await,
+    }
+}
+
+/// The actor whose key `key_id` is: by the key's id, by its owner's URL (the id without its
+/// fragment, as PeerTube signs), or, for an `acct:` key id, through WebFinger. `refresh` fetches
+/// the owner again (its key may have been rotated).
+pub async fn actor_for_key(tube: &Tube, key_id: &str, refresh: bool) -> TubeResult<RemoteActor> {
+    let owner_url = if let Some(handle) = key_id.strip_prefix("acct:") {
+        webfinger(tube, handle).await?
+    } else {
+        ruche_federation::key_owner(key_id).to_string()
+    };
+    if !refresh {
+        let mut c = tube.store.read().await?;
+        if let Some(a) = fstore::actor_by_url(c.ex(), &owner_url).await? {
+            return Ok(a);
+        }
+    }
+    let doc = fetch(tube, &owner_url).await?;
+    // Some servers give keys documents of their own (`…/main-key`), owned by the actor.
+    let doc = if doc.get("inbox").is_none()
+        && let Some(owner) = ap::str_of(&doc, "owner")
+    {
+        ap::check_origin(owner, &owner_url).map_err(remote)?;
+        fetch(tube, owner).await?
+    } else {
+        doc
+    };
+    let id = ap::str_of(&doc, "id").unwrap_or(&owner_url).to_string();
+    let parsed = ap::parse_actor(&doc, &id).map_err(remote)?;
+    store_actor(tube, &parsed).await
+}
+
+/// The actor URL of a `name@host` handle, by WebFinger.
+pub async fn webfinger(tube: &Tube, handle: &str) -> TubeResult<String> {
+    let (name, host) = ap::split_handle(handle)
+        .ok_or_else(|| TubeError::BadRequest(format!("{handle:?} is not a name@host handle")))?;
+    let url = format!(
+        "{}://{host}/.well-known/webfinger?resource=acct:{name}@{host}",
+        scheme(tube)
+    );
+    let got = tube
+        .fetcher
+        .get(&url, "application/jrd+json, application/json")
+        .await
+        .map_err(|e| remote(format!("{host}: {e}")))?;
+    let jrd: Value = serde_json::from_slice(&got.body)
+        .map_err(|_| remote(format!("{host}: WebFinger did not answer JSON")))?;
+    let actor = ap::webfinger_actor(&jrd)
+        .ok_or_else(|| remote(format!("{handle}: no ActivityPub actor")))?;
+    if ap::host_of(actor).as_deref() != Some(&host.to_ascii_lowercase()) {
+        return Err(remote(format!("{handle}: its actor is on another host")));
+    }
+    Ok(actor.to_string())
+}
+
+/// The instance actor of a host, as PeerTube finds it: nodeinfo's `Application` link, else
+/// WebFinger `peertube@host`.
+pub async fn instance_actor(tube: &Tube, host: &str) -> TubeResult<String> {
+    let url = format!("{}://{host}/.well-known/nodeinfo", scheme(tube));
+    if let Ok(got) = tube.fetcher.get(&url, "application/json").await
+        && let Ok(links) = serde_json::from_slice::<Value>(&got.body)
+        && let Some(href) = links["links"].as_array().and_then(|l| {
+            l.iter().find_map(|l| {
+                (l["rel"] == "https://www.w3.org/ns/activitystreams#Application")
+                    .then(|| l["href"].as_str())
+                    .flatten()
+            })
+        })
+        && ap::host_of(href).as_deref() == Some(&host.to_ascii_lowercase())
+    {
+        return Ok(href.to_string());
+    }
+    webfinger(tube, &format!("{}@{host}", super::INSTANCE_ACTOR)).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Videos
+
+/// Where a remote video plays from: the links of its origin's `Video` object.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RemoteMedia {
+    /// The watch page on its instance.
+    pub page: Option<String>,
+    /// The HLS master playlist.
+    pub playlist: Option<String>,
+    pub segments_sha256: Option<String>,
+    /// Its fragmented MP4s (HLS renditions).
+    pub files: Vec<RemoteFile>,
+    pub thumbnail: Option<String>,
+    pub preview: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RemoteFile {
+    pub url: String,
+    pub width: i64,
+    pub height: i64,
+    pub size: i64,
+    pub fps: i64,
+    pub has_audio: bool,
+    pub has_video: bool,
+}
+
+impl RemoteMedia {
+    pub fn of(v: &Video) -> Option<RemoteMedia> {
+        serde_json::from_str(v.remote_media.as_deref()?).ok()
+    }
+}
+
+/// `PT1H2M3S` (or PeerTube's `PT3723S`) in seconds.
+fn parse_duration(d: &str) -> Option<i64> {
+    let rest = d.strip_prefix("PT")?;
+    let (mut total, mut num) = (0f64, String::new());
+    for ch in rest.chars() {
+        match ch {
+            '0'..='9' | '.' => num.push(ch),
+            'H' | 'M' | 'S' => {
+                let n: f64 = num.parse().ok()?;
+                total += n * match ch {
+                    'H' => 3600.0,
+                    'M' => 60.0,
+                    _ => 1.0,
+                };
+                num.clear();
+            }
+            _ => return None,
+        }
+    }
+    num.is_empty().then_some(total.round() as i64)
+}
+
+fn iso_ms(v: &Value) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|d| d.timestamp_millis())
+}
+
+fn web_url(insecure: bool, u: &str) -> bool {
+    u.starts_with("https://") || (insecure && u.starts_with("http://"))
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64()
+        .or_else(|| v.as_f64().map(|f| f.round() as i64))
+        .unwrap_or(0)
+}
+
+/// The links of a `Video` object's `url` and `icon`.
+fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
+    let mut m = RemoteMedia::default();
+    for link in ap::each(&doc["url"]) {
+        let Some(href) = ap::href(link).filter(|h| web_url(insecure, h)) else {
+            continue;
+        };
+        match link["mediaType"].as_str().unwrap_or_default() {
+            "text/html" if m.page.is_none() => m.page = Some(href.to_string()),
+            "application/x-mpegURL" if m.playlist.is_none() => {
+                m.playlist = Some(href.to_string());
+                for t in ap::each(&link["tag"]) {
+                    let Some(th) = ap::href(t).filter(|h| web_url(insecure, h)) else {
+                        continue;
+                    };
+                    if t["name"] == "sha256" {
+                        m.segments_sha256 = Some(th.to_string());
+                    } else if t["mediaType"] == "video/mp4" && t.get("rel").is_none() {
+                        let kinds: Vec<&str> = ap::each(&t["attachment"])
+                            .into_iter()
+                            .filter(|a| a["name"] == "ffprobe_codec_type")
+                            .filter_map(|a| a["value"].as_str())
+                            .collect();
+                        m.files.push(RemoteFile {
+                            url: th.to_string(),
+                            width: int(&t["width"]),
+                            height: int(&t["height"]),
+                            size: int(&t["size"]),
+                            fps: int(&t["fps"]),
+                            has_audio: kinds.is_empty() || kinds.contains(&"audio"),
+                            has_video: kinds.is_empty() || kinds.contains(&"video"),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut icons: Vec<(i64, String)> = ap::each(&doc["icon"])
+        .into_iter()
+        .filter_map(|i| {
+            let u = ap::href(i).filter(|h| web_url(insecure, h))?;
+            Some((int(&i["width"]), u.to_string()))
+        })
+        .collect();
+    icons.sort();
+    m.thumbnail = icons.first().map(|(_, u)| u.clone());
+    m.preview = icons.last().map(|(_, u)| u.clone());
+    m
+}
+
+/// Who a video is for, from its audience: public, unlisted, or not for us to show.
+fn privacy_of(doc: &Value) -> Option<Privacy> {
+    let is_public = |key: &str| {
+        ap::ids(&doc[key])
+            .iter()
+            .any(|a| *a == super::PUBLIC || *a == "as:Public" || *a == "Public")
+    };
+    if is_public("to") {
+        Some(Privacy::Public)
+    } else if is_public("cc") {
+        Some(Privacy::Unlisted)
+    } else {
+        None
+    }
+}
+
+/// A `Video` object read, its channel not yet resolved (`channel_id` is 0): what it says, and
+/// the actors of its own instance it is attributed to (a `Group` among them is its channel).
+#[derive(Debug, Clone)]
+pub struct ParsedVideo {
+    pub video: RemoteVideo,
+    pub media: RemoteMedia,
+    pub attributed_to: Vec<String>,
+}
+
+/// Reads a `Video` object as PeerTube checks one (`sanitizeAndCheckVideoTorrentObject`): a
+/// valid uuid, a name, an ISO 8601 duration, public or unlisted, attributed to actors of its
+/// own instance; media links must be https (or http in insecure mode). No I/O.
+pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
+    if ap::type_of(doc) != "Video" {
+        return Err("not a Video".into());
+    }
+    let id = ap::str_of(doc, "id").ok_or("a video without an id")?;
+    let uuid = ap::str_of(doc, "uuid")
+        .and_then(|u| uuid::Uuid::parse_str(u).ok())
+        .ok_or("a video without a valid uuid")?
+        .to_string();
+    let name = ap::str_of(doc, "name").ok_or("a video without a name")?;
+    let duration = ap::str_of(doc, "duration")
+        .and_then(parse_duration)
+        .ok_or("a video without a valid duration")?;
+    let privacy = privacy_of(doc).ok_or("a video that is neither public nor unlisted")?;
+    let attributed_to: Vec<String> = ap::each(&doc["attributedTo"])
+        .into_iter()
+        // Objects say their type: only Groups can be the channel; strings are resolved.
+        .filter(|o| !o.is_object() || ap::is_type(o, "Group") || ap::is_type(o, "Person"))
+        .filter_map(ap::id_of)
+        .filter(|o| ap::same_origin(o, id))
+        .map(str::to_string)
+        .collect();
+    if attributed_to.is_empty() {
+        return Err("a video attributed to no actor of its instance".into());
+    }
+    let media = media_of(insecure, doc);
+    let published = iso_ms(&doc["published"]).unwrap_or_else(now_ms);
+    let comments_enabled = match doc.get("commentsPolicy").and_then(Value::as_i64) {
+        Some(p) => p != 2,
+        None => doc["commentsEnabled"].as_bool().unwrap_or(true),
+    };
+    let identifier = |key: &str| doc[key]["identifier"].as_str().map(str::to_string);
+    let video = RemoteVideo {
+        url: id.to_string(),
+        uuid,
+        channel_id: 0,
+        name: name.chars().take(120).collect(),
+        description: ap::str_of(doc, "content").map(|d| d.chars().take(10_000).collect()),
+        support: ap::str_of(doc, "support").map(|d| d.chars().take(1000).collect()),
+        privacy: privacy.id(),
+        category: identifier("category")
+            .and_then(|c| c.parse().ok())
+            .filter(|c| category_label(*c).is_some()),
+        licence: identifier("licence")
+            .and_then(|c| c.parse().ok())
+            .filter(|c| licence_label(*c).is_some()),
+        language: identifier("language").filter(|l| l.len() <= 15),
+        tags: ap::each(&doc["tag"])
+            .into_iter()
+            .filter(|t| ap::is_type(t, "Hashtag"))
+            .filter_map(|t| t["name"].as_str())
+            .map(|t| t.trim_start_matches('#').chars().take(30).collect())
+            .take(5)
+            .collect(),
+        nsfw: doc["sensitive"].as_bool().unwrap_or(false),
+        comments_enabled,
+        download_enabled: doc["downloadEnabled"].as_bool().unwrap_or(true),
+        duration,
+        aspect_ratio: doc["aspectRatio"].as_f64(),
+        views: int(&doc["views"]).max(0),
+        published_at: published,
+        updated_at: iso_ms(&doc["updated"]).unwrap_or(published),
+        remote_media: serde_json::to_string(&media).unwrap_or_default(),
+    };
+    Ok(ParsedVideo {
+        video,
+        media,
+        attributed_to,
+    })
+}
+
+/// Keeps a `Video` object sent or announced by its origin: its channel (a `Group` of the same
+/// instance in `attributedTo`, as PeerTube requires) and account are fetched if unknown.
+pub async fn store_video(tube: &Tube, doc: &Value) -> TubeResult<Video> {
+    let parsed = parse_video(doc, tube.settings.federation.allow_insecure).map_err(remote)?;
+    let mut channel = None;
+    for oid in &parsed.attributed_to {
+        let a = actor(tube, oid).await?;
+        if a.kind == "Group" && a.channel_id.is_some() {
+            channel = a.channel_id;
+            break;
+        }
+    }
+    let channel_id = channel.ok_or_else(|| remote("Cannot find associated video channel"))?;
+    let r = RemoteVideo {
+        channel_id,
+        ..parsed.video
+    };
+    let mut tx = tube.store.begin().await?;
+    let vid = vstore::upsert_remote(tx.ex(), &r).await?;
+    let v = vstore::by_id(tx.ex(), vid)
+        .await?
+        .ok_or(TubeError::NotFound("video"))?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// A video by its ActivityPub id: ours, one already known, or fetched from its origin.
+pub async fn video(tube: &Tube, url: &str) -> TubeResult<Video> {
+    if let Some(uuid) = url
+        .strip_prefix(&format!("{}/videos/watch/", base(tube)))
+        .filter(|u| !u.contains('/'))
+    {
+        let mut c = tube.store.read().await?;
+        return vstore::by_uuid(c.ex(), uuid)
+            .await?
+            .filter(Video::is_local)
+            .ok_or(TubeError::NotFound("video"));
+    }
+    {
+        let mut c = tube.store.read().await?;
+        if let Some(v) = vstore::by_url(c.ex(), url).await? {
+            return Ok(v);
+        }
+    }
+    let doc = fetch(tube, url).await?;
+    store_video(tube, &doc).await
+}
+
+/// A collection's size (`totalItems`), as PeerTube reads a remote video's likes and dislikes.
+pub async fn collection_size(tube: &Tube, url: &str) -> TubeResult<i64> {
+    let doc = fetch(tube, url).await?;
+    Ok(doc["totalItems"].as_i64().unwrap_or(0).max(0))
+}
+
+/// Brings a remote video's like and dislike counts to its origin's.
+pub async fn sync_rates(tube: &Tube, v: &Video, doc: &Value) -> TubeResult<()> {
+    let (Some(likes), Some(dislikes)) = (ap::str_of(doc, "likes"), ap::str_of(doc, "dislikes"))
+    else {
+        return Ok(());
+    };
+    let id = v.url.as_deref().unwrap_or_default();
+    if !ap::same_origin(likes, id) || !ap::same_origin(dislikes, id) {
+        return Ok(());
+    }
+    let (l, d) = (
+        collection_size(tube, likes).await?,
+        collection_size(tube, dislikes).await?,
+    );
+    let mut tx = tube.store.begin().await?;
+    vstore::set_remote_rates(tx.ex(), v.id, l, d).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("PT10S"), Some(10));
+        assert_eq!(parse_duration("PT1H2M3S"), Some(3723));
+        assert_eq!(parse_duration("PT2.6S"), Some(3));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("PT10"), None);
+    }
+}

@@ -1,0 +1,180 @@
+//! Where a video plays from, whoever's it is: ours from our storage (PeerTube's static paths),
+//! another instance's from its origin (the links of its `Video` object). The API, the watch page
+//! and the embed read this one description, so a remote video plays like ours.
+
+use crate::federation::remote::RemoteMedia;
+use ruche_store::videos::{Video, VideoFile};
+
+/// The HLS master playlist, its segment hashes and its renditions, as absolute URLs.
+#[derive(Debug, Clone, Default)]
+pub struct Playback {
+    pub master: Option<String>,
+    pub segments_sha256: Option<String>,
+    /// Best last, as PeerTube lists files.
+    pub files: Vec<PlayFile>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PlayFile {
+    /// Our file row's id; for a remote file, its place in the list.
+    pub id: i64,
+    pub resolution: i64,
+    pub width: i64,
+    pub height: i64,
+    pub fps: i64,
+    pub size: i64,
+    /// The fragmented MP4 (HLS addresses it by byte ranges).
+    pub url: String,
+    /// Its variant playlist, when known (ours).
+    pub playlist_url: Option<String>,
+    /// The separate faststart MP4 ("web video"), when made.
+    pub web_url: Option<String>,
+    pub web_size: Option<i64>,
+    /// Where it downloads from: ours on PeerTube's download path, a remote one from its origin.
+    pub download_url: String,
+    pub has_audio: bool,
+    pub has_video: bool,
+}
+
+/// The playback of `v`, with `files` its rows (ours; ignored for a remote video).
+pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
+    if let Some(m) = RemoteMedia::of(v) {
+        let mut list: Vec<PlayFile> = m
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| PlayFile {
+                id: i64::try_from(i).unwrap_or(0),
+                // PeerTube's resolution is the shorter side.
+                resolution: match (f.has_video, f.width, f.height) {
+                    (false, _, _) => 0,
+                    (true, w, h) if w > 0 && h > 0 => w.min(h),
+                    (true, _, h) => h,
+                },
+                width: f.width,
+                height: f.height,
+                fps: f.fps,
+                size: f.size,
+                url: f.url.clone(),
+                playlist_url: None,
+                web_url: None,
+                web_size: None,
+                download_url: f.url.clone(),
+                has_audio: f.has_audio,
+                has_video: f.has_video,
+            })
+            .collect();
+        list.sort_by_key(|f| f.resolution);
+        return Playback {
+            master: m.playlist,
+            segments_sha256: m.segments_sha256,
+            files: list,
+        };
+    }
+    let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+    Playback {
+        master: v.playlist_filename.as_ref().map(|m| format!("{hls}/{m}")),
+        segments_sha256: v.sha256_filename.as_ref().map(|s| format!("{hls}/{s}")),
+        files: files
+            .iter()
+            .map(|f| PlayFile {
+                id: f.id,
+                resolution: f.resolution,
+                width: f.width,
+                height: f.height,
+                fps: f.fps.round() as i64,
+                size: f.size,
+                url: format!("{hls}/{}", f.filename),
+                playlist_url: Some(format!("{hls}/{}", f.playlist_filename)),
+                web_url: f.web_filename.as_ref().map(|w| format!("{hls}/{w}")),
+                web_size: f.web_size,
+                download_url: format!(
+                    "{base}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4",
+                    v.uuid, f.resolution
+                ),
+                has_audio: f.has_audio,
+                has_video: f.has_video,
+            })
+            .collect(),
+    }
+}
+
+/// The paths of a video's pictures on our host (`/lazy-static/…`): ours as stored, another
+/// instance's under names that fetch them from its origin on first use (so pages never make
+/// browsers ask another host for a thumbnail).
+pub fn pictures(v: &Video) -> (Option<String>, Option<String>) {
+    if v.is_local() {
+        return (
+            v.thumbnail_filename
+                .as_ref()
+                .map(|t| format!("/lazy-static/thumbnails/{t}")),
+            v.preview_filename
+                .as_ref()
+                .map(|p| format!("/lazy-static/previews/{p}")),
+        );
+    }
+    let m = RemoteMedia::of(v).unwrap_or_default();
+    (
+        m.thumbnail
+            .map(|_| format!("/lazy-static/thumbnails/{}", remote_picture_name(&v.uuid))),
+        m.preview
+            .map(|_| format!("/lazy-static/previews/{}", remote_picture_name(&v.uuid))),
+    )
+}
+
+/// The local name of a remote video's thumbnail or preview.
+pub fn remote_picture_name(uuid: &str) -> String {
+    format!("remote-{uuid}.jpg")
+}
+
+/// The largest remote picture we keep.
+const MAX_PICTURE: usize = 2 * 1024 * 1024;
+
+/// A remote video's thumbnail (or preview) on our disk: fetched from its origin the first time
+/// it is asked for (through the guarded fetcher), then served from here.
+pub async fn remote_picture(
+    tube: &crate::Tube,
+    name: &str,
+    preview: bool,
+) -> crate::TubeResult<std::path::PathBuf> {
+    use crate::TubeError;
+    let path = if preview {
+        tube.storage.preview(name)
+    } else {
+        tube.storage.thumbnail(name)
+    };
+    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Ok(path);
+    }
+    let uuid = name
+        .strip_prefix("remote-")
+        .and_then(|n| n.strip_suffix(".jpg"))
+        .ok_or(TubeError::NotFound("file"))?;
+    let v = {
+        let mut c = tube.store.read().await?;
+        ruche_store::videos::by_uuid(c.ex(), uuid)
+            .await?
+            .filter(|v| !v.is_local() && v.state == 1)
+            .ok_or(TubeError::NotFound("file"))?
+    };
+    let m = RemoteMedia::of(&v).unwrap_or_default();
+    let url = if preview { m.preview } else { m.thumbnail }.ok_or(TubeError::NotFound("file"))?;
+    let got = tube
+        .fetcher
+        .get(&url, "image/jpeg, image/png, image/webp")
+        .await
+        .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
+    // Only a picture is kept: JPEG, PNG or WebP by their first bytes, whatever it claims.
+    let b = &got.body;
+    let picture = b.starts_with(&[0xFF, 0xD8, 0xFF])
+        || b.starts_with(b"\x89PNG")
+        || (b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP");
+    if !picture || b.len() > MAX_PICTURE {
+        return Err(TubeError::Remote(format!("{url} is not a picture")));
+    }
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    crate::storage::write_atomic(&path, b).await?;
+    Ok(path)
+}

@@ -3,9 +3,9 @@
 //! never lacks its deliveries and a rolled-back one sends nothing; the [`super::delivery`]
 //! worker sends them.
 //!
-//! The topology is PeerTube's: a new video is created by its account (to the account's and the
-//! instance's followers) and announced by its channel (to the channel's followers, Mastodon
-//! users among them); interactions with another instance's video go to its origin, which
+//! The topology is PeerTube's: a new video is created by its account (to the followers of its
+//! account, channel and instance) and announced by its channel (to the channel's followers,
+//! Mastodon users among them); interactions with another instance's video go to its origin, which
 //! forwards comments to everyone following the video's account, channel and instance.
 
 use super::{INSTANCE_ACTOR, Signer, objects};
@@ -156,8 +156,8 @@ fn video_audience(tube: &Tube, v: &Video) -> Vec<String> {
     ]
 }
 
-/// A video was published: `Create` by its account to the account's and the instance's
-/// followers, `Announce` by its channel to the channel's followers.
+/// A video was published: `Create` by its account to everyone following its account, channel
+/// or instance, `Announce` by its channel to the channel's followers.
 pub async fn video_published(mut ex: Ex<'_>, tube: &Tube, video_id: i64) -> TubeResult<()> {
     let Some(v) = vstore::by_id(ex.reborrow(), video_id).await? else {
         return Ok(());
@@ -168,14 +168,15 @@ pub async fn video_published(mut ex: Ex<'_>, tube: &Tube, video_id: i64) -> Tube
     let base = super::base(tube);
     let files = vstore::files(ex.reborrow(), v.id).await?;
     let create = objects::create_video(base, &v, &files);
-    let account = super::account_url(base, &v.account_name);
-    let instance = super::instance_url(base);
+    // The Create goes to the channel's followers too: PeerTube and Ruche followers of a channel
+    // take the video from it without fetching; Mastodon ignores it (the author is not whom
+    // they follow) and shows the channel's Announce.
     send(
         ex.reborrow(),
         tube,
         &create,
         Signer::Account(v.account_id),
-        &[account, instance],
+        &video_audience(tube, &v),
         &[],
     )
     .await?;

@@ -42,8 +42,9 @@ cargo test --locked --workspace
 echo "== Contract: responses against PeerTube's OpenAPI document"
 RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" tests/contract/run.sh
 
-echo "== Interop: PeerTube's own CLI against Ruche"
+echo "== Interop: PeerTube's own CLI and a fedify actor against Ruche"
 (cd tests/interop && npm ci --no-audit --no-fund --silent)
+(cd tests/interop/fedify && npm ci --no-audit --no-fund --silent)
 RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" node --test tests/interop/
 
 echo "== Browser test (headless Chromium)"

@@ -205,6 +205,27 @@ both!(three_instances, |db| async move {
     );
     let home = b.page(&b.http, "/").await;
     assert!(home.contains("Une vidéo fédérée"), "B's home lists it");
+    let federated = b.page(&b.http, "/?scope=federated").await;
+    assert!(
+        federated.contains("Une vidéo fédérée"),
+        "in the other instances' tab"
+    );
+    let local = b.page(&b.http, "/?scope=local").await;
+    assert!(
+        !local.contains("Une vidéo fédérée"),
+        "not in this instance's tab"
+    );
+    // Its thumbnail is served by B (fetched once from A): browsers never ask A for pictures.
+    let thumb = seen_b["thumbnailPath"].as_str().unwrap().to_string();
+    assert!(thumb.starts_with("/lazy-static/thumbnails/"), "{thumb}");
+    let r = b
+        .http
+        .get(format!("{}{thumb}", b.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
 
     // A comment posted on B reaches A, and through A, C.
     let (bob, _) = b.user(&tb, "bob", -1).await;
@@ -356,16 +377,24 @@ both!(three_instances, |db| async move {
     )
     .await;
     assert_eq!(status, 200);
+    // B's admin follows C from the federation page this time, as a person would.
+    let (browser, csrf) = b.browser_login("root", &b.password.clone()).await;
+    let page = b.page(&browser, "/admin/follows").await;
+    assert!(page.contains("action=\"/admin/follows/follow\""), "{page}");
     let started = Instant::now();
-    let (status, body) = api(
-        &b,
-        Some(&tb),
-        "POST",
-        "/api/v1/server/following",
-        Some(json!({ "hosts": [host(&c)] })),
-    )
-    .await;
-    assert_eq!(status, 204, "{body}");
+    let r = browser
+        .post(format!("{}/admin/follows/follow", b.url))
+        .form(&[("csrf", csrf.as_str()), ("target", host(&c).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("notice=followed")
+    );
     eventually(
         &logs,
         "C accepts B's follow while A is down",
@@ -381,6 +410,19 @@ both!(three_instances, |db| async move {
     )
     .await;
     let b_c = started.elapsed();
+    let page = b.page(&browser, "/admin/follows").await;
+    assert!(
+        page.contains(&format!("peertube@{}", host(&c))) && page.contains("Accepted"),
+        "{page}"
+    );
+    // Without its CSRF token, the form is refused.
+    let r = browser
+        .post(format!("{}/admin/follows/follow", b.url))
+        .form(&[("csrf", "nope"), ("target", "elsewhere.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
     assert!(
         b_c < Duration::from_secs(15),
         "B↔C took {b_c:?} while A was down"

@@ -5,6 +5,7 @@
 //! service of `ruche-tube`, and render its answer as PeerTube JSON or HTML.
 
 mod activitypub;
+mod admin;
 mod api;
 mod assets;
 mod auth;
@@ -57,6 +58,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(api::routes())
         .merge(activitypub::routes())
         .merge(pages::routes())
+        .merge(admin::routes())
         .merge(sites::routes())
         .merge(editor::routes())
         .merge(oembed::routes())

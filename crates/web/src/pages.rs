@@ -55,6 +55,7 @@ pub struct Chrome {
     pub username: Option<String>,
     pub csrf: Option<String>,
     pub is_moderator: bool,
+    pub is_admin: bool,
     pub signup_open: bool,
     pub other_lang: &'static str,
 }
@@ -74,6 +75,10 @@ async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser) -> Chrome 
             .user
             .as_ref()
             .is_some_and(|u| Role::from_id(u.role).is_some_and(Role::can_moderate)),
+        is_admin: user
+            .user
+            .as_ref()
+            .is_some_and(|u| Role::from_id(u.role) == Some(Role::Admin)),
         signup_open: accounts::signup_allowed(&st.tube).await.unwrap_or(false),
         other_lang: if lang == "fr" { "en" } else { "fr" },
     }
@@ -195,6 +200,10 @@ struct Home {
     videos: Vec<Card>,
     prev_page: Option<i64>,
     next_page: Option<i64>,
+    /// Which videos: `all`, `local` or `federated`.
+    scope: &'static str,
+    /// What the pagination links start with (the scope kept).
+    page_base: String,
 }
 
 #[derive(Deserialize)]
@@ -246,17 +255,44 @@ async fn grid(
     })
 }
 
+#[derive(Deserialize)]
+struct HomeQuery {
+    page: Option<i64>,
+    /// `local` (this instance's videos) or `federated` (those of instances we follow); both
+    /// when absent.
+    scope: Option<String>,
+}
+
 async fn home(
     State(st): State<AppState>,
     Page { chrome, .. }: Page,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<HomeQuery>,
 ) -> Response {
-    match grid(&st, &chrome.tr, ListFilter::default(), q.page).await {
+    let scope = match q.scope.as_deref() {
+        Some("local") => "local",
+        Some("federated") => "federated",
+        _ => "all",
+    };
+    let filter = ListFilter {
+        is_local: match scope {
+            "local" => Some(true),
+            "federated" => Some(false),
+            _ => None,
+        },
+        ..Default::default()
+    };
+    match grid(&st, &chrome.tr, filter, q.page).await {
         Ok(g) => render(&Home {
             chrome,
             videos: g.videos,
             prev_page: g.prev_page,
             next_page: g.next_page,
+            scope,
+            page_base: if scope == "all" {
+                "?".into()
+            } else {
+                format!("?scope={scope}&")
+            },
         }),
         Err(e) => error_page(chrome, e),
     }
@@ -276,6 +312,7 @@ struct Profile {
     videos: Vec<Card>,
     prev_page: Option<i64>,
     next_page: Option<i64>,
+    page_base: String,
 }
 
 /// Whose page a profile is, and which videos it lists.
@@ -308,6 +345,7 @@ async fn profile(
             videos: g.videos,
             prev_page: g.prev_page,
             next_page: g.next_page,
+            page_base: "?".into(),
             chrome,
         }),
         Err(e) => error_page(chrome, e),
@@ -471,11 +509,11 @@ async fn login(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: String,
 }
 
-fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
+pub(crate) fn csrf_ok(user: &MaybeUser, sent: &str) -> bool {
     user.csrf
         .as_deref()
         .is_some_and(|c| !sent.is_empty() && c == sent)

@@ -310,6 +310,32 @@ both!(three_instances, |db| async move {
         (v["likes"] == 1 && v["views"].as_i64() >= Some(1)).then_some(())
     })
     .await;
+    // A's collections list who liked (B's Like) and the comments (B's and A's reply).
+    let ap_get = |url: String| {
+        let a = &a;
+        async move {
+            a.http
+                .get(url)
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let likes = ap_get(format!("{}/videos/watch/{uuid}/likes?page=1", a.url)).await;
+    let liked_by = likes["orderedItems"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        liked_by.starts_with(&format!("{}/accounts/bob/likes/", b.url)),
+        "{likes}"
+    );
+    let comments = ap_get(format!("{}/videos/watch/{uuid}/comments", a.url)).await;
+    assert_eq!(comments["totalItems"], 2, "{comments}");
     eventually(&logs, "A's new counts reach C", 30, || async {
         let v = video_on(&c, &uuid).await?;
         (v["likes"] == 1 && v["views"].as_i64() >= Some(1)).then_some(())

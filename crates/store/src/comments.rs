@@ -149,3 +149,17 @@ pub async fn set_text(ex: Ex<'_>, id: i64, text: &str) -> Result<()> {
     .map(|_| ())
     .map_err(StoreError::from))
 }
+
+/// The ids of a video's comments not deleted, newest first: (local id, ActivityPub id if
+/// another instance's).
+pub async fn ids_of_video(ex: Ex<'_>, video_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+        "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL ORDER BY id DESC"
+    )
+    .bind(video_id)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}

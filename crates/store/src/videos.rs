@@ -719,3 +719,21 @@ pub async fn add_views(ex: Ex<'_>, id: i64, n: i64) -> Result<()> {
     .map(|_| ())
     .map_err(StoreError::from))
 }
+
+/// The rates of one kind of a video, newest first: the account (name, ActivityPub id if
+/// another instance's) and the rating activity's id if it came from elsewhere.
+pub async fn rates(
+    ex: Ex<'_>,
+    video_id: i64,
+    kind: &str,
+) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT a.name, a.url, r.url FROM video_rates r JOIN accounts a ON a.id = r.account_id
+         WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC"
+    )
+    .bind(video_id)
+    .bind(kind)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}

@@ -1,7 +1,8 @@
 // Self-test of the fedify interop actor: two copies of actor.mjs federate with
 // each other over loopback before either meets Ruche.
 //
-// Run with: node --test tests/interop/fedify/selftest.mjs
+// Run with: node --test tests/interop/fedify/selftest.test.mjs
+// (node --test tests/interop/ runs it too, beside the tests against Ruche.)
 //
 // If this passes, a later failure between the actor and Ruche points at Ruche
 // (or at a real incompatibility), not at the actor's own setup.  Each check

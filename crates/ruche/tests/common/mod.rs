@@ -362,6 +362,13 @@ impl Instance {
     }
 }
 
+/// A test that fails mid-way still stops its servers: no `ruche serve` outlives its test.
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
 /// How many entries a directory has (0 if it does not exist).
 pub fn entries(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |d| d.count())

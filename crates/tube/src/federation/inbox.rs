@@ -246,6 +246,7 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
                     actor,
                     ap::id_of(&object["object"]).unwrap_or_default(),
                     None,
+                    None,
                 )
                 .await
             }
@@ -307,8 +308,8 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
                 Err(e) => Err(e),
             }
         }
-        "Like" => rate(tube, actor, object_id, Some("like")).await,
-        "Dislike" => rate(tube, actor, object_id, Some("dislike")).await,
+        "Like" => rate(tube, actor, object_id, Some("like"), ap::str_of(a, "id")).await,
+        "Dislike" => rate(tube, actor, object_id, Some("dislike"), ap::str_of(a, "id")).await,
         "View" => view(tube, a, object_id).await,
         "Flag" => flag(tube, a, actor).await,
         // FEP-5624: the origin approved or refused one of our replies.
@@ -333,7 +334,13 @@ fn same_origin(id: &str, actor: &str) -> TubeResult<()> {
 
 /// A like or dislike (or its undoing, `kind` None) of one of our videos; another instance's
 /// videos count their own.
-async fn rate(tube: &Tube, actor: &str, video_url: &str, kind: Option<&str>) -> TubeResult<()> {
+async fn rate(
+    tube: &Tube,
+    actor: &str,
+    video_url: &str,
+    kind: Option<&str>,
+    activity: Option<&str>,
+) -> TubeResult<()> {
     let Some(v) = local_video(tube, video_url).await? else {
         return Ok(());
     };
@@ -342,7 +349,7 @@ async fn rate(tube: &Tube, actor: &str, video_url: &str, kind: Option<&str>) -> 
         return Ok(());
     };
     let mut tx = tube.store.begin().await?;
-    ruche_store::videos::set_rate(tx.ex(), account, v.id, kind, None).await?;
+    ruche_store::videos::set_rate(tx.ex(), account, v.id, kind, activity).await?;
     outbox::video_changed(tx.ex(), tube, v.id).await?;
     tx.commit().await?;
     tube.jobs_ready.notify_waiters();

@@ -693,8 +693,9 @@ async fn channel_collection(
     }
 }
 
-/// A video's likes, dislikes, shares and comments, by their counts (who rated is not listed
-/// yet: ratings arrive with the rest of federation).
+/// A video's likes and dislikes (the rating activities, as PeerTube lists them:
+/// `<account>/likes/<video>` for ours, the received activity's id for others'), its comments
+/// (their ids) and its shares (not kept: counted as none).
 async fn video_collection(
     State(st): State<AppState>,
     axum::extract::Path((id, which)): axum::extract::Path<(String, String)>,
@@ -704,20 +705,49 @@ async fn video_collection(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let base = st.tube.settings.public_url.trim_end_matches('/');
-    let total = match which.as_str() {
-        "likes" => v.likes,
-        "dislikes" => v.dislikes,
-        "announces" | "comments" => 0,
-        _ => return not_found("collection"),
+    let base = st
+        .tube
+        .settings
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
+    let items = async {
+        let mut c = st.tube.store.read().await?;
+        Ok::<_, ruche_store::StoreError>(match which.as_str() {
+            "likes" | "dislikes" => {
+                let kind = if which == "likes" { "like" } else { "dislike" };
+                videos::rates(c.ex(), v.id, kind)
+                    .await?
+                    .into_iter()
+                    .map(|(name, actor, activity)| {
+                        let actor = actor.unwrap_or_else(|| format!("{base}/accounts/{name}"));
+                        json!(activity.unwrap_or_else(|| format!("{actor}/{which}/{}", v.id)))
+                    })
+                    .collect()
+            }
+            "comments" => ruche_store::comments::ids_of_video(c.ex(), v.id)
+                .await?
+                .into_iter()
+                .map(|(cid, url)| {
+                    json!(url.unwrap_or_else(|| format!(
+                        "{base}/videos/watch/{}/comments/{cid}",
+                        v.uuid
+                    )))
+                })
+                .collect(),
+            "announces" => Vec::new(),
+            _ => return Ok(None),
+        })
+        .map(Some)
+    }
+    .await;
+    let items: Vec<serde_json::Value> = match items {
+        Ok(Some(i)) => i,
+        Ok(None) => return not_found("collection"),
+        Err(e) => return crate::error::ApiError(e.into()).into_response(),
     };
     let cid = format!("{base}/videos/watch/{}/{which}", v.uuid);
-    collection(
-        &cid,
-        q.page,
-        usize::try_from(total).unwrap_or(0),
-        Vec::new(),
-    )
+    collection(&cid, q.page, items.len(), items)
 }
 
 #[cfg(test)]

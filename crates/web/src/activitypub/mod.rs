@@ -713,7 +713,7 @@ async fn video_collection(
         .to_string();
     let items = async {
         let mut c = st.tube.store.read().await?;
-        Ok::<_, ruche_store::StoreError>(match which.as_str() {
+        Ok::<_, ruche_store::StoreError>(Some(match which.as_str() {
             "likes" | "dislikes" => {
                 let kind = if which == "likes" { "like" } else { "dislike" };
                 videos::rates(c.ex(), v.id, kind)
@@ -737,8 +737,7 @@ async fn video_collection(
                 .collect(),
             "announces" => Vec::new(),
             _ => return Ok(None),
-        })
-        .map(Some)
+        }))
     }
     .await;
     let items: Vec<serde_json::Value> = match items {

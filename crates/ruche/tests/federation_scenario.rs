@@ -116,6 +116,17 @@ both!(three_instances, |db| async move {
         c.root_token().await,
     );
 
+    // A video A published before anyone followed it.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = common::small_clip(dir.path());
+    let (status, early) = a.upload(&ta, &clip, 1, "Déjà là").await;
+    assert_eq!(status, 200, "{early}");
+    let early_short = early["video"]["shortUUID"].as_str().unwrap().to_string();
+    let early_uuid = a.wait_transcoded(&ta, &early_short, 2).await["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
     // B's admin follows A's instance; A accepts (automatically, its default).
     let (status, body) = api(
         &b,
@@ -159,9 +170,20 @@ both!(three_instances, |db| async move {
     })
     .await;
 
+    // What A published before is read from its outboxes by its new followers.
+    eventually(
+        &logs,
+        "B reads A's earlier video from A's outbox",
+        30,
+        || video_on(&b, &early_uuid),
+    )
+    .await;
+    eventually(&logs, "C reads it from the channel's outbox", 30, || {
+        video_on(&c, &early_uuid)
+    })
+    .await;
+
     // A video uploaded on A reaches B (an instance follower) and C (a channel follower).
-    let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
     let (status, up) = a.upload(&ta, &clip, 1, "Une vidéo fédérée").await;
     assert_eq!(status, 200, "{up}");
     let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
@@ -194,7 +216,7 @@ both!(three_instances, |db| async move {
     }
     // B lists it among other instances' videos, not its own; and its page plays A's playlist.
     let (_, remote_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=false", None).await;
-    assert_eq!(remote_list["total"], 1);
+    assert_eq!(remote_list["total"], 2);
     let (_, local_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=true", None).await;
     assert_eq!(local_list["total"], 0);
     let page = b.page(&b.http, &format!("/w/{short}")).await;

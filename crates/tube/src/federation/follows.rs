@@ -14,7 +14,7 @@ pub const PENDING: &str = "pending";
 pub const ACCEPTED: &str = "accepted";
 pub const REJECTED: &str = "rejected";
 
-/// The job that reads a newly followed instance's outbox, so its existing videos appear here.
+/// The job that reads a newly followed actor's outbox, so its existing videos appear here.
 pub const CRAWL_JOB: &str = "crawl-outbox";
 
 /// Someone followed one of our actors.
@@ -132,7 +132,8 @@ pub async fn answered(tube: &Tube, yes: bool, actor: &str, object: &Value) -> Tu
     };
     let state = if yes { ACCEPTED } else { REJECTED };
     fstore::set_follow_state(tx.ex(), f.id, state).await?;
-    let crawl = yes && f.state != ACCEPTED && f.follower == instance_url(base(tube));
+    // A first acceptance: what the followed actor published before is read from its outbox.
+    let crawl = yes && f.state != ACCEPTED;
     if crawl {
         let payload = json!({ "actor": actor }).to_string();
         ruche_store::jobs::enqueue(tx.ex(), CRAWL_JOB, &payload, None, 3).await?;
@@ -344,8 +345,9 @@ pub async fn copy_follows(tube: &Tube, host: &str) -> TubeResult<Vec<String>> {
     Ok(added)
 }
 
-/// Reads a followed instance's outbox (its newest items, a few pages at most), taking in the
-/// videos it created or announced: read again from their origin, never trusted as listed.
+/// Reads a newly followed actor's outbox (an instance's, a channel's: its newest items, a few
+/// pages at most), taking in the videos it created or announced: read again from their origin,
+/// never trusted as listed.
 pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
     let p: Value = serde_json::from_str(payload).map_err(|e| TubeError::Internal(e.to_string()))?;
     let actor = p["actor"].as_str().unwrap_or_default();

@@ -292,21 +292,25 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
             if object_id.starts_with(&format!("{}/", base(tube))) {
                 return Ok(());
             }
-            // A video shared by its channel or instance: read at its origin (never trusted
-            // from the announcer).
-            match remote::video(tube, object_id).await {
-                Ok(v) => {
-                    if let Some(u) = &v.url
-                        && let Ok(doc) = remote::fetch(tube, u).await
-                    {
-                        let _ = remote::sync_rates(tube, &v, &doc).await;
-                    }
-                    Ok(())
-                }
-                // Mastodon boosts of notes and the like: nothing of ours.
-                Err(TubeError::Remote(e)) if e.contains("not a Video") => Ok(()),
-                Err(e) => Err(e),
+            // A video shared by its channel or instance: known already (its Create came
+            // first), or read at its origin, never trusted from the announcer.
+            let known = {
+                let mut c = tube.store.read().await?;
+                ruche_store::videos::by_url(c.ex(), object_id)
+                    .await?
+                    .is_some()
+            };
+            if known {
+                return Ok(());
             }
+            let doc = remote::fetch(tube, object_id).await?;
+            if !ap::is_type(&doc, "Video") {
+                // Mastodon's boosts of notes and the like: nothing for us.
+                return Ok(());
+            }
+            let v = remote::store_video(tube, &doc).await?;
+            let _ = remote::sync_rates(tube, &v, &doc).await;
+            Ok(())
         }
         "Like" => rate(tube, actor, object_id, Some("like"), ap::str_of(a, "id")).await,
         "Dislike" => rate(tube, actor, object_id, Some("dislike"), ap::str_of(a, "id")).await,

@@ -542,6 +542,7 @@ async fn public_videos(
         c.ex(),
         &videos::ListFilter {
             public_only: true,
+            is_local: Some(true),
             account_id,
             channel_id,
             count: 1000,
@@ -621,10 +622,9 @@ async fn actor_collection(
     match which.as_str() {
         "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
         "outbox" => {
-            let Some(a) = account else {
-                return collection(&id, q.page, 0, Vec::new());
-            };
-            let list = match public_videos(&st, Some(a.id), None).await {
+            // An account's outbox creates its videos; the instance's announces them all (what
+            // an instance that starts following us reads to catch up, as PeerTube's does).
+            let list = match public_videos(&st, account.as_ref().map(|a| a.id), None).await {
                 Ok(l) => l,
                 Err(e) => return crate::error::ApiError(e.into()).into_response(),
             };
@@ -633,10 +633,18 @@ async fn actor_collection(
                 .map(|v| {
                     let (to, cc) = objects::audience(&base, v);
                     let object = format!("{base}/videos/watch/{}", v.uuid);
-                    json!({
-                        "to": to, "cc": cc, "type": "Create",
-                        "id": format!("{object}/activity"), "actor": actor, "object": object,
-                    })
+                    if account.is_some() {
+                        json!({
+                            "to": to, "cc": cc, "type": "Create",
+                            "id": format!("{object}/activity"), "actor": actor, "object": object,
+                        })
+                    } else {
+                        let mut a = objects::announce(&base, &actor, 0, v);
+                        if let Some(o) = a.as_object_mut() {
+                            o.remove("@context");
+                        }
+                        a
+                    }
                 })
                 .collect();
             collection(&id, q.page, items.len(), items)

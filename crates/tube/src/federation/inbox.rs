@@ -148,8 +148,15 @@ pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused
         signer = fresh;
     }
     verdict.map_err(sig)?;
-    // The signer's instance spoke: deliveries we held for it may go now.
-    {
+    // The signer's instance spoke: deliveries we held for it may go now. (A read first: a
+    // healthy instance, the usual case, costs no write.)
+    let healthy = {
+        let mut c = tube.store.read().await?;
+        fstore::instance(c.ex(), &signer.host)
+            .await?
+            .is_some_and(|i| i.failures == 0 && i.unreachable_since.is_none())
+    };
+    if !healthy {
         let mut tx = tube.store.begin().await?;
         let resumed = fstore::host_reachable(tx.ex(), &signer.host).await?;
         tx.commit().await?;

@@ -3,8 +3,9 @@
 Starts `$RUCHE_BIN serve` on a free loopback port with a fresh data directory, logs in with
 PeerTube's OAuth password grant, uploads a short clip made with ffmpeg (legacy multipart), waits
 until it is transcoded, then checks each endpoint's response against the schema that the document
-gives for that operation. One test method per endpoint; a failure lists every violation with its
-JSON path. See README.md.
+gives for that operation. A second server, B, federates with the first, A: B follows A, a user of
+B subscribes to A's channel, and A's video, account and channel are read on B. One test method
+per endpoint; a failure lists every violation with its JSON path. See README.md.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ import openapi_contract as oc
 
 TRANSCODE_TIMEOUT = float(os.environ.get("RUCHE_CONTRACT_TRANSCODE_TIMEOUT", "600"))
 START_TIMEOUT = float(os.environ.get("RUCHE_CONTRACT_START_TIMEOUT", "60"))
+# How long the whole federation exchange may wait for B to see A's Accept, A's video and the
+# like: deliveries between two servers on loopback take well under a second, so this only bounds
+# a failure.
+FEDERATION_TIMEOUT = float(os.environ.get("RUCHE_CONTRACT_FEDERATION_TIMEOUT", "60"))
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
@@ -104,21 +109,28 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, str, bytes]]) 
 # --- the server ---------------------------------------------------------------------------------
 
 
+# Every server started, so that all of them are stopped at the end, also when a later step of
+# the set-up fails before the session that would name them exists.
+SERVERS: list["Server"] = []
+
+
 class Server:
     """`$RUCHE_BIN serve` in its own process group, on a fresh data dir; stopped at exit."""
 
-    def __init__(self):
+    def __init__(self, name: str):
+        self.name = name
         binary = os.environ.get("RUCHE_BIN")
         if not binary:
             raise RuntimeError("RUCHE_BIN is not set: point it at the ruche binary "
                                "(e.g. RUCHE_BIN=target/debug/ruche tests/contract/run.sh)")
         if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
             raise RuntimeError(f"RUCHE_BIN={binary} is not an executable file")
-        self.tmp = Path(tempfile.mkdtemp(prefix="ruche-contract-"))
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"ruche-contract-{name}-"))
         self.data_dir = self.tmp / "data"
         self.data_dir.mkdir()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.host = f"127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("RUCHE_")}
         env.update({
             "RUCHE_DATA_DIR": str(self.data_dir),
@@ -126,6 +138,9 @@ class Server:
             "RUCHE_PUBLIC_URL": self.url,
             "RUCHE_TRANSCODING_RESOLUTIONS": "360,240",
             "RUCHE_SIGNUP_ENABLED": "true",
+            # The two servers federate over plain http on loopback, which Ruche refuses unless
+            # told otherwise (it only reaches public https servers by default).
+            "RUCHE_FEDERATION_ALLOW_INSECURE": "true",
         })
         self.log_path = self.tmp / "server.log"
         self.log = open(self.log_path, "wb")
@@ -133,6 +148,7 @@ class Server:
             [binary, "serve"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self.log, start_new_session=True,
         )
+        SERVERS.append(self)
         self.stdout_lines: list[str] = []
         self._ready = threading.Event()
         self.password: str | None = None
@@ -142,7 +158,7 @@ class Server:
         if not self._ready.wait(START_TIMEOUT) or self.password is None:
             self.stop()
             raise RuntimeError(
-                f"ruche did not announce itself within {START_TIMEOUT:.0f}s "
+                f"ruche ({name}) did not announce itself within {START_TIMEOUT:.0f}s "
                 f"(exit code {self.proc.poll()}).\nstdout:\n" + "".join(self.stdout_lines)
                 + "\nlog (tail):\n" + self.log_tail()
             )
@@ -168,6 +184,8 @@ class Server:
             return ""
 
     def stop(self):
+        if self.proc.stdout.closed:
+            return  # already stopped
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)
@@ -214,6 +232,9 @@ class Session:
     server: Server
     client: Client
     clip: bytes
+    # B, the second server: it follows A and reads A's objects as remote ones.
+    server_b: Server | None = None
+    client_b: Client | None = None
     oauth_client: Response | None = None
     token: Response | None = None
     upload: Response | None = None
@@ -226,9 +247,9 @@ S: Session | None = None
 
 def _cleanup():
     global S
-    if S is not None:
-        S.server.stop()
-        S = None
+    while SERVERS:
+        SERVERS.pop().stop()
+    S = None
 
 
 def _on_signal(signum, _frame):
@@ -236,30 +257,41 @@ def _on_signal(signum, _frame):
     sys.exit(128 + signum)
 
 
+def login(server: Server, client: Client) -> tuple[Response, Response]:
+    """The administrator's login, the PeerTube way: the local OAuth client, then the password
+    grant. Gives both answers and leaves the token on the client."""
+    oauth_client = client.get("/api/v1/oauth-clients/local", auth=False)
+    creds = oauth_client.json()
+    token = client.request(
+        "POST", "/api/v1/users/token",
+        body=urlencode({
+            "client_id": creds["client_id"], "client_secret": creds["client_secret"],
+            "grant_type": "password", "response_type": "code",
+            "username": server.admin_user, "password": server.password,
+        }).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"}, auth=False,
+    )
+    if token.status != 200:
+        raise RuntimeError(f"login on {server.name} failed: " + token.describe())
+    client.token = token.json()["access_token"]
+    return oauth_client, token
+
+
 def setUpModule():
     global S
     atexit.register(_cleanup)
     signal.signal(signal.SIGTERM, _on_signal)
-    server = Server()
     try:
+        server = Server("A")
         client = Client(server.url)
         clip = make_clip(server.tmp / "clip.mp4")
         S = Session(server, client, clip)
-
-        S.oauth_client = client.get("/api/v1/oauth-clients/local", auth=False)
-        creds = S.oauth_client.json()
-        S.token = client.request(
-            "POST", "/api/v1/users/token",
-            body=urlencode({
-                "client_id": creds["client_id"], "client_secret": creds["client_secret"],
-                "grant_type": "password", "response_type": "code",
-                "username": server.admin_user, "password": server.password,
-            }).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded"}, auth=False,
-        )
-        if S.token.status != 200:
-            raise RuntimeError("login failed: " + S.token.describe())
-        client.token = S.token.json()["access_token"]
+        S.oauth_client, S.token = login(server, client)
+        # B is started the same way as A. It uploads nothing, so it never transcodes: the
+        # remote video it shows is A's, files and all.
+        S.server_b = Server("B")
+        S.client_b = Client(S.server_b.url)
+        login(S.server_b, S.client_b)
 
         body, ctype = multipart({"name": "Contract clip", "channelId": "1"},
                                 {"videofile": ("clip.mp4", "video/mp4", clip)})
@@ -305,7 +337,9 @@ def wait_transcoded(client: Client, video_uuid: str) -> dict:
 
 
 # Errors of PeerTube's OpenAPI 6.3 document on operations with no PeerTube capture to compare
-# against, by (method, path) and the schema keyword that misfires, with the reason.
+# against, by (method, path) and the schema keyword that misfires, with the reason. The keyword
+# `status` means the document gives another status than PeerTube answers with (see
+# `assertNoContent`).
 ERRATA = {
     ("GET", "/api/v1/oauth-clients/local"): {
         "pattern": "its patterns (/^[a-z0-9]$/) allow one character while minLength is 32; "
@@ -314,6 +348,14 @@ ERRATA = {
     ("GET", "/api/v1/videos/languages"): {
         "type": "PeerTube answers an object keyed by code, like the categories and licences "
                 "it was captured answering (the document says an array of strings for all four)",
+    },
+    ("POST", "/api/v1/users/me/subscriptions"): {
+        "status": "PeerTube answers 204 No Content (addUserSubscription in server/core/"
+                  "controllers/api/users/my-subscriptions.ts); the document says 200",
+    },
+    ("DELETE", "/api/v1/users/me/subscriptions/{subscriptionHandle}"): {
+        "status": "PeerTube answers 204 No Content (deleteUserSubscription in server/core/"
+                  "controllers/api/users/my-subscriptions.ts); the document says 200",
     },
 }
 
@@ -358,6 +400,22 @@ class ContractCase(unittest.TestCase):
                 f"the schema at {schema['$ref'].split('#', 1)[1]}\n" + "\n".join(problems)
             )
         return body
+
+    def assertNoContent(self, method: str, doc_path: str, resp: Response, status: int = 204):
+        """An answer the document gives no body for: the status, and nothing in the body. Where
+        the document gives another status than PeerTube answers with, an erratum says so."""
+        op = f"{method} {doc_path}"
+        documented = oc.documented_statuses(doc_path, method)
+        if str(status) not in documented:
+            reason = ERRATA.get((method, doc_path), {}).get("status")
+            self.assertIsNotNone(
+                reason, f"{op}: the test expects {status}, which the document does not list "
+                        f"({', '.join(documented)}), and no erratum explains why")
+            print(f"  note: {op}: expecting {status}: document erratum: {reason}", file=sys.stderr)
+        self.assertEqual(resp.status, status,
+                         f"{op}: expected {status} (the document lists {', '.join(documented)}), "
+                         f"got " + resp.describe())
+        self.assertEqual(resp.body, b"", f"{op} → {status}: a body was sent: " + resp.describe())
 
     def assertHeaderConforms(self, method: str, doc_path: str, status: int, resp: Response,
                              name: str, required: bool = True) -> str | None:
@@ -596,6 +654,238 @@ class Profiles(ContractCase):
             "GET", "/api/v1/accounts/{name}/video-channels",
             S.client.get(f"/api/v1/accounts/{quote(self.account)}/video-channels", auth=False))
         self.assertGreaterEqual(body["total"], 1)
+
+
+# --- federation ---------------------------------------------------------------------------------
+
+
+def _json_or_none(r: Response):
+    try:
+        return json.loads(r.body)
+    except ValueError:
+        return None
+
+
+def _entries(r: Response) -> list[dict]:
+    """The `data` of a list answer, or nothing if it is not one."""
+    body = _json_or_none(r) if r.status == 200 else None
+    data = body.get("data") if isinstance(body, dict) else None
+    return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+
+def follow_of(r: Response, side: str, host: str) -> dict | None:
+    """The follow in a `/server/following` or `/server/followers` answer whose `side` end
+    (`following` or `follower`) is on `host`."""
+    for f in _entries(r):
+        if isinstance(f.get(side), dict) and f[side].get("host") == host:
+            return f
+    return None
+
+
+def listed_channel(r: Response, name: str, host: str) -> dict | None:
+    for c in _entries(r):
+        if c.get("name") == name and c.get("host") == host:
+            return c
+    return None
+
+
+def poll(deadline: float, request, done) -> Response:
+    """Asks again (every 0.2 s) until `done` holds for the answer or the `deadline` (a
+    `time.monotonic()` value) passes, and gives the last answer either way: a test then fails on
+    what the server last said, which tells more than a timeout would. It stops early when a
+    server has exited, since nothing would change any more."""
+    while True:
+        r = request()
+        if done(r) or time.monotonic() >= deadline:
+            return r
+        if any(srv.proc.poll() is not None for srv in (S.server, S.server_b)):
+            return r
+        time.sleep(0.2)
+
+
+JSON_BODY = {"Content-Type": "application/json"}
+
+
+class Federation(ContractCase):
+    """Two servers federating: B follows A, a user of B subscribes to A's channel, A's video,
+    account and channel are read on B, then B stops following.
+
+    The whole exchange runs once, in order, in `setUpClass`, and each test checks one of its
+    answers: the unsubscribe and unfollow must come after every read of A's objects on B, and
+    tests run in alphabetical order, not in the order of the exchange."""
+
+    r: dict[str, Response] = {}
+
+    def assertConformsThenRead(self, method: str, doc_path: str, resp: Response) -> dict:
+        """The schema check as a sub-test of its own, then the body: the checks of what the
+        answer says (A's host, `accepted`…) still run and report when the schema check fails."""
+        with self.subTest("schema"):
+            self.assertConforms(method, doc_path, resp)
+        body = _json_or_none(resp) if resp.status == 200 else None
+        self.assertIsInstance(body, dict, "no answer to check further: " + resp.describe())
+        return body
+
+    @classmethod
+    def setUpClass(cls):
+        a, b = S.client, S.client_b
+        host_a, host_b = S.server.host, S.server_b.host
+        cls.host_a, cls.host_b = host_a, host_b
+        cls.account_name = (S.video.get("account") or {}).get("name")
+        cls.channel_name = (S.video.get("channel") or {}).get("name")
+        if not (cls.account_name and cls.channel_name):
+            raise RuntimeError("A's video names no account or channel: "
+                               + json.dumps(S.video)[:500])
+        cls.account_handle = f"{cls.account_name}@{host_a}"
+        cls.channel_handle = f"{cls.channel_name}@{host_a}"
+        r = cls.r = {}
+        # One deadline for every wait of the exchange, so that a follow that is never accepted
+        # costs FEDERATION_TIMEOUT once, not once for each answer that depends on it.
+        deadline = time.monotonic() + FEDERATION_TIMEOUT
+
+        # B's administrator follows A's instance; A accepts follows of its own accord.
+        r["follow"] = b.request("POST", "/api/v1/server/following",
+                                body=json.dumps({"hosts": [host_a]}).encode(), headers=JSON_BODY)
+        r["following"] = poll(
+            deadline, lambda: b.get("/api/v1/server/following"),
+            lambda x: (follow_of(x, "following", host_a) or {}).get("state") == "accepted")
+        r["followers"] = poll(
+            deadline, lambda: a.get("/api/v1/server/followers"),
+            lambda x: (follow_of(x, "follower", host_b) or {}).get("state") == "accepted")
+
+        # A's clip was published before the follow: B gets it by reading A's outbox once the
+        # follow is accepted.
+        r["remote_videos"] = poll(
+            deadline, lambda: b.get("/api/v1/videos?isLocal=false", auth=False),
+            lambda x: S.video_uuid in [v.get("uuid") for v in _entries(x)])
+        r["remote_video"] = b.get(f"/api/v1/videos/{S.video_uuid}", auth=False)
+        r["remote_account"] = b.get(f"/api/v1/accounts/{quote(cls.account_handle, safe='@:')}",
+                                    auth=False)
+        r["remote_channel"] = b.get(
+            f"/api/v1/video-channels/{quote(cls.channel_handle, safe='@:')}", auth=False)
+
+        # B's administrator, as a user, subscribes to A's channel, then unsubscribes.
+        r["subscribe"] = b.request("POST", "/api/v1/users/me/subscriptions",
+                                   body=json.dumps({"uri": cls.channel_handle}).encode(),
+                                   headers=JSON_BODY)
+        r["subscriptions"] = poll(
+            deadline, lambda: b.get("/api/v1/users/me/subscriptions"),
+            lambda x: listed_channel(x, cls.channel_name, host_a) is not None)
+        r["unsubscribe"] = b.request(
+            "DELETE", f"/api/v1/users/me/subscriptions/{quote(cls.channel_handle, safe='@:')}")
+        r["subscriptions_after"] = poll(
+            deadline, lambda: b.get("/api/v1/users/me/subscriptions"),
+            lambda x: x.status == 200 and listed_channel(x, cls.channel_name, host_a) is None)
+
+        # Last, B stops following A.
+        r["unfollow"] = b.request("DELETE",
+                                  f"/api/v1/server/following/{quote(host_a, safe=':')}")
+        r["following_after"] = poll(
+            deadline, lambda: b.get("/api/v1/server/following"),
+            lambda x: x.status == 200 and follow_of(x, "following", host_a) is None)
+
+    def test_post_server_following(self):
+        """POST /api/v1/server/following {"hosts": [A]} on B → 204"""
+        self.assertNoContent("POST", "/api/v1/server/following", self.r["follow"])
+
+    def test_get_server_following(self):
+        """GET /api/v1/server/following on B (A, accepted)"""
+        resp = self.r["following"]
+        body = self.assertConformsThenRead("GET", "/api/v1/server/following", resp)
+        self.assertGreaterEqual(body["total"], 1)
+        f = follow_of(resp, "following", self.host_a)
+        self.assertIsNotNone(f, f"B's following does not list A ({self.host_a}): "
+                                + resp.describe())
+        self.assertEqual(f["state"], "accepted", f"B's follow of A is not accepted (waited up "
+                                                 f"to {FEDERATION_TIMEOUT:.0f}s)")
+        self.assertEqual(f["follower"].get("host"), self.host_b)
+
+    def test_get_server_followers(self):
+        """GET /api/v1/server/followers on A (B, accepted)"""
+        resp = self.r["followers"]
+        body = self.assertConformsThenRead("GET", "/api/v1/server/followers", resp)
+        self.assertGreaterEqual(body["total"], 1)
+        f = follow_of(resp, "follower", self.host_b)
+        self.assertIsNotNone(f, f"A's followers do not list B ({self.host_b}): " + resp.describe())
+        self.assertEqual(f["state"], "accepted")
+        self.assertEqual(f["following"].get("host"), self.host_a)
+
+    def test_delete_server_following(self):
+        """DELETE /api/v1/server/following/{hostOrHandle} on B → 204, and A is no longer listed"""
+        self.assertNoContent("DELETE", "/api/v1/server/following/{hostOrHandle}",
+                             self.r["unfollow"])
+        after = self.r["following_after"]
+        self.assertIsNone(follow_of(after, "following", self.host_a),
+                          "B still lists A among its follows: " + after.describe())
+
+    def test_post_users_me_subscriptions(self):
+        """POST /api/v1/users/me/subscriptions {"uri": "root_channel@A"} on B → 204"""
+        self.assertNoContent("POST", "/api/v1/users/me/subscriptions", self.r["subscribe"])
+
+    def test_get_users_me_subscriptions(self):
+        """GET /api/v1/users/me/subscriptions on B (A's channel)"""
+        resp = self.r["subscriptions"]
+        body = self.assertConformsThenRead("GET", "/api/v1/users/me/subscriptions", resp)
+        self.assertGreaterEqual(body["total"], 1)
+        self.assertIsNotNone(listed_channel(resp, self.channel_name, self.host_a),
+                             f"{self.channel_handle} is not among the subscriptions: "
+                             + resp.describe())
+
+    def test_delete_users_me_subscriptions(self):
+        """DELETE /api/v1/users/me/subscriptions/{subscriptionHandle} on B → 204, and gone"""
+        self.assertNoContent("DELETE", "/api/v1/users/me/subscriptions/{subscriptionHandle}",
+                             self.r["unsubscribe"])
+        after = self.r["subscriptions_after"]
+        self.assertEqual(after.status, 200, after.describe())
+        self.assertIsNone(listed_channel(after, self.channel_name, self.host_a),
+                          f"{self.channel_handle} is still among the subscriptions: "
+                          + after.describe())
+
+    def test_get_remote_videos(self):
+        """GET /api/v1/videos?isLocal=false on B (A's video)"""
+        resp = self.r["remote_videos"]
+        body = self.assertConformsThenRead("GET", "/api/v1/videos", resp)
+        self.assertIn(S.video_uuid, [v.get("uuid") for v in body["data"]],
+                      f"A's video did not reach B (waited up to {FEDERATION_TIMEOUT:.0f}s)")
+        self.assertEqual([v.get("uuid") for v in body["data"] if v.get("isLocal") is not False],
+                         [], "isLocal=false listed videos that are not remote")
+
+    def test_get_remote_video(self):
+        """GET /api/v1/videos/{id} on B (A's video: not local, its HLS files at A)"""
+        body = self.assertConformsThenRead("GET", "/api/v1/videos/{id}",
+                                           self.r["remote_video"])
+        self.assertIs(body.get("isLocal"), False)
+        self.assertEqual((body.get("account") or {}).get("host"), self.host_a)
+        self.assertEqual((body.get("channel") or {}).get("host"), self.host_a)
+        playlists = body.get("streamingPlaylists") or []
+        self.assertTrue(playlists, "the remote video has no streamingPlaylists")
+        at_a = S.server.url + "/"
+        for p in playlists:
+            self.assertTrue(str(p.get("playlistUrl")).startswith(at_a),
+                            f"playlistUrl {p.get('playlistUrl')!r} is not at A ({at_a})")
+            for f in p.get("files") or []:
+                self.assertTrue(str(f.get("fileUrl")).startswith(at_a),
+                                f"fileUrl {f.get('fileUrl')!r} is not at A ({at_a})")
+
+        def resolutions(video):
+            return sorted((f.get("resolution") or {}).get("id")
+                          for p in video.get("streamingPlaylists") or []
+                          for f in p.get("files") or [])
+
+        self.assertEqual(resolutions(body), resolutions(S.video),
+                         "B does not show the HLS files A has")
+
+    def test_get_remote_account(self):
+        """GET /api/v1/accounts/{name} on B, name = root@A"""
+        body = self.assertConformsThenRead("GET", "/api/v1/accounts/{name}",
+                                           self.r["remote_account"])
+        self.assertEqual((body.get("name"), body.get("host")), (self.account_name, self.host_a))
+
+    def test_get_remote_video_channel(self):
+        """GET /api/v1/video-channels/{channelHandle} on B, handle = root_channel@A"""
+        body = self.assertConformsThenRead("GET", "/api/v1/video-channels/{channelHandle}",
+                                           self.r["remote_channel"])
+        self.assertEqual((body.get("name"), body.get("host")), (self.channel_name, self.host_a))
+        self.assertIs(body.get("isLocal"), False)
 
 
 # --- errors -------------------------------------------------------------------------------------

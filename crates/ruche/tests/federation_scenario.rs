@@ -238,7 +238,18 @@ both!(three_instances, |db| async move {
         "not in this instance's tab"
     );
     // Its thumbnail is served by B (fetched once from A): browsers never ask A for pictures.
-    let thumb = seen_b["thumbnailPath"].as_str().unwrap().to_string();
+    // A makes thumbnails after publishing, and tells B with an Update.
+    let thumb = eventually(
+        &logs,
+        "the Update with the thumbnail reaches B",
+        30,
+        || async {
+            video_on(&b, &uuid).await?["thumbnailPath"]
+                .as_str()
+                .map(str::to_string)
+        },
+    )
+    .await;
     assert!(thumb.starts_with("/lazy-static/thumbnails/"), "{thumb}");
     let r = b
         .http

@@ -32,6 +32,8 @@ pub struct PlayFile {
     pub web_size: Option<i64>,
     /// Where it downloads from: ours on PeerTube's download path, a remote one from its origin.
     pub download_url: String,
+    /// Its ffprobe metadata: ours on our API, a remote one's on its origin (if it gave one).
+    pub metadata_url: Option<String>,
     pub has_audio: bool,
     pub has_video: bool,
 }
@@ -42,9 +44,8 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
         let mut list: Vec<PlayFile> = m
             .files
             .iter()
-            .enumerate()
-            .map(|(i, f)| PlayFile {
-                id: i64::try_from(i).unwrap_or(0),
+            .map(|f| PlayFile {
+                id: 0,
                 // PeerTube's resolution is the shorter side.
                 resolution: match (f.has_video, f.width, f.height) {
                     (false, _, _) => 0,
@@ -60,11 +61,16 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
                 web_url: None,
                 web_size: None,
                 download_url: f.url.clone(),
+                metadata_url: f.metadata.clone(),
                 has_audio: f.has_audio,
                 has_video: f.has_video,
             })
             .collect();
         list.sort_by_key(|f| f.resolution);
+        for (i, f) in list.iter_mut().enumerate() {
+            // A remote file has no row here: its place in the list, from 1, stands as its id.
+            f.id = i64::try_from(i + 1).unwrap_or(1);
+        }
         return Playback {
             master: m.playlist,
             segments_sha256: m.segments_sha256,
@@ -92,6 +98,7 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
                     "{base}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4",
                     v.uuid, f.resolution
                 ),
+                metadata_url: Some(format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id)),
                 has_audio: f.has_audio,
                 has_video: f.has_video,
             })

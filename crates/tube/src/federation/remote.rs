@@ -238,6 +238,9 @@ pub struct RemoteMedia {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct RemoteFile {
     pub url: String,
+    /// Its ffprobe metadata on its origin (PeerTube's `metadata` link).
+    #[serde(default)]
+    pub metadata: Option<String>,
     pub width: i64,
     pub height: i64,
     pub size: i64,
@@ -293,6 +296,8 @@ fn int(v: &Value) -> i64 {
 /// The links of a `Video` object's `url` and `icon`.
 fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
     let mut m = RemoteMedia::default();
+    // (height, href) of the files' metadata links, matched to the files below.
+    let mut metadata: Vec<(i64, String)> = Vec::new();
     for link in ap::each(&doc["url"]) {
         let Some(href) = ap::href(link).filter(|h| web_url(insecure, h)) else {
             continue;
@@ -307,6 +312,11 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
                     };
                     if t["name"] == "sha256" {
                         m.segments_sha256 = Some(th.to_string());
+                    } else if ap::each(&t["rel"])
+                        .iter()
+                        .any(|r| r.as_str() == Some("metadata"))
+                    {
+                        metadata.push((int(&t["height"]), th.to_string()));
                     } else if t["mediaType"] == "video/mp4" && t.get("rel").is_none() {
                         let kinds: Vec<&str> = ap::each(&t["attachment"])
                             .into_iter()
@@ -315,6 +325,7 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
                             .collect();
                         m.files.push(RemoteFile {
                             url: th.to_string(),
+                            metadata: None,
                             width: int(&t["width"]),
                             height: int(&t["height"]),
                             size: int(&t["size"]),
@@ -327,6 +338,12 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
             }
             _ => {}
         }
+    }
+    for f in &mut m.files {
+        f.metadata = metadata
+            .iter()
+            .find(|(h, _)| *h == f.height)
+            .map(|(_, u)| u.clone());
     }
     let mut icons: Vec<(i64, String)> = ap::each(&doc["icon"])
         .into_iter()

@@ -28,30 +28,31 @@ pub struct ListQuery {
     state: Option<String>,
 }
 
-/// PeerTube's `Actor` for one end of a follow.
+/// PeerTube's `Actor` for one end of a follow. Actor ids are ours to give: 1 for our
+/// instance (as on PeerTube, whose own actor comes first), 1 + their row for other instances'.
 async fn actor_json(st: &AppState, url: &str) -> ApiResult<Value> {
     let base = fed::base(&st.tube);
-    let ours = st.tube.settings.host();
+    let mut c = st.tube.store.read().await?;
     if let Some(path) = url.strip_prefix(base).and_then(|p| p.strip_prefix('/')) {
         let name = path.rsplit('/').next().unwrap_or(INSTANCE_ACTOR);
+        let since = ruche_store::users::user_by_id(c.ex(), 1)
+            .await
+            .map(|u| u.created_at)
+            .unwrap_or_default();
         return Ok(json!({
-            "id": 0, "url": url, "name": name, "host": ours, "avatars": [],
+            "id": 1, "url": url, "name": name, "host": st.tube.settings.host(), "avatars": [],
             "hostRedundancyAllowed": false, "followingCount": 0, "followersCount": 0,
+            "createdAt": iso(since), "updatedAt": iso(since),
         }));
     }
-    let mut c = st.tube.store.read().await?;
-    let a = fstore::actor_by_url(c.ex(), url).await?;
-    Ok(match a {
-        Some(a) => json!({
-            "id": a.id, "url": a.url, "name": a.username, "host": a.host, "avatars": [],
-            "hostRedundancyAllowed": false, "followingCount": 0, "followersCount": 0,
-            "createdAt": iso(a.fetched_at), "updatedAt": iso(a.fetched_at),
-        }),
-        None => json!({
-            "id": 0, "url": url, "name": "", "host": ap::host_of(url).unwrap_or_default(),
-            "avatars": [], "hostRedundancyAllowed": false, "followingCount": 0, "followersCount": 0,
-        }),
-    })
+    let a = fstore::actor_by_url(c.ex(), url)
+        .await?
+        .ok_or(TubeError::NotFound("actor"))?;
+    Ok(json!({
+        "id": a.id + 1, "url": a.url, "name": a.username, "host": a.host, "avatars": [],
+        "hostRedundancyAllowed": false, "followingCount": 0, "followersCount": 0,
+        "createdAt": iso(a.fetched_at), "updatedAt": iso(a.fetched_at),
+    }))
 }
 
 async fn follow_json(st: &AppState, f: &Follow) -> ApiResult<Value> {

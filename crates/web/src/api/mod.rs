@@ -261,7 +261,7 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
     j
 }
 
-fn file_json(base: &str, v: &Video, f: &PlayFile, web: bool) -> Value {
+fn file_json(f: &PlayFile, web: bool) -> Value {
     let (file_url, size) = match (&f.web_url, web) {
         (Some(w), true) => (w.clone(), f.web_size.unwrap_or(f.size)),
         _ => (f.url.clone(), f.size),
@@ -276,7 +276,7 @@ fn file_json(base: &str, v: &Video, f: &PlayFile, web: bool) -> Value {
         "fps": f.fps,
         "fileUrl": file_url,
         "fileDownloadUrl": f.download_url,
-        "metadataUrl": format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id),
+        "metadataUrl": f.metadata_url,
         "hasAudio": f.has_audio,
         "hasVideo": f.has_video,
         "storage": 0,
@@ -316,7 +316,7 @@ pub(crate) fn video_details_json(
         .files
         .iter()
         .filter(|f| f.web_url.is_some())
-        .map(|f| file_json(base, v, f, true))
+        .map(|f| file_json(f, true))
         .collect();
     j["files"] = json!(web_files);
     j["streamingPlaylists"] = match &play.master {
@@ -327,7 +327,7 @@ pub(crate) fn video_details_json(
                 "playlistUrl": master,
                 "segmentsSha256Url": play.segments_sha256,
                 "redundancies": [],
-                "files": play.files.iter().map(|f| file_json(base, v, f, false)).collect::<Vec<_>>(),
+                "files": play.files.iter().map(|f| file_json(f, false)).collect::<Vec<_>>(),
             }])
         }
         _ => json!([]),

@@ -442,6 +442,40 @@ both!(inbox_refusals, |db| async move {
     )
     .await;
     assert_eq!(status, 403);
+    // Malformed JSON-LD: alice's signature over a document with a context nobody can read
+    // (never fetched) proves nothing; refused.
+    let mut odd = note(&format!("{alice}/notes/4"), &alice, "odd context");
+    odd["@context"] = json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://evil.example/context.jsonld"
+    ]);
+    let odd = ruche_federation::ld::sign(
+        &odd,
+        &format!("{alice}#main-key"),
+        remote.private("alice"),
+        "2026-12-01T00:00:00Z",
+    );
+    assert!(odd.is_err(), "we cannot even sign it: {odd:?}");
+    let mut odd = signed.clone();
+    odd["@context"] = json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://evil.example/context.jsonld"
+    ]);
+    odd["id"] = json!(format!("{alice}/notes/5/activity"));
+    odd["object"]["id"] = json!(format!("{alice}/notes/5"));
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &serde_json::to_vec(&odd).unwrap(),
+            &mkey,
+            remote.private("mallory"),
+            SystemTime::now(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 403);
     settle(&inst, &token).await;
     let texts = comments(&inst, &uuid).await;
     assert!(texts.contains(&"<p>forwarded</p>".to_string()), "{texts:?}");

@@ -1,6 +1,7 @@
 //! The delivery worker: sends the stored deliveries, each signed afresh (a new `Date`, so a
-//! retry days later still verifies), many at once but at most a few per instance, so a slow or
-//! dead instance holds only its own deliveries and never delays the others'.
+//! retry days later still verifies), many at once but at most a few per instance — and one
+//! until an instance has answered — so a slow or dead instance holds only its own deliveries
+//! and never delays the others'.
 //!
 //! A failed attempt waits longer each time (doubling from `retry_base_secs` to
 //! `retry_max_secs`); the first failure of an instance also holds every other delivery to it
@@ -28,6 +29,10 @@ use tokio::sync::Notify;
 struct Flight {
     total: usize,
     per_host: HashMap<String, usize>,
+    /// Hosts that answered our last attempt. Any other gets one delivery at a time until it
+    /// answers (a slow start): a dead instance that holds connections open then ties up one
+    /// slot, not `delivery_per_host` of them, and the live ones keep the rest.
+    answering: std::collections::HashSet<String>,
 }
 
 /// Signing material per local actor: (key id, private key), read once.
@@ -113,7 +118,12 @@ async fn dispatch(
         let free = {
             let f = flight.lock().unwrap_or_else(|e| e.into_inner());
             let busy = f.per_host.get(&host).copied().unwrap_or(0);
-            (global.saturating_sub(f.total)).min(per_host.saturating_sub(busy))
+            let limit = if f.answering.contains(&host) {
+                per_host
+            } else {
+                1
+            };
+            (global.saturating_sub(f.total)).min(limit.saturating_sub(busy))
         };
         if free == 0 {
             continue;
@@ -131,9 +141,14 @@ async fn dispatch(
                 (tube.clone(), flight.clone(), keys.clone(), freed.clone());
             tokio::spawn(async move {
                 let host = d.host.clone();
-                deliver(&tube, &keys, d).await;
+                let answered = deliver(&tube, &keys, d).await;
                 {
                     let mut f = flight.lock().unwrap_or_else(|e| e.into_inner());
+                    if answered {
+                        f.answering.insert(host.clone());
+                    } else {
+                        f.answering.remove(&host);
+                    }
                     f.total = f.total.saturating_sub(1);
                     if let Some(n) = f.per_host.get_mut(&host) {
                         *n = n.saturating_sub(1);
@@ -211,8 +226,10 @@ async fn attempt(tube: &Tube, keys: &Keys, d: &Delivery) -> Outcome {
     }
 }
 
-async fn deliver(tube: &Tube, keys: &Keys, d: Delivery) {
+/// Makes one attempt and records its outcome; returns whether the inbox answered.
+async fn deliver(tube: &Tube, keys: &Keys, d: Delivery) -> bool {
     let outcome = attempt(tube, keys, &d).await;
+    let answered = !matches!(outcome, Outcome::Failed(_));
     let result = async {
         let mut tx = tube.store.begin().await?;
         match &outcome {
@@ -253,6 +270,7 @@ async fn deliver(tube: &Tube, keys: &Keys, d: Delivery) {
         // The lease lapses and another round tries again.
         tracing::error!("delivery {}: {e}", d.id);
     }
+    answered
 }
 
 /// Drops deliveries to instances unreachable for longer than allowed.

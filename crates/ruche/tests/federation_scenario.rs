@@ -102,9 +102,15 @@ async fn threads_on(i: &Instance, uuid: &str) -> Vec<Value> {
 }
 
 both!(three_instances, |db| async move {
-    let mut a = Instance::start(db, FEDERATION).await;
+    // A follows back whoever follows it; C's admin approves each instance follow by hand.
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut all = FEDERATION.to_vec();
+        all.extend_from_slice(extra);
+        all
+    };
+    let mut a = Instance::start(db, &with(&[("RUCHE_FEDERATION_AUTO_FOLLOW_BACK", "true")])).await;
     let b = Instance::start(db, FEDERATION).await;
-    let c = Instance::start(db, FEDERATION).await;
+    let c = Instance::start(db, &with(&[("RUCHE_FEDERATION_AUTO_ACCEPT", "false")])).await;
     let logs = vec![
         a.stderr_log.clone(),
         b.stderr_log.clone(),
@@ -145,6 +151,14 @@ both!(three_instances, |db| async move {
     let (_, followers) = api(&a, None, "GET", "/api/v1/server/followers", None).await;
     assert_eq!(followers["total"], 1);
     assert_eq!(followers["data"][0]["follower"]["host"], host(&b).as_str());
+    // A follows B back, and B accepts.
+    eventually(&logs, "A follows B back", 20, || async {
+        let (_, f) = api(&a, None, "GET", "/api/v1/server/following", None).await;
+        (f["data"][0]["following"]["host"] == host(&b).as_str()
+            && f["data"][0]["state"] == "accepted")
+            .then_some(())
+    })
+    .await;
 
     // A user of C subscribes to A's channel.
     let (carol, _) = c.user(&tc, "carol", -1).await;
@@ -454,6 +468,28 @@ both!(three_instances, |db| async move {
             .unwrap()
             .contains("notice=followed")
     );
+    // C holds the follow for its admin, who accepts it.
+    eventually(&logs, "B's follow waits on C", 20, || async {
+        let (_, f) = api(
+            &c,
+            None,
+            "GET",
+            "/api/v1/server/followers?state=pending",
+            None,
+        )
+        .await;
+        (f["total"] == 1).then_some(())
+    })
+    .await;
+    let (status, body) = api(
+        &c,
+        Some(&tc),
+        "POST",
+        &format!("/api/v1/server/followers/peertube@{}/accept", host(&b)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
     eventually(
         &logs,
         "C accepts B's follow while A is down",

@@ -75,7 +75,7 @@ impl Default for FederationSettings {
             auto_accept_instance_followers: true,
             auto_follow_back: false,
             federate_unlisted: false,
-            delivery_concurrency: 64,
+            delivery_concurrency: 128,
             delivery_per_host: 8,
             delivery_timeout_secs: 15,
             retry_base_secs: 60,

@@ -31,8 +31,11 @@ struct Flight {
     per_host: HashMap<String, usize>,
     /// Hosts that answered our last attempt. Any other gets one delivery at a time until it
     /// answers (a slow start): a dead instance that holds connections open then ties up one
-    /// slot, not `delivery_per_host` of them, and the live ones keep the rest.
+    /// slot, not `delivery_per_host` of them.
     answering: std::collections::HashSet<String>,
+    /// Deliveries in flight to hosts not (yet) answering. They may take half the slots at most,
+    /// so however many instances are dead, those that answer keep the other half.
+    probing: usize,
 }
 
 /// Signing material per local actor: (key id, private key), read once.
@@ -118,12 +121,13 @@ async fn dispatch(
         let free = {
             let f = flight.lock().unwrap_or_else(|e| e.into_inner());
             let busy = f.per_host.get(&host).copied().unwrap_or(0);
-            let limit = if f.answering.contains(&host) {
-                per_host
+            let free = global.saturating_sub(f.total);
+            if f.answering.contains(&host) {
+                free.min(per_host.saturating_sub(busy))
             } else {
-                1
-            };
-            (global.saturating_sub(f.total)).min(limit.saturating_sub(busy))
+                free.min(1_usize.saturating_sub(busy))
+                    .min((global / 2).max(1).saturating_sub(f.probing))
+            }
         };
         if free == 0 {
             continue;
@@ -131,11 +135,16 @@ async fn dispatch(
         let n = i64::try_from(free).unwrap_or(1).min(due);
         let claimed = fstore::claim_deliveries(&tube.store, &host, n, lease).await?;
         for d in claimed {
-            {
+            let probe = {
                 let mut f = flight.lock().unwrap_or_else(|e| e.into_inner());
                 f.total += 1;
                 *f.per_host.entry(d.host.clone()).or_default() += 1;
-            }
+                let probe = !f.answering.contains(&d.host);
+                if probe {
+                    f.probing += 1;
+                }
+                probe
+            };
             started += 1;
             let (tube, flight, keys, freed) =
                 (tube.clone(), flight.clone(), keys.clone(), freed.clone());
@@ -144,6 +153,9 @@ async fn dispatch(
                 let answered = deliver(&tube, &keys, d).await;
                 {
                     let mut f = flight.lock().unwrap_or_else(|e| e.into_inner());
+                    if probe {
+                        f.probing = f.probing.saturating_sub(1);
+                    }
                     if answered {
                         f.answering.insert(host.clone());
                     } else {

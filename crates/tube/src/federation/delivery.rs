@@ -29,13 +29,26 @@ use tokio::sync::Notify;
 struct Flight {
     total: usize,
     per_host: HashMap<String, usize>,
-    /// Hosts that answered our last attempt. Any other gets one delivery at a time until it
-    /// answers (a slow start): a dead instance that holds connections open then ties up one
-    /// slot, not `delivery_per_host` of them.
-    answering: std::collections::HashSet<String>,
+    /// When each host last answered. A host that has not answered in the last
+    /// [`ANSWER_FRESH`] gets one delivery at a time until it does (a slow start): an instance
+    /// that died since, and holds connections open without answering, then ties up one slot,
+    /// not `delivery_per_host` of them.
+    answered: HashMap<String, std::time::Instant>,
     /// Deliveries in flight to hosts not (yet) answering. They may take half the slots at most,
     /// so however many instances are dead, those that answer keep the other half.
     probing: usize,
+}
+
+/// How long an answer from a host vouches for it: after this, it is probed again with one
+/// delivery before it gets more.
+const ANSWER_FRESH: Duration = Duration::from_secs(2);
+
+impl Flight {
+    fn answering(&self, host: &str) -> bool {
+        self.answered
+            .get(host)
+            .is_some_and(|at| at.elapsed() < ANSWER_FRESH)
+    }
 }
 
 /// Signing material per local actor: (key id, private key), read once.
@@ -122,7 +135,7 @@ async fn dispatch(
             let f = flight.lock().unwrap_or_else(|e| e.into_inner());
             let busy = f.per_host.get(&host).copied().unwrap_or(0);
             let free = global.saturating_sub(f.total);
-            if f.answering.contains(&host) {
+            if f.answering(&host) {
                 free.min(per_host.saturating_sub(busy))
             } else {
                 free.min(1_usize.saturating_sub(busy))
@@ -139,7 +152,7 @@ async fn dispatch(
                 let mut f = flight.lock().unwrap_or_else(|e| e.into_inner());
                 f.total += 1;
                 *f.per_host.entry(d.host.clone()).or_default() += 1;
-                let probe = !f.answering.contains(&d.host);
+                let probe = !f.answering(&d.host);
                 if probe {
                     f.probing += 1;
                 }
@@ -157,9 +170,9 @@ async fn dispatch(
                         f.probing = f.probing.saturating_sub(1);
                     }
                     if answered {
-                        f.answering.insert(host.clone());
+                        f.answered.insert(host.clone(), std::time::Instant::now());
                     } else {
-                        f.answering.remove(&host);
+                        f.answered.remove(&host);
                     }
                     f.total = f.total.saturating_sub(1);
                     if let Some(n) = f.per_host.get_mut(&host) {

@@ -379,6 +379,75 @@ both!(inbox_refusals, |db| async move {
         vec!["<p>unsigned</p>".to_string()]
     );
 
+    // mallory shares the video: it joins the video's shares, and leaves them on Undo.
+    let announce = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mallory}/announces/1"), "type": "Announce", "actor": mallory,
+        "object": video, "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    let (status, why) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &serde_json::to_vec(&announce).unwrap(),
+            &mkey,
+            remote.private("mallory"),
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 204, "{why}");
+    settle(&inst, &token).await;
+    let shares = |inst: &Instance| {
+        let url = format!("{video}/announces?page=1");
+        let http = inst.http.clone();
+        async move {
+            http.get(url)
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let page = shares(&inst).await;
+    assert!(
+        page["orderedItems"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(format!("{mallory}/announces/1"))),
+        "{page}"
+    );
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{mallory}/announces/1/undo"), "type": "Undo", "actor": mallory, "object": announce,
+    });
+    let (status, _) = post(
+        &inst,
+        "/inbox",
+        &sign(
+            &inbox,
+            &serde_json::to_vec(&undo).unwrap(),
+            &mkey,
+            remote.private("mallory"),
+            now,
+        ),
+    )
+    .await;
+    assert_eq!(status, 204);
+    settle(&inst, &token).await;
+    let page = shares(&inst).await;
+    assert!(
+        !page["orderedItems"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(format!("{mallory}/announces/1"))),
+        "{page}"
+    );
+
     // Replayed: the same request again, and the same activity signed anew: nothing changes.
     let (status, _) = post(&inst, "/inbox", &good).await;
     assert_eq!(status, 204);

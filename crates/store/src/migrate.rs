@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "federation",
         include_str!("../migrations/0008_federation.sql"),
     ),
+    (9, "shares", include_str!("../migrations/0009_shares.sql")),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

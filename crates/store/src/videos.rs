@@ -737,3 +737,43 @@ pub async fn rates(
     .await
     .map_err(StoreError::from))
 }
+
+/// Records that `actor` shared (announced) one of our videos, once per actor.
+pub async fn add_share(ex: Ex<'_>, video_id: i64, actor: &str, url: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "INSERT INTO video_shares (video_id, actor, url, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (video_id, actor) DO UPDATE SET url = $3"
+    )
+    .bind(video_id)
+    .bind(actor)
+    .bind(url)
+    .bind(now_ms())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// Forgets `actor`'s share of a video (its Undo).
+pub async fn remove_share(ex: Ex<'_>, video_id: i64, actor: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM video_shares WHERE video_id = $1 AND actor = $2"
+    )
+    .bind(video_id)
+    .bind(actor)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// The ids of the Announces of a video by other instances' actors, newest first.
+pub async fn shares(ex: Ex<'_>, video_id: i64) -> Result<Vec<String>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT url FROM video_shares WHERE video_id = $1 ORDER BY created_at DESC"
+    )
+    .bind(video_id)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}

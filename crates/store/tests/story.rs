@@ -1056,3 +1056,104 @@ db_test!(
         tx.commit().await.unwrap();
     }
 );
+
+db_test!(shares_rates_and_comment_ids, |store: Store| async move {
+    let uid = make_user(&store, "dora").await;
+    let mut c = store.read().await.unwrap();
+    let account = users::account_of_user(c.ex(), uid).await.unwrap();
+    let channel = users::channels_of_account(c.ex(), account.id)
+        .await
+        .unwrap()[0]
+        .id;
+    drop(c);
+    let vid = make_video(&store, channel, "Partagée", 10).await;
+    let mut tx = store.begin().await.unwrap();
+    videos::add_share(
+        tx.ex(),
+        vid,
+        "https://a.example/u/x",
+        "https://a.example/a/1",
+    )
+    .await
+    .unwrap();
+    // Shared again by the same actor: one share, the newest id.
+    videos::add_share(
+        tx.ex(),
+        vid,
+        "https://a.example/u/x",
+        "https://a.example/a/2",
+    )
+    .await
+    .unwrap();
+    videos::add_share(
+        tx.ex(),
+        vid,
+        "https://b.example/u/y",
+        "https://b.example/a/3",
+    )
+    .await
+    .unwrap();
+    let mut s = videos::shares(tx.ex(), vid).await.unwrap();
+    s.sort();
+    assert_eq!(
+        s,
+        vec![
+            "https://a.example/a/2".to_string(),
+            "https://b.example/a/3".to_string()
+        ]
+    );
+    videos::remove_share(tx.ex(), vid, "https://a.example/u/x")
+        .await
+        .unwrap();
+    assert_eq!(
+        videos::shares(tx.ex(), vid).await.unwrap(),
+        vec!["https://b.example/a/3".to_string()]
+    );
+    videos::set_rate(
+        tx.ex(),
+        account.id,
+        vid,
+        Some("like"),
+        Some("https://a.example/likes/1"),
+    )
+    .await
+    .unwrap();
+    let likes = videos::rates(tx.ex(), vid, "like").await.unwrap();
+    assert_eq!(
+        likes,
+        vec![(
+            "dora".to_string(),
+            None,
+            Some("https://a.example/likes/1".to_string())
+        )]
+    );
+    assert!(
+        videos::rates(tx.ex(), vid, "dislike")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let first = ruche_store::comments::insert(tx.ex(), vid, account.id, None, "un", None)
+        .await
+        .unwrap();
+    let gone = ruche_store::comments::insert(
+        tx.ex(),
+        vid,
+        account.id,
+        None,
+        "deux",
+        Some("https://a.example/c/2"),
+    )
+    .await
+    .unwrap();
+    ruche_store::comments::soft_delete(tx.ex(), gone)
+        .await
+        .unwrap();
+    assert_eq!(
+        ruche_store::comments::ids_of_video(tx.ex(), vid)
+            .await
+            .unwrap(),
+        vec![(first, None)]
+    );
+    tx.commit().await.unwrap();
+});

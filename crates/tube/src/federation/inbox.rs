@@ -257,7 +257,16 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
                 )
                 .await
             }
-            // Shares and the rest are not counted here.
+            "Announce" => {
+                if let Some(v) =
+                    local_video(tube, ap::id_of(&object["object"]).unwrap_or_default()).await?
+                {
+                    let mut tx = tube.store.begin().await?;
+                    ruche_store::videos::remove_share(tx.ex(), v.id, actor).await?;
+                    tx.commit().await?;
+                }
+                Ok(())
+            }
             _ => Ok(()),
         },
         "Create" => match ap::type_of(object) {
@@ -297,6 +306,14 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
         "Delete" => delete(tube, a, actor, object_id).await,
         "Announce" => {
             if object_id.starts_with(&format!("{}/", base(tube))) {
+                // One of our videos shared elsewhere: it joins the video's shares.
+                if let Some(v) = local_video(tube, object_id).await?
+                    && let Some(id) = ap::str_of(a, "id")
+                {
+                    let mut tx = tube.store.begin().await?;
+                    ruche_store::videos::add_share(tx.ex(), v.id, actor, id).await?;
+                    tx.commit().await?;
+                }
                 return Ok(());
             }
             // A video shared by its channel or instance: known already (its Create came

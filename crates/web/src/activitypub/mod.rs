@@ -703,7 +703,7 @@ async fn channel_collection(
 
 /// A video's likes and dislikes (the rating activities, as PeerTube lists them:
 /// `<account>/likes/<video>` for ours, the received activity's id for others'), its comments
-/// (their ids) and its shares (not kept: counted as none).
+/// (their ids) and its shares (its channel's Announce and those of other instances' actors).
 async fn video_collection(
     State(st): State<AppState>,
     axum::extract::Path((id, which)): axum::extract::Path<(String, String)>,
@@ -743,7 +743,23 @@ async fn video_collection(
                     )))
                 })
                 .collect(),
-            "announces" => Vec::new(),
+            "announces" => {
+                // Its channel's own Announce (public videos), then other instances' shares.
+                let mut all = Vec::new();
+                if v.privacy == ruche_domain::video::Privacy::Public.id() {
+                    all.push(json!(format!(
+                        "{base}/videos/watch/{}/announces/{}",
+                        v.uuid, v.channel_id
+                    )));
+                }
+                all.extend(
+                    videos::shares(c.ex(), v.id)
+                        .await?
+                        .into_iter()
+                        .map(|u| json!(u)),
+                );
+                all
+            }
             _ => return Ok(None),
         }))
     }

@@ -44,11 +44,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Our host as other servers write it in handles (`name@host`, with the port if any).
 pub(crate) fn host(st: &AppState) -> String {
-    let url = &st.tube.settings.public_url;
-    url.split_once("://")
-        .map_or(url.as_str(), |(_, rest)| rest)
-        .trim_end_matches('/')
-        .to_string()
+    st.tube.settings.host()
 }
 
 fn jrd(body: serde_json::Value) -> Response {
@@ -99,12 +95,7 @@ async fn lookup(st: &AppState, name: &str) -> Result<Option<Named>, ruche_store:
 }
 
 async fn webfinger(State(st): State<AppState>, Query(q): Query<WebfingerQuery>) -> Response {
-    let base = st
-        .tube
-        .settings
-        .public_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = ruche_tube::federation::base(&st.tube).to_string();
     let ours = host(&st);
     let r = q.resource.trim();
     if r.is_empty() {
@@ -158,7 +149,7 @@ async fn webfinger(State(st): State<AppState>, Query(q): Query<WebfingerQuery>) 
 }
 
 async fn nodeinfo_links(State(st): State<AppState>) -> Response {
-    let base = st.tube.settings.public_url.trim_end_matches('/');
+    let base = ruche_tube::federation::base(&st.tube);
     jrd(json!({
         "links": [
             { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0.json") },
@@ -231,7 +222,7 @@ async fn nodeinfo(State(st): State<AppState>, version: &'static str) -> Response
 }
 
 async fn host_meta(State(st): State<AppState>) -> Response {
-    let base = st.tube.settings.public_url.trim_end_matches('/');
+    let base = ruche_tube::federation::base(&st.tube);
     (
         [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
         format!(
@@ -309,7 +300,7 @@ pub(crate) async fn video_document(st: &AppState, id: &str) -> Response {
         Ok(f) => f,
         Err(e) => return crate::error::ApiError(e).into_response(),
     };
-    let base = st.tube.settings.public_url.trim_end_matches('/');
+    let base = ruche_tube::federation::base(&st.tube);
     activity_json(&objects::video(base, &v, &files))
 }
 
@@ -351,12 +342,7 @@ async fn comment_document(
 
 /// An account (or, for [`INSTANCE_ACTOR`], the instance) as its actor document.
 pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
-    let base = st
-        .tube
-        .settings
-        .public_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = ruche_tube::federation::base(&st.tube).to_string();
     let pages = |n: &str| {
         vec![
             format!("{base}/a/{n}/video-channels"),
@@ -424,12 +410,7 @@ pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
 
 /// A channel as its `Group` actor, attributed to its account.
 pub(crate) async fn channel_document(st: &AppState, name: &str) -> Response {
-    let base = st
-        .tube
-        .settings
-        .public_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = ruche_tube::federation::base(&st.tube).to_string();
     let found = async {
         let mut c = st.tube.store.read().await?;
         let Some(ch) = users::channel_by_name(c.ex(), name)
@@ -597,12 +578,7 @@ async fn actor_collection(
     axum::extract::Path((name, which)): axum::extract::Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let base = st
-        .tube
-        .settings
-        .public_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = ruche_tube::federation::base(&st.tube).to_string();
     let actor = format!("{base}/accounts/{name}");
     let account = if name == INSTANCE_ACTOR {
         None
@@ -659,12 +635,7 @@ async fn channel_collection(
     axum::extract::Path((name, which)): axum::extract::Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let base = st
-        .tube
-        .settings
-        .public_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = ruche_tube::federation::base(&st.tube).to_string();
     let found = async {
         let mut c = st.tube.store.read().await?;
         users::channel_by_name(c.ex(), &name).await
@@ -713,12 +684,7 @@ async fn video_collection(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let base = st
-        .tube
-        .settings
-        .public_url
-        .trim_end_matches('/')
-        .to_string();
+    let base = ruche_tube::federation::base(&st.tube).to_string();
     let items = async {
         let mut c = st.tube.store.read().await?;
         Ok::<_, ruche_store::StoreError>(Some(match which.as_str() {

@@ -1,5 +1,7 @@
 //! The ffprobe/ffmpeg pipeline: probing sources, planning and running the transcoding ladder,
-//! HLS packaging, thumbnails. The only crate of Ruche that spawns processes.
+//! HLS packaging, thumbnails; and [`images`], the pure picture pipeline (uploaded pictures of
+//! sites, avatars and banners, re-encoded without metadata). The only crate of Ruche that
+//! spawns processes.
 //!
 //! The flow the server follows for an upload is [`probe`] → [`check_limits`] → [`plan`] →
 //! [`phases`] → [`transcode`] (once per phase, each time into a fresh directory) →
@@ -15,6 +17,9 @@
 mod error;
 mod fileid;
 mod hls;
+// Its errors and sizes are described by their messages and names.
+#[allow(missing_docs)]
+pub mod images;
 mod plan;
 mod probe;
 mod process;

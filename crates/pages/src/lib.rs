@@ -10,7 +10,8 @@ pub mod contact;
 pub mod document;
 pub mod editor;
 pub mod export;
-pub mod images;
+/// The picture pipeline lives in `ruche-media`, shared with avatars and banners.
+pub use ruche_media::images;
 pub mod mail;
 pub mod media;
 pub mod render;

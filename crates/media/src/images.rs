@@ -1,5 +1,6 @@
-//! The picture pipeline of Pages: what a site owner uploads becomes a few WebP files that a page
-//! serves with `srcset`.
+//! The picture pipeline: what a site owner uploads becomes a few WebP files that a page serves
+//! with `srcset` ([`ingest`]); an avatar or a banner (ours, or another instance's that we copy)
+//! becomes one WebP per size, cut to its proportions ([`cover`]).
 //!
 //! Anyone with a site can upload, so nothing about a picture is trusted. The format is sniffed
 //! from the bytes, never from the name or the declared type, and only JPEG, PNG, GIF and WebP
@@ -22,7 +23,7 @@
 use std::io::Cursor;
 
 use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{PixelType, Resizer};
+use fast_image_resize::{PixelType, ResizeOptions, Resizer};
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 use sha2::{Digest, Sha256};
@@ -169,39 +170,7 @@ pub struct Processed {
 ///
 /// Synchronous and CPU-heavy: run it on a blocking thread.
 pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Processed, ImageError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(ImageError::TooLarge {
-            size: bytes.len(),
-            max: limits.max_bytes,
-        });
-    }
-    let format = match sniff(bytes) {
-        Sniffed::Raster(format) => format,
-        Sniffed::Other(name) => return Err(ImageError::Unsupported(name.to_owned())),
-        Sniffed::Svg => return Err(ImageError::Svg),
-        Sniffed::Unknown => return Err(ImageError::NotAnImage),
-    };
-
-    let (width, height) = header_dimensions(bytes, format, limits)?;
-    let too_many = || ImageError::TooManyPixels {
-        width,
-        height,
-        max_pixels: limits.max_pixels,
-        max_side: limits.max_side,
-    };
-    if width == 0 || height == 0 {
-        return Err(ImageError::Broken(format!(
-            "empty picture {width}×{height}"
-        )));
-    }
-    if u64::from(width) * u64::from(height) > limits.max_pixels
-        || width > limits.max_side
-        || height > limits.max_side
-    {
-        return Err(too_many());
-    }
-
-    let (pixels, kept) = decode(bytes, format, limits, (width, height), too_many)?;
+    let (pixels, kept) = load(bytes, limits)?;
     let mut resizer = Resizer::new();
     let (full_width, full_height) = fit(pixels.width, pixels.height);
 
@@ -243,6 +212,82 @@ pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Processed, ImageError> {
         hash,
         variants,
     })
+}
+
+/// Checks and decodes a picture: its bytes sniffed, its header's size checked before any pixel
+/// is decoded, then decoded under allocation limits with its EXIF orientation applied. Also says
+/// whether the input may be kept as it is (a plain WebP of ours).
+fn load<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Pixels, Option<&'a [u8]>), ImageError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(ImageError::TooLarge {
+            size: bytes.len(),
+            max: limits.max_bytes,
+        });
+    }
+    let format = match sniff(bytes) {
+        Sniffed::Raster(format) => format,
+        Sniffed::Other(name) => return Err(ImageError::Unsupported(name.to_owned())),
+        Sniffed::Svg => return Err(ImageError::Svg),
+        Sniffed::Unknown => return Err(ImageError::NotAnImage),
+    };
+
+    let (width, height) = header_dimensions(bytes, format, limits)?;
+    let too_many = || ImageError::TooManyPixels {
+        width,
+        height,
+        max_pixels: limits.max_pixels,
+        max_side: limits.max_side,
+    };
+    if width == 0 || height == 0 {
+        return Err(ImageError::Broken(format!(
+            "empty picture {width}×{height}"
+        )));
+    }
+    if u64::from(width) * u64::from(height) > limits.max_pixels
+        || width > limits.max_side
+        || height > limits.max_side
+    {
+        return Err(too_many());
+    }
+    decode(bytes, format, limits, (width, height), too_many)
+}
+
+/// A picture cut to the proportions of each of `sizes` (around its centre) and scaled to it, as
+/// avatars and banners are: one WebP per size, in the order given, named
+/// `{hash}-{W}x{H}.webp` by its own bytes. Sizes wider than the picture are left out, but the
+/// narrowest is always made, so that a small picture still gives one file.
+///
+/// Synchronous and CPU-heavy: run it on a blocking thread.
+pub fn cover(
+    bytes: &[u8],
+    limits: &Limits,
+    sizes: &[(u32, u32)],
+) -> Result<Vec<Variant>, ImageError> {
+    let (pixels, _) = load(bytes, limits)?;
+    let narrowest = sizes.iter().map(|s| s.0).min().unwrap_or(0);
+    let mut resizer = Resizer::new();
+    let mut out = Vec::new();
+    for &(w, h) in sizes {
+        if w > pixels.width && w != narrowest {
+            continue;
+        }
+        let small = resize_with(
+            &mut resizer,
+            &pixels,
+            w.max(1),
+            h.max(1),
+            &ResizeOptions::new().fit_into_destination(None),
+        )?;
+        let bytes = encode(&small)?;
+        let hash = hex::encode(Sha256::digest(&bytes))[..16].to_owned();
+        out.push(Variant {
+            width: small.width,
+            height: small.height,
+            file_name: file_name(&hash, small.width, small.height, None),
+            bytes,
+        });
+    }
+    Ok(out)
 }
 
 /// The name of a picture's file: `{hash}-{W}x{H}.webp` for the full variant,
@@ -530,13 +575,23 @@ fn resize(
     width: u32,
     height: u32,
 ) -> Result<Pixels, ImageError> {
+    resize_with(resizer, src, width, height, &ResizeOptions::new())
+}
+
+fn resize_with(
+    resizer: &mut Resizer,
+    src: &Pixels,
+    width: u32,
+    height: u32,
+    options: &ResizeOptions,
+) -> Result<Pixels, ImageError> {
     let internal = |e: &dyn std::fmt::Display| ImageError::Broken(format!("resizing: {e}"));
     let from = ImageRef::new(src.width, src.height, &src.data, src.pixel_type())
         .map_err(|e| internal(&e))?;
     let mut to = Image::new(width, height, src.pixel_type());
     // Lanczos3 by default; alpha is premultiplied while filtering, so edges keep no halo.
     resizer
-        .resize(&from, &mut to, None)
+        .resize(&from, &mut to, options)
         .map_err(|e| internal(&e))?;
     Ok(Pixels {
         width,

@@ -14,8 +14,9 @@ use image::{
     DynamicImage, ExtendedColorType, Frame, GenericImageView, ImageEncoder, ImageFormat, Rgb,
     RgbImage, Rgba, RgbaImage,
 };
-use ruche_pages::images::{
-    ImageError, Limits, MAX_WIDTH, Processed, WIDTHS, file_name, ingest, responsive, variant_files,
+use ruche_media::images::{
+    ImageError, Limits, MAX_WIDTH, Processed, WIDTHS, cover, file_name, ingest, responsive,
+    variant_files,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -738,7 +739,73 @@ fn responsive_refuses_anything_else() {
     );
 }
 
-/// `cargo test -p ruche-pages --release --test images -- --ignored --nocapture`
+// ---------------------------------------------------------------------------------------------
+// Avatars and banners
+
+const AVATARS: &[(u32, u32)] = &[(1500, 1500), (600, 600), (120, 120), (48, 48)];
+const BANNERS: &[(u32, u32)] = &[(1920, 317), (600, 100)];
+
+#[test]
+fn an_avatar_is_cut_square_around_its_centre_without_metadata() {
+    // Blue sides, a red middle third: the square is cut from the middle.
+    let source = rgb(900, 300, |x, _| {
+        if (300..600).contains(&x) {
+            [255, 0, 0]
+        } else {
+            [0, 0, 255]
+        }
+    });
+    let bytes = with_exif(&jpeg(&source), 1);
+    let files = cover(&bytes, &Limits::default(), AVATARS).unwrap();
+    let got: Vec<(u32, u32)> = files.iter().map(|v| (v.width, v.height)).collect();
+    assert_eq!(got, [(600, 600), (120, 120), (48, 48)], "none wider than 900");
+    for v in &files {
+        for needle in [&b"Exif"[..], b"GPS", b"xmpmeta"] {
+            assert!(!contains(&v.bytes, needle), "{} holds {needle:?}", v.file_name);
+        }
+        let shown = decode(&v.bytes).to_rgb8();
+        assert_eq!(shown.dimensions(), (v.width, v.height));
+        for (x, y) in [(1, 1), (v.width - 2, v.height - 2), (v.width / 2, v.height / 2)] {
+            let p = shown.get_pixel(x, y).0;
+            assert!(p[0] > 200 && p[2] < 60, "{}: ({x}, {y}) is red: {p:?}", v.file_name);
+        }
+        assert!(v.file_name.ends_with(&format!("-{}x{}.webp", v.width, v.height)));
+    }
+    let names: std::collections::HashSet<_> = files.iter().map(|v| &v.file_name).collect();
+    assert_eq!(names.len(), files.len(), "one name per file");
+}
+
+#[test]
+fn a_small_picture_still_gives_the_narrowest_size() {
+    let files = cover(&png_rgb(&photo(30, 30)), &Limits::default(), AVATARS).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!((files[0].width, files[0].height), (48, 48));
+    let banner = cover(&jpeg(&photo(800, 800)), &Limits::default(), BANNERS).unwrap();
+    let got: Vec<(u32, u32)> = banner.iter().map(|v| (v.width, v.height)).collect();
+    assert_eq!(got, [(600, 100)]);
+}
+
+#[test]
+fn an_avatar_is_refused_as_an_upload_is() {
+    let limits = Limits {
+        max_bytes: 1000,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        cover(&jpeg(&photo(400, 400)), &limits, AVATARS),
+        Err(ImageError::TooLarge { .. })
+    ));
+    assert!(matches!(
+        cover(b"<svg xmlns='http://www.w3.org/2000/svg'/>", &Limits::default(), AVATARS),
+        Err(ImageError::Svg)
+    ));
+    assert!(matches!(
+        cover(&png_bomb(100_000, 100_000), &Limits::default(), AVATARS),
+        Err(ImageError::TooManyPixels { .. })
+    ));
+}
+
+/// `cargo test -p ruche-media --release --test images -- --ignored --nocapture`
 #[test]
 #[ignore = "timing, run by hand in release"]
 fn timing_of_a_large_photo() {

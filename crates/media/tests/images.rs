@@ -758,18 +758,37 @@ fn an_avatar_is_cut_square_around_its_centre_without_metadata() {
     let bytes = with_exif(&jpeg(&source), 1);
     let files = cover(&bytes, &Limits::default(), AVATARS).unwrap();
     let got: Vec<(u32, u32)> = files.iter().map(|v| (v.width, v.height)).collect();
-    assert_eq!(got, [(600, 600), (120, 120), (48, 48)], "none wider than 900");
+    assert_eq!(
+        got,
+        [(600, 600), (120, 120), (48, 48)],
+        "none wider than 900"
+    );
     for v in &files {
         for needle in [&b"Exif"[..], b"GPS", b"xmpmeta"] {
-            assert!(!contains(&v.bytes, needle), "{} holds {needle:?}", v.file_name);
+            assert!(
+                !contains(&v.bytes, needle),
+                "{} holds {needle:?}",
+                v.file_name
+            );
         }
         let shown = decode(&v.bytes).to_rgb8();
         assert_eq!(shown.dimensions(), (v.width, v.height));
-        for (x, y) in [(1, 1), (v.width - 2, v.height - 2), (v.width / 2, v.height / 2)] {
+        for (x, y) in [
+            (1, 1),
+            (v.width - 2, v.height - 2),
+            (v.width / 2, v.height / 2),
+        ] {
             let p = shown.get_pixel(x, y).0;
-            assert!(p[0] > 200 && p[2] < 60, "{}: ({x}, {y}) is red: {p:?}", v.file_name);
+            assert!(
+                p[0] > 200 && p[2] < 60,
+                "{}: ({x}, {y}) is red: {p:?}",
+                v.file_name
+            );
         }
-        assert!(v.file_name.ends_with(&format!("-{}x{}.webp", v.width, v.height)));
+        assert!(
+            v.file_name
+                .ends_with(&format!("-{}x{}.webp", v.width, v.height))
+        );
     }
     let names: std::collections::HashSet<_> = files.iter().map(|v| &v.file_name).collect();
     assert_eq!(names.len(), files.len(), "one name per file");
@@ -796,7 +815,11 @@ fn an_avatar_is_refused_as_an_upload_is() {
         Err(ImageError::TooLarge { .. })
     ));
     assert!(matches!(
-        cover(b"<svg xmlns='http://www.w3.org/2000/svg'/>", &Limits::default(), AVATARS),
+        cover(
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            &Limits::default(),
+            AVATARS
+        ),
         Err(ImageError::Svg)
     ));
     assert!(matches!(

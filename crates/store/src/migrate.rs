@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0008_federation.sql"),
     ),
     (9, "shares", include_str!("../migrations/0009_shares.sql")),
+    (
+        10,
+        "actor_pictures",
+        include_str!("../migrations/0010_actor_pictures.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

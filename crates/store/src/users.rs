@@ -28,6 +28,8 @@ pub struct Account {
     pub updated_at: i64,
     /// The ActivityPub id of another instance's account; `None` for ours.
     pub url: Option<String>,
+    /// Its avatar in several sizes, as JSON ([`pictures`] reads it).
+    pub avatars: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -43,6 +45,9 @@ pub struct Channel {
     pub updated_at: i64,
     /// The ActivityPub id of another instance's channel; `None` for ours.
     pub url: Option<String>,
+    /// Its avatar and banner in several sizes, as JSON ([`pictures`] reads them).
+    pub avatars: Option<String>,
+    pub banners: Option<String>,
 }
 
 /// What a new user is made of.
@@ -145,7 +150,7 @@ pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Res
 }
 
 pub(crate) const ACCOUNT_COLS: &str =
-    "id, user_id, name, host, display_name, description, created_at, updated_at, url";
+    "id, user_id, name, host, display_name, description, created_at, updated_at, url, avatars";
 
 pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
     let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE user_id = $1");
@@ -181,8 +186,7 @@ pub async fn account_by_id(ex: Ex<'_>, id: i64) -> Result<Account> {
     })
 }
 
-pub(crate) const CHANNEL_COLS: &str =
-    "id, account_id, name, host, display_name, description, support, created_at, updated_at, url";
+pub(crate) const CHANNEL_COLS: &str = "id, account_id, name, host, display_name, description, support, created_at, updated_at, url, avatars, banners";
 
 pub async fn channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<Vec<Channel>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM channels WHERE account_id = $1 ORDER BY id");
@@ -534,5 +538,133 @@ pub async fn active_users(ex: Ex<'_>, since_ms: i64) -> Result<i64> {
     .bind(since_ms)
     .fetch_one(c)
     .await
+    .map_err(StoreError::from))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles and pictures
+
+/// One size of an avatar or a banner.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Picture {
+    /// Its name under `/lazy-static/avatars/` or `/lazy-static/banners/`.
+    pub filename: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The file at its origin, for another instance's actor; `None` for ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When it was set (unix ms).
+    #[serde(default)]
+    pub created_at: i64,
+}
+
+/// The pictures a column holds, largest first; none when it is empty or unreadable.
+pub fn pictures(json: Option<&str>) -> Vec<Picture> {
+    let mut v: Vec<Picture> = json
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    v.sort_by_key(|p| std::cmp::Reverse(p.width.unwrap_or(0)));
+    v
+}
+
+/// Whose pictures: an account's or a channel's (by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Account(i64),
+    Channel(i64),
+}
+
+/// Avatars or banners (PeerTube's `ActorImageType` 1 and 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureKind {
+    Avatar,
+    Banner,
+}
+
+fn picture_column(holder: Holder, kind: PictureKind) -> Result<(&'static str, &'static str, i64)> {
+    match (holder, kind) {
+        (Holder::Account(id), PictureKind::Avatar) => Ok(("accounts", "avatars", id)),
+        (Holder::Channel(id), PictureKind::Avatar) => Ok(("channels", "avatars", id)),
+        (Holder::Channel(id), PictureKind::Banner) => Ok(("channels", "banners", id)),
+        (Holder::Account(_), PictureKind::Banner) => {
+            Err(StoreError::Conflict("accounts have no banner".into()))
+        }
+    }
+}
+
+/// Replaces the avatars or banners of an account or a channel (none: removes them) and returns
+/// the ones they replace, whose files the caller removes once this is committed.
+pub async fn set_pictures(
+    mut ex: Ex<'_>,
+    holder: Holder,
+    kind: PictureKind,
+    new: &[Picture],
+) -> Result<Vec<Picture>> {
+    let (table, column, id) = picture_column(holder, kind)?;
+    let select = format!("SELECT {column} FROM {table} WHERE id = $1");
+    let old: Option<Option<String>> = dual!(ex.reborrow(), |c| sqlx::query_scalar(
+        sqlx::AssertSqlSafe(select.as_str())
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))?;
+    let old = old.ok_or(StoreError::NotFound)?;
+    let json = (!new.is_empty())
+        .then(|| serde_json::to_string(new).map_err(|e| StoreError::Conflict(e.to_string())))
+        .transpose()?;
+    let update = format!("UPDATE {table} SET {column} = $1, updated_at = $2 WHERE id = $3");
+    dual!(ex, |c| sqlx::query(sqlx::AssertSqlSafe(update.as_str()))
+        .bind(json.as_deref())
+        .bind(now_ms())
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))?;
+    Ok(pictures(old.as_deref()))
+}
+
+/// Changes what an account is shown with.
+pub async fn update_account(
+    ex: Ex<'_>,
+    id: i64,
+    display_name: &str,
+    description: Option<&str>,
+) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE accounts SET display_name = $1, description = $2, updated_at = $3 WHERE id = $4"
+    )
+    .bind(display_name)
+    .bind(description)
+    .bind(now_ms())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// Changes what a channel is shown with.
+pub async fn update_channel(
+    ex: Ex<'_>,
+    id: i64,
+    display_name: &str,
+    description: Option<&str>,
+    support: Option<&str>,
+) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE channels SET display_name = $1, description = $2, support = $3, updated_at = $4
+         WHERE id = $5"
+    )
+    .bind(display_name)
+    .bind(description)
+    .bind(support)
+    .bind(now_ms())
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ())
     .map_err(StoreError::from))
 }

@@ -58,6 +58,8 @@ pub struct Video {
     pub channel_host: Option<String>,
     pub account_url: Option<String>,
     pub account_host: Option<String>,
+    pub channel_avatars: Option<String>,
+    pub account_avatars: Option<String>,
 }
 
 impl Video {
@@ -79,7 +81,8 @@ const VIDEO_SELECT: &str =
     a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name,
     a.description AS account_description, a.created_at AS account_created_at,
     a.updated_at AS account_updated_at, a.user_id AS user_id, v.url, v.remote_media,
-    c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host
+    c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host,
+    c.avatars AS channel_avatars, a.avatars AS account_avatars
     FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 /// The metadata a new video is created with.

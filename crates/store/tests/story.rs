@@ -1157,3 +1157,90 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
     );
     tx.commit().await.unwrap();
 });
+
+db_test!(profiles_and_pictures, |store: Store| async move {
+    use users::{Holder, Picture, PictureKind};
+    let uid = make_user(&store, "pia").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].clone();
+    drop(c);
+    assert!(users::pictures(acc.avatars.as_deref()).is_empty());
+    let pic = |name: &str, w: u32| Picture {
+        filename: format!("{name}.webp"),
+        width: Some(w),
+        height: Some(w),
+        url: None,
+        created_at: 5,
+    };
+
+    let mut tx = store.begin().await.unwrap();
+    let old = users::set_pictures(
+        tx.ex(),
+        Holder::Account(acc.id),
+        PictureKind::Avatar,
+        &[pic("small", 48), pic("big", 600)],
+    )
+    .await
+    .unwrap();
+    assert!(old.is_empty());
+    users::update_account(tx.ex(), acc.id, "Pia P.", Some("Films"))
+        .await
+        .unwrap();
+    users::update_channel(tx.ex(), ch.id, "Pia's films", None, Some("Thanks"))
+        .await
+        .unwrap();
+    users::set_pictures(
+        tx.ex(),
+        Holder::Channel(ch.id),
+        PictureKind::Banner,
+        &[pic("wide", 1920)],
+    )
+    .await
+    .unwrap();
+    // Accounts have no banner.
+    assert!(
+        users::set_pictures(tx.ex(), Holder::Account(acc.id), PictureKind::Banner, &[])
+            .await
+            .is_err()
+    );
+    tx.commit().await.unwrap();
+
+    let mut c = store.read().await.unwrap();
+    let a = users::account_by_id(c.ex(), acc.id).await.unwrap();
+    assert_eq!(
+        (a.display_name.as_str(), a.description.as_deref()),
+        ("Pia P.", Some("Films"))
+    );
+    let got = users::pictures(a.avatars.as_deref());
+    assert_eq!(got, [pic("big", 600), pic("small", 48)], "largest first");
+    let chan = users::channel_by_id(c.ex(), ch.id).await.unwrap().unwrap();
+    assert_eq!(chan.display_name, "Pia's films");
+    assert_eq!(chan.support.as_deref(), Some("Thanks"));
+    assert_eq!(
+        users::pictures(chan.banners.as_deref()),
+        [pic("wide", 1920)]
+    );
+    assert!(chan.avatars.is_none());
+    drop(c);
+
+    // Replacing gives back what was replaced (whose files go); removing leaves none.
+    let mut tx = store.begin().await.unwrap();
+    let old = users::set_pictures(tx.ex(), Holder::Account(acc.id), PictureKind::Avatar, &[])
+        .await
+        .unwrap();
+    assert_eq!(old.len(), 2);
+    assert!(matches!(
+        users::set_pictures(tx.ex(), Holder::Channel(9999), PictureKind::Avatar, &[]).await,
+        Err(StoreError::NotFound)
+    ));
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert!(
+        users::account_by_id(c.ex(), acc.id)
+            .await
+            .unwrap()
+            .avatars
+            .is_none()
+    );
+});

@@ -8,6 +8,7 @@
 
 use ruche_federation::ap;
 use ruche_store::comments::Comment;
+use ruche_store::users::{Account, Channel, Picture};
 use ruche_store::videos::{Video, VideoFile};
 use ruche_tube::federation::{inbox, objects, remote};
 use serde_json::{Value, json};
@@ -268,6 +269,52 @@ fn video() -> Video {
         channel_host: None,
         account_url: None,
         account_host: None,
+        channel_avatars: None,
+        account_avatars: None,
+    }
+}
+
+fn picture(name: &str, w: u32, h: u32) -> Picture {
+    Picture {
+        filename: format!("{name}-{w}x{h}.webp"),
+        width: Some(w),
+        height: Some(h),
+        url: None,
+        created_at: 1_764_000_000_000,
+    }
+}
+
+fn root_account() -> Account {
+    Account {
+        id: 1,
+        user_id: Some(1),
+        name: "root".into(),
+        host: None,
+        display_name: "Root".into(),
+        description: Some("Who I am".into()),
+        created_at: 1_764_000_000_000,
+        updated_at: 1_764_000_000_000,
+        url: None,
+        avatars: Some(
+            serde_json::to_string(&[picture("0a1b", 120, 120), picture("2c3d", 48, 48)]).unwrap(),
+        ),
+    }
+}
+
+fn channel() -> Channel {
+    Channel {
+        id: 2,
+        account_id: 1,
+        name: "root_channel".into(),
+        host: None,
+        display_name: "Main root channel".into(),
+        description: Some("Films".into()),
+        support: Some("Thanks!".into()),
+        created_at: 1_764_000_000_000,
+        updated_at: 1_764_000_005_000,
+        url: None,
+        avatars: Some(serde_json::to_string(&[picture("4e5f", 600, 600)]).unwrap()),
+        banners: Some(serde_json::to_string(&[picture("6a7b", 1920, 317)]).unwrap()),
     }
 }
 
@@ -346,7 +393,19 @@ fn outgoing() -> Vec<(&'static str, Value)> {
         12,
         "https://pt.example/accounts/ann",
     );
+    let pem = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n";
+    let group = objects::channel_actor(BASE, &channel(), &root_account(), pem);
     vec![
+        ("person", objects::account_actor(BASE, &root_account(), pem)),
+        ("group", group.clone()),
+        (
+            "application",
+            objects::instance_actor(BASE, 1_764_000_000_000, pem),
+        ),
+        (
+            "update_group",
+            objects::update_actor(group, 1_764_000_005_000),
+        ),
         ("video", objects::video(BASE, &v, &f)),
         ("create_video", objects::create_video(BASE, &v, &f)),
         (
@@ -459,6 +518,49 @@ fn what_we_send_keeps_peertube_and_mastodon_expectations() {
     let note = &all["create_note"]["object"];
     assert_eq!(note["tag"][0]["type"], "Mention");
     assert!(ap::ids(&note["cc"]).contains(&"https://mastodon.example/users/ann"));
+    // Actors have every key of PeerTube's, pictures as `icon` (each size) and `image`.
+    for (ours, theirs) in [
+        ("person", "actor-person"),
+        ("group", "actor-group"),
+        ("application", "actor-application"),
+    ] {
+        let theirs: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{}/../../tests/fixtures/ap/peertube/{theirs}.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        for key in theirs.as_object().unwrap().keys() {
+            assert!(
+                all[ours].get(key).is_some() || key == "playerSettings",
+                "{ours}: {key}"
+            );
+        }
+    }
+    assert_eq!(
+        all["person"]["icon"][0]["url"],
+        format!("{BASE}/lazy-static/avatars/0a1b-120x120.webp")
+    );
+    assert_eq!(all["person"]["icon"][1]["width"], 48);
+    assert_eq!(
+        all["group"]["image"][0]["url"],
+        format!("{BASE}/lazy-static/banners/6a7b-1920x317.webp")
+    );
+    assert!(all["application"].get("icon").is_none());
+    // An actor's Update carries it whole, as Mastodon refreshes profiles from it.
+    let update = &all["update_group"];
+    assert_eq!(
+        update["actor"],
+        format!("{BASE}/video-channels/root_channel")
+    );
+    assert_eq!(update["object"]["icon"][0]["width"], 600);
+    assert!(update["object"].get("@context").is_none());
+    assert_eq!(
+        update["cc"][0],
+        format!("{BASE}/video-channels/root_channel/followers")
+    );
     // Accept embeds the Follow it accepts, as Mastodon requires.
     assert_eq!(all["accept"]["object"]["type"], "Follow");
 }
@@ -467,7 +569,7 @@ fn what_we_send_keeps_peertube_and_mastodon_expectations() {
 fn everything_we_send_can_be_ld_signed() {
     let (public, private) = ruche_federation::generate_key_pair().unwrap();
     for (name, doc) in outgoing() {
-        if name == "video" || name == "tombstone" {
+        if ["video", "tombstone", "person", "group", "application"].contains(&name) {
             continue; // Objects, not activities.
         }
         let signed = ruche_federation::ld::sign(

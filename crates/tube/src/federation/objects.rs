@@ -8,8 +8,10 @@
 use super::PUBLIC;
 use ruche_domain::ShortUuid;
 use ruche_domain::video::{Privacy, category_label, language_label, licence_label};
+use ruche_federation::ap;
 use ruche_store::comments::Comment;
 use ruche_store::iso;
+use ruche_store::users::{Account, Channel, Picture, pictures};
 use ruche_store::videos::{Video, VideoFile};
 use serde_json::{Value, json};
 
@@ -82,11 +84,35 @@ pub struct Actor<'a> {
     /// HTML pages of the actor, the main one last (as PeerTube lists them).
     pub pages: Vec<String>,
     pub public_pem: &'a str,
+    /// Its avatar in each size (`icon`), and a channel's banner (`image`).
+    pub avatars: Vec<Picture>,
+    pub banners: Vec<Picture>,
+}
+
+/// An avatar or banner as an `Image` of an actor's `icon` or `image`, as PeerTube lists them.
+fn images(base: &str, dir: &str, pictures: &[Picture]) -> Value {
+    let list: Vec<Value> = pictures
+        .iter()
+        .map(|p| {
+            json!({
+                "type": "Image",
+                "mediaType": "image/webp",
+                "height": p.height,
+                "width": p.width,
+                "url": format!("{base}/lazy-static/{dir}/{}", p.filename),
+            })
+        })
+        .collect();
+    if list.is_empty() {
+        Value::Null
+    } else {
+        json!(list)
+    }
 }
 
 pub fn actor(base: &str, a: &Actor<'_>) -> Value {
     let id = format!("{base}/{}", a.path);
-    json!({
+    let mut doc = json!({
         "@context": actor_context(),
         "type": a.kind,
         "id": id,
@@ -106,7 +132,111 @@ pub fn actor(base: &str, a: &Actor<'_>) -> Value {
         "published": iso(a.published_ms),
         "url": a.pages.iter().map(|p| json!({ "type": "Link", "mediaType": "text/html", "href": p })).collect::<Vec<_>>(),
         "summary": a.summary,
-    })
+    });
+    for (key, dir, pictures) in [
+        ("icon", "avatars", &a.avatars),
+        ("image", "banners", &a.banners),
+    ] {
+        let v = images(base, dir, pictures);
+        if !v.is_null() {
+            doc[key] = v;
+        }
+    }
+    doc
+}
+
+/// The HTML pages of an account, the main one last.
+fn account_pages(base: &str, name: &str) -> Vec<String> {
+    vec![
+        format!("{base}/a/{name}/video-channels"),
+        format!("{base}/a/{name}"),
+        format!("{base}/accounts/{name}"),
+    ]
+}
+
+/// The instance's `Application` actor.
+pub fn instance_actor(base: &str, started_ms: i64, public_pem: &str) -> Value {
+    let name = super::INSTANCE_ACTOR;
+    actor(
+        base,
+        &Actor {
+            kind: "Application",
+            path: format!("accounts/{name}"),
+            name,
+            display_name: name,
+            summary: None,
+            published_ms: started_ms,
+            pages: account_pages(base, name),
+            public_pem,
+            avatars: Vec::new(),
+            banners: Vec::new(),
+        },
+    )
+}
+
+/// A local account's `Person` actor.
+pub fn account_actor(base: &str, a: &Account, public_pem: &str) -> Value {
+    actor(
+        base,
+        &Actor {
+            kind: "Person",
+            path: format!("accounts/{}", a.name),
+            name: &a.name,
+            display_name: &a.display_name,
+            summary: a.description.as_deref(),
+            published_ms: a.created_at,
+            pages: account_pages(base, &a.name),
+            public_pem,
+            avatars: pictures(a.avatars.as_deref()),
+            banners: Vec::new(),
+        },
+    )
+}
+
+/// A local channel's `Group` actor, attributed to its account.
+pub fn channel_actor(base: &str, ch: &Channel, owner: &Account, public_pem: &str) -> Value {
+    let mut doc = actor(
+        base,
+        &Actor {
+            kind: "Group",
+            path: format!("video-channels/{}", ch.name),
+            name: &ch.name,
+            display_name: &ch.display_name,
+            summary: ch.description.as_deref(),
+            published_ms: ch.created_at,
+            pages: vec![
+                format!("{base}/c/{}/videos", ch.name),
+                format!("{base}/c/{}", ch.name),
+                format!("{base}/video-channels/{}", ch.name),
+            ],
+            public_pem,
+            avatars: pictures(ch.avatars.as_deref()),
+            banners: pictures(ch.banners.as_deref()),
+        },
+    );
+    doc["support"] = json!(ch.support);
+    // Only the channel's owner posts in it (Lemmy's term, which PeerTube sets too).
+    doc["postingRestrictedToMods"] = json!(true);
+    doc["attributedTo"] = json!([super::account_url(base, &owner.name)]);
+    doc
+}
+
+/// `Update` of one of our actors (a new name, description or picture), to the public and its
+/// followers, with PeerTube's id (`<actor>#updates/<date>`).
+pub fn update_actor(actor_doc: Value, updated_ms: i64) -> Value {
+    let id = ap::id_of(&actor_doc["id"]).unwrap_or_default().to_owned();
+    let followers = format!("{id}/followers");
+    let context = actor_doc["@context"].clone();
+    let mut a = activity(
+        "Update",
+        &format!("{id}#updates/{}", iso(updated_ms)),
+        &id,
+        actor_doc,
+        json!([PUBLIC]),
+        json!([followers]),
+    );
+    a["@context"] = context;
+    a
 }
 
 fn identifier(id: Option<String>, name: Option<&str>) -> Value {

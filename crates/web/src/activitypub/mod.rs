@@ -343,13 +343,6 @@ async fn comment_document(
 /// An account (or, for [`INSTANCE_ACTOR`], the instance) as its actor document.
 pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
     let base = ruche_tube::federation::base(&st.tube).to_string();
-    let pages = |n: &str| {
-        vec![
-            format!("{base}/a/{n}/video-channels"),
-            format!("{base}/a/{n}"),
-            format!("{base}/accounts/{n}"),
-        ]
-    };
     if name == INSTANCE_ACTOR {
         let key = match key_pair(&st.tube, Signer::Instance).await {
             Ok(k) => k,
@@ -365,19 +358,7 @@ pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
                 .map(|u| u.created_at)
                 .unwrap_or_default()
         };
-        return activity_json(&objects::actor(
-            &base,
-            &objects::Actor {
-                kind: "Application",
-                path: format!("accounts/{INSTANCE_ACTOR}"),
-                name: INSTANCE_ACTOR,
-                display_name: INSTANCE_ACTOR,
-                summary: None,
-                published_ms: started,
-                pages: pages(INSTANCE_ACTOR),
-                public_pem: &key.public_pem,
-            },
-        ));
+        return activity_json(&objects::instance_actor(&base, started, &key.public_pem));
     }
     let account = async {
         let mut c = st.tube.store.read().await?;
@@ -393,19 +374,7 @@ pub(crate) async fn account_document(st: &AppState, name: &str) -> Response {
         Ok(k) => k,
         Err(e) => return crate::error::ApiError(e).into_response(),
     };
-    activity_json(&objects::actor(
-        &base,
-        &objects::Actor {
-            kind: "Person",
-            path: format!("accounts/{}", a.name),
-            name: &a.name,
-            display_name: &a.display_name,
-            summary: a.description.as_deref(),
-            published_ms: a.created_at,
-            pages: pages(&a.name),
-            public_pem: &key.public_pem,
-        },
-    ))
+    activity_json(&objects::account_actor(&base, &a, &key.public_pem))
 }
 
 /// A channel as its `Group` actor, attributed to its account.
@@ -432,28 +401,7 @@ pub(crate) async fn channel_document(st: &AppState, name: &str) -> Response {
         Ok(k) => k,
         Err(e) => return crate::error::ApiError(e).into_response(),
     };
-    let mut doc = objects::actor(
-        &base,
-        &objects::Actor {
-            kind: "Group",
-            path: format!("video-channels/{}", ch.name),
-            name: &ch.name,
-            display_name: &ch.display_name,
-            summary: ch.description.as_deref(),
-            published_ms: ch.created_at,
-            pages: vec![
-                format!("{base}/c/{}/videos", ch.name),
-                format!("{base}/c/{}", ch.name),
-                format!("{base}/video-channels/{}", ch.name),
-            ],
-            public_pem: &key.public_pem,
-        },
-    );
-    doc["support"] = json!(ch.support);
-    // Only the channel's owner posts in it (Lemmy's term, which PeerTube sets too).
-    doc["postingRestrictedToMods"] = json!(true);
-    doc["attributedTo"] = json!([format!("{base}/accounts/{}", owner.name)]);
-    activity_json(&doc)
+    activity_json(&objects::channel_actor(&base, &ch, &owner, &key.public_pem))
 }
 
 /// Items per collection page, as PeerTube pages them.

@@ -128,12 +128,31 @@ fn id_label(id: Option<i64>, label: Option<&str>) -> Value {
     json!({ "id": id, "label": label.unwrap_or("Unknown") })
 }
 
+/// Avatars or banners as PeerTube's API lists them; another instance's are served from our copy.
+pub(crate) fn pictures_json(base: &str, dir: &str, json: Option<&str>) -> Value {
+    let list: Vec<Value> = ruche_store::users::pictures(json)
+        .into_iter()
+        .map(|p| {
+            let path = format!("/lazy-static/{dir}/{}", p.filename);
+            json!({
+                "height": p.height,
+                "width": p.width,
+                "fileUrl": format!("{base}{path}"),
+                "path": path,
+                "createdAt": iso(p.created_at),
+                "updatedAt": iso(p.created_at),
+            })
+        })
+        .collect();
+    json!(list)
+}
+
 pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
     json!({
         "url": a.url.clone().unwrap_or_else(|| format!("{base}/accounts/{}", a.name)),
         "name": a.name,
         "host": a.host.as_deref().unwrap_or(host),
-        "avatars": [],
+        "avatars": pictures_json(base, "avatars", a.avatars.as_deref()),
         "id": a.id,
         "hostRedundancyAllowed": false,
         "followingCount": 0,
@@ -151,13 +170,13 @@ pub(crate) fn channel_json(base: &str, host: &str, c: &Channel, owner: Option<&A
         "url": c.url.clone().unwrap_or_else(|| format!("{base}/video-channels/{}", c.name)),
         "name": c.name,
         "host": c.host.as_deref().unwrap_or(host),
-        "avatars": [],
+        "avatars": pictures_json(base, "avatars", c.avatars.as_deref()),
         "id": c.id,
         "hostRedundancyAllowed": false,
         "followingCount": 0,
         "followersCount": 0,
         "createdAt": iso(c.created_at),
-        "banners": [],
+        "banners": pictures_json(base, "banners", c.banners.as_deref()),
         "displayName": c.display_name,
         "description": c.description,
         "support": c.support,
@@ -182,6 +201,7 @@ fn video_account(v: &Video) -> Account {
         created_at: v.account_created_at,
         updated_at: v.account_updated_at,
         url: v.account_url.clone(),
+        avatars: v.account_avatars.clone(),
     }
 }
 
@@ -197,6 +217,8 @@ fn video_channel(v: &Video) -> Channel {
         created_at: v.channel_created_at,
         updated_at: v.channel_updated_at,
         url: v.channel_url.clone(),
+        avatars: v.channel_avatars.clone(),
+        banners: None,
     }
 }
 

@@ -419,3 +419,15 @@ follows-notice-followed = Follow sent. It shows as accepted once the other insta
 follows-notice-copied = The instances it follows are being followed.
 follows-notice-unfollowed = No longer followed.
 follows-notice-decided = Done.
+
+profile-title = Profile
+profile-save = Save
+profile-saved = Your changes were saved; other instances are told.
+profile-invalid = A display name has 1 to 120 characters; a description and a support text at most 1000.
+picture-avatar = Avatar
+picture-banner = Banner
+picture-upload = Send this picture
+picture-remove = Remove
+picture-saved = The picture was saved.
+picture-removed = The picture was removed.
+channels-edit = Edit this channel

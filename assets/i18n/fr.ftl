@@ -419,3 +419,15 @@ follows-notice-followed = Demande envoyée. Elle apparaît acceptée dès que l�
 follows-notice-copied = Les instances qu’elle suit sont en cours d’abonnement.
 follows-notice-unfollowed = Vous ne la suivez plus.
 follows-notice-decided = C’est fait.
+
+profile-title = Profil
+profile-save = Enregistrer
+profile-saved = Vos modifications sont enregistrées ; les autres instances en sont informées.
+profile-invalid = Un nom affiché a de 1 à 120 caractères ; une description et un texte de soutien 1000 au plus.
+picture-avatar = Avatar
+picture-banner = Bannière
+picture-upload = Envoyer cette image
+picture-remove = Retirer
+picture-saved = L’image est enregistrée.
+picture-removed = L’image est retirée.
+channels-edit = Modifier cette chaîne

@@ -132,8 +132,35 @@ pub struct ActorDoc {
     pub public_key_pem: Option<String>,
     /// Who a Group belongs to (a PeerTube channel's account).
     pub attributed_to: Vec<String>,
-    pub icon: Option<String>,
+    /// Its avatar (`icon`), in each size it lists, and its banner (`image`).
+    pub icons: Vec<ImageRef>,
+    pub images: Vec<ImageRef>,
     pub support: Option<String>,
+}
+
+/// A picture an actor links to: PeerTube lists each size with its width, Mastodon gives one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// The pictures of an `icon` or `image`: http(s) URLs only, at most a few.
+fn image_refs(v: &Value) -> Vec<ImageRef> {
+    let dim = |i: &Value, k: &str| i[k].as_u64().and_then(|n| u32::try_from(n).ok());
+    each(v)
+        .into_iter()
+        .filter_map(|i| {
+            let url = href(i)?;
+            (url.starts_with("https://") || url.starts_with("http://")).then(|| ImageRef {
+                url: url.to_string(),
+                width: dim(i, "width"),
+                height: dim(i, "height"),
+            })
+        })
+        .take(4)
+        .collect()
 }
 
 const ACTOR_TYPES: &[&str] = &["Person", "Group", "Application", "Service", "Organization"];
@@ -201,10 +228,8 @@ pub fn parse_actor(doc: &Value, origin: &str) -> Result<ActorDoc, ApError> {
             .into_iter()
             .map(str::to_string)
             .collect(),
-        icon: each(&doc["icon"])
-            .into_iter()
-            .find_map(href)
-            .map(str::to_string),
+        icons: image_refs(&doc["icon"]),
+        images: image_refs(&doc["image"]),
         support: str_of(doc, "support").map(str::to_string),
     })
 }

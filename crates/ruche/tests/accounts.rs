@@ -509,3 +509,146 @@ both!(password_change_ends_other_credentials, |db| async move {
     inst.token("alice", "third-password").await;
     inst.stop().await;
 });
+
+both!(profiles_and_pictures_from_the_pages, |db| async move {
+    let inst = Instance::start(db, &[]).await;
+    let root = inst.root_token().await;
+    let (alice, _) = inst.user(&root, "alice", -1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = common::clip(
+        dir.path(),
+        "photo.jpg",
+        &["-f", "lavfi", "-i", "testsrc2=s=800x600", "-frames:v", "1"],
+    );
+    let (browser, csrf) = inst.browser_login("alice", "secret-pass").await;
+    let send = |path: String, csrf: String, bytes: Vec<u8>| {
+        let (browser, url) = (browser.clone(), format!("{}{path}", inst.url));
+        async move {
+            let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("photo.jpg"),
+            );
+            let r = browser.post(url).multipart(form).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // A forged token changes nothing.
+    let (status, _) = send(
+        "/my-account/avatar".into(),
+        "forged".into(),
+        std::fs::read(&photo).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        inst.get_json(&alice, "/api/v1/users/me").await.1["account"]["avatars"],
+        json!([])
+    );
+    // Not a picture: a sentence in the user's language, nothing changed.
+    let (status, page) = send(
+        "/my-account/avatar".into(),
+        csrf.clone(),
+        b"not a picture".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("JPEG, PNG, GIF"), "{page}");
+    let (status, page) = send(
+        "/my-account/avatar".into(),
+        csrf.clone(),
+        std::fs::read(&photo).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let (_, me) = inst.get_json(&alice, "/api/v1/users/me").await;
+    let avatars = me["account"]["avatars"].as_array().unwrap().clone();
+    assert_eq!(avatars.len(), 3, "{me}");
+    let path = avatars[1]["path"].as_str().unwrap().to_string();
+    assert!(page.contains(&path), "the page shows the new avatar");
+    let r = inst
+        .http
+        .get(format!("{}{path}", inst.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "image/webp");
+    let file = inst
+        .storage()
+        .join("avatars")
+        .join(path.rsplit('/').next().unwrap());
+    assert!(file.exists());
+
+    // The name shown and the description, through the page.
+    let r = browser
+        .post(format!("{}/my-account/profile", inst.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("display_name", "Alice A."),
+            ("description", "Films"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, me) = inst.get_json(&alice, "/api/v1/users/me").await;
+    assert_eq!(me["account"]["displayName"], "Alice A.");
+    assert_eq!(me["account"]["description"], "Films");
+    let r = browser
+        .post(format!("{}/my-account/profile", inst.url))
+        .form(&[("csrf", csrf.as_str()), ("display_name", "  ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an empty name is refused");
+    assert!(
+        inst.page(&inst.http, "/a/alice").await.contains(&path),
+        "the account's page"
+    );
+
+    // A channel's banner, through My channels; then removed, and its files with it.
+    let channel_id = me["videoChannels"][0]["id"].as_i64().unwrap();
+    let (status, page) = send(
+        format!("/my-channels/{channel_id}/banner"),
+        csrf.clone(),
+        std::fs::read(&photo).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let (_, ch) = inst
+        .get_json(&alice, "/api/v1/video-channels/alice_channel")
+        .await;
+    assert_eq!(ch["banners"][0]["width"], 600, "{ch}");
+    let banner = inst.storage().join("avatars").join(
+        ch["banners"][0]["path"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap(),
+    );
+    assert!(banner.exists());
+    let r = browser
+        .post(format!(
+            "{}/my-channels/{channel_id}/banner/remove",
+            inst.url
+        ))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, ch) = inst
+        .get_json(&alice, "/api/v1/video-channels/alice_channel")
+        .await;
+    assert_eq!(ch["banners"], json!([]));
+    assert!(!banner.exists(), "the banner's files are removed");
+    // Someone else's channel is not alice's to dress.
+    let (status, _) = send(
+        "/my-channels/1/avatar".into(),
+        csrf.clone(),
+        std::fs::read(&photo).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    inst.stop().await;
+});

@@ -228,6 +228,135 @@ both!(three_instances, |db| async move {
         assert_eq!(r.status(), 200);
         assert!(r.text().await.unwrap().starts_with("#EXTM3U"));
     }
+    // A's channel gets an avatar, a banner and a new name: B (which follows A's instance) and C
+    // (which follows the channel) hear of it by an Update of the Group, and show the pictures
+    // from their own copies.
+    let avatar = common::clip(
+        dir.path(),
+        "avatar.png",
+        &["-f", "lavfi", "-i", "testsrc2=s=700x500", "-frames:v", "1"],
+    );
+    let banner = common::clip(
+        dir.path(),
+        "banner.jpg",
+        &["-f", "lavfi", "-i", "testsrc2=s=1000x400", "-frames:v", "1"],
+    );
+    let pick = |path: &str, field: &'static str, file: std::path::PathBuf| {
+        let url = format!("{}{path}", a.url);
+        let (http, ta) = (a.http.clone(), ta.clone());
+        async move {
+            let bytes = std::fs::read(&file).unwrap();
+            let form = reqwest::multipart::Form::new().part(
+                field,
+                reqwest::multipart::Part::bytes(bytes).file_name("picture"),
+            );
+            let r = http
+                .post(url)
+                .bearer_auth(ta)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, picked) = pick(
+        "/api/v1/video-channels/root_channel/avatar/pick",
+        "avatarfile",
+        avatar.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{picked}");
+    let sizes: Vec<i64> = picked["avatars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["width"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        sizes,
+        [600, 120, 48],
+        "no size wider than the picture but the smallest"
+    );
+    let (status, picked) = pick(
+        "/api/v1/video-channels/root_channel/banner/pick",
+        "bannerfile",
+        banner,
+    )
+    .await;
+    assert_eq!(status, 200, "{picked}");
+    assert_eq!(picked["banners"][0]["width"], 600);
+    // Not a picture: refused, and nothing changes.
+    let (status, refused) = pick("/api/v1/users/me/avatar/pick", "avatarfile", clip.clone()).await;
+    assert_eq!(status, 400, "{refused}");
+    let (_, me) = api(&a, Some(&ta), "GET", "/api/v1/users/me", None).await;
+    assert_eq!(me["account"]["avatars"], json!([]));
+    let (status, _) = api(
+        &a,
+        Some(&ta),
+        "PUT",
+        "/api/v1/video-channels/root_channel",
+        Some(json!({ "displayName": "Les films de root" })),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let handle = format!("/api/v1/video-channels/root_channel@{}", host(&a));
+    for (i, who) in [(&b, "B"), (&c, "C")] {
+        let ch = eventually(
+            &logs,
+            &format!("{who} hears of the channel's new face"),
+            30,
+            || async {
+                let (_, ch) = api(i, None, "GET", &handle, None).await;
+                (ch["displayName"] == "Les films de root"
+                    && ch["avatars"].as_array().is_some_and(|l| l.len() == 3)
+                    && ch["banners"].as_array().is_some_and(|l| !l.is_empty()))
+                .then_some(ch)
+            },
+        )
+        .await;
+        // Served by B and C themselves, copied once from A and re-encoded.
+        for p in [&ch["avatars"][1], &ch["banners"][0]] {
+            let path = p["path"].as_str().unwrap();
+            assert!(
+                path.starts_with("/lazy-static/") && path.contains("/remote-"),
+                "{who}: {p}"
+            );
+            assert_eq!(p["fileUrl"], format!("{}{path}", i.url), "{who}");
+            let r = i.http.get(format!("{}{path}", i.url)).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{who}: {path}");
+            assert_eq!(r.headers()["content-type"], "image/webp", "{who}");
+            let body = r.bytes().await.unwrap();
+            assert_eq!(&body[8..12], b"WEBP", "{who}");
+        }
+        let page = i
+            .page(&i.http, &format!("/c/root_channel@{}", host(&a)))
+            .await;
+        assert!(
+            page.contains("/lazy-static/avatars/remote-c"),
+            "{who}'s channel page shows it"
+        );
+    }
+    // A's own pages show it too, and removing it tells the others.
+    let page = a.page(&a.http, "/c/root_channel").await;
+    assert!(page.contains("/lazy-static/avatars/"), "A's channel page");
+    let (status, _) = api(
+        &a,
+        Some(&ta),
+        "DELETE",
+        "/api/v1/video-channels/root_channel/banner",
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    eventually(&logs, "B hears the banner is gone", 30, || async {
+        let (_, ch) = api(&b, None, "GET", &handle, None).await;
+        (ch["banners"] == json!([]) && ch["avatars"].as_array().is_some_and(|l| l.len() == 3))
+            .then_some(())
+    })
+    .await;
+
     // B lists it among other instances' videos, not its own; and its page plays A's playlist.
     let (_, remote_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=false", None).await;
     assert_eq!(remote_list["total"], 2);

@@ -28,6 +28,9 @@ pub enum TubeError {
     /// A resumable chunk that does not continue the upload where it stands.
     #[error("{message}")]
     RangeMismatch { message: String, received: i64 },
+    /// An avatar or banner we could not take (its message is translated by its key).
+    #[error("{0}")]
+    Picture(#[from] ruche_media::images::ImageError),
     #[error("database: {0}")]
     Store(#[from] StoreError),
     #[error("i/o: {0}")]

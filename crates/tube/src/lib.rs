@@ -13,6 +13,7 @@ pub mod error;
 pub mod federation;
 pub mod housekeeping;
 pub mod playback;
+pub mod profiles;
 pub mod storage;
 pub mod uploads;
 pub mod videos;

@@ -1,6 +1,7 @@
 //! Where media lives on disk, with PeerTube's layout below the storage directory:
 //! `streaming-playlists/hls/<uuid>/` (playlists, fragmented MP4s, segment hashes),
-//! `thumbnails/`, `previews/`, `original-video-files/<uuid>` (the source until transcoded).
+//! `thumbnails/`, `previews/`, `avatars/` (avatars and banners, ours and our copies of other
+//! instances'), `original-video-files/<uuid>` (the source until transcoded).
 //! Scratch work happens below the tmp directory and reaches storage by rename, so a reader
 //! never sees a half-written file and a crash leaves only scratch to sweep.
 
@@ -23,6 +24,7 @@ impl Storage {
             self.hls_root(),
             self.root.join("thumbnails"),
             self.root.join("previews"),
+            self.root.join("avatars"),
             self.root.join("original-video-files"),
             self.tmp.join("uploads"),
             self.tmp.join("transcode"),
@@ -46,6 +48,10 @@ impl Storage {
     }
     pub fn preview(&self, name: &str) -> PathBuf {
         self.root.join("previews").join(name)
+    }
+    /// An avatar's or a banner's file.
+    pub fn picture(&self, name: &str) -> PathBuf {
+        self.root.join("avatars").join(name)
     }
     pub fn source(&self, uuid: &str) -> PathBuf {
         self.root.join("original-video-files").join(uuid)

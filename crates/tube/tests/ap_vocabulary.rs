@@ -71,6 +71,21 @@ fn every_actor_of_the_corpus_is_read() {
             ap::parse_actor(&doc, "https://elsewhere.example/x").is_err(),
             "{name}"
         );
+        // Pictures: PeerTube lists each size, the others one; the relative banner of a
+        // Mastodon spec document is no URL.
+        let has = |k: &str| doc.get(k).is_some_and(|v| !v.is_null());
+        assert_eq!(!a.icons.is_empty(), has("icon"), "{name}: icon");
+        if name == "peertube/group-tilvids.json" {
+            assert!(
+                a.icons.len() >= 2 && a.icons.iter().all(|i| i.width.is_some()),
+                "{name}"
+            );
+            assert_eq!(a.images[0].width, Some(1920), "{name}");
+        }
+        if name == "mastodon/person-mastodon-madrid.json" {
+            assert!(a.icons[0].url.ends_with(".jpg?1598972149"), "{name}");
+            assert_eq!(a.icons[0].width, None);
+        }
         if name == "peertube/actor-group.json" {
             assert!(
                 !a.attributed_to.is_empty(),

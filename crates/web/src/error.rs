@@ -27,6 +27,10 @@ pub fn status_of(e: &TubeError) -> StatusCode {
         TubeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         TubeError::UnsupportedMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         TubeError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        TubeError::Picture(ruche_pages::images::ImageError::TooLarge { .. }) => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        TubeError::Picture(_) => StatusCode::BAD_REQUEST,
         // The other server's fault, said to the client as a gateway would (detail included:
         // "the instance did not answer" helps an admin who typed a host).
         TubeError::Remote(_) => StatusCode::BAD_GATEWAY,

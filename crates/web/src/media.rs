@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use ruche_store::users::PictureKind;
 use ruche_tube::{TubeError, videos};
 use std::path::PathBuf;
 use tower::ServiceExt;
@@ -25,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/lazy-static/thumbnails/{name}", get(thumbnail))
         .route("/lazy-static/previews/{name}", get(preview))
+        .route("/lazy-static/avatars/{name}", get(avatar))
+        .route("/lazy-static/banners/{name}", get(banner))
         .route(
             "/download/streaming-playlists/hls/videos/{name}",
             get(download),
@@ -46,6 +49,7 @@ fn mime_for(name: &str) -> &'static str {
         Some("mp4") => "video/mp4",
         Some("json") => "application/json",
         Some("jpg") | Some("jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
         _ => "application/octet-stream",
     }
 }
@@ -127,6 +131,26 @@ async fn picture(
     } else {
         st.tube.storage.thumbnail(name)
     };
+    send(path, req, true).await
+}
+
+async fn avatar(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let path = ruche_tube::profiles::picture_file(&st.tube, PictureKind::Avatar, safe_name(&name)?)
+        .await?;
+    send(path, req, true).await
+}
+
+async fn banner(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let path = ruche_tube::profiles::picture_file(&st.tube, PictureKind::Banner, safe_name(&name)?)
+        .await?;
     send(path, req, true).await
 }
 

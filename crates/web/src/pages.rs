@@ -39,7 +39,16 @@ pub fn routes() -> Router<AppState> {
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
+        .route("/my-channels/{id}/profile", post(channel_profile))
+        .route("/my-channels/{id}/{which}", post(channel_picture))
+        .route(
+            "/my-channels/{id}/{which}/remove",
+            post(remove_channel_picture),
+        )
         .route("/my-account", get(account_settings).post(change_password))
+        .route("/my-account/profile", post(account_profile))
+        .route("/my-account/avatar", post(account_avatar))
+        .route("/my-account/avatar/remove", post(remove_account_avatar))
         .route("/admin/registrations", get(registrations_page))
         .route(
             "/admin/registrations/{id}/{action}",
@@ -309,6 +318,8 @@ struct Profile {
     owner: Option<(String, String)>,
     /// An account's channels: handle and display name.
     channels: Vec<(String, String)>,
+    avatar: Option<String>,
+    banner: Option<String>,
     videos: Vec<Card>,
     prev_page: Option<i64>,
     next_page: Option<i64>,
@@ -323,6 +334,10 @@ struct Owner {
     owner: Option<(String, String)>,
     channels: Vec<(String, String)>,
     filter: ListFilter,
+    /// Another instance's host; `None` for ours.
+    host: Option<String>,
+    avatar: Option<String>,
+    banner: Option<String>,
 }
 
 async fn profile(
@@ -338,7 +353,13 @@ async fn profile(
     match grid(st, &chrome.tr, who.filter, page).await {
         Ok(g) => render(&Profile {
             display_name: who.display_name,
-            handle: format!("{}@{}", who.name, st.tube.settings.host()),
+            handle: format!(
+                "{}@{}",
+                who.name,
+                who.host.unwrap_or_else(|| st.tube.settings.host())
+            ),
+            avatar: who.avatar,
+            banner: who.banner,
             description_html: markdown(who.description.as_deref().unwrap_or_default()),
             owner: who.owner,
             channels: who.channels,
@@ -360,20 +381,27 @@ async fn channel_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let found = async {
+        let ch = crate::api::find_channel(&st, &name)
+            .await
+            .map_err(|e| e.0)?;
         let mut c = st.tube.store.read().await?;
-        let ch = ustore::channel_by_name(c.ex(), &name)
-            .await?
-            .ok_or(TubeError::NotFound("channel"))?;
         let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
+        let owner_handle = match &owner.host {
+            Some(h) => format!("{}@{h}", owner.name),
+            None => owner.name.clone(),
+        };
         Ok(Owner {
             filter: ListFilter {
                 channel_id: Some(ch.id),
                 ..Default::default()
             },
+            avatar: crate::api::picture_path("avatars", ch.avatars.as_deref(), 120),
+            banner: crate::api::picture_path("banners", ch.banners.as_deref(), 1920),
             display_name: ch.display_name,
             name: ch.name,
+            host: ch.host,
             description: ch.description,
-            owner: Some((owner.display_name, format!("/a/{}", owner.name))),
+            owner: Some((owner.display_name, format!("/a/{owner_handle}"))),
             channels: Vec::new(),
         })
     }
@@ -389,23 +417,27 @@ async fn account_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let found = async {
+        let a = crate::api::find_account(&st, &name)
+            .await
+            .map_err(|e| e.0)?;
         let mut c = st.tube.store.read().await?;
-        let a = ustore::local_account_by_name(c.ex(), &name)
-            .await?
-            .ok_or(TubeError::NotFound("account"))?;
         let channels = ustore::channels_of_account(c.ex(), a.id).await?;
+        let suffix = a.host.as_ref().map(|h| format!("@{h}")).unwrap_or_default();
         Ok(Owner {
             filter: ListFilter {
                 account_id: Some(a.id),
                 ..Default::default()
             },
+            avatar: crate::api::picture_path("avatars", a.avatars.as_deref(), 120),
+            banner: None,
             display_name: a.display_name,
             name: a.name,
+            host: a.host,
             description: a.description,
             owner: None,
             channels: channels
                 .into_iter()
-                .map(|c| (c.name, c.display_name))
+                .map(|c| (format!("{}{suffix}", c.name), c.display_name))
                 .collect(),
         })
     }
@@ -691,6 +723,7 @@ struct FileLink {
 struct Watch {
     chrome: Chrome,
     channel_url: String,
+    channel_avatar: Option<String>,
     name: String,
     uuid: String,
     url: String,
@@ -777,7 +810,11 @@ async fn watch(
         ),
         url: format!("{base}/w/{}", short(&v.uuid)),
         by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
-        channel_url: format!("/c/{}", v.channel_name),
+        channel_url: match &v.channel_host {
+            Some(h) => format!("/c/{}@{h}", v.channel_name),
+            None => format!("/c/{}", v.channel_name),
+        },
+        channel_avatar: crate::api::picture_path("avatars", v.channel_avatars.as_deref(), 48),
         date: chrome.tr.t1(
             "video-published",
             "date",
@@ -925,9 +962,22 @@ async fn delete_video(
 #[template(path = "channels.html")]
 struct Channels {
     chrome: Chrome,
-    channels: Vec<(String, String)>,
+    channels: Vec<ChannelView>,
     error: Option<String>,
     notice: Option<String>,
+}
+
+/// One of the user's channels, as its edit form shows it.
+struct ChannelView {
+    id: i64,
+    name: String,
+    display_name: String,
+    description: String,
+    support: String,
+    avatar: Option<String>,
+    banner: Option<String>,
+    /// Each kind of picture: its path part, its label, whether it has one.
+    pictures: Vec<(&'static str, &'static str, bool)>,
 }
 
 async fn channels_view(
@@ -942,7 +992,19 @@ async fn channels_view(
             let channels = me
                 .channels
                 .iter()
-                .map(|c| (c.name.clone(), c.display_name.clone()))
+                .map(|c| ChannelView {
+                    id: c.id,
+                    name: c.name.clone(),
+                    display_name: c.display_name.clone(),
+                    description: c.description.clone().unwrap_or_default(),
+                    support: c.support.clone().unwrap_or_default(),
+                    avatar: crate::api::picture_path("avatars", c.avatars.as_deref(), 120),
+                    banner: crate::api::picture_path("banners", c.banners.as_deref(), 600),
+                    pictures: vec![
+                        ("avatar", "picture-avatar", c.avatars.is_some()),
+                        ("banner", "picture-banner", c.banners.is_some()),
+                    ],
+                })
                 .collect();
             render(&Channels {
                 chrome,
@@ -1160,17 +1222,288 @@ struct MyAccount {
     chrome: Chrome,
     error: Option<String>,
     notice: Option<String>,
+    display_name: String,
+    description: String,
+    avatar: Option<String>,
 }
 
-async fn account_settings(Page { chrome, user }: Page) -> Response {
-    if user.user.is_none() {
-        return login_redirect("/my-account");
+/// The My account page, with what the account is shown with now.
+async fn account_view(
+    st: &AppState,
+    chrome: Chrome,
+    u: &ustore::User,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let account = async {
+        let mut c = st.tube.store.read().await?;
+        ustore::account_of_user(c.ex(), u.id).await
     }
-    render(&MyAccount {
-        chrome,
-        error: None,
-        notice: None,
+    .await;
+    let a = match account {
+        Ok(a) => a,
+        Err(e) => return error_page(chrome, e.into()),
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        render(&MyAccount {
+            chrome,
+            error,
+            notice,
+            avatar: crate::api::picture_path("avatars", a.avatars.as_deref(), 120),
+            display_name: a.display_name,
+            description: a.description.unwrap_or_default(),
+        }),
+    )
+        .into_response()
+}
+
+async fn account_settings(State(st): State<AppState>, Page { chrome, user }: Page) -> Response {
+    let Some(u) = user.user.clone() else {
+        return login_redirect("/my-account");
+    };
+    account_view(&st, chrome, &u, None, None).await
+}
+
+async fn account_id_of(st: &AppState, u: &ustore::User) -> Result<i64, TubeError> {
+    let mut c = st.tube.store.read().await?;
+    Ok(ustore::account_of_user(c.ex(), u.id).await?.id)
+}
+
+/// The page after a change of a profile: its form again, with a notice (`notice_key`), or with
+/// why it was refused; an error of another kind is an error page.
+async fn after_change<Fut: std::future::Future<Output = Response>>(
+    chrome: Chrome,
+    done: Result<(), TubeError>,
+    notice_key: &str,
+    view: impl FnOnce(Chrome, Option<String>, Option<String>) -> Fut,
+) -> Response {
+    match done {
+        Ok(()) => {
+            let notice = Some(chrome.tr.t(notice_key));
+            view(chrome, None, notice).await
+        }
+        Err(e) => match profile_refusal(&chrome, &e) {
+            Some(m) => view(chrome, Some(m), None).await,
+            None => error_page(chrome, e),
+        },
+    }
+}
+
+/// What a failed profile change tells its author, in their language.
+fn profile_refusal(chrome: &Chrome, e: &TubeError) -> Option<String> {
+    match e {
+        TubeError::Picture(p) => Some(chrome.tr.t(p.key())),
+        TubeError::BadRequest(_) => Some(chrome.tr.t("profile-invalid")),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    csrf: String,
+    display_name: String,
+    description: Option<String>,
+    support: Option<String>,
+}
+
+async fn account_profile(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Form(f): Form<ProfileForm>,
+) -> Response {
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-account") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = async {
+        let account = account_id_of(&st, &u).await?;
+        ruche_tube::profiles::update_account(
+            &st.tube,
+            account,
+            &f.display_name,
+            f.description.as_deref(),
+        )
+        .await
+    }
+    .await;
+    after_change(chrome, done, "profile-saved", |chrome, e, n| {
+        account_view(&st, chrome, &u, e, n)
     })
+    .await
+}
+
+/// A picture form's user (its CSRF token checked) and file.
+async fn picture_upload(
+    chrome: Chrome,
+    user: &MaybeUser,
+    multipart: axum::extract::Multipart,
+    next: &str,
+) -> Result<(Chrome, ustore::User, Result<Vec<u8>, TubeError>), Response> {
+    let Some(_) = user.user.as_ref() else {
+        return Err(login_redirect(next));
+    };
+    match crate::api::picture_form(multipart, "file").await {
+        Ok((fields, file)) => {
+            let csrf = fields.get("csrf").map(String::as_str).unwrap_or_default();
+            let (chrome, u) = form_user(chrome, user, csrf, next)?;
+            let file = file
+                .filter(|f| !f.is_empty())
+                .ok_or_else(|| TubeError::Picture(ruche_pages::images::ImageError::NotAnImage));
+            Ok((chrome, u, file))
+        }
+        // Too large: refused before the form's token could be read, so nothing is changed.
+        Err(e) => {
+            let (chrome, u) = (
+                chrome,
+                user.user.clone().ok_or_else(|| login_redirect(next))?,
+            );
+            Ok((chrome, u, Err(e)))
+        }
+    }
+}
+
+async fn account_avatar(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let (chrome, u, file) = match picture_upload(chrome, &user, multipart, "/my-account").await {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = async {
+        let bytes = file?;
+        let account = account_id_of(&st, &u).await?;
+        ruche_tube::profiles::set_picture(
+            &st.tube,
+            ustore::Holder::Account(account),
+            ustore::PictureKind::Avatar,
+            bytes,
+        )
+        .await
+    }
+    .await;
+    after_change(chrome, done.map(|_| ()), "picture-saved", |chrome, e, n| {
+        account_view(&st, chrome, &u, e, n)
+    })
+    .await
+}
+
+async fn remove_account_avatar(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-account") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = async {
+        let account = account_id_of(&st, &u).await?;
+        ruche_tube::profiles::remove_picture(
+            &st.tube,
+            ustore::Holder::Account(account),
+            ustore::PictureKind::Avatar,
+        )
+        .await
+    }
+    .await;
+    after_change(chrome, done, "picture-removed", |chrome, e, n| {
+        account_view(&st, chrome, &u, e, n)
+    })
+    .await
+}
+
+fn picture_kind(which: &str) -> Option<ustore::PictureKind> {
+    match which {
+        "avatar" => Some(ustore::PictureKind::Avatar),
+        "banner" => Some(ustore::PictureKind::Banner),
+        _ => None,
+    }
+}
+
+async fn channel_profile(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<ProfileForm>,
+) -> Response {
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-channels") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = async {
+        let ch = accounts::owned_channel(&st.tube, &u, id).await?;
+        ruche_tube::profiles::update_channel(
+            &st.tube,
+            ch.id,
+            &f.display_name,
+            f.description.as_deref(),
+            f.support.as_deref(),
+        )
+        .await
+    }
+    .await;
+    after_change(chrome, done, "profile-saved", |chrome, e, n| {
+        channels_view(&st, chrome, u, e, n)
+    })
+    .await
+}
+
+async fn channel_picture(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path((id, which)): Path<(i64, String)>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let Some(kind) = picture_kind(&which) else {
+        return error_page(chrome, TubeError::NotFound("page"));
+    };
+    let (chrome, u, file) = match picture_upload(chrome, &user, multipart, "/my-channels").await {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = async {
+        let bytes = file?;
+        let ch = accounts::owned_channel(&st.tube, &u, id).await?;
+        ruche_tube::profiles::set_picture(&st.tube, ustore::Holder::Channel(ch.id), kind, bytes)
+            .await
+    }
+    .await;
+    after_change(chrome, done.map(|_| ()), "picture-saved", |chrome, e, n| {
+        channels_view(&st, chrome, u, e, n)
+    })
+    .await
+}
+
+async fn remove_channel_picture(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path((id, which)): Path<(i64, String)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let Some(kind) = picture_kind(&which) else {
+        return error_page(chrome, TubeError::NotFound("page"));
+    };
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-channels") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = async {
+        let ch = accounts::owned_channel(&st.tube, &u, id).await?;
+        ruche_tube::profiles::remove_picture(&st.tube, ustore::Holder::Channel(ch.id), kind).await
+    }
+    .await;
+    after_change(chrome, done, "picture-removed", |chrome, e, n| {
+        channels_view(&st, chrome, u, e, n)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -1195,21 +1528,9 @@ async fn change_password(
     {
         Ok(()) => {
             let notice = Some(chrome.tr.t("account-password-changed"));
-            render(&MyAccount {
-                chrome,
-                error: None,
-                notice,
-            })
+            account_view(&st, chrome, &u, None, notice).await
         }
-        Err(TubeError::BadRequest(m)) => (
-            StatusCode::BAD_REQUEST,
-            render(&MyAccount {
-                chrome,
-                error: Some(m),
-                notice: None,
-            }),
-        )
-            .into_response(),
+        Err(TubeError::BadRequest(m)) => account_view(&st, chrome, &u, Some(m), None).await,
         Err(e) => error_page(chrome, e),
     }
 }

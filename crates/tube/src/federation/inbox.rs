@@ -296,9 +296,10 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
                 if object_id != actor {
                     return Err(TubeError::Forbidden("an actor updates only itself".into()));
                 }
-                let parsed =
-                    ap::parse_actor(object, actor).map_err(|e| TubeError::Remote(e.to_string()))?;
-                remote::store_actor(tube, &parsed).await.map(|_| ())
+                // Read again at its origin rather than from the activity: Updates sent in a
+                // row may be applied out of order, and the last word is the origin's.
+                ap::parse_actor(object, actor).map_err(|e| TubeError::Remote(e.to_string()))?;
+                remote::refresh_actor(tube, actor).await.map(|_| ())
             }
             "Note" => update_note(tube, object, actor).await,
             _ => Ok(()),

@@ -14,7 +14,7 @@ use ruche_domain::video::Privacy;
 use ruche_federation::ap;
 use ruche_store::comments::Comment;
 use ruche_store::federation::{self as fstore, host_of};
-use ruche_store::users::Account;
+use ruche_store::users::{self, Account, Holder};
 use ruche_store::videos::{self as vstore, Video};
 use ruche_store::{Ex, actors, now_ms};
 use serde_json::{Value, json};
@@ -132,6 +132,45 @@ async fn enqueue(
     )
     .await?;
     Ok(n)
+}
+
+/// One of our accounts or channels changed (its name, description or pictures): `Update` of
+/// its actor to its followers and the instance's (who know it from its videos).
+pub async fn actor_updated(mut ex: Ex<'_>, tube: &Tube, holder: Holder) -> TubeResult<()> {
+    let base = super::base(tube);
+    let (signer, account, channel) = match holder {
+        Holder::Account(id) => (
+            Signer::Account(id),
+            users::account_by_id(ex.reborrow(), id).await?,
+            None,
+        ),
+        Holder::Channel(id) => {
+            let ch = users::channel_by_id(ex.reborrow(), id)
+                .await?
+                .ok_or(TubeError::NotFound("channel"))?;
+            let owner = users::account_by_id(ex.reborrow(), ch.account_id).await?;
+            (Signer::Channel(id), owner, Some(ch))
+        }
+    };
+    if account.host.is_some() {
+        return Ok(()); // Another instance's actor: its origin tells its followers.
+    }
+    let (url, key) = signer_in(ex.reborrow(), tube, signer).await?;
+    let doc = match &channel {
+        None => objects::account_actor(base, &account, &key.public_pem),
+        Some(ch) => objects::channel_actor(base, ch, &account, &key.public_pem),
+    };
+    let update = objects::update_actor(doc, now_ms());
+    send(
+        ex,
+        tube,
+        &update,
+        signer,
+        &[url, super::instance_url(base)],
+        &[],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Whether other instances are told of this video at all.

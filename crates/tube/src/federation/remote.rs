@@ -12,6 +12,7 @@ use ruche_domain::video::{Privacy, category_label, licence_label};
 use ruche_federation::ap::{self, ActorDoc};
 use ruche_store::federation::{self as fstore, RemoteActor, RemoteProfile};
 use ruche_store::now_ms;
+use ruche_store::users::{Holder, PictureKind};
 use ruche_store::videos::{self as vstore, RemoteVideo, Video};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -92,26 +93,42 @@ pub async fn store_actor(tube: &Tube, doc: &ActorDoc) -> TubeResult<RemoteActor>
             .attributed_to
             .iter()
             .find(|o| ap::same_origin(o, &doc.id) && *o != &doc.id);
-        if let Some(owner) = owner {
-            let owner = Box::pin(actor(tube, owner)).await?;
-            if let Some(account_id) = owner.account_id {
-                let mut tx = tube.store.begin().await?;
-                r.channel_id = Some(fstore::upsert_channel(tx.ex(), account_id, &profile).await?);
-                let stored = fstore::upsert_actor(tx.ex(), &r).await?;
-                tx.commit().await?;
-                return Ok(stored);
-            }
-        }
+        let owner = match owner {
+            Some(owner) => Box::pin(actor(tube, owner)).await?.account_id,
+            None => None,
+        };
         let mut tx = tube.store.begin().await?;
+        if let Some(account_id) = owner {
+            r.channel_id = Some(fstore::upsert_channel(tx.ex(), account_id, &profile).await?);
+        }
         let stored = fstore::upsert_actor(tx.ex(), &r).await?;
         tx.commit().await?;
+        if let Some(id) = stored.channel_id {
+            pictures_of(tube, Holder::Channel(id), doc).await;
+        }
         return Ok(stored);
     }
     let mut tx = tube.store.begin().await?;
     r.account_id = Some(fstore::upsert_account(tx.ex(), &profile).await?);
     let stored = fstore::upsert_actor(tx.ex(), &r).await?;
     tx.commit().await?;
+    if let Some(id) = stored.account_id {
+        pictures_of(tube, Holder::Account(id), doc).await;
+    }
     Ok(stored)
+}
+
+/// What an actor says its avatar and banner are; a failure to keep them costs only pictures.
+async fn pictures_of(tube: &Tube, holder: Holder, doc: &ActorDoc) {
+    let mut kinds = vec![(PictureKind::Avatar, &doc.icons)];
+    if matches!(holder, Holder::Channel(_)) {
+        kinds.push((PictureKind::Banner, &doc.images));
+    }
+    for (kind, refs) in kinds {
+        if let Err(e) = crate::profiles::store_remote_pictures(tube, holder, kind, refs).await {
+            tracing::warn!("pictures of {}: {e}", doc.id);
+        }
+    }
 }
 
 /// Fetches an actor anew and keeps it.

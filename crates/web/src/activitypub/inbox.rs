@@ -10,6 +10,17 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ruche_tube::federation::inbox::{self, Incoming, Received, Refused};
 
+/// An activity too large to read: refused, and the connection closed, since the rest of its body
+/// is left unread (a client reusing the connection would read garbage, or nothing).
+fn too_large() -> Response {
+    let mut r = refusal(StatusCode::PAYLOAD_TOO_LARGE, "the activity is too large");
+    r.headers_mut().insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+    r
+}
+
 fn refusal(status: StatusCode, reason: &str) -> Response {
     (
         status,
@@ -31,10 +42,10 @@ pub(crate) async fn post(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > max) {
-        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "the activity is too large");
+        return too_large();
     }
     let Ok(bytes) = axum::body::to_bytes(body, max).await else {
-        return refusal(StatusCode::PAYLOAD_TOO_LARGE, "the activity is too large");
+        return too_large();
     };
     let path = uri
         .path_and_query()

@@ -4,9 +4,13 @@
 
 mod comments;
 mod follows;
+mod profiles;
 mod upload;
 mod users;
 mod videos;
+
+pub(crate) use profiles::picture_form;
+pub(crate) use users::{find_account, find_channel};
 
 use crate::AppState;
 use axum::Router;
@@ -43,7 +47,26 @@ pub fn routes() -> Router<AppState> {
             post(users::reject_registration),
         )
         .route("/api/v1/video-channels", post(users::create_channel))
-        .route("/api/v1/video-channels/{handle}", get(users::channel))
+        .route(
+            "/api/v1/video-channels/{handle}",
+            get(users::channel).put(profiles::update_channel),
+        )
+        .route(
+            "/api/v1/users/me/avatar/pick",
+            post(profiles::pick_my_avatar),
+        )
+        .route(
+            "/api/v1/users/me/avatar",
+            axum::routing::delete(profiles::delete_my_avatar),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/{which}/pick",
+            post(profiles::pick_channel_picture),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/{which}",
+            axum::routing::delete(profiles::delete_channel_picture),
+        )
         .route(
             "/api/v1/video-channels/{handle}/videos",
             get(videos::channel_videos),
@@ -145,6 +168,11 @@ pub(crate) fn pictures_json(base: &str, dir: &str, json: Option<&str>) -> Value 
         })
         .collect();
     json!(list)
+}
+
+/// The path of a picture to show `width` pixels wide, from a JSON list of sizes.
+pub(crate) fn picture_path(dir: &str, json: Option<&str>, width: u32) -> Option<String> {
+    ruche_tube::profiles::pick(json, width).map(|p| format!("/lazy-static/{dir}/{}", p.filename))
 }
 
 pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {

@@ -39,6 +39,8 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "user": { "videoQuota": s.user.video_quota, "videoQuotaDaily": s.user.video_quota_daily },
         "transcoding": { "hls": { "enabled": true }, "web_videos": { "enabled": s.transcoding.web_videos }, "enabledResolutions": s.transcoding.resolutions, "profile": "default", "availableProfiles": ["default"], "remoteRunners": { "enabled": false } },
         "video": { "file": { "extensions": [".mp4", ".webm", ".ogv", ".mkv", ".mov", ".avi", ".flv", ".m4v", ".mp3", ".ogg", ".wav", ".flac", ".m4a"] } },
+        "avatar": { "file": { "size": { "max": ruche_tube::profiles::limits().max_bytes }, "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"] } },
+        "banner": { "file": { "size": { "max": ruche_tube::profiles::limits().max_bytes }, "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"] } },
         "tracker": { "enabled": false },
         "webadmin": { "configuration": { "edition": { "allowed": false } } },
     })))
@@ -145,9 +147,12 @@ pub async fn me(State(st): State<AppState>, ApiUser(user): ApiUser) -> ApiResult
 pub struct UpdateMe {
     password: Option<String>,
     current_password: Option<String>,
+    display_name: Option<String>,
+    description: Option<String>,
 }
 
-/// `PUT /api/v1/users/me`: for now the password (with the current one, as PeerTube asks).
+/// `PUT /api/v1/users/me`: the password (with the current one, as PeerTube asks), the display
+/// name and the description.
 pub async fn update_me(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
@@ -157,6 +162,13 @@ pub async fn update_me(
         let current = b.current_password.as_deref().unwrap_or_default();
         accounts::change_password(&st.tube, &user, current, new, None).await?;
     }
+    super::profiles::update_my_profile(
+        &st,
+        &user,
+        b.display_name.as_deref(),
+        b.description.as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

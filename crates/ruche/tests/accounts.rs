@@ -642,6 +642,62 @@ both!(profiles_and_pictures_from_the_pages, |db| async move {
         .await;
     assert_eq!(ch["banners"], json!([]));
     assert!(!banner.exists(), "the banner's files are removed");
+    // A second channel, deleted from its form: only with the box ticked, and never the last.
+    let r = inst
+        .http
+        .post(format!("{}/api/v1/video-channels", inst.url))
+        .bearer_auth(&alice)
+        .json(&json!({ "name": "alice_second", "displayName": "Second" }))
+        .send()
+        .await
+        .unwrap();
+    let second = r.json::<Value>().await.unwrap()["videoChannel"]["id"]
+        .as_i64()
+        .unwrap();
+    let delete = |id: i64, confirm: bool| {
+        let (browser, csrf) = (browser.clone(), csrf.clone());
+        let url = format!("{}/my-channels/{id}/delete", inst.url);
+        async move {
+            let mut form = vec![("csrf", csrf)];
+            if confirm {
+                form.push(("confirm", "yes".into()));
+            }
+            browser
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let page = delete(second, false).await;
+    assert!(page.contains("Tick the box"), "{page}");
+    assert_eq!(
+        inst.get_json(&alice, "/api/v1/video-channels/alice_second")
+            .await
+            .0,
+        200
+    );
+    let page = delete(second, true).await;
+    assert!(page.contains("were deleted"), "{page}");
+    assert_eq!(
+        inst.get_json(&alice, "/api/v1/video-channels/alice_second")
+            .await
+            .0,
+        404
+    );
+    let page = delete(channel_id, true).await;
+    assert!(page.contains("cannot be deleted"), "{page}");
+    assert_eq!(
+        inst.get_json(&alice, "/api/v1/video-channels/alice_channel")
+            .await
+            .0,
+        200
+    );
+
     // Someone else's channel is not alice's to dress.
     let (status, _) = send(
         "/my-channels/1/avatar".into(),

@@ -357,6 +357,68 @@ both!(three_instances, |db| async move {
     })
     .await;
 
+    // A channel deleted on A is deleted where it is followed: its Delete, signed by the channel
+    // with the key it keeps for that, reaches C.
+    let (status, body) = api(
+        &a,
+        Some(&ta),
+        "POST",
+        "/api/v1/video-channels",
+        Some(json!({ "name": "second", "displayName": "Second" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api(
+        &c,
+        Some(&carol),
+        "POST",
+        "/api/v1/users/me/subscriptions",
+        Some(json!({ "uri": format!("second@{}", host(&a)) })),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let second = format!("/api/v1/video-channels/second@{}", host(&a));
+    assert_eq!(api(&c, None, "GET", &second, None).await.0, 200);
+    eventually(
+        &logs,
+        "A records C's follow of the second channel",
+        20,
+        || async {
+            let r = a
+                .http
+                .get(format!("{}/video-channels/second/followers", a.url))
+                .header("Accept", "application/activity+json")
+                .send()
+                .await
+                .unwrap();
+            let doc: Value = r.json().await.unwrap_or_default();
+            (doc["totalItems"] == 1).then_some(())
+        },
+    )
+    .await;
+    let (status, _) = api(
+        &a,
+        Some(&ta),
+        "DELETE",
+        "/api/v1/video-channels/second",
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    eventually(&logs, "C hears the channel is gone", 30, || async {
+        (api(&c, None, "GET", &second, None).await.0 == 404).then_some(())
+    })
+    .await;
+    let (status, _) = api(
+        &a,
+        Some(&ta),
+        "DELETE",
+        "/api/v1/video-channels/root_channel",
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "the last channel stays");
+
     // B lists it among other instances' videos, not its own; and its page plays A's playlist.
     let (_, remote_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=false", None).await;
     assert_eq!(remote_list["total"], 2);

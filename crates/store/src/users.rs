@@ -668,3 +668,26 @@ pub async fn update_channel(
     .map(|_| ())
     .map_err(StoreError::from))
 }
+
+/// Deletes a local channel: its videos go with it (their files are the caller's), and the
+/// follows of its actor (`url`).
+pub async fn delete_channel(ex: Ex<'_>, id: i64, url: &str) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+            "DELETE FROM jobs WHERE video_id IN (SELECT id FROM videos WHERE channel_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query("DELETE FROM follows WHERE follower = $1 OR following = $1")
+            .bind(url)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query("DELETE FROM channels WHERE id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        Ok::<_, sqlx::Error>(())
+    })
+    .map_err(StoreError::from)
+}

@@ -283,6 +283,48 @@ pub async fn create_channel(
     Ok(id)
 }
 
+/// Deletes one of `user`'s channels (not their last one), with its videos: every instance that
+/// knows the channel or its videos is told.
+pub async fn delete_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
+    let ch = owned_channel(tube, user, id).await?;
+    let mut tx = tube.store.begin().await?;
+    if users::channels_of_account(tx.ex(), ch.account_id)
+        .await?
+        .len()
+        <= 1
+    {
+        return Err(TubeError::Conflict(
+            "Cannot remove the last channel of this user.".into(),
+        ));
+    }
+    let (videos, _) = ruche_store::videos::list(
+        tx.ex(),
+        &ruche_store::videos::ListFilter {
+            channel_id: Some(ch.id),
+            count: i64::MAX,
+            ..Default::default()
+        },
+    )
+    .await?;
+    for v in &videos {
+        crate::federation::outbox::video_deleted(tx.ex(), tube, v).await?;
+    }
+    crate::federation::outbox::channel_deleted(tx.ex(), tube, &ch).await?;
+    let url = crate::federation::channel_url(crate::federation::base(tube), &ch.name);
+    users::delete_channel(tx.ex(), ch.id, &url).await?;
+    tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
+    for v in &videos {
+        crate::videos::remove_files(tube, v).await?;
+    }
+    let pictures = [ch.avatars.as_deref(), ch.banners.as_deref()]
+        .into_iter()
+        .flat_map(users::pictures)
+        .collect::<Vec<_>>();
+    crate::profiles::remove_files(tube, &pictures).await;
+    Ok(())
+}
+
 /// The channel `id` if `user` owns it.
 pub async fn owned_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<Channel> {
     let mut c = tube.store.read().await?;

@@ -133,7 +133,8 @@ async fn make_files(
     Ok(variants)
 }
 
-async fn remove_files(tube: &Tube, pictures: &[Picture]) {
+/// Removes the files of pictures (ours, or our copies of others').
+pub(crate) async fn remove_files(tube: &Tube, pictures: &[Picture]) {
     for p in pictures {
         if images_name_is_safe(&p.filename) {
             let _ = crate::storage::remove_file_if_exists(&tube.storage.picture(&p.filename)).await;

@@ -309,6 +309,11 @@ pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
     vstore::delete(tx.ex(), v.id).await?;
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
+    remove_files(tube, &v).await
+}
+
+/// Removes a deleted video's files: ours, or our copies of another instance's pictures.
+pub(crate) async fn remove_files(tube: &Tube, v: &Video) -> TubeResult<()> {
     if !v.is_local() {
         let picture = crate::playback::remote_picture_name(&v.uuid);
         tube.storage

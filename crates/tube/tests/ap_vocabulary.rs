@@ -421,6 +421,10 @@ fn outgoing() -> Vec<(&'static str, Value)> {
             "update_group",
             objects::update_actor(group, 1_764_000_005_000),
         ),
+        (
+            "delete_group",
+            objects::actor_delete(&format!("{BASE}/video-channels/root_channel")),
+        ),
         ("video", objects::video(BASE, &v, &f)),
         ("create_video", objects::create_video(BASE, &v, &f)),
         (

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
         .route("/my-channels/{id}/profile", post(channel_profile))
+        .route("/my-channels/{id}/delete", post(delete_channel))
         .route("/my-channels/{id}/{which}", post(channel_picture))
         .route(
             "/my-channels/{id}/{which}/remove",
@@ -1418,6 +1419,40 @@ async fn remove_account_avatar(
         account_view(&st, chrome, &u, e, n)
     })
     .await
+}
+
+#[derive(Deserialize)]
+struct DeleteChannelForm {
+    csrf: String,
+    /// The "its videos are deleted too" box.
+    confirm: Option<String>,
+}
+
+async fn delete_channel(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(id): Path<i64>,
+    Form(f): Form<DeleteChannelForm>,
+) -> Response {
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-channels") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    if f.confirm.is_none() {
+        let e = Some(chrome.tr.t("channels-delete-confirm-needed"));
+        return channels_view(&st, chrome, u, e, None).await;
+    }
+    match accounts::delete_channel(&st.tube, &u, id).await {
+        Ok(()) => {
+            let notice = Some(chrome.tr.t("channels-deleted"));
+            channels_view(&st, chrome, u, None, notice).await
+        }
+        Err(TubeError::Conflict(_)) => {
+            let e = Some(chrome.tr.t("channels-delete-last"));
+            channels_view(&st, chrome, u, e, None).await
+        }
+        Err(e) => error_page(chrome, e),
+    }
 }
 
 fn picture_kind(which: &str) -> Option<ustore::PictureKind> {

@@ -15,8 +15,10 @@
 //! activity id they have seen).
 
 use super::{Signer, backoff_ms};
-use crate::Tube;
+use crate::{Tube, TubeError};
+use ruche_federation::ap;
 use ruche_fetch::FetchError;
+use ruche_store::actors::KeyPair;
 use ruche_store::federation::{self as fstore, Delivery};
 use ruche_store::now_ms;
 use std::collections::HashMap;
@@ -194,24 +196,48 @@ async fn dispatch(
 }
 
 /// The key id and private key of the local actor that signs a delivery.
-async fn signing_key(tube: &Tube, keys: &Keys, d: &Delivery) -> Result<(String, String), String> {
+async fn signing_key(tube: &Tube, keys: &Keys, d: &Delivery) -> Result<(String, String), Outcome> {
     let k = (d.signer_kind.clone(), d.signer_id);
     if let Some(found) = keys.lock().unwrap_or_else(|e| e.into_inner()).get(&k) {
         return Ok(found.clone());
     }
+    let failed = |e: String| Outcome::Failed(format!("signing key: {e}"));
     let signer = Signer::from_key_ref(&d.signer_kind, d.signer_id)
-        .ok_or_else(|| format!("unknown signer {}", d.signer_kind))?;
-    let url = super::signer_url(tube, signer)
-        .await
-        .map_err(|e| e.to_string())?;
-    let pair = super::key_pair(tube, signer)
-        .await
-        .map_err(|e| e.to_string())?;
+        .ok_or_else(|| Outcome::Refused(format!("unknown signer {}", d.signer_kind)))?;
+    let (url, pair) = match super::signer_url(tube, signer).await {
+        Ok(url) => (
+            url,
+            super::key_pair(tube, signer)
+                .await
+                .map_err(|e| failed(e.to_string()))?,
+        ),
+        // A deleted actor's own Delete: signed by it, with the key kept for that, never a new
+        // one. Anything else it had still to send is dropped.
+        Err(TubeError::NotFound(_)) => deleted_signer(tube, d).await?,
+        Err(e) => return Err(failed(e.to_string())),
+    };
     let found = (super::key_id(&url), pair.private_pem);
     keys.lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(k, found.clone());
     Ok(found)
+}
+
+/// The URL and key of an actor deleted since it sent `d`: only for its Delete of itself.
+async fn deleted_signer(tube: &Tube, d: &Delivery) -> Result<(String, KeyPair), Outcome> {
+    let gone = || Outcome::Refused("its sender was deleted".into());
+    let body: serde_json::Value = serde_json::from_str(&d.body).map_err(|_| gone())?;
+    let actor = ap::id_of(&body["actor"]).unwrap_or_default().to_string();
+    if ap::type_of(&body) != "Delete" || ap::id_of(&body["object"]) != Some(actor.as_str()) {
+        return Err(gone());
+    }
+    let failed = |e: ruche_store::StoreError| Outcome::Failed(format!("signing key: {e}"));
+    let mut c = tube.store.read().await.map_err(failed)?;
+    let pair = ruche_store::actors::key(c.ex(), &d.signer_kind, d.signer_id)
+        .await
+        .map_err(failed)?
+        .ok_or_else(gone)?;
+    Ok((actor, pair))
 }
 
 /// How an attempt ended.
@@ -226,7 +252,7 @@ enum Outcome {
 async fn attempt(tube: &Tube, keys: &Keys, d: &Delivery) -> Outcome {
     let (key_id, pem) = match signing_key(tube, keys, d).await {
         Ok(k) => k,
-        Err(e) => return Outcome::Failed(format!("signing key: {e}")),
+        Err(outcome) => return outcome,
     };
     let Ok(url) = ruche_fetch::Url::parse(&d.inbox) else {
         return Outcome::Refused("not a URL".into());

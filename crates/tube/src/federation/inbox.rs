@@ -429,10 +429,7 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
     if let Some(v) = ruche_store::videos::by_url(tx.ex(), object_id).await? {
         ruche_store::videos::delete(tx.ex(), v.id).await?;
         tx.commit().await?;
-        let picture = crate::playback::remote_picture_name(&v.uuid);
-        tube.storage
-            .remove_video(&v.uuid, Some(&picture), Some(&picture))
-            .await?;
+        crate::videos::remove_files(tube, &v).await?;
         return Ok(());
     } else if let Some(c) = ruche_store::comments::by_url(tx.ex(), object_id).await? {
         ruche_store::comments::soft_delete(tx.ex(), c.id).await?;

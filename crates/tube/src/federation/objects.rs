@@ -522,6 +522,16 @@ pub fn delete(actor: &str, object_id: &str, to: Value, cc: Value) -> Value {
     )
 }
 
+/// `Delete` of one of our actors by itself, as PeerTube sends it (`<actor>/delete`).
+pub fn actor_delete(actor: &str) -> Value {
+    delete(
+        actor,
+        actor,
+        json!([PUBLIC]),
+        json!([format!("{actor}/followers")]),
+    )
+}
+
 /// `Follow` of `target` by `follower`.
 pub fn follow(id: &str, follower: &str, target: &str) -> Value {
     let mut f = activity(

@@ -173,6 +173,28 @@ pub async fn actor_updated(mut ex: Ex<'_>, tube: &Tube, holder: Holder) -> TubeR
     Ok(())
 }
 
+/// One of our channels is deleted: `Delete` of its actor, signed with its own key (kept for
+/// that after the channel is gone), to its followers and the instance's.
+pub async fn channel_deleted(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    channel: &users::Channel,
+) -> TubeResult<()> {
+    let base = super::base(tube);
+    let url = super::channel_url(base, &channel.name);
+    let delete = objects::actor_delete(&url);
+    send(
+        ex.reborrow(),
+        tube,
+        &delete,
+        Signer::Channel(channel.id),
+        &[url, super::instance_url(base)],
+        &[],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Whether other instances are told of this video at all.
 pub fn federated(tube: &Tube, v: &Video) -> bool {
     v.is_local()

@@ -49,7 +49,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/video-channels", post(users::create_channel))
         .route(
             "/api/v1/video-channels/{handle}",
-            get(users::channel).put(profiles::update_channel),
+            get(users::channel)
+                .put(profiles::update_channel)
+                .delete(profiles::delete_channel),
         )
         .route(
             "/api/v1/users/me/avatar/pick",

@@ -170,6 +170,17 @@ pub async fn update_channel(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `DELETE /api/v1/video-channels/{handle}`: the channel and its videos (not the last one).
+pub async fn delete_channel(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(handle): Path<String>,
+) -> ApiResult<StatusCode> {
+    let ch = my_channel(&st, &user, &handle).await?;
+    accounts::delete_channel(&st.tube, &user, ch.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The profile part of `PUT /api/v1/users/me`.
 pub(crate) async fn update_my_profile(
     st: &AppState,

@@ -456,6 +456,63 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
         "replies keep their place"
     );
 
+    // The watch page draws the thread; ana comments and deletes her comment from it, and
+    // nothing is changed without her session's token or with an empty text.
+    let page = inst.page(&inst.http, &format!("/w/{id}")).await;
+    assert!(page.contains("Merci Ana"), "replies are drawn");
+    assert!(!page.contains("comment-form"), "no form for visitors");
+    let (browser, csrf) = inst.browser_login("ana", "secret-pass").await;
+    let say = |csrf: String, text: &'static str| {
+        let (browser, url) = (browser.clone(), format!("{base}/w/{id}/comments"));
+        async move {
+            browser
+                .post(url)
+                .form(&[("csrf", csrf.as_str()), ("text", text)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(say("forged".into(), "Non").await.status(), 403);
+    let r = say(csrf.clone(), "   ").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("1 to 10,000"));
+    let r = say(csrf.clone(), "Depuis la *page*").await;
+    assert!(
+        r.status().is_redirection() || r.status() == 200,
+        "{}",
+        r.status()
+    );
+    let page = inst.page(&browser, &format!("/w/{id}")).await;
+    assert!(
+        page.contains("Depuis la <em>page</em>"),
+        "markdown, cleaned"
+    );
+    let (_, threads) = inst
+        .get_json(&token, &format!("/api/v1/videos/{uuid}/comment-threads"))
+        .await;
+    let mine = threads["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["text"] == "Depuis la *page*")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        page.contains(&format!("/comments/{mine}/delete")),
+        "hers to delete"
+    );
+    let r = browser
+        .post(format!("{base}/w/{id}/comments/{mine}/delete"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection() || r.status() == 200);
+    let page = inst.page(&browser, &format!("/w/{id}")).await;
+    assert!(!page.contains("Depuis la <em>page</em>"));
+
     // The isLocal filter of video lists: ours, or only other instances'.
     let (_, local) = inst.get_json(&token, "/api/v1/videos?isLocal=true").await;
     assert_eq!(local["total"], 1);

@@ -524,6 +524,47 @@ both!(three_instances, |db| async move {
     })
     .await;
 
+    // The watch pages show the thread under the video, wherever its comments were written; a
+    // reply written in B's page (no script) reaches A.
+    for (inst, who) in [(&a, "A"), (&b, "B")] {
+        let page = inst.page(&inst.http, &format!("/w/{short}")).await;
+        assert!(
+            page.contains("Bravo depuis B") && page.contains("Merci B !"),
+            "{who}: the thread is drawn"
+        );
+        assert!(
+            page.contains(&format!("bob@{}", host(&b))),
+            "{who}: its author"
+        );
+    }
+    let (browser, csrf) = b.browser_login("bob", "secret-pass").await;
+    let parent = b_thread["id"].to_string();
+    let r = browser
+        .post(format!("{}/w/{short}/comments", b.url))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("text", "Depuis la page"),
+            ("parent", &parent),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    eventually(
+        &logs,
+        "the reply written in B's page reaches A's page",
+        30,
+        || async {
+            let page = a.page(&a.http, &format!("/w/{short}")).await;
+            page.contains("Depuis la page").then_some(())
+        },
+    )
+    .await;
+
     // A like and a view on B count on A, then show on C.
     let (status, _) = api(
         &b,
@@ -548,7 +589,7 @@ both!(three_instances, |db| async move {
         (v["likes"] == 1 && v["views"].as_i64() >= Some(1)).then_some(())
     })
     .await;
-    // A's collections list who liked (B's Like) and the comments (B's and A's reply).
+    // A's collections list who liked (B's Like) and the comments (B's, A's reply, B's reply from its page).
     let ap_get = |url: String| {
         let a = &a;
         async move {
@@ -573,7 +614,10 @@ both!(three_instances, |db| async move {
         "{likes}"
     );
     let comments = ap_get(format!("{}/videos/watch/{uuid}/comments", a.url)).await;
-    assert_eq!(comments["totalItems"], 2, "{comments}");
+    assert_eq!(
+        comments["totalItems"], 3,
+        "B's thread, A's reply, B's page reply: {comments}"
+    );
     eventually(&logs, "A's new counts reach C", 30, || async {
         let v = video_on(&c, &uuid).await?;
         (v["likes"] == 1 && v["views"].as_i64() >= Some(1)).then_some(())

@@ -9,6 +9,7 @@ mod admin;
 mod api;
 mod assets;
 mod auth;
+mod comments;
 mod editor;
 mod error;
 mod i18n;

@@ -29,6 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/signup", get(signup_page).post(signup))
         .route("/upload", get(upload_page))
         .route("/w/{id}", get(watch))
+        .route("/w/{id}/comments", post(crate::comments::post))
+        .route(
+            "/w/{id}/comments/{comment}/delete",
+            post(crate::comments::delete),
+        )
         .route("/videos/watch/{id}", get(watch_redirect))
         .route("/videos/embed/{id}", get(embed))
         .route("/c/{name}", get(channel_page))
@@ -183,13 +188,13 @@ fn human_duration(secs: i64) -> String {
     }
 }
 
-fn date(ms: i64) -> String {
+pub(crate) fn date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
 
-fn short(uuid: &str) -> String {
+pub(crate) fn short(uuid: &str) -> String {
     crate::api::short_uuid(uuid)
 }
 
@@ -723,6 +728,7 @@ struct FileLink {
 #[template(path = "watch.html")]
 struct Watch {
     chrome: Chrome,
+    comments: Option<crate::comments::CommentsView>,
     channel_url: String,
     channel_avatar: Option<String>,
     name: String,
@@ -746,7 +752,7 @@ struct Watch {
 }
 
 /// Markdown to safe HTML: pulldown-cmark, then ammonia's allow-list.
-fn markdown(md: &str) -> String {
+pub(crate) fn markdown(md: &str) -> String {
     let parser = pulldown_cmark::Parser::new(md);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
@@ -801,7 +807,16 @@ async fn watch(
         chrome.tr.t1("watch-processing", "progress", &v.progress)
     };
     let poster = ruche_tube::playback::pictures(&v).1;
+    let comments = if published {
+        match crate::comments::view(&st, &v, user.user.as_ref()).await {
+            Ok(c) => Some(c),
+            Err(e) => return error_page(chrome, e),
+        }
+    } else {
+        None
+    };
     let t = Watch {
+        comments,
         name: v.name.clone(),
         uuid: v.uuid.clone(),
         oembed_link: crate::oembed::discovery_link(

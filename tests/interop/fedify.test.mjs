@@ -1,6 +1,6 @@
 // A real `ruche serve` federating with a remote actor built on @fedify/fedify (fedify/actor.mjs),
 // both on 127.0.0.1: alice follows Ruche's channel, gets the new video's Create and Announce,
-// replies to it, gets root's answer, likes the video and unfollows.
+// replies to it, gets root's answer, likes the video, unfollows, and deletes her account.
 //
 //   (cd tests/interop/fedify && npm ci)
 //   RUCHE_BIN=target/debug/ruche node --test tests/interop/
@@ -559,4 +559,21 @@ test('7b. alice unfollows and Ruche drops her from the channel\'s followers', { 
     async () => (await channelFollowers()) === 0,
     async () => `followers: ${JSON.stringify(await apGet('/video-channels/root_channel/followers'))}`,
   );
+}));
+
+test('8. alice deletes her account: her comment and her account are gone from Ruche', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
+  if (needs(t, 'commentId')) return;
+  const { uuid } = learned.video;
+  await control('POST', 'delete-self', { to: learned.accountUrl });
+  let last;
+  await waitFor(
+    `alice's comment to leave GET /api/v1/videos/${uuid}/comment-threads`,
+    async () => {
+      last = await api(`/api/v1/videos/${uuid}/comment-threads`);
+      return last.status === 200 && !last.json?.data?.some((c) => c.id === learned.commentId);
+    },
+    async () => `last: ${last?.status} ${last?.text.slice(0, 800)}`,
+  );
+  const account = await api(`/api/v1/accounts/alice@${alice.host}`);
+  assert.equal(account.status, 404, `alice's account: ${account.text.slice(0, 300)}`);
 }));

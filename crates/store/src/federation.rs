@@ -107,6 +107,18 @@ pub async fn delete_actor(mut ex: Ex<'_>, url: &str) -> Result<bool> {
                 .await?;
         }
         if let Some(acc) = a.account_id {
+            // Its comments go, and the replies below them, as on PeerTube (a reply would
+            // otherwise be left without its thread).
+            sqlx::query(
+                "WITH RECURSIVE gone(id) AS (
+                    SELECT id FROM video_comments WHERE account_id = $1
+                    UNION SELECT r.id FROM video_comments r JOIN gone g ON r.in_reply_to_id = g.id
+                 )
+                 DELETE FROM video_comments WHERE id IN (SELECT id FROM gone)",
+            )
+            .bind(acc)
+            .execute(&mut **c)
+            .await?;
             sqlx::query("DELETE FROM accounts WHERE id = $1")
                 .bind(acc)
                 .execute(&mut **c)

@@ -926,9 +926,54 @@ db_test!(
         assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
         drop(tx);
 
-        // The actor deleting itself takes its account, channel and videos along.
+        // ann's comments under a local video, a reply to one of them, and a comment of carol's.
+        let lch = {
+            let mut c = store.read().await.unwrap();
+            users::channels_of_account(c.ex(), local_user.id)
+                .await
+                .unwrap()[0]
+                .id
+        };
+        let lv = make_video(&store, lch, "Local", 10).await;
+        let mut tx = store.begin().await.unwrap();
+        let ann_id = actor.account_id.unwrap();
+        let hers = ruche_store::comments::insert(
+            tx.ex(),
+            lv,
+            ann_id,
+            None,
+            "Hi",
+            Some("https://a.example/c/1"),
+        )
+        .await
+        .unwrap();
+        let parent = ruche_store::comments::by_id(tx.ex(), hers)
+            .await
+            .unwrap()
+            .unwrap();
+        let answer =
+            ruche_store::comments::insert(tx.ex(), lv, local_user.id, Some(&parent), "Hello", None)
+                .await
+                .unwrap();
+        let other = ruche_store::comments::insert(tx.ex(), lv, local_user.id, None, "Mine", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        // The actor deleting itself takes its account, channel and videos along, and its
+        // comments with the replies below them (as PeerTube); other comments stay.
         let mut tx = store.begin().await.unwrap();
         assert!(f::delete_actor(tx.ex(), &actor.url).await.unwrap());
+        for (id, kept) in [(hers, false), (answer, false), (other, true)] {
+            assert_eq!(
+                ruche_store::comments::by_id(tx.ex(), id)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                kept,
+                "comment {id}"
+            );
+        }
         assert!(videos::by_url(tx.ex(), &rv.url).await.unwrap().is_none());
         assert!(
             f::account_by_handle(tx.ex(), "ann", "a.example")

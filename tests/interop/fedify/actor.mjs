@@ -28,6 +28,7 @@ import {
   Accept,
   Create,
   createFederation,
+  Delete,
   Endpoints,
   Follow,
   generateCryptoKeyPair,
@@ -167,6 +168,8 @@ function parseJsonOrText(text) {
 /** Every activity POSTed to alice's inbox or the shared inbox, with verdicts. */
 const inbox = [];
 let inboxSeq = 0;
+// Set when alice deletes herself (`POST /control/delete-self`).
+let deleted = false;
 /** Follows alice sent, by Follow id: { id, target, follow (Follow) }. */
 const sentFollows = new Map();
 /** Actors that accepted alice's Follow, by actor id: { actor, follow, accept }. */
@@ -235,7 +238,8 @@ const startedAt = Temporal.Now.instant();
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
-    if (identifier !== NAME) return null;
+    // Once deleted, alice is gone (404), as a deleted Mastodon account is.
+    if (identifier !== NAME || deleted) return null;
     const keys = await ctx.getActorKeyPairs(identifier);
     return new Person({
       id: ctx.getActorUri(identifier),
@@ -562,6 +566,7 @@ async function handleControl(method, path, body, res) {
     "POST /control/unfollow": controlUnfollow,
     "POST /control/reply": controlReply,
     "POST /control/like": controlLike,
+    "POST /control/delete-self": controlDeleteSelf,
     "GET /control/inbox": () => inbox,
     "GET /control/following": () => [...following.keys()],
     "GET /control/followers": () => [...followers.keys()],
@@ -661,6 +666,22 @@ async function controlUnfollow(input) {
   await ctx.sendActivity({ identifier: NAME }, target, undo, { immediate: true });
   following.delete(target.id.href);
   return { undo: undo.id.href, follow: sent.id, target: target.id.href };
+}
+
+// alice deletes her account, as Mastodon does: a Delete of herself, signed with her key, sent
+// to `to`; her document answers 404 from then on.
+async function controlDeleteSelf(input) {
+  const ctx = controlContext();
+  const recipient = await resolveActor(ctx, requireString(input, "to"));
+  const del = new Delete({
+    id: new URL(`#delete`, ctx.getActorUri(NAME)),
+    actor: ctx.getActorUri(NAME),
+    object: ctx.getActorUri(NAME),
+    to: PUBLIC_COLLECTION,
+  });
+  deleted = true;
+  await ctx.sendActivity({ identifier: NAME }, recipient, del, { immediate: true });
+  return { delete: del.id.href };
 }
 
 function handleOf(actor) {

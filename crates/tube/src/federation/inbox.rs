@@ -419,10 +419,7 @@ async fn view(tube: &Tube, a: &Value, video_url: &str) -> TubeResult<()> {
 /// A deletion by `actor`: itself, one of its videos, or one of its comments.
 async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeResult<()> {
     if object_id == actor {
-        let mut tx = tube.store.begin().await?;
-        fstore::delete_actor(tx.ex(), actor).await?;
-        tx.commit().await?;
-        return Ok(());
+        return delete_actor(tube, actor).await;
     }
     same_origin(object_id, actor)?;
     let mut tx = tube.store.begin().await?;
@@ -441,6 +438,60 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Another instance's actor deleted itself: it goes, with its channels' videos, and the files
+/// we kept of them (our copies of their pictures).
+async fn delete_actor(tube: &Tube, actor: &str) -> TubeResult<()> {
+    use ruche_store::users;
+    use ruche_store::videos::{self as vstore, ListFilter};
+    let mut tx = tube.store.begin().await?;
+    let Some(a) = fstore::actor_by_url(tx.ex(), actor).await? else {
+        return Ok(());
+    };
+    let mut pictures = Vec::new();
+    let mut videos = Vec::new();
+    let mut filters = Vec::new();
+    if let Some(id) = a.account_id {
+        pictures.extend(users::pictures(
+            users::account_by_id(tx.ex(), id).await?.avatars.as_deref(),
+        ));
+        filters.push(ListFilter {
+            account_id: Some(id),
+            count: i64::MAX,
+            ..Default::default()
+        });
+    }
+    if let Some(id) = a.channel_id
+        && let Some(ch) = users::channel_by_id(tx.ex(), id).await?
+    {
+        for json in [ch.avatars.as_deref(), ch.banners.as_deref()] {
+            pictures.extend(users::pictures(json));
+        }
+        filters.push(ListFilter {
+            channel_id: Some(id),
+            count: i64::MAX,
+            ..Default::default()
+        });
+    }
+    for f in &filters {
+        videos.extend(vstore::list(tx.ex(), f).await?.0);
+    }
+    // An account's channels go with it (and their pictures).
+    if let Some(id) = a.account_id {
+        for ch in users::channels_of_account(tx.ex(), id).await? {
+            for json in [ch.avatars.as_deref(), ch.banners.as_deref()] {
+                pictures.extend(users::pictures(json));
+            }
+        }
+    }
+    fstore::delete_actor(tx.ex(), actor).await?;
+    tx.commit().await?;
+    for v in &videos {
+        crate::videos::remove_files(tube, v).await?;
+    }
+    crate::profiles::remove_files(tube, &pictures).await;
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 // End-to-end test in headless Chromium: start `$RUCHE_BIN serve` on a fresh
 // data dir, log in as root through the UI, upload an ffmpeg-made clip through
 // the upload page (PeerTube's resumable protocol, driven by the page's JS),
-// wait for transcoding on the watch page and check that the video plays.
+// wait for transcoding on the watch page and check that the video plays; then comment and
+// reply under it, and give the channel an avatar from My channels.
 //
 // Run: RUCHE_BIN=/path/to/ruche node --test tests/browser/
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OUT_DIR, ensureOutDir, freePort, launchChromium, makeTestClip, sleep } from './helpers.mjs';
+import { OUT_DIR, ensureOutDir, freePort, launchChromium, makeTestClip, run, sleep } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 240_000; // the whole file, hooks included
 const SERVER_START_TIMEOUT_MS = 30_000;
@@ -279,6 +280,40 @@ describe('upload and playback through the UI', { timeout: TOTAL_BUDGET_MS }, () 
     assert.ok(dims.videoHeight > 0, `video#player has a decoded frame (videoHeight ${dims.videoHeight})`);
 
     await page.screenshot({ path: path.join(await ensureOutDir(), 'watch.png') });
+  }));
+
+  it('comments and replies from the watch page, with no script of its own', { timeout: 60_000 }, step(async () => {
+    await page.goto(watchUrl);
+    await page.fill('form.comment-form textarea[name=text]', 'Un commentaire depuis Chromium');
+    await Promise.all([page.waitForNavigation(), page.click('form.comment-form button[type=submit]')]);
+    assert.match(page.url(), /#comment-\d+$/, 'back on the watch page, at the new comment');
+    const first = page.locator('.thread > .comment').filter({ hasText: 'Un commentaire depuis Chromium' });
+    await first.waitFor({ timeout: 10_000 });
+    await first.locator('summary').click();
+    await first.locator('details textarea').fill('Une réponse, *en italique*');
+    await Promise.all([page.waitForNavigation(), first.locator('details button[type=submit]').click()]);
+    const reply = page.locator('.replies .comment').filter({ hasText: 'Une réponse' });
+    await reply.waitFor({ timeout: 10_000 });
+    assert.equal(await reply.locator('.comment-text em').textContent(), 'en italique');
+    await page.screenshot({ path: path.join(await ensureOutDir(), 'comments.png'), fullPage: true });
+  }));
+
+  it('gives the channel an avatar from My channels, and the watch page shows it', { timeout: 60_000 }, step(async () => {
+    const png = path.join(tmp, 'avatar.png');
+    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=s=400x300', '-frames:v', '1', png]);
+    await page.goto(`${server.baseUrl}/my-channels`);
+    const section = page.locator('section.channel-edit').first();
+    await section.locator('summary').click();
+    const form = section.locator('form[action$="/avatar"]');
+    await form.locator('input[type=file]').setInputFiles(png);
+    await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
+    await page.locator('p.notice').waitFor({ timeout: 10_000 });
+    const loaded = (sel) => page.locator(sel).first().evaluate((img) => (img.complete
+      ? img.naturalWidth
+      : new Promise((resolve) => { img.onload = () => resolve(img.naturalWidth); img.onerror = () => resolve(0); })));
+    assert.ok(await loaded('section.channel-edit img.avatar') >= 120, 'the avatar is drawn on My channels');
+    await page.goto(watchUrl);
+    assert.ok(await loaded('p.meta img.avatar') >= 48, 'and next to the channel on the watch page');
   }));
 });
 

@@ -568,6 +568,15 @@ pub fn pictures(json: Option<&str>) -> Vec<Picture> {
     v
 }
 
+impl Channel {
+    /// Its avatar's and banner's sizes, all of them (whose files go when it goes).
+    pub fn all_pictures(&self) -> Vec<Picture> {
+        let mut all = pictures(self.avatars.as_deref());
+        all.extend(pictures(self.banners.as_deref()));
+        all
+    }
+}
+
 /// Whose pictures: an account's or a channel's (by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {

@@ -317,11 +317,7 @@ pub async fn delete_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<()>
     for v in &videos {
         crate::videos::remove_files(tube, v).await?;
     }
-    let pictures = [ch.avatars.as_deref(), ch.banners.as_deref()]
-        .into_iter()
-        .flat_map(users::pictures)
-        .collect::<Vec<_>>();
-    crate::profiles::remove_files(tube, &pictures).await;
+    crate::profiles::remove_files(tube, &ch.all_pictures()).await;
     Ok(())
 }
 

@@ -61,6 +61,32 @@ pub async fn threads(
     Ok((v.id, rows, total, visible))
 }
 
+/// The newest `count` threads of `v` (a video the caller already may see), each with its
+/// replies oldest first, and the count of comments not deleted; read on one connection.
+pub async fn threads_with_replies(
+    tube: &Tube,
+    v: &ruche_store::videos::Video,
+    count: i64,
+) -> TubeResult<(Vec<(Comment, Vec<Comment>)>, i64)> {
+    let mut c = tube.store.read().await?;
+    let (firsts, _) = comments::threads(c.ex(), v.id, 0, count).await?;
+    let visible = comments::count_visible(c.ex(), v.id).await?;
+    let mut out = Vec::with_capacity(firsts.len());
+    for first in firsts {
+        let replies = if first.replies > 0 {
+            comments::thread(c.ex(), first.id)
+                .await?
+                .into_iter()
+                .skip(1)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        out.push((first, replies));
+    }
+    Ok((out, visible))
+}
+
 /// A thread whole: its first comment and every reply, oldest first.
 pub async fn thread(
     tube: &Tube,

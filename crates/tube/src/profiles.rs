@@ -118,19 +118,12 @@ pub async fn update_channel(
     Ok(())
 }
 
-/// Makes the files of an uploaded (or fetched) picture, in `sizes`, on a blocking thread.
-async fn make_files(
-    tube: &Tube,
-    bytes: Vec<u8>,
-    sizes: Vec<(u32, u32)>,
-) -> TubeResult<Vec<images::Variant>> {
-    let variants = tokio::task::spawn_blocking(move || images::cover(&bytes, &limits(), &sizes))
+/// An uploaded or fetched picture cut to `sizes` ([`images::cover`]), on a blocking thread.
+async fn cover(bytes: Vec<u8>, sizes: Vec<(u32, u32)>) -> TubeResult<Vec<images::Variant>> {
+    tokio::task::spawn_blocking(move || images::cover(&bytes, &limits(), &sizes))
         .await
-        .map_err(|e| TubeError::Internal(e.to_string()))??;
-    for v in &variants {
-        crate::storage::write_atomic(&tube.storage.picture(&v.file_name), &v.bytes).await?;
-    }
-    Ok(variants)
+        .map_err(|e| TubeError::Internal(e.to_string()))?
+        .map_err(TubeError::from)
 }
 
 /// Removes the files of pictures (ours, or our copies of others').
@@ -162,7 +155,10 @@ pub async fn set_picture(
     if matches!((holder, kind), (Holder::Account(_), PictureKind::Banner)) {
         return Err(TubeError::BadRequest("Accounts have no banner.".into()));
     }
-    let variants = make_files(tube, bytes, sizes(kind).to_vec()).await?;
+    let variants = cover(bytes, sizes(kind).to_vec()).await?;
+    for v in &variants {
+        crate::storage::write_atomic(&tube.storage.picture(&v.file_name), &v.bytes).await?;
+    }
     let now = now_ms();
     let new: Vec<Picture> = variants
         .iter()
@@ -240,6 +236,7 @@ pub async fn store_remote_pictures(
             created_at: now,
         })
         .collect();
+    // Read first: most refreshes change nothing, and need no write transaction.
     let current = {
         let mut c = tube.store.read().await?;
         current_pictures(c.ex(), holder, kind).await?
@@ -329,11 +326,9 @@ pub async fn picture_file(
         (_, _, PictureKind::Avatar) => UNSIZED_AVATAR,
         (_, _, PictureKind::Banner) => UNSIZED_BANNER,
     };
-    let variants =
-        tokio::task::spawn_blocking(move || images::cover(&got.body, &limits(), &[size]))
-            .await
-            .map_err(|e| TubeError::Internal(e.to_string()))?
-            .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
+    let variants = cover(got.body.to_vec(), vec![size])
+        .await
+        .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
     let v = variants.first().ok_or(TubeError::NotFound("file"))?;
     crate::storage::write_atomic(&path, &v.bytes).await?;
     Ok(path)

@@ -12,6 +12,8 @@ use ruche_store::users::{self as ustore, User};
 use ruche_store::videos::Video;
 use ruche_tube::{TubeError, TubeResult, comments};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// The threads a watch page shows; the API pages through the rest.
 const THREADS: i64 = 20;
@@ -49,30 +51,22 @@ pub struct CommentsView {
     pub action: String,
 }
 
-async fn view_of(
-    st: &AppState,
-    c: &Comment,
-    viewer: Option<&User>,
-    viewer_account: Option<i64>,
-    video: &Video,
-) -> TubeResult<CommentView> {
-    let a = {
-        let mut conn = st.tube.store.read().await?;
-        ustore::account_by_id(conn.ex(), c.account_id).await?
-    };
+/// Who is looking: what they may do to comments.
+struct Viewer {
+    account: Option<i64>,
+    /// A moderator, or the video's owner: may delete any comment under it.
+    may_delete_any: bool,
+}
+
+fn view_of(st: &AppState, c: &Comment, a: &ustore::Account, viewer: &Viewer) -> CommentView {
     let host = a.host.clone().unwrap_or_else(|| st.tube.settings.host());
     let handle = format!("{}@{host}", a.name);
     let author_url = match &a.host {
         Some(_) => format!("/a/{handle}"),
         None => format!("/a/{}", a.name),
     };
-    let moderator = viewer.is_some_and(|u| {
-        ruche_domain::user::Role::from_id(u.role)
-            .is_some_and(|r| r != ruche_domain::user::Role::User)
-    });
-    let owns_video = viewer.is_some_and(|u| Some(u.id) == video.user_id);
     let deleted = c.deleted_at.is_some();
-    Ok(CommentView {
+    CommentView {
         id: c.id,
         author: a.display_name.clone(),
         handle,
@@ -85,39 +79,41 @@ async fn view_of(
             markdown(&c.text)
         },
         deleted,
-        deletable: !deleted && (viewer_account == Some(c.account_id) || owns_video || moderator),
-    })
+        deletable: !deleted && (viewer.account == Some(c.account_id) || viewer.may_delete_any),
+    }
 }
 
-/// The comments of `video` as `viewer` sees them.
+/// The comments of `video` (which `viewer` may see) as `viewer` sees them.
 pub async fn view(st: &AppState, video: &Video, viewer: Option<&User>) -> TubeResult<CommentsView> {
-    let (_, firsts, _, count) =
-        comments::threads(&st.tube, viewer, &video.uuid, 0, THREADS).await?;
-    let viewer_account = match viewer {
-        Some(u) => {
-            let mut c = st.tube.store.read().await?;
-            Some(ustore::account_of_user(c.ex(), u.id).await?.id)
-        }
-        None => None,
+    let (found, count) = comments::threads_with_replies(&st.tube, video, THREADS).await?;
+    let mut conn = st.tube.store.read().await?;
+    let who = Viewer {
+        account: match viewer {
+            Some(u) => Some(ustore::account_of_user(conn.ex(), u.id).await?.id),
+            None => None,
+        },
+        may_delete_any: viewer.is_some_and(|u| {
+            Some(u.id) == video.user_id
+                || ruche_domain::user::Role::from_id(u.role)
+                    .is_some_and(|r| r != ruche_domain::user::Role::User)
+        }),
     };
-    let mut threads = Vec::new();
-    for first in &firsts {
-        let replies = if first.replies > 0 {
-            comments::thread(&st.tube, viewer, &video.uuid, first.id)
-                .await?
-                .into_iter()
-                .skip(1)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut reply_views = Vec::new();
-        for r in &replies {
-            reply_views.push(view_of(st, r, viewer, viewer_account, video).await?);
+    // Each author read once, however many comments they wrote.
+    let mut authors: HashMap<i64, ustore::Account> = HashMap::new();
+    let mut threads = Vec::with_capacity(found.len());
+    for (first, replies) in &found {
+        let mut views = Vec::with_capacity(replies.len() + 1);
+        for c in std::iter::once(first).chain(replies) {
+            let a = match authors.entry(c.account_id) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(ustore::account_by_id(conn.ex(), c.account_id).await?),
+            };
+            views.push(view_of(st, c, a, &who));
         }
+        let first = views.remove(0);
         threads.push(ThreadView {
-            first: view_of(st, first, viewer, viewer_account, video).await?,
-            replies: reply_views,
+            first,
+            replies: views,
         });
     }
     Ok(CommentsView {

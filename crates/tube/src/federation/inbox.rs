@@ -452,39 +452,27 @@ async fn delete_actor(tube: &Tube, actor: &str) -> TubeResult<()> {
     };
     let mut pictures = Vec::new();
     let mut videos = Vec::new();
-    let mut filters = Vec::new();
+    let all = |account_id, channel_id| ListFilter {
+        account_id,
+        channel_id,
+        count: i64::MAX,
+        ..Default::default()
+    };
+    // An account goes with its channels, their videos and pictures.
     if let Some(id) = a.account_id {
         pictures.extend(users::pictures(
             users::account_by_id(tx.ex(), id).await?.avatars.as_deref(),
         ));
-        filters.push(ListFilter {
-            account_id: Some(id),
-            count: i64::MAX,
-            ..Default::default()
-        });
+        for ch in users::channels_of_account(tx.ex(), id).await? {
+            pictures.extend(ch.all_pictures());
+        }
+        videos.extend(vstore::list(tx.ex(), &all(Some(id), None)).await?.0);
     }
     if let Some(id) = a.channel_id
         && let Some(ch) = users::channel_by_id(tx.ex(), id).await?
     {
-        for json in [ch.avatars.as_deref(), ch.banners.as_deref()] {
-            pictures.extend(users::pictures(json));
-        }
-        filters.push(ListFilter {
-            channel_id: Some(id),
-            count: i64::MAX,
-            ..Default::default()
-        });
-    }
-    for f in &filters {
-        videos.extend(vstore::list(tx.ex(), f).await?.0);
-    }
-    // An account's channels go with it (and their pictures).
-    if let Some(id) = a.account_id {
-        for ch in users::channels_of_account(tx.ex(), id).await? {
-            for json in [ch.avatars.as_deref(), ch.banners.as_deref()] {
-                pictures.extend(users::pictures(json));
-            }
-        }
+        pictures.extend(ch.all_pictures());
+        videos.extend(vstore::list(tx.ex(), &all(None, Some(id))).await?.0);
     }
     fstore::delete_actor(tx.ex(), actor).await?;
     tx.commit().await?;

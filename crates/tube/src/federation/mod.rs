@@ -126,17 +126,24 @@ pub fn key_id(actor_url: &str) -> String {
 
 /// The URL of one of our actors.
 pub async fn signer_url(tube: &Tube, signer: Signer) -> TubeResult<String> {
-    let base = base(tube);
     let mut c = tube.store.read().await?;
+    actor_url_in(c.ex(), base(tube), signer).await
+}
+
+/// The URL of one of our actors, read with `ex` (inside a transaction, say).
+pub async fn actor_url_in(
+    ex: ruche_store::Ex<'_>,
+    base: &str,
+    signer: Signer,
+) -> TubeResult<String> {
     Ok(match signer {
         Signer::Instance => instance_url(base),
-        Signer::Account(id) => account_url(
-            base,
-            &ruche_store::users::account_by_id(c.ex(), id).await?.name,
-        ),
+        Signer::Account(id) => {
+            account_url(base, &ruche_store::users::account_by_id(ex, id).await?.name)
+        }
         Signer::Channel(id) => channel_url(
             base,
-            &ruche_store::users::channel_by_id(c.ex(), id)
+            &ruche_store::users::channel_by_id(ex, id)
                 .await?
                 .ok_or(TubeError::NotFound("channel"))?
                 .name,

@@ -28,23 +28,7 @@ async fn signer_in(
     tube: &Tube,
     by: Signer,
 ) -> TubeResult<(String, actors::KeyPair)> {
-    let base = super::base(tube);
-    let url = match by {
-        Signer::Instance => super::instance_url(base),
-        Signer::Account(id) => super::account_url(
-            base,
-            &ruche_store::users::account_by_id(ex.reborrow(), id)
-                .await?
-                .name,
-        ),
-        Signer::Channel(id) => super::channel_url(
-            base,
-            &ruche_store::users::channel_by_id(ex.reborrow(), id)
-                .await?
-                .ok_or(TubeError::NotFound("channel"))?
-                .name,
-        ),
-    };
+    let url = super::actor_url_in(ex.reborrow(), super::base(tube), by).await?;
     let (kind, local_id) = by.key_ref();
     let key = match actors::key(ex.reborrow(), kind, local_id).await? {
         Some(k) => k,

@@ -15,6 +15,7 @@
 //!
 //! Signatures themselves are pure functions of `ruche-federation`.
 
+pub mod acceptance;
 pub mod delivery;
 pub mod follows;
 pub mod inbox;

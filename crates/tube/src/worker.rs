@@ -206,8 +206,9 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
         .clone()
         .zip(video.preview_filename.clone());
 
-    // Thumbnails are made beside the rest of the ladder: the video is published without
-    // waiting for them.
+    // Thumbnails are made beside the first phase, so the video is never published (nor
+    // federated: PeerTube drops a `Video` without a JPEG icon, answering 204 all the same)
+    // without them. They cost little next to the encode.
     let mut pending_thumbs = thumbs
         .is_none()
         .then(|| Box::pin(make_thumbnails(tube, &source, &probe, &work)));
@@ -225,16 +226,13 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
             progress.store(pct.min(99), Ordering::Relaxed);
         };
         let ladder = ruche_media::transcode(&source, &out_dir, &plan, &renditions, &report);
-        let outputs = match (phase, pending_thumbs.take()) {
-            (1, Some(making)) => {
+        let outputs = match pending_thumbs.take() {
+            Some(making) => {
                 let (outputs, made) = tokio::join!(ladder, making);
                 thumbs = Some(made?);
                 outputs
             }
-            (_, other) => {
-                pending_thumbs = other;
-                ladder.await
-            }
+            None => ladder.await,
         }
         .map_err(media_error)?;
         finished += renditions.len();

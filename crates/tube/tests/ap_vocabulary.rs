@@ -433,7 +433,11 @@ fn outgoing() -> Vec<(&'static str, Value)> {
         ),
         (
             "announce",
-            objects::announce(BASE, &format!("{BASE}/video-channels/root_channel"), 2, &v),
+            objects::own_announce(BASE, &v, v.channel_id).unwrap(),
+        ),
+        (
+            "announce_instance",
+            objects::own_announce(BASE, &v, objects::INSTANCE_SHARE).unwrap(),
         ),
         (
             "delete_video",
@@ -447,7 +451,12 @@ fn outgoing() -> Vec<(&'static str, Value)> {
         ("create_note", create_note),
         (
             "tombstone",
-            objects::tombstone(&note_id, "https://pt.example/x", 1_764_000_004_000),
+            objects::tombstone(
+                &note_id,
+                "https://pt.example/x",
+                1_764_000_002_000,
+                1_764_000_004_000,
+            ),
         ),
         ("follow", follow.clone()),
         (
@@ -600,4 +609,58 @@ fn everything_we_send_can_be_ld_signed() {
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         ruche_federation::ld::verify(&signed, &public).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+}
+
+/// PeerTube's inbox answers 204 to anything signed, then drops what its validators refuse: every
+/// document we send must pass them (`acceptance`, a port of PeerTube's rules), whole, with
+/// nothing PeerTube would have to drop from it.
+#[test]
+fn peertube_keeps_everything_we_send() {
+    use ruche_tube::federation::acceptance;
+    let mut second_phase = files();
+    second_phase.push(VideoFile {
+        id: 12,
+        resolution: 240,
+        width: 426,
+        height: 240,
+        filename: "a-240-fragmented.mp4".into(),
+        playlist_filename: "a-240.m3u8".into(),
+        ..files()[0].clone()
+    });
+    let mut all = outgoing();
+    // The video at each phase: its first rendition (with its thumbnail, made beside it), then
+    // the whole ladder.
+    all.push((
+        "create_video_phase_1",
+        objects::create_video(BASE, &video(), &files()),
+    ));
+    all.push((
+        "update_video_phase_2",
+        objects::update_video(BASE, &video(), &second_phase, 1_764_000_006_000),
+    ));
+    for (name, doc) in all {
+        let verdict = match ap::type_of(&doc) {
+            "Video" => acceptance::check_video(&doc),
+            "Note" | "Tombstone" => acceptance::check_note(&doc),
+            "Person" | "Group" | "Application" => acceptance::check_actor(&doc),
+            _ => acceptance::check_activity(&doc),
+        };
+        match verdict {
+            Ok(dropped) => assert!(
+                dropped.is_empty(),
+                "{name}: PeerTube would drop {dropped:?}\n{doc:#}"
+            ),
+            Err(why) => panic!("{name}: PeerTube drops it: {why}\n{doc:#}"),
+        }
+    }
+    // A video published before its thumbnail existed (`"icon": []`, as phase 1 once
+    // published it) is dropped whole: `outbox::federated` never sends one.
+    let bare = Video {
+        thumbnail_filename: None,
+        preview_filename: None,
+        ..video()
+    };
+    let why = acceptance::check_activity(&objects::create_video(BASE, &bare, &files()))
+        .expect_err("PeerTube drops a Video without a JPEG icon");
+    assert!(why.contains("icon"), "{why}");
 }

@@ -431,8 +431,8 @@ pub fn note(p: &NoteParts<'_>) -> Value {
     })
 }
 
-/// A deleted comment, as its id answers afterwards.
-pub fn tombstone(id: &str, in_reply_to: &str, deleted_ms: i64) -> Value {
+/// A deleted comment, as its id answers afterwards (PeerTube requires its `published` date).
+pub fn tombstone(id: &str, in_reply_to: &str, published_ms: i64, deleted_ms: i64) -> Value {
     json!({
         "@context": note_context(),
         "type": "Tombstone",
@@ -440,6 +440,7 @@ pub fn tombstone(id: &str, in_reply_to: &str, deleted_ms: i64) -> Value {
         "url": id,
         "formerType": "Note",
         "inReplyTo": in_reply_to,
+        "published": iso(published_ms),
         "deleted": iso(deleted_ms),
     })
 }
@@ -496,18 +497,50 @@ pub fn update_video(base: &str, v: &Video, files: &[VideoFile], at_ms: i64) -> V
     a
 }
 
-/// `Announce` of a video by a channel (or the instance): how followers of a channel, Mastodon
-/// users among them, hear of its new videos.
-pub fn announce(base: &str, announcer: &str, announcer_key: i64, v: &Video) -> Value {
+/// The number that ends the id of the instance's `Announce` of a video
+/// (`<video>/announces/0`); its channel's ends with the channel's id. PeerTube numbers them by
+/// its actors' ids; ours are ids of two tables, and no channel has id 0.
+pub const INSTANCE_SHARE: i64 = 0;
+
+/// The followers collections of everyone involved in one of our videos: its account, its
+/// channel and the instance (PeerTube's `getActorsInvolvedInVideo`: the account and whoever
+/// shared it, which for our videos are the channel and the instance).
+pub fn involved_followers(base: &str, v: &Video) -> Vec<String> {
+    [
+        super::account_url(base, &v.account_name),
+        super::channel_url(base, &v.channel_name),
+        super::instance_url(base),
+    ]
+    .into_iter()
+    .map(|a| format!("{a}/followers"))
+    .collect()
+}
+
+/// One of our own `Announce`s of one of our videos, as PeerTube shares a new video: by its
+/// channel (`share` is the channel's id) and by the instance ([`INSTANCE_SHARE`]). PeerTube
+/// shows another server's video only when an actor it follows shared it, so the instance's
+/// Announce is what makes a video visible to instances that follow ours, and the channel's is
+/// what Mastodon users following the channel see. Addressed as PeerTube addresses it: to the
+/// public and the followers of everyone involved in the video. None for another number.
+pub fn own_announce(base: &str, v: &Video, share: i64) -> Option<Value> {
+    let announcer = if share == INSTANCE_SHARE {
+        super::instance_url(base)
+    } else if share == v.channel_id {
+        super::channel_url(base, &v.channel_name)
+    } else {
+        return None;
+    };
     let video = video_id(base, v);
-    activity(
+    let mut to = vec![PUBLIC.to_string()];
+    to.extend(involved_followers(base, v));
+    Some(activity(
         "Announce",
-        &format!("{video}/announces/{announcer_key}"),
-        announcer,
+        &format!("{video}/announces/{share}"),
+        &announcer,
         json!(video),
-        json!([PUBLIC]),
-        json!([format!("{announcer}/followers")]),
-    )
+        json!(to),
+        json!([]),
+    ))
 }
 
 /// `Delete` of something of ours by `actor`.

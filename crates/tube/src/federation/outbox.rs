@@ -3,10 +3,11 @@
 //! never lacks its deliveries and a rolled-back one sends nothing; the [`super::delivery`]
 //! worker sends them.
 //!
-//! The topology is PeerTube's: a new video is created by its account (to the followers of its
-//! account, channel and instance) and announced by its channel (to the channel's followers,
-//! Mastodon users among them); interactions with another instance's video go to its origin, which
-//! forwards comments to everyone following the video's account, channel and instance.
+//! The topology is PeerTube's: a new video is created by its account and announced by its
+//! channel (what Mastodon users following the channel see) and by the instance (what PeerTube
+//! instances following ours need to show it), each to the followers of the account, the channel
+//! and the instance; interactions with another instance's video go to its origin, which forwards
+//! comments to everyone following the video's account, channel and instance.
 
 use super::{INSTANCE_ACTOR, Signer, objects};
 use crate::{Tube, TubeError, TubeResult};
@@ -62,6 +63,10 @@ pub async fn send(
     followers_of: &[String],
     inboxes: &[String],
 ) -> TubeResult<usize> {
+    // PeerTube answers 204 to what it then drops: say so here, where it can be seen.
+    if let Err(why) = super::acceptance::check_activity(activity) {
+        tracing::warn!("PeerTube would drop {}: {why}", activity["id"]);
+    }
     let (url, key) = signer_in(ex.reborrow(), tube, by).await?;
     let body = super::ld_sign(activity, &super::key_id(&url), &key.private_pem);
     enqueue(ex, tube, &body.to_string(), by, followers_of, inboxes, None).await
@@ -179,10 +184,13 @@ pub async fn channel_deleted(
     Ok(())
 }
 
-/// Whether other instances are told of this video at all.
+/// Whether other instances are told of this video at all: one of ours, published, public (or
+/// unlisted where the settings say so), and with its JPEG thumbnail, without which PeerTube
+/// drops the `Video` (while its inbox answers 204).
 pub fn federated(tube: &Tube, v: &Video) -> bool {
     v.is_local()
         && v.state == 1
+        && v.thumbnail_filename.is_some()
         && match Privacy::from_id(v.privacy) {
             Some(Privacy::Public) => true,
             Some(Privacy::Unlisted) => tube.settings.federation.federate_unlisted,
@@ -201,8 +209,11 @@ fn video_audience(tube: &Tube, v: &Video) -> Vec<String> {
     ]
 }
 
-/// A video was published: `Create` by its account to everyone following its account, channel
-/// or instance, `Announce` by its channel to the channel's followers.
+/// A video was published: what PeerTube sends for a new video. `Create` by its account, then
+/// `Announce`s by its channel and by the instance ([`objects::own_announce`]), each to
+/// everyone following the account, the channel or the instance. (PeerTube sends its Create to
+/// the account's followers only; ours also reaches the channel's and the instance's, so that
+/// instances following either take the video from the Create without fetching it.)
 pub async fn video_published(mut ex: Ex<'_>, tube: &Tube, video_id: i64) -> TubeResult<()> {
     let Some(v) = vstore::by_id(ex.reborrow(), video_id).await? else {
         return Ok(());
@@ -213,29 +224,24 @@ pub async fn video_published(mut ex: Ex<'_>, tube: &Tube, video_id: i64) -> Tube
     let base = super::base(tube);
     let files = vstore::files(ex.reborrow(), v.id).await?;
     let create = objects::create_video(base, &v, &files);
-    // The Create goes to the channel's followers too: PeerTube and Ruche followers of a channel
-    // take the video from it without fetching; Mastodon ignores it (the author is not whom
-    // they follow) and shows the channel's Announce.
+    let audience = video_audience(tube, &v);
     send(
         ex.reborrow(),
         tube,
         &create,
         Signer::Account(v.account_id),
-        &video_audience(tube, &v),
+        &audience,
         &[],
     )
     .await?;
-    let channel = super::channel_url(base, &v.channel_name);
-    let announce = objects::announce(base, &channel, v.channel_id, &v);
-    send(
-        ex,
-        tube,
-        &announce,
-        Signer::Channel(v.channel_id),
-        &[channel],
-        &[],
-    )
-    .await?;
+    for (share, by) in [
+        (v.channel_id, Signer::Channel(v.channel_id)),
+        (objects::INSTANCE_SHARE, Signer::Instance),
+    ] {
+        if let Some(announce) = objects::own_announce(base, &v, share) {
+            send(ex.reborrow(), tube, &announce, by, &audience, &[]).await?;
+        }
+    }
     Ok(())
 }
 
@@ -387,7 +393,12 @@ pub async fn note_document(
     let tagged = mentions(ex.reborrow(), tube, parent.as_ref()).await?;
     let id = objects::comment_id(base, v, c);
     if c.deleted_at.is_some() {
-        let gone = objects::tombstone(&id, &in_reply_to, c.deleted_at.unwrap_or(c.updated_at));
+        let gone = objects::tombstone(
+            &id,
+            &in_reply_to,
+            c.created_at,
+            c.deleted_at.unwrap_or(c.updated_at),
+        );
         return Ok((gone, tagged));
     }
     let note = objects::note(&objects::NoteParts {

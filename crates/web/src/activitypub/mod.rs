@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
             get(channel_collection),
         )
         .route("/videos/watch/{id}/{collection}", get(video_collection))
+        .route("/videos/watch/{id}/announces/{share}", get(video_share))
         .route(
             "/videos/watch/{id}/comments/{comment}",
             get(comment_document),
@@ -171,6 +172,7 @@ async fn nodeinfo(State(st): State<AppState>, version: &'static str) -> Response
             c.ex(),
             &videos::ListFilter {
                 public_only: true,
+                is_local: Some(true),
                 count: 0,
                 ..Default::default()
             },
@@ -545,6 +547,8 @@ async fn actor_collection(
     let id = format!("{actor}/{which}");
     match which.as_str() {
         "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
+        // Advertised in the actor (PeerTube reads it): empty until playlists exist.
+        "playlists" => collection(&id, q.page, 0, Vec::new()),
         "outbox" => {
             // An account's outbox creates its videos; the instance's announces them all (what
             // an instance that starts following us reads to catch up, as PeerTube's does).
@@ -563,11 +567,7 @@ async fn actor_collection(
                             "id": format!("{object}/activity"), "actor": actor, "object": object,
                         })
                     } else {
-                        let mut a = objects::announce(&base, &actor, 0, v);
-                        if let Some(o) = a.as_object_mut() {
-                            o.remove("@context");
-                        }
-                        a
+                        outbox_item(objects::own_announce(&base, v, objects::INSTANCE_SHARE))
                     }
                 })
                 .collect();
@@ -598,6 +598,7 @@ async fn channel_collection(
     let id = format!("{actor}/{which}");
     match which.as_str() {
         "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
+        "playlists" => collection(&id, q.page, 0, Vec::new()),
         "outbox" => {
             let list = match public_videos(&st, None, Some(ch.id)).await {
                 Ok(l) => l,
@@ -605,14 +606,7 @@ async fn channel_collection(
             };
             let items: Vec<_> = list
                 .iter()
-                .map(|v| {
-                    let (to, cc) = objects::audience(&base, v);
-                    let object = format!("{base}/videos/watch/{}", v.uuid);
-                    json!({
-                        "to": to, "cc": cc, "type": "Announce",
-                        "id": format!("{object}/announces/{}", ch.id), "actor": actor, "object": object,
-                    })
-                })
+                .map(|v| outbox_item(objects::own_announce(&base, v, ch.id)))
                 .collect();
             collection(&id, q.page, items.len(), items)
         }
@@ -622,7 +616,8 @@ async fn channel_collection(
 
 /// A video's likes and dislikes (the rating activities, as PeerTube lists them:
 /// `<account>/likes/<video>` for ours, the received activity's id for others'), its comments
-/// (their ids) and its shares (its channel's Announce and those of other instances' actors).
+/// (their ids) and its shares (its channel's and the instance's Announces and those of other
+/// instances' actors); and `activity`, its Create.
 async fn video_collection(
     State(st): State<AppState>,
     axum::extract::Path((id, which)): axum::extract::Path<(String, String)>,
@@ -633,6 +628,16 @@ async fn video_collection(
         Err(r) => return r,
     };
     let base = ruche_tube::federation::base(&st.tube).to_string();
+    if which == "activity" {
+        // The video's Create (the id our outboxes list), as PeerTube answers it.
+        if !ruche_tube::federation::outbox::federated(&st.tube, &v) {
+            return not_found("activity");
+        }
+        return match ruche_tube::videos::files(&st.tube, v.id).await {
+            Ok(files) => activity_json(&objects::create_video(&base, &v, &files)),
+            Err(e) => crate::error::ApiError(e).into_response(),
+        };
+    }
     let items = async {
         let mut c = st.tube.store.read().await?;
         Ok::<_, ruche_store::StoreError>(Some(match which.as_str() {
@@ -658,13 +663,16 @@ async fn video_collection(
                 })
                 .collect(),
             "announces" => {
-                // Its channel's own Announce (public videos), then other instances' shares.
+                // Its channel's and the instance's own Announces (each answers at its id),
+                // then other instances' shares.
                 let mut all = Vec::new();
-                if v.privacy == ruche_domain::video::Privacy::Public.id() {
-                    all.push(json!(format!(
-                        "{base}/videos/watch/{}/announces/{}",
-                        v.uuid, v.channel_id
-                    )));
+                if ruche_tube::federation::outbox::federated(&st.tube, &v) {
+                    for share in [v.channel_id, objects::INSTANCE_SHARE] {
+                        all.push(json!(format!(
+                            "{base}/videos/watch/{}/announces/{share}",
+                            v.uuid
+                        )));
+                    }
                 }
                 all.extend(
                     videos::shares(c.ex(), v.id)
@@ -685,6 +693,37 @@ async fn video_collection(
     };
     let cid = format!("{base}/videos/watch/{}/{which}", v.uuid);
     collection(&cid, q.page, items.len(), items)
+}
+
+/// An activity as an item of a collection page: without its own `@context`.
+fn outbox_item(activity: Option<serde_json::Value>) -> serde_json::Value {
+    let mut a = activity.unwrap_or_default();
+    if let Some(o) = a.as_object_mut() {
+        o.remove("@context");
+    }
+    a
+}
+
+/// One of our own Announces of one of our videos, at its id (`<video>/announces/<n>`): PeerTube
+/// reads every id of a video's `shares` collection, and keeps only those that answer.
+async fn video_share(
+    State(st): State<AppState>,
+    axum::extract::Path((id, share)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let v = match shared_video(&st, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let base = ruche_tube::federation::base(&st.tube);
+    let announce = share
+        .parse::<i64>()
+        .ok()
+        .filter(|_| ruche_tube::federation::outbox::federated(&st.tube, &v))
+        .and_then(|n| objects::own_announce(base, &v, n));
+    match announce {
+        Some(a) => activity_json(&a),
+        None => not_found("share"),
+    }
 }
 
 #[cfg(test)]

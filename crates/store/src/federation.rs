@@ -740,19 +740,35 @@ pub async fn next_delivery_at(ex: Ex<'_>) -> Result<Option<i64>> {
 // ---------------------------------------------------------------------------------------------
 // Incoming activities
 
-/// Records that the activity `url` was taken in; false if it had been already.
-pub async fn mark_received(ex: Ex<'_>, url: &str) -> Result<bool> {
+/// Records that the activity `url` with content `digest` was taken in; false if it had been
+/// already.
+pub async fn mark_received(ex: Ex<'_>, url: &str, digest: &str) -> Result<bool> {
     dual!(ex, |c| {
         sqlx::query(
-        "INSERT INTO received_activities (url, received_at) VALUES ($1, $2) ON CONFLICT (url) DO NOTHING"
+            "INSERT INTO received_activities (url, digest, received_at) VALUES ($1, $2, $3)
+         ON CONFLICT (url, digest) DO NOTHING",
+        )
+        .bind(url)
+        .bind(digest)
+        .bind(now_ms())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(StoreError::from)
+    })
+}
+
+/// Forgets that the activity `url` was taken in, whatever its content (it was undone: the same
+/// activity may come again and mean something again).
+pub async fn forget_received(ex: Ex<'_>, url: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM received_activities WHERE url = $1"
     )
     .bind(url)
-    .bind(now_ms())
     .execute(c)
     .await
-    .map(|r| r.rows_affected() == 1)
-    .map_err(StoreError::from)
-    })
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 /// Forgets activity ids older than `before` (their senders stopped retrying long ago).

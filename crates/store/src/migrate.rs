@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "actor_pictures",
         include_str!("../migrations/0010_actor_pictures.sql"),
     ),
+    (
+        11,
+        "received_digest",
+        include_str!("../migrations/0011_received_digest.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

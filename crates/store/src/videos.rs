@@ -165,7 +165,11 @@ pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
 /// Which videos a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    /// Only published, public videos (what anonymous lists show).
+    /// Only published, public videos (what anonymous lists show). In the instance's lists
+    /// (neither an account's nor a channel's), other instances' videos are listed as PeerTube
+    /// lists them: only those shared by an actor followed from here (an `Announce` kept in
+    /// `video_shares`) or whose channel or account is followed from here. A video that merely
+    /// arrived (a `Create` from an actor nobody here follows) is reachable by its id, not listed.
     pub public_only: bool,
     /// Only videos of this account (a user's own list shows every state).
     pub account_id: Option<i64>,
@@ -186,6 +190,18 @@ impl ListFilter {
         let mut binds = Vec::new();
         if self.public_only {
             conds.push("v.state = 1 AND v.privacy = 1".to_string());
+            if self.account_id.is_none() && self.channel_id.is_none() {
+                // Follows of another instance's actor are always ours (we keep no follows
+                // between two other instances' actors).
+                conds.push(
+                    "(a.host IS NULL
+                      OR EXISTS (SELECT 1 FROM video_shares s JOIN follows f ON f.following = s.actor
+                                 WHERE s.video_id = v.id AND f.state = 'accepted')
+                      OR EXISTS (SELECT 1 FROM follows f WHERE f.state = 'accepted'
+                                 AND (f.following = c.url OR f.following = a.url)))"
+                        .to_string(),
+                );
+            }
         }
         match self.is_local {
             Some(true) => conds.push("a.host IS NULL".to_string()),
@@ -642,11 +658,12 @@ pub struct RemoteVideo {
     pub remote_media: String,
 }
 
-/// Stores (or refreshes, by its url) another instance's video, published; returns its id. A
-/// uuid already taken by another video is a [`StoreError::Conflict`].
-pub async fn upsert_remote(ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
+/// Stores (or refreshes, by its url) another instance's video, published; returns its id. What
+/// is older than the state we hold (its `updated_at`) changes nothing. A uuid already taken by
+/// another video is a [`StoreError::Conflict`].
+pub async fn upsert_remote(mut ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
     let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into());
-    dual!(ex, |c| {
+    let stored: Option<i64> = dual!(ex.reborrow(), |c| {
         sqlx::query_scalar(
         "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
             language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
@@ -658,6 +675,7 @@ pub async fn upsert_remote(ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
             privacy = $6, category = $7, licence = $8, language = $9, tags = $10, nsfw = $11,
             comments_enabled = $12, download_enabled = $13, duration = $14, aspect_ratio = $15,
             views = $16, remote_media = $18, updated_at = $20
+         WHERE videos.updated_at <= $20
          RETURNING id"
     )
     .bind(&r.uuid)
@@ -680,10 +698,17 @@ pub async fn upsert_remote(ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
     .bind(&r.remote_media)
     .bind(r.published_at)
     .bind(r.updated_at)
-    .fetch_one(c)
+    .fetch_optional(c)
     .await
     .map_err(StoreError::from)
-    })
+    })?;
+    match stored {
+        Some(id) => Ok(id),
+        None => by_url(ex, &r.url)
+            .await?
+            .map(|v| v.id)
+            .ok_or(StoreError::NotFound),
+    }
 }
 
 /// Another instance's video by its ActivityPub id.

@@ -907,9 +907,49 @@ db_test!(
         videos::set_rate(tx.ex(), local_user.id, vid, Some("dislike"), None)
             .await
             .unwrap();
+        // A state older than the one held changes nothing (an Update delivered late).
+        assert_eq!(
+            videos::upsert_remote(
+                tx.ex(),
+                &videos::RemoteVideo {
+                    views: 3,
+                    updated_at: 999,
+                    ..rv.clone()
+                }
+            )
+            .await
+            .unwrap(),
+            vid
+        );
         let v = videos::by_url(tx.ex(), &rv.url).await.unwrap().unwrap();
         assert_eq!((v.views, v.likes, v.dislikes), (41, 7, 2));
         assert!(!v.is_local());
+        // The instance's lists show it once an actor followed from here shared it (PeerTube's
+        // rule); its channel's list shows it anyway.
+        let listed = |channel_id| videos::ListFilter {
+            public_only: true,
+            is_local: Some(false),
+            channel_id,
+            count: 10,
+            ..Default::default()
+        };
+        assert_eq!(videos::list(tx.ex(), &listed(None)).await.unwrap().1, 0);
+        assert_eq!(videos::list(tx.ex(), &listed(Some(ch))).await.unwrap().1, 1);
+        let sharer = "https://a.example/accounts/peertube";
+        videos::add_share(tx.ex(), vid, sharer, &format!("{}/announces/1", rv.url))
+            .await
+            .unwrap();
+        assert_eq!(videos::list(tx.ex(), &listed(None)).await.unwrap().1, 0);
+        f::upsert_follow(
+            tx.ex(),
+            "https://local.example/accounts/peertube",
+            sharer,
+            "accepted",
+            "https://local.example/accounts/peertube/follows/1",
+        )
+        .await
+        .unwrap();
+        assert_eq!(videos::list(tx.ex(), &listed(None)).await.unwrap().1, 1);
         assert_eq!(v.channel_host.as_deref(), Some("a.example"));
         tx.commit().await.unwrap();
         // Another instance's video keeps to it: a second video with its uuid is refused (in a
@@ -1081,22 +1121,25 @@ db_test!(
             1
         );
         assert!(f::pending_deliveries(tx.ex()).await.unwrap().is_empty());
-        // Activities taken in are recorded once.
+        // Activities taken in are recorded once per content: PeerTube sends new content under
+        // an id it used before.
+        let id = "https://a.example/videos/watch/1/updates/2026-12-01T00:00:00.000Z";
+        assert!(f::mark_received(tx.ex(), id, "d1").await.unwrap());
+        assert!(!f::mark_received(tx.ex(), id, "d1").await.unwrap());
+        assert!(f::mark_received(tx.ex(), id, "d2").await.unwrap());
         assert!(
-            f::mark_received(tx.ex(), "https://a.example/activities/1")
+            f::mark_received(tx.ex(), "https://a.example/likes/1", "d1")
                 .await
                 .unwrap()
         );
-        assert!(
-            !f::mark_received(tx.ex(), "https://a.example/activities/1")
-                .await
-                .unwrap()
-        );
+        // An activity undone is forgotten, whatever its content, so it can come again.
+        f::forget_received(tx.ex(), id).await.unwrap();
+        assert!(f::mark_received(tx.ex(), id, "d1").await.unwrap());
         assert_eq!(
             f::prune_received(tx.ex(), ruche_store::now_ms() + 1)
                 .await
                 .unwrap(),
-            1
+            2
         );
         tx.commit().await.unwrap();
     }

@@ -382,8 +382,23 @@ pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
             let Some(object) = ap::id_of(&item["object"]) else {
                 continue;
             };
-            if let Err(e) = remote::video(tube, object).await {
-                tracing::debug!("outbox of {actor}: {object}: {e}");
+            match remote::video(tube, object).await {
+                // An Announce by the outbox's owner is its share of the video, which PeerTube
+                // keeps as a reason to show it (the owner's own outbox vouches for it).
+                Ok(v)
+                    if ap::type_of(&item) == "Announce"
+                        && ap::id_of(&item["actor"]) == Some(who.url.as_str()) =>
+                {
+                    if let Some(id) =
+                        ap::str_of(&item, "id").filter(|i| ap::same_origin(i, &who.url))
+                    {
+                        let mut tx = tube.store.begin().await?;
+                        ruche_store::videos::add_share(tx.ex(), v.id, &who.url, id).await?;
+                        tx.commit().await?;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!("outbox of {actor}: {object}: {e}"),
             }
         }
         if let Some(next) = ap::str_of(&p, "next").filter(|n| ap::same_origin(n, &who.url)) {

@@ -171,14 +171,35 @@ pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused
     };
     let id = ap::str_of(&activity, "id").unwrap_or_default().to_string();
     let mut tx = tube.store.begin().await?;
-    if !fstore::mark_received(tx.ex(), &id).await? {
+    if !fstore::mark_received(tx.ex(), &id, &content_digest(&activity)).await? {
         return Ok(Received::Duplicate);
+    }
+    if ap::type_of(&activity) == "Undo"
+        && let Some(undone) = ap::id_of(&activity["object"])
+        && ap::same_origin(undone, &id)
+    {
+        // A Like, Follow or Announce undone may come again with the same id and content, and
+        // then means something again.
+        fstore::forget_received(tx.ex(), undone).await?;
     }
     let payload = json!({ "activity": activity, "signer": signer.url });
     jobs::enqueue(tx.ex(), JOB, &payload.to_string(), None, 5).await?;
     tx.commit().await?;
     tube.inbox_ready.notify_one();
     Ok(Received::Queued)
+}
+
+/// What tells two activities with one id apart: a digest of the activity without its LD
+/// signature (made afresh at each sending). PeerTube reuses ids for new content (an `Update`'s
+/// id is `<video>/updates/<updatedAt>`, sent again as renditions are added and views counted),
+/// so the same id with other content is taken in again; the same content twice is not.
+fn content_digest(activity: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut bare = activity.clone();
+    if let Some(o) = bare.as_object_mut() {
+        o.remove("signature");
+    }
+    hex::encode(Sha256::digest(bare.to_string().as_bytes()))
 }
 
 /// An activity whose actor is not its signer (an instance forwarding a comment it received):
@@ -283,14 +304,7 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
         "Update" => match ap::type_of(object) {
             "Video" => {
                 same_origin(object_id, actor)?;
-                let mut c = tube.store.read().await?;
-                let known = ruche_store::videos::by_url(c.ex(), object_id).await?;
-                drop(c);
-                if known.is_some() {
-                    let v = remote::store_video(tube, object).await?;
-                    let _ = remote::sync_rates(tube, &v, object).await;
-                }
-                Ok(())
+                update_video(tube, object_id, object).await
             }
             "Person" | "Group" | "Application" | "Service" | "Organization" => {
                 if object_id != actor {
@@ -308,34 +322,32 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
         "Announce" => {
             if object_id.starts_with(&format!("{}/", base(tube))) {
                 // One of our videos shared elsewhere: it joins the video's shares.
-                if let Some(v) = local_video(tube, object_id).await?
-                    && let Some(id) = ap::str_of(a, "id")
-                {
-                    let mut tx = tube.store.begin().await?;
-                    ruche_store::videos::add_share(tx.ex(), v.id, actor, id).await?;
-                    tx.commit().await?;
+                if let Some(v) = local_video(tube, object_id).await? {
+                    add_share(tube, v.id, actor, a).await?;
                 }
                 return Ok(());
             }
             // A video shared by its channel or instance: known already (its Create came
-            // first), or read at its origin, never trusted from the announcer.
+            // first), or read at its origin, never trusted from the announcer. The share is
+            // kept, as PeerTube keeps it: who shared a video is why it is shown here.
             let known = {
                 let mut c = tube.store.read().await?;
-                ruche_store::videos::by_url(c.ex(), object_id)
-                    .await?
-                    .is_some()
+                ruche_store::videos::by_url(c.ex(), object_id).await?
             };
-            if known {
-                return Ok(());
-            }
-            let doc = remote::fetch(tube, object_id).await?;
-            if !ap::is_type(&doc, "Video") {
-                // Mastodon's boosts of notes and the like: nothing for us.
-                return Ok(());
-            }
-            let v = remote::store_video(tube, &doc).await?;
-            let _ = remote::sync_rates(tube, &v, &doc).await;
-            Ok(())
+            let v = match known {
+                Some(v) => v,
+                None => {
+                    let doc = remote::fetch(tube, object_id).await?;
+                    if !ap::is_type(&doc, "Video") {
+                        // Mastodon's boosts of notes and the like: nothing for us.
+                        return Ok(());
+                    }
+                    let v = remote::store_video(tube, &doc).await?;
+                    let _ = remote::sync_rates(tube, &v, &doc).await;
+                    v
+                }
+            };
+            add_share(tube, v.id, actor, a).await
         }
         "Like" => rate(tube, actor, object_id, Some("like"), ap::str_of(a, "id")).await,
         "Dislike" => rate(tube, actor, object_id, Some("dislike"), ap::str_of(a, "id")).await,
@@ -349,6 +361,55 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
             Ok(())
         }
     }
+}
+
+/// `actor`'s Announce `a` of a video we keep (ours or another instance's), by its id: an
+/// Announce's id must be of its actor's instance.
+async fn add_share(tube: &Tube, video_id: i64, actor: &str, a: &Value) -> TubeResult<()> {
+    let Some(id) = ap::str_of(a, "id").filter(|id| ap::same_origin(id, actor)) else {
+        return Ok(());
+    };
+    let mut tx = tube.store.begin().await?;
+    ruche_store::videos::add_share(tx.ex(), video_id, actor, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An `Update` of another instance's video we keep. The newest state wins: an Update older than
+/// what we hold is dropped. PeerTube sends several Updates with one `updated` date (and one id)
+/// as renditions are added and views counted; applied out of order, an earlier one would bring
+/// back a master playlist PeerTube has since replaced (its name changes with its content), so
+/// when one with the date we hold changes where the video plays from, the video is read again
+/// at its origin, whose answer is the last word.
+async fn update_video(tube: &Tube, object_id: &str, object: &Value) -> TubeResult<()> {
+    let known = {
+        let mut c = tube.store.read().await?;
+        ruche_store::videos::by_url(c.ex(), object_id).await?
+    };
+    let Some(known) = known else {
+        return Ok(()); // Not one we keep: its Create or a share brings it.
+    };
+    let parsed = remote::parse_video(object, tube.settings.federation.allow_insecure)
+        .map_err(TubeError::Remote)?;
+    if parsed.video.updated_at < known.updated_at {
+        tracing::debug!("{object_id}: an older Update than what we hold, dropped");
+        return Ok(());
+    }
+    let same_date = parsed.video.updated_at == known.updated_at;
+    let doc = if same_date && known.remote_media.as_deref() != Some(&parsed.video.remote_media) {
+        let fresh = remote::fetch(tube, object_id).await?;
+        if ap::id_of(&fresh["id"]) != Some(object_id) {
+            return Err(TubeError::Remote(format!(
+                "{object_id} answered another id"
+            )));
+        }
+        fresh
+    } else {
+        object.clone()
+    };
+    let v = remote::store_video(tube, &doc).await?;
+    let _ = remote::sync_rates(tube, &v, &doc).await;
+    Ok(())
 }
 
 fn same_origin(id: &str, actor: &str) -> TubeResult<()> {

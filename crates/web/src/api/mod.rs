@@ -177,6 +177,27 @@ pub(crate) fn picture_path(dir: &str, json: Option<&str>, width: u32) -> Option<
     ruche_tube::profiles::pick(json, width).map(|p| format!("/lazy-static/{dir}/{}", p.filename))
 }
 
+/// Sets an account's or a channel's `followersCount` and `followingCount` (their JSON made by
+/// [`account_json`] or [`channel_json`]) to the accepted follows of its actor, its `url`: what
+/// its ActivityPub `followers` and `following` collections list.
+pub(crate) async fn count_follows(
+    mut ex: ruche_store::Ex<'_>,
+    v: &mut Value,
+) -> Result<(), ruche_store::StoreError> {
+    use ruche_store::federation::{Side, follows_of};
+    let Some(url) = v["url"].as_str().map(str::to_string) else {
+        return Ok(());
+    };
+    for (key, side) in [
+        ("followersCount", Side::Followers),
+        ("followingCount", Side::Following),
+    ] {
+        let (_, n) = follows_of(ex.reborrow(), &url, side, Some("accepted"), 0, 0).await?;
+        v[key] = json!(n);
+    }
+    Ok(())
+}
+
 pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
     json!({
         "url": a.url.clone().unwrap_or_else(|| format!("{base}/accounts/{}", a.name)),

@@ -1,6 +1,6 @@
 //! Accounts on the API: instance config, OAuth, users, sign-up and registrations, channels.
 
-use super::{account_json, channel_json};
+use super::{account_json, channel_json, count_follows};
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
@@ -393,12 +393,14 @@ pub async fn channel(
     let ch = find_channel(&st, &handle).await?;
     let mut c = st.tube.store.read().await?;
     let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
-    Ok(Json(channel_json(
+    let mut v = channel_json(
         &st.tube.settings.public_url,
         &st.tube.settings.host(),
         &ch,
         Some(&owner),
-    )))
+    );
+    count_follows(c.ex(), &mut v).await?;
+    Ok(Json(v))
 }
 
 /// `GET /api/v1/accounts/{name}`.
@@ -407,11 +409,10 @@ pub async fn account(
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let a = find_account(&st, &handle).await?;
-    Ok(Json(account_json(
-        &st.tube.settings.public_url,
-        &st.tube.settings.host(),
-        &a,
-    )))
+    let mut v = account_json(&st.tube.settings.public_url, &st.tube.settings.host(), &a);
+    let mut c = st.tube.store.read().await?;
+    count_follows(c.ex(), &mut v).await?;
+    Ok(Json(v))
 }
 
 /// `GET /api/v1/accounts/{name}/video-channels`.
@@ -423,9 +424,11 @@ pub async fn account_channels(
     let mut c = st.tube.store.read().await?;
     let channels = ustore::channels_of_account(c.ex(), a.id).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let data: Vec<Value> = channels
-        .iter()
-        .map(|ch| channel_json(base, &host, ch, Some(&a)))
-        .collect();
+    let mut data = Vec::new();
+    for ch in &channels {
+        let mut v = channel_json(base, &host, ch, Some(&a));
+        count_follows(c.ex(), &mut v).await?;
+        data.push(v);
+    }
     Ok(Json(json!({ "total": data.len(), "data": data })))
 }

@@ -10,75 +10,33 @@
 
 mod common;
 
-use axum::Json;
-use axum::extract::Path;
-use axum::routing::get;
 use common::Instance;
+use common::peer::{Peer, Signed, sign};
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// A remote instance of actors we hold the keys of.
+/// A remote instance of actors we hold the keys of, at `/users/<name>`.
 struct Remote {
     base: String,
-    keys: Vec<(String, String, String)>,
+    keys: Vec<(String, String)>,
+    _peer: Peer,
 }
 
 impl Remote {
     async fn start(names: &[&str]) -> Remote {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let keys: Vec<(String, String, String)> = names
+        let peer = Peer::start().await;
+        let keys = names
             .iter()
             .map(|n| {
-                let (public, private) = ruche_federation::generate_key_pair().unwrap();
-                (n.to_string(), public, private)
+                let id = peer.actor(&format!("/users/{n}"), "Person", n, json!({}));
+                (n.to_string(), peer.private(&id))
             })
             .collect();
-        let docs: Arc<Vec<(String, Value)>> = Arc::new(
-            keys.iter()
-                .map(|(n, public, _)| {
-                    let id = format!("{base}/users/{n}");
-                    (
-                        n.clone(),
-                        json!({
-                            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-                            "id": id, "type": "Person", "preferredUsername": n,
-                            "inbox": format!("{id}/inbox"), "outbox": format!("{id}/outbox"),
-                            "followers": format!("{id}/followers"),
-                            "endpoints": { "sharedInbox": format!("{base}/inbox") },
-                            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": public },
-                        }),
-                    )
-                })
-                .collect(),
-        );
-        let app = axum::Router::new()
-            .route(
-                "/users/{name}",
-                get(move |Path(name): Path<String>| {
-                    let docs = docs.clone();
-                    async move {
-                        match docs.iter().find(|(n, _)| *n == name) {
-                            Some((_, d)) => Ok(Json(d.clone())),
-                            None => Err(axum::http::StatusCode::NOT_FOUND),
-                        }
-                    }
-                }),
-            )
-            // Inboxes take whatever we send (the Accept of a Follow).
-            .route(
-                "/users/{name}/inbox",
-                axum::routing::post(|| async { axum::http::StatusCode::ACCEPTED }),
-            )
-            .route(
-                "/inbox",
-                axum::routing::post(|| async { axum::http::StatusCode::ACCEPTED }),
-            );
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Remote { base, keys }
+        Remote {
+            base: peer.base.clone(),
+            keys,
+            _peer: peer,
+        }
     }
 
     fn actor(&self, name: &str) -> String {
@@ -86,36 +44,7 @@ impl Remote {
     }
 
     fn private(&self, name: &str) -> &str {
-        &self.keys.iter().find(|(n, _, _)| n == name).unwrap().2
-    }
-}
-
-/// A signed POST as Mastodon and PeerTube make them: what `tamper` returns is sent instead.
-struct Signed {
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-fn sign(inbox: &str, body: &[u8], key_id: &str, pem: &str, date: SystemTime) -> Signed {
-    let url = reqwest::Url::parse(inbox).unwrap();
-    let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-    let date = ruche_federation::http_date(date);
-    let digest = ruche_federation::digest(body);
-    let header = |n: &str| match n {
-        "host" => Some(host.clone()),
-        "date" => Some(date.clone()),
-        "digest" => Some(digest.clone()),
-        _ => None,
-    };
-    let signature = ruche_federation::sign("POST", url.path(), &header, key_id, pem).unwrap();
-    Signed {
-        headers: vec![
-            ("Date".into(), date.clone()),
-            ("Digest".into(), digest.clone()),
-            ("Signature".into(), signature),
-            ("Content-Type".into(), "application/activity+json".into()),
-        ],
-        body: body.to_vec(),
+        &self.keys.iter().find(|(n, _)| n == name).unwrap().1
     }
 }
 

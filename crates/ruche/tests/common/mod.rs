@@ -3,6 +3,8 @@
 //! PeerTube's API the way its clients do.
 #![allow(dead_code)]
 
+pub mod peer;
+
 use ruche_store::testing::{Backend, drop_database, fresh_url};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -367,6 +369,46 @@ impl Drop for Instance {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// Polls `probe` until it gives `Some`, or fails the test with `what` after `secs`, showing the
+/// logs of the servers whose log files are `logs`.
+pub async fn eventually<T, F, Fut>(logs: &[PathBuf], what: &str, secs: u64, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for: {what}\n{}",
+            logs.iter()
+                .map(|p| format!(
+                    "---- {} ----\n{}",
+                    p.display(),
+                    std::fs::read_to_string(p).unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A GET as another instance's fetcher makes it, asking for ActivityPub JSON: (status, JSON).
+pub async fn ap_get(url: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(url)
+        .header("Accept", "application/activity+json, application/ld+json")
+        .send()
+        .await
+        .expect("GET");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// How many entries a directory has (0 if it does not exist).

@@ -25,7 +25,7 @@ VENDOR_DIR="$ROOT/assets/vendor"
 #   name  version  integrity  src:dest[,src:dest...]
 # The licence file is found automatically (LICENSE, LICENSE.md, ...).
 PACKAGES=(
-  "hls.js 1.7.4 sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg== dist/hls.mjs:hls.mjs"
+  "hls.js 1.7.4 sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg== dist/hls.min.mjs:hls.min.mjs"
   "leaflet 1.9.4 sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA== dist/leaflet-src.esm.js:leaflet.esm.js,dist/leaflet.css:leaflet.css,dist/images/marker-icon.png:marker-icon.png,dist/images/marker-icon-2x.png:marker-icon-2x.png,dist/images/marker-shadow.png:marker-shadow.png"
 )
 
@@ -101,8 +101,13 @@ tarball against them). Do not edit these files by hand.
 
 Notes:
 
-- `hls.js/hls.mjs` is the full ES-module build; use it as
-  `import Hls from '/assets/vendor/hls.js/hls.mjs'` (default export). Its
+- `hls.js/hls.min.mjs` is the full ES-module build, minified (about 600 kB,
+  180 kB gzipped, less with brotli; Ruche serves it compressed). It is
+  loaded on demand, `const { default: Hls } = await
+  import('/assets/vendor/hls.js/hls.min.mjs')`, by `assets/js/watch.js`.
+  The light build (`hls.light.min.mjs`) is smaller but has no alternate
+  audio renditions, which PeerTube's videos with a separate audio stream
+  need (videos of other instances play here too), nor subtitles. Its
   trailing `sourceMappingURL` comment points at a map that is not vendored;
   browsers only fetch it when developer tools are open.
 EOF

@@ -1,7 +1,7 @@
 // Checks the vendored hls.js ES module in headless Chromium, without the
 // Ruche server: a tiny static server serves assets/vendor/ and an HLS
 // (fMP4) rendition made with ffmpeg; the page imports
-// '/assets/vendor/hls.js/hls.mjs' (default export) and plays it.
+// '/assets/vendor/hls.js/hls.min.mjs' (default export) and plays it.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -26,7 +26,7 @@ const PAGE = `<!doctype html>
 <title>hls.js vendor check</title>
 <video id="v" muted playsinline width="320" height="240"></video>
 <script type="module">
-import Hls from '/assets/vendor/hls.js/hls.mjs';
+import Hls from '/assets/vendor/hls.js/hls.min.mjs';
 const v = document.getElementById('v');
 window.__result = { type: typeof Hls, version: Hls.version, supported: Hls.isSupported() };
 if (Hls.isSupported()) {

@@ -246,7 +246,7 @@ both!(upload_transcode_publish_and_serve, |db| async move {
     assert!(home.contains(&format!("/w/{short}")));
     let hls = inst
         .http
-        .get(format!("{}/assets/vendor/hls.js/hls.mjs", inst.url))
+        .get(format!("{}/assets/vendor/hls.js/hls.min.mjs", inst.url))
         .send()
         .await
         .unwrap();

@@ -22,7 +22,6 @@ video-views = { $count ->
     [one] 1 view
    *[other] { $count } views
 }
-video-published = Published on { $date }
 video-by = by { $channel }
 login-title = Log in
 login-username = Username or email
@@ -446,3 +445,77 @@ comments-delete = Delete
 comments-deleted = This comment was deleted.
 comments-login = Log in to comment.
 comments-none = No comments yet.
+
+## Dates (crates/web/src/pages.rs: moment)
+date-month = { $month ->
+    [1] January
+    [2] February
+    [3] March
+    [4] April
+    [5] May
+    [6] June
+    [7] July
+    [8] August
+    [9] September
+    [10] October
+    [11] November
+   *[12] December
+}
+# A chrono format; %B is the month's name above. Times are in UTC.
+date-format-full = %B %-d, %Y, %H:%M UTC
+date-just-now = just now
+date-minutes-ago = { $count ->
+    [one] 1 minute ago
+   *[other] { $count } minutes ago
+}
+date-hours-ago = { $count ->
+    [one] 1 hour ago
+   *[other] { $count } hours ago
+}
+date-days-ago = { $count ->
+    [one] yesterday
+   *[other] { $count } days ago
+}
+date-weeks-ago = { $count ->
+    [one] 1 week ago
+   *[other] { $count } weeks ago
+}
+date-months-ago = { $count ->
+    [one] 1 month ago
+   *[other] { $count } months ago
+}
+date-years-ago = { $count ->
+    [one] 1 year ago
+   *[other] { $count } years ago
+}
+
+## Asking before deleting, pages not found, registrations waiting
+confirm-cancel = Cancel
+my-videos-date = Added
+my-videos-delete-yes = Yes, delete this video
+comments-delete-confirm = Delete this comment for good?
+comments-delete-yes = Yes, delete it
+error-not-found-title = Page not found
+error-not-found-home = Go to the home page
+login-pending = Your registration is waiting for a moderator. You can log in once it is accepted.
+login-rejected = Your registration was refused by the moderators.
+login-rejected-reason = Your registration was refused by the moderators: { $reason }
+profile-pictures-help = A picture chosen here is saved with the Save button.
+
+## Following another instance: why it failed (the details go to the server's log)
+follows-error-empty = Give a host or a handle to follow.
+follows-error-invalid = “{ $host }” is neither the host of an instance (video.example.org) nor a handle (name@host).
+follows-error-self = This instance cannot follow itself.
+follows-error-refused = We could not reach { $host }: it refused the connection.
+follows-error-unknown-host = We could not reach { $host }: no server answers to this name.
+follows-error-timeout = We could not reach { $host }: it did not answer in time.
+follows-error-forbidden = We could not reach { $host }: it is not a public address.
+follows-error-tls = We could not reach { $host }: its secure connection (certificate) could not be verified.
+follows-error-unreachable = We could not reach { $host }: the connection failed.
+follows-error-status = We reached { $host }, but it answered with an error.
+follows-error-not-instance = We reached { $host }, but it does not answer as a PeerTube or ActivityPub instance.
+follows-error-not-found = This follow no longer exists.
+follows-error-other = Something went wrong with { $host }; the server's log says more.
+
+## The site editor, on a phone
+ed-more = More

@@ -22,7 +22,6 @@ video-views = { $count ->
     [one] 1 vue
    *[other] { $count } vues
 }
-video-published = Publiée le { $date }
 video-by = par { $channel }
 login-title = Connexion
 login-username = Nom d’utilisateur ou courriel
@@ -446,3 +445,74 @@ comments-delete = Supprimer
 comments-deleted = Ce commentaire a été supprimé.
 comments-login = Connectez-vous pour commenter.
 comments-none = Pas encore de commentaire.
+
+## Dates (crates/web/src/pages.rs: moment)
+date-month = { $month ->
+    [1] janvier
+    [2] février
+    [3] mars
+    [4] avril
+    [5] mai
+    [6] juin
+    [7] juillet
+    [8] août
+    [9] septembre
+    [10] octobre
+    [11] novembre
+   *[12] décembre
+}
+# Un format chrono ; %B est le nom du mois ci-dessus. Heures en UTC.
+date-format-full = %-d %B %Y à %H:%M UTC
+date-just-now = à l’instant
+date-minutes-ago = { $count ->
+    [one] il y a { $count } minute
+   *[other] il y a { $count } minutes
+}
+date-hours-ago = { $count ->
+    [one] il y a { $count } heure
+   *[other] il y a { $count } heures
+}
+date-days-ago = { $count ->
+    [1] hier
+   *[other] il y a { $count } jours
+}
+date-weeks-ago = { $count ->
+    [one] il y a { $count } semaine
+   *[other] il y a { $count } semaines
+}
+date-months-ago = il y a { $count } mois
+date-years-ago = { $count ->
+    [one] il y a { $count } an
+   *[other] il y a { $count } ans
+}
+
+## Demander avant de supprimer, pages introuvables, inscriptions en attente
+confirm-cancel = Annuler
+my-videos-date = Ajoutée
+my-videos-delete-yes = Oui, supprimer cette vidéo
+comments-delete-confirm = Supprimer définitivement ce commentaire ?
+comments-delete-yes = Oui, le supprimer
+error-not-found-title = Page introuvable
+error-not-found-home = Aller à l’accueil
+login-pending = Votre inscription attend l’accord d’une personne de la modération. Vous pourrez vous connecter dès qu’elle sera acceptée.
+login-rejected = Votre inscription a été refusée par la modération.
+login-rejected-reason = Votre inscription a été refusée par la modération : { $reason }
+profile-pictures-help = Une image choisie ici est enregistrée avec le bouton Enregistrer.
+
+## Suivre une autre instance : pourquoi cela a échoué (le détail va dans le journal du serveur)
+follows-error-empty = Indiquez l’hôte d’une instance ou un identifiant à suivre.
+follows-error-invalid = « { $host } » n’est ni l’hôte d’une instance (video.example.org) ni un identifiant (nom@hôte).
+follows-error-self = Cette instance ne peut pas se suivre elle-même.
+follows-error-refused = Impossible de joindre { $host } : la connexion a été refusée.
+follows-error-unknown-host = Impossible de joindre { $host } : aucun serveur ne répond à ce nom.
+follows-error-timeout = Impossible de joindre { $host } : il n’a pas répondu à temps.
+follows-error-forbidden = Impossible de joindre { $host } : ce n’est pas une adresse publique.
+follows-error-tls = Impossible de joindre { $host } : sa connexion sécurisée (certificat) n’a pas pu être vérifiée.
+follows-error-unreachable = Impossible de joindre { $host } : la connexion a échoué.
+follows-error-status = { $host } a été joint, mais a répondu par une erreur.
+follows-error-not-instance = { $host } a été joint, mais ne répond pas comme une instance PeerTube ou ActivityPub.
+follows-error-not-found = Cet abonnement n’existe plus.
+follows-error-other = Un problème est survenu avec { $host } ; le journal du serveur en dit plus.
+
+## L’éditeur de site, sur un téléphone
+ed-more = Plus

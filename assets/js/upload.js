@@ -72,6 +72,21 @@ function show(done, total) {
   bar.value = total ? Math.floor((done / total) * 100) : 100;
 }
 
+// The title, when the user has not typed one: the file's name without its extension, with
+// underscores and dashes as spaces ("holiday_in-Brittany.mp4" → "holiday in Brittany").
+const title = form.elements.name;
+let prefilled = '';
+function titleOf(filename) {
+  return filename.replace(/\.[^.]*$/, '').replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+form.elements.videofile.addEventListener('change', () => {
+  const file = form.elements.videofile.files[0];
+  // Typed by hand: theirs. Empty, or what we put there for a file picked before: ours to set.
+  if (!file || (title.value.trim() !== '' && title.value !== prefilled)) return;
+  prefilled = titleOf(file.name);
+  title.value = prefilled;
+});
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = form.elements.videofile.files[0];
@@ -80,6 +95,9 @@ form.addEventListener('submit', async (event) => {
   button.disabled = true;
   status.textContent = '';
   show(0, file.size);
+  // On a phone the bar would start below the fold: bring it into sight (it then stays at the
+  // bottom of the screen while the upload runs, see .upload-live in ruche.css).
+  bar.scrollIntoView({ block: 'nearest' });
   try {
     const video = await upload(file, {
       name: form.elements.name.value,

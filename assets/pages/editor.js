@@ -11,10 +11,16 @@ let doc = cfg.doc;
 let version = cfg.version;
 let published = doc.published;
 
-/** A message of the editor's catalogue, `{ $name }` placeholders filled from `args`. */
+/** A message of the editor's catalogue, `{ $name }` placeholders filled from `args`. The editor
+ * speaks the interface's language (`cfg.lang`), whatever the site's language is. */
 function T(key, args = {}) {
   const s = cfg.strings[key] ?? key;
   return s.replace(/\{ *\$(\w+) *\}/g, (_, n) => String(args[n] ?? ''));
+}
+
+/** Words the editor puts into the site itself (a new item's title): in the site's language. */
+function C(key) {
+  return cfg.content?.[key] ?? T(key);
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -46,6 +52,7 @@ const ICON_PATHS = {
   undo: 'M9 5L3 11l6 6v-4h6a4 4 0 0 1 0 8h-2v2h2a6 6 0 0 0 0-12H9z',
   redo: 'M15 5l6 6-6 6v-4H9a4 4 0 0 0 0 8h2v2H9a6 6 0 0 1 0-12h6z',
   drag: 'M8 4h3v3H8zm5 0h3v3h-3zM8 10h3v3H8zm5 0h3v3h-3zM8 16h3v3H8zm5 0h3v3h-3z',
+  more: 'M5 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4z',
 };
 function icon(name) {
   const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
@@ -66,7 +73,8 @@ const redoStack = [];
 let localRev = 0;
 
 const section = (id) => doc.blocks.find((b) => b.id === id);
-const kindName = (kind) => cfg.catalogue.find((c) => c.type === kind)?.name ?? kind;
+// Block names are the editor's words: in the interface's language, not the site's.
+const kindName = (kind) => cfg.strings[`ed-block-${kind}`] ?? cfg.catalogue.find((c) => c.type === kind)?.name ?? kind;
 
 function getPath(obj, path) {
   return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
@@ -198,21 +206,46 @@ async function publish() {
   }
 }
 
-const bar = el('div', { class: 'ed-toolbar', role: 'toolbar', 'aria-label': T('ed-toolbar') },
-  el('a', { href: '/my-sites', class: 'ed-back', 'data-help': 'back' }, `← ${T('ed-my-sites')}`),
-  el('span', { class: 'ed-group' }, undoBtn, redoBtn),
+// On a phone the less frequent actions go behind "More", so the bar fits the screen and Publish
+// is always in sight (editor.css).
+const secondary = el('span', { class: 'ed-secondary', id: 'ed-secondary' },
   button(T('ed-theme'), openTheme, { 'data-help': 'theme' }),
   button(T('ed-site'), openSiteSettings, { 'data-help': 'site' }),
   button(T('ed-media'), () => openMedia(), { 'data-help': 'media' }),
   button(T('ed-preview'), openPreview, { 'data-help': 'preview' }),
   el('a', { href: `${base}/inbox`, 'data-help': 'inbox' }, T('ed-inbox')),
   el('a', { href: `${base}/revisions`, 'data-help': 'history' }, T('ed-history')),
+);
+const moreBtn = button(icon('more'), () => setMore(moreBtn.getAttribute('aria-expanded') !== 'true'), {
+  class: 'ed-icon ed-more-btn', 'aria-label': T('ed-more'), title: T('ed-more'), 'aria-expanded': 'false', 'aria-controls': 'ed-secondary',
+});
+const bar = el('div', { class: 'ed-toolbar', role: 'toolbar', 'aria-label': T('ed-toolbar') },
+  el('a', { href: '/my-sites', class: 'ed-back', 'data-help': 'back', title: T('ed-my-sites') },
+    '← ', el('span', { class: 'ed-back-text' }, T('ed-my-sites'))),
+  el('span', { class: 'ed-group' }, undoBtn, redoBtn),
+  moreBtn,
+  secondary,
   status,
   helpBtn,
   publishBtn,
 );
 const notices = el('div', { class: 'ed-notices' });
 document.body.prepend(bar, notices);
+
+function setMore(open) {
+  moreBtn.setAttribute('aria-expanded', String(open));
+  bar.classList.toggle('ed-more-open', open);
+}
+// An action taken, a click elsewhere or Escape closes the menu.
+secondary.addEventListener('click', () => setMore(false));
+document.addEventListener('pointerdown', (e) => { if (!bar.contains(e.target)) setMore(false); });
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && bar.classList.contains('ed-more-open')) { setMore(false); moreBtn.focus(); }
+});
+// The page starts below the bar, however many rows the bar takes.
+new ResizeObserver(() => {
+  document.documentElement.style.setProperty('--ed-bar-h', `${Math.ceil(bar.getBoundingClientRect().height)}px`);
+}).observe(bar);
 
 function notice(content, actions = [], kind = 'info') {
   const n = el('div', { class: `ed-notice ed-${kind}`, role: kind === 'info' ? 'status' : 'alert' }, content, ...actions,
@@ -349,6 +382,9 @@ function decorate() {
     img.dataset.help = 'image';
     img.title = T('ed-replace-image');
   }
+  // The renderer's own note for the owner is in the site's language; the editor says it (in
+  // the interface's language) in its set-up box instead.
+  for (const n of main.querySelectorAll('.needs-setup')) n.hidden = true;
   initSite(main);
 }
 
@@ -462,8 +498,8 @@ function openPicker(index) {
   const grid = el('ul', { class: 'ed-picker' }, cfg.catalogue.map((c) => el('li', {},
     button([
       el('span', { class: `ed-thumb ed-thumb-${c.type}`, 'aria-hidden': 'true' }, thumb(c.type)),
-      el('strong', {}, c.name),
-      el('span', { class: 'ed-desc' }, c.desc),
+      el('strong', {}, kindName(c.type)),
+      el('span', { class: 'ed-desc' }, cfg.strings[`ed-block-${c.type}-desc`] ?? c.desc),
     ], () => {
       d.close();
       change((doc2) => doc2.blocks.splice(index, 0, { ...structuredClone(c.starter), id: freshId(c.type) }));
@@ -516,12 +552,12 @@ const LANGUAGES = {
 };
 const link = [['label', 'text'], ['href', 'url']];
 const LISTS = {
-  links: { fields: link, make: () => ({ label: T('ed-new-button'), href: '#' }) },
+  links: { fields: link, make: () => ({ label: C('ed-new-button'), href: '#' }) },
   images: { fields: [['', 'picture'], ['alt', 'text'], ['caption', 'text']], make: null },
-  cards: { fields: [['image', 'picture?'], ['title', 'text']], make: () => ({ title: T('ed-new-item'), text: '' }) },
-  items: { fields: [['icon', 'select', ICONS], ['title', 'text']], make: () => ({ icon: 'star', title: T('ed-new-item'), text: '' }) },
-  entries: { fields: [['date', 'text'], ['title', 'text']], make: () => ({ date: String(new Date().getFullYear()), title: T('ed-new-item'), text: '' }) },
-  skills: { fields: [['name', 'text'], ['level', 'range', 0, 100, 5]], make: () => ({ name: T('ed-new-item'), level: 50 }) },
+  cards: { fields: [['image', 'picture?'], ['title', 'text']], make: () => ({ title: C('ed-new-item'), text: '' }) },
+  items: { fields: [['icon', 'select', ICONS], ['title', 'text']], make: () => ({ icon: 'star', title: C('ed-new-item'), text: '' }) },
+  entries: { fields: [['date', 'text'], ['title', 'text']], make: () => ({ date: String(new Date().getFullYear()), title: C('ed-new-item'), text: '' }) },
+  skills: { fields: [['name', 'text'], ['level', 'range', 0, 100, 5]], make: () => ({ name: C('ed-new-item'), level: 50 }) },
   socials: { fields: [['network', 'select', Object.keys(NETWORKS), (v) => NETWORKS[v]], ['url', 'url']], make: () => ({ network: 'mastodon', url: 'https://' }) },
 };
 const FORMS = {
@@ -573,10 +609,19 @@ function field(obj, key, kind, ...opt) {
     }
     case 'range': {
       const [min, max, step] = opt;
-      const out = el('output', {}, String(obj[key]));
+      // A share (0 to 1) reads as a percentage, anything else as a number rounded to its step:
+      // never a float's digits (0.4000000059604645).
+      const decimals = String(step).split('.')[1]?.length ?? 0;
+      const shown = (v) => new Intl.NumberFormat(cfg.lang, max <= 1
+        ? { style: 'percent', maximumFractionDigits: 0 }
+        : { maximumFractionDigits: decimals }).format(v);
       const i = el('input', { type: 'range', min, max, step, value: obj[key] });
-      i.addEventListener('input', () => { obj[key] = Number(i.value); out.textContent = i.value; });
+      const out = el('output', { 'aria-hidden': 'true' }, shown(Number(obj[key])));
+      const show = () => { out.textContent = shown(Number(i.value)); i.setAttribute('aria-valuetext', out.textContent); };
+      i.addEventListener('input', () => { obj[key] = Number(i.value); show(); });
+      show();
       const p = labelled(label, i);
+      out.setAttribute('for', i.id);
       p.append(out);
       return p;
     }
@@ -619,7 +664,7 @@ function field(obj, key, kind, ...opt) {
       const sel = el('select', {}, [1, 2, 3].map((n) => el('option', { value: n, selected: obj.columns.length === n }, T('ed-columns', { count: n }))));
       sel.addEventListener('change', () => {
         const n = Number(sel.value);
-        while (obj.columns.length < n) obj.columns.push(`<p>${T('ed-new-text')}</p>`);
+        while (obj.columns.length < n) obj.columns.push(`<p>${C('ed-new-text')}</p>`);
         obj.columns.length = n;
       });
       return labelled(T('ed-field-columns'), sel);
@@ -628,7 +673,7 @@ function field(obj, key, kind, ...opt) {
       const on = el('input', { type: 'checkbox', checked: !!obj[key] });
       const inner = el('div', {});
       const fill = () => inner.replaceChildren(...(obj[key] ? link.map(([k, t]) => field(obj[key], k, t)) : []));
-      on.addEventListener('change', () => { obj[key] = on.checked ? { label: T('ed-new-button'), href: '#' } : null; fill(); });
+      on.addEventListener('change', () => { obj[key] = on.checked ? { label: C('ed-new-button'), href: '#' } : null; fill(); });
       fill();
       return el('div', {}, el('p', { class: 'ed-field ed-check' }, el('label', {}, on, ' ', T('ed-field-button'))), inner);
     }

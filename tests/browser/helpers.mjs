@@ -90,3 +90,70 @@ export async function makeTestClip(file) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Spawn `bin serve` (its own process group, so stopping it stops its ffmpeg too) on `dataDir`
+ * and a free loopback port, with `env` over the settings, and wait for its two start-up lines.
+ * Resolves to { child, baseUrl, password, log }; stop it with stopRuche.
+ */
+export async function startRuche(bin, dataDir, env = {}, timeoutMs = 30_000) {
+  const port = await freePort();
+  const listen = `127.0.0.1:${port}`;
+  const child = spawn(bin, ['serve'], {
+    env: { ...process.env, RUCHE_DATA_DIR: dataDir, RUCHE_LISTEN: listen, RUCHE_PUBLIC_URL: `http://${listen}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const killOnExit = () => {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
+  const log = [];
+  child.stderr.setEncoding('utf8');
+  child.stdout.setEncoding('utf8');
+  child.stderr.on('data', (d) => log.push(d));
+  return await new Promise((resolve, reject) => {
+    let pending = '';
+    let baseUrl = null;
+    let password = null;
+    const fail = (msg) => {
+      clearTimeout(timer);
+      reject(new Error(`${msg}\n--- server output ---\n${log.join('').slice(-8_000)}`));
+    };
+    const timer = setTimeout(() => fail(`ruche did not start within ${timeoutMs / 1000} s`), timeoutMs);
+    child.on('error', (err) => fail(`cannot start ${bin}: ${err.message}`));
+    child.on('exit', (code, signal) => {
+      if (!baseUrl || !password) fail(`ruche exited (${code ?? signal}) before it was ready`);
+    });
+    child.stdout.on('data', (d) => {
+      log.push(d);
+      if (baseUrl && password) return;
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        baseUrl ??= line.match(/running at (\S+)/)?.[1] ?? null;
+        password ??= line.match(/login: root \/ (\S+)/)?.[1] ?? null;
+      }
+      if (baseUrl && password) {
+        clearTimeout(timer);
+        resolve({ child, baseUrl: baseUrl.replace(/\/+$/, ''), password, log });
+      }
+    });
+  });
+}
+
+/** SIGTERM a startRuche server's process group; SIGKILL it if it is still there after 5 s. */
+export async function stopRuche(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  const signal = (sig) => {
+    try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch { /* gone */ } }
+  };
+  signal('SIGTERM');
+  if (await Promise.race([exited.then(() => false), sleep(5_000).then(() => true)])) {
+    signal('SIGKILL');
+    await Promise.race([exited, sleep(2_000)]);
+  }
+}

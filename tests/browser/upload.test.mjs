@@ -289,9 +289,11 @@ describe('upload and playback through the UI', { timeout: TOTAL_BUDGET_MS }, () 
     assert.match(page.url(), /#comment-\d+$/, 'back on the watch page, at the new comment');
     const first = page.locator('.thread > .comment').filter({ hasText: 'Un commentaire depuis Chromium' });
     await first.waitFor({ timeout: 10_000 });
-    await first.locator('summary').click();
-    await first.locator('details textarea').fill('Une réponse, *en italique*');
-    await Promise.all([page.waitForNavigation(), first.locator('details button[type=submit]').click()]);
+    // The reply's disclosure (the other one asks before deleting).
+    const replying = first.locator('.comment-actions > details:not(.confirm)');
+    await replying.locator('summary').click();
+    await replying.locator('textarea').fill('Une réponse, *en italique*');
+    await Promise.all([page.waitForNavigation(), replying.locator('button[type=submit]').click()]);
     const reply = page.locator('.replies .comment').filter({ hasText: 'Une réponse' });
     await reply.waitFor({ timeout: 10_000 });
     assert.equal(await reply.locator('.comment-text em').textContent(), 'en italique');
@@ -304,8 +306,9 @@ describe('upload and playback through the UI', { timeout: TOTAL_BUDGET_MS }, () 
     await page.goto(`${server.baseUrl}/my-channels`);
     const section = page.locator('section.channel-edit').first();
     await section.locator('summary').click();
-    const form = section.locator('form[action$="/avatar"]');
-    await form.locator('input[type=file]').setInputFiles(png);
+    // The picture is chosen in the channel's form and saved with it.
+    const form = section.locator('form[action$="/profile"]');
+    await form.locator('input[type=file][name=avatar]').setInputFiles(png);
     await Promise.all([page.waitForNavigation(), form.locator('button[type=submit]').click()]);
     await page.locator('p.notice').waitFor({ timeout: 10_000 });
     const loaded = (sel) => page.locator(sel).first().evaluate((img) => (img.complete

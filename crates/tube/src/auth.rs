@@ -119,6 +119,54 @@ pub async fn check_credentials(tube: &Tube, login: &str, password: &str) -> Tube
     }
 }
 
+/// A sign-up request that has not become a user: still waiting for a moderator, or refused
+/// (with the moderator's answer, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unapproved {
+    Pending,
+    Rejected(Option<String>),
+}
+
+/// Why `login` cannot log in when it is no user but a sign-up request, so the login page can say
+/// so instead of "wrong password". Only whoever gives the request's own password learns it
+/// (anyone else gets `None`, as for an unknown name: no oracle of who asked to join), and only
+/// while no user has this name or address.
+pub async fn unapproved_registration(
+    tube: &Tube,
+    login: &str,
+    password: &str,
+) -> TubeResult<Option<Unapproved>> {
+    let login = login.trim();
+    if login.is_empty() || password.is_empty() {
+        return Ok(None);
+    }
+    let mut c = tube.store.read().await?;
+    if users::user_by_login(c.ex(), login).await?.is_some() {
+        return Ok(None);
+    }
+    // Newest first: a request made again after a refusal is the one that counts.
+    let request = users::registrations(c.ex())
+        .await?
+        .into_iter()
+        .find(|r| r.username.eq_ignore_ascii_case(login) || r.email.eq_ignore_ascii_case(login));
+    drop(c);
+    let Some(r) = request else {
+        return Ok(None);
+    };
+    let state = match r.state {
+        1 => Unapproved::Pending,
+        2 => Unapproved::Rejected(
+            r.moderation_response
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| m.trim().to_string()),
+        ),
+        _ => return Ok(None),
+    };
+    Ok(verify_password(&r.password_hash, password)
+        .await
+        .then_some(state))
+}
+
 /// The password grant.
 pub async fn password_grant(
     tube: &Tube,

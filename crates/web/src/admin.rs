@@ -49,7 +49,75 @@ struct FollowsPage {
 #[derive(Deserialize, Default)]
 struct Notice {
     notice: Option<String>,
+    /// Why the last action failed: one of [`FAILURES`], said with `host`.
     error: Option<String>,
+    host: Option<String>,
+}
+
+/// The reasons an action of this page may fail, each a `follows-error-<reason>` sentence.
+const FAILURES: &[&str] = &[
+    "empty",
+    "invalid",
+    "self",
+    "refused",
+    "unknown-host",
+    "timeout",
+    "forbidden",
+    "tls",
+    "unreachable",
+    "status",
+    "not-instance",
+    "not-found",
+    "other",
+];
+
+/// Why `e` happened, as one of [`FAILURES`]. The error itself (a chain of causes in English)
+/// is for the log, never for the page or its URL.
+fn failure(e: &TubeError) -> &'static str {
+    match e {
+        TubeError::BadRequest(m) if m.contains("itself") => "self",
+        TubeError::BadRequest(_) => "invalid",
+        TubeError::NotFound(_) => "not-found",
+        TubeError::Remote(m) => {
+            let m = m.to_ascii_lowercase();
+            let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
+            if has(&["connection refused"]) {
+                "refused"
+            } else if has(&[
+                "dns error",
+                "failed to lookup",
+                "name or service not known",
+                "name resolution",
+                "no address associated",
+            ]) {
+                "unknown-host"
+            } else if has(&["took too long", "timed out", "timeout"]) {
+                "timeout"
+            } else if has(&["non-public address"]) {
+                "forbidden"
+            } else if has(&["certificate", "tls", "ssl"]) {
+                "tls"
+            } else if has(&["answered with status"]) {
+                "status"
+            } else if has(&["network error", "only https", "redirect", "too large"]) {
+                "unreachable"
+            } else {
+                // It answered, but not with what an instance serves (JSON, an actor…).
+                "not-instance"
+            }
+        }
+        _ => "other",
+    }
+}
+
+/// The host or handle a form was about, as the page may say it back.
+fn target_host(target: &str) -> String {
+    let t = target.trim().trim_end_matches('/');
+    let t = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .unwrap_or(t);
+    t.chars().take(100).collect()
 }
 
 async fn rows(st: &AppState, chrome: &Chrome, side: Side) -> Result<Vec<Row>, TubeError> {
@@ -102,24 +170,29 @@ async fn page(
             auto_accept: st.tube.settings.federation.auto_accept_instance_followers,
             notice: q
                 .notice
+                .filter(|n| ["followed", "copied", "unfollowed", "decided"].contains(&n.as_str()))
                 .map(|n| chrome.tr.t(&format!("follows-notice-{n}"))),
-            error: q.error,
+            error: q.error.filter(|e| FAILURES.contains(&e.as_str())).map(|e| {
+                let host = q.host.as_deref().map(target_host).unwrap_or_default();
+                chrome.tr.t1(&format!("follows-error-{e}"), "host", &host)
+            }),
             chrome,
         }),
         Err(e) => error_page(chrome, e),
     }
 }
 
-/// Back to the page with a notice (a catalogue key) or an error (the service's own words).
-fn back(result: Result<&str, TubeError>) -> Response {
+/// Back to the page with a notice (a catalogue key), or with why it failed about `host` (a
+/// reason of [`FAILURES`]; the error itself goes to the log).
+fn back(result: Result<&str, TubeError>, host: &str) -> Response {
     let to = match result {
         Ok(notice) => format!("/admin/follows?notice={notice}"),
         Err(e) => {
-            let msg: String = e.to_string().chars().take(300).collect();
-            format!(
-                "/admin/follows?error={}",
-                url::form_urlencoded::byte_serialize(msg.as_bytes()).collect::<String>()
-            )
+            let reason = failure(&e);
+            tracing::warn!("federation page: {host}: {e}");
+            let host: String =
+                url::form_urlencoded::byte_serialize(target_host(host).as_bytes()).collect();
+            format!("/admin/follows?error={reason}&host={host}")
         }
     };
     Redirect::to(&to).into_response()
@@ -158,15 +231,15 @@ async fn follow(
         .map(str::to_string)
         .collect();
     if targets.is_empty() {
-        return back(Err(TubeError::BadRequest(
-            "Give a host or a handle to follow.".into(),
-        )));
+        return Redirect::to("/admin/follows?error=empty").into_response();
     }
-    back(
-        follows::follow_hosts(&st.tube, &targets)
-            .await
-            .map(|_| "followed"),
-    )
+    // One at a time, so a failure names the host it is about.
+    for t in &targets {
+        if let Err(e) = follows::follow_hosts(&st.tube, std::slice::from_ref(t)).await {
+            return back(Err(e), t);
+        }
+    }
+    back(Ok("followed"), "")
 }
 
 async fn copy(
@@ -181,6 +254,7 @@ async fn copy(
         follows::copy_follows(&st.tube, &f.target)
             .await
             .map(|_| "copied"),
+        &f.target,
     )
 }
 
@@ -202,11 +276,14 @@ async fn unfollow(
             .ok_or(TubeError::NotFound("follow"))
     }
     .await;
-    let result = match found {
-        Ok(f) => follows::unfollow_actor(&st.tube, fed::Signer::Instance, &f.following).await,
-        Err(e) => Err(e),
+    let (result, host) = match found {
+        Ok(f) => (
+            follows::unfollow_actor(&st.tube, fed::Signer::Instance, &f.following).await,
+            ap::host_of(&f.following).unwrap_or_default(),
+        ),
+        Err(e) => (Err(e), String::new()),
     };
-    back(result.map(|_| "unfollowed"))
+    back(result.map(|_| "unfollowed"), &host)
 }
 
 async fn decide(
@@ -222,7 +299,92 @@ async fn decide(
         "accept" => follows::Decision::Accept,
         "reject" => follows::Decision::Reject,
         "remove" => follows::Decision::Remove,
-        _ => return back(Err(TubeError::NotFound("action"))),
+        _ => return back(Err(TubeError::NotFound("action")), ""),
     };
-    back(follows::decide(&st.tube, id, d).await.map(|_| "decided"))
+    back(
+        follows::decide(&st.tube, id, d).await.map(|_| "decided"),
+        "",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_named_by_their_cause() {
+        let remote = |m: &str| TubeError::Remote(m.into());
+        for (e, reason) in [
+            (
+                remote(
+                    "127.0.0.1:9: network error: error sending request for url (http://127.0.0.1:9/.well-known/webfinger?resource=acct:peertube@127.0.0.1:9): client error (Connect): tcp connect error: Connection refused (os error 111)",
+                ),
+                "refused",
+            ),
+            (
+                remote(
+                    "video.example.org: network error: error sending request: client error (Connect): dns error: failed to lookup address information: Name or service not known",
+                ),
+                "unknown-host",
+            ),
+            (
+                remote("slow.example: the server took too long to answer"),
+                "timeout",
+            ),
+            (
+                remote("lan.example: refusing to connect to the non-public address 10.0.0.1"),
+                "forbidden",
+            ),
+            (
+                remote(
+                    "bad.example: network error: error sending request: client error (Connect): invalid peer certificate: Expired",
+                ),
+                "tls",
+            ),
+            (
+                remote("gone.example: the server answered with status 404"),
+                "status",
+            ),
+            (
+                remote("blog.example: WebFinger did not answer JSON"),
+                "not-instance",
+            ),
+            (
+                TubeError::BadRequest("\"a/b\" is not a host".into()),
+                "invalid",
+            ),
+            (
+                TubeError::BadRequest("an instance cannot follow itself".into()),
+                "self",
+            ),
+            (TubeError::NotFound("follow"), "not-found"),
+            (TubeError::Internal("boom".into()), "other"),
+        ] {
+            assert_eq!(failure(&e), reason, "{e}");
+            assert!(FAILURES.contains(&reason));
+        }
+    }
+
+    #[test]
+    fn every_failure_has_its_sentence_in_both_languages() {
+        let i18n = crate::i18n::I18n::load();
+        for lang in ["en", "fr"] {
+            for f in FAILURES {
+                let key = format!("follows-error-{f}");
+                let s = i18n.message(lang, &key, &[("host", "video.example.org")]);
+                assert_ne!(s, key, "{lang}: {key}");
+                assert!(!s.contains("{"), "{lang}: {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_host_said_back_is_the_one_typed() {
+        assert_eq!(
+            target_host(" https://video.example.org/ "),
+            "video.example.org"
+        );
+        assert_eq!(target_host("name@host.example"), "name@host.example");
+        assert_eq!(target_host(&"a".repeat(300)).len(), 100);
+    }
 }

@@ -3,7 +3,9 @@
 //! comment, reply and delete, which need no script.
 
 use crate::AppState;
-use crate::pages::{Chrome, CsrfForm, Page, date, error_page, form_user, markdown, short};
+use crate::pages::{
+    Chrome, CsrfForm, Moment, Page, error_page, form_user, markdown, moment, short,
+};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,7 +27,7 @@ pub struct CommentView {
     pub handle: String,
     pub author_url: String,
     pub avatar: Option<String>,
-    pub date: String,
+    pub date: Moment,
     /// Sanitised HTML; empty for a deleted comment.
     pub html: String,
     pub deleted: bool,
@@ -58,7 +60,13 @@ struct Viewer {
     may_delete_any: bool,
 }
 
-fn view_of(st: &AppState, c: &Comment, a: &ustore::Account, viewer: &Viewer) -> CommentView {
+fn view_of(
+    st: &AppState,
+    tr: &crate::i18n::Tr,
+    c: &Comment,
+    a: &ustore::Account,
+    viewer: &Viewer,
+) -> CommentView {
     let host = a.host.clone().unwrap_or_else(|| st.tube.settings.host());
     let handle = format!("{}@{host}", a.name);
     let author_url = match &a.host {
@@ -72,7 +80,7 @@ fn view_of(st: &AppState, c: &Comment, a: &ustore::Account, viewer: &Viewer) -> 
         handle,
         author_url,
         avatar: crate::api::picture_path("avatars", a.avatars.as_deref(), 48),
-        date: date(c.created_at),
+        date: moment(tr, c.created_at),
         html: if deleted {
             String::new()
         } else {
@@ -84,7 +92,12 @@ fn view_of(st: &AppState, c: &Comment, a: &ustore::Account, viewer: &Viewer) -> 
 }
 
 /// The comments of `video` (which `viewer` may see) as `viewer` sees them.
-pub async fn view(st: &AppState, video: &Video, viewer: Option<&User>) -> TubeResult<CommentsView> {
+pub async fn view(
+    st: &AppState,
+    tr: &crate::i18n::Tr,
+    video: &Video,
+    viewer: Option<&User>,
+) -> TubeResult<CommentsView> {
     let (found, count) = comments::threads_with_replies(&st.tube, video, THREADS).await?;
     let mut conn = st.tube.store.read().await?;
     let who = Viewer {
@@ -108,7 +121,7 @@ pub async fn view(st: &AppState, video: &Video, viewer: Option<&User>) -> TubeRe
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => e.insert(ustore::account_by_id(conn.ex(), c.account_id).await?),
             };
-            views.push(view_of(st, c, a, &who));
+            views.push(view_of(st, tr, c, a, &who));
         }
         let first = views.remove(0);
         threads.push(ThreadView {

@@ -114,6 +114,8 @@ async fn edit(
         "lang": lang,
         "doc": site,
         "strings": st.i18n.messages_with_prefix(lang, "ed-"),
+        // What the editor writes into the site itself (a new item's title): the site's language.
+        "content": st.i18n.messages_with_prefix(&site.language, "ed-new-"),
         "catalogue": ruche_pages::editor::catalogue(&site.title, &site_strings),
         "themes": ruche_pages::editor::themes(lang),
         "tiles": st.tube.settings.pages.tile_url,

@@ -65,6 +65,8 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(oembed::routes())
         .merge(media::routes())
         .merge(assets::routes())
+        // Any other path: a translated "not found" page (PeerTube's JSON under /api/).
+        .fallback(pages::not_found)
         // Uploads stream to disk with their own quota checks; no body is buffered whole.
         .layer(DefaultBodyLimit::disable())
         .with_state(state))

@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
             post(registration_action),
         )
         .route("/lang/{lang}", get(set_lang))
+        .route("/favicon.ico", get(favicon))
 }
 
 /// What the layout needs on every page.
@@ -158,21 +159,79 @@ pub(crate) fn render(t: &impl Template) -> Response {
 #[template(path = "error.html")]
 struct ErrorPage {
     chrome: Chrome,
+    title: String,
     message: String,
 }
 
 /// An error as a page, with the status the API would give.
 pub(crate) fn error_page(chrome: Chrome, e: TubeError) -> Response {
     let status = crate::error::status_of(&e);
-    let message = match &e {
-        TubeError::NotFound(_) => chrome.tr.t("error-not-found"),
+    let (title, message) = match &e {
+        TubeError::NotFound(_) => (
+            chrome.tr.t("error-not-found-title"),
+            chrome.tr.t("error-not-found"),
+        ),
         e if status.is_server_error() => {
             tracing::error!("{e}");
-            chrome.tr.t("error-title")
+            (chrome.tr.t("error-title"), chrome.tr.t("error-title"))
         }
-        e => e.to_string(),
+        e => (chrome.tr.t("error-title"), e.to_string()),
     };
-    (status, render(&ErrorPage { chrome, message })).into_response()
+    (
+        status,
+        render(&ErrorPage {
+            chrome,
+            title,
+            message,
+        }),
+    )
+        .into_response()
+}
+
+/// The router's fallback, for paths nothing else answers: PeerTube's JSON error under `/api/`
+/// (API clients read it), else a page in the visitor's language with the way back home.
+pub(crate) async fn not_found(uri: axum::http::Uri, page: Result<Page, Response>) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError(TubeError::NotFound("route")).into_response();
+    }
+    match page {
+        Ok(Page { chrome, .. }) => error_page(chrome, TubeError::NotFound("page")),
+        Err(refusal) => refusal,
+    }
+}
+
+/// `/favicon.ico`, which browsers ask for on every site (pages link the SVG one too).
+async fn favicon(headers: HeaderMap) -> Response {
+    let Some(file) = crate::assets::Assets::get("favicon.ico") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let mut res = if cached {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut res = file.data.into_owned().into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("image/x-icon"),
+        );
+        res
+    };
+    let h = res.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=86400"),
+    );
+    res
 }
 
 pub(crate) fn login_redirect(next: &str) -> Response {
@@ -188,10 +247,81 @@ fn human_duration(secs: i64) -> String {
     }
 }
 
-pub(crate) fn date(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+/// A moment as pages show it: how long ago in the reader's language ("3 days ago", "il y a
+/// 3 jours"), the full date and time in that language (for a tooltip), and the machine-readable
+/// date. Templates draw it with [`Moment::html`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Moment {
+    /// RFC 3339 in UTC, for `<time datetime>`.
+    pub datetime: String,
+    /// The full date and time, in the reader's language.
+    pub full: String,
+    /// How long ago, in the reader's language.
+    pub relative: String,
+}
+
+impl Moment {
+    /// `<time datetime="…" title="full date">3 days ago</time>`, escaped.
+    pub fn html(&self) -> String {
+        format!(
+            "<time datetime=\"{}\" title=\"{}\">{}</time>",
+            ruche_pages::render::esc(&self.datetime),
+            ruche_pages::render::esc(&self.full),
+            ruche_pages::render::esc(&self.relative)
+        )
+    }
+}
+
+/// The moment `ms` (unix milliseconds) as `tr`'s reader sees it now. The watch page, comments,
+/// video cards and My videos all use this one format.
+pub(crate) fn moment(tr: &Tr, ms: i64) -> Moment {
+    moment_at(tr, ms, ruche_store::now_ms())
+}
+
+/// [`moment`] seen at `now_ms` (pure, for tests).
+pub(crate) fn moment_at(tr: &Tr, ms: i64, now_ms: i64) -> Moment {
+    let Some(at) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return Moment {
+            datetime: String::new(),
+            full: String::new(),
+            relative: String::new(),
+        };
+    };
+    let datetime = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let full = full_date(tr, &at).unwrap_or_else(|| at.format("%Y-%m-%d %H:%M UTC").to_string());
+    let secs = (now_ms - ms).div_euclid(1000);
+    let (min, hour, day) = (60, 3600, 86_400);
+    let relative = match secs {
+        // A moment to come (clocks apart): its date, not a time ago.
+        s if s < -60 => full.clone(),
+        s if s < min => tr.t("date-just-now"),
+        s if s < hour => tr.t1("date-minutes-ago", "count", &(s / min)),
+        s if s < day => tr.t1("date-hours-ago", "count", &(s / hour)),
+        s if s < 7 * day => tr.t1("date-days-ago", "count", &(s / day)),
+        s if s < 30 * day => tr.t1("date-weeks-ago", "count", &(s / (7 * day))),
+        s if s < 365 * day => tr.t1("date-months-ago", "count", &(s / (30 * day)).max(1)),
+        s => tr.t1("date-years-ago", "count", &(s / (365 * day))),
+    };
+    Moment {
+        datetime,
+        full,
+        relative,
+    }
+}
+
+/// The full date and time in the reader's language: the catalogue's chrono format, with the
+/// month named by the catalogue.
+fn full_date(tr: &Tr, at: &chrono::DateTime<chrono::Utc>) -> Option<String> {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let month = tr.t1("date-month", "month", &at.month());
+    let format = tr
+        .t("date-format-full")
+        .replace("%B", &month.replace('%', "%%"));
+    let mut out = String::new();
+    // An invalid format (a faulty translation) is an error here, not a panic.
+    write!(out, "{}", at.format(&format)).ok()?;
+    Some(out)
 }
 
 pub(crate) fn short(uuid: &str) -> String {
@@ -205,7 +335,7 @@ struct Card {
     duration: String,
     channel: String,
     views: String,
-    date: String,
+    date: Moment,
 }
 
 #[derive(Template)]
@@ -260,7 +390,7 @@ async fn grid(
             duration: human_duration(v.duration),
             channel: v.channel_display_name.clone(),
             views: tr.t1("video-views", "count", &v.views),
-            date: date(v.published_at.unwrap_or(v.created_at)),
+            date: moment(tr, v.published_at.unwrap_or(v.created_at)),
         })
         .collect();
     Ok(Grid {
@@ -530,7 +660,23 @@ async fn login(
             Err(e) => error_page(chrome, e),
         },
         Err(TubeError::InvalidGrant(_)) => {
-            let error = Some(chrome.tr.t("login-failed"));
+            // A sign-up still waiting for (or refused by) a moderator is said as such, to whoever
+            // gives its password only.
+            let error = Some(
+                match auth::unapproved_registration(&st.tube, f.username.trim(), &f.password).await
+                {
+                    Ok(Some(auth::Unapproved::Pending)) => chrome.tr.t("login-pending"),
+                    Ok(Some(auth::Unapproved::Rejected(Some(reason)))) => {
+                        chrome.tr.t1("login-rejected-reason", "reason", &reason)
+                    }
+                    Ok(Some(auth::Unapproved::Rejected(None))) => chrome.tr.t("login-rejected"),
+                    Ok(None) => chrome.tr.t("login-failed"),
+                    Err(e) => {
+                        tracing::warn!("login: registrations: {e}");
+                        chrome.tr.t("login-failed")
+                    }
+                },
+            );
             (
                 StatusCode::UNAUTHORIZED,
                 render(&Login {
@@ -735,7 +881,7 @@ struct Watch {
     uuid: String,
     url: String,
     by: String,
-    date: String,
+    date: Moment,
     views: String,
     description_html: String,
     published: bool,
@@ -767,6 +913,10 @@ async fn watch(
 ) -> Response {
     if crate::activitypub::wants_activity_json(&headers) {
         return crate::activitypub::video_document(&st, &id).await;
+    }
+    // Not an id, a UUID nor a short UUID: no such page (not the API's words in English).
+    if ruche_domain::ids::VideoRef::parse(&id).is_none() {
+        return error_page(chrome, TubeError::NotFound("video"));
     }
     let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
         Ok(v) => v,
@@ -808,7 +958,7 @@ async fn watch(
     };
     let poster = ruche_tube::playback::pictures(&v).1;
     let comments = if published {
-        match crate::comments::view(&st, &v, user.user.as_ref()).await {
+        match crate::comments::view(&st, &chrome.tr, &v, user.user.as_ref()).await {
             Ok(c) => Some(c),
             Err(e) => return error_page(chrome, e),
         }
@@ -831,11 +981,7 @@ async fn watch(
             None => format!("/c/{}", v.channel_name),
         },
         channel_avatar: crate::api::picture_path("avatars", v.channel_avatars.as_deref(), 48),
-        date: chrome.tr.t1(
-            "video-published",
-            "date",
-            &date(v.published_at.unwrap_or(v.created_at)),
-        ),
+        date: moment(&chrome.tr, v.published_at.unwrap_or(v.created_at)),
         views: chrome.tr.t1("video-views", "count", &v.views),
         description_html: markdown(v.description.as_deref().unwrap_or_default()),
         published,
@@ -901,6 +1047,7 @@ struct Row {
     state: i64,
     state_text: String,
     reason: Option<String>,
+    date: Moment,
 }
 
 #[derive(Template)]
@@ -949,6 +1096,7 @@ async fn my_videos(State(st): State<AppState>, Page { chrome, user }: Page) -> R
             state: v.state,
             state_text: state_text(&chrome.tr, v),
             reason: v.failure_reason.clone(),
+            date: moment(&chrome.tr, v.created_at),
         })
         .collect();
     render(&MyVideos {
@@ -1022,12 +1170,21 @@ async fn channels_view(
                     ],
                 })
                 .collect();
-            render(&Channels {
-                chrome,
-                channels,
-                error,
-                notice,
-            })
+            let status = if error.is_some() {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            (
+                status,
+                render(&Channels {
+                    chrome,
+                    channels,
+                    error,
+                    notice,
+                }),
+            )
+                .into_response()
         }
         Err(e) => error_page(chrome, e),
     }
@@ -1198,6 +1355,9 @@ async fn embed(
     Path(id): Path<String>,
 ) -> Response {
     let found = async {
+        if ruche_domain::ids::VideoRef::parse(&id).is_none() {
+            return Err(TubeError::NotFound("video"));
+        }
         let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
         let files = videos::files(&st.tube, v.id).await?;
         Ok::<_, TubeError>((v, files))
@@ -1320,30 +1480,114 @@ fn profile_refusal(chrome: &Chrome, e: &TubeError) -> Option<String> {
     }
 }
 
-#[derive(Deserialize)]
+/// A profile form as sent: its text fields, and the pictures chosen in it (multipart, as the
+/// pages send it; a form of text alone may come urlencoded). *Save* keeps all of it, so a
+/// picture picked in the form is never silently dropped.
 struct ProfileForm {
-    csrf: String,
-    display_name: String,
-    description: Option<String>,
-    support: Option<String>,
+    fields: std::collections::HashMap<String, String>,
+    /// The files chosen, by field name (`avatar`, `banner`); an input left empty is absent.
+    pictures: std::collections::HashMap<String, Vec<u8>>,
+    /// Why the form could not be read whole (a picture over the size limit): nothing is changed.
+    refused: Option<TubeError>,
+}
+
+impl ProfileForm {
+    fn text(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+    fn csrf(&self) -> &str {
+        self.text("csrf").unwrap_or_default()
+    }
+}
+
+impl axum::extract::FromRequest<AppState> for ProfileForm {
+    type Rejection = Response;
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, Response> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.starts_with("multipart/form-data"));
+        if !multipart {
+            let Form(fields) = Form::from_request(req, st)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Ok(ProfileForm {
+                fields,
+                pictures: Default::default(),
+                refused: None,
+            });
+        }
+        let m = axum::extract::Multipart::from_request(req, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(
+            match crate::api::picture_form(m, &["avatar", "banner"]).await {
+                Ok((fields, pictures)) => ProfileForm {
+                    fields,
+                    pictures,
+                    refused: None,
+                },
+                Err(e) => ProfileForm {
+                    fields: Default::default(),
+                    pictures: Default::default(),
+                    refused: Some(e),
+                },
+            },
+        )
+    }
+}
+
+/// The user of a profile form, or the answer: a form refused before its token could be read
+/// (a picture too large) changes nothing and says why on the form's page.
+#[allow(clippy::result_large_err)] // The error is the answer itself.
+fn profile_user(
+    chrome: Chrome,
+    user: &MaybeUser,
+    f: &mut ProfileForm,
+    next: &str,
+) -> Result<(Chrome, ustore::User, Option<TubeError>), Response> {
+    match f.refused.take() {
+        Some(e) => {
+            let u = user.user.clone().ok_or_else(|| login_redirect(next))?;
+            Ok((chrome, u, Some(e)))
+        }
+        None => {
+            let (chrome, u) = form_user(chrome, user, f.csrf(), next)?;
+            Ok((chrome, u, None))
+        }
+    }
 }
 
 async fn account_profile(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
-    Form(f): Form<ProfileForm>,
+    mut f: ProfileForm,
 ) -> Response {
-    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-account") {
+    let (chrome, u, refused) = match profile_user(chrome, &user, &mut f, "/my-account") {
         Ok(v) => v,
         Err(refusal) => return refusal,
     };
     let done = async {
+        if let Some(e) = refused {
+            return Err(e);
+        }
         let account = account_id_of(&st, &u).await?;
+        // The picture first: a file that is no picture leaves everything as it was.
+        if let Some(bytes) = f.pictures.remove("avatar") {
+            ruche_tube::profiles::set_picture(
+                &st.tube,
+                ustore::Holder::Account(account),
+                ustore::PictureKind::Avatar,
+                bytes,
+            )
+            .await?;
+        }
         ruche_tube::profiles::update_account(
             &st.tube,
             account,
-            &f.display_name,
-            f.description.as_deref(),
+            f.text("display_name").unwrap_or_default(),
+            f.text("description"),
         )
         .await
     }
@@ -1364,12 +1608,12 @@ async fn picture_upload(
     let Some(_) = user.user.as_ref() else {
         return Err(login_redirect(next));
     };
-    match crate::api::picture_form(multipart, "file").await {
-        Ok((fields, file)) => {
+    match crate::api::picture_form(multipart, &["file"]).await {
+        Ok((fields, mut files)) => {
             let csrf = fields.get("csrf").map(String::as_str).unwrap_or_default();
             let (chrome, u) = form_user(chrome, user, csrf, next)?;
-            let file = file
-                .filter(|f| !f.is_empty())
+            let file = files
+                .remove("file")
                 .ok_or_else(|| TubeError::Picture(ruche_pages::images::ImageError::NotAnImage));
             Ok((chrome, u, file))
         }
@@ -1482,20 +1726,38 @@ async fn channel_profile(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(id): Path<i64>,
-    Form(f): Form<ProfileForm>,
+    mut f: ProfileForm,
 ) -> Response {
-    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-channels") {
+    let (chrome, u, refused) = match profile_user(chrome, &user, &mut f, "/my-channels") {
         Ok(v) => v,
         Err(refusal) => return refusal,
     };
     let done = async {
+        if let Some(e) = refused {
+            return Err(e);
+        }
         let ch = accounts::owned_channel(&st.tube, &u, id).await?;
+        // Pictures first: a file that is no picture leaves everything as it was.
+        for (field, kind) in [
+            ("avatar", ustore::PictureKind::Avatar),
+            ("banner", ustore::PictureKind::Banner),
+        ] {
+            if let Some(bytes) = f.pictures.remove(field) {
+                ruche_tube::profiles::set_picture(
+                    &st.tube,
+                    ustore::Holder::Channel(ch.id),
+                    kind,
+                    bytes,
+                )
+                .await?;
+            }
+        }
         ruche_tube::profiles::update_channel(
             &st.tube,
             ch.id,
-            &f.display_name,
-            f.description.as_deref(),
-            f.support.as_deref(),
+            f.text("display_name").unwrap_or_default(),
+            f.text("description"),
+            f.text("support"),
         )
         .await
     }
@@ -1582,5 +1844,92 @@ async fn change_password(
         }
         Err(TubeError::BadRequest(m)) => account_view(&st, chrome, &u, Some(m), None).await,
         Err(e) => error_page(chrome, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::I18n;
+    use std::sync::Arc;
+
+    fn tr(lang: &'static str) -> Tr {
+        Tr::new(Arc::new(I18n::load()), lang)
+    }
+
+    /// 2025-03-03T14:05:00Z.
+    const AT: i64 = 1_741_010_700_000;
+    const MIN: i64 = 60_000;
+    const HOUR: i64 = 60 * MIN;
+    const DAY: i64 = 24 * HOUR;
+
+    #[test]
+    fn moments_read_as_time_ago_in_both_languages() {
+        let (en, fr) = (tr("en"), tr("fr"));
+        let ago = |t: &Tr, later: i64| moment_at(t, AT, AT + later).relative;
+        for (later, english, french) in [
+            (20_000, "just now", "à l’instant"),
+            (MIN, "1 minute ago", "il y a 1 minute"),
+            (5 * MIN + 59_000, "5 minutes ago", "il y a 5 minutes"),
+            (HOUR, "1 hour ago", "il y a 1 heure"),
+            (23 * HOUR, "23 hours ago", "il y a 23 heures"),
+            (DAY + HOUR, "yesterday", "hier"),
+            (3 * DAY, "3 days ago", "il y a 3 jours"),
+            (7 * DAY, "1 week ago", "il y a 1 semaine"),
+            (20 * DAY, "2 weeks ago", "il y a 2 semaines"),
+            (45 * DAY, "1 month ago", "il y a 1 mois"),
+            (200 * DAY, "6 months ago", "il y a 6 mois"),
+            (365 * DAY, "1 year ago", "il y a 1 an"),
+            (800 * DAY, "2 years ago", "il y a 2 ans"),
+        ] {
+            assert_eq!(ago(&en, later), english, "{later} ms later");
+            assert_eq!(ago(&fr, later), french, "{later} ms later");
+        }
+    }
+
+    #[test]
+    fn moments_carry_the_full_date_and_the_machine_date() {
+        let m = moment_at(&tr("en"), AT, AT + 3 * DAY);
+        assert_eq!(m.datetime, "2025-03-03T14:05:00Z");
+        assert_eq!(m.full, "March 3, 2025, 14:05 UTC");
+        assert_eq!(
+            m.html(),
+            "<time datetime=\"2025-03-03T14:05:00Z\" title=\"March 3, 2025, 14:05 UTC\">3 days ago</time>"
+        );
+        let m = moment_at(&tr("fr"), AT, AT + 3 * DAY);
+        assert_eq!(m.full, "3 mars 2025 à 14:05 UTC");
+        assert_eq!(m.relative, "il y a 3 jours");
+        // Every month has its name in both languages.
+        for (month, en, fr) in [
+            (1, "January", "janvier"),
+            (8, "August", "août"),
+            (12, "December", "décembre"),
+        ] {
+            let at = chrono::NaiveDate::from_ymd_opt(2024, month, 9)
+                .and_then(|d| d.and_hms_opt(8, 0, 0))
+                .map(|d| d.and_utc().timestamp_millis())
+                .unwrap();
+            assert!(moment_at(&tr("en"), at, at).full.starts_with(en));
+            assert!(moment_at(&tr("fr"), at, at).full.contains(fr));
+        }
+        // A moment to come (clocks apart) shows its date; a just-ahead one is "just now".
+        assert_eq!(
+            moment_at(&tr("en"), AT, AT - DAY).relative,
+            "March 3, 2025, 14:05 UTC"
+        );
+        assert_eq!(moment_at(&tr("en"), AT, AT - 5_000).relative, "just now");
+    }
+
+    #[test]
+    fn moment_html_is_escaped() {
+        let m = Moment {
+            datetime: "x\"y".into(),
+            full: "<b>".into(),
+            relative: "a & b".into(),
+        };
+        assert_eq!(
+            m.html(),
+            "<time datetime=\"x&quot;y\" title=\"&lt;b&gt;\">a &amp; b</time>"
+        );
     }
 }

@@ -15,21 +15,22 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-/// A multipart form carrying one picture: its text fields, and the bytes of the field named
-/// `file_field` (read up to the pictures' limit, refused beyond it without reading the rest).
+/// A multipart form carrying pictures: its text fields, and the bytes of each field named in
+/// `file_fields` (each read up to the pictures' limit, refused beyond it without reading the
+/// rest). A file input left empty arrives as an empty file; it is left out here.
 pub(crate) async fn picture_form(
     mut multipart: Multipart,
-    file_field: &str,
-) -> Result<(HashMap<String, String>, Option<Vec<u8>>), TubeError> {
+    file_fields: &[&str],
+) -> Result<(HashMap<String, String>, HashMap<String, Vec<u8>>), TubeError> {
     let max = profiles::limits().max_bytes;
     let bad = |e: axum::extract::multipart::MultipartError| {
         TubeError::BadRequest(format!("Bad multipart body: {e}"))
     };
     let mut fields = HashMap::new();
-    let mut file = None;
+    let mut files = HashMap::new();
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
-        if name == file_field {
+        if file_fields.contains(&name.as_str()) {
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
                 if bytes.len() + chunk.len() > max {
@@ -41,13 +42,15 @@ pub(crate) async fn picture_form(
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            file = Some(bytes);
+            if !bytes.is_empty() {
+                files.insert(name, bytes);
+            }
         } else if fields.len() < 16 {
             let text = field.text().await.map_err(bad)?;
             fields.insert(name, text.chars().take(10_000).collect());
         }
     }
-    Ok((fields, file))
+    Ok((fields, files))
 }
 
 async fn my_account(st: &AppState, user: &ustore::User) -> ApiResult<ustore::Account> {
@@ -84,9 +87,10 @@ async fn pick(
         PictureKind::Avatar => "avatarfile",
         PictureKind::Banner => "bannerfile",
     };
-    let (_, file) = picture_form(multipart, field).await?;
-    let bytes =
-        file.ok_or_else(|| TubeError::BadRequest(format!("The {field} field is missing.")))?;
+    let (_, mut files) = picture_form(multipart, &[field]).await?;
+    let bytes = files
+        .remove(field)
+        .ok_or_else(|| TubeError::BadRequest(format!("The {field} field is missing.")))?;
     let pictures = profiles::set_picture(&st.tube, holder, kind, bytes).await?;
     Ok(picked(st, kind, &pictures))
 }

@@ -36,7 +36,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    common::eventually(&[inst.stderr_log.clone()], what, 60, probe).await
+    common::eventually(std::slice::from_ref(&inst.stderr_log), what, 60, probe).await
 }
 
 /// What PeerTube would say of an activity: kept, or dropped and why.
@@ -206,9 +206,16 @@ both!(peertube_follows_ruche, |db| async move {
     a.stop().await;
 });
 
-/// Three renditions of a 2-second clip as PeerTube 8 stores them (an HLS playlist over one
-/// fragmented MP4 each), made by ffmpeg: (resolution, width, height, playlist, file).
-fn ladder(dir: &std::path::Path) -> Vec<(u32, u32, u32, Vec<u8>, Vec<u8>)> {
+/// One rendition as PeerTube 8 stores it: an HLS playlist over one fragmented MP4.
+struct Rendition {
+    height: u32,
+    width: u32,
+    playlist: Vec<u8>,
+    file: Vec<u8>,
+}
+
+/// Three renditions of a 2-second clip, made by ffmpeg.
+fn ladder(dir: &std::path::Path) -> Vec<Rendition> {
     [(240_u32, 426_u32), (360, 640), (480, 854)]
         .into_iter()
         .map(|(h, w)| {
@@ -241,13 +248,12 @@ fn ladder(dir: &std::path::Path) -> Vec<(u32, u32, u32, Vec<u8>, Vec<u8>)> {
                     segments,
                 ],
             );
-            (
-                h,
-                w,
-                h,
-                std::fs::read(&playlist).unwrap(),
-                std::fs::read(&file).unwrap(),
-            )
+            Rendition {
+                height: h,
+                width: w,
+                playlist: std::fs::read(&playlist).unwrap(),
+                file: std::fs::read(&file).unwrap(),
+            }
         })
         .collect()
 }
@@ -269,16 +275,17 @@ both!(peertube_video_gains_renditions, |db| async move {
     let hls = format!("/static/streaming-playlists/hls/{uuid}");
     let dir = tempfile::tempdir().unwrap();
     let renditions = ladder(dir.path());
-    for (h, _, _, playlist, file) in &renditions {
+    for r in &renditions {
+        let h = r.height;
         pt.put(
             &format!("{hls}/{h}.m3u8"),
             "application/vnd.apple.mpegurl",
-            playlist.clone(),
+            r.playlist.clone(),
         );
         pt.put(
             &format!("{hls}/{h}-fragmented.mp4"),
             "video/mp4",
-            file.clone(),
+            r.file.clone(),
         );
     }
     let thumb = common::clip(
@@ -305,10 +312,11 @@ both!(peertube_video_gains_renditions, |db| async move {
         let master_path = format!("{hls}/master-{n}.m3u8");
         let mut master = String::from("#EXTM3U\n#EXT-X-VERSION:7\n");
         let mut tag = Vec::new();
-        for (h, w, ht, _, file) in &renditions[..n] {
+        for r in &renditions[..n] {
+            let (h, w, ht, file) = (r.height, r.width, r.height, &r.file);
             master.push_str(&format!(
                 "#EXT-X-STREAM-INF:BANDWIDTH={},RESOLUTION={w}x{ht},CODECS=\"avc1.64001e\"\n{h}.m3u8\n",
-                200_000 * (*h as usize) / 240
+                200_000 * (h as usize) / 240
             ));
             tag.push(json!({
                 "type": "Link", "mediaType": "video/mp4",

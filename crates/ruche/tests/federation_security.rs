@@ -481,3 +481,139 @@ both!(inbox_refusals, |db| async move {
 
     inst.stop().await;
 });
+
+// An activity acts only on what its actor owns: two people of one instance are two owners.
+// Mallory, of alice's instance, may neither retitle, delete nor claim alice's video, nor delete
+// alice's comment; alice may, and so may their instance's own actor (PeerTube's server actor).
+both!(actors_act_only_on_what_they_own, |db| async move {
+    use common::peer::{activity, video_doc};
+    let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
+    let token = inst.root_token().await;
+    let peer = Peer::start().await;
+    let base = peer.base.clone();
+    let alice = peer.actor("/accounts/alice", "Person", "alice", json!({}));
+    let mallory = peer.actor("/accounts/mallory", "Person", "mallory", json!({}));
+    let server = peer.actor("/accounts/peertube", "Application", "peertube", json!({}));
+    let owned_by = |who: &str| json!({ "attributedTo": [{ "type": "Person", "id": who }] });
+    let alice_ch = peer.actor(
+        "/video-channels/alice_ch",
+        "Group",
+        "alice_ch",
+        owned_by(&alice),
+    );
+    let mallory_ch = peer.actor(
+        "/video-channels/mallory_ch",
+        "Group",
+        "mallory_ch",
+        owned_by(&mallory),
+    );
+    let inbox = format!("{}/inbox", inst.url);
+    let video = |uuid: &str, name: &str, by: (&str, &str)| {
+        let v = video_doc(&base, uuid, name, by, vec![], &format!("{base}/t.jpg"));
+        peer.put_json(&format!("/videos/watch/{uuid}"), &v);
+        v
+    };
+    let name_of = |uuid: &'static str| {
+        let (inst, token) = (&inst, &token);
+        async move {
+            let (status, v) = inst
+                .get_json(token, &format!("/api/v1/videos/{uuid}"))
+                .await;
+            (status == 200).then(|| v["name"].as_str().unwrap_or_default().to_string())
+        }
+    };
+    let send = |by: &str, x: Value| {
+        let (peer, inbox, by) = (&peer, &inbox, by.to_string());
+        async move {
+            let (status, body) = peer.send(&by, inbox, &x).await;
+            assert_eq!(status, 204, "{body}");
+        }
+    };
+    let (v1, v2, v3) = (
+        "0b1f7d9e-6a3c-4d2b-9e8f-000000000001",
+        "0b1f7d9e-6a3c-4d2b-9e8f-000000000002",
+        "0b1f7d9e-6a3c-4d2b-9e8f-000000000003",
+    );
+    let v1_url = format!("{base}/videos/watch/{v1}");
+
+    // Alice publishes a video, and comments under it.
+    let doc = video(v1, "La vidéo d'alice", (&alice, &alice_ch));
+    send(
+        &alice,
+        activity("Create", &format!("{v1_url}/activity"), &alice, doc),
+    )
+    .await;
+    settle(&inst, &token).await;
+    assert_eq!(name_of(v1).await.as_deref(), Some("La vidéo d'alice"));
+    let note = json!({
+        "id": format!("{alice}/notes/1"), "type": "Note", "attributedTo": alice,
+        "inReplyTo": v1_url, "content": "le mot d'alice", "mediaType": "text/markdown",
+        "published": "2026-12-01T10:00:00.000Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    });
+    send(
+        &alice,
+        activity("Create", &format!("{alice}/notes/1/activity"), &alice, note),
+    )
+    .await;
+    settle(&inst, &token).await;
+    assert_eq!(comments(&inst, v1).await, ["le mot d'alice"]);
+
+    // Mallory retitles it, deletes it, deletes the comment, publishes in alice's channel: all
+    // refused, nothing changes.
+    let mut retitled = video(v1, "Volée par mallory", (&alice, &alice_ch));
+    retitled["updated"] = json!("2026-12-01T11:00:00.000Z");
+    send(
+        &mallory,
+        activity("Update", &format!("{v1_url}/updates/1"), &mallory, retitled),
+    )
+    .await;
+    let delete = |by: &str, what: &str| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams", "type": "Delete",
+            "id": format!("{what}/delete/{}", by.len()), "actor": by, "object": what,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        })
+    };
+    send(&mallory, delete(&mallory, &v1_url)).await;
+    send(&mallory, delete(&mallory, &format!("{alice}/notes/1"))).await;
+    let claimed = video(v2, "Dans la chaîne d'alice", (&mallory, &alice_ch));
+    send(
+        &mallory,
+        activity(
+            "Create",
+            &format!("{base}/videos/watch/{v2}/activity"),
+            &mallory,
+            claimed,
+        ),
+    )
+    .await;
+    settle(&inst, &token).await;
+    // The original document is served again, as the origin still has it.
+    video(v1, "La vidéo d'alice", (&alice, &alice_ch));
+    assert_eq!(name_of(v1).await.as_deref(), Some("La vidéo d'alice"));
+    assert_eq!(comments(&inst, v1).await, ["le mot d'alice"]);
+    assert_eq!(name_of(v2).await, None, "not in alice's channel");
+    // In her own channel, mallory publishes as anyone does.
+    let hers = video(v3, "La vidéo de mallory", (&mallory, &mallory_ch));
+    send(
+        &mallory,
+        activity(
+            "Create",
+            &format!("{base}/videos/watch/{v3}/activity"),
+            &mallory,
+            hers,
+        ),
+    )
+    .await;
+    settle(&inst, &token).await;
+    assert_eq!(name_of(v3).await.as_deref(), Some("La vidéo de mallory"));
+
+    // Alice deletes her comment; their instance's actor deletes alice's video (a moderator's
+    // act, as PeerTube's server actor speaks for its instance).
+    send(&alice, delete(&alice, &format!("{alice}/notes/1"))).await;
+    send(&server, delete(&server, &v1_url)).await;
+    settle(&inst, &token).await;
+    assert_eq!(name_of(v1).await, None, "deleted by the instance's actor");
+    inst.stop().await;
+});

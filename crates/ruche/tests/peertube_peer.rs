@@ -336,37 +336,24 @@ both!(peertube_video_gains_renditions, |db| async move {
             "application/vnd.apple.mpegurl",
             master.into_bytes(),
         );
-        let mut doc = json!({
-            "@context": ruche_tube::federation::objects::video_context(),
-            "to": [PUBLIC], "cc": [format!("{ann}/followers")],
-            "type": "Video", "id": video, "name": "Une vidéo de PeerTube", "duration": "PT2S",
-            "uuid": uuid, "views": views, "sensitive": false, "waitTranscoding": true,
-            "state": 1, "commentsPolicy": 1, "downloadEnabled": true,
-            "published": "2026-12-01T10:00:00.000Z", "updated": updated,
-            "tag": [], "mediaType": "text/markdown", "content": null, "subtitleLanguage": [],
-            "icon": [{ "type": "Image", "url": format!("{base}/lazy-static/thumbnails/t.jpg"),
-                       "mediaType": "image/jpeg", "width": 280, "height": 157 }],
-            "aspectRatio": 1.7778,
-            "url": [
-                { "type": "Link", "mediaType": "text/html", "href": video },
-                { "type": "Link", "mediaType": "application/x-mpegURL",
-                  "href": format!("{base}{master_path}"), "tag": tag },
+        let mut doc = common::peer::video_doc(
+            &base,
+            uuid,
+            "Une vidéo de PeerTube",
+            (&ann, &channel),
+            vec![
+                json!({ "type": "Link", "mediaType": "application/x-mpegURL",
+                         "href": format!("{base}{master_path}"), "tag": tag }),
             ],
-            "likes": format!("{video}/likes"), "dislikes": format!("{video}/dislikes"),
-            "shares": format!("{video}/announces"), "comments": format!("{video}/comments"),
-            "attributedTo": [{ "type": "Person", "id": ann }, { "type": "Group", "id": channel }],
-        });
+            &format!("{base}/lazy-static/thumbnails/t.jpg"),
+        );
+        doc["views"] = json!(views);
+        doc["updated"] = json!(updated);
         pt.put_json(&format!("/videos/watch/{uuid}"), &doc);
-        doc.as_object_mut().unwrap().remove("@context");
         doc
     };
-    let activity = |kind: &str, id: &str, object: Value| {
-        json!({
-            "@context": ruche_tube::federation::objects::video_context(),
-            "type": kind, "id": id, "actor": ann, "object": object,
-            "to": [PUBLIC], "cc": [format!("{ann}/followers")],
-        })
-    };
+    let activity =
+        |kind: &str, id: &str, object: Value| common::peer::activity(kind, id, &ann, object);
     let inbox = format!("{}/inbox", a.url);
     let send = |x: Value| {
         let (pt, ann, inbox) = (&pt, &ann, &inbox);

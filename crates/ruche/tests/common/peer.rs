@@ -117,6 +117,52 @@ impl Peer {
     }
 }
 
+/// A `Video` as PeerTube 8 sends it (the shape `acceptance::check_video` keeps), of the video
+/// `uuid` on `base`, by `account` in `channel`; `url` its links after the HTML page (an HLS
+/// playlist, say), `icon` its JPEG thumbnail.
+pub fn video_doc(
+    base: &str,
+    uuid: &str,
+    name: &str,
+    (account, channel): (&str, &str),
+    url: Vec<Value>,
+    icon: &str,
+) -> Value {
+    let id = format!("{base}/videos/watch/{uuid}");
+    let mut links = vec![json!({ "type": "Link", "mediaType": "text/html", "href": id })];
+    links.extend(url);
+    json!({
+        "@context": ruche_tube::federation::objects::video_context(),
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [format!("{account}/followers")],
+        "type": "Video", "id": id, "name": name, "duration": "PT2S", "uuid": uuid,
+        "views": 0, "sensitive": false, "waitTranscoding": true, "state": 1,
+        "commentsPolicy": 1, "downloadEnabled": true,
+        "published": "2026-12-01T10:00:00.000Z", "updated": "2026-12-01T10:00:05.000Z",
+        "tag": [], "mediaType": "text/markdown", "content": null, "subtitleLanguage": [],
+        "icon": [{ "type": "Image", "url": icon, "mediaType": "image/jpeg",
+                   "width": 280, "height": 157 }],
+        "aspectRatio": 1.7778, "url": links,
+        "likes": format!("{id}/likes"), "dislikes": format!("{id}/dislikes"),
+        "shares": format!("{id}/announces"), "comments": format!("{id}/comments"),
+        "attributedTo": [{ "type": "Person", "id": account }, { "type": "Group", "id": channel }],
+    })
+}
+
+/// An activity of `actor` around `object`, addressed as PeerTube addresses a video's.
+pub fn activity(kind: &str, id: &str, actor: &str, object: Value) -> Value {
+    let mut object = object;
+    let context = object
+        .as_object_mut()
+        .and_then(|o| o.remove("@context"))
+        .unwrap_or_else(|| json!("https://www.w3.org/ns/activitystreams"));
+    json!({
+        "@context": context, "type": kind, "id": id, "actor": actor, "object": object,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "cc": [format!("{actor}/followers")],
+    })
+}
+
 fn answer(
     state: &Mutex<State>,
     method: &axum::http::Method,

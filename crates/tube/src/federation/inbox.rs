@@ -293,7 +293,7 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
         "Create" => match ap::type_of(object) {
             "Video" => {
                 same_origin(object_id, actor)?;
-                let v = remote::store_video(tube, object).await?;
+                let v = remote::store_video_by(tube, object, Some(actor)).await?;
                 let _ = remote::sync_rates(tube, &v, object).await;
                 Ok(())
             }
@@ -304,7 +304,7 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
         "Update" => match ap::type_of(object) {
             "Video" => {
                 same_origin(object_id, actor)?;
-                update_video(tube, object_id, object).await
+                update_video(tube, actor, object_id, object).await
             }
             "Person" | "Group" | "Application" | "Service" | "Organization" => {
                 if object_id != actor {
@@ -381,7 +381,7 @@ async fn add_share(tube: &Tube, video_id: i64, actor: &str, a: &Value) -> TubeRe
 /// back a master playlist PeerTube has since replaced (its name changes with its content), so
 /// when one with the date we hold changes where the video plays from, the video is read again
 /// at its origin, whose answer is the last word.
-async fn update_video(tube: &Tube, object_id: &str, object: &Value) -> TubeResult<()> {
+async fn update_video(tube: &Tube, actor: &str, object_id: &str, object: &Value) -> TubeResult<()> {
     let known = {
         let mut c = tube.store.read().await?;
         ruche_store::videos::by_url(c.ex(), object_id).await?
@@ -407,7 +407,7 @@ async fn update_video(tube: &Tube, object_id: &str, object: &Value) -> TubeResul
     } else {
         object.clone()
     };
-    let v = remote::store_video(tube, &doc).await?;
+    let v = remote::store_video_by(tube, &doc, Some(actor)).await?;
     let _ = remote::sync_rates(tube, &v, &doc).await;
     Ok(())
 }
@@ -461,7 +461,8 @@ async fn local_video(tube: &Tube, url: &str) -> TubeResult<Option<ruche_store::v
 }
 
 /// A view of one of our videos on another instance (PeerTube's viewer pings, with `expires`,
-/// count watchers, not views).
+/// count watchers, not views). A remote actor counts as one viewer per window, as an address
+/// does here: a hostile actor sending a View a second inflates nothing.
 async fn view(tube: &Tube, a: &Value, video_url: &str) -> TubeResult<()> {
     if a.get("expires").is_some_and(|e| !e.is_null()) {
         return Ok(());
@@ -469,34 +470,73 @@ async fn view(tube: &Tube, a: &Value, video_url: &str) -> TubeResult<()> {
     let Some(v) = local_video(tube, video_url).await? else {
         return Ok(());
     };
-    let mut tx = tube.store.begin().await?;
-    ruche_store::videos::add_views(tx.ex(), v.id, 1).await?;
-    outbox::video_changed(tx.ex(), tube, v.id).await?;
-    tx.commit().await?;
-    tube.jobs_ready.notify_waiters();
+    let actor = ap::id_of(&a["actor"]).unwrap_or_default();
+    crate::videos::add_view(tube, &v, &format!("actor:{actor}")).await?;
     Ok(())
 }
 
-/// A deletion by `actor`: itself, one of its videos, or one of its comments.
+/// A deletion by `actor`: itself, one of its videos, or a comment. A video is deleted by its
+/// owner (its account or channel, or their instance's actor); a comment by its author, the owner
+/// of the video it is under, or its instance's actor — as PeerTube checks them. Being of the
+/// same instance is not enough.
 async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeResult<()> {
+    use ruche_store::{comments, users, videos};
     if object_id == actor {
         return delete_actor(tube, actor).await;
     }
-    same_origin(object_id, actor)?;
-    let mut tx = tube.store.begin().await?;
-    if let Some(v) = ruche_store::videos::by_url(tx.ex(), object_id).await? {
-        ruche_store::videos::delete(tx.ex(), v.id).await?;
+    let (video, comment) = {
+        let mut c = tube.store.read().await?;
+        let v = videos::by_url(c.ex(), object_id).await?;
+        let cm = match &v {
+            Some(_) => None,
+            None => match comments::by_url(c.ex(), object_id).await? {
+                Some(cm) => {
+                    let author = users::account_by_id(c.ex(), cm.account_id).await?.url;
+                    let under = videos::by_id(c.ex(), cm.video_id).await?;
+                    Some((cm, author, under))
+                }
+                None => None,
+            },
+        };
+        (v, cm)
+    };
+    if let Some(v) = video {
+        same_origin(object_id, actor)?;
+        if !remote::speaks_for(tube, actor, v.account_url.as_deref(), v.channel_url.as_deref())
+            .await?
+        {
+            return Err(TubeError::Forbidden(format!(
+                "{actor} does not own the video {object_id}"
+            )));
+        }
+        let mut tx = tube.store.begin().await?;
+        videos::delete(tx.ex(), v.id).await?;
         tx.commit().await?;
         crate::videos::remove_files(tube, &v).await?;
         return Ok(());
-    } else if let Some(c) = ruche_store::comments::by_url(tx.ex(), object_id).await? {
-        ruche_store::comments::soft_delete(tx.ex(), c.id).await?;
-        // Forward the deletion to where the comment was shown, if the video is ours.
-        if let Some(v) = ruche_store::videos::by_id(tx.ex(), c.video_id).await?
-            && v.is_local()
-        {
-            outbox::forward_to_video_audience(tx.ex(), tube, &v, a).await?;
+    }
+    let Some((c, author, under)) = comment else {
+        return Ok(());
+    };
+    let by_author = ap::same_origin(object_id, actor)
+        && remote::speaks_for(tube, actor, author.as_deref(), None).await?;
+    let by_video_owner = match &under {
+        Some(v) if !v.is_local() => {
+            remote::speaks_for(tube, actor, v.account_url.as_deref(), v.channel_url.as_deref())
+                .await?
         }
+        _ => false,
+    };
+    if !by_author && !by_video_owner {
+        return Err(TubeError::Forbidden(format!(
+            "{actor} may not delete the comment {object_id}"
+        )));
+    }
+    let mut tx = tube.store.begin().await?;
+    comments::soft_delete(tx.ex(), c.id).await?;
+    // Forward the deletion to where the comment was shown, if the video is ours.
+    if let Some(v) = under.filter(|v| v.is_local()) {
+        outbox::forward_to_video_audience(tx.ex(), tube, &v, a).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -765,16 +805,21 @@ async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
     let Ok(cid) = cid.parse::<i64>() else {
         return Ok(());
     };
-    let mut tx = tube.store.begin().await?;
-    let v = ruche_store::videos::by_uuid(tx.ex(), uuid).await?;
-    let owner = match &v {
-        Some(v) => fstore::actor_of(tx.ex(), Some(v.account_id), Some(v.channel_id)).await?,
-        None => None,
+    let v = {
+        let mut c = tube.store.read().await?;
+        ruche_store::videos::by_uuid(c.ex(), uuid).await?
     };
-    // Only the video's own instance decides on the replies it gets.
-    if let (Some(v), Some(owner)) = (v, owner)
-        && ap::same_origin(&owner.url, actor)
-        && let Some(c) = ruche_store::comments::by_id(tx.ex(), cid).await?
+    // Only the video's owner (or its instance's actor) decides on the replies it gets.
+    let Some(v) = v.filter(|v| !v.is_local()) else {
+        return Ok(());
+    };
+    if !remote::speaks_for(tube, actor, v.account_url.as_deref(), v.channel_url.as_deref()).await? {
+        return Err(TubeError::Forbidden(format!(
+            "{actor} does not own the video of {reply}"
+        )));
+    }
+    let mut tx = tube.store.begin().await?;
+    if let Some(c) = ruche_store::comments::by_id(tx.ex(), cid).await?
         && c.video_id == v.id
     {
         ruche_store::comments::soft_delete(tx.ex(), c.id).await?;

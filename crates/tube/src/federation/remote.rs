@@ -477,16 +477,68 @@ pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
 /// Keeps a `Video` object sent or announced by its origin: its channel (a `Group` of the same
 /// instance in `attributedTo`, as PeerTube requires) and account are fetched if unknown.
 pub async fn store_video(tube: &Tube, doc: &Value) -> TubeResult<Video> {
+    store_video_by(tube, doc, None).await
+}
+
+/// Whether `actor` may act on what the account `owner` (and, for a video, its channel
+/// `channel`) owns: it is that account or channel, or its instance's own actor (an
+/// `Application` or `Service` of the same host, as PeerTube's server actor speaks for its
+/// instance). The host alone proves nothing: two people of one instance are two owners.
+pub async fn speaks_for(
+    tube: &Tube,
+    actor: &str,
+    owner: Option<&str>,
+    channel: Option<&str>,
+) -> TubeResult<bool> {
+    if Some(actor) == owner || Some(actor) == channel {
+        return Ok(true);
+    }
+    let of_host = owner.or(channel).is_some_and(|o| ap::same_origin(o, actor));
+    if !of_host {
+        return Ok(false);
+    }
+    let who = self::actor(tube, actor).await?;
+    Ok(matches!(who.kind.as_str(), "Application" | "Service"))
+}
+
+/// [`store_video`] for a video that `by` says it creates or changes: refused unless `by` owns
+/// the channel it names (the channel's account or the channel itself, or their instance's actor)
+/// and, for a video we keep already, the video as we know it.
+pub async fn store_video_by(tube: &Tube, doc: &Value, by: Option<&str>) -> TubeResult<Video> {
     let parsed = parse_video(doc, tube.settings.federation.allow_insecure).map_err(remote)?;
     let mut channel = None;
     for oid in &parsed.attributed_to {
         let a = actor(tube, oid).await?;
         if a.kind == "Group" && a.channel_id.is_some() {
-            channel = a.channel_id;
+            channel = a.channel_id.map(|id| (id, a.url.clone()));
             break;
         }
     }
-    let channel_id = channel.ok_or_else(|| remote("Cannot find associated video channel"))?;
+    let (channel_id, channel_url) =
+        channel.ok_or_else(|| remote("Cannot find associated video channel"))?;
+    if let Some(by) = by {
+        let (owner, known) = {
+            let mut c = tube.store.read().await?;
+            let ch = ruche_store::users::channel_by_id(c.ex(), channel_id)
+                .await?
+                .ok_or(TubeError::NotFound("channel"))?;
+            let owner = ruche_store::users::account_by_id(c.ex(), ch.account_id).await?;
+            (owner.url, vstore::by_url(c.ex(), &parsed.video.url).await?)
+        };
+        if !speaks_for(tube, by, owner.as_deref(), Some(&channel_url)).await? {
+            return Err(TubeError::Forbidden(format!(
+                "{by} does not own the channel {channel_url}"
+            )));
+        }
+        if let Some(v) = known
+            && !speaks_for(tube, by, v.account_url.as_deref(), v.channel_url.as_deref()).await?
+        {
+            return Err(TubeError::Forbidden(format!(
+                "{by} does not own the video {}",
+                parsed.video.url
+            )));
+        }
+    }
     let r = RemoteVideo {
         channel_id,
         ..parsed.video

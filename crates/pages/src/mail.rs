@@ -62,8 +62,11 @@ pub async fn deliver(
         s.parse::<Mailbox>()
             .map_err(|e| MailError::Address(format!("{s}: {e}")))
     };
+    // Header text on one line whatever is stored (the form refuses line breaks, older rows may
+    // hold them): a line break in a header makes lettre panic.
+    let one_line = |s: &str| s.replace(char::is_control, " ");
     let reply_to = Mailbox::new(
-        Some(m.name.clone()),
+        Some(one_line(&m.name)),
         m.email
             .parse()
             .map_err(|e| MailError::Address(format!("{}: {e}", m.email)))?,
@@ -72,7 +75,7 @@ pub async fn deliver(
         .from(parse(&settings.from)?)
         .to(parse(&to)?)
         .reply_to(reply_to)
-        .subject(format!("[{}] {}", doc.title, m.name))
+        .subject(one_line(&format!("[{}] {}", doc.title, m.name)))
         .body(format!("{} <{}>\n\n{}\n", m.name, m.email, m.message))
         .map_err(|e| MailError::Address(e.to_string()))?;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -89,37 +92,46 @@ pub async fn deliver(
     Ok(())
 }
 
-/// Runs the mail jobs until the process ends (only when mail is configured).
-pub fn spawn(store: Store, settings: MailSettings) {
+/// Runs the mail jobs (only when mail is configured) until `shutdown`: one worker, retrying a
+/// message with a doubling delay from `retry_secs` (at most six hours) while the mail server
+/// refuses or is down. A message that cannot become a mail (a bad address) fails for good.
+pub fn spawn(
+    store: Store,
+    settings: MailSettings,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
     if settings.smtp_url.is_none() {
         return;
     }
-    tokio::spawn(async move {
-        loop {
-            match run_one(&store, &settings).await {
-                Ok(true) => continue,
-                Ok(false) => tokio::time::sleep(Duration::from_millis(500)).await,
-                Err(e) => {
-                    tracing::warn!("mail worker: {e}");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
-    });
+    let queue = ruche_jobs::Queue {
+        name: "mail",
+        kinds: vec![JOB],
+        workers: 1,
+        lease: Duration::from_secs(120),
+        poll: Duration::from_secs(2),
+        grace: Duration::from_secs(10),
+    };
+    let handler: ruche_jobs::Handler = {
+        let store = store.clone();
+        std::sync::Arc::new(move |job: jobs::Job| {
+            let (store, settings) = (store.clone(), settings.clone());
+            Box::pin(async move { run(&store, &settings, &job).await })
+        })
+    };
+    ruche_jobs::spawn(store, queue, wake, shutdown, handler, None);
 }
 
-/// Claims and runs one mail job; false when there was none.
-pub async fn run_one(store: &Store, settings: &MailSettings) -> Result<bool, MailError> {
-    let Some(job) = jobs::claim(store, JOB, 120_000).await? else {
-        return Ok(false);
+/// One mail job.
+async fn run(store: &Store, settings: &MailSettings, job: &jobs::Job) -> ruche_jobs::Outcome {
+    use ruche_jobs::Outcome;
+    let message_id = match serde_json::from_str::<Payload>(&job.payload) {
+        Ok(p) => p.message_id,
+        Err(e) => return Outcome::Failed(format!("bad payload: {e}")),
     };
-    let result = match serde_json::from_str::<Payload>(&job.payload) {
-        Ok(p) => deliver(store, settings, p.message_id).await,
-        Err(e) => Err(MailError::Address(format!("bad payload: {e}"))),
-    };
-    let mut tx = store.begin().await?;
-    match result {
-        Ok(()) => jobs::complete(tx.ex(), job.id).await?,
+    match deliver(store, settings, message_id).await {
+        Ok(()) => Outcome::Done,
+        Err(e @ MailError::Address(_)) => Outcome::Failed(e.to_string()),
         Err(e) => {
             let exp = u32::try_from(job.attempts.saturating_sub(1))
                 .unwrap_or(16)
@@ -130,9 +142,10 @@ pub async fn run_one(store: &Store, settings: &MailSettings) -> Result<bool, Mai
                 job.id,
                 job.attempts
             );
-            jobs::fail(tx.ex(), &job, &e.to_string(), Some(delay as i64 * 1000)).await?;
+            Outcome::Retry {
+                reason: e.to_string(),
+                after: Duration::from_secs(delay),
+            }
         }
     }
-    tx.commit().await?;
-    Ok(true)
 }

@@ -344,16 +344,20 @@ pub async fn empty_old_trash(store: &Store, now_ms: i64) -> Result<u64, SiteErro
     Ok(n)
 }
 
-/// Empties old trash every hour until the process ends.
-pub fn spawn_housekeeping(store: Store) {
-    tokio::spawn(async move {
-        loop {
+/// Empties old trash every hour until `shutdown`.
+pub fn spawn_housekeeping(store: Store, shutdown: tokio_util::sync::CancellationToken) {
+    let every = std::time::Duration::from_secs(3600);
+    ruche_jobs::every("emptying the trash", every, shutdown, move || {
+        let store = store.clone();
+        async move {
             match empty_old_trash(&store, ruche_store::now_ms()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("removed {n} sites from the trash for good"),
-                Err(e) => tracing::warn!("emptying the trash: {e}"),
+                Ok(0) => Ok(()),
+                Ok(n) => {
+                    tracing::info!("removed {n} sites from the trash for good");
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
             }
-            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
 }

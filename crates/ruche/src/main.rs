@@ -214,6 +214,30 @@ fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
 }
 
 async fn serve(settings: Settings) -> Result<()> {
+    // SIGTERM or SIGINT (Ctrl-C) stops the server gracefully: no new connection, the requests
+    // in flight finish (`[http] shutdown_grace_secs` at most), then the process exits 0. A
+    // second signal meanwhile exits at once. Listening for them starts before anything else,
+    // so an early signal is not the default (abrupt) death.
+    let shutdown = ruche_web::CancellationToken::new();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            tracing::info!("stopping: finishing the requests in flight");
+            shutdown.cancel();
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            tracing::warn!("stopping now");
+            std::process::exit(1);
+        }
+    });
     let _lock = lock_data_dir(&settings.data_dir)?;
     let listen = settings.listen.clone();
     let public_url = settings.public_url.clone();
@@ -223,18 +247,28 @@ async fn serve(settings: Settings) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    worker::spawn(tube.clone());
-    ruche_tube::federation::spawn(tube.clone());
-    housekeeping::spawn(tube.clone());
-    ruche_pages::mail::spawn(tube.store.clone(), tube.settings.mail.clone());
-    ruche_pages::sites::spawn_housekeeping(tube.store.clone());
+    // The job loops get the same `shutdown`. Those that take it already stop with the HTTP
+    // server; the others (transcoding) end with the process, as a crash would end them (their
+    // jobs' leases lapse and the jobs run again). Waiting for the loops after
+    // `ruche_web::serve` returns, and the mail queue's wake-up, are for their owner to finish.
+    worker::spawn(tube.clone(), shutdown.clone());
+    ruche_tube::federation::spawn(tube.clone(), shutdown.clone());
+    housekeeping::spawn(tube.clone(), shutdown.clone());
+    ruche_pages::mail::spawn(
+        tube.store.clone(),
+        tube.settings.mail.clone(),
+        tube.mail_ready.clone(),
+        shutdown.clone(),
+    );
+    ruche_pages::sites::spawn_housekeeping(tube.store.clone(), shutdown.clone());
     println!("Ruche is running at {public_url}");
     if let Some(pw) = admin_password {
         println!("Administrator login: root / {pw}");
         println!("(This password is shown once; change it under \"My account\" after logging in.)");
     }
     std::io::stdout().flush()?;
-    ruche_web::serve(tube, listener).await?;
+    ruche_web::serve(tube, listener, shutdown).await?;
+    tracing::info!("stopped");
     Ok(())
 }
 

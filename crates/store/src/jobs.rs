@@ -41,41 +41,71 @@ pub async fn enqueue(
 }
 
 /// Adds a job of `kind` for `video_id` runnable in `delay_ms`, unless one is already waiting:
-/// repeated asks within the delay make one job (a debounce). Returns whether one was added.
+/// repeated asks within the delay make one job (a debounce). Returns whether one was added. The
+/// database's unique index on waiting jobs' `once_key` makes it hold across processes.
 pub async fn enqueue_once(
-    mut ex: Ex<'_>,
+    ex: Ex<'_>,
     kind: &str,
     payload: &str,
     video_id: i64,
     delay_ms: i64,
 ) -> Result<bool> {
-    let waiting: i64 = dual!(&mut ex, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND video_id = $2 AND state = 'pending'"
-    )
-    .bind(kind)
-    .bind(video_id)
-    .fetch_one(&mut **c)
-    .await
-    .map_err(StoreError::from))?;
-    if waiting > 0 {
-        return Ok(false);
-    }
     let now = now_ms();
-    dual!(&mut ex, |c| {
+    let key = format!("{kind}:{video_id}");
+    dual!(ex, |c| {
         sqlx::query(
-        "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, video_id, created_at, updated_at)
-         VALUES ($1, $2, 'pending', 0, 3, $3, $4, $5, $5)"
+        "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, video_id, created_at, updated_at, once_key)
+         VALUES ($1, $2, 'pending', 0, 3, $3, $4, $5, $5, $6)
+         ON CONFLICT (once_key) WHERE state = 'pending' DO NOTHING"
     )
     .bind(kind)
     .bind(payload)
     .bind(now + delay_ms)
     .bind(video_id)
     .bind(now)
-    .execute(&mut **c)
+    .bind(&key)
+    .execute(c)
     .await
-    .map(|_| true)
+    .map(|r| r.rows_affected() == 1)
     .map_err(StoreError::from)
     })
+}
+
+/// Whether a job of one of `kinds` can be claimed now (pending and due, or running with a
+/// lapsed lease): a read, so that idle workers poll without opening write transactions (on
+/// SQLite every claim takes the one writer).
+pub async fn any_due(ex: Ex<'_>, kinds: &[&str]) -> Result<bool> {
+    let now = now_ms();
+    let marks: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind IN ({}) AND
+             ((state = 'pending' AND run_at <= $1) OR (state = 'running' AND locked_until < $1)))",
+        marks.join(", ")
+    );
+    dual!(ex, |c| {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        q.fetch_one(c).await.map_err(StoreError::from)
+    })
+}
+
+/// Gives a running job back to the queue untouched (its worker stops: the process shuts down),
+/// runnable at once by the next worker; the attempt it was on does not count.
+pub async fn release(ex: Ex<'_>, id: i64) -> Result<()> {
+    let now = now_ms();
+    dual!(ex, |c| sqlx::query(
+        "UPDATE jobs SET state = 'pending', locked_until = NULL, run_at = $2,
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $2
+         WHERE id = $1 AND state = 'running'"
+    )
+    .bind(id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 /// When the next job of `kind` is due, if any (a worker with nothing to do sleeps until then).
@@ -89,7 +119,9 @@ pub async fn next_due(ex: Ex<'_>, kind: &str) -> Result<Option<i64>> {
     .map_err(StoreError::from))
 }
 
-/// Claims the next runnable job of `kind`: pending and due, or running with a lapsed lease.
+/// Claims the next runnable job of `kind`: pending and due, or running with a lapsed lease. A
+/// debounced job loses its key once claimed: what is asked while it runs (or after it failed and
+/// waits to be retried) makes a new one.
 pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Job>> {
     let now = now_ms();
     let mut tx: Tx = store.begin().await?;
@@ -101,7 +133,8 @@ pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Jo
         " FOR UPDATE SKIP LOCKED"
     };
     let sql = format!(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $1, updated_at = $2,
+             once_key = NULL
          WHERE id = (SELECT id FROM jobs WHERE kind = $3 AND
              ((state = 'pending' AND run_at <= $2) OR (state = 'running' AND locked_until < $2))
              ORDER BY run_at, id LIMIT 1{lock})

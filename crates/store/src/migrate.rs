@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "received_digest",
         include_str!("../migrations/0011_received_digest.sql"),
     ),
+    (
+        12,
+        "jobs_once",
+        include_str!("../migrations/0012_jobs_once.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

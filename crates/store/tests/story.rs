@@ -132,6 +132,96 @@ db_test!(users_accounts_channels, |store: Store| async move {
     assert_eq!(users::count_users(c.ex()).await.unwrap(), 1);
 });
 
+db_test!(
+    signup_checks_and_the_user_limit,
+    |store: Store| async move {
+        make_user(&store, "alice").await;
+        let mut tx = store.begin().await.unwrap();
+        let reg = users::create_registration(tx.ex(), "fay", "Fay@example.org", "h1", "birds")
+            .await
+            .unwrap();
+        users::set_registration_state(tx.ex(), reg, 2, Some("no"), None)
+            .await
+            .unwrap();
+        let again = users::create_registration(tx.ex(), "fay", "fay@example.org", "h2", "birds")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        // Names: users, pending requests and local channels; addresses: users and pending requests.
+        assert!(users::name_taken(c.ex(), "ALICE").await.unwrap());
+        assert!(users::name_taken(c.ex(), "alice_channel").await.unwrap());
+        assert!(users::name_taken(c.ex(), "fay").await.unwrap());
+        assert!(!users::name_taken(c.ex(), "bob").await.unwrap());
+        assert!(
+            users::email_taken(c.ex(), "alice@EXAMPLE.org")
+                .await
+                .unwrap()
+        );
+        assert!(users::email_taken(c.ex(), "fay@example.org").await.unwrap());
+        assert!(!users::email_taken(c.ex(), "alice").await.unwrap());
+        // The newest request of a name or an address, whatever its state.
+        let r = users::registration_by_login(c.ex(), "FAY@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.id, r.password_hash.as_str(), r.state), (again, "h2", 1));
+        assert_eq!(
+            users::registration_by_login(c.ex(), "fay")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            again
+        );
+        assert!(
+            users::registration_by_login(c.ex(), "nobody")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        drop(c);
+
+        // Twenty sign-ups at once under a limit of three users: each counts in the transaction
+        // that inserts, and they wait for each other there, so exactly the room left is taken.
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap();
+                if users::count_users_for_signup(tx.ex()).await.unwrap() >= 3 {
+                    return false;
+                }
+                // Give the others every chance to read the same count.
+                tokio::task::yield_now().await;
+                let name = format!("racer{i}");
+                users::create_user(
+                    tx.ex(),
+                    &NewUser {
+                        username: &name,
+                        email: &format!("{name}@example.org"),
+                        password_hash: "x",
+                        role: 2,
+                        video_quota: -1,
+                        video_quota_daily: -1,
+                    },
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+                true
+            }));
+        }
+        let mut made = 0;
+        for t in tasks {
+            made += usize::from(t.await.unwrap());
+        }
+        assert_eq!(made, 2, "alice and two more");
+        let mut c = store.read().await.unwrap();
+        assert_eq!(users::count_users(c.ex()).await.unwrap(), 3);
+    }
+);
+
 db_test!(tokens_and_sessions, |store: Store| async move {
     let uid = make_user(&store, "tok").await;
     let mut tx = store.begin().await.unwrap();
@@ -479,7 +569,81 @@ db_test!(job_queue_leases_and_retries, |store: Store| async move {
         jobs::counts(c.ex()).await.unwrap(),
         vec![("transcode".to_string(), "failed".to_string(), 1)]
     );
+    // Idle workers ask with a read whether anything is due.
+    assert!(!jobs::any_due(c.ex(), &["transcode", "mail"]).await.unwrap());
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    let id3 = jobs::enqueue(tx.ex(), "mail", "{}", None, 3).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert!(jobs::any_due(c.ex(), &["transcode", "mail"]).await.unwrap());
+    assert!(!jobs::any_due(c.ex(), &["transcode"]).await.unwrap());
+    drop(c);
+    // A job given back at shutdown is claimable at once, its attempt not counted.
+    let j = jobs::claim(&store, "mail", 60_000).await.unwrap().unwrap();
+    assert_eq!((j.id, j.attempts), (id3, 1));
+    let mut tx = store.begin().await.unwrap();
+    jobs::release(tx.ex(), j.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let j = jobs::claim(&store, "mail", 60_000).await.unwrap().unwrap();
+    assert_eq!((j.id, j.attempts), (id3, 1));
 });
+
+db_test!(
+    a_debounced_job_is_made_once_however_many_ask,
+    |store: Store| async move {
+        // Many asks at once, each in its own transaction (several processes on PostgreSQL).
+        let mut handles = Vec::new();
+        for _ in 0..8 {
+            let s = store.clone();
+            handles.push(tokio::spawn(async move {
+                let mut tx = s.begin().await.unwrap();
+                let added = jobs::enqueue_once(tx.ex(), "push", "{}", 7, 60_000)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                added
+            }));
+        }
+        let mut added = 0;
+        for h in handles {
+            added += usize::from(h.await.unwrap());
+        }
+        assert_eq!(added, 1);
+        // Once claimed, a new ask makes a new job (the change came after the run began).
+        let mut tx = store.begin().await.unwrap();
+        let id = jobs::enqueue(tx.ex(), "other", "{}", None, 1)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let n: Vec<_> = jobs::counts(c.ex()).await.unwrap();
+        assert!(
+            n.contains(&("push".to_string(), "pending".to_string(), 1)),
+            "{n:?}"
+        );
+        drop(c);
+        let mut tx = store.begin().await.unwrap();
+        jobs::complete(tx.ex(), id).await.unwrap();
+        assert!(
+            jobs::enqueue_once(tx.ex(), "push", "{}", 8, 0)
+                .await
+                .unwrap(),
+            "another video"
+        );
+        tx.commit().await.unwrap();
+        let j = jobs::claim(&store, "push", 60_000).await.unwrap().unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            jobs::enqueue_once(tx.ex(), "push", "{}", j.video_id.unwrap(), 0)
+                .await
+                .unwrap()
+        );
+        // Its retry waits beside the new one.
+        assert!(jobs::fail(tx.ex(), &j, "down", Some(0)).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+);
 
 db_test!(
     concurrent_claims_never_share_a_job,
@@ -1181,7 +1345,12 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
     )
     .await
     .unwrap();
-    let mut s = videos::shares(tx.ex(), vid).await.unwrap();
+    let (mut s, total) = videos::shares(tx.ex(), vid, 0, 10).await.unwrap();
+    assert_eq!(total, 2);
+    // Paged in SQL: one per page, the total unchanged.
+    let (one, total) = videos::shares(tx.ex(), vid, 1, 1).await.unwrap();
+    assert_eq!((one.len(), total), (1, 2));
+    assert!(s.contains(&one[0]));
     s.sort();
     assert_eq!(
         s,
@@ -1194,8 +1363,8 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
         .await
         .unwrap();
     assert_eq!(
-        videos::shares(tx.ex(), vid).await.unwrap(),
-        vec!["https://b.example/a/3".to_string()]
+        videos::shares(tx.ex(), vid, 0, 10).await.unwrap(),
+        (vec!["https://b.example/a/3".to_string()], 1)
     );
     videos::set_rate(
         tx.ex(),
@@ -1206,7 +1375,8 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
     )
     .await
     .unwrap();
-    let likes = videos::rates(tx.ex(), vid, "like").await.unwrap();
+    let (likes, total) = videos::rates(tx.ex(), vid, "like", 0, 10).await.unwrap();
+    assert_eq!(total, 1);
     assert_eq!(
         likes,
         vec![(
@@ -1216,9 +1386,10 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
         )]
     );
     assert!(
-        videos::rates(tx.ex(), vid, "dislike")
+        videos::rates(tx.ex(), vid, "dislike", 0, 10)
             .await
             .unwrap()
+            .0
             .is_empty()
     );
     let first = ruche_store::comments::insert(tx.ex(), vid, account.id, None, "un", None)
@@ -1238,10 +1409,10 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
         .await
         .unwrap();
     assert_eq!(
-        ruche_store::comments::ids_of_video(tx.ex(), vid)
+        ruche_store::comments::ids_of_video(tx.ex(), vid, 0, 10)
             .await
             .unwrap(),
-        vec![(first, None)]
+        (vec![(first, None)], 1)
     );
     tx.commit().await.unwrap();
 });

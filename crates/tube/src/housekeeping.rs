@@ -9,16 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs the chores every minute (more often when uploads are to be dropped sooner than that)
-/// until the process ends.
-pub fn spawn(tube: Arc<Tube>) {
+/// until `shutdown`; a round that fails or panics does not stop the next.
+pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
     let every = Duration::from_secs((tube.settings.uploads.abandoned_after_secs / 2).clamp(1, 60));
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = chores(&tube).await {
-                tracing::warn!("housekeeping: {e}");
-            }
-            tokio::time::sleep(every).await;
-        }
+    ruche_jobs::every("housekeeping", every, shutdown, move || {
+        let tube = tube.clone();
+        async move { chores(&tube).await.map_err(|e| e.to_string()) }
     });
 }
 
@@ -34,11 +30,29 @@ pub async fn chores(tube: &Tube) -> TubeResult<()> {
     Ok(())
 }
 
-/// For a process that is the only one using this data directory: releases jobs a previous run
-/// left running (on SQLite; PostgreSQL deployments wait for leases, as other workers may be
-/// alive), empties transcoding scratch space, and removes storage directories of videos that no
-/// longer exist and upload files without an upload.
+/// Whether the file or directory at `path` was last changed at least `age` ago.
+async fn untouched_for(path: &std::path::Path, age: Duration) -> bool {
+    if age.is_zero() {
+        return true;
+    }
+    match tokio::fs::metadata(path).await.and_then(|m| m.modified()) {
+        Ok(at) => at.elapsed().is_ok_and(|e| e >= age),
+        Err(_) => false,
+    }
+}
+
+/// At start: releases jobs a previous run left running (on SQLite; PostgreSQL deployments wait
+/// for leases, as other workers may be alive), empties transcoding scratch space, and removes
+/// storage directories of videos that no longer exist and upload files without an upload. On
+/// SQLite this process is the only one (the data-directory lock), so whatever nothing references
+/// is a leftover; on PostgreSQL other processes share the storage and may be writing a file whose
+/// row is not committed yet, so only what nobody has touched for a day is removed.
 pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
+    let min_age = if tube.store.is_sqlite() {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(24 * 3600)
+    };
     if tube.store.is_sqlite() {
         let mut tx = tube.store.begin().await?;
         let n = ruche_store::jobs::release_running(tx.ex()).await?;
@@ -50,7 +64,10 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
     }
     let scratch = tube.storage.tmp_transcode_root();
     for name in list_names(&scratch).await? {
-        remove_dir_if_exists(&scratch.join(name)).await?;
+        let dir = scratch.join(name);
+        if untouched_for(&dir, min_age).await {
+            remove_dir_if_exists(&dir).await?;
+        }
     }
     let mut c = tube.store.read().await?;
     let uuids: HashSet<String> = ruche_store::videos::all_uuids(c.ex())
@@ -60,14 +77,14 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
     drop(c);
     let hls = tube.storage.hls_root();
     for name in list_names(&hls).await? {
-        if !uuids.contains(&name) {
+        if !uuids.contains(&name) && untouched_for(&hls.join(&name), min_age).await {
             tracing::info!("removing storage of deleted video {name}");
             remove_dir_if_exists(&hls.join(name)).await?;
         }
     }
     let sources = tube.storage.root().join("original-video-files");
     for name in list_names(&sources).await? {
-        if !uuids.contains(&name) {
+        if !uuids.contains(&name) && untouched_for(&sources.join(&name), min_age).await {
             tracing::info!("removing the source of a video that was never created: {name}");
             remove_file_if_exists(&sources.join(name)).await?;
         }
@@ -77,7 +94,7 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
         let id = name.trim_end_matches(".part");
         let mut c = tube.store.read().await?;
         let known = ruche_store::videos::upload(c.ex(), id).await?.is_some();
-        if !known {
+        if !known && untouched_for(&uploads.join(&name), min_age).await {
             remove_file_if_exists(&uploads.join(&name)).await?;
         }
     }

@@ -12,6 +12,7 @@ pub mod comments;
 pub mod error;
 pub mod federation;
 pub mod housekeeping;
+pub mod limiter;
 pub mod playback;
 pub mod profiles;
 pub mod storage;
@@ -32,16 +33,24 @@ pub struct Tube {
     pub settings: Settings,
     pub store: Store,
     pub storage: Storage,
-    /// Woken when a job is enqueued, so an idle worker starts at once instead of at its next poll.
-    pub jobs_ready: Notify,
+    /// Woken when a transcoding job is enqueued, so an idle worker starts at once instead of at
+    /// its next poll.
+    pub transcode_ready: Arc<Notify>,
     /// Resumable uploads receiving a chunk right now: one chunk at a time per upload.
     pub busy_uploads: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The one way to reach other servers (the private-address guard, bounded answers).
     pub fetcher: ruche_fetch::Fetcher,
     /// Woken when deliveries are stored or an instance comes back.
-    pub deliveries_ready: Notify,
-    /// Woken when an activity is taken in.
-    pub inbox_ready: Notify,
+    pub deliveries_ready: Arc<Notify>,
+    /// Woken when a federation job is enqueued (an activity taken in, counts to push, an
+    /// outbox to read).
+    pub federation_ready: Arc<Notify>,
+    /// Woken when a contact form's message is stored (its mail job enqueued).
+    pub mail_ready: Arc<Notify>,
+    /// The rate limits (logins, sign-ups, …), in this process's memory.
+    pub rates: limiter::Rates,
+    /// The password-hashing slots, one per core.
+    pub hashing: auth::Hashing,
 }
 
 impl Tube {
@@ -55,15 +64,22 @@ impl Tube {
             ..Default::default()
         })
         .map_err(|e| TubeError::Internal(e.to_string()))?;
+        let rates = limiter::Rates::new(&settings.rates).map_err(TubeError::BadRequest)?;
+        let hashing = auth::Hashing::per_core(std::time::Duration::from_secs(
+            settings.rates.hash_wait_secs,
+        ));
         Ok(Arc::new(Tube {
             settings,
             store,
             storage,
-            jobs_ready: Notify::new(),
+            transcode_ready: Arc::default(),
             busy_uploads: Default::default(),
             fetcher,
-            deliveries_ready: Notify::new(),
-            inbox_ready: Notify::new(),
+            deliveries_ready: Arc::default(),
+            federation_ready: Arc::default(),
+            mail_ready: Arc::default(),
+            rates,
+            hashing,
         }))
     }
 }

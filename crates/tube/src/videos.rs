@@ -169,6 +169,7 @@ pub async fn create_from_file(
     video: NewVideo,
     file: &Path,
     size: i64,
+    upload: Option<&str>,
 ) -> TubeResult<Created> {
     if size == 0 {
         return Err(bad("The file is empty."));
@@ -183,7 +184,7 @@ pub async fn create_from_file(
     ruche_media::check_limits(&probe, &limits)
         .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
     // The quota again, now that the size is certain (a legacy upload declares none).
-    if let Some(room) = crate::uploads::room(tube, user).await?
+    if let Some(room) = crate::uploads::room(tube, user, upload).await?
         && size > room
     {
         return Err(TubeError::TooLarge(
@@ -205,7 +206,7 @@ pub async fn create_from_file(
     .await;
     match result {
         Ok(id) => {
-            tube.jobs_ready.notify_one();
+            tube.transcode_ready.notify_one();
             Ok(Created {
                 id,
                 uuid: uuid.to_string(),
@@ -354,7 +355,7 @@ pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResul
     tx.commit().await?;
     if counted {
         tube.deliveries_ready.notify_waiters();
-        tube.inbox_ready.notify_one();
+        tube.federation_ready.notify_one();
     }
     Ok(counted)
 }

@@ -10,7 +10,7 @@
 use crate::storage::{list_names, move_file, remove_dir_if_exists, remove_file_if_exists};
 use crate::{Tube, TubeError, TubeResult};
 use ruche_media::{MediaError, Output, Rendition};
-use ruche_store::jobs::{self, Job};
+use ruche_store::jobs::Job;
 use ruche_store::videos::{self as vstore, MediaInfo, Video, VideoFile};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -27,113 +27,155 @@ struct Payload {
     video_id: i64,
 }
 
-/// Starts `concurrency` transcoding loops; they run until the process ends.
-pub fn spawn(tube: Arc<Tube>) {
-    for n in 0..tube.settings.transcoding.concurrency.max(1) {
+/// Starts `concurrency` transcoding workers (a `ruche_jobs` queue); they run until `shutdown`.
+/// A job still running then has the grace period to end, after which it goes back to the queue
+/// (its ffmpeg stopped) for the next start to make the renditions it lacks.
+pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
+    let queue = ruche_jobs::Queue {
+        name: "transcoding",
+        kinds: vec![TRANSCODE],
+        workers: tube.settings.transcoding.concurrency.max(1),
+        lease: Duration::from_millis(lease_ms(&tube) as u64),
+        poll: Duration::from_secs(2),
+        grace: Duration::from_secs(10),
+    };
+    let handler: ruche_jobs::Handler = {
         let tube = tube.clone();
-        tokio::spawn(async move {
-            tracing::info!("transcoding worker {n} started");
-            loop {
-                match run_one(&tube).await {
-                    Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(e) => tracing::error!("transcoding worker: {e}"),
+        Arc::new(move |job: Job| {
+            let tube = tube.clone();
+            Box::pin(async move { run_job(&tube, &job).await })
+        })
+    };
+    // Attempts spent, or a panic: the owner sees that the video failed, and why.
+    let gave_up: ruche_jobs::GaveUp = {
+        let tube = tube.clone();
+        Arc::new(move |job: Job, reason: String| {
+            let tube = tube.clone();
+            Box::pin(async move {
+                if let Ok(p) = serde_json::from_str::<Payload>(&job.payload)
+                    && let Err(e) =
+                        mark_failed(&tube, p.video_id, &format!("Transcoding failed: {reason}"))
+                            .await
+                {
+                    tracing::error!("video {}: cannot record the failure: {e}", p.video_id);
                 }
-                // Sleep until a job is enqueued here, or poll (jobs may come from another process).
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(2), tube.jobs_ready.notified()).await;
-            }
-        });
-    }
+                ruche_jobs::Outcome::Done
+            })
+        })
+    };
+    let wake = tube.transcode_ready.clone();
+    ruche_jobs::spawn(
+        tube.store.clone(),
+        queue,
+        wake,
+        shutdown,
+        handler,
+        Some(gave_up),
+    );
 }
 
 fn lease_ms(tube: &Tube) -> i64 {
     tube.settings.jobs.lease_secs.max(1) as i64 * 1000
 }
 
-/// Claims and runs one job; false when there was none.
-pub async fn run_one(tube: &Arc<Tube>) -> TubeResult<bool> {
-    let lease = lease_ms(tube);
-    let Some(job) = jobs::claim(&tube.store, TRANSCODE, lease).await? else {
-        return Ok(false);
-    };
+async fn mark_failed(tube: &Tube, video_id: i64, reason: &str) -> TubeResult<()> {
+    let mut tx = tube.store.begin().await?;
+    vstore::set_failed(tx.ex(), video_id, reason).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One transcoding job, its progress stored while it runs.
+async fn run_job(tube: &Arc<Tube>, job: &Job) -> ruche_jobs::Outcome {
+    use ruche_jobs::Outcome;
     let payload: Payload = match serde_json::from_str(&job.payload) {
         Ok(p) => p,
-        Err(e) => {
-            let mut tx = tube.store.begin().await?;
-            jobs::fail(tx.ex(), &job, &format!("bad payload: {e}"), None).await?;
-            tx.commit().await?;
-            return Ok(true);
-        }
+        Err(e) => return Outcome::Failed(format!("bad payload: {e}")),
     };
+    let video_id = payload.video_id;
     let progress = Arc::new(AtomicU32::new(u32::MAX));
-    let ticker = tokio::spawn(tick(
-        tube.clone(),
-        job.id,
-        payload.video_id,
-        progress.clone(),
-    ));
-    let result = transcode_video(tube, payload.video_id, &progress).await;
+    let ticker = tokio::spawn(tick(tube.clone(), video_id, progress.clone()));
+    let result = transcode_video(tube, video_id, &progress).await;
     ticker.abort();
-    finish(tube, &job, payload.video_id, result).await?;
-    Ok(true)
-}
-
-/// While a job runs: renews its lease and stores its progress, about every lease/3.
-async fn tick(tube: Arc<Tube>, job_id: i64, video_id: i64, progress: Arc<AtomicU32>) {
-    let lease = lease_ms(&tube);
-    let every = Duration::from_millis((lease / 3).clamp(200, 10_000) as u64);
-    let mut stored = u32::MAX;
-    loop {
-        tokio::time::sleep(every.min(Duration::from_secs(1))).await;
-        let p = progress.load(Ordering::Relaxed);
-        let result = async {
-            let mut tx = tube.store.begin().await?;
-            jobs::heartbeat(tx.ex(), job_id, lease).await?;
-            if p != stored && p != u32::MAX {
-                vstore::set_progress(tx.ex(), video_id, i64::from(p)).await?;
-            }
-            tx.commit().await
-        }
-        .await;
-        match result {
-            Ok(()) => stored = p,
-            Err(e) => tracing::warn!("job {job_id}: heartbeat failed: {e}"),
-        }
-    }
-}
-
-async fn finish(tube: &Tube, job: &Job, video_id: i64, result: TubeResult<()>) -> TubeResult<()> {
-    let mut tx = tube.store.begin().await?;
-    match result {
-        Ok(()) => jobs::complete(tx.ex(), job.id).await?,
+    let outcome = match result {
+        Ok(()) => return Outcome::Done,
         // The file cannot become a video: no retry, the owner sees why.
         Err(TubeError::Unprocessable(reason)) => {
             tracing::info!("video {video_id} refused: {reason}");
-            vstore::set_failed(tx.ex(), video_id, &reason).await?;
-            jobs::complete(tx.ex(), job.id).await?;
+            mark_failed(tube, video_id, &reason)
+                .await
+                .map(|()| Outcome::Done)
         }
+        // Nothing is wrong with the file: the server's disk is full. Tried again later, for as
+        // long as it takes (attempts are not used up); a video not yet published says why it
+        // waits (publishing it later clears the reason).
+        Err(TubeError::DiskFull) => {
+            let reason = TubeError::DiskFull.to_string();
+            tracing::error!(
+                "video {video_id}: the disk is full; transcoding will be tried again in {} s",
+                DISK_FULL_RETRY.as_secs()
+            );
+            let unpublished = current(tube, video_id)
+                .await
+                .map(|v| v.is_some_and(|v| v.published_at.is_none()));
+            match unpublished {
+                Ok(true) => mark_failed(tube, video_id, &reason).await,
+                Ok(false) => Ok(()),
+                Err(e) => Err(e),
+            }
+            .map(|()| Outcome::Later {
+                reason,
+                after: DISK_FULL_RETRY,
+            })
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(o) => o,
         Err(e) => {
             let reason = e.to_string();
             tracing::warn!(
                 "video {video_id}: transcoding attempt {} failed: {reason}",
                 job.attempts
             );
-            let retry_in = 5_000 * job.attempts * job.attempts;
-            if !jobs::fail(tx.ex(), job, &reason, Some(retry_in)).await? {
-                vstore::set_failed(tx.ex(), video_id, &format!("Transcoding failed: {reason}"))
-                    .await?;
+            Outcome::Retry {
+                reason,
+                after: Duration::from_millis(5_000 * (job.attempts * job.attempts).max(1) as u64),
             }
         }
     }
-    tx.commit().await?;
-    Ok(())
 }
+
+/// While a job runs: stores its progress, about every second when it changes.
+async fn tick(tube: Arc<Tube>, video_id: i64, progress: Arc<AtomicU32>) {
+    let mut stored = u32::MAX;
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let p = progress.load(Ordering::Relaxed);
+        if p == stored || p == u32::MAX {
+            continue;
+        }
+        let result = async {
+            let mut tx = tube.store.begin().await?;
+            vstore::set_progress(tx.ex(), video_id, i64::from(p)).await?;
+            tx.commit().await
+        }
+        .await;
+        match result {
+            Ok(()) => stored = p,
+            Err(e) => tracing::warn!("video {video_id}: progress not stored: {e}"),
+        }
+    }
+}
+
+/// How long a job that met a full disk waits before it tries again.
+const DISK_FULL_RETRY: Duration = Duration::from_secs(10 * 60);
 
 fn media_error(e: MediaError) -> TubeError {
     match e {
         MediaError::Ffmpeg(m) => TubeError::Internal(format!("ffmpeg failed: {m}")),
-        MediaError::Io(e) => TubeError::Io(e),
+        MediaError::DiskFull => TubeError::DiskFull,
+        MediaError::Io(e) => TubeError::from(e),
         other => TubeError::Unprocessable(other.to_string()),
     }
 }

@@ -305,7 +305,7 @@ async fn contact_post(
     let t = |k: &str| st.i18n.message(&lang, k, &[]);
     let back = format!("/p/{slug}/");
     let mail = &st.tube.settings.mail;
-    match contact::submit(
+    let submitted = contact::submit(
         &st.tube.store,
         &secret,
         &slug,
@@ -314,8 +314,11 @@ async fn contact_post(
         now_secs(),
         mail.smtp_url.as_ref().map(|_| mail.max_attempts),
     )
-    .await
-    {
+    .await;
+    if let Ok(Outcome::Stored(_)) = submitted {
+        st.tube.mail_ready.notify_one();
+    }
+    match submitted {
         Ok(Outcome::Stored(_)) | Ok(Outcome::Dropped) => Html(render::notice_page(
             &site,
             &t("contact-sent-title"),

@@ -56,44 +56,60 @@ impl Flight {
 /// Signing material per local actor: (key id, private key), read once.
 type Keys = Mutex<HashMap<(String, i64), (String, String)>>;
 
-/// Starts the worker.
-pub fn spawn(tube: Arc<Tube>) {
+/// Starts the worker; it stops taking deliveries when `shutdown` is cancelled (those in
+/// flight end on their own timeout; their leases lapse if the process goes first).
+pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
     tokio::spawn(async move {
-        run(tube).await;
+        run(tube, shutdown).await;
     });
 }
 
-async fn run(tube: Arc<Tube>) {
+async fn run(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
+    use futures_util::FutureExt;
     let flight: Arc<Mutex<Flight>> = Default::default();
     let keys: Arc<Keys> = Default::default();
     let freed = Arc::new(Notify::new());
     let mut last_give_up = 0;
-    loop {
+    while !shutdown.is_cancelled() {
         if now_ms() - last_give_up > 60_000 {
             last_give_up = now_ms();
             give_up(&tube).await;
         }
-        let started = match dispatch(&tube, &flight, &keys, &freed).await {
-            Ok(n) => n,
-            Err(e) => {
+        // A round that panics is a fault of ours: logged, and the worker goes on.
+        let round = std::panic::AssertUnwindSafe(dispatch(&tube, &flight, &keys, &freed))
+            .catch_unwind()
+            .await;
+        let started = match round {
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
                 tracing::error!("delivery worker: {e}");
+                0
+            }
+            Err(_) => {
+                tracing::error!("delivery worker: a round panicked");
                 0
             }
         };
         if started > 0 {
             // More may be due right away (the round was cut by the limits): look again as soon
             // as a slot frees, without waiting for a timer.
-            continue_after(&tube, &freed, Duration::from_millis(50)).await;
+            continue_after(&tube, &freed, Duration::from_millis(50), &shutdown).await;
             continue;
         }
         let wait = next_wait(&tube).await;
-        continue_after(&tube, &freed, wait).await;
+        continue_after(&tube, &freed, wait, &shutdown).await;
     }
 }
 
 /// Sleeps until `wait` passes, a delivery is stored, or a slot frees.
-async fn continue_after(tube: &Tube, freed: &Notify, wait: Duration) {
+async fn continue_after(
+    tube: &Tube,
+    freed: &Notify,
+    wait: Duration,
+    shutdown: &tokio_util::sync::CancellationToken,
+) {
     tokio::select! {
+        _ = shutdown.cancelled() => {}
         _ = tube.deliveries_ready.notified() => {}
         _ = freed.notified() => {}
         _ = tokio::time::sleep(wait) => {}

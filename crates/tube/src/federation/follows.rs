@@ -140,7 +140,7 @@ pub async fn answered(tube: &Tube, yes: bool, actor: &str, object: &Value) -> Tu
     }
     tx.commit().await?;
     if crawl {
-        tube.inbox_ready.notify_one();
+        tube.federation_ready.notify_one();
     }
     Ok(())
 }

@@ -185,7 +185,7 @@ pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused
     let payload = json!({ "activity": activity, "signer": signer.url });
     jobs::enqueue(tx.ex(), JOB, &payload.to_string(), None, 5).await?;
     tx.commit().await?;
-    tube.inbox_ready.notify_one();
+    tube.federation_ready.notify_one();
     Ok(Received::Queued)
 }
 
@@ -442,7 +442,7 @@ async fn rate(
     ruche_store::videos::set_rate(tx.ex(), account, v.id, kind, activity).await?;
     outbox::video_changed(tx.ex(), tube, v.id).await?;
     tx.commit().await?;
-    tube.jobs_ready.notify_waiters();
+    tube.federation_ready.notify_one();
     Ok(())
 }
 
@@ -502,8 +502,13 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
     };
     if let Some(v) = video {
         same_origin(object_id, actor)?;
-        if !remote::speaks_for(tube, actor, v.account_url.as_deref(), v.channel_url.as_deref())
-            .await?
+        if !remote::speaks_for(
+            tube,
+            actor,
+            v.account_url.as_deref(),
+            v.channel_url.as_deref(),
+        )
+        .await?
         {
             return Err(TubeError::Forbidden(format!(
                 "{actor} does not own the video {object_id}"
@@ -522,8 +527,13 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
         && remote::speaks_for(tube, actor, author.as_deref(), None).await?;
     let by_video_owner = match &under {
         Some(v) if !v.is_local() => {
-            remote::speaks_for(tube, actor, v.account_url.as_deref(), v.channel_url.as_deref())
-                .await?
+            remote::speaks_for(
+                tube,
+                actor,
+                v.account_url.as_deref(),
+                v.channel_url.as_deref(),
+            )
+            .await?
         }
         _ => false,
     };
@@ -670,6 +680,13 @@ async fn place_of(tube: &Tube, url: &str, depth: usize) -> TubeResult<Place> {
 /// what a comment may hold.
 pub fn comment_text(note: &Value) -> String {
     let content = note["content"].as_str().unwrap_or_default();
+    // Only `MAX_TEXT` characters are kept: read twice that (room for the markup cleaning takes
+    // away), never the whole of what was sent, as the HTML parser's work grows with the square
+    // of the nesting (a 1 MiB inbox body of nested lists took minutes to clean).
+    let content = match content.char_indices().nth(2 * crate::comments::MAX_TEXT) {
+        Some((end, _)) => &content[..end],
+        None => content,
+    };
     let text = if note["mediaType"] == "text/markdown" {
         content.to_string()
     } else {
@@ -813,7 +830,14 @@ async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
     let Some(v) = v.filter(|v| !v.is_local()) else {
         return Ok(());
     };
-    if !remote::speaks_for(tube, actor, v.account_url.as_deref(), v.channel_url.as_deref()).await? {
+    if !remote::speaks_for(
+        tube,
+        actor,
+        v.account_url.as_deref(),
+        v.channel_url.as_deref(),
+    )
+    .await?
+    {
         return Err(TubeError::Forbidden(format!(
             "{actor} does not own the video of {reply}"
         )));

@@ -219,70 +219,61 @@ pub fn signed_headers(
     Ok(out)
 }
 
-/// Starts the federation workers: the delivery worker and the loops that apply activities
-/// taken in, read newly followed instances' outboxes and push videos' new counts.
-pub fn spawn(tube: std::sync::Arc<Tube>) {
-    delivery::spawn(tube.clone());
-    for _ in 0..4 {
+/// Starts the federation workers until `shutdown`: the delivery worker, and the job queue that
+/// applies activities taken in, pushes videos' new counts and reads newly followed outboxes.
+pub fn spawn(tube: std::sync::Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
+    use std::time::Duration;
+    delivery::spawn(tube.clone(), shutdown.clone());
+    let queue = ruche_jobs::Queue {
+        name: "federation",
+        // In this order when several are due: what arrived first.
+        kinds: vec![inbox::JOB, outbox::PUSH_JOB, follows::CRAWL_JOB],
+        workers: 4,
+        // Longer than any job takes (a few fetches, each bounded by the fetcher's timeout); kept
+        // alive while the job runs.
+        lease: Duration::from_secs(120),
+        poll: Duration::from_secs(1),
+        grace: Duration::from_secs(10),
+    };
+    let handler: ruche_jobs::Handler = {
         let tube = tube.clone();
-        tokio::spawn(async move {
-            loop {
-                match run_one(&tube).await {
-                    Ok(true) => continue,
-                    Ok(false) => {}
-                    Err(e) => tracing::error!("federation worker: {e}"),
-                }
-                let _ = tokio::time::timeout(
-                    std::time::Duration::from_secs(1),
-                    tube.inbox_ready.notified(),
-                )
-                .await;
-            }
-        });
-    }
+        std::sync::Arc::new(move |job: ruche_store::jobs::Job| {
+            let tube = tube.clone();
+            Box::pin(async move { run_job(&tube, &job).await })
+        })
+    };
+    let wake = tube.federation_ready.clone();
+    ruche_jobs::spawn(tube.store.clone(), queue, wake, shutdown, handler, None);
 }
 
-/// The federation job kinds, in the order a worker looks for them.
-const JOBS: [&str; 3] = [inbox::JOB, outbox::PUSH_JOB, follows::CRAWL_JOB];
-
-/// Claims and runs one federation job; false when there was none.
-pub async fn run_one(tube: &Tube) -> TubeResult<bool> {
-    use ruche_store::jobs;
-    // Longer than any job takes: a few fetches, each bounded by the fetcher's timeout.
-    let lease = 120_000;
-    for kind in JOBS {
-        let Some(job) = jobs::claim(&tube.store, kind, lease).await? else {
-            continue;
-        };
-        let result = match kind {
-            inbox::JOB => inbox::apply_job(tube, &job.payload).await,
-            outbox::PUSH_JOB => outbox::push_job(tube, &job.payload).await,
-            _ => follows::crawl_outbox(tube, &job.payload).await,
-        };
-        let mut tx = tube.store.begin().await?;
-        match result {
-            Ok(()) => jobs::complete(tx.ex(), job.id).await?,
-            // Another server did not answer, or ours failed: worth another try, later.
-            Err(
-                e @ (TubeError::Remote(_)
-                | TubeError::Store(_)
-                | TubeError::Io(_)
-                | TubeError::Internal(_)),
-            ) => {
-                tracing::info!("{kind} job {} will be tried again: {e}", job.id);
-                let retry = 5_000 * job.attempts * job.attempts;
-                jobs::fail(tx.ex(), &job, &e.to_string(), Some(retry)).await?;
-            }
-            // What it asks is not allowed or not ours: applying it again would not help.
-            Err(e) => {
-                tracing::info!("{kind} job {} refused: {e}", job.id);
-                jobs::complete(tx.ex(), job.id).await?;
-            }
+/// One federation job.
+async fn run_job(tube: &Tube, job: &ruche_store::jobs::Job) -> ruche_jobs::Outcome {
+    use ruche_jobs::Outcome;
+    let result = match job.kind.as_str() {
+        inbox::JOB => inbox::apply_job(tube, &job.payload).await,
+        outbox::PUSH_JOB => outbox::push_job(tube, &job.payload).await,
+        _ => follows::crawl_outbox(tube, &job.payload).await,
+    };
+    match result {
+        Ok(()) => Outcome::Done,
+        // Another server did not answer, or ours failed: worth another try, later.
+        Err(
+            e @ (TubeError::Remote(_)
+            | TubeError::Store(_)
+            | TubeError::Io(_)
+            | TubeError::Internal(_)),
+        ) => Outcome::Retry {
+            reason: e.to_string(),
+            after: std::time::Duration::from_millis(
+                u64::try_from(5_000 * job.attempts * job.attempts).unwrap_or(5_000),
+            ),
+        },
+        // What it asks is not allowed or not ours: applying it again would not help.
+        Err(e) => {
+            tracing::info!("{} job {} refused: {e}", job.kind, job.id);
+            Outcome::Done
         }
-        tx.commit().await?;
-        return Ok(true);
     }
-    Ok(false)
 }
 
 /// `activity` with the RsaSignature2017 LD signature of the key `key_id`, as PeerTube adds to
@@ -300,7 +291,9 @@ pub fn ld_sign(activity: &serde_json::Value, key_id: &str, private_pem: &str) ->
 }
 
 /// Whether `activity` carries a valid LD signature of `actor` (a forwarded activity's proof
-/// that its actor said it). The key is fetched again once if it no longer verifies.
+/// that its actor said it). The document is canonicalised once, off the async threads; the key
+/// is fetched again once if it no longer verifies (a rotated key), which costs one more RSA
+/// check, not another canonicalisation.
 pub async fn ld_verified(tube: &Tube, activity: &serde_json::Value, actor: &str) -> bool {
     let Some(creator) = ruche_federation::ld::creator(activity).map(str::to_string) else {
         return false;
@@ -308,24 +301,29 @@ pub async fn ld_verified(tube: &Tube, activity: &serde_json::Value, actor: &str)
     if ruche_federation::key_owner(&creator) != actor && !creator.starts_with("acct:") {
         return false;
     }
-    for refresh in [false, true] {
-        let Ok(a) = remote::actor_for_key(tube, &creator, refresh).await else {
-            return false;
-        };
-        if a.url != actor {
-            return false;
-        }
-        let Some(pem) = a.public_key_pem.clone() else {
-            return false;
-        };
-        let doc = activity.clone();
-        // Canonicalising JSON-LD is CPU work: off the async threads.
-        let ok = tokio::task::spawn_blocking(move || ruche_federation::ld::verify(&doc, &pem))
-            .await
-            .is_ok_and(|r| r.is_ok());
-        if ok {
-            return true;
-        }
+    let Ok(first) = remote::actor_for_key(tube, &creator, false).await else {
+        return false;
+    };
+    if first.url != actor {
+        return false;
     }
-    false
+    let doc = activity.clone();
+    let prepared =
+        match tokio::task::spawn_blocking(move || ruche_federation::ld::prepare(&doc)).await {
+            Ok(Ok(p)) => p,
+            _ => return false,
+        };
+    let holds = |a: &ruche_store::federation::RemoteActor| {
+        a.url == actor
+            && a.public_key_pem
+                .as_deref()
+                .is_some_and(|pem| prepared.check(pem).is_ok())
+    };
+    if holds(&first) {
+        return true;
+    }
+    match remote::actor_for_key(tube, &creator, true).await {
+        Ok(fresh) => holds(&fresh),
+        Err(_) => false,
+    }
 }

@@ -21,6 +21,7 @@ pub struct Settings {
     pub storage_dir: Option<PathBuf>,
     pub instance: InstanceSettings,
     pub signup: SignupSettings,
+    pub rates: RatesSettings,
     pub user: UserDefaults,
     pub transcoding: TranscodingSettings,
     pub uploads: UploadSettings,
@@ -29,6 +30,7 @@ pub struct Settings {
     pub pages: PagesSettings,
     pub mail: MailSettings,
     pub federation: FederationSettings,
+    pub http: HttpSettings,
 }
 
 /// Talking to other servers: ActivityPub federation, and the fetches of oEmbed.
@@ -106,6 +108,62 @@ pub struct SignupSettings {
     pub limit: i64,
 }
 
+/// Rate limits on what guessing or flooding could abuse (`[rates]`), PeerTube's `rates_limit`
+/// defaults where it has them. Each limit is `max` attempts per `window_secs` for one key (a
+/// client address, an IPv6 client by its /64, or an account); `max = 0` turns it off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RatesSettings {
+    /// Logins and token grants per client address (`RUCHE_RATES_LOGIN_MAX`,
+    /// `…_LOGIN_WINDOW_SECS`); a successful one gives its attempt back. PeerTube: 15 per 5 min.
+    pub login: RateLimit,
+    /// Failed logins per account, from any address (`RUCHE_RATES_ACCOUNT_MAX`,
+    /// `…_ACCOUNT_WINDOW_SECS`); a success clears them. Past it the account is refused, right
+    /// password included, until the window lets one more attempt in.
+    pub account: RateLimit,
+    /// Sign-ups per client address, counting those that went through (`RUCHE_RATES_SIGNUP_MAX`,
+    /// `…_SIGNUP_WINDOW_SECS`). PeerTube: 2 per 5 min.
+    pub signup: RateLimit,
+    /// Video password guesses per client address (`RUCHE_RATES_VIDEO_PASSWORD_MAX`,
+    /// `…_VIDEO_PASSWORD_WINDOW_SECS`).
+    pub video_password: RateLimit,
+    /// Keys each limit tracks at most (`RUCHE_RATES_MAX_KEYS`): its memory is bounded.
+    pub max_keys: usize,
+    /// Proxies whose `X-Forwarded-For` (or `Forwarded`) is believed, as addresses or CIDR ranges
+    /// (`RUCHE_RATES_TRUSTED_PROXIES=127.0.0.1,::1`). Empty: the peer is the client.
+    pub trusted_proxies: Vec<String>,
+    /// The header trusted proxies name the client in: `x-forwarded-for` or `forwarded`
+    /// (`RUCHE_RATES_CLIENT_IP_HEADER`); only that one is read.
+    pub client_ip_header: String,
+    /// How long a request waits for a password-hashing slot (one per core) before a 503
+    /// (`RUCHE_RATES_HASH_WAIT_SECS`).
+    pub hash_wait_secs: u64,
+}
+
+/// `max` per `window_secs`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub max: u32,
+    pub window_secs: u64,
+}
+
+impl Default for RatesSettings {
+    fn default() -> Self {
+        let limit = |max, window_secs| RateLimit { max, window_secs };
+        RatesSettings {
+            login: limit(15, 300),
+            account: limit(10, 900),
+            signup: limit(2, 300),
+            video_password: limit(15, 300),
+            max_keys: 100_000,
+            trusted_proxies: Vec::new(),
+            client_ip_header: "x-forwarded-for".into(),
+            hash_wait_secs: 10,
+        }
+    }
+}
+
 /// Quotas given to new users, in bytes; -1 = unlimited.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -137,6 +195,9 @@ pub struct TranscodingSettings {
 pub struct UploadSettings {
     /// A resumable upload untouched for this long is removed.
     pub abandoned_after_secs: u64,
+    /// Resumable uploads one user may have open at once (each holds its declared size of the
+    /// user's quota until it ends).
+    pub max_open_per_user: u64,
 }
 
 /// One-page sites.
@@ -223,6 +284,7 @@ impl Default for Settings {
             storage_dir: None,
             instance: InstanceSettings::default(),
             signup: SignupSettings::default(),
+            rates: RatesSettings::default(),
             user: UserDefaults::default(),
             transcoding: TranscodingSettings::default(),
             uploads: UploadSettings::default(),
@@ -231,6 +293,7 @@ impl Default for Settings {
             pages: PagesSettings::default(),
             mail: MailSettings::default(),
             federation: FederationSettings::default(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -275,13 +338,97 @@ impl Default for TranscodingSettings {
 impl Default for UploadSettings {
     fn default() -> Self {
         UploadSettings {
-            abandoned_after_secs: 24 * 3600,
+            // Counted from the last chunk received: an upload going on is never swept.
+            abandoned_after_secs: 6 * 3600,
+            max_open_per_user: 10,
         }
     }
 }
 impl Default for ViewSettings {
     fn default() -> Self {
         ViewSettings { window_secs: 3600 }
+    }
+}
+
+/// The HTTP server's bounds (`[http]`, `RUCHE_HTTP_*`): what one client may make it read, hold
+/// and wait for. Bodies are refused (413) before they are read when their declared size is over
+/// their route's limit, and cut when a chunked one passes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Bytes of a URL-encoded form (`RUCHE_HTTP_FORM_BYTES`). PeerTube takes 100 kB; a
+    /// 10,000-character comment, URL-encoded, may need 90 kB.
+    pub form_bytes: u64,
+    /// Bytes of any other small body, JSON above all (`RUCHE_HTTP_JSON_BYTES`). PeerTube's
+    /// JSON parser takes 500 kB.
+    pub json_bytes: u64,
+    /// Bytes of the Pages editor's whole site document (`RUCHE_HTTP_DRAFT_BYTES`).
+    pub draft_bytes: u64,
+    /// Seconds to send a request's head (`RUCHE_HTTP_HEADER_TIMEOUT_SECS`), which is also how
+    /// long a kept-alive connection waits for its next request (PeerTube's nginx: 10 s each).
+    /// For this and the other timeouts and caps below, 0 turns it off.
+    pub header_timeout_secs: u64,
+    /// A body must arrive within this many seconds, plus one per `body_min_rate` bytes it has
+    /// brought (`RUCHE_HTTP_BODY_TIMEOUT_SECS`, `RUCHE_HTTP_BODY_MIN_RATE`): Apache's
+    /// `mod_reqtimeout` rule, so a trickle is cut (408) and a long upload at a fair rate is not.
+    pub body_timeout_secs: u64,
+    pub body_min_rate: u64,
+    /// A connection on which nothing moves for this many seconds while none of its requests is
+    /// being handled is closed, e.g. a client that stopped reading its answer
+    /// (`RUCHE_HTTP_IDLE_TIMEOUT_SECS`; nginx's `send_timeout` is 60 s).
+    pub idle_timeout_secs: u64,
+    /// Open connections in all and per client address, an IPv6 client counted by its /64
+    /// (`RUCHE_HTTP_MAX_CONNECTIONS`, `RUCHE_HTTP_MAX_CONNECTIONS_PER_ADDRESS`); past them a new
+    /// connection gets a 503 and is closed.
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    /// On SIGTERM or SIGINT, requests in flight get this many seconds to finish
+    /// (`RUCHE_HTTP_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            form_bytes: 128 * 1024,
+            json_bytes: 512 * 1024,
+            draft_bytes: 4 * 1024 * 1024,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            body_min_rate: 1024,
+            idle_timeout_secs: 60,
+            max_connections: 4096,
+            max_connections_per_address: 256,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+impl HttpSettings {
+    /// One `RUCHE_HTTP_*` variable; others are ignored, as `Settings::apply_env` ignores them.
+    fn apply_env(&mut self, var: &str, v: &str) -> Result<(), EnvError> {
+        let n = || -> Result<u64, EnvError> {
+            v.trim().parse().map_err(|_| EnvError {
+                var: var.into(),
+                reason: format!("cannot read {v:?}"),
+            })
+        };
+        match var {
+            "RUCHE_HTTP_FORM_BYTES" => self.form_bytes = n()?,
+            "RUCHE_HTTP_JSON_BYTES" => self.json_bytes = n()?,
+            "RUCHE_HTTP_DRAFT_BYTES" => self.draft_bytes = n()?,
+            "RUCHE_HTTP_HEADER_TIMEOUT_SECS" => self.header_timeout_secs = n()?,
+            "RUCHE_HTTP_BODY_TIMEOUT_SECS" => self.body_timeout_secs = n()?,
+            "RUCHE_HTTP_BODY_MIN_RATE" => self.body_min_rate = n()?,
+            "RUCHE_HTTP_IDLE_TIMEOUT_SECS" => self.idle_timeout_secs = n()?,
+            "RUCHE_HTTP_MAX_CONNECTIONS" => self.max_connections = n()? as usize,
+            "RUCHE_HTTP_MAX_CONNECTIONS_PER_ADDRESS" => {
+                self.max_connections_per_address = n()? as usize
+            }
+            "RUCHE_HTTP_SHUTDOWN_GRACE_SECS" => self.shutdown_grace_secs = n()?,
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -317,6 +464,30 @@ impl Settings {
                 "RUCHE_SIGNUP_ENABLED" => self.signup.enabled = parse(&k, &v)?,
                 "RUCHE_SIGNUP_REQUIRES_APPROVAL" => self.signup.requires_approval = parse(&k, &v)?,
                 "RUCHE_SIGNUP_LIMIT" => self.signup.limit = parse(&k, &v)?,
+                "RUCHE_RATES_LOGIN_MAX" => self.rates.login.max = parse(&k, &v)?,
+                "RUCHE_RATES_LOGIN_WINDOW_SECS" => self.rates.login.window_secs = parse(&k, &v)?,
+                "RUCHE_RATES_ACCOUNT_MAX" => self.rates.account.max = parse(&k, &v)?,
+                "RUCHE_RATES_ACCOUNT_WINDOW_SECS" => {
+                    self.rates.account.window_secs = parse(&k, &v)?
+                }
+                "RUCHE_RATES_SIGNUP_MAX" => self.rates.signup.max = parse(&k, &v)?,
+                "RUCHE_RATES_SIGNUP_WINDOW_SECS" => self.rates.signup.window_secs = parse(&k, &v)?,
+                "RUCHE_RATES_VIDEO_PASSWORD_MAX" => self.rates.video_password.max = parse(&k, &v)?,
+                "RUCHE_RATES_VIDEO_PASSWORD_WINDOW_SECS" => {
+                    self.rates.video_password.window_secs = parse(&k, &v)?
+                }
+                "RUCHE_RATES_MAX_KEYS" => self.rates.max_keys = parse(&k, &v)?,
+                "RUCHE_RATES_TRUSTED_PROXIES" => {
+                    self.rates.trusted_proxies = v
+                        .split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                }
+                "RUCHE_RATES_CLIENT_IP_HEADER" => {
+                    self.rates.client_ip_header = v.trim().to_ascii_lowercase()
+                }
+                "RUCHE_RATES_HASH_WAIT_SECS" => self.rates.hash_wait_secs = parse(&k, &v)?,
                 "RUCHE_USER_VIDEO_QUOTA" => self.user.video_quota = parse(&k, &v)?,
                 "RUCHE_USER_VIDEO_QUOTA_DAILY" => self.user.video_quota_daily = parse(&k, &v)?,
                 "RUCHE_TRANSCODING_CONCURRENCY" => self.transcoding.concurrency = parse(&k, &v)?,
@@ -372,8 +543,12 @@ impl Settings {
                 "RUCHE_TRANSCODING_MAX_UPLOAD_SIZE" => {
                     self.transcoding.max_upload_size = Some(parse(&k, &v)?)
                 }
+                http if http.starts_with("RUCHE_HTTP_") => self.http.apply_env(http, &v)?,
                 "RUCHE_UPLOADS_ABANDONED_AFTER_SECS" => {
                     self.uploads.abandoned_after_secs = parse(&k, &v)?
+                }
+                "RUCHE_UPLOADS_MAX_OPEN_PER_USER" => {
+                    self.uploads.max_open_per_user = parse(&k, &v)?
                 }
                 _ => {}
             }
@@ -409,24 +584,39 @@ impl Settings {
         self.data_dir.join("tmp")
     }
 
-    /// `host[:port]` of the public URL, as PeerTube shows it in `host` fields.
+    /// `host[:port]` of the public URL, as PeerTube shows it in `host` fields (one spelling:
+    /// [`crate::host::host_of`]).
     pub fn host(&self) -> String {
-        let without_scheme = self
-            .public_url
-            .split("://")
-            .nth(1)
-            .unwrap_or(&self.public_url);
-        without_scheme
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string()
+        crate::host::host_of(&self.public_url).unwrap_or_else(|| self.public_url.clone())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_from_env() {
+        let mut s: Settings = Default::default();
+        assert_eq!((s.rates.login.max, s.rates.login.window_secs), (15, 300));
+        assert_eq!((s.rates.signup.max, s.rates.signup.window_secs), (2, 300));
+        assert!(s.rates.trusted_proxies.is_empty());
+        s.apply_env([
+            ("RUCHE_RATES_LOGIN_MAX".to_string(), "5".to_string()),
+            ("RUCHE_RATES_LOGIN_WINDOW_SECS".into(), "60".into()),
+            ("RUCHE_RATES_ACCOUNT_MAX".to_string(), "3".to_string()),
+            (
+                "RUCHE_RATES_TRUSTED_PROXIES".into(),
+                "127.0.0.1, ::1".into(),
+            ),
+            ("RUCHE_RATES_CLIENT_IP_HEADER".into(), "Forwarded".into()),
+        ])
+        .unwrap();
+        assert_eq!((s.rates.login.max, s.rates.login.window_secs), (5, 60));
+        assert_eq!(s.rates.account.max, 3);
+        assert_eq!(s.rates.trusted_proxies, ["127.0.0.1", "::1"]);
+        assert_eq!(s.rates.client_ip_header, "forwarded");
+    }
 
     #[test]
     fn env_overrides_file() {
@@ -452,5 +642,62 @@ mod tests {
             .apply_env([("RUCHE_SIGNUP_LIMIT".into(), "many".into())])
             .unwrap_err();
         assert!(err.to_string().contains("RUCHE_SIGNUP_LIMIT"));
+    }
+
+    #[test]
+    fn http_bounds_from_file_and_env() {
+        let d = HttpSettings::default();
+        assert_eq!((d.form_bytes, d.json_bytes), (128 * 1024, 512 * 1024));
+        assert_eq!((d.header_timeout_secs, d.idle_timeout_secs), (10, 60));
+        assert_eq!(
+            (d.max_connections, d.max_connections_per_address),
+            (4096, 256)
+        );
+        // The `[http]` table of the file, as serde reads it (unset keys keep their default).
+        let table = |pairs: Vec<(&'static str, u64)>| {
+            use serde::de::value::{Error, MapDeserializer};
+            HttpSettings::deserialize(MapDeserializer::<_, Error>::new(pairs.into_iter()))
+        };
+        let http = table(vec![
+            ("form_bytes", 1000),
+            ("header_timeout_secs", 2),
+            ("max_connections", 50),
+        ])
+        .unwrap();
+        assert_eq!(http.form_bytes, 1000);
+        assert_eq!(http.header_timeout_secs, 2);
+        assert_eq!(http.max_connections, 50);
+        assert_eq!(http.json_bytes, d.json_bytes);
+        assert!(table(vec![("not_a_bound", 1)]).is_err());
+        let mut s = Settings {
+            http,
+            ..Default::default()
+        };
+        s.apply_env([
+            ("RUCHE_HTTP_FORM_BYTES".to_string(), "2048".to_string()),
+            ("RUCHE_HTTP_JSON_BYTES".into(), "4096".into()),
+            ("RUCHE_HTTP_DRAFT_BYTES".into(), "8192".into()),
+            ("RUCHE_HTTP_HEADER_TIMEOUT_SECS".into(), "3".into()),
+            ("RUCHE_HTTP_BODY_TIMEOUT_SECS".into(), "4".into()),
+            ("RUCHE_HTTP_BODY_MIN_RATE".into(), "100".into()),
+            ("RUCHE_HTTP_IDLE_TIMEOUT_SECS".into(), "5".into()),
+            ("RUCHE_HTTP_MAX_CONNECTIONS".into(), "60".into()),
+            ("RUCHE_HTTP_MAX_CONNECTIONS_PER_ADDRESS".into(), "6".into()),
+            ("RUCHE_HTTP_SHUTDOWN_GRACE_SECS".into(), "7".into()),
+        ])
+        .unwrap();
+        let h = &s.http;
+        assert_eq!(
+            (h.form_bytes, h.json_bytes, h.draft_bytes),
+            (2048, 4096, 8192)
+        );
+        assert_eq!((h.header_timeout_secs, h.body_timeout_secs), (3, 4));
+        assert_eq!((h.body_min_rate, h.idle_timeout_secs), (100, 5));
+        assert_eq!((h.max_connections, h.max_connections_per_address), (60, 6));
+        assert_eq!(h.shutdown_grace_secs, 7);
+        let err = s
+            .apply_env([("RUCHE_HTTP_MAX_CONNECTIONS".into(), "lots".into())])
+            .unwrap_err();
+        assert!(err.to_string().contains("RUCHE_HTTP_MAX_CONNECTIONS"));
     }
 }

@@ -8,11 +8,13 @@
 
 use crate::AppState;
 use crate::auth::ApiUser;
+use crate::limits::{self, Kind};
 use crate::pages::{Page, error_page, login_redirect};
 use crate::sites::{SiteStrings, form_secret, not_found, now_secs, site_error};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::handler::Handler;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,7 +26,10 @@ use ruche_tube::TubeError;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my-sites/{slug}/edit", get(edit))
-        .route("/my-sites/{slug}/draft", post(save_draft))
+        .route(
+            "/my-sites/{slug}/draft",
+            post(save_draft).layer(limits::body(Kind::Draft)),
+        )
         .route("/my-sites/{slug}/preview", get(preview))
         .route(
             "/my-sites/{slug}/revisions/{id}/preview",
@@ -32,7 +37,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/my-sites/{slug}/export.json", get(export_json))
         .route("/my-sites/{slug}/export.zip", get(export_zip))
-        .route("/my-sites/{slug}/media", get(list_media).post(upload_media))
+        .route(
+            "/my-sites/{slug}/media",
+            get(list_media).post(upload_media.layer(limits::body(Kind::Picture))),
+        )
         .route("/my-sites/{slug}/media/label", post(label_media))
         .route("/my-sites/{slug}/video-info", get(video_info))
         .route("/pages-media/{file}", get(serve_media))

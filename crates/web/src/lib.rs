@@ -13,16 +13,21 @@ mod comments;
 mod editor;
 mod error;
 mod i18n;
+mod limits;
 mod media;
 pub mod oembed;
 mod pages;
+mod server;
 mod sites;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use ruche_tube::Tube;
-use std::net::SocketAddr;
 use std::sync::Arc;
+/// What stops the server: cancel it (on SIGTERM, say) and [`serve`] returns once the requests in
+/// flight are done.
+pub use tokio_util::sync::CancellationToken;
 
 /// What every handler gets.
 #[derive(Clone)]
@@ -54,6 +59,8 @@ impl AppState {
 
 /// The whole router.
 pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
+    let bounds = Arc::new(limits::Bounds::from_settings(&tube.settings));
+    let policies = Arc::new(limits::Policies::from_settings(&tube.settings));
     let state = AppState::new(tube)?;
     Ok(Router::new()
         .merge(api::routes())
@@ -67,15 +74,30 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(assets::routes())
         // Any other path: a translated "not found" page (PeerTube's JSON under /api/).
         .fallback(pages::not_found)
-        // Uploads stream to disk with their own quota checks; no body is buffered whole.
+        // Every body is held to its route's limit by `limits::guard`, checked before reading
+        // (axum's own limit, 2 MB checked while reading, would stand in the way of pictures and
+        // uploads, which stream to disk with their own quota checks).
         .layer(DefaultBodyLimit::disable())
+        .layer(from_fn_with_state(bounds, limits::guard))
+        // Security headers on every answer, refusals included.
+        .layer(from_fn_with_state(policies, limits::headers))
         .with_state(state))
 }
 
-/// Serves `router` on `listener` until the process ends. When a Pages domain is set, requests
-/// for `<slug>.<domain>` are first mapped onto the site's paths (before routing).
-pub async fn serve(tube: Arc<Tube>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+/// Serves `router` on `listener` until `shutdown` is cancelled, then lets the requests in flight
+/// finish (for at most `[http] shutdown_grace_secs`) and returns. When a Pages domain is set,
+/// requests for `<slug>.<domain>` are first mapped onto the site's paths (before routing).
+/// Connections are bounded as `server` says, bodies as `limits` says.
+pub async fn serve(
+    tube: Arc<Tube>,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let domain = tube.settings.pages.domain.clone();
+    let http = tube.settings.http.clone();
+    // A trusted proxy carries many clients' connections: not capped per address.
+    let proxies = tube.clone();
+    let exempt: server::Exempt = Box::new(move |ip| proxies.rates.trusts(ip));
     let inner = router(tube)?;
     let app = Router::new().fallback_service(
         tower::ServiceBuilder::new()
@@ -85,9 +107,5 @@ pub async fn serve(tube: Arc<Tube>, listener: tokio::net::TcpListener) -> std::i
             }))
             .service(inner),
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+    server::run(listener, app, &http, exempt, shutdown).await
 }

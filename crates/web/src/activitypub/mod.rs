@@ -6,6 +6,7 @@
 mod inbox;
 
 use crate::AppState;
+use crate::limits::{self, Kind};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -19,11 +20,17 @@ use ruche_tube::federation::{INSTANCE_ACTOR, Signer, key_pair, objects};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/inbox", axum::routing::post(inbox::post))
-        .route("/accounts/{name}/inbox", axum::routing::post(inbox::post))
+        .route(
+            "/inbox",
+            axum::routing::post(inbox::post).layer(limits::body(Kind::Inbox)),
+        )
+        .route(
+            "/accounts/{name}/inbox",
+            axum::routing::post(inbox::post).layer(limits::body(Kind::Inbox)),
+        )
         .route(
             "/video-channels/{name}/inbox",
-            axum::routing::post(inbox::post),
+            axum::routing::post(inbox::post).layer(limits::body(Kind::Inbox)),
         )
         .route("/accounts/{name}/{collection}", get(actor_collection))
         .route(
@@ -407,11 +414,40 @@ pub(crate) async fn channel_document(st: &AppState, name: &str) -> Response {
 }
 
 /// Items per collection page, as PeerTube pages them.
-const PAGE_SIZE: usize = 10;
+const PAGE_SIZE: i64 = 10;
 
 #[derive(serde::Deserialize)]
 struct PageQuery {
-    page: Option<usize>,
+    page: Option<u32>,
+}
+
+/// What a request asks of a collection, as rows to read: nothing but its size (no `?page`), or
+/// one page. Every collection is paged in SQL: however long, a request reads ten rows.
+#[derive(Clone, Copy)]
+struct Slice {
+    page: Option<i64>,
+    start: i64,
+    count: i64,
+}
+
+impl Slice {
+    fn of(page: Option<u32>) -> Slice {
+        match page {
+            None => Slice {
+                page: None,
+                start: 0,
+                count: 0,
+            },
+            Some(n) => {
+                let n = i64::from(n.max(1));
+                Slice {
+                    page: Some(n),
+                    start: (n - 1) * PAGE_SIZE,
+                    count: PAGE_SIZE,
+                }
+            }
+        }
+    }
 }
 
 fn collection_context() -> serde_json::Value {
@@ -423,14 +459,9 @@ fn collection_context() -> serde_json::Value {
 }
 
 /// An `OrderedCollection` as PeerTube serves one: without `?page`, its size and first page;
-/// with `?page=N` (from 1), that page of `items` (given whole, newest first).
-fn collection(
-    id: &str,
-    page: Option<usize>,
-    total: usize,
-    items: Vec<serde_json::Value>,
-) -> Response {
-    let body = match page {
+/// with `?page=N` (from 1), that page's `items` (newest first), of `total` in all.
+fn collection(id: &str, at: Slice, total: i64, items: Vec<serde_json::Value>) -> Response {
+    let body = match at.page {
         None => json!({
             "@context": collection_context(),
             "id": id,
@@ -439,21 +470,18 @@ fn collection(
             "first": format!("{id}?page=1"),
         }),
         Some(n) => {
-            let n = n.max(1);
-            let start = (n - 1) * PAGE_SIZE;
-            let page_items: Vec<_> = items.into_iter().skip(start).take(PAGE_SIZE).collect();
             let mut p = json!({
                 "@context": collection_context(),
                 "id": format!("{id}?page={n}"),
                 "type": "OrderedCollectionPage",
                 "partOf": id,
-                "orderedItems": page_items,
+                "orderedItems": items,
                 "totalItems": total,
             });
             if n > 1 {
                 p["prev"] = json!(format!("{id}?page={}", n - 1));
             }
-            if start + PAGE_SIZE < total {
+            if at.start + PAGE_SIZE < total {
                 p["next"] = json!(format!("{id}?page={}", n + 1));
             }
             p
@@ -462,27 +490,28 @@ fn collection(
     activity_json(&body)
 }
 
-/// The public videos of an account or a channel, newest first (the most a collection lists).
+/// A page of the public videos of an account or a channel (all of the instance's when neither),
+/// newest first, and how many there are.
 async fn public_videos(
     st: &AppState,
     account_id: Option<i64>,
     channel_id: Option<i64>,
-) -> Result<Vec<ruche_store::videos::Video>, ruche_store::StoreError> {
+    at: Slice,
+) -> Result<(Vec<ruche_store::videos::Video>, i64), ruche_store::StoreError> {
     let mut c = st.tube.store.read().await?;
-    let (list, _) = videos::list(
+    videos::list(
         c.ex(),
         &videos::ListFilter {
             public_only: true,
             is_local: Some(true),
             account_id,
             channel_id,
-            count: 1000,
+            start: at.start,
+            count: at.count,
             newest_first: true,
-            ..Default::default()
         },
     )
-    .await?;
-    Ok(list)
+    .await
 }
 
 /// An actor's accepted followers or followings, as a collection of actor ids.
@@ -491,7 +520,7 @@ async fn follow_collection(
     actor: &str,
     which: &str,
     id: &str,
-    page: Option<usize>,
+    at: Slice,
 ) -> Response {
     use ruche_store::federation::{self as fstore, Side};
     let side = if which == "followers" {
@@ -501,7 +530,7 @@ async fn follow_collection(
     };
     let found = async {
         let mut c = st.tube.store.read().await?;
-        fstore::follows_of(c.ex(), actor, side, Some("accepted"), 0, 10_000).await
+        fstore::follows_of(c.ex(), actor, side, Some("accepted"), at.start, at.count).await
     }
     .await;
     match found {
@@ -516,7 +545,7 @@ async fn follow_collection(
                     })
                 })
                 .collect();
-            collection(id, page, usize::try_from(total).unwrap_or(0), items)
+            collection(id, at, total, items)
         }
         Err(e) => crate::error::ApiError(e.into()).into_response(),
     }
@@ -530,6 +559,7 @@ async fn actor_collection(
 ) -> Response {
     let base = ruche_tube::federation::base(&st.tube).to_string();
     let actor = format!("{base}/accounts/{name}");
+    let at = Slice::of(q.page);
     let account = if name == INSTANCE_ACTOR {
         None
     } else {
@@ -546,16 +576,17 @@ async fn actor_collection(
     };
     let id = format!("{actor}/{which}");
     match which.as_str() {
-        "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
+        "followers" | "following" => follow_collection(&st, &actor, &which, &id, at).await,
         // Advertised in the actor (PeerTube reads it): empty until playlists exist.
-        "playlists" => collection(&id, q.page, 0, Vec::new()),
+        "playlists" => collection(&id, at, 0, Vec::new()),
         "outbox" => {
             // An account's outbox creates its videos; the instance's announces them all (what
             // an instance that starts following us reads to catch up, as PeerTube's does).
-            let list = match public_videos(&st, account.as_ref().map(|a| a.id), None).await {
-                Ok(l) => l,
-                Err(e) => return crate::error::ApiError(e.into()).into_response(),
-            };
+            let (list, total) =
+                match public_videos(&st, account.as_ref().map(|a| a.id), None, at).await {
+                    Ok(l) => l,
+                    Err(e) => return crate::error::ApiError(e.into()).into_response(),
+                };
             let items: Vec<_> = list
                 .iter()
                 .map(|v| {
@@ -571,7 +602,7 @@ async fn actor_collection(
                     }
                 })
                 .collect();
-            collection(&id, q.page, items.len(), items)
+            collection(&id, at, total, items)
         }
         _ => not_found("collection"),
     }
@@ -584,6 +615,7 @@ async fn channel_collection(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let base = ruche_tube::federation::base(&st.tube).to_string();
+    let at = Slice::of(q.page);
     let found = async {
         let mut c = st.tube.store.read().await?;
         users::channel_by_name(c.ex(), &name).await
@@ -597,10 +629,10 @@ async fn channel_collection(
     let actor = format!("{base}/video-channels/{}", ch.name);
     let id = format!("{actor}/{which}");
     match which.as_str() {
-        "followers" | "following" => follow_collection(&st, &actor, &which, &id, q.page).await,
-        "playlists" => collection(&id, q.page, 0, Vec::new()),
+        "followers" | "following" => follow_collection(&st, &actor, &which, &id, at).await,
+        "playlists" => collection(&id, at, 0, Vec::new()),
         "outbox" => {
-            let list = match public_videos(&st, None, Some(ch.id)).await {
+            let (list, total) = match public_videos(&st, None, Some(ch.id), at).await {
                 Ok(l) => l,
                 Err(e) => return crate::error::ApiError(e.into()).into_response(),
             };
@@ -608,7 +640,7 @@ async fn channel_collection(
                 .iter()
                 .map(|v| outbox_item(objects::own_announce(&base, v, ch.id)))
                 .collect();
-            collection(&id, q.page, items.len(), items)
+            collection(&id, at, total, items)
         }
         _ => not_found("collection"),
     }
@@ -628,6 +660,7 @@ async fn video_collection(
         Err(r) => return r,
     };
     let base = ruche_tube::federation::base(&st.tube).to_string();
+    let at = Slice::of(q.page);
     if which == "activity" {
         // The video's Create (the id our outboxes list), as PeerTube answers it.
         if !ruche_tube::federation::outbox::federated(&st.tube, &v) {
@@ -638,61 +671,70 @@ async fn video_collection(
             Err(e) => crate::error::ApiError(e).into_response(),
         };
     }
-    let items = async {
+    let page = async {
         let mut c = st.tube.store.read().await?;
         Ok::<_, ruche_store::StoreError>(Some(match which.as_str() {
             "likes" | "dislikes" => {
                 let kind = if which == "likes" { "like" } else { "dislike" };
-                videos::rates(c.ex(), v.id, kind)
-                    .await?
+                let (rows, total) = videos::rates(c.ex(), v.id, kind, at.start, at.count).await?;
+                let items = rows
                     .into_iter()
                     .map(|(name, actor, activity)| {
                         let actor = actor.unwrap_or_else(|| format!("{base}/accounts/{name}"));
                         json!(activity.unwrap_or_else(|| format!("{actor}/{which}/{}", v.id)))
                     })
-                    .collect()
+                    .collect();
+                (items, total)
             }
-            "comments" => ruche_store::comments::ids_of_video(c.ex(), v.id)
-                .await?
-                .into_iter()
-                .map(|(cid, url)| {
-                    json!(url.unwrap_or_else(|| format!(
-                        "{base}/videos/watch/{}/comments/{cid}",
-                        v.uuid
-                    )))
-                })
-                .collect(),
+            "comments" => {
+                let (rows, total) =
+                    ruche_store::comments::ids_of_video(c.ex(), v.id, at.start, at.count).await?;
+                let items = rows
+                    .into_iter()
+                    .map(|(cid, url)| {
+                        json!(url.unwrap_or_else(|| format!(
+                            "{base}/videos/watch/{}/comments/{cid}",
+                            v.uuid
+                        )))
+                    })
+                    .collect();
+                (items, total)
+            }
             "announces" => {
                 // Its channel's and the instance's own Announces (each answers at its id),
-                // then other instances' shares.
-                let mut all = Vec::new();
-                if ruche_tube::federation::outbox::federated(&st.tube, &v) {
-                    for share in [v.channel_id, objects::INSTANCE_SHARE] {
-                        all.push(json!(format!(
-                            "{base}/videos/watch/{}/announces/{share}",
-                            v.uuid
-                        )));
-                    }
-                }
-                all.extend(
-                    videos::shares(c.ex(), v.id)
-                        .await?
-                        .into_iter()
-                        .map(|u| json!(u)),
-                );
-                all
+                // then other instances' shares, read from the store a page at a time.
+                let own: Vec<serde_json::Value> =
+                    if ruche_tube::federation::outbox::federated(&st.tube, &v) {
+                        [v.channel_id, objects::INSTANCE_SHARE]
+                            .iter()
+                            .map(|n| json!(format!("{base}/videos/watch/{}/announces/{n}", v.uuid)))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                let n_own = own.len() as i64;
+                let mut items: Vec<serde_json::Value> = own
+                    .into_iter()
+                    .skip(usize::try_from(at.start).unwrap_or(usize::MAX))
+                    .take(usize::try_from(at.count).unwrap_or(0))
+                    .collect();
+                let rest = at.count - items.len() as i64;
+                let (stored, stored_total) =
+                    videos::shares(c.ex(), v.id, (at.start - n_own).max(0), rest).await?;
+                items.extend(stored.into_iter().map(|u| json!(u)));
+                (items, n_own + stored_total)
             }
             _ => return Ok(None),
         }))
     }
     .await;
-    let items: Vec<serde_json::Value> = match items {
-        Ok(Some(i)) => i,
+    let (items, total) = match page {
+        Ok(Some(p)) => p,
         Ok(None) => return not_found("collection"),
         Err(e) => return crate::error::ApiError(e.into()).into_response(),
     };
     let cid = format!("{base}/videos/watch/{}/{which}", v.uuid);
-    collection(&cid, q.page, items.len(), items)
+    collection(&cid, at, total, items)
 }
 
 /// An activity as an item of a collection page: without its own `@context`.

@@ -13,7 +13,9 @@ pub(crate) use profiles::picture_form;
 pub(crate) use users::{find_account, find_channel};
 
 use crate::AppState;
+use crate::limits::{self, Kind};
 use axum::Router;
+use axum::handler::Handler;
 use axum::routing::{get, post};
 use ruche_domain::video::{Privacy, VideoState, category_label, language_label, licence_label};
 use ruche_store::iso;
@@ -55,7 +57,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/users/me/avatar/pick",
-            post(profiles::pick_my_avatar),
+            post(profiles::pick_my_avatar).layer(limits::body(Kind::Picture)),
         )
         .route(
             "/api/v1/users/me/avatar",
@@ -63,7 +65,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/video-channels/{handle}/{which}/pick",
-            post(profiles::pick_channel_picture),
+            post(profiles::pick_channel_picture).layer(limits::body(Kind::Picture)),
         )
         .route(
             "/api/v1/video-channels/{handle}/{which}",
@@ -132,10 +134,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/videos/privacies", get(videos::privacies))
         .merge(
             Router::new()
-                .route("/api/v1/videos/upload", post(upload::legacy))
+                .route(
+                    "/api/v1/videos/upload",
+                    post(upload::legacy).layer(limits::body(Kind::Upload)),
+                )
                 .route(
                     "/api/v1/videos/upload-resumable",
-                    post(upload::init).put(upload::chunk).delete(upload::cancel),
+                    post(upload::init)
+                        .put(upload::chunk.layer(limits::body(Kind::Upload)))
+                        .delete(upload::cancel),
                 )
                 .layer(axum::middleware::map_response(upload::close_on_error)),
         )

@@ -1,0 +1,598 @@
+//! One anonymous client must not take the server down: a real `ruche serve` under the attacks
+//! that once did. Oversized bodies are refused before they are read (a declared length at once,
+//! a chunked body as it passes its route's limit) and the server's memory does not grow; silent
+//! connections, headers and bodies that trickle are closed while others are served; the
+//! per-address cap refuses the excess and lets the address back in once its connections are
+//! gone; running out of file descriptors does not stop the accept loop; every answer carries its
+//! security headers; SIGTERM lets a request in flight finish and the process exits 0.
+//!
+//! Tests wait for conditions (a bounded wait only turns "never" into a failure) and assert no
+//! durations.
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+mod common;
+
+use common::{Db, Instance};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// How long "never" is: a wait that runs out fails the test.
+const NEVER: Duration = Duration::from_secs(60);
+
+fn addr(inst: &Instance) -> SocketAddr {
+    inst.url.trim_start_matches("http://").parse().unwrap()
+}
+
+/// The server's process id, as it wrote it in its data directory's lock file.
+fn pid(inst: &Instance) -> u32 {
+    std::fs::read_to_string(inst.data.path().join("ruche.lock"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A connection to the server from the loopback address `from` (127.0.0.x: each is another
+/// client to the server).
+async fn connect_from(inst: &Instance, from: &str) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::new(from.parse().unwrap(), 0))
+        .unwrap();
+    socket.connect(addr(inst)).await.unwrap()
+}
+
+async fn connect(inst: &Instance) -> TcpStream {
+    TcpStream::connect(addr(inst)).await.unwrap()
+}
+
+/// Reads an answer's head (status line and headers), or `None` if the connection ends first.
+async fn read_head(s: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match tokio::time::timeout(NEVER, s.read(&mut byte)).await {
+            Err(_) => panic!("no answer and the connection still open"),
+            Ok(Ok(1)) => head.push(byte[0]),
+            Ok(_) => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+fn status_of(head: &str) -> u16 {
+    head.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// The rest of an answer (its body) up to the end of the connection.
+async fn read_rest(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(NEVER, s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Waits until the server closes `s` (end of stream or reset); returns what it said first.
+async fn closed_by_server(s: &mut TcpStream) -> String {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(NEVER, s.read(&mut buf)).await {
+            Err(_) => panic!(
+                "the server kept the connection open; it had said: {}",
+                String::from_utf8_lossy(&out)
+            ),
+            Ok(Ok(0)) | Ok(Err(_)) => return String::from_utf8_lossy(&out).into_owned(),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// A normal page, through a fresh connection from `from`.
+async fn home_from(inst: &Instance, from: &str) -> u16 {
+    let mut s = connect_from(inst, from).await;
+    s.write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    read_head(&mut s).await.map_or(0, |h| status_of(&h))
+}
+
+/// One kind of route and a request head for it.
+#[derive(Clone)]
+struct Target {
+    what: &'static str,
+    path: String,
+    content_type: &'static str,
+    token: Option<String>,
+    /// PeerTube's JSON error (under /api/) or a page.
+    api: bool,
+}
+
+/// The head of a POST to `t` declaring `length` bytes, or a chunked body.
+fn head(t: &Target, length: Option<u64>) -> String {
+    let mut h = format!(
+        "POST {} HTTP/1.1\r\nhost: x\r\ncontent-type: {}\r\n",
+        t.path, t.content_type
+    );
+    if let Some(token) = &t.token {
+        h += &format!("authorization: Bearer {token}\r\n");
+    }
+    match length {
+        Some(n) => h += &format!("content-length: {n}\r\n"),
+        None => h += "transfer-encoding: chunked\r\n",
+    }
+    h + "\r\n"
+}
+
+/// A route of each kind that takes a body, `token` authorising those that need it.
+fn targets(token: &str) -> Vec<Target> {
+    let t = |what, path: &str, content_type, token: Option<&str>| Target {
+        what,
+        path: path.to_string(),
+        content_type,
+        token: token.map(str::to_string),
+        api: path.starts_with("/api/"),
+    };
+    vec![
+        t(
+            "token (form, anonymous)",
+            "/api/v1/users/token",
+            "application/x-www-form-urlencoded",
+            None,
+        ),
+        t(
+            "login (form, anonymous)",
+            "/login",
+            "application/x-www-form-urlencoded",
+            None,
+        ),
+        t(
+            "register (JSON, anonymous)",
+            "/api/v1/users/register",
+            "application/json",
+            None,
+        ),
+        t(
+            "contact form of a site that does not exist",
+            "/p/no-such-site/contact",
+            "application/x-www-form-urlencoded",
+            None,
+        ),
+        t(
+            "the editor's draft",
+            "/my-sites/no-such-site/draft",
+            "application/json",
+            Some(token),
+        ),
+        t(
+            "an avatar",
+            "/api/v1/users/me/avatar/pick",
+            "multipart/form-data; boundary=XyZ",
+            Some(token),
+        ),
+        t(
+            "the shared inbox",
+            "/inbox",
+            "application/activity+json",
+            None,
+        ),
+    ]
+}
+
+both!(oversized_bodies_are_refused_unread, |db| async move {
+    let inst = Instance::start(db, &[]).await;
+    let token = inst.root_token().await;
+    let pid = pid(&inst);
+
+    // A gibibyte declared, a few bytes sent: the answer comes without another byte.
+    for t in targets(&token) {
+        let mut s = connect(&inst).await;
+        s.write_all(head(&t, Some(1 << 30)).as_bytes())
+            .await
+            .unwrap();
+        s.write_all(b"--XyZ\r\n{\"a\":1}&name=x").await.unwrap();
+        let h = read_head(&mut s)
+            .await
+            .unwrap_or_else(|| panic!("{}: closed without an answer", t.what));
+        assert_eq!(status_of(&h), 413, "{}: {h}", t.what);
+        assert!(
+            h.to_ascii_lowercase().contains("connection: close"),
+            "{}: {h}",
+            t.what
+        );
+        let body = read_rest(&mut s).await;
+        if t.api {
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["status"], 413, "{}: {body}", t.what);
+            assert!(
+                v["detail"].as_str().unwrap().contains("too large"),
+                "{body}"
+            );
+            assert!(h.contains("application/problem+json"), "{h}");
+        } else if t.path != "/inbox" {
+            assert!(body.contains("<h1>"), "{}: a short page: {body}", t.what);
+        }
+    }
+
+    // Chunked bodies have no length to refuse: they are cut as they pass the limit. Eight at
+    // once, each ready to push 32 MiB, and the server's memory stays where it was.
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap(); // resets VmHWM
+    let before = status_kib(pid, "VmRSS");
+    let chunk = vec![b'a'; 64 * 1024];
+    let mut attacks = Vec::new();
+    for (i, t) in targets(&token)
+        .into_iter()
+        .take(5)
+        .cycle()
+        .take(8)
+        .enumerate()
+    {
+        let mut s = connect(&inst).await;
+        let chunk = chunk.clone();
+        attacks.push(tokio::spawn(async move {
+            s.write_all(head(&t, None).as_bytes()).await.unwrap();
+            let (mut rd, mut wr) = s.into_split();
+            let writer = tokio::spawn(async move {
+                let mut sent = 0usize;
+                let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+                while sent < 32 << 20 {
+                    if wr.write_all(&frame).await.is_err() {
+                        return (sent, false);
+                    }
+                    sent += chunk.len();
+                }
+                let _ = wr.write_all(b"0\r\n\r\n").await;
+                (sent, true)
+            });
+            let mut answer = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tokio::time::timeout(NEVER, rd.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => answer.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            // A server that stopped reading without closing would leave the writer stuck.
+            let (sent, finished) = tokio::time::timeout(NEVER, writer)
+                .await
+                .expect("the server neither read nor closed")
+                .unwrap();
+            (
+                i,
+                t.what,
+                String::from_utf8_lossy(&answer).into_owned(),
+                sent,
+                finished,
+            )
+        }));
+    }
+    let mut results = Vec::new();
+    for a in attacks {
+        results.push(a.await.unwrap());
+    }
+    let peak = status_kib(pid, "VmHWM");
+    assert!(
+        peak < before + 64 * 1024,
+        "memory went from {before} KiB to a peak of {peak} KiB"
+    );
+    for (i, what, answer, sent, finished) in results {
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "attack {i} on {what}: {answer:?} after {sent} bytes"
+        );
+        assert!(
+            !finished,
+            "attack {i} on {what}: the whole 32 MiB was taken"
+        );
+    }
+
+    // Within the limits, everything works as before.
+    let res = inst
+        .http
+        .post(format!("{}/api/v1/users/token", inst.url))
+        .form(&[("grant_type", "password"), ("username", "root")])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    assert!((400..500).contains(&status) && status != 413, "{status}");
+    assert_eq!(home_from(&inst, "127.0.0.1").await, 200);
+    inst.stop().await;
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_and_trickling_connections_are_closed_while_others_are_served() {
+    let inst = Instance::start(
+        Db::Sqlite,
+        &[
+            ("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "2"),
+            ("RUCHE_HTTP_BODY_TIMEOUT_SECS", "2"),
+            ("RUCHE_HTTP_BODY_MIN_RATE", "1000"),
+        ],
+    )
+    .await;
+    let token = inst.root_token().await;
+
+    // Silent: connected, never a byte.
+    let mut silent = Vec::new();
+    for _ in 0..50 {
+        silent.push(connect_from(&inst, "127.0.0.2").await);
+    }
+    // A head a byte at a time, never finished.
+    let mut slow_heads = Vec::new();
+    for _ in 0..10 {
+        let s = connect_from(&inst, "127.0.0.2").await;
+        let (rd, mut wr) = s.into_split();
+        tokio::spawn(async move {
+            let _ = wr.write_all(b"GET / HTTP/1.1\r\n").await;
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tick.tick().await;
+                if wr.write_all(b"x").await.is_err() {
+                    break;
+                }
+            }
+        });
+        slow_heads.push(rd);
+    }
+    // Bodies a byte at a time: a form, and a video upload (long is fine, slow is not).
+    let mut slow_bodies = Vec::new();
+    for (path, ct, auth) in [
+        (
+            "/api/v1/users/token",
+            "application/x-www-form-urlencoded",
+            String::new(),
+        ),
+        (
+            "/api/v1/videos/upload",
+            "multipart/form-data; boundary=XyZ",
+            format!("authorization: Bearer {token}\r\n"),
+        ),
+    ] {
+        let s = connect_from(&inst, "127.0.0.2").await;
+        let (rd, mut wr) = s.into_split();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: {ct}\r\n{auth}content-length: 100000\r\n\r\n"
+        );
+        tokio::spawn(async move {
+            let _ = wr.write_all(head.as_bytes()).await;
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tick.tick().await;
+                if wr.write_all(b"-").await.is_err() {
+                    break;
+                }
+            }
+        });
+        slow_bodies.push(rd);
+    }
+
+    // Meanwhile, a visitor is served.
+    assert_eq!(home_from(&inst, "127.0.0.1").await, 200);
+
+    for s in &mut silent {
+        assert_eq!(
+            closed_by_server(s).await,
+            "",
+            "a silent connection gets no answer"
+        );
+    }
+    for mut rd in slow_heads {
+        let mut rest = Vec::new();
+        let done = tokio::time::timeout(NEVER, rd.read_to_end(&mut rest)).await;
+        assert!(done.is_ok(), "a trickling head was not cut");
+    }
+    for mut rd in slow_bodies {
+        let mut answer = Vec::new();
+        let done = tokio::time::timeout(NEVER, rd.read_to_end(&mut answer)).await;
+        assert!(done.is_ok(), "a trickling body was not cut");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+    assert_eq!(home_from(&inst, "127.0.0.2").await, 200);
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_take_every_connection() {
+    let inst = Instance::start(
+        Db::Sqlite,
+        &[
+            ("RUCHE_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "10"),
+            ("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "5"),
+        ],
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        held.push(connect_from(&inst, "127.0.0.2").await);
+    }
+    // The eleventh from that address is refused at once (a 503, or closed unanswered)...
+    let mut excess = connect_from(&inst, "127.0.0.2").await;
+    let _ = excess
+        .write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let said = closed_by_server(&mut excess).await;
+    assert!(
+        said.is_empty() || said.starts_with("HTTP/1.1 503"),
+        "the excess connection was served: {said}"
+    );
+    // ...while another address is served.
+    assert_eq!(home_from(&inst, "127.0.0.1").await, 200);
+    // Once the silent ones are closed (header timeout), the address is welcome again.
+    for s in &mut held {
+        closed_by_server(s).await;
+    }
+    let status = common::eventually(
+        std::slice::from_ref(&inst.stderr_log),
+        "127.0.0.2 served again",
+        60,
+        || async { Some(home_from(&inst, "127.0.0.2").await).filter(|s| *s == 200) },
+    )
+    .await;
+    assert_eq!(status, 200);
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_out_of_file_descriptors_does_not_stop_the_server() {
+    let inst = Instance::start(Db::Sqlite, &[("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "3")]).await;
+    let pid = pid(&inst);
+    // Once it serves (it has set its own limit by then), leave the server ten descriptors more
+    // than it holds.
+    assert_eq!(home_from(&inst, "127.0.0.1").await, 200);
+    let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    let done = std::process::Command::new("prlimit")
+        .arg(format!("--pid={pid}"))
+        .arg(format!("--nofile={}:", open + 10))
+        .status()
+        .unwrap();
+    assert!(done.success(), "prlimit");
+    // Forty silent connections: the server runs out of descriptors while accepting them. None
+    // of them is closed by us.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(connect_from(&inst, "127.0.0.2").await);
+    }
+    common::eventually(
+        std::slice::from_ref(&inst.stderr_log),
+        "accept failing for lack of descriptors",
+        60,
+        || async { inst.log().contains("os error 24").then_some(()) },
+    )
+    .await;
+    // The silent ones time out, their descriptors come back, the loop takes connections again.
+    let status = common::eventually(
+        std::slice::from_ref(&inst.stderr_log),
+        "a visitor served again",
+        60,
+        || async { Some(home_from(&inst, "127.0.0.1").await).filter(|s| *s == 200) },
+    )
+    .await;
+    assert_eq!(status, 200);
+    drop(held);
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_its_security_headers() {
+    let inst = Instance::start(Db::Sqlite, &[]).await;
+    let get = |path: &str| {
+        let url = format!("{}{path}", inst.url);
+        let http = inst.http.clone();
+        async move { http.get(url).send().await.unwrap().headers().clone() }
+    };
+    let h = |headers: &reqwest::header::HeaderMap, name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    for path in [
+        "/",
+        "/login",
+        "/api/v1/config",
+        "/no/such/page",
+        "/assets/js/watch.js",
+    ] {
+        let headers = get(path).await;
+        let csp = h(&headers, "content-security-policy");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("'unsafe-eval'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("object-src 'none'"), "{path}: {csp}");
+        assert_eq!(h(&headers, "x-frame-options"), "DENY", "{path}");
+        assert_eq!(h(&headers, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(
+            h(&headers, "referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
+    }
+    // The embed is made to be framed by any site.
+    let embed = get("/videos/embed/9c9de5e8-0a1b-4f8e-9d4c-aaaaaaaaaaaa").await;
+    let csp = h(&embed, "content-security-policy");
+    assert!(!csp.contains("frame-ancestors"), "{csp}");
+    assert!(csp.contains("media-src 'self'"), "{csp}");
+    assert!(
+        csp.contains("blob:"),
+        "hls.js plays through a MediaSource: {csp}"
+    );
+    assert_eq!(h(&embed, "x-frame-options"), "");
+    assert_eq!(h(&embed, "x-content-type-options"), "nosniff");
+    // A published site: the map's tile server is named.
+    let site = get("/p/no-such-site/").await;
+    let csp = h(&site, "content-security-policy");
+    assert!(csp.contains("https://tile.openstreetmap.org"), "{csp}");
+    assert!(csp.contains("style-src 'self'"), "{csp}");
+    assert_eq!(h(&site, "x-frame-options"), "DENY");
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
+    let mut inst = Instance::start(Db::Sqlite, &[("RUCHE_HTTP_SHUTDOWN_GRACE_SECS", "60")]).await;
+    // Our own child, to signal it and read its exit status.
+    inst.kill9();
+    let (mut child, _) = inst.spawn_serve();
+
+    // A request whose handler is reading its body: `100 Continue` says so.
+    let body = b"grant_type=password&username=root&password=wrong";
+    let mut s = connect(&inst).await;
+    s.write_all(
+        format!(
+            "POST /api/v1/users/token HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\n\
+             content-length: {}\r\nexpect: 100-continue\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let continued = read_head(&mut s).await.unwrap();
+    assert!(continued.starts_with("HTTP/1.1 100"), "{continued}");
+
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // It stops accepting...
+    let target = addr(&inst);
+    common::eventually(
+        std::slice::from_ref(&inst.stderr_log),
+        "no longer accepting",
+        60,
+        || async move { TcpStream::connect(target).await.is_err().then_some(()) },
+    )
+    .await;
+    // ...and the request in flight still gets its answer.
+    s.write_all(body).await.unwrap();
+    let answer = read_head(&mut s)
+        .await
+        .expect("the request in flight was answered");
+    // The token endpoint's own answer to this form (it has no client id), not a refusal.
+    let code = status_of(&answer);
+    assert!(
+        (400..500).contains(&code) && ![408, 413].contains(&code),
+        "{answer}"
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}\n{}", inst.log());
+    inst.stop().await;
+}

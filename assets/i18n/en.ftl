@@ -28,6 +28,11 @@ login-username = Username or email
 login-password = Password
 login-submit = Log in
 login-failed = Wrong username or password.
+login-too-many = Too many attempts. Please try again in { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+}.
+error-busy = The server is busy. Please try again in a few seconds.
 signup-title = Create an account
 signup-username = Username
 signup-username-help = Lowercase letters, digits, dots and underscores.
@@ -38,6 +43,10 @@ signup-submit = Create my account
 signup-closed = Sign-up is closed on this instance.
 signup-pending = Thank you! A moderator will review your request.
 signup-done = Your account is ready: you can log in.
+signup-too-many = Too many sign-ups from your network. Please try again in { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+}.
 upload-title = Upload a video
 upload-file = Video or audio file
 upload-name = Title
@@ -86,6 +95,7 @@ registrations-state-3 = Accepted
 error-title = Something went wrong
 error-not-found = This page does not exist, or you may not see it.
 error-forbidden = You are not allowed to do this.
+error-disk-full = The server's disk is full, so this could not be saved. Please try again later; the administrator has been told.
 error-csrf = This form expired. Please try again.
 profile-channels = Channels
 profile-videos = Videos
@@ -379,7 +389,7 @@ image-too-large = This picture is too large: at most 20 MB.
 image-not-an-image = This file is not a picture (JPEG, PNG, GIF or WebP).
 image-svg = SVG pictures are not accepted: they can carry scripts.
 image-unsupported = This kind of picture is not supported: use JPEG, PNG, GIF or WebP.
-image-too-many-pixels = This picture has too many pixels (at most 40 million).
+image-too-many-pixels = This picture has too many pixels (at most 25 million).
 image-broken = This picture is damaged and cannot be read.
 image-quota = Your pictures take all the space you may use: remove some first.
 image-internal = The picture could not be saved; try again.

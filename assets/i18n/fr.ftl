@@ -28,6 +28,11 @@ login-username = Nom d’utilisateur ou courriel
 login-password = Mot de passe
 login-submit = Se connecter
 login-failed = Nom d’utilisateur ou mot de passe incorrect.
+login-too-many = Trop de tentatives. Réessayez dans { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+}.
+error-busy = Le serveur est occupé. Réessayez dans quelques secondes.
 signup-title = Créer un compte
 signup-username = Nom d’utilisateur
 signup-username-help = Lettres minuscules, chiffres, points et tirets bas.
@@ -38,6 +43,10 @@ signup-submit = Créer mon compte
 signup-closed = Les inscriptions sont fermées sur cette instance.
 signup-pending = Merci ! Une personne de la modération va examiner votre demande.
 signup-done = Votre compte est prêt : vous pouvez vous connecter.
+signup-too-many = Trop d’inscriptions depuis votre réseau. Réessayez dans { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+}.
 upload-title = Publier une vidéo
 upload-file = Fichier vidéo ou audio
 upload-name = Titre
@@ -86,6 +95,7 @@ registrations-state-3 = Acceptée
 error-title = Une erreur est survenue
 error-not-found = Cette page n’existe pas, ou vous ne pouvez pas la voir.
 error-forbidden = Vous n’avez pas le droit de faire cela.
+error-disk-full = Le disque du serveur est plein : rien n’a pu être enregistré. Merci de réessayer plus tard ; l’administrateur est prévenu.
 error-csrf = Ce formulaire a expiré. Merci de réessayer.
 profile-channels = Chaînes
 profile-videos = Vidéos
@@ -379,7 +389,7 @@ image-too-large = Cette image est trop lourde : 20 Mo au plus.
 image-not-an-image = Ce fichier n'est pas une image (JPEG, PNG, GIF ou WebP).
 image-svg = Les images SVG ne sont pas acceptées : elles peuvent contenir des scripts.
 image-unsupported = Ce type d'image n'est pas pris en charge : utilisez JPEG, PNG, GIF ou WebP.
-image-too-many-pixels = Cette image a trop de pixels (40 millions au plus).
+image-too-many-pixels = Cette image a trop de pixels (25 millions au plus).
 image-broken = Cette image est abîmée et ne peut pas être lue.
 image-quota = Vos images occupent toute la place permise : retirez-en d'abord.
 image-internal = L'image n'a pas pu être enregistrée ; réessayez.

@@ -149,6 +149,59 @@ pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Res
     })
 }
 
+/// Whether a username is taken: by a user, a pending registration, or a local channel's name
+/// (accounts and channels share the actor namespace).
+pub async fn name_taken(ex: Ex<'_>, username: &str) -> Result<bool> {
+    dual!(ex, |c| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)
+             UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND lower(username) = lower($1)
+             UNION ALL SELECT COUNT(*) FROM channels WHERE host IS NULL AND lower(name) = lower($1)",
+        )
+        .bind(username)
+        .fetch_all(c)
+        .await
+        .map(|counts| counts.iter().any(|n| *n > 0))
+        .map_err(StoreError::from)
+    })
+}
+
+/// Whether an e-mail address is taken by a user or a pending registration.
+pub async fn email_taken(ex: Ex<'_>, email: &str) -> Result<bool> {
+    dual!(ex, |c| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)
+             UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND lower(email) = lower($1)",
+        )
+        .bind(email)
+        .fetch_all(c)
+        .await
+        .map(|counts| counts.iter().any(|n| *n > 0))
+        .map_err(StoreError::from)
+    })
+}
+
+/// The advisory lock that serialises sign-ups on PostgreSQL (another than the migrations').
+const SIGNUP_LOCK: i64 = 7_271_738;
+
+/// The number of users, read for a sign-up under the user limit inside the write transaction
+/// that inserts the new user: concurrent sign-ups wait for each other here until that
+/// transaction ends, so the count is still true when the insert commits. PostgreSQL takes a
+/// transaction-level advisory lock; on SQLite the write transaction (`BEGIN IMMEDIATE` on the one
+/// writer) already holds the database. Call it with a write transaction's `Ex`.
+pub async fn count_users_for_signup(ex: Ex<'_>) -> Result<i64> {
+    match ex {
+        Ex::Postgres(c) => {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(SIGNUP_LOCK)
+                .execute(&mut *c)
+                .await?;
+            count_users(Ex::Postgres(c)).await
+        }
+        ex => count_users(ex).await,
+    }
+}
+
 pub(crate) const ACCOUNT_COLS: &str =
     "id, user_id, name, host, display_name, description, created_at, updated_at, url, avatars";
 
@@ -290,6 +343,22 @@ pub async fn create_registration(
     .fetch_one(c)
     .await
     .map_err(StoreError::from))
+}
+
+/// The newest registration request whose username or e-mail address is `login`
+/// (case-insensitively), whatever its state.
+pub async fn registration_by_login(ex: Ex<'_>, login: &str) -> Result<Option<Registration>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+            "SELECT id, username, email, password_hash, reason, state, moderation_response, user_id, created_at
+             FROM registrations WHERE lower(username) = lower($1) OR lower(email) = lower($1)
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(login)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from)
+    })
 }
 
 pub async fn registrations(ex: Ex<'_>) -> Result<Vec<Registration>> {

@@ -2,10 +2,12 @@
 //! rules and defaults.
 
 use crate::auth::{MIN_PASSWORD_LEN, hash_password};
+use crate::limiter::address_key;
 use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::user::{Role, check_channel_name, check_username};
 use ruche_store::StoreError;
 use ruche_store::users::{self, Account, Channel, NewChannel, NewUser, User};
+use std::net::IpAddr;
 
 fn check_email(email: &str) -> TubeResult<()> {
     let ok = email.len() <= 400
@@ -50,21 +52,75 @@ pub struct NewAccount<'a> {
     pub video_quota_daily: Option<i64>,
 }
 
-/// Creates a user with its account and default channel.
+/// Creates a user with its account and default channel (an administrator's doing: no user
+/// limit, and a taken name or address is said as such).
 pub async fn create_user(tube: &Tube, n: &NewAccount<'_>) -> TubeResult<i64> {
     check_username(n.username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
     check_email(n.email)?;
     check_password(n.password)?;
-    let hash = hash_password(n.password).await?;
-    insert_user(tube, n, &hash).await
+    let hash = hash_password(tube, n.password).await?;
+    match insert_user(tube, n, &hash, Via::Admin).await? {
+        Inserted::User(id) => Ok(id),
+        Inserted::EmailTaken => Err(TubeError::Conflict(
+            "This username or email is already taken.".into(),
+        )),
+    }
 }
 
-async fn insert_user(tube: &Tube, n: &NewAccount<'_>, hash: &str) -> TubeResult<i64> {
+/// Who creates a user, which decides how the user limit and a taken address are handled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// An administrator, or a moderator accepting a request: no limit; conflicts said.
+    Admin,
+    /// A sign-up: under the user limit, checked in the inserting transaction; a taken e-mail
+    /// address makes nothing and is not said.
+    SignUp,
+}
+
+enum Inserted {
+    User(i64),
+    /// Nothing was made: the e-mail address belongs to someone already.
+    EmailTaken,
+}
+
+fn name_unavailable() -> TubeError {
+    TubeError::Conflict("This username is not available.".into())
+}
+
+fn signup_closed() -> TubeError {
+    TubeError::Forbidden("User registration is not enabled.".into())
+}
+
+async fn insert_user(
+    tube: &Tube,
+    n: &NewAccount<'_>,
+    hash: &str,
+    via: Via,
+) -> TubeResult<Inserted> {
     let mut tx = tube.store.begin().await?;
-    if users::name_or_email_taken(tx.ex(), n.username, n.email).await? {
-        return Err(TubeError::Conflict(
-            "This username or email is already taken.".into(),
-        ));
+    match via {
+        Via::SignUp => {
+            // Counted inside the transaction that inserts, holding the sign-up lock: concurrent
+            // sign-ups cannot all see room for one more.
+            let limit = tube.settings.signup.limit;
+            let count = users::count_users_for_signup(tx.ex()).await?;
+            if limit >= 0 && count >= limit {
+                return Err(signup_closed());
+            }
+            if users::name_taken(tx.ex(), n.username).await? {
+                return Err(name_unavailable());
+            }
+            if users::email_taken(tx.ex(), n.email).await? {
+                return Ok(Inserted::EmailTaken);
+            }
+        }
+        Via::Admin => {
+            if users::name_or_email_taken(tx.ex(), n.username, n.email).await? {
+                return Err(TubeError::Conflict(
+                    "This username or email is already taken.".into(),
+                ));
+            }
+        }
     }
     let id = users::create_user(
         tx.ex(),
@@ -82,7 +138,7 @@ async fn insert_user(tube: &Tube, n: &NewAccount<'_>, hash: &str) -> TubeResult<
     .await
     .map_err(taken)?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Inserted::User(id))
 }
 
 /// Whether sign-up is possible now, as `GET /api/v1/config` reports it.
@@ -101,57 +157,89 @@ pub async fn signup_allowed(tube: &Tube) -> TubeResult<bool> {
 /// The outcome of a sign-up.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignedUp {
-    User(i64),
+    /// The account is ready. (Also the answer when the e-mail address already has an account:
+    /// nothing is made then, and nothing says so — a stranger must not learn which addresses
+    /// have accounts here.)
+    User,
     /// Waiting for a moderator (sign-up requires approval).
     Pending(i64),
 }
 
-/// Signs someone up, or files their request when approval is required.
+/// Signs someone up from the client at `from`, or files their request when approval is
+/// required. Limited per client address: only sign-ups that go through count (PeerTube's rule).
+///
+/// What a stranger learns: a taken *username* is said (usernames are public: every account has
+/// its page); a taken *e-mail address* is not. PeerTube answers 409 "User with this username or
+/// email already exists", which tells whoever tries a fresh username with someone's address
+/// that this address has an account; here the answer is the one of a sign-up that went through
+/// (same status, same body, one argon2 hash either way). With approval, the request is filed
+/// as any other (its moderator sees the address is taken when accepting it), so even logging
+/// in with it afterwards says "waiting for a moderator" as for anyone. Without approval or
+/// e-mail verification, an account that was never made cannot log in: that, at the cost of a
+/// sign-up (limited per address) and a login (limited too), is all that is left to learn.
 pub async fn sign_up(
     tube: &Tube,
+    from: IpAddr,
     username: &str,
     email: &str,
     password: &str,
     reason: &str,
 ) -> TubeResult<SignedUp> {
     if !signup_allowed(tube).await? {
-        return Err(TubeError::Forbidden(
-            "User registration is not enabled.".into(),
+        return Err(signup_closed());
+    }
+    let addr = address_key(from);
+    tube.rates.signup.check(&addr)?;
+    let done = register(tube, username, email, password, reason).await;
+    if done.is_err() {
+        tube.rates.signup.refund(&addr);
+    }
+    done
+}
+
+async fn register(
+    tube: &Tube,
+    username: &str,
+    email: &str,
+    password: &str,
+    reason: &str,
+) -> TubeResult<SignedUp> {
+    check_username(username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
+    check_email(email)?;
+    check_password(password)?;
+    let approval = tube.settings.signup.requires_approval;
+    if approval && reason.trim().is_empty() {
+        return Err(TubeError::BadRequest(
+            "Please tell the moderators why you want an account.".into(),
         ));
     }
-    if tube.settings.signup.requires_approval {
-        check_username(username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
-        check_email(email)?;
-        check_password(password)?;
-        if reason.trim().is_empty() {
-            return Err(TubeError::BadRequest(
-                "Please tell the moderators why you want an account.".into(),
-            ));
-        }
-        let hash = hash_password(password).await?;
+    // A taken name is refused before the (costly) hash; it is checked again when inserting.
+    let mut c = tube.store.read().await?;
+    if users::name_taken(c.ex(), username).await? {
+        return Err(name_unavailable());
+    }
+    drop(c);
+    let hash = hash_password(tube, password).await?;
+    if approval {
         let mut tx = tube.store.begin().await?;
-        if users::name_or_email_taken(tx.ex(), username, email).await? {
-            return Err(TubeError::Conflict(
-                "This username or email is already taken.".into(),
-            ));
+        if users::name_taken(tx.ex(), username).await? {
+            return Err(name_unavailable());
         }
         let id = users::create_registration(tx.ex(), username, email, &hash, reason).await?;
         tx.commit().await?;
         return Ok(SignedUp::Pending(id));
     }
-    let id = create_user(
-        tube,
-        &NewAccount {
-            username,
-            email,
-            password,
-            role: Role::User,
-            video_quota: None,
-            video_quota_daily: None,
-        },
-    )
-    .await?;
-    Ok(SignedUp::User(id))
+    let n = NewAccount {
+        username,
+        email,
+        password,
+        role: Role::User,
+        video_quota: None,
+        video_quota_daily: None,
+    };
+    match insert_user(tube, &n, &hash, Via::SignUp).await? {
+        Inserted::User(_) | Inserted::EmailTaken => Ok(SignedUp::User),
+    }
 }
 
 /// Accepts a pending registration: the user is created with the password they chose.
@@ -178,7 +266,14 @@ pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
     let mut tx = tube.store.begin().await?;
     users::set_registration_state(tx.ex(), id, 3, None, None).await?;
     tx.commit().await?;
-    match insert_user(tube, &n, &r.password_hash).await {
+    let inserted = match insert_user(tube, &n, &r.password_hash, Via::Admin).await {
+        Ok(Inserted::User(uid)) => Ok(uid),
+        Ok(Inserted::EmailTaken) => Err(TubeError::Conflict(
+            "This username or email is already taken.".into(),
+        )),
+        Err(e) => Err(e),
+    };
+    match inserted {
         Ok(uid) => {
             let mut tx = tube.store.begin().await?;
             users::set_registration_state(tx.ex(), id, 3, None, Some(uid)).await?;
@@ -345,13 +440,24 @@ pub async fn change_password(
     new: &str,
     keep_session_cookie: Option<&str>,
 ) -> TubeResult<()> {
-    if !crate::auth::verify_password(&user.password_hash, current).await {
+    // Guessing the current password (a session left open) is limited as logins of the account.
+    let account = crate::auth::account_key(&user.username);
+    tube.rates.account.check(&account)?;
+    let ok = match crate::auth::verify_password(tube, &user.password_hash, current).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            tube.rates.account.refund(&account);
+            return Err(e);
+        }
+    };
+    if !ok {
         return Err(TubeError::BadRequest(
             "The current password is wrong.".into(),
         ));
     }
+    tube.rates.account.reset(&account);
     check_password(new)?;
-    let hash = hash_password(new).await?;
+    let hash = hash_password(tube, new).await?;
     let keep = keep_session_cookie.map(crate::auth::sha256_hex);
     let mut tx = tube.store.begin().await?;
     users::set_password(tx.ex(), user.id, &hash, keep.as_deref()).await?;

@@ -2,6 +2,7 @@
 //! opaque bearer tokens, and browser sessions. Only SHA-256 hashes of tokens and session ids
 //! are stored, so a database leak does not leak live credentials.
 
+use crate::limiter::address_key;
 use crate::{Tube, TubeError, TubeResult};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -10,6 +11,11 @@ use ruche_domain::ids::random_hex;
 use ruche_store::now_ms;
 use ruche_store::users::{self, User};
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// PeerTube's lifetimes: access tokens a day, refresh tokens two weeks.
 pub const ACCESS_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -19,32 +25,115 @@ pub const SESSION_TTL_MS: i64 = REFRESH_TTL_MS;
 /// PeerTube's minimum password length.
 pub const MIN_PASSWORD_LEN: usize = 6;
 
-/// Hashes a password with argon2id off the async threads (it is slow on purpose).
-pub async fn hash_password(password: &str) -> TubeResult<String> {
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| TubeError::Internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| TubeError::Internal(e.to_string()))?
+/// The password-hashing slots: argon2id is slow and takes 19 MiB on purpose, so at most one hash
+/// or verification per core runs at once, off the async threads. Others wait in a bounded queue
+/// for a bounded time, then get `Busy` (503 with `Retry-After`): a flood of guesses costs a
+/// queue, never a thread and 19 MiB each.
+pub struct Hashing {
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+    wait: Duration,
 }
 
-pub async fn verify_password(hash: &str, password: &str) -> bool {
+/// Requests that may wait for a hashing slot, per slot.
+const WAITING_PER_SLOT: usize = 64;
+
+impl Hashing {
+    /// `slots` at once (the cores, by default), waiting at most `wait` for one.
+    pub fn new(slots: usize, wait: Duration) -> Hashing {
+        let slots = slots.max(1);
+        Hashing {
+            slots: Arc::new(Semaphore::new(slots)),
+            waiting: AtomicUsize::new(0),
+            max_waiting: slots * WAITING_PER_SLOT,
+            wait,
+        }
+    }
+
+    /// One slot per core of this machine.
+    pub fn per_core(wait: Duration) -> Hashing {
+        Hashing::new(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            wait,
+        )
+    }
+
+    fn busy(&self) -> TubeError {
+        TubeError::Busy {
+            retry_after_secs: self.wait.as_secs().clamp(1, 5),
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a slot is free. The slot is held by the blocking
+    /// task itself, so a request dropped mid-hash (its client gone) still holds it until the
+    /// hash ends: the number of hashes running never exceeds the slots.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> TubeResult<T> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let queued = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
+            return Err(self.busy());
+        }
+        let slot = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| self.busy())?
+            .map_err(|e| TubeError::Internal(e.to_string()))?;
+        drop(queued);
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            work()
+        })
+        .await
+        .map_err(|e| TubeError::Internal(e.to_string()))
+    }
+}
+
+/// Hashes a password with argon2id, in a hashing slot.
+pub async fn hash_password(tube: &Tube, password: &str) -> TubeResult<String> {
+    let password = password.to_owned();
+    tube.hashing
+        .run(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .map_err(|e| TubeError::Internal(format!("password hashing failed: {e}")))
+        })
+        .await?
+}
+
+/// Whether `password` matches `hash`, checked in a hashing slot (`Busy` when none came free).
+pub async fn verify_password(tube: &Tube, hash: &str, password: &str) -> TubeResult<bool> {
     let (hash, password) = (hash.to_owned(), password.to_owned());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+    tube.hashing
+        .run(move || {
+            PasswordHash::new(&hash)
+                .map(|h| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &h)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+}
+
+/// What an unknown login is checked against, so that it costs one argon2 verification like a
+/// known one (no timing oracle of who has an account). Made once, with the parameters every
+/// stored hash is made with.
+async fn dummy_hash(tube: &Tube) -> TubeResult<&'static str> {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| async { hash_password(tube, &random_hex(16)).await })
+        .await
+        .map(String::as_str)
 }
 
 pub fn sha256_hex(s: &str) -> String {
@@ -53,6 +142,15 @@ pub fn sha256_hex(s: &str) -> String {
 
 /// The instance's one OAuth client (`GET /api/v1/oauth-clients/local`), made on first use.
 pub async fn local_client(tube: &Tube) -> TubeResult<(String, String)> {
+    // Read first: every token request asks, and a write transaction each would let a flood of
+    // them (bad clients included, before any rate limit) queue on the database's writer.
+    let mut c = tube.store.read().await?;
+    let id = users::kv_get(c.ex(), "oauth_client_id").await?;
+    let secret = users::kv_get(c.ex(), "oauth_client_secret").await?;
+    drop(c);
+    if let (Some(id), Some(secret)) = (id, secret) {
+        return Ok((id, secret));
+    }
     let mut tx = tube.store.begin().await?;
     let id = users::kv_get_or_insert(tx.ex(), "oauth_client_id", &random_hex(16)).await?;
     let secret = users::kv_get_or_insert(tx.ex(), "oauth_client_secret", &random_hex(16)).await?;
@@ -102,23 +200,6 @@ async fn issue(tube: &Tube, user_id: i64) -> TubeResult<TokenPair> {
     })
 }
 
-/// Checks a username (or email) and password; blocked users cannot log in.
-pub async fn check_credentials(tube: &Tube, login: &str, password: &str) -> TubeResult<User> {
-    let mut c = tube.store.read().await?;
-    let user = users::user_by_login(c.ex(), login).await?;
-    drop(c);
-    match user {
-        Some(u) if verify_password(&u.password_hash, password).await => {
-            if u.blocked {
-                Err(TubeError::InvalidGrant("User is blocked.".into()))
-            } else {
-                Ok(u)
-            }
-        }
-        _ => Err(TubeError::InvalidGrant("Invalid credentials".into())),
-    }
-}
-
 /// A sign-up request that has not become a user: still waiting for a moderator, or refused
 /// (with the moderator's answer, if any).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,67 +208,145 @@ pub enum Unapproved {
     Rejected(Option<String>),
 }
 
-/// Why `login` cannot log in when it is no user but a sign-up request, so the login page can say
-/// so instead of "wrong password". Only whoever gives the request's own password learns it
-/// (anyone else gets `None`, as for an unknown name: no oracle of who asked to join), and only
-/// while no user has this name or address.
-pub async fn unapproved_registration(
-    tube: &Tube,
-    login: &str,
-    password: &str,
-) -> TubeResult<Option<Unapproved>> {
-    let login = login.trim();
-    if login.is_empty() || password.is_empty() {
-        return Ok(None);
-    }
-    let mut c = tube.store.read().await?;
-    if users::user_by_login(c.ex(), login).await?.is_some() {
-        return Ok(None);
-    }
-    // Newest first: a request made again after a refusal is the one that counts.
-    let request = users::registrations(c.ex())
-        .await?
-        .into_iter()
-        .find(|r| r.username.eq_ignore_ascii_case(login) || r.email.eq_ignore_ascii_case(login));
-    drop(c);
-    let Some(r) = request else {
-        return Ok(None);
-    };
-    let state = match r.state {
-        1 => Unapproved::Pending,
-        2 => Unapproved::Rejected(
-            r.moderation_response
-                .filter(|m| !m.trim().is_empty())
-                .map(|m| m.trim().to_string()),
-        ),
-        _ => return Ok(None),
-    };
-    Ok(verify_password(&r.password_hash, password)
-        .await
-        .then_some(state))
+/// Whom a login with the right password is.
+#[derive(Debug)]
+pub enum LoggedIn {
+    User(User),
+    /// No user has this name or address, but a sign-up request does, and the password is its
+    /// own: its author may be told where it stands (anyone else learns nothing, as for an
+    /// unknown name: no oracle of who asked to join).
+    Unapproved(Unapproved),
 }
 
-/// The password grant.
+/// The per-account key of a login: as typed, trimmed and lowercased (the username and the
+/// e-mail address of one account are two keys, so that the limit says nothing of which
+/// address belongs to which name).
+pub(crate) fn account_key(login: &str) -> String {
+    login.trim().to_lowercase()
+}
+
+/// Checks a login (username or e-mail) and password from the client at `from`, under the rate
+/// limits: per client address (a success gives its attempt back), and per account (failures
+/// only; a success clears them — past the limit the account is refused whatever the password,
+/// else the limit would stop nothing). Known and unknown logins cost one argon2 verification
+/// each. Blocked users cannot log in.
+pub async fn log_in(
+    tube: &Tube,
+    from: IpAddr,
+    login: &str,
+    password: &str,
+) -> TubeResult<LoggedIn> {
+    let addr = address_key(from);
+    let account = account_key(login);
+    let rates = &tube.rates;
+    rates.login.check(&addr)?;
+    if let Err(wait) = rates.account.check(&account) {
+        // Not this client's guess: its own budget is untouched.
+        rates.login.refund(&addr);
+        return Err(wait.into());
+    }
+    let checked = check_password(tube, login.trim(), password).await;
+    match &checked {
+        Ok(found) => {
+            rates.login.refund(&addr);
+            rates.account.reset(&account);
+            if let LoggedIn::User(u) = found {
+                rates.account.reset(&account_key(&u.username));
+                rates.account.reset(&account_key(&u.email));
+            }
+        }
+        Err(TubeError::InvalidGrant(_)) => {}
+        // Not a guess that was checked (busy, the database): nothing is counted.
+        Err(_) => {
+            rates.login.refund(&addr);
+            rates.account.refund(&account);
+        }
+    }
+    let found = checked?;
+    match found {
+        LoggedIn::User(u) if u.blocked => Err(TubeError::InvalidGrant("User is blocked.".into())),
+        found => Ok(found),
+    }
+}
+
+/// One argon2 verification whoever `login` is: a user's hash, else a sign-up request's, else
+/// the dummy's.
+async fn check_password(tube: &Tube, login: &str, password: &str) -> TubeResult<LoggedIn> {
+    enum Holder {
+        User(User),
+        Request(Unapproved),
+        Nobody,
+    }
+    let mut c = tube.store.read().await?;
+    let (holder, hash) = match users::user_by_login(c.ex(), login).await? {
+        Some(u) => {
+            let hash = u.password_hash.clone();
+            (Holder::User(u), Some(hash))
+        }
+        None => match users::registration_by_login(c.ex(), login).await? {
+            Some(r) if r.state == 1 => {
+                (Holder::Request(Unapproved::Pending), Some(r.password_hash))
+            }
+            Some(r) if r.state == 2 => (
+                Holder::Request(Unapproved::Rejected(
+                    r.moderation_response
+                        .filter(|m| !m.trim().is_empty())
+                        .map(|m| m.trim().to_string()),
+                )),
+                Some(r.password_hash),
+            ),
+            _ => (Holder::Nobody, None),
+        },
+    };
+    drop(c);
+    let hash = match hash {
+        Some(h) => h,
+        None => dummy_hash(tube).await?.to_string(),
+    };
+    let ok = !login.is_empty() && verify_password(tube, &hash, password).await?;
+    match holder {
+        Holder::User(u) if ok => Ok(LoggedIn::User(u)),
+        Holder::Request(state) if ok => Ok(LoggedIn::Unapproved(state)),
+        _ => Err(TubeError::InvalidGrant("Invalid credentials".into())),
+    }
+}
+
+/// The password grant, for the client at `from`.
 pub async fn password_grant(
     tube: &Tube,
+    from: IpAddr,
     client_id: &str,
     client_secret: &str,
     username: &str,
     password: &str,
 ) -> TubeResult<TokenPair> {
     check_client(tube, client_id, client_secret).await?;
-    let user = check_credentials(tube, username, password).await?;
-    issue(tube, user.id).await
+    match log_in(tube, from, username, password).await? {
+        LoggedIn::User(user) => issue(tube, user.id).await,
+        LoggedIn::Unapproved(_) => Err(TubeError::InvalidGrant("Invalid credentials".into())),
+    }
 }
 
-/// The refresh-token grant: the old pair is revoked, a new one issued.
+/// The refresh-token grant: the old pair is revoked, a new one issued. Limited with the logins
+/// of the client at `from` (a success gives its attempt back).
 pub async fn refresh_grant(
     tube: &Tube,
+    from: IpAddr,
     client_id: &str,
     client_secret: &str,
     refresh_token: &str,
 ) -> TubeResult<TokenPair> {
     check_client(tube, client_id, client_secret).await?;
+    let addr = address_key(from);
+    tube.rates.login.check(&addr)?;
+    let r = refresh(tube, refresh_token).await;
+    if !matches!(r, Err(TubeError::InvalidGrant(_))) {
+        tube.rates.login.refund(&addr);
+    }
+    r
+}
+
+async fn refresh(tube: &Tube, refresh_token: &str) -> TubeResult<TokenPair> {
     let mut tx = tube.store.begin().await?;
     let token = users::token_by_refresh(tx.ex(), &sha256_hex(refresh_token)).await?;
     let token = match token {

@@ -33,13 +33,54 @@ pub enum TubeError {
     Picture(#[from] ruche_media::images::ImageError),
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// Any other I/O failure (a full disk is [`TubeError::DiskFull`]).
     #[error("i/o: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+    /// The server's disk (or quota) is full (`ENOSPC`, `EDQUOT`): 507, said as such, and work
+    /// that met it is tried again later rather than failed for good.
+    #[error(
+        "The server's disk is full, so this could not be saved. Please try again later; the administrator has been told."
+    )]
+    DiskFull,
     /// Another server did not answer as it should (unreachable, refused, a broken document).
     #[error("{0}")]
     Remote(String),
     #[error("{0}")]
     Internal(String),
+    /// Past a rate limit (`crate::limiter`): PeerTube answers 429, with `Retry-After`.
+    #[error("Too many attempts: please try again in {retry_after_secs} seconds.")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// Every password-hashing slot stayed busy while the request waited: 503, with `Retry-After`.
+    #[error("The server is busy: please try again in {retry_after_secs} seconds.")]
+    Busy { retry_after_secs: u64 },
 }
 
 pub type TubeResult<T> = Result<T, TubeError>;
+
+impl From<std::io::Error> for TubeError {
+    /// A full disk is [`TubeError::DiskFull`] (and logged: the administrator must act), any
+    /// other failure [`TubeError::Io`].
+    fn from(e: std::io::Error) -> Self {
+        if ruche_media::is_disk_full(&e) {
+            tracing::error!("the disk is full: {e}");
+            TubeError::DiskFull
+        } else {
+            TubeError::Io(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_its_own_kind() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(matches!(TubeError::from(full), TubeError::DiskFull));
+        let quota = std::io::Error::from(std::io::ErrorKind::QuotaExceeded);
+        assert!(matches!(TubeError::from(quota), TubeError::DiskFull));
+        let other = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(matches!(TubeError::from(other), TubeError::Io(_)));
+    }
+}

@@ -31,9 +31,14 @@ pub fn status_of(e: &TubeError) -> StatusCode {
             StatusCode::PAYLOAD_TOO_LARGE
         }
         TubeError::Picture(_) => StatusCode::BAD_REQUEST,
+        // Said as such (WebDAV's status, as Nextcloud answers a full disk): nothing is wrong
+        // with the request, and the same one later may pass.
+        TubeError::DiskFull => StatusCode::INSUFFICIENT_STORAGE,
         // The other server's fault, said to the client as a gateway would (detail included:
         // "the instance did not answer" helps an admin who typed a host).
         TubeError::Remote(_) => StatusCode::BAD_GATEWAY,
+        TubeError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        TubeError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         TubeError::Store(_) | TubeError::Io(_) | TubeError::Internal(_) => {
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -43,7 +48,10 @@ pub fn status_of(e: &TubeError) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(&self.0);
-        let detail = if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
+        // A full disk is said as such (and logged where it is detected, for the administrator).
+        let said = matches!(self.0, TubeError::Busy { .. } | TubeError::DiskFull)
+            || status == StatusCode::BAD_GATEWAY;
+        let detail = if status.is_server_error() && !said {
             tracing::error!("{}", self.0);
             "Internal server error".to_string()
         } else {
@@ -70,6 +78,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json; charset=utf-8"),
         );
+        set_retry_after(&mut res, &self.0);
         if let TubeError::RangeMismatch { received, .. } = &self.0
             && *received > 0
             && let Ok(v) = HeaderValue::from_str(&format!("bytes=0-{}", received - 1))
@@ -77,5 +86,41 @@ impl IntoResponse for ApiError {
             res.headers_mut().insert(header::RANGE, v);
         }
         res
+    }
+}
+
+/// `Retry-After` on a 429 or 503 (the API's and the pages' alike).
+pub fn set_retry_after(res: &mut Response, e: &TubeError) {
+    if let TubeError::TooManyRequests { retry_after_secs } | TubeError::Busy { retry_after_secs } =
+        e
+    {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+}
+
+#[cfg(test)]
+mod disk_full_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_disk_is_507_with_its_sentence() {
+        assert_eq!(
+            status_of(&TubeError::DiskFull),
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        let io = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let res = ApiError::from(io).into_response();
+        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert!(
+            json["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("The server's disk is full")),
+            "{json}"
+        );
     }
 }

@@ -3,8 +3,9 @@
 //! catalogues; every state-changing form carries the session's CSRF token.
 
 use crate::AppState;
-use crate::auth::{MaybeUser, SESSION_COOKIE, same_origin};
+use crate::auth::{ClientAddr, MaybeUser, SESSION_COOKIE, same_origin, same_origin_path};
 use crate::i18n::{LANGUAGES, Tr};
+use crate::limits::{self, Kind};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -44,16 +45,28 @@ pub fn routes() -> Router<AppState> {
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
         .route("/my-channels", get(channels_page).post(create_channel))
-        .route("/my-channels/{id}/profile", post(channel_profile))
+        .route(
+            "/my-channels/{id}/profile",
+            post(channel_profile).layer(limits::body(Kind::Profile)),
+        )
         .route("/my-channels/{id}/delete", post(delete_channel))
-        .route("/my-channels/{id}/{which}", post(channel_picture))
+        .route(
+            "/my-channels/{id}/{which}",
+            post(channel_picture).layer(limits::body(Kind::Picture)),
+        )
         .route(
             "/my-channels/{id}/{which}/remove",
             post(remove_channel_picture),
         )
         .route("/my-account", get(account_settings).post(change_password))
-        .route("/my-account/profile", post(account_profile))
-        .route("/my-account/avatar", post(account_avatar))
+        .route(
+            "/my-account/profile",
+            post(account_profile).layer(limits::body(Kind::Profile)),
+        )
+        .route(
+            "/my-account/avatar",
+            post(account_avatar).layer(limits::body(Kind::Picture)),
+        )
         .route("/my-account/avatar/remove", post(remove_account_avatar))
         .route("/admin/registrations", get(registrations_page))
         .route(
@@ -177,7 +190,7 @@ pub(crate) fn error_page(chrome: Chrome, e: TubeError) -> Response {
         }
         e => (chrome.tr.t("error-title"), e.to_string()),
     };
-    (
+    let mut res = (
         status,
         render(&ErrorPage {
             chrome,
@@ -185,7 +198,9 @@ pub(crate) fn error_page(chrome: Chrome, e: TubeError) -> Response {
             message,
         }),
     )
-        .into_response()
+        .into_response();
+    crate::error::set_retry_after(&mut res, &e);
+    res
 }
 
 /// The router's fallback, for paths nothing else answers: PeerTube's JSON error under `/api/`
@@ -235,6 +250,7 @@ async fn favicon(headers: HeaderMap) -> Response {
 }
 
 pub(crate) fn login_redirect(next: &str) -> Response {
+    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
@@ -595,21 +611,37 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login (no open redirect).
-fn local_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
+/// Only paths of our own origin are followed after login (no open redirect).
+fn local_next(st: &AppState, next: Option<&str>) -> String {
+    same_origin_path(next, &st.tube.settings.public_url)
 }
 
-async fn login_page(Page { chrome, .. }: Page, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = local_next(&st, q.next.as_deref());
     render(&Login {
         chrome,
         error: None,
         notice: None,
-        next: local_next(q.next.as_deref()),
+        next,
     })
+}
+
+/// "Try again in N minutes", for a form refused by a rate limit (429 with `Retry-After`).
+fn too_many(chrome: &Chrome, key: &str, retry_after_secs: u64) -> String {
+    chrome
+        .tr
+        .t1(key, "minutes", &retry_after_secs.div_ceil(60).max(1))
+}
+
+/// A form's page answered with the status of `e` and its `Retry-After`.
+fn refused_with(e: &TubeError, page: Response) -> Response {
+    let mut res = (crate::error::status_of(e), page).into_response();
+    crate::error::set_retry_after(&mut res, e);
+    res
 }
 
 #[derive(Deserialize)]
@@ -635,6 +667,7 @@ fn time_max_age() -> cookie::time::Duration {
 
 async fn login(
     State(st): State<AppState>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
@@ -650,46 +683,59 @@ async fn login(
             TubeError::Forbidden("Cross-site login refused.".into()),
         );
     }
-    let next = local_next(f.next.as_deref());
-    match auth::check_credentials(&st.tube, f.username.trim(), &f.password).await {
-        Ok(user) => match auth::open_session(&st.tube, user.id).await {
-            Ok(id) => {
-                let secure = st.tube.settings.public_url.starts_with("https://");
-                (jar.add(session_cookie(id, secure)), Redirect::to(&next)).into_response()
-            }
-            Err(e) => error_page(chrome, e),
-        },
-        Err(TubeError::InvalidGrant(_)) => {
-            // A sign-up still waiting for (or refused by) a moderator is said as such, to whoever
-            // gives its password only.
-            let error = Some(
-                match auth::unapproved_registration(&st.tube, f.username.trim(), &f.password).await
-                {
-                    Ok(Some(auth::Unapproved::Pending)) => chrome.tr.t("login-pending"),
-                    Ok(Some(auth::Unapproved::Rejected(Some(reason)))) => {
-                        chrome.tr.t1("login-rejected-reason", "reason", &reason)
-                    }
-                    Ok(Some(auth::Unapproved::Rejected(None))) => chrome.tr.t("login-rejected"),
-                    Ok(None) => chrome.tr.t("login-failed"),
-                    Err(e) => {
-                        tracing::warn!("login: registrations: {e}");
-                        chrome.tr.t("login-failed")
-                    }
-                },
-            );
-            (
-                StatusCode::UNAUTHORIZED,
-                render(&Login {
-                    chrome,
-                    error,
-                    notice: None,
-                    next,
-                }),
-            )
-                .into_response()
+    let next = local_next(&st, f.next.as_deref());
+    // One argon2 verification, under the limits; a sign-up still waiting for (or refused by) a
+    // moderator is said as such, to whoever gives its password only.
+    let error = match auth::log_in(&st.tube, from, &f.username, &f.password).await {
+        Ok(auth::LoggedIn::User(user)) => {
+            return match auth::open_session(&st.tube, user.id).await {
+                Ok(id) => {
+                    let secure = st.tube.settings.public_url.starts_with("https://");
+                    (jar.add(session_cookie(id, secure)), Redirect::to(&next)).into_response()
+                }
+                Err(e) => error_page(chrome, e),
+            };
         }
-        Err(e) => error_page(chrome, e),
-    }
+        Ok(auth::LoggedIn::Unapproved(auth::Unapproved::Pending)) => chrome.tr.t("login-pending"),
+        Ok(auth::LoggedIn::Unapproved(auth::Unapproved::Rejected(Some(reason)))) => {
+            chrome.tr.t1("login-rejected-reason", "reason", &reason)
+        }
+        Ok(auth::LoggedIn::Unapproved(auth::Unapproved::Rejected(None))) => {
+            chrome.tr.t("login-rejected")
+        }
+        Err(TubeError::InvalidGrant(_)) => chrome.tr.t("login-failed"),
+        Err(e @ TubeError::TooManyRequests { retry_after_secs }) => {
+            let error = Some(too_many(&chrome, "login-too-many", retry_after_secs));
+            let page = render(&Login {
+                chrome,
+                error,
+                notice: None,
+                next,
+            });
+            return refused_with(&e, page);
+        }
+        Err(e @ TubeError::Busy { .. }) => {
+            let error = Some(chrome.tr.t("error-busy"));
+            let page = render(&Login {
+                chrome,
+                error,
+                notice: None,
+                next,
+            });
+            return refused_with(&e, page);
+        }
+        Err(e) => return error_page(chrome, e),
+    };
+    (
+        StatusCode::UNAUTHORIZED,
+        render(&Login {
+            chrome,
+            error: Some(error),
+            notice: None,
+            next,
+        }),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -755,6 +801,7 @@ struct SignupForm {
 
 async fn signup(
     State(st): State<AppState>,
+    ClientAddr(from): ClientAddr,
     headers: HeaderMap,
     Page { chrome, .. }: Page,
     Form(f): Form<SignupForm>,
@@ -768,6 +815,7 @@ async fn signup(
     let reason = f.reason.as_deref().unwrap_or_default();
     match accounts::sign_up(
         &st.tube,
+        from,
         f.username.trim(),
         f.email.trim(),
         &f.password,
@@ -777,7 +825,7 @@ async fn signup(
     {
         Ok(done) => {
             let notice = Some(chrome.tr.t(match done {
-                accounts::SignedUp::User(_) => "signup-done",
+                accounts::SignedUp::User => "signup-done",
                 accounts::SignedUp::Pending(_) => "signup-pending",
             }));
             render(&Login {
@@ -787,19 +835,34 @@ async fn signup(
                 next: "/".into(),
             })
         }
-        Err(e @ (TubeError::BadRequest(_) | TubeError::Conflict(_) | TubeError::Forbidden(_))) => {
+        Err(
+            e @ (TubeError::BadRequest(_)
+            | TubeError::Conflict(_)
+            | TubeError::Forbidden(_)
+            | TubeError::TooManyRequests { .. }
+            | TubeError::Busy { .. }),
+        ) => {
             let open = chrome.signup_open;
-            let error = Some(e.to_string());
-            (
-                StatusCode::BAD_REQUEST,
-                render(&Signup {
-                    chrome,
-                    error,
-                    open,
-                    requires_approval: st.tube.settings.signup.requires_approval,
-                }),
-            )
-                .into_response()
+            let error = Some(match &e {
+                TubeError::TooManyRequests { retry_after_secs } => {
+                    too_many(&chrome, "signup-too-many", *retry_after_secs)
+                }
+                TubeError::Busy { .. } => chrome.tr.t("error-busy"),
+                e => e.to_string(),
+            });
+            let page = render(&Signup {
+                chrome,
+                error,
+                open,
+                requires_approval: st.tube.settings.signup.requires_approval,
+            });
+            match e {
+                // 429 or 503, with Retry-After.
+                TubeError::TooManyRequests { .. } | TubeError::Busy { .. } => {
+                    refused_with(&e, page)
+                }
+                _ => (StatusCode::BAD_REQUEST, page).into_response(),
+            }
         }
         Err(e) => error_page(chrome, e),
     }
@@ -828,7 +891,7 @@ async fn upload_page(State(st): State<AppState>, Page { chrome, user }: Page) ->
         return login_redirect("/upload");
     };
     let result = async {
-        let room = ruche_tube::uploads::room(&st.tube, &u).await?;
+        let room = ruche_tube::uploads::room(&st.tube, &u, None).await?;
         let me = accounts::me(&st.tube, u).await?;
         Ok::<_, TubeError>((room, me))
     }
@@ -897,12 +960,43 @@ struct Watch {
     duration_secs: i64,
 }
 
-/// Markdown to safe HTML: pulldown-cmark, then ammonia's allow-list.
+/// Markdown (or another server's HTML) of a description, a profile or a comment, to safe HTML:
+/// pulldown-cmark, then PeerTube's rules for these fields — text, emphasis, links, lists, code
+/// and quotes, no pictures (a picture would make viewers' browsers ask another host: a tracking
+/// pixel) and no raw markup; links open with `rel="noopener noreferrer nofollow"`.
 pub(crate) fn markdown(md: &str) -> String {
+    static CLEAN: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
+        let mut b = ammonia::Builder::default();
+        b.tags(
+            [
+                "p",
+                "br",
+                "strong",
+                "em",
+                "b",
+                "i",
+                "del",
+                "a",
+                "ul",
+                "ol",
+                "li",
+                "code",
+                "pre",
+                "blockquote",
+                "hr",
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .tag_attributes(std::iter::once(("a", ["href"].into_iter().collect())).collect())
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer nofollow"));
+        b
+    });
     let parser = pulldown_cmark::Parser::new(md);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
-    ammonia::clean(&html)
+    CLEAN.clean(&html).to_string()
 }
 
 async fn watch(
@@ -1314,25 +1408,25 @@ async fn registration_action(
     }
 }
 
-async fn set_lang(Path(lang): Path<String>, headers: HeaderMap, jar: CookieJar) -> Response {
+async fn set_lang(
+    State(st): State<AppState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Response {
     let lang = LANGUAGES
         .iter()
         .find(|l| **l == lang)
         .copied()
         .unwrap_or("en");
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| {
-            r.split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
-        });
+    // Back where the page was, if it was one of ours.
+    let back = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
     let cookie = Cookie::build(("lang", lang))
         .path("/")
         .same_site(SameSite::Lax)
         .max_age(time_max_age())
         .build();
-    (jar.add(cookie), Redirect::to(&local_next(back.as_deref()))).into_response()
+    (jar.add(cookie), Redirect::to(&local_next(&st, back))).into_response()
 }
 
 #[derive(Template)]
@@ -1855,6 +1949,51 @@ mod tests {
 
     fn tr(lang: &'static str) -> Tr {
         Tr::new(Arc::new(I18n::load()), lang)
+    }
+
+    /// Descriptions, profiles and comments (ours in Markdown, other servers' in HTML) carry no
+    /// picture that would make viewers' browsers ask another host, nor raw markup; links are
+    /// marked as PeerTube marks them.
+    #[test]
+    fn markdown_keeps_text_and_links_and_drops_pictures() {
+        for hostile in [
+            "![](https://tracker.example/pixel.gif)",
+            "<img src=\"https://tracker.example/p.gif\">",
+            "<p>hi<img src=https://tracker.example/p.gif></p>",
+            "<picture><source srcset=\"https://t.example/a\"></picture>",
+            "<video src=\"https://t.example/v.mp4\"></video>",
+            "<iframe src=\"https://t.example/\"></iframe>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<p style=\"background:url(https://t.example/b)\">x</p>",
+        ] {
+            let html = markdown(hostile);
+            assert!(
+                !html.contains("example/") || html.contains("nofollow"),
+                "{hostile} → {html}"
+            );
+            for tag in [
+                "<img",
+                "<source",
+                "<video",
+                "<iframe",
+                "javascript:",
+                "style=",
+            ] {
+                assert!(!html.contains(tag), "{hostile} → {html}");
+            }
+        }
+        let html = markdown("**Bonjour** [le site](https://example.org) `code`\n\n- un");
+        assert!(html.contains("<strong>Bonjour</strong>"), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"https://example.org\" rel=\"noopener noreferrer nofollow\">le site</a>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<code>code</code>") && html.contains("<li>un</li>"),
+            "{html}"
+        );
     }
 
     /// 2025-03-03T14:05:00Z.

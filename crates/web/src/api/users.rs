@@ -2,7 +2,7 @@
 
 use super::{account_json, channel_json, count_follows};
 use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, ClientAddr};
 use crate::error::ApiResult;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -61,11 +61,18 @@ pub struct TokenForm {
     refresh_token: Option<String>,
 }
 
-pub async fn token(State(st): State<AppState>, Form(f): Form<TokenForm>) -> ApiResult<Response> {
+/// `POST /api/v1/users/token`: both grants, limited per client address (and the password grant
+/// per account too): 429 with `Retry-After` past the limits.
+pub async fn token(
+    State(st): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    Form(f): Form<TokenForm>,
+) -> ApiResult<Response> {
     let pair = match f.grant_type.as_str() {
         "password" => {
             auth::password_grant(
                 &st.tube,
+                from,
                 &f.client_id,
                 &f.client_secret,
                 f.username.as_deref().unwrap_or_default(),
@@ -76,6 +83,7 @@ pub async fn token(State(st): State<AppState>, Form(f): Form<TokenForm>) -> ApiR
         "refresh_token" => {
             auth::refresh_grant(
                 &st.tube,
+                from,
                 &f.client_id,
                 &f.client_secret,
                 f.refresh_token.as_deref().unwrap_or_default(),
@@ -230,21 +238,27 @@ pub struct Register {
     registration_reason: Option<String>,
 }
 
-/// `POST /api/v1/users/register`, when sign-up is open without approval.
-pub async fn register(State(st): State<AppState>, Json(b): Json<Register>) -> ApiResult<Response> {
+/// `POST /api/v1/users/register`, when sign-up is open without approval. A taken e-mail address
+/// is answered as a sign-up that went through (see `accounts::sign_up`).
+pub async fn register(
+    State(st): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    Json(b): Json<Register>,
+) -> ApiResult<Response> {
     if st.tube.settings.signup.requires_approval {
         return Err(TubeError::Forbidden(
             "Registrations require approval: use /api/v1/users/registrations/request.".into(),
         )
         .into());
     }
-    accounts::sign_up(&st.tube, &b.username, &b.email, &b.password, "").await?;
+    accounts::sign_up(&st.tube, from, &b.username, &b.email, &b.password, "").await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /api/v1/users/registrations/request`, when sign-up requires approval.
 pub async fn request_registration(
     State(st): State<AppState>,
+    ClientAddr(from): ClientAddr,
     Json(b): Json<Register>,
 ) -> ApiResult<Json<Value>> {
     if !st.tube.settings.signup.requires_approval {
@@ -255,6 +269,7 @@ pub async fn request_registration(
     }
     match accounts::sign_up(
         &st.tube,
+        from,
         &b.username,
         &b.email,
         &b.password,
@@ -265,9 +280,10 @@ pub async fn request_registration(
         SignedUp::Pending(id) => Ok(Json(
             json!({ "id": id, "state": { "id": 1, "label": "Pending" } }),
         )),
-        SignedUp::User(id) => Ok(Json(
-            json!({ "id": id, "state": { "id": 3, "label": "Accepted" } }),
-        )),
+        SignedUp::User => Err(TubeError::Internal(
+            "a sign-up by approval made a user without a moderator".into(),
+        )
+        .into()),
     }
 }
 

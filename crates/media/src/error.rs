@@ -45,9 +45,43 @@ pub enum MediaError {
     /// last lines of its error output, which is what an administrator needs to see.
     #[error("The video could not be converted. ffmpeg said: {0}")]
     Ffmpeg(String),
-    /// A file could not be read or written (disk full, permissions, missing ffmpeg binary…).
+    /// The file is in a container we do not take from uploads (see [`crate::UPLOAD_DEMUXERS`]):
+    /// a playlist or a list of other files, which would make ffmpeg read the files it names, or
+    /// any other format. The string says what it is ("an HLS playlist", "in the “gif” format").
+    #[error(
+        "This file is {0}, which we do not accept: upload the video itself (MP4, WebM, MKV, MOV, AVI…) or an audio file (MP3, M4A, WAV, FLAC, Ogg…)."
+    )]
+    UnacceptedFormat(String),
+    /// The server's disk (or its quota) is full: nothing is wrong with the file, and the work
+    /// can be done again once there is room.
+    #[error(
+        "The server's disk is full, so the video could not be processed. It will be tried again once there is room."
+    )]
+    DiskFull,
+    /// A file could not be read or written (permissions, missing ffmpeg binary…).
     #[error("A file could not be read or written while processing the video: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for MediaError {
+    /// A full disk is [`MediaError::DiskFull`], anything else [`MediaError::Io`].
+    fn from(e: std::io::Error) -> Self {
+        if is_disk_full(&e) {
+            tracing::error!("the disk is full: {e}");
+            MediaError::DiskFull
+        } else {
+            MediaError::Io(e)
+        }
+    }
+}
+
+/// Whether an I/O error means the disk, or the user's quota on it, is full (`ENOSPC`,
+/// `EDQUOT`).
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// "1:02:03", "4:05" or "12 s": how a person reads a duration.
@@ -105,5 +139,18 @@ mod tests {
         assert_eq!(human_duration(65.0), "1:05");
         assert_eq!(human_duration(9.4), "9 s");
         assert_eq!(human_size(512), "512 bytes");
+    }
+
+    #[test]
+    fn a_full_disk_is_said_so() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(matches!(MediaError::from(full), MediaError::DiskFull));
+        let other = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(matches!(MediaError::from(other), MediaError::Io(_)));
+        assert!(
+            MediaError::DiskFull
+                .to_string()
+                .starts_with("The server's disk is full")
+        );
     }
 }

@@ -17,10 +17,16 @@
 //! of our plain WebP files is kept byte for byte, so exporting a site and importing it again gives
 //! the same names.
 //!
-//! Everything here is synchronous and uses a lot of CPU; callers run [`ingest`] on a blocking
-//! thread.
+//! Everything here uses a lot of CPU and memory. The server calls the `_async` functions
+//! ([`ingest_async`], [`cover_async`], [`jpeg_async`]), which run the work on a blocking thread
+//! and at most [`DECODE_SLOTS`] at a time in the whole process, whatever asks (Pages' uploads,
+//! avatars and banners, copies of other instances' pictures, remote video thumbnails); the
+//! others wait their turn without holding a thread. With the pixel budget of [`Limits`], that
+//! bounds what pictures can take: [`DECODE_SLOTS`] × (at most about 12 bytes per pixel of
+//! [`Limits::max_pixels`]: a 16-bit RGBA decode plus its 8-bit copy).
 
 use std::io::Cursor;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{PixelType, ResizeOptions, Resizer};
@@ -57,11 +63,20 @@ pub struct Limits {
     pub max_side: u32,
 }
 
+/// The pixel budget: 25 megapixels. Every size we make is far smaller (Pages' widest variant is
+/// [`MAX_WIDTH`] wide, an avatar 1500×1500, a banner 1920×317), so this is about what people
+/// send: a 24-megapixel camera photo (6000×4000) passes, and so does every phone photo as
+/// phones save them (12 MP). A decode takes at most about 25 M × 12 bytes = 300 MB (a 16-bit
+/// RGBA PNG: 8 bytes a pixel, plus its 8-bit copy), usually far less (a JPEG: 3 bytes a pixel),
+/// and at most [`DECODE_SLOTS`] run at once. A 40-megapixel picture, which took 640 MB a decode,
+/// is refused from its header before anything is decoded.
+pub const MAX_PIXELS: u64 = 25_000_000;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_bytes: 20 * MIB,
-            max_pixels: 40_000_000,
+            max_pixels: MAX_PIXELS,
             max_side: 12_000,
         }
     }
@@ -166,9 +181,81 @@ pub struct Processed {
     pub variants: Vec<Variant>,
 }
 
+/// How many pictures this process decodes at once, through the `_async` functions: each may
+/// take a few hundred MB (see [`MAX_PIXELS`]), and two keep both cores of a small server busy.
+pub const DECODE_SLOTS: usize = 2;
+
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODE_SLOTS);
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// The most decodes that ran at the same time in this process so far (for tests).
+#[doc(hidden)]
+pub fn peak_decodes() -> usize {
+    PEAK.load(Ordering::SeqCst)
+}
+
+/// Counts a decode while it runs.
+struct Running;
+
+impl Running {
+    fn start() -> Running {
+        let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+        PEAK.fetch_max(now, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Runs `work` on a blocking thread once one of the [`DECODE_SLOTS`] is free. The slot is held
+/// until the work ends, even if the caller stops waiting for it.
+async fn in_turn<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ImageError> + Send + 'static,
+) -> Result<T, ImageError> {
+    let slot = DECODES
+        .acquire()
+        .await
+        .map_err(|e| ImageError::Broken(format!("picture queue: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let _running = Running::start();
+        work()
+    })
+    .await
+    .map_err(|e| ImageError::Broken(format!("the picture decoder stopped: {e}")))?
+}
+
+/// [`ingest`], in turn with every other picture of the process, on a blocking thread.
+pub async fn ingest_async(bytes: Vec<u8>, limits: Limits) -> Result<Processed, ImageError> {
+    in_turn(move || ingest(&bytes, &limits)).await
+}
+
+/// [`cover`], in turn with every other picture of the process, on a blocking thread.
+pub async fn cover_async(
+    bytes: Vec<u8>,
+    limits: Limits,
+    sizes: Vec<(u32, u32)>,
+) -> Result<Vec<Variant>, ImageError> {
+    in_turn(move || cover(&bytes, &limits, &sizes)).await
+}
+
+/// [`jpeg`], in turn with every other picture of the process, on a blocking thread.
+pub async fn jpeg_async(
+    bytes: Vec<u8>,
+    limits: Limits,
+    within: (u32, u32),
+) -> Result<Vec<u8>, ImageError> {
+    in_turn(move || jpeg(&bytes, &limits, within)).await
+}
+
 /// Checks, decodes and re-encodes an uploaded picture into its WebP variants.
 ///
-/// Synchronous and CPU-heavy: run it on a blocking thread.
+/// Synchronous and CPU-heavy: the server calls [`ingest_async`].
 pub fn ingest(bytes: &[u8], limits: &Limits) -> Result<Processed, ImageError> {
     let (pixels, kept) = load(bytes, limits)?;
     let mut resizer = Resizer::new();
@@ -257,7 +344,7 @@ fn load<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Pixels, Option<&'a [u8]
 /// `{hash}-{W}x{H}.webp` by its own bytes. Sizes wider than the picture are left out, but the
 /// narrowest is always made, so that a small picture still gives one file.
 ///
-/// Synchronous and CPU-heavy: run it on a blocking thread.
+/// Synchronous and CPU-heavy: the server calls [`cover_async`].
 pub fn cover(
     bytes: &[u8],
     limits: &Limits,
@@ -288,6 +375,56 @@ pub fn cover(
         });
     }
     Ok(out)
+}
+
+/// A picture re-encoded as a JPEG (quality [`JPEG_QUALITY`], no metadata), scaled down to fit
+/// within `within` (never enlarged, its proportions kept), transparency laid on white: how
+/// another instance's video thumbnail is kept, so that only its pixels reach a browser.
+///
+/// Synchronous and CPU-heavy: the server calls [`jpeg_async`].
+pub fn jpeg(bytes: &[u8], limits: &Limits, within: (u32, u32)) -> Result<Vec<u8>, ImageError> {
+    let (pixels, _) = load(bytes, limits)?;
+    let (w, h) = fit_within(pixels.width, pixels.height, within);
+    let small = if (w, h) == (pixels.width, pixels.height) {
+        pixels
+    } else {
+        resize(&mut Resizer::new(), &pixels, w, h)?
+    };
+    let rgb = if small.alpha {
+        small
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| {
+                let a = u32::from(p[3]);
+                // Over white: c·a + 255·(1 − a), rounded.
+                [0, 1, 2].map(|i| ((u32::from(p[i]) * a + 255 * (255 - a) + 127) / 255) as u8)
+            })
+            .collect()
+    } else {
+        small.data
+    };
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
+        .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
+        .map_err(broken)?;
+    Ok(out)
+}
+
+/// The JPEG quality of the thumbnails we copy.
+const JPEG_QUALITY: u8 = 85;
+
+/// The size of a `width`×`height` picture scaled down to fit within `(max_w, max_h)`.
+fn fit_within(width: u32, height: u32, (max_w, max_h): (u32, u32)) -> (u32, u32) {
+    let (mut w, mut h) = (width, height);
+    if w > max_w.max(1) {
+        h = scale(h, max_w.max(1), w);
+        w = max_w.max(1);
+    }
+    if h > max_h.max(1) {
+        w = scale(w, max_h.max(1), h);
+        h = max_h.max(1);
+    }
+    (w, h)
 }
 
 /// The name of a picture's file: `{hash}-{W}x{H}.webp` for the full variant,

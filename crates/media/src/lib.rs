@@ -26,7 +26,7 @@ mod process;
 mod thumbs;
 mod transcode;
 
-pub use error::MediaError;
+pub use error::{MediaError, is_disk_full};
 pub use hls::{
     Segment, VariantPlaylist, parse_variant_playlist, write_master_playlist, write_segments_sha256,
 };
@@ -35,5 +35,6 @@ pub use plan::{
     plan,
 };
 pub use probe::{Limits, Probe, check_limits, metadata, probe};
+pub use process::{PARENT_ENV, UPLOAD_DEMUXERS, kill_strays};
 pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
 pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};

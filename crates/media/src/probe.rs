@@ -7,11 +7,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::MediaError;
-use crate::process::{last_lines, run_to_end};
+use crate::process::{demuxer_allowed, input_guard, last_lines, run_to_end};
 
 /// Codecs that ffprobe lists as a video stream but that are still pictures (typically cover art
 /// in a music file). PeerTube treats a file whose only "video" is one of these as audio-only, and
-/// so do we. Unlike PeerTube we leave `gif` out: an animated GIF is a (silent) video.
+/// so do we. Unlike PeerTube we leave `gif` out: an animated GIF stream in a container is a
+/// (silent) video. (A GIF file itself is not an upload format: see [`crate::UPLOAD_DEMUXERS`].)
 const IMAGE_CODECS: &[&str] = &[
     "ansi",
     "apng",
@@ -126,7 +127,8 @@ pub fn check_limits(p: &Probe, l: &Limits) -> Result<(), MediaError> {
     Ok(())
 }
 
-/// ffprobe's JSON description of a file (format and streams).
+/// ffprobe's JSON description of a file (format and streams), read as a local file through
+/// one of the upload demuxers only.
 async fn ffprobe_json(path: &Path) -> Result<Vec<u8>, MediaError> {
     let mut cmd = tokio::process::Command::new("ffprobe");
     cmd.args([
@@ -137,12 +139,51 @@ async fn ffprobe_json(path: &Path) -> Result<Vec<u8>, MediaError> {
         "-show_format",
         "-show_streams",
     ])
+    .args(input_guard())
     .arg(path);
     let out = run_to_end(cmd, PROBE_TIMEOUT).await?;
     if !out.status.success() {
+        if let Some(format) = refused_format(&out.stderr) {
+            return Err(MediaError::UnacceptedFormat(format));
+        }
         return Err(MediaError::NotAVideo(reason_from_ffprobe(&out.stderr)));
     }
     Ok(out.stdout)
+}
+
+/// What a file refused by the demuxer allow-list is, from ffprobe's complaint
+/// (`[hls @ 0x…] Format not on whitelist '…'`), phrased to follow "This file is".
+fn refused_format(stderr: &str) -> Option<String> {
+    let line = stderr.lines().find(|l| l.contains("not on whitelist"))?;
+    if line.contains("Protocol") {
+        return Some("a reference to something other than a plain file".into());
+    }
+    let demuxer = line
+        .trim_start()
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(" @"))
+        .map(|(name, _)| name.trim())
+        .unwrap_or_default();
+    Some(describe_format(demuxer))
+}
+
+/// "an HLS playlist", "a list of other files (concat)", "in the “gif” format"…
+fn describe_format(demuxer: &str) -> String {
+    match demuxer {
+        "hls" | "applehttp" => "an HLS playlist (a list of other files)".into(),
+        "concat" => "a list of other files (ffconcat)".into(),
+        "dash" | "webm_dash_manifest" => "a DASH manifest (a list of other files)".into(),
+        "" => "in a format we do not accept".into(),
+        d if d.starts_with("image2") || d.ends_with("_pipe") => "a picture".into(),
+        d => {
+            let name: String = d
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ','))
+                .take(40)
+                .collect();
+            format!("in the “{name}” format")
+        }
+    }
 }
 
 /// A file's metadata as ffprobe gives it (`{"streams": […], "format": {…}}`): what PeerTube
@@ -168,6 +209,13 @@ pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
     let parsed: FfprobeOutput = serde_json::from_slice(&stdout).map_err(|e| {
         MediaError::Ffmpeg(format!("ffprobe printed something that is not JSON ({e})"))
     })?;
+    // ffprobe was told to open nothing else; this holds even for an ffprobe that ignores it.
+    let format_name = parsed.format.format_name.as_deref().unwrap_or_default();
+    if !demuxer_allowed(format_name) {
+        return Err(MediaError::UnacceptedFormat(describe_format(
+            format_name.split(',').next().unwrap_or_default(),
+        )));
+    }
     let mp4_family = parsed
         .format
         .format_name
@@ -196,6 +244,7 @@ async fn check_mp4_is_complete(path: &Path, duration: f64) -> Result<(), MediaEr
     cmd.args(["-v", "error", "-read_intervals"])
         .arg(format!("{start:.3}%"))
         .args(["-show_entries", "packet=pts_time", "-of", "csv=p=0"])
+        .args(input_guard())
         .arg(path);
     let out = run_to_end(cmd, PROBE_TIMEOUT).await?;
     let last = String::from_utf8_lossy(&out.stdout)
@@ -443,6 +492,32 @@ mod tests {
             parse(r#"{"streams":[{"index":0,"codec_type":"subtitle"}],"format":{}}"#),
             Err(MediaError::NoVideoStream)
         ));
+    }
+
+    #[test]
+    fn refused_formats_are_named() {
+        let hls = "[hls @ 0x563c7d9fb700] Format not on whitelist 'mov,matroska'\nevil.mp4: Invalid argument\n";
+        assert_eq!(
+            refused_format(hls).as_deref(),
+            Some("an HLS playlist (a list of other files)")
+        );
+        let concat = "[concat @ 0x1] Format not on whitelist 'mov'\n";
+        assert_eq!(
+            refused_format(concat).as_deref(),
+            Some("a list of other files (ffconcat)")
+        );
+        assert_eq!(
+            refused_format("[gif @ 0x1] Format not on whitelist 'mov'").as_deref(),
+            Some("in the “gif” format")
+        );
+        assert_eq!(refused_format("moov atom not found"), None);
+        let e = MediaError::UnacceptedFormat(describe_format("hls"));
+        assert_eq!(
+            e.to_string(),
+            "This file is an HLS playlist (a list of other files), which we do not accept: upload \
+             the video itself (MP4, WebM, MKV, MOV, AVI…) or an audio file (MP3, M4A, WAV, FLAC, \
+             Ogg…)."
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::process::{NICE_THUMBNAIL, last_lines, niced, run_to_end};
+use crate::process::{NICE_THUMBNAIL, ffmpeg_failed, input_guard, last_lines, niced, run_to_end};
 use crate::transcode::STILL_COLOR;
 use crate::{MediaError, Probe};
 
@@ -102,6 +102,7 @@ async fn frame_pictures(
     }
     cmd.arg("-t")
         .arg(SEARCH_SECONDS.to_string())
+        .args(input_guard())
         .arg("-i")
         .arg(source)
         .arg("-filter_complex")
@@ -113,7 +114,7 @@ async fn frame_pictures(
     }
     let out = run_to_end(cmd, TIMEOUT).await?;
     if !out.status.success() {
-        return Err(MediaError::Ffmpeg(last_lines(&out.stderr, 6)));
+        return Err(ffmpeg_failed(last_lines(&out.stderr, 6)));
     }
     Ok(non_empty(thumbnail).await && non_empty(preview).await)
 }
@@ -131,7 +132,7 @@ async fn still_pictures(thumbnail: &Path, preview: &Path) -> Result<(), MediaErr
             .arg(path);
         let out = run_to_end(cmd, TIMEOUT).await?;
         if !out.status.success() {
-            return Err(MediaError::Ffmpeg(last_lines(&out.stderr, 6)));
+            return Err(ffmpeg_failed(last_lines(&out.stderr, 6)));
         }
     }
     Ok(())

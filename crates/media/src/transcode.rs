@@ -14,7 +14,7 @@ use tokio::process::Command;
 use crate::fileid::new_file_id;
 use crate::hls::parse_variant_playlist;
 use crate::plan::AUDIO_ONLY_RESOLUTION;
-use crate::process::{NICE_TRANSCODE, niced, run_ffmpeg, run_to_end};
+use crate::process::{NICE_TRANSCODE, input_guard, niced, run_ffmpeg, run_to_end};
 use crate::{AudioPlan, MediaError, Plan, Rendition};
 
 /// Background colour of the still picture given to audio-only sources (and of their
@@ -145,7 +145,9 @@ pub async fn transcode_baseline(
 /// re-encoding: for instances that still want one plain MP4 per resolution.
 pub async fn web_video_from_fragmented(fragmented: &Path, dest: &Path) -> Result<(), MediaError> {
     let mut cmd = niced("ffmpeg", NICE_TRANSCODE);
-    cmd.args(["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i"])
+    cmd.args(["-hide_banner", "-nostdin", "-y", "-loglevel", "error"])
+        .args(input_guard())
+        .arg("-i")
         .arg(fragmented)
         .args([
             "-map",
@@ -168,6 +170,10 @@ fn ffmpeg_args(source: &Path, plan: &Plan, sorted: &[Rendition], names: &[Names]
     let mut a = Args::default();
     a.push_all(&["-hide_banner", "-nostdin", "-y", "-loglevel", "error"]);
     a.push_all(&["-nostats", "-progress", "pipe:1"]);
+    // The upload: a local file, through one of the upload demuxers only.
+    for g in input_guard() {
+        a.push(g);
+    }
     a.push("-i");
     a.push(source.as_os_str());
 
@@ -409,6 +415,7 @@ fn audio_codec_string(a: &CodecStream) -> String {
 async fn probe_codecs(path: &Path) -> Result<Streams, MediaError> {
     let mut cmd = Command::new("ffprobe");
     cmd.args(["-v", "error", "-print_format", "json", "-show_streams"])
+        .args(input_guard())
         .arg(path);
     let out = run_to_end(cmd, Duration::from_secs(60)).await?;
     if !out.status.success() {
@@ -513,6 +520,10 @@ mod tests {
              [c2]scale=426:240,format=yuv420p,setsar=1[v3]"
         );
         assert_eq!(args.iter().filter(|a| *a == "-f").count(), 4);
+        // The source is opened as a local file through the upload demuxers only.
+        let input = args.iter().position(|a| a == "/src.mp4").expect("input");
+        assert_eq!(args[input - 1], "-i");
+        assert_eq!(args[input - 5..input - 1], input_guard());
         assert!(args.iter().any(|a| a == "expr:gte(t,n_forced*2)"));
     }
 }

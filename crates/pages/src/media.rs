@@ -106,16 +106,9 @@ impl Media {
         bytes: Vec<u8>,
         label: &str,
     ) -> Result<Picture, MediaError> {
-        let limits = self.limits;
-        // One decode can take a few hundred MB (a 40 Mpx picture): two at a time at most.
-        static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-        let _turn = DECODES
-            .acquire()
-            .await
-            .map_err(|e| MediaError::Io(std::io::Error::other(e)))?;
-        let processed = tokio::task::spawn_blocking(move || images::ingest(&bytes, &limits))
-            .await
-            .map_err(|e| MediaError::Io(std::io::Error::other(e)))??;
+        // In turn with every other picture the process decodes (avatars, banners, copies of
+        // other instances' pictures), off the async threads.
+        let processed = images::ingest_async(bytes, self.limits).await?;
         let full = images::file_name(&processed.hash, processed.width, processed.height, None);
         let total: u64 = processed
             .variants
@@ -215,9 +208,19 @@ async fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if tokio::fs::try_exists(path).await? {
         return Ok(());
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, path).await
+    // A name of its own: two uploads of the same picture at once each write theirs.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
+    let written = async {
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, path).await
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written
 }
 
 /// The bytes of a base64 `data:image/…` URI.

@@ -134,11 +134,22 @@ pub fn remote_picture_name(uuid: &str) -> String {
     format!("remote-{uuid}.jpg")
 }
 
-/// The largest remote picture we keep.
+/// The largest remote picture we take.
 const MAX_PICTURE: usize = 2 * 1024 * 1024;
 
+/// A remote thumbnail is kept at most this size (twice ours: room for dense screens).
+const REMOTE_THUMBNAIL_MAX: (u32, u32) = (
+    ruche_media::THUMBNAIL_SIZE.0 * 2,
+    ruche_media::THUMBNAIL_SIZE.1 * 2,
+);
+/// A remote preview is kept at most this size.
+const REMOTE_PREVIEW_MAX: (u32, u32) = (1280, 720);
+
 /// A remote video's thumbnail (or preview) on our disk: fetched from its origin the first time
-/// it is asked for (through the guarded fetcher), then served from here.
+/// it is asked for (through the guarded fetcher; once however many ask at the same time, and not
+/// again for a while if it failed: [`crate::profiles::copy_once`]), checked and re-encoded as a
+/// JPEG under the pixel budget (so nothing of the original but its pixels reaches a browser),
+/// then served from here.
 pub async fn remote_picture(
     tube: &crate::Tube,
     name: &str,
@@ -166,22 +177,37 @@ pub async fn remote_picture(
     };
     let m = RemoteMedia::of(&v).unwrap_or_default();
     let url = if preview { m.preview } else { m.thumbnail }.ok_or(TubeError::NotFound("file"))?;
-    let got = tube
-        .fetcher
-        .get(&url, "image/jpeg, image/png, image/webp")
-        .await
-        .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
-    // Only a picture is kept: JPEG, PNG or WebP by their first bytes, whatever it claims.
-    let b = &got.body;
-    let picture = b.starts_with(&[0xFF, 0xD8, 0xFF])
-        || b.starts_with(b"\x89PNG")
-        || (b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP");
-    if !picture || b.len() > MAX_PICTURE {
-        return Err(TubeError::Remote(format!("{url} is not a picture")));
-    }
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir).await?;
-    }
-    crate::storage::write_atomic(&path, b).await?;
+    crate::profiles::copy_once(&path, || async {
+        let got = tube
+            .fetcher
+            .get(&url, "image/jpeg, image/png, image/webp")
+            .await
+            .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
+        // Only a picture is kept: JPEG, PNG or WebP by their first bytes, whatever it claims.
+        let b = &got.body;
+        let picture = b.starts_with(&[0xFF, 0xD8, 0xFF])
+            || b.starts_with(b"\x89PNG")
+            || (b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP");
+        if !picture || b.len() > MAX_PICTURE {
+            return Err(TubeError::Remote(format!("{url} is not a picture")));
+        }
+        let limits = ruche_media::images::Limits {
+            max_bytes: MAX_PICTURE,
+            ..ruche_media::images::Limits::default()
+        };
+        let within = if preview {
+            REMOTE_PREVIEW_MAX
+        } else {
+            REMOTE_THUMBNAIL_MAX
+        };
+        let jpeg = ruche_media::images::jpeg_async(b.to_vec(), limits, within)
+            .await
+            .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
+        crate::profiles::write_file(&path, &jpeg).await
+    })
+    .await?;
     Ok(path)
 }

@@ -258,33 +258,6 @@ both!(upload_transcode_publish_and_serve, |db| async move {
     inst.stop().await;
 });
 
-/// Starts a resumable upload; returns the status and the Location.
-async fn init_resumable(
-    inst: &Instance,
-    token: &str,
-    channel: i64,
-    size: usize,
-    name: &str,
-) -> (u16, String, Value) {
-    let res = inst
-        .http
-        .post(format!("{}/api/v1/videos/upload-resumable", inst.url))
-        .bearer_auth(token)
-        .header("X-Upload-Content-Length", size.to_string())
-        .header("X-Upload-Content-Type", "video/mp4")
-        .json(&serde_json::json!({ "name": name, "channelId": channel, "filename": "clip.mp4", "privacy": 1 }))
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn put(
     inst: &Instance,
     token: &str,
@@ -316,11 +289,11 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(small_clip(dir.path())).unwrap();
     let total = bytes.len();
-    let (status, location, _) = init_resumable(&inst, &root, 1, total, "Resumable").await;
+    let (status, location, _) = inst.init_resumable(&root, 1, total, "Resumable").await;
     assert_eq!(status, 201);
     assert!(location.contains("upload_id="), "{location}");
     // Initialising the same upload again finds it (a client resuming after a crash).
-    let (again, location2, _) = init_resumable(&inst, &root, 1, total, "Resumable").await;
+    let (again, location2, _) = inst.init_resumable(&root, 1, total, "Resumable").await;
     assert_eq!((again, location2.as_str()), (200, location.as_str()));
 
     let a = 100_000.min(total / 3);
@@ -421,7 +394,7 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     inst.wait_transcoded(&root, &id, 2).await;
 
     // A cancelled upload leaves no file behind.
-    let (_, loc, _) = init_resumable(&inst, &root, 1, 1000, "Cancelled").await;
+    let (_, loc, _) = inst.init_resumable(&root, 1, 1000, "Cancelled").await;
     assert_eq!(
         put(&inst, &root, &loc, "bytes 0-499/1000", vec![1; 500])
             .await
@@ -475,7 +448,7 @@ both!(bad_files_are_refused_with_a_reason, |db| async move {
     std::fs::write(&empty, b"").unwrap();
     let (status, body) = inst.upload(&root, &empty, 1, "Empty").await;
     assert_eq!(status, 400, "{body}");
-    let (status, _, body) = init_resumable(&inst, &root, 1, 0, "Empty").await;
+    let (status, _, body) = inst.init_resumable(&root, 1, 0, "Empty").await;
     assert_eq!(status, 400, "{body}");
 
     // Neither video nor audio by its declared type and name.
@@ -511,8 +484,9 @@ both!(quotas_and_channel_ownership, |db| async move {
     let (alice, alice_channel) = inst.user(&root, "alice", size / 2).await;
 
     // Declared over quota: refused before any byte is sent.
-    let (status, _, body) =
-        init_resumable(&inst, &alice, alice_channel, size as usize, "Too big").await;
+    let (status, _, body) = inst
+        .init_resumable(&alice, alice_channel, size as usize, "Too big")
+        .await;
     assert_eq!(status, 413, "{body}");
     // Undeclared (multipart): refused while streaming.
     let (status, body) = inst.upload(&alice, &file, alice_channel, "Too big").await;
@@ -523,7 +497,9 @@ both!(quotas_and_channel_ownership, |db| async move {
     let (bob, _) = inst.user(&root, "bob", -1).await;
     let (status, body) = inst.upload(&bob, &file, alice_channel, "Not mine").await;
     assert_eq!(status, 403, "{body}");
-    let (status, _, _) = init_resumable(&inst, &bob, alice_channel, 1000, "Not mine").await;
+    let (status, _, _) = inst
+        .init_resumable(&bob, alice_channel, 1000, "Not mine")
+        .await;
     assert_eq!(status, 403);
 
     // Within quota: accepted, and the used quota shows it.
@@ -780,7 +756,7 @@ both!(
         }
 
         // A resumable upload left unfinished is removed after the configured delay.
-        let (status, loc, _) = init_resumable(&inst, &root, 1, 1000, "Abandoned").await;
+        let (status, loc, _) = inst.init_resumable(&root, 1, 1000, "Abandoned").await;
         assert_eq!(status, 201);
         assert_eq!(
             put(&inst, &root, &loc, "bytes 0-99/1000", vec![7; 100])
@@ -852,8 +828,9 @@ both!(limits_daily_quota_and_no_media_stream, |db| async move {
     let (_, me) = inst.get_json(&dana, "/api/v1/users/me").await;
     let channel = me["videoChannels"][0]["id"].as_i64().unwrap();
     assert_eq!(me["videoQuotaDaily"], size / 2);
-    let (status, _, body) =
-        init_resumable(&inst, &dana, channel, size as usize, "Over the day").await;
+    let (status, _, body) = inst
+        .init_resumable(&dana, channel, size as usize, "Over the day")
+        .await;
     assert_eq!(status, 413, "{body}");
     inst.stop().await;
 });

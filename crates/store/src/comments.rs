@@ -150,16 +150,32 @@ pub async fn set_text(ex: Ex<'_>, id: i64, text: &str) -> Result<()> {
     .map_err(StoreError::from))
 }
 
-/// The ids of a video's comments not deleted, newest first: (local id, ActivityPub id if
-/// another instance's).
-pub async fn ids_of_video(ex: Ex<'_>, video_id: i64) -> Result<Vec<(i64, Option<String>)>> {
+/// A page of the ids of a video's comments not deleted, newest first, and how many there are
+/// in all: (local id, ActivityPub id if another instance's).
+pub async fn ids_of_video(
+    ex: Ex<'_>,
+    video_id: i64,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<(i64, Option<String>)>, i64)> {
     dual!(ex, |c| {
-        sqlx::query_as(
-        "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL ORDER BY id DESC"
-    )
-    .bind(video_id)
-    .fetch_all(c)
-    .await
-    .map_err(StoreError::from)
+        let rows = sqlx::query_as(
+            "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL
+             ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(video_id)
+        .bind(count)
+        .bind(start)
+        .fetch_all(&mut *c)
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments
+             WHERE video_id = $1 AND deleted_at IS NULL",
+        )
+        .bind(video_id)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok::<_, sqlx::Error>((rows, total))
     })
+    .map_err(StoreError::from)
 }

@@ -420,6 +420,37 @@ pub async fn quota_used(ex: Ex<'_>, user_id: i64) -> Result<(i64, i64)> {
     })
 }
 
+/// Holds the user's row until the transaction ends, so that two uploads starting at once for
+/// one user are checked against the quota one after the other (PostgreSQL; SQLite's write
+/// transaction holds the one writer already).
+pub async fn lock_uploads_of(ex: Ex<'_>, user_id: i64) -> Result<()> {
+    if ex.is_sqlite() {
+        return Ok(());
+    }
+    dual!(ex, |c| sqlx::query(
+        "SELECT id FROM users WHERE id = $1 FOR UPDATE"
+    )
+    .bind(user_id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// A user's resumable uploads still open (not yet a video), other than `except`: how many, and
+/// the bytes they declared (which they hold of the user's quota until they end).
+pub async fn open_uploads(ex: Ex<'_>, user_id: i64, except: &str) -> Result<(i64, i64)> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads
+         WHERE user_id = $1 AND video_id IS NULL AND id <> $2"
+    )
+    .bind(user_id)
+    .bind(except)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
 /// Counts a view once per viewer per window; returns whether it was counted.
 pub async fn add_view(ex: Ex<'_>, video_id: i64, viewer: &str, window_ms: i64) -> Result<bool> {
     let now = now_ms();
@@ -748,22 +779,38 @@ pub async fn add_views(ex: Ex<'_>, id: i64, n: i64) -> Result<()> {
     .map_err(StoreError::from))
 }
 
-/// The rates of one kind of a video, newest first: the account (name, ActivityPub id if
-/// another instance's) and the rating activity's id if it came from elsewhere.
+/// A page of the rates of one kind of a video, newest first, and how many there are in all:
+/// the account (name, ActivityPub id if another instance's) and the rating activity's id if it
+/// came from elsewhere.
 pub async fn rates(
     ex: Ex<'_>,
     video_id: i64,
     kind: &str,
-) -> Result<Vec<(String, Option<String>, Option<String>)>> {
-    dual!(ex, |c| sqlx::query_as(
-        "SELECT a.name, a.url, r.url FROM video_rates r JOIN accounts a ON a.id = r.account_id
-         WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC"
-    )
-    .bind(video_id)
-    .bind(kind)
-    .fetch_all(c)
-    .await
-    .map_err(StoreError::from))
+    start: i64,
+    count: i64,
+) -> Result<(Vec<(String, Option<String>, Option<String>)>, i64)> {
+    dual!(ex, |c| {
+        let rows = sqlx::query_as(
+            "SELECT a.name, a.url, r.url FROM video_rates r JOIN accounts a ON a.id = r.account_id
+             WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC, r.account_id DESC
+             LIMIT $3 OFFSET $4",
+        )
+        .bind(video_id)
+        .bind(kind)
+        .bind(count)
+        .bind(start)
+        .fetch_all(&mut *c)
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM video_rates WHERE video_id = $1 AND kind = $2",
+        )
+        .bind(video_id)
+        .bind(kind)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok::<_, sqlx::Error>((rows, total))
+    })
+    .map_err(StoreError::from)
 }
 
 /// Records that `actor` shared (announced) one of our videos, once per actor.
@@ -795,13 +842,31 @@ pub async fn remove_share(ex: Ex<'_>, video_id: i64, actor: &str) -> Result<()> 
     .map_err(StoreError::from))
 }
 
-/// The ids of the Announces of a video by other instances' actors, newest first.
-pub async fn shares(ex: Ex<'_>, video_id: i64) -> Result<Vec<String>> {
-    dual!(ex, |c| sqlx::query_scalar(
-        "SELECT url FROM video_shares WHERE video_id = $1 ORDER BY created_at DESC"
-    )
-    .bind(video_id)
-    .fetch_all(c)
-    .await
-    .map_err(StoreError::from))
+/// A page of the ids of the Announces of a video by other instances' actors, newest first, and
+/// how many there are in all.
+pub async fn shares(
+    ex: Ex<'_>,
+    video_id: i64,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<String>, i64)> {
+    dual!(ex, |c| {
+        let rows = sqlx::query_scalar(
+            "SELECT url FROM video_shares WHERE video_id = $1 ORDER BY created_at DESC, actor
+             LIMIT $2 OFFSET $3",
+        )
+        .bind(video_id)
+        .bind(count)
+        .bind(start)
+        .fetch_all(&mut *c)
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM video_shares WHERE video_id = $1",
+        )
+        .bind(video_id)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok::<_, sqlx::Error>((rows, total))
+    })
+    .map_err(StoreError::from)
 }

@@ -17,15 +17,26 @@ use std::path::Path;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 /// Bytes `user` may still upload now (`None` = unlimited), under the total and daily quotas
-/// and the instance's maximum upload size.
-pub async fn room(tube: &Tube, user: &User) -> TubeResult<Option<i64>> {
+/// and the instance's maximum upload size. The user's resumable uploads still open hold their
+/// declared size (but `upload`, the one being finished).
+pub async fn room(tube: &Tube, user: &User, upload: Option<&str>) -> TubeResult<Option<i64>> {
     let mut c = tube.store.read().await?;
-    let (used, daily) = vstore::quota_used(c.ex(), user.id).await?;
+    room_in(c.ex(), tube, user, upload).await
+}
+
+async fn room_in(
+    mut ex: ruche_store::Ex<'_>,
+    tube: &Tube,
+    user: &User,
+    upload: Option<&str>,
+) -> TubeResult<Option<i64>> {
+    let (used, daily) = vstore::quota_used(ex.reborrow(), user.id).await?;
+    let (_, held) = vstore::open_uploads(ex, user.id, upload.unwrap_or_default()).await?;
     let room = upload_room(
         Quota(user.video_quota),
-        used,
+        used + held,
         Quota(user.video_quota_daily),
-        daily,
+        daily + held,
     );
     let max = tube.settings.transcoding.max_upload_size.map(|m| m as i64);
     Ok(match (room, max) {
@@ -87,7 +98,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    let room = room(tube, user).await?;
+    let room = room(tube, user, None).await?;
     if let (Some(room), Some(declared)) = (room, declared)
         && declared > room
     {
@@ -117,7 +128,7 @@ pub async fn finish_legacy(
 ) -> TubeResult<Created> {
     let result = async {
         let video = videos::validate(tube, user, input).await?;
-        videos::create_from_file(tube, user, video, staged, size).await
+        videos::create_from_file(tube, user, video, staged, size, None).await
     }
     .await;
     crate::storage::remove_file_if_exists(staged).await?;
@@ -165,11 +176,6 @@ pub async fn init_resumable(
         return Err(TubeError::BadRequest("The file is empty.".into()));
     }
     let video = videos::validate(tube, user, input).await?;
-    if let Some(room) = room(tube, user).await?
-        && declared_size > room
-    {
-        return Err(over_quota());
-    }
     let metadata = serde_json::to_string(&video).map_err(|e| TubeError::Internal(e.to_string()))?;
     // Same user, same file, same metadata: the same upload, so a client that lost the Location
     // after a crash resumes instead of starting again (uploadx does the same).
@@ -185,6 +191,19 @@ pub async fn init_resumable(
         }
         // Finished before: this is a new upload of the same file.
         vstore::delete_upload(tx.ex(), &id).await?;
+    }
+    // Checked in the transaction that opens it: many uploads started at once cannot all pass.
+    vstore::lock_uploads_of(tx.ex(), user.id).await?;
+    let (open, _) = vstore::open_uploads(tx.ex(), user.id, &id).await?;
+    if open >= i64::try_from(tube.settings.uploads.max_open_per_user).unwrap_or(i64::MAX) {
+        return Err(TubeError::Conflict(format!(
+            "You have {open} uploads under way: finish or cancel one first."
+        )));
+    }
+    if let Some(room) = room_in(tx.ex(), tube, user, Some(&id)).await?
+        && declared_size > room
+    {
+        return Err(over_quota());
     }
     vstore::insert_upload(tx.ex(), &id, user.id, &metadata, &filename, declared_size).await?;
     tx.commit().await?;
@@ -338,7 +357,7 @@ async fn finalize(
         .map(VideoInput::from)
         .map_err(|e| TubeError::Internal(format!("stored upload metadata unreadable: {e}")))?;
     let video = videos::validate(tube, user, input).await?;
-    let created = videos::create_from_file(tube, user, video, &part, size).await;
+    let created = videos::create_from_file(tube, user, video, &part, size, Some(&up.id)).await;
     match created {
         Ok(created) => {
             let mut tx = tube.store.begin().await?;

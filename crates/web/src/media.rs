@@ -84,6 +84,32 @@ async fn send(path: PathBuf, req: Request<Body>, immutable: bool) -> ApiResult<R
     Ok(res)
 }
 
+/// A file of a video: as [`send`] for a published public or unlisted video. One not everybody
+/// may see (private, internal, not yet published) is kept out of shared caches and away from
+/// other sites' scripts: no `public` caching, no CORS.
+async fn send_video_file(
+    path: PathBuf,
+    req: Request<Body>,
+    video: &ruche_store::videos::Video,
+    immutable: bool,
+) -> ApiResult<Response> {
+    use ruche_domain::video::{Privacy, VideoState};
+    let mut res = send(path, req, immutable).await?;
+    let for_all = matches!(
+        Privacy::from_id(video.privacy),
+        Some(Privacy::Public | Privacy::Unlisted)
+    ) && VideoState::from_id(video.state) == VideoState::Published;
+    if !for_all {
+        let h = res.headers_mut();
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+    }
+    Ok(res)
+}
+
 async fn hls_file(
     State(st): State<AppState>,
     Path((uuid, file)): Path<(String, String)>,
@@ -96,7 +122,7 @@ async fn hls_file(
     // The master playlist and the hashes are rewritten when renditions join; the rest never change.
     let mutable = Some(file) == video.playlist_filename.as_deref()
         || Some(file) == video.sha256_filename.as_deref();
-    send(path, req, !mutable).await
+    send_video_file(path, req, &video, !mutable).await
 }
 
 async fn thumbnail(
@@ -179,9 +205,10 @@ async fn download(
         .iter()
         .find(|f| f.resolution == res)
         .ok_or(TubeError::NotFound("file"))?;
-    let mut r = send(
+    let mut r = send_video_file(
         st.tube.storage.hls_dir(&video.uuid).join(&f.filename),
         req,
+        &video,
         true,
     )
     .await?;

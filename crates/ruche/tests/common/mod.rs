@@ -336,6 +336,34 @@ impl Instance {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// Starts a resumable upload of `size` bytes in `channel` (PeerTube's uploadx `POST`):
+    /// (status, Location, body).
+    pub async fn init_resumable(
+        &self,
+        token: &str,
+        channel: i64,
+        size: usize,
+        name: &str,
+    ) -> (u16, String, Value) {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/videos/upload-resumable", self.url))
+            .bearer_auth(token)
+            .header("X-Upload-Content-Length", size.to_string())
+            .header("X-Upload-Content-Type", "video/mp4")
+            .json(&serde_json::json!({ "name": name, "channelId": channel, "filename": "clip.mp4", "privacy": 1 }))
+            .send()
+            .await
+            .expect("upload-resumable");
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        (status, location, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// Waits until the video has `renditions` files and no job is left; returns its details.
     pub async fn wait_transcoded(&self, token: &str, id: &str, renditions: usize) -> Value {
         let deadline = Instant::now() + Duration::from_secs(180);

@@ -18,6 +18,8 @@ struct State {
     received: Vec<(String, Value)>,
     /// The private key of each actor, by its id.
     keys: HashMap<String, String>,
+    /// How many GETs each path had.
+    gets: HashMap<String, usize>,
 }
 
 pub struct Peer {
@@ -86,6 +88,17 @@ impl Peer {
         self.put_json(path, &doc);
         self.state.lock().unwrap().keys.insert(id.clone(), private);
         id
+    }
+
+    /// How many times `path` was asked for (GET).
+    pub fn gets(&self, path: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .gets
+            .get(path)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The private key of the actor `id`.
@@ -189,6 +202,7 @@ fn answer(
         }
         return StatusCode::NO_CONTENT.into_response();
     }
+    *s.gets.entry(path.to_string()).or_default() += 1;
     match s.docs.get(path) {
         Some((media_type, bytes)) => {
             ([(header::CONTENT_TYPE, media_type.clone())], bytes.clone()).into_response()

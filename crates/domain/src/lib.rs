@@ -2,6 +2,7 @@
 //! validation and the instance settings. Pure data and rules, no I/O, so every other crate can
 //! depend on it and its rules are tested in isolation.
 
+pub mod host;
 pub mod ids;
 pub mod settings;
 pub mod user;

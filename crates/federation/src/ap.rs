@@ -53,17 +53,7 @@ pub fn type_of(v: &Value) -> &str {
 }
 
 /// `host[:port]` of a URL, lowercase; `None` if it is not an http(s) URL.
-pub fn host_of(url: &str) -> Option<String> {
-    let u = Url::parse(url).ok()?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return None;
-    }
-    let host = u.host_str()?.to_ascii_lowercase();
-    Some(match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    })
-}
+pub use ruche_domain::host::host_of;
 
 /// Whether two URLs are of the same origin (scheme, host and port).
 pub fn same_origin(a: &str, b: &str) -> bool {

@@ -135,6 +135,35 @@ pub fn creator(activity: &Value) -> Option<&str> {
 /// ([`LdError::Redefined`]): the signature covers the RDF, and such a document could make its
 /// JSON say something else (PeerTube avoids this by reading its own compaction of the activity).
 pub fn verify(activity: &Value, public_pem: &str) -> Result<(), LdError> {
+    prepare(activity)?.check(public_pem)
+}
+
+/// An activity's `RsaSignature2017` made ready to check: the canonicalisation (the costly part)
+/// done once, so that checking it against a second key (the signer's, fetched again after a
+/// rotation) costs one RSA verification, not another canonicalisation.
+pub struct Prepared {
+    text: String,
+    value: Vec<u8>,
+}
+
+impl Prepared {
+    /// Checks the signature with a public key (SPKI or PKCS#1 PEM).
+    pub fn check(&self, public_pem: &str) -> Result<(), LdError> {
+        let key = rsa::RsaPublicKey::from_public_key_pem(public_pem)
+            .or_else(|_| {
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                rsa::RsaPublicKey::from_pkcs1_pem(public_pem)
+            })
+            .map_err(|_| LdError::Key)?;
+        let value = Signature::try_from(self.value.as_slice()).map_err(|_| LdError::Bad)?;
+        VerifyingKey::<Sha256>::new(key)
+            .verify(self.text.as_bytes(), &value)
+            .map_err(|_| LdError::Bad)
+    }
+}
+
+/// Reads and canonicalises what [`verify`] checks, without a key yet.
+pub fn prepare(activity: &Value) -> Result<Prepared, LdError> {
     if !activity.is_object() {
         return Err(LdError::Malformed("the activity is not a JSON object"));
     }
@@ -163,18 +192,9 @@ pub fn verify(activity: &Value, public_pem: &str) -> Result<(), LdError> {
     let value = lenient
         .decode(compact)
         .map_err(|_| LdError::Malformed("the signatureValue is not base64"))?;
-    let key = rsa::RsaPublicKey::from_public_key_pem(public_pem)
-        .or_else(|_| {
-            use rsa::pkcs1::DecodeRsaPublicKey;
-            rsa::RsaPublicKey::from_pkcs1_pem(public_pem)
-        })
-        .map_err(|_| LdError::Key)?;
     canon::check_no_redefinition(activity)?;
     let text = to_be_signed(signature, activity)?;
-    let value = Signature::try_from(value.as_slice()).map_err(|_| LdError::Bad)?;
-    VerifyingKey::<Sha256>::new(key)
-        .verify(text.as_bytes(), &value)
-        .map_err(|_| LdError::Bad)
+    Ok(Prepared { text, value })
 }
 
 /// The text an `RsaSignature2017` signs: the options' hash, then the document's.

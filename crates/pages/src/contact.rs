@@ -175,8 +175,12 @@ pub async fn submit(
         .split_once('@')
         .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
         && !email.contains(char::is_whitespace);
+    // The name and address go into mail headers: a line break there would end the header.
+    let one_line = |s: &str| !s.contains(char::is_control);
     if name.is_empty()
         || name.chars().count() > 120
+        || !one_line(name)
+        || !one_line(email)
         || !email_ok
         || email.len() > 200
         || message.is_empty()

@@ -617,3 +617,63 @@ both!(actors_act_only_on_what_they_own, |db| async move {
     assert_eq!(name_of(v1).await, None, "deleted by the instance's actor");
     inst.stop().await;
 });
+
+// A flood of requests naming keys costs a fetch per key per while, not one per request: an
+// unknown key on a server that does not answer is not asked for again at once, and a known
+// actor is not fetched again on every signature that fails to verify (forgeries).
+both!(keys_are_fetched_once_however_often_named, |db| async move {
+    let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
+    let peer = Peer::start().await;
+    let alice = peer.actor("/users/alice", "Person", "alice", json!({}));
+    let inbox = format!("{}/inbox", inst.url);
+    let (_, forger) = ruche_federation::generate_key_pair().unwrap();
+    let follow = |actor: &str, n: usize| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
+            "id": format!("{actor}/follows/{n}"), "actor": actor,
+            "object": format!("{}/accounts/root", inst.url),
+        })
+    };
+    // A key nobody serves, named twenty times.
+    let ghost = format!("{}/users/ghost", peer.base);
+    for n in 0..20 {
+        let body = serde_json::to_vec(&follow(&ghost, n)).unwrap();
+        let s = sign(
+            &inbox,
+            &body,
+            &format!("{ghost}#main-key"),
+            &forger,
+            SystemTime::now(),
+        );
+        let (status, _) = s.post(&inbox).await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(
+        peer.gets("/users/ghost"),
+        1,
+        "asked once, remembered as failing"
+    );
+    // A known actor, then twenty forgeries in its name.
+    let (status, body) = peer.send(&alice, &inbox, &follow(&alice, 0)).await;
+    assert_eq!(status, 204, "{body}");
+    let before = peer.gets("/users/alice");
+    for n in 1..21 {
+        let body = serde_json::to_vec(&follow(&alice, n)).unwrap();
+        let s = sign(
+            &inbox,
+            &body,
+            &format!("{alice}#main-key"),
+            &forger,
+            SystemTime::now(),
+        );
+        let (status, _) = s.post(&inbox).await;
+        assert_eq!(status, 401);
+    }
+    assert!(
+        peer.gets("/users/alice") <= before + 1,
+        "a known actor is not fetched again for every forgery: {} then {}",
+        before,
+        peer.gets("/users/alice")
+    );
+    inst.stop().await;
+});

@@ -236,6 +236,17 @@ both!(published_site_contact_form_and_inbox, |db| async move {
     );
     let spam = "https://a.example https://b.example https://c.example https://d.example";
     assert_eq!(post(form(&token, spam, "")).await.status(), 400);
+    // A line break in the name or address would end a mail header: refused at the form (it
+    // once made the mail task panic, and stop for good).
+    for (field, value) in [
+        ("name", "Ana\r\nBcc: everyone@example.org"),
+        ("email", "ana@example.org\nBcc: x@example.org"),
+    ] {
+        let mut f = form(&token, "Bonjour", "");
+        f.retain(|(k, _)| *k != field);
+        f.push((field, value.to_string()));
+        assert_eq!(post(f).await.status(), 400, "{field}");
+    }
 
     // The owner's inbox.
     let (browser, csrf) = inst.browser_login("root", &inst.password).await;

@@ -405,14 +405,11 @@ pub struct Delivery {
     pub signer_id: i64,
 }
 
-/// The host part of an inbox URL (`host[:port]`), which deliveries are grouped by.
+/// The host part of an inbox URL (`host[:port]`, spelt as everywhere else:
+/// [`ruche_domain::host::host_of`]), which deliveries are grouped by; the URL itself if it has
+/// none.
 pub fn host_of(url: &str) -> String {
-    url.split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
+    ruche_domain::host::host_of(url).unwrap_or_else(|| url.to_ascii_lowercase())
 }
 
 /// Stores an activity and one delivery per distinct inbox, all runnable now; inboxes on hosts

@@ -90,8 +90,27 @@ static LOADER: LazyLock<Result<Loader, String>> = LazyLock::new(|| {
     Ok(loader)
 });
 
-/// The canonical N-Quads of a JSON-LD document (which must be an object).
+/// The stack of the thread that canonicalises: `json-ld`'s expansion recurses through boxed
+/// futures, about 70 KiB of stack per level of nesting in a debug build, so 30 levels overflowed
+/// a thread's usual 2 MiB and aborted the whole process. [`MAX_DEPTH`] levels fit in this many
+/// times over; the memory is only reserved, and used as deep as a document goes.
+const STACK: usize = 64 << 20;
+
+/// The canonical N-Quads of a JSON-LD document (which must be an object), made on a thread of
+/// its own with a stack sized for [`MAX_DEPTH`] (a panic in the libraries is an error too).
 pub(super) fn canonicalize(doc: &Value) -> Result<String, LdError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("json-ld".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, || canonicalize_here(doc))
+            .map_err(|e| LdError::JsonLd(format!("cannot start a thread: {e}")))?
+            .join()
+            .map_err(|_| LdError::JsonLd("canonicalisation failed (panicked)".into()))?
+    })
+}
+
+fn canonicalize_here(doc: &Value) -> Result<String, LdError> {
     let loader = LOADER
         .as_ref()
         .map_err(|e| LdError::JsonLd(format!("an embedded context is broken: {e}")))?;

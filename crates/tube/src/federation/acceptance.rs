@@ -99,6 +99,18 @@ const HLS: &str = "application/x-mpegURL";
 // Entry points
 // ---------------------------------------------------------------------------------------------
 
+/// At most this many notes in a verdict: one per item of a long list says nothing more.
+const MAX_NOTES: usize = 16;
+
+fn bounded(mut notes: Vec<String>) -> Vec<String> {
+    if notes.len() > MAX_NOTES {
+        let more = notes.len() - MAX_NOTES;
+        notes.truncate(MAX_NOTES);
+        notes.push(format!("… and {more} more"));
+    }
+    notes
+}
+
 /// Whether PeerTube 8 keeps an activity delivered to its inbox (`isActivityValid` and the checks
 /// of its processor), the embedded object included. Actor types come from
 /// [`guess_actor_type`].
@@ -110,7 +122,7 @@ pub fn check_activity(a: &Value) -> Verdict {
 pub fn check_activity_with(a: &Value, types: ActorTypes<'_>) -> Verdict {
     let mut notes = Vec::new();
     activity(a, types, &mut notes)?;
-    Ok(notes)
+    Ok(bounded(notes))
 }
 
 /// [`check_activity`], plus PeerTube's rule on who may send it (`process.ts`, `checkSignature`):
@@ -152,7 +164,7 @@ pub fn check_video(v: &Value) -> Verdict {
 pub fn check_video_with(v: &Value, types: ActorTypes<'_>) -> Verdict {
     let mut notes = Vec::new();
     video(v, types, &mut notes)?;
-    Ok(notes)
+    Ok(bounded(notes))
 }
 
 /// Whether PeerTube 8 keeps a comment: a `Note`, or its `Tombstone` once deleted
@@ -172,7 +184,7 @@ pub fn check_actor(a: &Value) -> Verdict {
 pub fn check_actor_with(a: &Value, types: ActorTypes<'_>) -> Verdict {
     let mut notes = Vec::new();
     actor(a, types, &mut notes)?;
-    Ok(notes)
+    Ok(bounded(notes))
 }
 
 /// The type of a PeerTube (or Ruche) actor from its URL: `/accounts/peertube` is the instance

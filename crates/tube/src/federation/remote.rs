@@ -167,17 +167,32 @@ pub async fn actor(tube: &Tube, url: &str) -> TubeResult<RemoteActor> {
 /// the owner again (its key may have been rotated).
 pub async fn actor_for_key(tube: &Tube, key_id: &str, refresh: bool) -> TubeResult<RemoteActor> {
     let owner_url = if let Some(handle) = key_id.strip_prefix("acct:") {
-        webfinger(tube, handle).await?
+        if unreachable_lately(key_id) {
+            return Err(remote(format!("{key_id} could not be resolved lately")));
+        }
+        webfinger(tube, handle)
+            .await
+            .inspect_err(|_| unreachable_now(key_id))?
     } else {
         ruche_federation::key_owner(key_id).to_string()
     };
-    if !refresh {
+    {
         let mut c = tube.store.read().await?;
         if let Some(a) = fstore::actor_by_url(c.ex(), &owner_url).await? {
-            return Ok(a);
+            // A signature that does not verify asks for the actor again (its key may have been
+            // rotated), but not more than once a minute: forged requests naming a known key
+            // must not make us fetch its actor each time.
+            if !refresh || now_ms() - a.fetched_at < REFETCH_AFTER_MS {
+                return Ok(a);
+            }
         }
     }
-    let doc = fetch(tube, &owner_url).await?;
+    if unreachable_lately(&owner_url) {
+        return Err(remote(format!("{owner_url} could not be fetched lately")));
+    }
+    let doc = fetch(tube, &owner_url)
+        .await
+        .inspect_err(|_| unreachable_now(&owner_url))?;
     // Some servers give keys documents of their own (`…/main-key`), owned by the actor.
     let doc = if doc.get("inbox").is_none()
         && let Some(owner) = ap::str_of(&doc, "owner")
@@ -190,6 +205,52 @@ pub async fn actor_for_key(tube: &Tube, key_id: &str, refresh: bool) -> TubeResu
     let id = ap::str_of(&doc, "id").unwrap_or(&owner_url).to_string();
     let parsed = ap::parse_actor(&doc, &id).map_err(remote)?;
     store_actor(tube, &parsed).await
+}
+
+/// How soon a known actor may be fetched again because a signature did not verify.
+const REFETCH_AFTER_MS: i64 = 60_000;
+
+/// Actors (and `acct:` keys) whose fetch failed lately, with when: a flood of requests naming
+/// keys on a dead or hostile server costs one fetch per key per while, not one per request.
+/// Bounded: past its size, the oldest are forgotten.
+static UNREACHABLE: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+> = std::sync::LazyLock::new(Default::default);
+const UNREACHABLE_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+const UNREACHABLE_MAX: usize = 10_000;
+
+fn unreachable_lately(url: &str) -> bool {
+    let Ok(mut failed) = UNREACHABLE.lock() else {
+        return false;
+    };
+    match failed.get(url) {
+        Some(at) if at.elapsed() < UNREACHABLE_FOR => true,
+        Some(_) => {
+            failed.remove(url);
+            false
+        }
+        None => false,
+    }
+}
+
+fn unreachable_now(url: &str) {
+    let Ok(mut failed) = UNREACHABLE.lock() else {
+        return;
+    };
+    if failed.len() >= UNREACHABLE_MAX {
+        failed.retain(|_, at| at.elapsed() < UNREACHABLE_FOR);
+        while failed.len() >= UNREACHABLE_MAX {
+            let Some(oldest) = failed
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            failed.remove(&oldest);
+        }
+    }
+    failed.insert(url.to_string(), std::time::Instant::now());
 }
 
 /// The actor URL of a `name@host` handle, by WebFinger.

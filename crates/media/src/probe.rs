@@ -129,7 +129,17 @@ pub fn check_limits(p: &Probe, l: &Limits) -> Result<(), MediaError> {
 
 /// ffprobe's JSON description of a file (format and streams), read as a local file through
 /// one of the upload demuxers only.
+/// ffprobe processes at once in this process: a client asking for files' metadata (anonymous on
+/// `/api/v1/videos/{id}/metadata/{fileId}`) waits its turn instead of starting a process per
+/// request.
+const PROBE_SLOTS: usize = 4;
+static PROBES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PROBE_SLOTS);
+
 async fn ffprobe_json(path: &Path) -> Result<Vec<u8>, MediaError> {
+    let _slot = PROBES
+        .acquire()
+        .await
+        .map_err(|e| MediaError::Ffmpeg(format!("ffprobe queue: {e}")))?;
     let mut cmd = tokio::process::Command::new("ffprobe");
     cmd.args([
         "-v",

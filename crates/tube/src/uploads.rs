@@ -219,7 +219,8 @@ pub enum ChunkOutcome {
     Done(Created),
 }
 
-struct BusyGuard<'a> {
+/// Holds an upload (or a user's multipart slot) busy until dropped.
+pub struct BusyGuard<'a> {
     tube: &'a Tube,
     id: String,
 }
@@ -229,6 +230,29 @@ impl Drop for BusyGuard<'_> {
             set.remove(&self.id);
         }
     }
+}
+
+/// Marks `key` busy until the guard drops; a second claim meanwhile is a conflict.
+fn busy<'a>(tube: &'a Tube, key: String, conflict: &str) -> TubeResult<BusyGuard<'a>> {
+    let mut set = tube
+        .busy_uploads
+        .lock()
+        .map_err(|_| TubeError::Internal("lock".into()))?;
+    if !set.insert(key.clone()) {
+        return Err(TubeError::Conflict(conflict.into()));
+    }
+    Ok(BusyGuard { tube, id: key })
+}
+
+/// One multipart upload at a time per user (in this process), held from the first byte until
+/// its video is created: a multipart upload holds no room in the quota while it streams (a
+/// resumable one does), so uploads in parallel could each take the whole remaining room.
+pub fn legacy_slot<'a>(tube: &'a Tube, user: &User) -> TubeResult<BusyGuard<'a>> {
+    busy(
+        tube,
+        format!("legacy:{}", user.id),
+        "Another upload of yours is being received; send the next one when it is done.",
+    )
 }
 
 async fn owned_upload(tube: &Tube, user: &User, id: &str) -> TubeResult<vstore::Upload> {
@@ -253,21 +277,11 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    {
-        let mut busy = tube
-            .busy_uploads
-            .lock()
-            .map_err(|_| TubeError::Internal("lock".into()))?;
-        if !busy.insert(id.to_string()) {
-            return Err(TubeError::Conflict(
-                "Another chunk of this upload is being received.".into(),
-            ));
-        }
-    }
-    let _guard = BusyGuard {
+    let _guard = busy(
         tube,
-        id: id.to_string(),
-    };
+        id.to_string(),
+        "Another chunk of this upload is being received.",
+    )?;
     let up = owned_upload(tube, user, id).await?;
     if let Some(video_id) = up.video_id {
         // A replayed last chunk: answer as the first time.

@@ -259,12 +259,26 @@ pub fn viewer(video: &Video, user: Option<&User>) -> Viewer {
     }
 }
 
-/// Finds a video `user` may see; others get "not found", as PeerTube hides private videos.
+/// Whether `r` names a video by its number (which anyone can count through) rather than by its
+/// UUID or short UUID (which only those it was given to know).
+pub fn by_number(r: &str) -> bool {
+    matches!(VideoRef::parse(r), Some(VideoRef::Id(_)))
+}
+
+/// Finds a video `user` may see; others get "not found", as PeerTube hides private videos. An
+/// unlisted video is found by its UUID, not by its number (as PeerTube: counting through ids
+/// would list every unlisted video), except by its owner and moderators.
 pub async fn find_visible(tube: &Tube, r: &str, user: Option<&User>) -> TubeResult<Video> {
     let v = find(tube, r).await?;
     let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
     let who = viewer(&v, user);
     if !privacy.visible_to(who) {
+        return Err(TubeError::NotFound("video"));
+    }
+    if privacy == Privacy::Unlisted
+        && by_number(r)
+        && !matches!(who, Viewer::Owner | Viewer::Moderator)
+    {
         return Err(TubeError::NotFound("video"));
     }
     // Until it is published only its owner and moderators see it.

@@ -387,7 +387,8 @@ async fn grid(
     filter: ListFilter,
     page: Option<i64>,
 ) -> Result<Grid, TubeError> {
-    let page = page.unwrap_or(1).max(1);
+    // Past this, every page is empty anyway; the bound keeps `page * PER_PAGE` from overflowing.
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
     let f = ListFilter {
         public_only: true,
         start: (page - 1) * PER_PAGE,

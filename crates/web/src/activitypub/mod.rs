@@ -296,6 +296,10 @@ async fn shared_video(st: &AppState, id: &str) -> Result<ruche_store::videos::Vi
     if !shared || VideoState::from_id(v.state) != VideoState::Published {
         return Err(not_found("video"));
     }
+    // An unlisted video is known by its UUID only (no counting through ids).
+    if Privacy::from_id(v.privacy) == Some(Privacy::Unlisted) && ruche_tube::videos::by_number(id) {
+        return Err(not_found("video"));
+    }
     Ok(v)
 }
 

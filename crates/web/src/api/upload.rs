@@ -56,6 +56,11 @@ fn set_field(input: &mut VideoInput, name: &str, v: String) -> ApiResult<()> {
     Ok(())
 }
 
+/// The largest metadata field of a multipart upload (a description is at most 10,000
+/// characters, 40 kB of UTF-8), and how many fields it may have (tags come one per field).
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+const MAX_FIELDS: usize = 64;
+
 /// Legacy multipart upload. The file streams to disk as it arrives; metadata fields may come
 /// before or after it.
 pub async fn legacy(
@@ -70,10 +75,12 @@ pub async fn legacy(
         .and_then(|v| v.parse::<i64>().ok())
         // The multipart framing and metadata come on top of the file; allow for them.
         .map(|n| n - 64 * 1024);
+    let _slot = uploads::legacy_slot(&st.tube, &user)?;
     let mut input = VideoInput::default();
     let mut staged: Option<(std::path::PathBuf, i64)> = None;
+    let mut fields = 0;
     let result = async {
-        while let Some(field) = multipart
+        while let Some(mut field) = multipart
             .next_field()
             .await
             .map_err(|e| TubeError::BadRequest(format!("Bad multipart body: {e}")))?
@@ -91,8 +98,27 @@ pub async fn legacy(
                 let mut stream = std::pin::pin!(field);
                 staged = Some(uploads::stage_stream(&st.tube, &user, declared, &mut stream).await?);
             } else {
-                let value = field.text().await.map_err(|e| {
+                fields += 1;
+                if fields > MAX_FIELDS {
+                    return Err(TubeError::BadRequest(format!(
+                        "At most {MAX_FIELDS} metadata fields per upload."
+                    ))
+                    .into());
+                }
+                let mut value = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
                     TubeError::BadRequest(format!("Bad multipart field {name}: {e}"))
+                })? {
+                    if value.len() + chunk.len() > MAX_FIELD_BYTES {
+                        return Err(TubeError::TooLarge(format!(
+                            "The field {name} is longer than {MAX_FIELD_BYTES} bytes."
+                        ))
+                        .into());
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(value).map_err(|_| {
+                    TubeError::BadRequest(format!("The field {name} is not UTF-8 text."))
                 })?;
                 set_field(&mut input, &name, value)?;
             }

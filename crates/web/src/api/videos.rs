@@ -2,17 +2,16 @@
 
 use super::{video_details_json, video_json};
 use crate::AppState;
-use crate::auth::{ApiUser, MaybeUser};
+use crate::auth::{ApiUser, ClientAddr, MaybeUser};
 use crate::error::ApiResult;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use ruche_domain::video::{CATEGORIES, LANGUAGES, LICENCES, Privacy, Viewer};
 use ruche_store::videos::{self as vstore, ListFilter};
 use ruche_tube::{TubeError, videos};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 #[derive(Deserialize, Default)]
 pub struct Paging {
@@ -184,18 +183,19 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/videos/{id}/views`: counted once per viewer (the user, else the address) per
-/// configured window.
+/// `POST /api/v1/videos/{id}/views`: counted once per viewer (the user, else the client's
+/// address as the rate limits see it: behind a trusted proxy the forwarded one, an IPv6 client
+/// by its /64, so that rotating addresses within one network adds no views) per window.
 pub async fn view(
     State(st): State<AppState>,
     Path(id): Path<String>,
     user: MaybeUser,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(ip): ClientAddr,
 ) -> ApiResult<StatusCode> {
     let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let key = match &user.user {
         Some(u) => format!("user:{}", u.id),
-        None => format!("ip:{}", addr.ip()),
+        None => format!("ip:{}", ruche_tube::limiter::address_key(ip)),
     };
     videos::add_view(&st.tube, &v, &key).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -579,3 +579,12 @@ fn every_depth_up_to_the_bound_is_survived() {
         }
     }
 }
+
+/// Found by `ld_signatures_on_mutated_documents`: a context list holding an empty string was
+/// refused as an unknown context with an empty name; it is a malformed document, said so.
+#[test]
+fn regression_an_empty_context_is_malformed() {
+    let mut doc = signed().last().unwrap().clone();
+    doc["@context"] = json!([""]);
+    assert!(matches!(ld::prepare(&doc), Err(LdError::Malformed(_))));
+}

@@ -269,6 +269,8 @@ fn check_context(v: &Value, depth: usize) -> Result<(), LdError> {
         Value::String(url) => {
             if CONTEXTS.iter().any(|(known, _)| known == url) {
                 Ok(())
+            } else if url.is_empty() {
+                Err(LdError::Malformed("a @context is an empty string"))
             } else {
                 Err(LdError::UnknownContext(url.clone()))
             }

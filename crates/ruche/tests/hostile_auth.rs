@@ -362,32 +362,6 @@ both!(
     }
 );
 
-/// The pid of `inst`'s server, found by its data directory in its environment.
-fn server_pid(inst: &Instance) -> u32 {
-    let marker = format!("RUCHE_DATA_DIR={}", inst.data.path().display());
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .find(|pid| {
-            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            env.split(|b| *b == 0).any(|v| v == marker.as_bytes())
-                && cmd.split(|b| *b == 0).any(|a| a == b"serve")
-        })
-        .expect("the server's process")
-}
-
-/// A `kB` line of `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in bytes.
-fn status_bytes(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .expect("a memory line")
-        * 1024
-}
-
 both!(
     an_argon2_flood_keeps_memory_bounded_and_is_answered,
     |db| async move {
@@ -404,8 +378,7 @@ both!(
         )
         .await;
         let client = oauth_client(&inst).await;
-        let pid = server_pid(&inst);
-        let before = status_bytes(pid, "VmHWM");
+        let before = inst.memory("VmHWM");
         let proxy = client_at("127.0.0.1");
         let mut flood = Vec::new();
         for i in 0..256u32 {
@@ -431,8 +404,8 @@ both!(
         for t in flood {
             answers.push(t.await.unwrap());
         }
-        let peak = status_bytes(pid, "VmHWM");
-        let now = status_bytes(pid, "VmRSS");
+        let peak = inst.memory("VmHWM");
+        let now = inst.memory("VmRSS");
         // (checked, busy) for unknown and known logins.
         let mut seen = [(0, 0), (0, 0)];
         for (known, status, _) in &answers {

@@ -25,25 +25,6 @@ fn addr(inst: &Instance) -> SocketAddr {
     inst.url.trim_start_matches("http://").parse().unwrap()
 }
 
-/// The server's process id, as it wrote it in its data directory's lock file.
-fn pid(inst: &Instance) -> u32 {
-    std::fs::read_to_string(inst.data.path().join("ruche.lock"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 /// A connection to the server from the loopback address `from` (127.0.0.x: each is another
 /// client to the server).
 async fn connect_from(inst: &Instance, from: &str) -> TcpStream {
@@ -193,7 +174,6 @@ fn targets(token: &str) -> Vec<Target> {
 both!(oversized_bodies_are_refused_unread, |db| async move {
     let inst = Instance::start(db, &[]).await;
     let token = inst.root_token().await;
-    let pid = pid(&inst);
 
     // A gibibyte declared, a few bytes sent: the answer comes without another byte.
     for t in targets(&token) {
@@ -227,8 +207,8 @@ both!(oversized_bodies_are_refused_unread, |db| async move {
 
     // Chunked bodies have no length to refuse: they are cut as they pass the limit. Eight at
     // once, each ready to push 32 MiB, and the server's memory stays where it was.
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").unwrap(); // resets VmHWM
-    let before = status_kib(pid, "VmRSS");
+    inst.reset_peak_memory();
+    let before = inst.memory("VmRSS") >> 10;
     let chunk = vec![b'a'; 64 * 1024];
     let mut attacks = Vec::new();
     for (i, t) in targets(&token)
@@ -281,7 +261,7 @@ both!(oversized_bodies_are_refused_unread, |db| async move {
     for a in attacks {
         results.push(a.await.unwrap());
     }
-    let peak = status_kib(pid, "VmHWM");
+    let peak = inst.memory("VmHWM") >> 10;
     assert!(
         peak < before + 64 * 1024,
         "memory went from {before} KiB to a peak of {peak} KiB"
@@ -448,13 +428,11 @@ async fn one_address_cannot_take_every_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn running_out_of_file_descriptors_does_not_stop_the_server() {
     let inst = Instance::start(Db::Sqlite, &[("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "3")]).await;
-    let pid = pid(&inst);
+    let pid = inst.pid();
     // Once it serves (it has set its own limit by then), leave the server ten descriptors more
     // than it holds.
     assert_eq!(home_from(&inst, "127.0.0.1").await, 200);
-    let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .unwrap()
-        .count();
+    let open = inst.open_fds();
     let done = std::process::Command::new("prlimit")
         .arg(format!("--pid={pid}"))
         .arg(format!("--nofile={}:", open + 10))

@@ -16,6 +16,7 @@
 
 mod common;
 
+use common::bombs::picture_bomb;
 use common::peer::Peer;
 use common::{Instance, clip, eventually};
 use serde_json::{Value, json};
@@ -24,112 +25,6 @@ use std::sync::{Arc, Mutex};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend((data.len() as u32).to_be_bytes());
-    let mut body = kind.to_vec();
-    body.extend(data);
-    out.extend(&body);
-    out.extend(crc32(&body).to_be_bytes());
-}
-
-/// A zlib stream of `n` zero bytes: one fixed-Huffman block of copies of 258 bytes at distance
-/// 1 (13 bits each; DEFLATE packs bits low first, and its codes most significant bit first).
-fn zlib_zeros(n: usize) -> Vec<u8> {
-    struct Bits(Vec<u8>, u64, u32);
-    impl Bits {
-        fn put(&mut self, value: u64, count: u32) {
-            self.1 |= value << self.2;
-            self.2 += count;
-            while self.2 >= 8 {
-                self.0.push(self.1 as u8);
-                self.1 >>= 8;
-                self.2 -= 8;
-            }
-        }
-        fn code(&mut self, code: u32, len: u32) {
-            self.put(
-                (0..len).fold(0, |r, i| (r << 1) | u64::from((code >> i) & 1)),
-                len,
-            );
-        }
-    }
-    let mut b = Bits(vec![0x78, 0x01], 0, 0);
-    b.put(0b011, 3); // the final block, fixed Huffman
-    let mut left = n;
-    if left > 0 {
-        b.code(0x30, 8); // a literal zero
-        left -= 1;
-    }
-    while left >= 258 {
-        b.code(0xC5, 8); // length 258
-        b.code(0, 5); // distance 1
-        left -= 258;
-    }
-    for _ in 0..left {
-        b.code(0x30, 8);
-    }
-    b.code(0, 7); // end of block
-    let Bits(mut out, acc, bits) = b;
-    if bits > 0 {
-        out.push(acc as u8);
-    }
-    out.extend(((((n % 65521) as u32) << 16) | 1).to_be_bytes());
-    out
-}
-
-/// The attacker's picture: a valid PNG of 8000×5000 indexed pixels (one bit each, so its zlib
-/// stream is tiny) with transparency, so that a decoder makes 160 MB of RGBA out of it.
-fn picture_bomb() -> Vec<u8> {
-    let (width, height) = (8000u32, 5000u32);
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(width.to_be_bytes());
-    ihdr.extend(height.to_be_bytes());
-    ihdr.extend([1, 3, 0, 0, 0]);
-    png_chunk(&mut out, b"IHDR", &ihdr);
-    png_chunk(&mut out, b"PLTE", &[200, 30, 30]);
-    png_chunk(&mut out, b"tRNS", &[128]);
-    let row = 1 + (width as usize).div_ceil(8);
-    png_chunk(&mut out, b"IDAT", &zlib_zeros(row * height as usize));
-    png_chunk(&mut out, b"IEND", &[]);
-    out
-}
-
-/// The pid of the `ruche serve` of `inst` (it writes it into its data directory's lock).
-fn server_pid(inst: &Instance) -> u32 {
-    std::fs::read_to_string(inst.data.path().join("ruche.lock"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// The most memory the process has held (`VmHWM`), in bytes.
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    kb * 1024
-}
 
 /// `(comm, state, ppid)` of a process.
 fn stat(pid: u32) -> Option<(String, String, u32)> {
@@ -283,7 +178,7 @@ both!(picture_bombs_keep_memory_bounded, |db| async move {
     }
     // A generous bound: the server with everything it holds, far below the gigabytes that
     // decoding these pictures took.
-    let peak = peak_rss(server_pid(&inst));
+    let peak = inst.memory("VmHWM");
     assert!(
         peak < 1024 * 1024 * 1024,
         "the server peaked at {} MB",
@@ -387,7 +282,7 @@ both!(remote_pictures_are_fetched_once, |db| async move {
         );
     }
     assert_eq!(origin.count("/bomb.png"), 1);
-    let peak = peak_rss(server_pid(&inst));
+    let peak = inst.memory("VmHWM");
     assert!(
         peak < 1024 * 1024 * 1024,
         "the server peaked at {} MB",
@@ -487,7 +382,7 @@ both!(kill9_mid_transcode_leaves_no_ffmpeg, |db| async move {
     assert_eq!(status, 200, "{up}");
     let id = up["video"]["shortUUID"].as_str().unwrap().to_string();
 
-    let server = server_pid(&inst);
+    let server = inst.pid();
     let encoding = eventually(
         &[inst.stderr_log.clone()],
         "the server's ffmpeg encoding the ladder",
@@ -506,7 +401,7 @@ both!(kill9_mid_transcode_leaves_no_ffmpeg, |db| async move {
 
     // Restarted, the server takes the job up again, alone, and makes the video.
     inst.restart();
-    let again = server_pid(&inst);
+    let again = inst.pid();
     let encoding_again = eventually(
         &[inst.stderr_log.clone()],
         "the restarted server's ffmpeg",

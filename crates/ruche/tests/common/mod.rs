@@ -3,6 +3,7 @@
 //! PeerTube's API the way its clients do.
 #![allow(dead_code)]
 
+pub mod bombs;
 pub mod peer;
 
 use ruche_store::testing::{Backend, drop_database, fresh_url};
@@ -150,6 +151,35 @@ impl Instance {
         self.kill9();
         let (child, _) = self.spawn_serve();
         self.child = Some(child);
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server runs").id()
+    }
+
+    /// A memory line of the server's `/proc/<pid>/status` (`VmRSS`, `VmHWM`…), in bytes.
+    pub fn memory(&self, field: &str) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("a memory line")
+            * 1024
+    }
+
+    /// Forgets the server's peak memory, so that `memory("VmHWM")` is the peak from now on.
+    pub fn reset_peak_memory(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5").expect("clear_refs");
+    }
+
+    /// How many file descriptors the server holds open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|d| d.count())
+            .unwrap_or(0)
     }
 
     pub fn log(&self) -> String {

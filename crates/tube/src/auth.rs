@@ -142,6 +142,14 @@ pub fn sha256_hex(s: &str) -> String {
 
 /// The instance's one OAuth client (`GET /api/v1/oauth-clients/local`), made on first use.
 pub async fn local_client(tube: &Tube) -> TubeResult<(String, String)> {
+    if let Some(known) = tube.local_client.get() {
+        return Ok(known.clone());
+    }
+    let pair = read_or_make_local_client(tube).await?;
+    Ok(tube.local_client.get_or_init(|| pair).clone())
+}
+
+async fn read_or_make_local_client(tube: &Tube) -> TubeResult<(String, String)> {
     // Read first: every token request asks, and a write transaction each would let a flood of
     // them (bad clients included, before any rate limit) queue on the database's writer.
     let mut c = tube.store.read().await?;

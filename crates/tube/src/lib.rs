@@ -51,6 +51,9 @@ pub struct Tube {
     pub rates: limiter::Rates,
     /// The password-hashing slots, one per core.
     pub hashing: auth::Hashing,
+    /// The local OAuth client (id, secret) once read: it never changes, and every token
+    /// request (a flood of bad ones included) asks for it.
+    pub local_client: std::sync::OnceLock<(String, String)>,
 }
 
 impl Tube {
@@ -80,6 +83,7 @@ impl Tube {
             mail_ready: Arc::default(),
             rates,
             hashing,
+            local_client: std::sync::OnceLock::new(),
         }))
     }
 }

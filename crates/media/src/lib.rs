@@ -36,5 +36,10 @@ pub use plan::{
 };
 pub use probe::{Limits, Probe, check_limits, metadata, probe};
 pub use process::{PARENT_ENV, UPLOAD_DEMUXERS, kill_strays};
+// The readers of what ffprobe and ffmpeg print, for the property tests (`tests/fuzz.rs`).
+#[doc(hidden)]
+pub use probe::{read_probe, reason_from_ffprobe, refused_format};
+#[doc(hidden)]
+pub use process::{last_lines, parse_progress_line};
 pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
 pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};

@@ -58,19 +58,40 @@ const IMAGE_CODECS: &[&str] = &[
 /// only guards the worker against a pathological one.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Longest duration believed, in seconds: a year. A file that announces more is damaged or
+/// forged, and every figure computed from its duration (progress, the still picture of an audio
+/// file, the stored length) would be absurd.
+const MAX_DURATION: f64 = 365.0 * 24.0 * 3600.0;
+
+/// Largest width or height accepted, as displayed, in pixels. Sources this large are sixteen
+/// times the pixels of 4K already; beyond it ffmpeg cannot decode most pictures, and a sample
+/// aspect ratio far from 1 would otherwise stretch a small picture to billions of pixels that
+/// every rendition is then scaled from.
+const MAX_SIDE: u32 = 16_384;
+
+/// Lowest frame rate read, in frames per second (a lower one is read as this): one frame in ten
+/// seconds, below which PeerTube refuses to transcode (its `HARD_MIN`).
+const MIN_FPS: f64 = 0.1;
+/// Highest frame rate read (a higher one is read as this): beyond it a rate is the clock of a
+/// container rather than the video's. Renditions are capped far below anyway.
+const MAX_FPS: f64 = 1000.0;
+
 /// What the server needs to know about a source file: enough to check limits, plan the ladder
 /// and decide whether the source can be remuxed instead of re-encoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
-    /// Duration in seconds (the container's, else the longest stream's; 0 when unknown).
+    /// Duration in seconds (the container's, else the longest stream's; 0 when unknown), at most
+    /// a year.
     pub duration: f64,
     /// File size in bytes, as on disk.
     pub size: u64,
     /// Width as displayed: after the rotation metadata and the sample aspect ratio are applied.
+    /// At most 16384, as is the height.
     pub width: u32,
     /// Height as displayed, after rotation.
     pub height: u32,
-    /// Average frame rate, exact (29.97 stays 29.97); 0 when there is no video.
+    /// Average frame rate, exact (29.97 stays 29.97), within 0.1..=1000; 0 when there is no
+    /// video or ffprobe could not tell.
     pub fps: f64,
     /// ffprobe's codec name of the video stream (`h264`, `hevc`, `vp9`…).
     pub video_codec: Option<String>,
@@ -163,7 +184,8 @@ async fn ffprobe_json(path: &Path) -> Result<Vec<u8>, MediaError> {
 
 /// What a file refused by the demuxer allow-list is, from ffprobe's complaint
 /// (`[hls @ 0x…] Format not on whitelist '…'`), phrased to follow "This file is".
-fn refused_format(stderr: &str) -> Option<String> {
+#[doc(hidden)]
+pub fn refused_format(stderr: &str) -> Option<String> {
     let line = stderr.lines().find(|l| l.contains("not on whitelist"))?;
     if line.contains("Protocol") {
         return Some("a reference to something other than a plain file".into());
@@ -206,8 +228,9 @@ pub async fn metadata(path: &Path) -> Result<serde_json::Value, MediaError> {
 }
 
 /// Runs ffprobe on `path` and tells what the file is. Files that are not audio or video (empty,
-/// truncated, garbage) give [`MediaError::NotAVideo`] with the reason; files with neither a video
-/// nor an audio stream give [`MediaError::NoVideoStream`]. Audio-only files are accepted.
+/// truncated, garbage) give [`MediaError::NotAVideo`] with the reason, as do files that announce
+/// more than a year or a picture more than 16384 pixels a side; files with neither a video nor
+/// an audio stream give [`MediaError::NoVideoStream`]. Audio-only files are accepted.
 pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
     let size = tokio::fs::metadata(path).await?.len();
     if size == 0 {
@@ -216,7 +239,20 @@ pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
         ));
     }
     let stdout = ffprobe_json(path).await?;
-    let parsed: FfprobeOutput = serde_json::from_slice(&stdout).map_err(|e| {
+    let (probe, mp4_family) = read_probe(&stdout, size)?;
+    if mp4_family {
+        check_mp4_is_complete(path, probe.duration).await?;
+    }
+    Ok(probe)
+}
+
+/// What [`probe`] makes of ffprobe's JSON (`-show_format -show_streams`) about a file of `size`
+/// bytes, without running anything: the [`Probe`], and whether the container is of MP4's
+/// family (`mov`, `mp4`), whose announced duration [`probe`] then checks against the data.
+/// Public for the property tests (`tests/fuzz.rs`) only.
+#[doc(hidden)]
+pub fn read_probe(stdout: &[u8], size: u64) -> Result<(Probe, bool), MediaError> {
+    let parsed: FfprobeOutput = serde_json::from_slice(stdout).map_err(|e| {
         MediaError::Ffmpeg(format!("ffprobe printed something that is not JSON ({e})"))
     })?;
     // ffprobe was told to open nothing else; this holds even for an ffprobe that ignores it.
@@ -231,11 +267,7 @@ pub async fn probe(path: &Path) -> Result<Probe, MediaError> {
         .format_name
         .as_deref()
         .is_some_and(|f| f.split(',').any(|n| n == "mp4" || n == "mov"));
-    let probe = from_ffprobe(parsed, size)?;
-    if mp4_family {
-        check_mp4_is_complete(path, probe.duration).await?;
-    }
-    Ok(probe)
+    Ok((from_ffprobe(parsed, size)?, mp4_family))
 }
 
 /// A "faststart" MP4 carries its index at the start, so ffprobe reads a truncated one without
@@ -277,7 +309,8 @@ async fn check_mp4_is_complete(path: &Path, duration: f64) -> Result<(), MediaEr
 }
 
 /// Turns ffprobe's complaint into a reason an uploader understands.
-fn reason_from_ffprobe(stderr: &str) -> String {
+#[doc(hidden)]
+pub fn reason_from_ffprobe(stderr: &str) -> String {
     if stderr.contains("moov atom not found") {
         return "the file is incomplete or damaged: its MP4 index (the \"moov atom\") is missing, \
                 which usually means the upload or the recording was cut short."
@@ -325,6 +358,13 @@ fn from_ffprobe(data: FfprobeOutput, size: u64) -> Result<Probe, MediaError> {
     let duration = format_duration
         .filter(|d| *d > 0.0)
         .unwrap_or(stream_duration);
+    if duration > MAX_DURATION {
+        return Err(MediaError::NotAVideo(
+            "it announces a duration of more than a year, which no recording has: the file is \
+             probably damaged."
+                .into(),
+        ));
+    }
 
     let mut probe = Probe {
         duration,
@@ -347,32 +387,43 @@ fn from_ffprobe(data: FfprobeOutput, size: u64) -> Result<Probe, MediaError> {
     };
 
     if let Some(v) = video {
-        let (mut w, mut h) = (v.width.unwrap_or(0), v.height.unwrap_or(0));
+        // In f64 until checked: the sample aspect ratio may stretch the width without bound.
+        let (mut w, mut h) = (
+            f64::from(v.width.unwrap_or(0)),
+            f64::from(v.height.unwrap_or(0)),
+        );
         if let Some((num, den)) = v.sample_aspect_ratio.as_deref().and_then(parse_ratio)
             && num > 0
             && den > 0
             && num != den
         {
-            w = ((f64::from(w) * num as f64 / den as f64).round()) as u32;
+            w = (w * num as f64 / den as f64).round();
         }
         let rotation = v.rotation();
         if rotation == 90 || rotation == 270 {
             std::mem::swap(&mut w, &mut h);
         }
-        if w == 0 || h == 0 {
+        if w == 0.0 || h == 0.0 {
             return Err(MediaError::NotAVideo(
                 "its video stream has no picture size; the file is probably damaged.".into(),
             ));
         }
-        probe.width = w;
-        probe.height = h;
+        let max = f64::from(MAX_SIDE);
+        if w > max || h > max {
+            return Err(MediaError::NotAVideo(format!(
+                "its picture is {w}×{h} pixels as displayed, more than the {MAX_SIDE} pixels \
+                 a side we can convert."
+            )));
+        }
+        probe.width = w as u32;
+        probe.height = h as u32;
         probe.rotation = rotation;
         probe.fps = [v.avg_frame_rate.as_deref(), v.r_frame_rate.as_deref()]
             .into_iter()
             .flatten()
             .filter_map(parse_ratio)
             .filter(|(n, d)| *n > 0 && *d > 0)
-            .map(|(n, d)| n as f64 / d as f64)
+            .map(|(n, d)| (n as f64 / d as f64).clamp(MIN_FPS, MAX_FPS))
             .next()
             .unwrap_or(0.0);
         probe.video_codec = v.codec_name.clone();
@@ -466,7 +517,8 @@ impl FfprobeStream {
             .find_map(|s| s.rotation)
             .or_else(|| self.tags.rotate.as_deref().and_then(parse_f64))
             .unwrap_or(0.0);
-        (degrees.round() as i32).rem_euclid(360)
+        // Reduced before the conversion, which would saturate an angle beyond i32.
+        (degrees.rem_euclid(360.0).round() as i32) % 360
     }
 }
 
@@ -527,6 +579,105 @@ mod tests {
             "This file is an HLS playlist (a list of other files), which we do not accept: upload \
              the video itself (MP4, WebM, MKV, MOV, AVI…) or an audio file (MP3, M4A, WAV, FLAC, \
              Ogg…)."
+        );
+    }
+
+    #[test]
+    fn absurd_durations_are_refused() {
+        // Found by tests/fuzz.rs: a duration of 1e300 s was accepted, to be stored and given
+        // to ffmpeg as is.
+        for (format, stream) in [("1e300", "1.0"), ("31536001", "1.0"), ("0", "1e300")] {
+            let json = format!(
+                r#"{{"streams":[{{"index":0,"codec_type":"audio","duration":"{stream}"}}],
+                "format":{{"duration":"{format}"}}}}"#
+            );
+            match parse(&json) {
+                Err(e @ MediaError::NotAVideo(_)) => {
+                    assert!(e.to_string().contains("more than a year"), "{e}");
+                }
+                other => panic!("{format} and {stream}: {other:?}"),
+            }
+        }
+        let year = parse(
+            r#"{"streams":[{"index":0,"codec_type":"audio"}],"format":{"duration":"31536000"}}"#,
+        )
+        .expect("a year is believable");
+        assert_eq!(year.duration, MAX_DURATION);
+    }
+
+    #[test]
+    fn pictures_larger_than_16k_are_refused() {
+        // Found by tests/fuzz.rs: a sample aspect ratio of 4294967295:1 made a stream
+        // 4294967295 pixels wide (the conversion saturated); when it was 2 pixels high, its
+        // ladder had a rendition 0 pixels wide.
+        let sizes = [
+            (1920, 2, "4294967295:1"),
+            (1920, 1080, "9:1"),
+            (16_385, 1080, "1:1"),
+            (64, 100_000, "1:1"),
+        ];
+        for (width, height, sar) in sizes {
+            let json = format!(
+                r#"{{"streams":[{{"index":0,"codec_type":"video","width":{width},
+                "height":{height},"sample_aspect_ratio":"{sar}"}}],"format":{{}}}}"#
+            );
+            match parse(&json) {
+                Err(e @ MediaError::NotAVideo(_)) => {
+                    assert!(e.to_string().contains("16384 pixels"), "{e}");
+                }
+                other => panic!("{width}×{height} at {sar}: {other:?}"),
+            }
+        }
+        let p = parse(
+            r#"{"streams":[{"index":0,"codec_type":"video","width":16384,"height":8,
+            "side_data_list":[{"rotation":90}]}],"format":{}}"#,
+        )
+        .expect("16384 is the largest side");
+        assert_eq!((p.width, p.height), (8, 16_384));
+    }
+
+    #[test]
+    fn frame_rates_are_bounded() {
+        // Found by tests/fuzz.rs: "90000/1" was read as 90000 fps, "18446744073709551615/1" as
+        // 1.8e19 fps and "1/18446744073709551615" as 5e-20 fps, a rate renditions then kept.
+        let fps = |rate: &str| {
+            let json = format!(
+                r#"{{"streams":[{{"index":0,"codec_type":"video","width":64,"height":64,
+                "avg_frame_rate":"{rate}","r_frame_rate":"25/1"}}],"format":{{}}}}"#
+            );
+            parse(&json).expect("probe").fps
+        };
+        assert_eq!(fps("18446744073709551615/1"), MAX_FPS);
+        assert_eq!(fps("1/18446744073709551615"), MIN_FPS);
+        assert_eq!(fps("1/5"), 0.2);
+        assert_eq!(fps("960/1"), 960.0);
+        assert_eq!(
+            fps("0/0"),
+            25.0,
+            "the next rate when the average is unknown"
+        );
+        assert_eq!(fps("1/0"), 25.0);
+    }
+
+    #[test]
+    fn huge_rotations_are_read_modulo_360() {
+        // Found while writing tests/fuzz.rs: a `rotate` tag beyond i32 saturated before it was
+        // reduced modulo 360, so 2147483970 (≡ 90) was read as 127 and the sides not swapped.
+        let p = parse(
+            r#"{"streams":[{"index":0,"codec_type":"video","width":1920,"height":1080,
+            "tags":{"rotate":"2147483970"}}],"format":{}}"#,
+        )
+        .expect("probe");
+        assert_eq!((p.width, p.height, p.rotation), (1080, 1920, 90));
+        let p = parse(
+            r#"{"streams":[{"index":0,"codec_type":"video","width":1920,"height":1080,
+            "side_data_list":[{"rotation":-1e300}]}],"format":{}}"#,
+        )
+        .expect("probe");
+        assert!((0..360).contains(&p.rotation), "{}", p.rotation);
+        assert_eq!(
+            p.rotation,
+            (-1e300_f64).rem_euclid(360.0).round() as i32 % 360
         );
     }
 

@@ -335,7 +335,8 @@ pub(crate) struct Captured {
 }
 
 /// The last `n` non-empty lines of `text`, joined with "; " so they fit in one sentence.
-pub(crate) fn last_lines(text: &str, n: usize) -> String {
+#[doc(hidden)]
+pub fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -459,12 +460,13 @@ fn push_line(tail: &mut VecDeque<String>, line: &[u8]) {
 }
 
 /// `out_time_us=1234567` → 1.234567 / duration, clamped to 0..=1. Other lines give `None`.
-fn parse_progress_line(line: &str, duration: f64) -> Option<f32> {
+#[doc(hidden)]
+pub fn parse_progress_line(line: &str, duration: f64) -> Option<f32> {
     if line.trim() == "progress=end" {
         return Some(1.0);
     }
     let micros: f64 = line.strip_prefix("out_time_us=")?.trim().parse().ok()?;
-    if duration <= 0.0 || !micros.is_finite() {
+    if duration.is_nan() || duration <= 0.0 || !micros.is_finite() {
         return None;
     }
     Some(((micros / 1e6) / duration).clamp(0.0, 1.0) as f32)
@@ -493,6 +495,18 @@ mod tests {
         assert_eq!(parse_progress_line("progress=end", 0.0), Some(1.0));
         assert_eq!(parse_progress_line("frame=12", 3.0), None);
         assert_eq!(last_lines("a\n\nb\nc\n", 2), "b; c");
+    }
+
+    #[test]
+    fn progress_over_an_unknown_duration_is_none() {
+        // Found by tests/fuzz.rs: a NaN duration gave a NaN fraction.
+        assert_eq!(parse_progress_line("out_time_us=0", f64::NAN), None);
+        assert_eq!(parse_progress_line("out_time_us=1500000", -3.0), None);
+        assert_eq!(
+            parse_progress_line("out_time_us=1500000", f64::INFINITY),
+            Some(0.0)
+        );
+        assert_eq!(parse_progress_line("progress=end", f64::NAN), Some(1.0));
     }
 
     #[test]

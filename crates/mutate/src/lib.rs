@@ -5,6 +5,22 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
+/// The property tests' configuration: `default_cases` cases unless `RUCHE_FUZZ_CASES` says
+/// otherwise, and no `proptest-regressions/` files in the tree (a failure prints its minimal
+/// input, which becomes a named regression test).
+pub fn config(default_cases: u32) -> ProptestConfig {
+    let cases = std::env::var("RUCHE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_cases);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 2_000,
+        ..ProptestConfig::default()
+    }
+}
+
 /// Where raw JSON text (that a `Value` cannot hold) replaces a node: a string starting with
 /// this marker, swapped for the text after serialisation.
 const RAW: &str = "\u{1}raw\u{1}";
@@ -426,7 +442,7 @@ pub fn apply(doc: &Value, (ops, bytes): &(Vec<Op>, ByteOp)) -> Vec<u8> {
             }
         }
     }
-    let mut text = serde_json::to_string(&doc).unwrap();
+    let mut text = serde_json::to_string(&doc).expect("a Value serialises");
     if text.contains("\\u0001") {
         for (i, raw) in raws.iter().enumerate().rev() {
             text = text.replace(&format!("\"\\u0001raw\\u0001{i}\""), raw);
@@ -434,7 +450,7 @@ pub fn apply(doc: &Value, (ops, bytes): &(Vec<Op>, ByteOp)) -> Vec<u8> {
         for (i, key) in dups.iter().enumerate().rev() {
             text = text.replace(
                 &format!("\"\\u0001dup\\u0001{i}\""),
-                &serde_json::to_string(key).unwrap(),
+                &serde_json::to_string(key).expect("a string serialises"),
             );
         }
     }

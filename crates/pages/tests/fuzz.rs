@@ -24,20 +24,7 @@ use ruche_pages::document::{Site, parse, sanitize_rich_text, to_json};
 use ruche_pages::render::{self, Context, Mode, Strings};
 use serde_json::{Value, json};
 
-fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("RUCHE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    ProptestConfig {
-        cases,
-        // No `proptest-regressions/` files in the tree: a failure prints its minimal input,
-        // which becomes a named regression test below.
-        failure_persistence: None,
-        max_shrink_iters: 2_000,
-        ..ProptestConfig::default()
-    }
-}
+use ruche_mutate::config;
 
 struct Keys;
 impl Strings for Keys {

@@ -26,20 +26,7 @@ use ruche_tube::federation::{inbox::comment_text, remote::parse_video};
 use ruche_tube::uploads::ContentRange;
 use serde_json::{Value, json};
 
-fn config(default_cases: u32) -> ProptestConfig {
-    let cases = std::env::var("RUCHE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_cases);
-    ProptestConfig {
-        cases,
-        // No `proptest-regressions/` files in the tree: a failure prints its minimal input,
-        // which becomes a named regression test.
-        failure_persistence: None,
-        max_shrink_iters: 2_000,
-        ..ProptestConfig::default()
-    }
-}
+use ruche_mutate::config;
 
 /// Every JSON document of `tests/fixtures/ap/`.
 fn fixtures() -> &'static [Value] {

@@ -134,7 +134,7 @@ pub async fn submit(
     let Some(published) = row.published.as_deref() else {
         return Err(ContactError::NotFound);
     };
-    let site = document::parse(published.as_bytes()).map_err(|_| ContactError::NotFound)?;
+    let site = document::parse_stored(published.as_bytes()).map_err(|_| ContactError::NotFound)?;
     if !site
         .blocks
         .iter()

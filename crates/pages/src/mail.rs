@@ -50,7 +50,7 @@ pub async fn deliver(
     };
     drop(c);
     let doc = site.published.as_deref().unwrap_or(&site.draft);
-    let Ok(doc) = document::parse(doc.as_bytes()) else {
+    let Ok(doc) = document::parse_stored(doc.as_bytes()) else {
         return Ok(());
     };
     let to = doc.blocks.iter().find_map(|s| match &s.block {

@@ -113,18 +113,33 @@ pub async fn export(store: &Store, media: &Media, slug: &str) -> Result<String, 
     Ok(document::to_json(&site))
 }
 
-/// The published version of a site, if it is on line.
+/// The published version of a site, if it is on line, and when it was published (ms).
 pub async fn published(store: &Store, slug: &str) -> Result<Option<(Site, i64)>, SiteError> {
-    let mut c = store.read().await?;
-    let Some(row) = sites::by_slug(c.ex(), slug).await? else {
-        return Ok(None);
+    read_published(store, slug, document::parse).await
+}
+
+/// The published version of a site as it was stored, its rich text not sanitised again (it was
+/// when it was saved): for what a visitor's request needs of the site without drawing its page
+/// (its language, theme and blocks' settings), at a small part of [`published`]'s cost.
+pub async fn published_as_stored(
+    store: &Store,
+    slug: &str,
+) -> Result<Option<(Site, i64)>, SiteError> {
+    read_published(store, slug, document::parse_stored).await
+}
+
+async fn read_published(
+    store: &Store,
+    slug: &str,
+    read: fn(&[u8]) -> Result<Site, Fault>,
+) -> Result<Option<(Site, i64)>, SiteError> {
+    let found = {
+        let mut c = store.read().await?;
+        sites::published_document(c.ex(), slug).await?
     };
-    match (row.published, row.deleted_at) {
-        (Some(doc), None) => Ok(Some((
-            document::parse(doc.as_bytes())?,
-            row.published_at.unwrap_or(row.updated_at),
-        ))),
-        _ => Ok(None),
+    match found {
+        Some((_, doc, published_at)) => Ok(Some((read(doc.as_bytes())?, published_at))),
+        None => Ok(None),
     }
 }
 
@@ -262,15 +277,15 @@ pub async fn revision(
 ) -> Result<Site, SiteError> {
     let row = owned(store, owner_id, slug).await?;
     let mut c = store.read().await?;
-    let rev = sites::revisions(c.ex(), row.id)
+    let rev = sites::revision(c.ex(), row.id, revision_id)
         .await?
-        .into_iter()
-        .find(|r| r.id == revision_id)
         .ok_or_else(|| SiteError::NotFound(format!("{slug} revision {revision_id}")))?;
+    drop(c);
     Ok(document::parse(rev.document.as_bytes())?)
 }
 
-/// A site's revisions, newest first: (id, version, kind, time in ms).
+/// A site's revisions (the last [`sites::KEPT_REVISIONS`]), newest first, without their
+/// documents: (id, version, kind, time in ms).
 pub async fn revisions(
     store: &Store,
     owner_id: i64,
@@ -285,7 +300,8 @@ pub async fn revisions(
         .collect())
 }
 
-/// Makes an old revision the draft again (as a new revision: nothing is lost).
+/// Makes an old revision the draft again, as a new revision (the draft it replaces stays among
+/// the kept revisions).
 pub async fn restore(
     store: &Store,
     owner_id: i64,

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "jobs_once",
         include_str!("../migrations/0012_jobs_once.sql"),
     ),
+    (
+        13,
+        "revisions_kept",
+        include_str!("../migrations/0013_revisions_kept.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

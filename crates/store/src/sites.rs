@@ -1,6 +1,6 @@
 //! One-page sites: their draft and published documents (stored as JSON text; the `pages` crate
 //! owns the format), the version that guards against two tabs overwriting each other, and the
-//! append-only revision log.
+//! revision log, which keeps a site's last [`KEPT_REVISIONS`] documents.
 
 use crate::{Ex, Result, StoreError, dual, now_ms};
 
@@ -18,6 +18,7 @@ pub struct SiteRow {
     pub updated_at: i64,
 }
 
+/// One revision with its document.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Revision {
     pub id: i64,
@@ -27,10 +28,27 @@ pub struct Revision {
     pub created_at: i64,
 }
 
+/// One revision as the log lists it, without its document (which may be megabytes).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevisionEntry {
+    pub id: i64,
+    pub version: i64,
+    pub kind: String,
+    pub created_at: i64,
+}
+
+/// How many revisions a site keeps: each save logs its whole document, so older ones are
+/// removed by the save that makes a new one, or a site saved again and again would grow the
+/// database without end.
+pub const KEPT_REVISIONS: i64 = 50;
+
 const SITE_COLS: &str = "id, owner_id, slug, draft, version, published, published_at, deleted_at, created_at, updated_at";
 
-async fn log(ex: Ex<'_>, site_id: i64, version: i64, document: &str, kind: &str) -> Result<()> {
-    dual!(ex, |c| {
+/// Appends a revision and removes those older than the site's last [`KEPT_REVISIONS`], in the
+/// caller's transaction (which has already changed the site's row, so saves of one site take
+/// their turn here).
+async fn log(mut ex: Ex<'_>, site_id: i64, version: i64, document: &str, kind: &str) -> Result<()> {
+    dual!(&mut ex, |c| {
         sqlx::query(
         "INSERT INTO site_revisions (site_id, version, document, kind, created_at) VALUES ($1, $2, $3, $4, $5)"
     )
@@ -39,11 +57,23 @@ async fn log(ex: Ex<'_>, site_id: i64, version: i64, document: &str, kind: &str)
     .bind(document)
     .bind(kind)
     .bind(now_ms())
-    .execute(c)
+    .execute(&mut **c)
     .await
     .map(|_| ())
     .map_err(StoreError::from)
-    })
+    })?;
+    // The newest revision past the kept ones, and everything older: none while the site has
+    // no more than that many (the subquery is then NULL).
+    dual!(&mut ex, |c| sqlx::query(
+        "DELETE FROM site_revisions WHERE site_id = $1 AND id <= (
+            SELECT id FROM site_revisions WHERE site_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)"
+    )
+    .bind(site_id)
+    .bind(KEPT_REVISIONS)
+    .execute(&mut **c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 /// Creates a site; a taken slug is a [`StoreError::Conflict`].
@@ -140,14 +170,28 @@ pub async fn unpublish(ex: Ex<'_>, site_id: i64) -> Result<()> {
     .map_err(StoreError::from))
 }
 
-/// The revision log, newest first.
-pub async fn revisions(ex: Ex<'_>, site_id: i64) -> Result<Vec<Revision>> {
+/// The revision log, newest first, without the documents.
+pub async fn revisions(ex: Ex<'_>, site_id: i64) -> Result<Vec<RevisionEntry>> {
     dual!(ex, |c| {
         sqlx::query_as(
-        "SELECT id, version, document, kind, created_at FROM site_revisions WHERE site_id = $1 ORDER BY id DESC"
+        "SELECT id, version, kind, created_at FROM site_revisions WHERE site_id = $1 ORDER BY id DESC"
     )
     .bind(site_id)
     .fetch_all(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
+/// One revision of a site, with its document; none if `id` is not one of this site's.
+pub async fn revision(ex: Ex<'_>, site_id: i64, id: i64) -> Result<Option<Revision>> {
+    dual!(ex, |c| {
+        sqlx::query_as(
+        "SELECT id, version, document, kind, created_at FROM site_revisions WHERE site_id = $1 AND id = $2"
+    )
+    .bind(site_id)
+    .bind(id)
+    .fetch_optional(c)
     .await
     .map_err(StoreError::from)
     })
@@ -424,6 +468,20 @@ pub async fn published_stamp(ex: Ex<'_>, slug: &str) -> Result<Option<(i64, i64)
     dual!(ex, |c| {
         sqlx::query_as::<_, (i64, i64)>(
         "SELECT id, published_at FROM sites WHERE slug = $1 AND published_at IS NOT NULL AND deleted_at IS NULL"
+    )
+    .bind(slug)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from)
+    })
+}
+
+/// The published document of a site on line, without its draft: (id, document, published_at).
+pub async fn published_document(ex: Ex<'_>, slug: &str) -> Result<Option<(i64, String, i64)>> {
+    dual!(ex, |c| {
+        sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT id, published, published_at FROM sites
+         WHERE slug = $1 AND published IS NOT NULL AND published_at IS NOT NULL AND deleted_at IS NULL"
     )
     .bind(slug)
     .fetch_optional(c)

@@ -1503,3 +1503,84 @@ db_test!(profiles_and_pictures, |store: Store| async move {
             .is_none()
     );
 });
+
+db_test!(site_revisions_are_bounded, |store: Store| async move {
+    use ruche_store::sites;
+    let uid = make_user(&store, "keeper").await;
+    let mut tx = store.begin().await.unwrap();
+    let id = sites::create(tx.ex(), uid, "journal", "{\"v\":1}", "create")
+        .await
+        .unwrap();
+    let other = sites::create(tx.ex(), uid, "autre", "{\"other\":1}", "create")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Saved again and again (as a client posting drafts in a loop would): the log keeps the
+    // newest revisions only, each save removing what falls out of them.
+    let kept = sites::KEPT_REVISIONS;
+    let last = kept + 10;
+    for v in 1..last {
+        let mut tx = store.begin().await.unwrap();
+        sites::save(
+            tx.ex(),
+            id,
+            v,
+            &format!("{{\"v\":{}}}", v + 1),
+            false,
+            "save",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut c = store.read().await.unwrap();
+    let revs = sites::revisions(c.ex(), id).await.unwrap();
+    let versions: Vec<i64> = revs.iter().map(|r| r.version).collect();
+    assert_eq!(
+        versions,
+        (last - kept + 1..=last).rev().collect::<Vec<_>>(),
+        "the last {kept} revisions, newest first"
+    );
+    assert_eq!(
+        sites::revisions(c.ex(), other).await.unwrap().len(),
+        1,
+        "another site's log is its own"
+    );
+
+    // One revision is read by its site and id, with its document; another site's id is none.
+    let newest = sites::revision(c.ex(), id, revs[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            newest.version,
+            newest.document.as_str(),
+            newest.kind.as_str()
+        ),
+        (last, format!("{{\"v\":{last}}}").as_str(), "save")
+    );
+    let oldest = revs.last().unwrap();
+    assert_eq!(
+        sites::revision(c.ex(), id, oldest.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .document,
+        format!("{{\"v\":{}}}", oldest.version)
+    );
+    assert!(
+        sites::revision(c.ex(), other, revs[0].id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        sites::revision(c.ex(), id, oldest.id - 1)
+            .await
+            .unwrap()
+            .is_none(),
+        "a revision past the kept ones is gone"
+    );
+});

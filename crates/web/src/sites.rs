@@ -2,10 +2,11 @@
 //! the owner's list of sites and message inbox.
 
 use crate::AppState;
+use crate::auth::ClientAddr;
 use crate::i18n::I18n;
 use crate::pages::{Chrome, Page, error_page, form_user, login_redirect, render};
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,7 +15,6 @@ use ruche_pages::contact::{self, ContactError, Outcome};
 use ruche_pages::render;
 use ruche_store::sites as sstore;
 use ruche_tube::TubeError;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub fn routes() -> Router<AppState> {
@@ -258,9 +258,18 @@ async fn site_page(
     res
 }
 
+/// Whether a site is on line, and when it was published (ms): from its row alone, so a sitemap
+/// or robots file costs one small query however big the site's document.
+async fn on_line(st: &AppState, slug: &str) -> Result<Option<i64>, TubeError> {
+    let mut c = st.tube.store.read().await?;
+    Ok(sstore::published_stamp(c.ex(), slug)
+        .await?
+        .map(|(_, published_at)| published_at))
+}
+
 async fn sitemap(State(st): State<AppState>, Path(slug): Path<String>) -> Response {
-    match ruche_pages::sites::published(&st.tube.store, &slug).await {
-        Ok(Some((_, published_at))) => {
+    match on_line(&st, &slug).await {
+        Ok(Some(published_at)) => {
             let canonical = canonical(&st.tube.settings, &slug);
             let day = chrono::DateTime::from_timestamp_millis(published_at)
                 .map(|d| d.format("%Y-%m-%d").to_string())
@@ -271,12 +280,16 @@ async fn sitemap(State(st): State<AppState>, Path(slug): Path<String>) -> Respon
             )
                 .into_response()
         }
-        _ => not_found(),
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!("sitemap of {slug}: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 
 async fn robots(State(st): State<AppState>, Path(slug): Path<String>) -> Response {
-    match ruche_pages::sites::published(&st.tube.store, &slug).await {
+    match on_line(&st, &slug).await {
         Ok(Some(_)) => {
             let canonical = canonical(&st.tube.settings, &slug);
             (
@@ -285,18 +298,33 @@ async fn robots(State(st): State<AppState>, Path(slug): Path<String>) -> Respons
             )
                 .into_response()
         }
-        _ => not_found(),
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!("robots file of {slug}: {e}");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }
 
 async fn contact_post(
     State(st): State<AppState>,
     Path(slug): Path<String>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(from): ClientAddr,
     Form(form): Form<contact::Submission>,
 ) -> Response {
-    let Ok(Some((site, _))) = ruche_pages::sites::published(&st.tube.store, &slug).await else {
-        return not_found();
+    // The answer pages need the site's language, title and theme only: read as stored, its rich
+    // text is not sanitised again on every post.
+    let site = match ruche_pages::sites::published_as_stored(&st.tube.store, &slug).await {
+        Ok(Some((site, _))) => site,
+        Ok(None) => return not_found(),
+        Err(ruche_pages::sites::SiteError::Store(e)) => {
+            tracing::error!("contact form of {slug}: {e}");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        Err(e) => {
+            tracing::error!("contact form of {slug}: {e}");
+            return not_found();
+        }
     };
     let Ok(secret) = form_secret(&st).await else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
@@ -305,12 +333,16 @@ async fn contact_post(
     let t = |k: &str| st.i18n.message(&lang, k, &[]);
     let back = format!("/p/{slug}/");
     let mail = &st.tube.settings.mail;
+    // The sender is the client as the rate limits know it (behind a trusted proxy, the address
+    // the proxy serves), IPv6 by its /64, so neither a proxy nor fresh IPv6 addresses make one
+    // sender of many or many senders of one.
+    let sender = ruche_tube::limiter::address_key(from).to_string();
     let submitted = contact::submit(
         &st.tube.store,
         &secret,
         &slug,
         &form,
-        &addr.ip().to_string(),
+        &sender,
         now_secs(),
         mail.smtp_url.as_ref().map(|_| mail.max_attempts),
     )
@@ -393,7 +425,8 @@ async fn sites_view(
                 .iter()
                 .filter(|m| !m.is_read)
                 .count();
-            let title = ruche_pages::document::parse(s.draft.as_bytes())
+            // The title only: the stored draft is not sanitised again for it.
+            let title = ruche_pages::document::parse_stored(s.draft.as_bytes())
                 .map(|d| d.title)
                 .unwrap_or_else(|_| s.slug.clone());
             out.push(SiteRow {
@@ -484,7 +517,7 @@ async fn inbox(
         let site = owned_site(&st, u.id, &slug).await?;
         let mut c = st.tube.store.read().await?;
         let msgs = sstore::messages(c.ex(), site.id).await?;
-        let title = ruche_pages::document::parse(site.draft.as_bytes())
+        let title = ruche_pages::document::parse_stored(site.draft.as_bytes())
             .map(|d| d.title)
             .unwrap_or_else(|_| slug.clone());
         Ok::<_, TubeError>((title, msgs))

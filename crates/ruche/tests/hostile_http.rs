@@ -1,10 +1,12 @@
 //! One anonymous client must not take the server down: a real `ruche serve` under the attacks
 //! that once did. Oversized bodies are refused before they are read (a declared length at once,
-//! a chunked body as it passes its route's limit) and the server's memory does not grow; silent
-//! connections, headers and bodies that trickle are closed while others are served; the
-//! per-address cap refuses the excess and lets the address back in once its connections are
-//! gone; running out of file descriptors does not stop the accept loop; every answer carries its
-//! security headers; SIGTERM lets a request in flight finish and the process exits 0.
+//! a chunked body as it passes its route's limit) and the server's memory does not grow, and a
+//! client still sending a refused body reads the 413; silent connections, headers and bodies
+//! that trickle are closed while others are served; past the overall or the per-address cap a
+//! newcomer takes the place of the connection that has waited longest for a request head, and is
+//! refused only when every connection is being served; running out of file descriptors does not
+//! stop the accept loop; every answer carries its security headers; SIGTERM lets a request in
+//! flight finish and the process exits 0.
 //!
 //! Tests wait for conditions (a bounded wait only turns "never" into a failure) and assert no
 //! durations.
@@ -15,7 +17,7 @@ mod common;
 use common::{Db, Instance};
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 /// How long "never" is: a wait that runs out fails the test.
@@ -65,7 +67,7 @@ async fn read_rest(s: &mut TcpStream) -> String {
 }
 
 /// Waits until the server closes `s` (end of stream or reset); returns what it said first.
-async fn closed_by_server(s: &mut TcpStream) -> String {
+async fn closed_by_server(s: &mut (impl AsyncRead + Unpin)) -> String {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -87,6 +89,55 @@ async fn home_from(inst: &Instance, from: &str) -> u16 {
         .await
         .unwrap();
     read_head(&mut s).await.map_or(0, |h| status_of(&h))
+}
+
+/// A request the server is serving, from `from`: a form to the token endpoint whose head asked
+/// for `100 Continue` and got it, so that its handler is waiting for the body; and that body.
+async fn being_served(inst: &Instance, from: &str) -> (TcpStream, &'static [u8]) {
+    let body: &[u8] = b"grant_type=none";
+    let mut s = connect_from(inst, from).await;
+    s.write_all(
+        format!(
+            "POST /api/v1/users/token HTTP/1.1\r\nhost: x\r\n\
+             content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\
+             expect: 100-continue\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let continued = read_head(&mut s).await.expect("closed before 100 Continue");
+    assert!(continued.starts_with("HTTP/1.1 100"), "{continued}");
+    (s, body)
+}
+
+/// Sends `body` on a connection `being_served` and reads the handler's answer: the token
+/// endpoint's own refusal of that form, not a 408 or 413.
+async fn finish_served(s: &mut TcpStream, body: &[u8]) {
+    s.write_all(body).await.unwrap();
+    let answer = read_head(s)
+        .await
+        .expect("a request being served was closed unanswered");
+    let code = status_of(&answer);
+    assert!(
+        (400..500).contains(&code) && ![408, 413].contains(&code),
+        "{answer}"
+    );
+    // Its body, so that the connection is left waiting for its next request.
+    let length: usize = answer
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().unwrap())
+        })
+        .expect("a content-length");
+    let mut rest = vec![0u8; length];
+    tokio::time::timeout(NEVER, s.read_exact(&mut rest))
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 /// One kind of route and a request head for it.
@@ -390,13 +441,16 @@ async fn one_address_cannot_take_every_connection() {
         Db::Sqlite,
         &[
             ("RUCHE_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "10"),
-            ("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "5"),
+            // Nothing but a newcomer closes a connection here.
+            ("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "600"),
+            ("RUCHE_HTTP_BODY_TIMEOUT_SECS", "600"),
         ],
     )
     .await;
+    // Ten requests from one address, all being served.
     let mut held = Vec::new();
     for _ in 0..10 {
-        held.push(connect_from(&inst, "127.0.0.2").await);
+        held.push(being_served(&inst, "127.0.0.2").await);
     }
     // The eleventh from that address is refused at once (a 503, or closed unanswered)...
     let mut excess = connect_from(&inst, "127.0.0.2").await;
@@ -410,18 +464,124 @@ async fn one_address_cannot_take_every_connection() {
     );
     // ...while another address is served.
     assert_eq!(home_from(&inst, "127.0.0.1").await, 200);
-    // Once the silent ones are closed (header timeout), the address is welcome again.
-    for s in &mut held {
-        closed_by_server(s).await;
+    // Answered, the ten wait for their next request: a newcomer from the address takes the
+    // place of the one that has waited longest, and only that one.
+    for (s, body) in &mut held {
+        finish_served(s, body).await;
     }
-    let status = common::eventually(
-        std::slice::from_ref(&inst.stderr_log),
-        "127.0.0.2 served again",
-        60,
-        || async { Some(home_from(&inst, "127.0.0.2").await).filter(|s| *s == 200) },
+    assert_eq!(home_from(&inst, "127.0.0.2").await, 200);
+    let (oldest, _) = &mut held[0];
+    assert_eq!(closed_by_server(oldest).await, "");
+    let (next, _) = &mut held[1];
+    next.write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_head(next).await.expect("the next one was closed too");
+    assert_eq!(status_of(&answer), 200, "{answer}");
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_server_closes_the_connection_that_waited_longest_for_a_newcomer() {
+    let inst = Instance::start(
+        Db::Sqlite,
+        &[
+            ("RUCHE_HTTP_MAX_CONNECTIONS", "64"),
+            // Nothing but a newcomer closes a connection here.
+            ("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "600"),
+            ("RUCHE_HTTP_BODY_TIMEOUT_SECS", "600"),
+        ],
     )
     .await;
-    assert_eq!(status, 200);
+    // The oldest: four requests being served (their handlers wait for their bodies).
+    let mut served = Vec::new();
+    for _ in 0..4 {
+        served.push(being_served(&inst, "127.0.0.2").await);
+    }
+    // Then a head that trickles a byte at a time and never ends...
+    let (mut trickling, mut wr) = connect_from(&inst, "127.0.0.3").await.into_split();
+    tokio::spawn(async move {
+        let _ = wr.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nx-slow: ").await;
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tick.tick().await;
+            if wr.write_all(b"x").await.is_err() {
+                break;
+            }
+        }
+    });
+    // ...and silent connections from four more addresses, up to the cap.
+    let mut silent = Vec::new();
+    for i in 0..59 {
+        silent.push(connect_from(&inst, &format!("127.0.0.{}", 4 + i % 4)).await);
+    }
+    // A newcomer is served...
+    let mut newcomer = connect_from(&inst, "127.0.0.9").await;
+    newcomer
+        .write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_head(&mut newcomer)
+        .await
+        .expect("the newcomer was closed unanswered");
+    assert_eq!(status_of(&answer), 200, "{answer}");
+    // ...in place of the connection that has waited longest for a request head: the trickling
+    // one, whose bytes did not renew its wait. The requests being served were older, and are
+    // answered.
+    assert_eq!(closed_by_server(&mut trickling).await, "");
+    for (s, body) in &mut served {
+        finish_served(s, body).await;
+    }
+    // The silent connection that came next is still open, and served when it speaks.
+    silent[0]
+        .write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_head(&mut silent[0])
+        .await
+        .expect("the next silent connection was closed too");
+    assert_eq!(status_of(&answer), 200, "{answer}");
+    inst.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_still_sending_a_refused_body_reads_the_413() {
+    let inst = Instance::start(Db::Sqlite, &[]).await;
+    // A small send buffer: what the client writes soon outgrows what the kernels hold for it.
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_send_buffer_size(16 * 1024).unwrap();
+    let mut s = socket.connect(addr(&inst)).await.unwrap();
+    s.write_all(
+        b"POST /api/v1/users/token HTTP/1.1\r\nhost: x\r\n\
+          content-type: application/x-www-form-urlencoded\r\ncontent-length: 1073741824\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    // Like many clients, it sends its body before it reads the answer: 768 KiB, well past the
+    // socket buffers while the server reads none of it, and within what the server reads and
+    // discards once it has answered.
+    let sent = s.write_all(&vec![b'a'; 768 * 1024]).await;
+    assert!(
+        sent.is_ok(),
+        "the server hung up on a client still sending: {sent:?}"
+    );
+    let answer = read_head(&mut s).await.expect("closed without an answer");
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    // A client that goes on sending is not read for ever: the server closes after a bounded
+    // count.
+    let chunk = vec![b'a'; 64 * 1024];
+    let mut more = 0usize;
+    while s.write_all(&chunk).await.is_ok() {
+        more += chunk.len();
+        assert!(
+            more < 64 << 20,
+            "the server took 64 MiB more of a refused body"
+        );
+    }
     inst.stop().await;
 }
 

@@ -6,7 +6,9 @@
 //! passes it; a body that trickles (slower than `[http] body_min_rate` once its
 //! `body_timeout_secs` are spent, Apache's `mod_reqtimeout` rule) is cut too. The answer is then
 //! ours, whatever the handler made of the failed read: 413 or 408, PeerTube's JSON error under
-//! `/api/`, a short page elsewhere, and the connection closed (the rest of the body is unread).
+//! `/api/`, a short page elsewhere, and the connection closed, the rest of the body unread (the
+//! server's lingering close reads a little more and throws it away, so that a client still
+//! sending gets to read the answer).
 //! A handler that answered 413 itself (the picture library, the inbox) keeps its answer.
 //!
 //! A route's limit is its [`Kind`]: by default what the request says it sends (a URL-encoded
@@ -310,7 +312,7 @@ fn closing(mut res: Response) -> Response {
 }
 
 /// 413 or 408: PeerTube's JSON error under `/api/`, a short page elsewhere; the connection is
-/// closed, the rest of the body being unread.
+/// closed, the rest of the body being unread (but for the server's lingering close).
 pub fn refusal(status: StatusCode, api: bool) -> Response {
     let detail = match status {
         StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.",

@@ -5,10 +5,21 @@
 //! - A connection on which no byte moves for `idle_timeout_secs` while none of its requests is
 //!   being handled is closed: a client that stopped reading its answer. (Bodies have their own
 //!   bound, `limits::Capped`.)
-//! - Open connections are capped in all and per client address (an IPv6 client by its /64): a
-//!   connection past a cap is answered 503 and closed at once, and the loop goes on accepting.
-//!   A trusted proxy (`[rates] trusted_proxies`) speaks for many clients: only the overall cap
-//!   holds it.
+//! - Open connections are capped in all and per client address (an IPv6 client by its /64). A
+//!   newcomer past a cap takes the place of the connection that has waited longest for a
+//!   request head (its client's own, when the client is at its cap), which is closed: a
+//!   connection waits from when it is accepted, or from when its last answer was taken, until
+//!   its next request's head is in, whether it sends bytes meanwhile or not. A connection whose
+//!   request is being served (its handler running, its body coming, its answer being sent) is
+//!   never closed for another. Only when no connection waits is the newcomer answered 503 and
+//!   closed at once; the loop goes on accepting. Without this, a slowloris attacker holding the
+//!   cap takes back each place a timeout frees before a visitor does. A trusted proxy
+//!   (`[rates] trusted_proxies`) speaks for many clients: only the overall cap holds it.
+//! - A connection hyper ends after an answer is closed lingering, as Apache and nginx do: what
+//!   the client still sends is read and thrown away for at most `LINGER_TIME` and
+//!   `LINGER_BYTES`, so that a client still writing a body we refused (413) reads our answer
+//!   instead of a reset. The lingering connection keeps its place meanwhile, and waits (a
+//!   newcomer may take it).
 //! - An `accept` error (out of file descriptors, of memory) never ends the loop: it waits a
 //!   moment, the pending connections waiting in the backlog, and goes on.
 //! - On shutdown the listener is closed, each connection finishes the request it is serving
@@ -18,7 +29,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use ruche_domain::settings::HttpSettings;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future as _;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -27,13 +39,22 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-/// File descriptors kept for everything but connections: database, storage, ffmpeg's pipes.
+/// File descriptors kept for everything but connections: database, storage, ffmpeg's pipes,
+/// and the connections closed for newcomers but not let go of yet (`CLOSING_MAX`).
 const FD_RESERVE: u64 = 1024;
+
+/// How many connections closed for newcomers may still be open at once (their tasks have not run
+/// yet); past it, a newcomer past a cap is refused as if no connection waited.
+const CLOSING_MAX: usize = 256;
+
+/// How long, and how many bytes, a closing connection is still read for (see the top).
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: u64 = 1024 * 1024;
 
 /// The read buffer of a connection, hence the largest request head.
 const MAX_HEAD: usize = 64 * 1024;
@@ -94,7 +115,12 @@ pub async fn run(
             }
         };
         let admitted = match clients.admit(peer.ip()) {
-            Ok(a) => a,
+            Ok((a, closed)) => {
+                if let Some(closed) = closed {
+                    complaints.made_room(closed, peer);
+                }
+                a
+            }
             Err(refused) => {
                 complaints.refused(refused, peer);
                 refuse(stream);
@@ -130,11 +156,12 @@ struct ConnSettings {
     idle_timeout: Option<Duration>,
 }
 
-/// Serves one connection until it ends, idles out, or the server stops.
+/// Serves one connection until it ends, idles out, is closed for a newcomer, or the server
+/// stops.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
-    _admitted: Admitted,
+    admitted: Admitted,
     app: Router,
     settings: Arc<ConnSettings>,
     shutdown: CancellationToken,
@@ -143,9 +170,14 @@ async fn connection(
     let io = hyper_util::rt::TokioIo::new(Watched {
         inner: stream,
         activity: activity.clone(),
+        lingering: None,
     });
     let busy = activity.clone();
+    let clients = admitted.clients.clone();
+    let id = admitted.id;
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        // Its head is in: the connection is served until the answer's last byte is taken.
+        let served = clients.serving(id);
         let mut req = req.map(Body::new);
         // Handlers read the client's address (`ConnectInfo`) as axum's own server gives it.
         req.extensions_mut().insert(ConnectInfo(peer));
@@ -154,7 +186,12 @@ async fn connection(
         async move {
             let res = answer.await;
             drop(handling);
-            res
+            res.map(|res| {
+                res.map(|body| Answer {
+                    body,
+                    _served: served,
+                })
+            })
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -175,10 +212,15 @@ async fn connection(
             }
         };
         tokio::select! {
+            // Ended by either side, lingering included (`Watched::poll_shutdown`).
             r = conn.as_mut() => {
                 if let Err(e) = r {
                     tracing::debug!("connection from {peer}: {e}");
                 }
+                break;
+            }
+            _ = admitted.closed.cancelled() => {
+                tracing::debug!("connection from {peer}: closed for a newcomer");
                 break;
             }
             _ = shutdown.cancelled(), if !stopping => {
@@ -193,6 +235,33 @@ async fn connection(
                 }
             }
         }
+    }
+}
+
+/// An answer's body, which keeps its connection served until hyper lets go of it (its last
+/// byte taken, or the connection ended).
+struct Answer {
+    body: Body,
+    _served: Served,
+}
+
+impl http_body::Body for Answer {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -241,10 +310,17 @@ impl Drop for Handling {
     }
 }
 
-/// A socket that notes each byte it moves.
+/// A socket that notes each byte it moves, and closes lingering.
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    lingering: Option<Lingering>,
+}
+
+/// A closing connection still read: until when, and how many bytes more.
+struct Lingering {
+    until: Pin<Box<Sleep>>,
+    left: u64,
 }
 
 impl AsyncRead for Watched {
@@ -295,12 +371,47 @@ impl AsyncWrite for Watched {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+    /// Hyper's close once it has flushed its last answer (not on a header timeout or another
+    /// error: it then just drops the socket): our side is ended, then what the client still
+    /// sends is read and thrown away until it ends its side, or for at most `LINGER_TIME` and
+    /// `LINGER_BYTES`. Closing a socket with bytes unread sends a reset, which makes a client
+    /// still writing its body fail before it reads our answer, and may make its system drop it.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.lingering.is_none() {
+            if std::task::ready!(Pin::new(&mut this.inner).poll_shutdown(cx)).is_err() {
+                // The client is gone: nothing to linger for.
+                return Poll::Ready(Ok(()));
+            }
+            this.lingering = Some(Lingering {
+                until: Box::pin(tokio::time::sleep(LINGER_TIME)),
+                left: LINGER_BYTES,
+            });
+        }
+        let Some(l) = this.lingering.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut sink = [0u8; 4096];
+        loop {
+            if l.left == 0 || l.until.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Ok(()));
+            }
+            let room = sink
+                .len()
+                .min(usize::try_from(l.left).unwrap_or(usize::MAX));
+            let mut buf = ReadBuf::new(&mut sink[..room]);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut buf) {
+                Poll::Pending => return Poll::Pending,
+                // Its end, or its reset.
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => l.left -= buf.filled().len() as u64,
+            }
+        }
     }
 }
 
-/// Open connections, in all and per client.
+/// Open connections, in all and per client, and which of them wait for a request head.
 struct Clients {
     max_total: usize,
     max_per_client: usize,
@@ -308,10 +419,44 @@ struct Clients {
     open: Mutex<Open>,
 }
 
+/// Everything under one lock, held for a few map operations and never across an await. Its
+/// size follows the open connections: one entry each, in `conns`, in their client's entry, and
+/// in `waiting` while they wait.
 #[derive(Default)]
 struct Open {
+    /// Connections counted against the caps.
     total: usize,
-    per_client: HashMap<IpAddr, usize>,
+    /// Connections closed for a newcomer whose task has not let go of them yet: no longer
+    /// counted in `total` nor by their client, their place given to the newcomer.
+    closing: usize,
+    per_client: HashMap<IpAddr, Client>,
+    conns: HashMap<u64, Conn>,
+    /// The connections waiting for a request head, by turn (the order in which they began to
+    /// wait): turn → connection.
+    waiting: BTreeMap<u64, u64>,
+    next_id: u64,
+    next_turn: u64,
+}
+
+/// One client's connections.
+#[derive(Default)]
+struct Client {
+    open: usize,
+    /// The turns of those that wait.
+    waiting: BTreeSet<u64>,
+}
+
+/// One open connection.
+struct Conn {
+    client: IpAddr,
+    /// Its turn while it waits for a request head.
+    turn: Option<u64>,
+    /// Its requests being served (at most one in HTTP/1.1; counted all the same).
+    serving: u32,
+    /// Closed for a newcomer.
+    closed: bool,
+    /// Tells its task to close it.
+    close: CancellationToken,
 }
 
 /// Why a connection was not taken.
@@ -319,6 +464,61 @@ struct Open {
 enum Refused {
     Full,
     ClientFull,
+}
+
+impl Open {
+    /// Puts connection `id` at the end of the waiting line.
+    fn wait(&mut self, id: u64) {
+        let turn = self.next_turn;
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if conn.closed || conn.serving > 0 || conn.turn.is_some() {
+            return;
+        }
+        self.next_turn += 1;
+        conn.turn = Some(turn);
+        self.waiting.insert(turn, id);
+        if let Some(c) = self.per_client.get_mut(&conn.client) {
+            c.waiting.insert(turn);
+        }
+    }
+
+    /// Takes connection `id` out of the waiting line.
+    fn unwait(&mut self, id: u64) {
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        if let Some(turn) = conn.turn.take() {
+            self.waiting.remove(&turn);
+            if let Some(c) = self.per_client.get_mut(&conn.client) {
+                c.waiting.remove(&turn);
+            }
+        }
+    }
+
+    /// Counts one connection fewer for `client`, forgetting a client left with none.
+    fn release(&mut self, client: IpAddr) {
+        self.total = self.total.saturating_sub(1);
+        if let Some(c) = self.per_client.get_mut(&client) {
+            c.open = c.open.saturating_sub(1);
+            if c.open == 0 {
+                self.per_client.remove(&client);
+            }
+        }
+    }
+
+    /// Closes waiting connection `id` for a newcomer, which takes its place: returns its client
+    /// and what tells its task (to be told once the lock is let go).
+    fn close_for_newcomer(&mut self, id: u64) -> Option<(IpAddr, CancellationToken)> {
+        self.unwait(id);
+        let conn = self.conns.get_mut(&id)?;
+        conn.closed = true;
+        let (client, close) = (conn.client, conn.close.clone());
+        self.release(client);
+        self.closing += 1;
+        Some((client, close))
+    }
 }
 
 impl Clients {
@@ -331,43 +531,126 @@ impl Clients {
         }
     }
 
-    fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admitted, Refused> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a new connection from `ip`, waiting for its first request head. Past a cap it
+    /// takes the place of the connection that has waited longest (the client's own when the
+    /// client is at its cap), and returns that connection's client too; with none waiting, or
+    /// too many closed ones not let go of yet, it is refused.
+    fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<(Admitted, Option<IpAddr>), Refused> {
         let client = client_of(ip);
         let exempt = (self.exempt)(ip);
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = self.lock();
         // A cap of 0 is none.
-        if self.max_total > 0 && open.total >= self.max_total {
-            return Err(Refused::Full);
+        let client_full = self.max_per_client > 0
+            && !exempt
+            && open
+                .per_client
+                .get(&client)
+                .is_some_and(|c| c.open >= self.max_per_client);
+        let full = self.max_total > 0 && open.total >= self.max_total;
+        let mut closed = None;
+        if client_full || full {
+            let oldest = if client_full {
+                let turn = open.per_client.get(&client).and_then(|c| c.waiting.first());
+                turn.and_then(|t| open.waiting.get(t)).copied()
+            } else {
+                open.waiting.first_key_value().map(|(_, id)| *id)
+            };
+            let refused = if full {
+                Refused::Full
+            } else {
+                Refused::ClientFull
+            };
+            let oldest = oldest
+                .filter(|_| open.closing < CLOSING_MAX)
+                .ok_or(refused)?;
+            closed = open.close_for_newcomer(oldest);
         }
-        let n = open.per_client.entry(client).or_default();
-        if self.max_per_client > 0 && *n >= self.max_per_client && !exempt {
-            return Err(Refused::ClientFull);
-        }
-        *n += 1;
+        let id = open.next_id;
+        open.next_id += 1;
+        let close = CancellationToken::new();
+        open.conns.insert(
+            id,
+            Conn {
+                client,
+                turn: None,
+                serving: 0,
+                closed: false,
+                close: close.clone(),
+            },
+        );
+        open.per_client.entry(client).or_default().open += 1;
         open.total += 1;
-        Ok(Admitted {
+        open.wait(id);
+        drop(open);
+        let closed = closed.map(|(client, close)| {
+            close.cancel();
+            client
+        });
+        Ok((
+            Admitted {
+                clients: self.clone(),
+                id,
+                closed: close,
+            },
+            closed,
+        ))
+    }
+
+    /// A request's head came on connection `id`: out of the waiting line until the guard is
+    /// dropped with its answer.
+    fn serving(self: &Arc<Self>, id: u64) -> Served {
+        let mut open = self.lock();
+        open.unwait(id);
+        if let Some(conn) = open.conns.get_mut(&id) {
+            conn.serving += 1;
+        }
+        Served {
             clients: self.clone(),
-            client,
-        })
+            id,
+        }
     }
 }
 
 /// A connection counted as open until dropped.
 struct Admitted {
     clients: Arc<Clients>,
-    client: IpAddr,
+    id: u64,
+    /// Cancelled when the connection is closed for a newcomer.
+    closed: CancellationToken,
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut open = self.clients.open.lock().unwrap_or_else(|p| p.into_inner());
-        open.total = open.total.saturating_sub(1);
-        if let Some(n) = open.per_client.get_mut(&self.client) {
-            *n -= 1;
-            if *n == 0 {
-                open.per_client.remove(&self.client);
-            }
+        let mut open = self.clients.lock();
+        open.unwait(self.id);
+        let Some(conn) = open.conns.remove(&self.id) else {
+            return;
+        };
+        if conn.closed {
+            open.closing = open.closing.saturating_sub(1);
+        } else {
+            open.release(conn.client);
         }
+    }
+}
+
+/// A request being served; dropped, its connection waits for the next one.
+struct Served {
+    clients: Arc<Clients>,
+    id: u64,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let mut open = self.clients.lock();
+        if let Some(conn) = open.conns.get_mut(&self.id) {
+            conn.serving = conn.serving.saturating_sub(1);
+        }
+        open.wait(self.id);
     }
 }
 
@@ -442,6 +725,15 @@ impl Complaints {
         });
     }
 
+    fn made_room(&mut self, closed: IpAddr, peer: SocketAddr) {
+        self.say(|more| {
+            tracing::warn!(
+                "connection from {peer} past a cap: closed the connection from {closed} that \
+                 had waited longest for a request (+{more} unreported)"
+            )
+        });
+    }
+
     fn refused(&mut self, why: Refused, peer: SocketAddr) {
         self.say(|more| match why {
             Refused::Full => tracing::warn!(
@@ -508,46 +800,123 @@ mod tests {
         );
     }
 
+    /// Everything `Open` holds, to see that nothing is left behind.
+    fn held(clients: &Clients) -> (usize, usize, usize, usize, usize) {
+        let open = clients.lock();
+        (
+            open.total,
+            open.closing,
+            open.per_client.len(),
+            open.conns.len(),
+            open.waiting.len(),
+        )
+    }
+
     #[test]
     fn caps_count_open_connections_in_all_and_per_client() {
         let proxy = ip("198.51.100.1");
         let clients = Arc::new(Clients::new(4, 2, Box::new(move |a| a == proxy)));
-        let a1 = clients.admit(ip("192.0.2.1")).unwrap();
-        let a2 = clients.admit(ip("192.0.2.1")).unwrap();
-        assert_eq!(
-            clients.admit(ip("192.0.2.1")).err(),
-            Some(Refused::ClientFull)
-        );
+        // Every connection is being served: past a cap, nothing waits to make room.
+        let admit = |a: &str| {
+            clients.admit(ip(a)).map(|(c, closed)| {
+                assert_eq!(closed, None);
+                let served = c.clients.serving(c.id);
+                (c, served)
+            })
+        };
+        let a1 = admit("192.0.2.1").unwrap();
+        let a2 = admit("192.0.2.1").unwrap();
+        assert_eq!(admit("192.0.2.1").err(), Some(Refused::ClientFull));
         // The same /64 is the same client.
-        let b1 = clients.admit(ip("2001:db8::1")).unwrap();
-        let b2 = clients.admit(ip("2001:db8::2")).unwrap();
+        let b1 = admit("2001:db8::1").unwrap();
+        let b2 = admit("2001:db8::2").unwrap();
         assert_eq!(
-            clients.admit(ip("2001:db8::3")).err(),
+            admit("2001:db8::3").err(),
             Some(Refused::Full),
             "four open in all"
         );
         drop(a1);
-        assert_eq!(
-            clients.admit(ip("2001:db8::3")).err(),
-            Some(Refused::ClientFull)
-        );
-        let a3 = clients.admit(ip("192.0.2.1")).unwrap();
+        assert_eq!(admit("2001:db8::3").err(), Some(Refused::ClientFull));
+        let a3 = admit("192.0.2.1").unwrap();
         drop((a2, a3, b1, b2));
         // A trusted proxy speaks for many: the overall cap only.
-        let p: Vec<_> = (0..4).map(|_| clients.admit(proxy).unwrap()).collect();
-        assert_eq!(clients.admit(proxy).err(), Some(Refused::Full));
+        let p: Vec<_> = (0..4).map(|_| admit("198.51.100.1").unwrap()).collect();
+        assert_eq!(admit("198.51.100.1").err(), Some(Refused::Full));
         drop(p);
-        {
-            let open = clients.open.lock().unwrap();
-            assert_eq!(open.total, 0);
-            assert!(open.per_client.is_empty(), "closed clients are forgotten");
-        }
+        assert_eq!(
+            held(&clients),
+            (0, 0, 0, 0, 0),
+            "closed clients are forgotten"
+        );
         // Caps of 0 are none.
         let open = Arc::new(Clients::new(0, 0, Box::new(|_| false)));
         let all: Vec<_> = (0..100)
             .map(|_| open.admit(ip("192.0.2.1")).unwrap())
             .collect();
-        assert_eq!(all.len(), 100);
+        assert!(all.iter().all(|(_, closed)| closed.is_none()));
+    }
+
+    #[test]
+    fn a_newcomer_past_a_cap_takes_the_place_of_the_connection_that_waited_longest() {
+        let clients = Arc::new(Clients::new(4, 3, Box::new(|_| false)));
+        let admit = |a: &str| clients.admit(ip(a)).unwrap();
+        let (a1, _) = admit("192.0.2.1");
+        let (b1, _) = admit("192.0.2.2");
+        let (b2, _) = admit("192.0.2.2");
+        let (a2, _) = admit("192.0.2.1");
+        // The oldest is being served: it is passed over.
+        let serving_a1 = clients.serving(a1.id);
+        let (c1, closed) = admit("192.0.2.3");
+        assert_eq!(closed, Some(ip("192.0.2.2")));
+        assert!(b1.closed.is_cancelled());
+        assert!(![&a1, &b2, &a2].iter().any(|c| c.closed.is_cancelled()));
+        // Its answer taken, it waits for its next request: last in line.
+        drop(serving_a1);
+        let mut newcomers = Vec::new();
+        for (next, from) in [(&b2, "192.0.2.2"), (&a2, "192.0.2.1"), (&c1, "192.0.2.3")] {
+            let (n, closed) = admit("192.0.2.4");
+            assert_eq!(closed, Some(ip(from)));
+            assert!(next.closed.is_cancelled());
+            newcomers.push(n);
+        }
+        assert!(!a1.closed.is_cancelled());
+        // Four closed connections not let go of yet: they no longer count.
+        assert_eq!(held(&clients), (4, 4, 2, 8, 4));
+        drop((b1, b2, a2, c1));
+        assert_eq!(held(&clients), (4, 0, 2, 4, 4));
+        // A client at its cap makes room among its own, though another's waited longer.
+        let (n4, closed) = admit("192.0.2.4");
+        assert_eq!(closed, Some(ip("192.0.2.4")));
+        assert!(newcomers[0].closed.is_cancelled());
+        assert!(!a1.closed.is_cancelled());
+        // A head that came and an answer taken send a connection to the end of the line.
+        drop(clients.serving(a1.id));
+        let (last, closed) = admit("192.0.2.5");
+        assert_eq!(closed, Some(ip("192.0.2.4")));
+        assert!(newcomers[1].closed.is_cancelled() && !a1.closed.is_cancelled());
+        drop((a1, newcomers, n4, last));
+        assert_eq!(held(&clients), (0, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn connections_closed_for_newcomers_are_bounded_until_let_go() {
+        let clients = Arc::new(Clients::new(1, 0, Box::new(|_| false)));
+        let mut open = vec![clients.admit(ip("192.0.2.1")).unwrap().0];
+        // Each newcomer closes the one before, whose task never runs here.
+        for _ in 0..CLOSING_MAX {
+            let (n, closed) = clients.admit(ip("192.0.2.1")).unwrap();
+            assert!(closed.is_some());
+            open.push(n);
+        }
+        assert_eq!(
+            clients.admit(ip("192.0.2.1")).err(),
+            Some(Refused::Full),
+            "too many closed connections still open"
+        );
+        open.remove(0);
+        assert!(clients.admit(ip("192.0.2.1")).is_ok());
+        drop(open);
+        assert_eq!(held(&clients), (0, 0, 0, 0, 0));
     }
 
     #[test]
@@ -562,12 +931,27 @@ mod tests {
     async fn the_loop_survives_a_refusal_and_stops_on_shutdown() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = Router::new().route(
-            "/",
-            axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
-                peer.ip().to_string()
-            }),
-        );
+        // `/hold` answers once told to, and says when it has begun.
+        let (began_tx, mut began) = tokio::sync::mpsc::channel::<()>(1);
+        let release = Arc::new(tokio::sync::Notify::new());
+        let app = Router::new()
+            .route(
+                "/",
+                axum::routing::get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                    peer.ip().to_string()
+                }),
+            )
+            .route(
+                "/hold",
+                axum::routing::get({
+                    let release = release.clone();
+                    move || async move {
+                        let _ = began_tx.send(()).await;
+                        release.notified().await;
+                        "held"
+                    }
+                }),
+            );
         let http = HttpSettings {
             max_connections_per_address: 1,
             ..Default::default()
@@ -577,30 +961,35 @@ mod tests {
             let stop = stop.clone();
             async move { run(listener, app, &http, Box::new(|_| false), stop).await }
         });
-        let get = |mut s: TcpStream| async move {
+        let send = |mut s: TcpStream, path: &'static str| async move {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            s.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-                .await
-                .unwrap();
+            let head = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            s.write_all(head.as_bytes()).await.unwrap();
             let mut out = String::new();
             let _ = s.read_to_string(&mut out).await;
             out
         };
-        let first = TcpStream::connect(addr).await.unwrap();
-        // Wait until the server counts it: a second one is then refused.
-        let refused = loop {
-            let second = get(TcpStream::connect(addr).await.unwrap()).await;
-            if second.starts_with("HTTP/1.1 503") {
-                break second;
-            }
-        };
+        // The address's one connection is being served: a second is refused.
+        let first = tokio::spawn(send(TcpStream::connect(addr).await.unwrap(), "/hold"));
+        began.recv().await.unwrap();
+        let refused = send(TcpStream::connect(addr).await.unwrap(), "/").await;
+        assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
         assert!(refused.contains("connection: close"));
-        let answer = get(first).await;
+        release.notify_one();
+        let answer = first.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("held"));
+        // A silent one gives its place to the next, which is served.
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let answer = send(TcpStream::connect(addr).await.unwrap(), "/").await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(
             answer.ends_with("127.0.0.1"),
             "ConnectInfo is given: {answer}"
         );
+        let mut rest = Vec::new();
+        use tokio::io::AsyncReadExt;
+        let _ = silent.read_to_end(&mut rest).await;
+        assert!(rest.is_empty(), "closed unanswered");
         stop.cancel();
         server.await.unwrap().unwrap();
         assert!(

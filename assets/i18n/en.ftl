@@ -529,3 +529,14 @@ follows-error-other = Something went wrong with { $host }; the server's log says
 
 ## The site editor, on a phone
 ed-more = More
+
+## Comments: long threads, deep replies, too many at once
+comments-earlier = { $count ->
+    [one] One earlier reply is not shown here.
+   *[other] { $count } earlier replies are not shown here.
+}
+comments-too-deep = This conversation is too deep to go on here: reply to an earlier comment of it.
+comments-too-many = You are commenting too fast. Please try again in { $minutes ->
+    [one] a minute
+   *[other] { $minutes } minutes
+}.

@@ -526,3 +526,14 @@ follows-error-other = Un problème est survenu avec { $host } ; le journal du se
 
 ## L’éditeur de site, sur un téléphone
 ed-more = Plus
+
+## Commentaires : longs fils, réponses profondes, trop à la fois
+comments-earlier = { $count ->
+    [one] Une réponse plus ancienne n’est pas affichée ici.
+   *[other] { $count } réponses plus anciennes ne sont pas affichées ici.
+}
+comments-too-deep = Cette conversation est trop profonde pour continuer ici : répondez à un commentaire plus ancien.
+comments-too-many = Vous commentez trop vite. Réessayez dans { $minutes ->
+    [one] une minute
+   *[other] { $minutes } minutes
+}.

@@ -127,6 +127,10 @@ pub struct RatesSettings {
     /// Video password guesses per client address (`RUCHE_RATES_VIDEO_PASSWORD_MAX`,
     /// `…_VIDEO_PASSWORD_WINDOW_SECS`).
     pub video_password: RateLimit,
+    /// Comments and replies posted per account, counting those kept (`RUCHE_RATES_COMMENT_MAX`,
+    /// `…_COMMENT_WINDOW_SECS`): each one is stored, shown and sent to the video's audience.
+    /// PeerTube limits comment creation per user too (`rates_limit.create_comment`).
+    pub comment: RateLimit,
     /// Keys each limit tracks at most (`RUCHE_RATES_MAX_KEYS`): its memory is bounded.
     pub max_keys: usize,
     /// Proxies whose `X-Forwarded-For` (or `Forwarded`) is believed, as addresses or CIDR ranges
@@ -156,6 +160,8 @@ impl Default for RatesSettings {
             account: limit(10, 900),
             signup: limit(2, 300),
             video_password: limit(15, 300),
+            // 20 at once, then one every 30 s: more than a person types, far less than a script.
+            comment: limit(20, 600),
             max_keys: 100_000,
             trusted_proxies: Vec::new(),
             client_ip_header: "x-forwarded-for".into(),
@@ -475,6 +481,10 @@ impl Settings {
                 "RUCHE_RATES_VIDEO_PASSWORD_MAX" => self.rates.video_password.max = parse(&k, &v)?,
                 "RUCHE_RATES_VIDEO_PASSWORD_WINDOW_SECS" => {
                     self.rates.video_password.window_secs = parse(&k, &v)?
+                }
+                "RUCHE_RATES_COMMENT_MAX" => self.rates.comment.max = parse(&k, &v)?,
+                "RUCHE_RATES_COMMENT_WINDOW_SECS" => {
+                    self.rates.comment.window_secs = parse(&k, &v)?
                 }
                 "RUCHE_RATES_MAX_KEYS" => self.rates.max_keys = parse(&k, &v)?,
                 "RUCHE_RATES_TRUSTED_PROXIES" => {

@@ -19,9 +19,16 @@ pub struct Comment {
     pub replies: i64,
 }
 
+// The count names the video too, so that it reads the `(video_id, thread_id, id)` index rather
+// than the whole table once per row.
 const COLS: &str = "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text, c.url,
     c.created_at, c.updated_at, c.deleted_at,
-    (SELECT COUNT(*) FROM video_comments r WHERE r.thread_id = c.id) AS replies";
+    (SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments r
+     WHERE r.video_id = c.video_id AND r.thread_id = c.id) AS replies";
+
+/// The columns of a reply: a reply has no replies of its own in its thread's count.
+const REPLY_COLS: &str = "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text,
+    c.url, c.created_at, c.updated_at, c.deleted_at, CAST(0 AS BIGINT) AS replies";
 
 /// Adds a comment: a new thread when `parent` is `None`, else a reply in the parent's thread.
 pub async fn insert(
@@ -90,16 +97,82 @@ pub async fn threads(
     .map_err(StoreError::from)
 }
 
-/// Every comment of a thread, its first one included, oldest first.
-pub async fn thread(ex: Ex<'_>, thread_id: i64) -> Result<Vec<Comment>> {
-    let sql = format!(
-        "SELECT {COLS} FROM video_comments c WHERE c.id = $1 OR c.thread_id = $1 ORDER BY c.id"
+/// A thread's first comment (of `video_id`), then its oldest `limit` replies, oldest first;
+/// empty if `thread_id` is not a thread of that video. A thread's replies have no bound, so
+/// every reader says how many it takes.
+pub async fn thread(ex: Ex<'_>, video_id: i64, thread_id: i64, limit: i64) -> Result<Vec<Comment>> {
+    let first = format!(
+        "SELECT {COLS} FROM video_comments c
+         WHERE c.id = $1 AND c.video_id = $2 AND c.thread_id IS NULL"
     );
-    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+    let replies = format!(
+        "SELECT {REPLY_COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id = $2
+         ORDER BY c.id LIMIT $3"
+    );
+    dual!(ex, |c| {
+        let Some(head): Option<Comment> = sqlx::query_as(sqlx::AssertSqlSafe(first.as_str()))
+            .bind(thread_id)
+            .bind(video_id)
+            .fetch_optional(&mut *c)
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        let mut all = vec![head];
+        all.extend(
+            sqlx::query_as::<_, Comment>(sqlx::AssertSqlSafe(replies.as_str()))
+                .bind(video_id)
+                .bind(thread_id)
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await?,
+        );
+        Ok::<_, sqlx::Error>(all)
+    })
+    .map_err(StoreError::from)
+}
+
+/// The newest `limit` replies of the thread `thread_id` of `video_id`, oldest first.
+pub async fn latest_replies(
+    ex: Ex<'_>,
+    video_id: i64,
+    thread_id: i64,
+    limit: i64,
+) -> Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {REPLY_COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id = $2
+         ORDER BY c.id DESC LIMIT $3"
+    );
+    let mut rows: Vec<Comment> = dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(video_id)
         .bind(thread_id)
+        .bind(limit)
         .fetch_all(c)
         .await
-        .map_err(StoreError::from))
+        .map_err(StoreError::from))?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// How deep comment `id` sits in its thread: 0 for a thread's first comment, 1 for a reply to
+/// it, and so on, walking at most `most` parents up (a deeper comment is said to be `most`
+/// deep). One statement, one primary-key read per level; `None` if there is no such comment.
+pub async fn depth(ex: Ex<'_>, id: i64, most: i64) -> Result<Option<i64>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "WITH RECURSIVE up(id, parent, lvl) AS (
+             SELECT id, in_reply_to_id, CAST(0 AS BIGINT) FROM video_comments WHERE id = $1
+             UNION ALL
+             SELECT p.id, p.in_reply_to_id, up.lvl + 1
+             FROM video_comments p JOIN up ON p.id = up.parent
+             WHERE up.lvl < $2
+         )
+         SELECT CAST(MAX(lvl) AS BIGINT) FROM up"
+    )
+    .bind(id)
+    .bind(most)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
 }
 
 /// Comments of a video not deleted.

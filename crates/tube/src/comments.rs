@@ -3,11 +3,40 @@
 
 use crate::{Tube, TubeError, TubeResult, videos};
 use ruche_domain::user::Role;
+use ruche_store::Ex;
 use ruche_store::comments::{self, Comment};
 use ruche_store::users::User;
 
 /// The longest comment PeerTube accepts.
 pub const MAX_TEXT: usize = 10_000;
+
+/// The deepest a reply may sit in its thread (the thread's first comment is at 0, a reply to it
+/// at 1): as many levels as a reply from another instance may have above it when we read them
+/// (PeerTube's `MAX_RECURSION_COMMENTS`). PeerTube itself has no bound; without one a chain of
+/// replies grows as deep as a client likes, and each reader pays for its depth.
+pub const MAX_DEPTH: i64 = 100;
+
+/// The answer to a reply deeper than [`MAX_DEPTH`].
+pub const TOO_DEEP: &str = "This conversation is too deep: reply to an earlier comment of it";
+
+/// The most replies of a thread read at once (the API's thread tree); later ones are not shown.
+pub const THREAD_REPLIES: i64 = 1000;
+
+/// Refuses (400) a reply to `parent` that would sit deeper than [`MAX_DEPTH`]. One bounded
+/// statement. The inbox calls it too before it keeps another instance's reply, so that neither
+/// side can build a deeper chain.
+pub async fn check_reply_depth(ex: Ex<'_>, parent: Option<&Comment>) -> TubeResult<()> {
+    let Some(parent) = parent else {
+        return Ok(());
+    };
+    let depth = comments::depth(ex, parent.id, MAX_DEPTH)
+        .await?
+        .ok_or(TubeError::NotFound("comment"))?;
+    if depth >= MAX_DEPTH {
+        return Err(TubeError::BadRequest(TOO_DEEP.into()));
+    }
+    Ok(())
+}
 
 /// Adds a comment by `user`: a new thread, or a reply to `parent` (a comment of that video).
 pub async fn add(
@@ -27,6 +56,30 @@ pub async fn add(
             "Incorrect request parameters: text (1 to 10000 characters)".into(),
         ));
     }
+    // Per account, counting only what is kept: each comment is stored, shown and sent to the
+    // video's audience, so a client that writes without pause costs everyone else.
+    tube.rates.comment.check(&user.id)?;
+    let kept = insert(tube, user, &v, parent, text).await;
+    match kept {
+        Ok(c) => {
+            tube.deliveries_ready.notify_waiters();
+            Ok(c)
+        }
+        Err(e) => {
+            tube.rates.comment.refund(&user.id);
+            Err(e)
+        }
+    }
+}
+
+/// Stores a comment checked by [`add`], with its `Create` for the video's audience.
+async fn insert(
+    tube: &Tube,
+    user: &User,
+    v: &ruche_store::videos::Video,
+    parent: Option<i64>,
+    text: &str,
+) -> TubeResult<Comment> {
     let mut tx = tube.store.begin().await?;
     let parent = match parent {
         None => None,
@@ -35,14 +88,14 @@ pub async fn add(
             _ => return Err(TubeError::NotFound("comment")),
         },
     };
+    check_reply_depth(tx.ex(), parent.as_ref()).await?;
     let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
     let id = comments::insert(tx.ex(), v.id, account.id, parent.as_ref(), text, None).await?;
     let c = comments::by_id(tx.ex(), id)
         .await?
         .ok_or(TubeError::NotFound("comment"))?;
-    crate::federation::outbox::comment_created(tx.ex(), tube, &v, &c, &account).await?;
+    crate::federation::outbox::comment_created(tx.ex(), tube, v, &c, &account).await?;
     tx.commit().await?;
-    tube.deliveries_ready.notify_waiters();
     Ok(c)
 }
 
@@ -61,33 +114,31 @@ pub async fn threads(
     Ok((v.id, rows, total, visible))
 }
 
-/// The newest `count` threads of `v` (a video the caller already may see), each with its
-/// replies oldest first, and the count of comments not deleted; read on one connection.
+/// The newest `count` threads of `v` (a video the caller already may see), each with its newest
+/// `replies` replies oldest first, and the count of comments not deleted; read on one
+/// connection. A thread's first comment says how many replies it has in all.
 pub async fn threads_with_replies(
     tube: &Tube,
     v: &ruche_store::videos::Video,
     count: i64,
+    replies: i64,
 ) -> TubeResult<(Vec<(Comment, Vec<Comment>)>, i64)> {
     let mut c = tube.store.read().await?;
     let (firsts, _) = comments::threads(c.ex(), v.id, 0, count).await?;
     let visible = comments::count_visible(c.ex(), v.id).await?;
     let mut out = Vec::with_capacity(firsts.len());
     for first in firsts {
-        let replies = if first.replies > 0 {
-            comments::thread(c.ex(), first.id)
-                .await?
-                .into_iter()
-                .skip(1)
-                .collect()
+        let shown = if first.replies > 0 {
+            comments::latest_replies(c.ex(), v.id, first.id, replies).await?
         } else {
             Vec::new()
         };
-        out.push((first, replies));
+        out.push((first, shown));
     }
     Ok((out, visible))
 }
 
-/// A thread whole: its first comment and every reply, oldest first.
+/// A thread: its first comment and its oldest [`THREAD_REPLIES`] replies, oldest first.
 pub async fn thread(
     tube: &Tube,
     user: Option<&User>,
@@ -96,15 +147,11 @@ pub async fn thread(
 ) -> TubeResult<Vec<Comment>> {
     let v = videos::find_visible(tube, video, user).await?;
     let mut c = tube.store.read().await?;
-    let all = comments::thread(c.ex(), thread_id).await?;
-    match all.first() {
-        Some(first)
-            if first.id == thread_id && first.video_id == v.id && first.thread_id.is_none() =>
-        {
-            Ok(all)
-        }
-        _ => Err(TubeError::NotFound("comment thread")),
+    let all = comments::thread(c.ex(), v.id, thread_id, THREAD_REPLIES).await?;
+    if all.is_empty() {
+        return Err(TubeError::NotFound("comment thread"));
     }
+    Ok(all)
 }
 
 /// Deletes a comment's content (its place in the thread stays).

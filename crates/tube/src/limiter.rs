@@ -299,8 +299,8 @@ pub enum ClientIpHeader {
     Forwarded,
 }
 
-/// The instance's limits, each with its own name, window and maximum. Later limits (comments,
-/// reports, the inbox) join here the same way: a `RateLimit` in `RatesSettings`, a `Limiter`
+/// The instance's limits, each with its own name, window and maximum. Later limits (reports,
+/// the inbox) join here the same way: a `RateLimit` in `RatesSettings`, a `Limiter`
 /// here, a `check` where the action is taken.
 pub struct Rates {
     /// Logins and token grants per client address; a success gives its attempt back.
@@ -311,6 +311,9 @@ pub struct Rates {
     pub signup: Limiter,
     /// Video password guesses (for password-protected videos), per client address and video.
     pub video_password: Limiter,
+    /// Comments and replies per account (its user id); one refused for another reason is given
+    /// back.
+    pub comment: Limiter,
     trusted: Vec<Cidr>,
     pub client_ip_header: ClientIpHeader,
 }
@@ -341,6 +344,7 @@ impl Rates {
             account: Limiter::new("account", s.account.into(), n),
             signup: Limiter::new("signup", s.signup.into(), n),
             video_password: Limiter::new("video_password", s.video_password.into(), n),
+            comment: Limiter::new("comment", s.comment.into(), n),
             trusted,
             client_ip_header,
         })

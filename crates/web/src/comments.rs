@@ -20,6 +20,11 @@ use std::collections::hash_map::Entry;
 /// The threads a watch page shows; the API pages through the rest.
 const THREADS: i64 = 20;
 
+/// The replies a watch page shows per thread: the newest (where one just written lands), said
+/// how many came before them. A page never draws more than `THREADS × (1 + REPLIES)` comments,
+/// each at most `comments::MAX_TEXT` characters, however long the threads are.
+const REPLIES: i64 = 20;
+
 /// One comment as the page draws it.
 pub struct CommentView {
     pub id: i64,
@@ -35,10 +40,12 @@ pub struct CommentView {
     pub deletable: bool,
 }
 
-/// A thread: its first comment and its replies, oldest first.
+/// A thread: its first comment and its newest replies, oldest first.
 pub struct ThreadView {
     pub first: CommentView,
     pub replies: Vec<CommentView>,
+    /// The earlier replies not shown.
+    pub earlier: i64,
 }
 
 /// The comments part of a watch page.
@@ -84,11 +91,78 @@ fn view_of(
         html: if deleted {
             String::new()
         } else {
-            markdown(&c.text)
+            markdown(&tame_nesting(within_max_text(&c.text)))
         },
         deleted,
         deletable: !deleted && (viewer.account == Some(c.account_id) || viewer.may_delete_any),
     }
+}
+
+/// `text` cut to the longest comment PeerTube accepts, before it is rendered: what is stored
+/// was checked on the way in, but the page does not rely on that alone.
+fn within_max_text(text: &str) -> &str {
+    match text.char_indices().nth(comments::MAX_TEXT) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// The most blocks (quotes, lists) a line of a comment opens inside one another. Each marker at
+/// the start of a line (`>`, `-`, `1.`) opens one, and the HTML cleaner's work grows with the
+/// square of the nesting: 10,000 `>` took 0.4 s to draw, and a page draws hundreds of comments.
+const MAX_NESTING: usize = 8;
+
+/// `text` with no line opening more than [`MAX_NESTING`] blocks: the marker past them is escaped
+/// (`\>`), so that it and the rest of its line read as text. A line of a code block that starts
+/// with that many markers shows the backslash; nothing else changes.
+fn tame_nesting(text: &str) -> std::borrow::Cow<'_, str> {
+    /// Where the marker past the allowed ones starts in `line`, if there is one.
+    fn excess(line: &str) -> Option<usize> {
+        let b = line.as_bytes();
+        let (mut i, mut markers) = (0, 0);
+        loop {
+            while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                i += 1;
+            }
+            let end = match b.get(i) {
+                Some(b'>') => i + 1,
+                Some(b'-' | b'+' | b'*') => i + 1,
+                Some(c) if c.is_ascii_digit() => {
+                    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                    match b.get(i + digits) {
+                        Some(b'.' | b')') if digits <= 9 => i + digits + 1,
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            };
+            // A list marker is followed by a space or the end of the line; `>` by anything.
+            if b[i] != b'>' && !matches!(b.get(end), None | Some(b' ' | b'\t' | b'\r' | b'\n')) {
+                return None;
+            }
+            if markers == MAX_NESTING {
+                // The escape goes before the marker's punctuation (after an ordered one's digits).
+                return Some(end - 1);
+            }
+            markers += 1;
+            i = end;
+        }
+    }
+    if !text.lines().any(|l| excess(l).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        match excess(line) {
+            Some(at) => {
+                out.push_str(&line[..at]);
+                out.push('\\');
+                out.push_str(&line[at..]);
+            }
+            None => out.push_str(line),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The comments of `video` (which `viewer` may see) as `viewer` sees them.
@@ -98,7 +172,7 @@ pub async fn view(
     video: &Video,
     viewer: Option<&User>,
 ) -> TubeResult<CommentsView> {
-    let (found, count) = comments::threads_with_replies(&st.tube, video, THREADS).await?;
+    let (found, count) = comments::threads_with_replies(&st.tube, video, THREADS, REPLIES).await?;
     let mut conn = st.tube.store.read().await?;
     let who = Viewer {
         account: match viewer {
@@ -123,10 +197,12 @@ pub async fn view(
             };
             views.push(view_of(st, tr, c, a, &who));
         }
+        let earlier = (first.replies - replies.len() as i64).max(0);
         let first = views.remove(0);
         threads.push(ThreadView {
             first,
             replies: views,
+            earlier,
         });
     }
     Ok(CommentsView {
@@ -184,10 +260,94 @@ pub async fn delete(
 /// A refused comment, said in the viewer's language.
 fn refused(chrome: Chrome, e: TubeError) -> Response {
     let key = match &e {
+        TubeError::BadRequest(m) if m == comments::TOO_DEEP => "comments-too-deep",
         TubeError::BadRequest(_) => "comments-invalid",
         TubeError::Conflict(_) => "comments-disabled",
+        TubeError::TooManyRequests { retry_after_secs } => {
+            // 429 with its `Retry-After`, said in the viewer's language.
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            let msg = chrome.tr.t1("comments-too-many", "minutes", &minutes);
+            let mut res = error_page(chrome, TubeError::BadRequest(msg));
+            *res.status_mut() = crate::error::status_of(&e);
+            crate::error::set_retry_after(&mut res, &e);
+            return res;
+        }
         _ => return error_page(chrome, e),
     };
     let msg = chrome.tr.t(key);
     error_page(chrome, TubeError::BadRequest(msg))
+}
+
+#[cfg(test)]
+mod scratch_timing {
+    #[test]
+    fn scratch_markdown_costs() {
+        let cases: Vec<(&str, String)> = vec![
+            ("plain", "lorem ipsum dolor sit amet ".repeat(400)),
+            ("quotes", ">".repeat(10_000)),
+            ("quotes-sp", "> ".repeat(5_000)),
+            ("lists", "- ".repeat(5_000)),
+            ("stars", "*a".repeat(5_000)),
+            ("under", "_a".repeat(5_000)),
+            ("links", "[a](".repeat(2_500)),
+            ("brackets", "[".repeat(10_000)),
+            ("backticks", "`".repeat(10_000)),
+            ("html", "<b>".repeat(3_333)),
+            (
+                "nested-list",
+                (0..2000)
+                    .map(|i| format!("{}- x\n", " ".repeat(i % 40)))
+                    .collect(),
+            ),
+            ("emph-mix", "*_".repeat(5_000)),
+            ("link-ref", "[x]: /u\n".repeat(1250)),
+            ("autolink", "<http://a>".repeat(1000)),
+            ("list-quote", "- > ".repeat(2_500)),
+            ("ol-quote", "1. > ".repeat(2_000)),
+            ("html-bq", "<blockquote>".repeat(800)),
+            ("html-ul", "<ul><li>".repeat(1200)),
+            ("html-div", "<div>".repeat(2000)),
+            ("html-aaa", "<b><i>x</b>".repeat(900)),
+            ("html-a", "<a href=x>".repeat(1000)),
+            ("html-table", "<table><tr><td>".repeat(600)),
+            ("html-p-b", "<p><b>".repeat(1500)),
+            ("html-font", "<font>".repeat(1600)),
+            (
+                "indent-list",
+                (0..200)
+                    .map(|i| format!("{}- x\n", "  ".repeat(i)))
+                    .collect(),
+            ),
+            (
+                "indent-8",
+                (0..40)
+                    .map(|i| format!("{}- - - - - - - - x\n", " ".repeat(16 * i)))
+                    .collect(),
+            ),
+            (
+                "indent-q",
+                (0..40)
+                    .map(|i| format!("{}> > > > > > > > x\n", " ".repeat(16 * i)))
+                    .collect(),
+            ),
+            (
+                "indent-mix",
+                (0..40)
+                    .map(|i| format!("{}- > - > - > - > x\n", " ".repeat(16 * i)))
+                    .collect(),
+            ),
+            (
+                "indent-2",
+                (0..100)
+                    .map(|i| format!("{}- - x\n", " ".repeat(4 * i)))
+                    .collect(),
+            ),
+        ];
+        for (name, t) in cases {
+            let t: String = t.chars().take(10_000).collect();
+            let start = std::time::Instant::now();
+            let out = super::markdown(&super::tame_nesting(&t));
+            eprintln!("{name}: {:?} ({} bytes out)", start.elapsed(), out.len());
+        }
+    }
 }

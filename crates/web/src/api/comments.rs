@@ -12,29 +12,66 @@ use ruche_store::comments::Comment;
 use ruche_tube::comments;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
-/// PeerTube's `VideoComment`.
-async fn comment_json(st: &AppState, video_uuid: &str, c: &Comment) -> ApiResult<Value> {
-    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let mut conn = st.tube.store.read().await?;
-    let account = ruche_store::users::account_by_id(conn.ex(), c.account_id).await?;
-    let deleted = c.deleted_at.is_some();
-    Ok(json!({
-        "id": c.id,
-        "url": c.url.clone().unwrap_or_else(|| format!("{base}/videos/watch/{video_uuid}/comments/{}", c.id)),
-        "text": c.text,
-        "threadId": c.thread_id.unwrap_or(c.id),
-        "inReplyToCommentId": c.in_reply_to_id,
-        "videoId": c.video_id,
-        "createdAt": ruche_store::iso(c.created_at),
-        "updatedAt": ruche_store::iso(c.updated_at),
-        "deletedAt": c.deleted_at.map(ruche_store::iso),
-        "isDeleted": deleted,
-        "heldForReview": false,
-        "totalRepliesFromVideoAuthor": 0,
-        "totalReplies": c.replies,
-        "account": if deleted { Value::Null } else { account_json(base, &host, &account) },
-    }))
+/// How deep the thread tree nests (its first comment is at 0). A reply deeper than this is
+/// listed, in order, among the children of its ancestor at this depth; its
+/// `inReplyToCommentId` still names the comment it answers. The tree stays shallow whatever the
+/// thread holds: it is built, serialised and dropped without a stack that grows with its depth.
+pub const TREE_DEPTH: usize = 10;
+
+/// The authors of the comments of one answer, each read once on one connection.
+struct Authors<'a> {
+    st: &'a AppState,
+    conn: ruche_store::Conn,
+    known: HashMap<i64, Value>,
+}
+
+impl<'a> Authors<'a> {
+    async fn new(st: &'a AppState) -> ApiResult<Authors<'a>> {
+        Ok(Authors {
+            st,
+            conn: st.tube.store.read().await?,
+            known: HashMap::new(),
+        })
+    }
+
+    /// PeerTube's `VideoComment`.
+    async fn comment_json(&mut self, video_uuid: &str, c: &Comment) -> ApiResult<Value> {
+        let (base, host) = (
+            &self.st.tube.settings.public_url,
+            self.st.tube.settings.host(),
+        );
+        let deleted = c.deleted_at.is_some();
+        let account = if deleted {
+            Value::Null
+        } else {
+            match self.known.entry(c.account_id) {
+                Entry::Occupied(e) => e.get().clone(),
+                Entry::Vacant(e) => {
+                    let a = ruche_store::users::account_by_id(self.conn.ex(), c.account_id).await?;
+                    e.insert(account_json(base, &host, &a)).clone()
+                }
+            }
+        };
+        Ok(json!({
+            "id": c.id,
+            "url": c.url.clone().unwrap_or_else(|| format!("{base}/videos/watch/{video_uuid}/comments/{}", c.id)),
+            "text": c.text,
+            "threadId": c.thread_id.unwrap_or(c.id),
+            "inReplyToCommentId": c.in_reply_to_id,
+            "videoId": c.video_id,
+            "createdAt": ruche_store::iso(c.created_at),
+            "updatedAt": ruche_store::iso(c.updated_at),
+            "deletedAt": c.deleted_at.map(ruche_store::iso),
+            "isDeleted": deleted,
+            "heldForReview": false,
+            "totalRepliesFromVideoAuthor": 0,
+            "totalReplies": c.replies,
+            "account": account,
+        }))
+    }
 }
 
 /// `GET /api/v1/videos/{id}/comment-threads`.
@@ -48,16 +85,19 @@ pub async fn threads(
     let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let (_, rows, total, visible) =
         comments::threads(&st.tube, user.user.as_ref(), &id, f.start, f.count).await?;
+    let mut authors = Authors::new(&st).await?;
     let mut data = Vec::with_capacity(rows.len());
     for c in &rows {
-        data.push(comment_json(&st, &v.uuid, c).await?);
+        data.push(authors.comment_json(&v.uuid, c).await?);
     }
     Ok(Json(
         json!({ "total": total, "totalNotDeletedComments": visible, "data": data }),
     ))
 }
 
-/// `GET /api/v1/videos/{id}/comment-threads/{threadId}`: the thread as a tree.
+/// `GET /api/v1/videos/{id}/comment-threads/{threadId}`: the thread as a tree, from its first
+/// comment and its oldest replies (`comments::THREAD_REPLIES`), nested at most [`TREE_DEPTH`]
+/// deep.
 pub async fn thread(
     State(st): State<AppState>,
     user: MaybeUser,
@@ -65,25 +105,74 @@ pub async fn thread(
 ) -> ApiResult<Json<Value>> {
     let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let all = comments::thread(&st.tube, user.user.as_ref(), &id, thread_id).await?;
+    let mut authors = Authors::new(&st).await?;
     let mut nodes = Vec::with_capacity(all.len());
     for c in &all {
-        nodes.push((c.id, c.in_reply_to_id, comment_json(&st, &v.uuid, c).await?));
+        nodes.push(Node {
+            id: c.id,
+            parent: c.in_reply_to_id,
+            comment: authors.comment_json(&v.uuid, c).await?,
+        });
     }
-    fn tree(parent: i64, nodes: &[(i64, Option<i64>, Value)]) -> Vec<Value> {
-        nodes
-            .iter()
-            .filter(|(_, p, _)| *p == Some(parent))
-            .map(|(id, _, c)| json!({ "comment": c, "children": tree(*id, nodes) }))
-            .collect()
+    Ok(Json(tree(thread_id, nodes, TREE_DEPTH)))
+}
+
+/// One comment of a thread, for [`tree`].
+struct Node {
+    id: i64,
+    parent: Option<i64>,
+    comment: Value,
+}
+
+/// PeerTube's `VideoCommentThreadTree` of the thread whose first comment is `root`: each comment
+/// as `{"comment", "children"}`, children oldest first. A comment deeper than `max_depth` goes
+/// among the children of its ancestor at `max_depth`; one whose parent is not in `nodes` is
+/// left out, as PeerTube leaves out what it cannot place. No recursion: the depths come from
+/// one pass from the root down, the JSON from one pass from the leaves up, and `nodes` may be
+/// in any order.
+fn tree(root: i64, nodes: Vec<Node>, max_depth: usize) -> Value {
+    let index: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+    let Some(&top) = index.get(&root) else {
+        return json!({ "comment": Value::Null, "children": [] });
+    };
+    let mut replies: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some(p) = n.parent.and_then(|p| index.get(&p)).filter(|&&p| p != i) {
+            replies[*p].push(i);
+        }
     }
-    let root = nodes
-        .iter()
-        .find(|(id, _, _)| *id == thread_id)
-        .map(|(_, _, c)| c.clone())
-        .unwrap_or(Value::Null);
-    Ok(Json(
-        json!({ "comment": root, "children": tree(thread_id, &nodes) }),
-    ))
+    // From the root down, breadth first: each comment's depth, and `holder`, the comment whose
+    // children its own replies join (itself, or past `max_depth` its ancestor at `max_depth`).
+    let mut order = vec![top];
+    let mut depth = vec![usize::MAX; nodes.len()];
+    let mut holder = vec![usize::MAX; nodes.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    depth[top] = 0;
+    holder[top] = top;
+    let mut next = 0;
+    while let Some(&at) = order.get(next) {
+        next += 1;
+        for &r in &replies[at] {
+            if depth[r] != usize::MAX {
+                continue;
+            }
+            depth[r] = depth[at] + 1;
+            holder[r] = if depth[r] <= max_depth { r } else { holder[at] };
+            children[holder[at]].push(r);
+            order.push(r);
+        }
+    }
+    // Every comment placed is later in `order` than its holder: from the end, each one's
+    // children are made before it.
+    let mut comments: Vec<Option<Value>> = nodes.into_iter().map(|n| Some(n.comment)).collect();
+    let mut made: Vec<Option<Value>> = vec![None; comments.len()];
+    for &i in order.iter().rev() {
+        let mut kids = std::mem::take(&mut children[i]);
+        kids.sort_unstable();
+        let kids: Vec<Value> = kids.into_iter().filter_map(|k| made[k].take()).collect();
+        made[i] = Some(json!({ "comment": comments[i].take(), "children": kids }));
+    }
+    made[top].take().unwrap_or(Value::Null)
 }
 
 #[derive(Deserialize)]
@@ -100,8 +189,9 @@ pub async fn add_thread(
 ) -> ApiResult<Json<Value>> {
     let comment = comments::add(&st.tube, &u, &id, None, &c.text).await?;
     let v = ruche_tube::videos::find(&st.tube, &id).await?;
+    let mut authors = Authors::new(&st).await?;
     Ok(Json(
-        json!({ "comment": comment_json(&st, &v.uuid, &comment).await? }),
+        json!({ "comment": authors.comment_json(&v.uuid, &comment).await? }),
     ))
 }
 
@@ -114,8 +204,9 @@ pub async fn reply(
 ) -> ApiResult<Json<Value>> {
     let comment = comments::add(&st.tube, &u, &id, Some(parent), &c.text).await?;
     let v = ruche_tube::videos::find(&st.tube, &id).await?;
+    let mut authors = Authors::new(&st).await?;
     Ok(Json(
-        json!({ "comment": comment_json(&st, &v.uuid, &comment).await? }),
+        json!({ "comment": authors.comment_json(&v.uuid, &comment).await? }),
     ))
 }
 

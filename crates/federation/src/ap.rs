@@ -142,7 +142,7 @@ fn image_refs(v: &Value) -> Vec<ImageRef> {
     each(v)
         .into_iter()
         .filter_map(|i| {
-            let url = href(i)?;
+            let url = href(i).filter(|u| u.len() <= MAX_URL)?;
             (url.starts_with("https://") || url.starts_with("http://")).then(|| ImageRef {
                 url: url.to_string(),
                 width: dim(i, "width"),
@@ -155,19 +155,55 @@ fn image_refs(v: &Value) -> Vec<ImageRef> {
 
 const ACTOR_TYPES: &[&str] = &["Person", "Group", "Application", "Service", "Organization"];
 
+/// The longest URL kept from another server's document, in bytes (PeerTube's
+/// `CONSTRAINTS_FIELDS.ACTORS.URL`: it refuses an actor whose id or inbox is longer).
+pub const MAX_URL: usize = 2000;
+/// The longest display name kept, in characters (PeerTube's `USERS.NAME` and
+/// `VIDEO_CHANNELS.NAME`).
+pub const MAX_NAME: usize = 120;
+/// The longest description (`summary`) or support text kept, in characters (PeerTube's
+/// `USERS.DESCRIPTION`, `VIDEO_CHANNELS.DESCRIPTION` and `VIDEO_CHANNELS.SUPPORT`).
+pub const MAX_DESCRIPTION: usize = 1000;
+/// The longest public key taken, in bytes (PeerTube's `ACTORS.PUBLIC_KEY`).
+const MAX_PUBLIC_KEY: usize = 5000;
+/// The most `attributedTo` entries read of an actor (a channel names its one account).
+const MAX_ATTRIBUTED: usize = 4;
+
+/// A string property cut to its first `max` characters, read no further: another server's
+/// text is shown on every view of the page it is on, and what is cut here is never stored.
+fn text_of(v: &Value, key: &str, max: usize) -> Option<String> {
+    let s = str_of(v, key)?;
+    let cut = match s.char_indices().nth(max) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    };
+    Some(cut.to_string()).filter(|c| !c.trim().is_empty())
+}
+
+/// A URL property, if it is no longer than [`MAX_URL`].
+fn url_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    str_of(v, key).filter(|u| u.len() <= MAX_URL)
+}
+
 /// Reads an actor document fetched from `origin`: its id, inbox and key must be of that origin.
 pub fn parse_actor(doc: &Value, origin: &str) -> Result<ActorDoc, ApError> {
     let id = str_of(doc, "id").ok_or(ApError::Missing("id"))?;
+    if id.len() > MAX_URL {
+        return Err(ApError::Invalid("id"));
+    }
     check_origin(id, origin)?;
     let kind = ACTOR_TYPES
         .iter()
         .find(|t| is_type(doc, t))
         .ok_or(ApError::Invalid("type"))?;
     let inbox = str_of(doc, "inbox").ok_or(ApError::Missing("inbox"))?;
+    if inbox.len() > MAX_URL {
+        return Err(ApError::Invalid("inbox"));
+    }
     check_origin(inbox, id)?;
     let shared_inbox = doc
         .get("endpoints")
-        .and_then(|e| str_of(e, "sharedInbox"))
+        .and_then(|e| url_of(e, "sharedInbox"))
         .filter(|s| same_origin(s, id))
         .map(str::to_string);
     // Some instance actors (Lemmy's) have no name: the last part of their id stands for one.
@@ -197,9 +233,16 @@ pub fn parse_actor(doc: &Value, origin: &str) -> Result<ActorDoc, ApError> {
             }
             let kid = str_of(k, "id").map(str::to_string);
             if let Some(kid) = &kid {
+                if kid.len() > MAX_URL {
+                    return Err(ApError::Invalid("publicKey.id"));
+                }
                 check_origin(kid, id)?;
             }
-            (kid, str_of(k, "publicKeyPem").map(str::to_string))
+            let pem = str_of(k, "publicKeyPem");
+            if pem.is_some_and(|p| p.len() > MAX_PUBLIC_KEY) {
+                return Err(ApError::Invalid("publicKey.publicKeyPem"));
+            }
+            (kid, pem.map(str::to_string))
         }
         None => (None, None),
     };
@@ -207,20 +250,25 @@ pub fn parse_actor(doc: &Value, origin: &str) -> Result<ActorDoc, ApError> {
         id: id.to_string(),
         kind: kind.to_string(),
         preferred_username,
-        name: str_of(doc, "name").map(str::to_string),
-        summary: str_of(doc, "summary").map(str::to_string),
+        // Cut here, before anything else reads them: they are drawn (Markdown, then cleaned)
+        // on every view of the profile, and a long nesting of lists costs minutes to draw.
+        name: text_of(doc, "name", MAX_NAME),
+        summary: text_of(doc, "summary", MAX_DESCRIPTION),
         inbox: inbox.to_string(),
         shared_inbox,
-        followers: str_of(doc, "followers").map(str::to_string),
+        followers: url_of(doc, "followers").map(str::to_string),
         key_id,
         public_key_pem,
-        attributed_to: ids(&doc["attributedTo"])
+        attributed_to: each(&doc["attributedTo"])
             .into_iter()
+            .filter_map(id_of)
+            .filter(|o| o.len() <= MAX_URL)
+            .take(MAX_ATTRIBUTED)
             .map(str::to_string)
             .collect(),
         icons: image_refs(&doc["icon"]),
         images: image_refs(&doc["image"]),
-        support: str_of(doc, "support").map(str::to_string),
+        support: text_of(doc, "support", MAX_DESCRIPTION),
     })
 }
 
@@ -302,6 +350,39 @@ mod tests {
         assert_eq!(
             parse_actor(&bad, "https://a.org/users/bob"),
             Err(ApError::Invalid("publicKey.owner"))
+        );
+    }
+
+    #[test]
+    fn an_actor_is_kept_within_peertubes_bounds() {
+        let nested = "<ul><li>".repeat(100_000);
+        let doc = json!({
+            "id": "https://a.org/users/bob", "type": "Group", "preferredUsername": "bob",
+            "inbox": "https://a.org/users/bob/inbox",
+            "name": "é".repeat(5000), "summary": nested, "support": nested,
+            "followers": format!("https://a.org/{}", "f".repeat(5000)),
+            "attributedTo": vec!["https://a.org/users/ann"; 10_000],
+            "icon": [{ "url": format!("https://a.org/{}", "i".repeat(5000)) }],
+        });
+        let a = parse_actor(&doc, "https://a.org/users/bob").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.name.as_deref().map(|n| n.chars().count()), Some(MAX_NAME));
+        assert_eq!(a.summary.as_deref().map(str::len), Some(MAX_DESCRIPTION));
+        assert_eq!(a.support.as_deref().map(str::len), Some(MAX_DESCRIPTION));
+        assert_eq!(a.followers, None);
+        assert_eq!(a.attributed_to.len(), MAX_ATTRIBUTED);
+        assert!(a.icons.is_empty());
+        let mut long = doc.clone();
+        long["inbox"] = json!(format!("https://a.org/{}", "i".repeat(5000)));
+        assert_eq!(
+            parse_actor(&long, "https://a.org/users/bob"),
+            Err(ApError::Invalid("inbox"))
+        );
+        let mut long = doc;
+        long["publicKey"] =
+            json!({ "id": "https://a.org/users/bob#main-key", "publicKeyPem": "k".repeat(10_000) });
+        assert_eq!(
+            parse_actor(&long, "https://a.org/users/bob"),
+            Err(ApError::Invalid("publicKey.publicKeyPem"))
         );
     }
 }

@@ -213,6 +213,12 @@ async fn register(
             "Please tell the moderators why you want an account.".into(),
         ));
     }
+    // PeerTube's bound on a registration's reason.
+    if reason.chars().count() > 3000 {
+        return Err(TubeError::BadRequest(
+            "The reason is longer than 3000 characters.".into(),
+        ));
+    }
     // A taken name is refused before the (costly) hash; it is checked again when inserting.
     let mut c = tube.store.read().await?;
     if users::name_taken(c.ex(), username).await? {
@@ -327,7 +333,11 @@ pub async fn me(tube: &Tube, user: User) -> TubeResult<Me> {
     })
 }
 
-/// Creates a channel owned by `user`.
+/// The most channels a user has (PeerTube's `VIDEO_CHANNELS.MAX_PER_USER`): each is an actor
+/// with its own key, followers and deliveries.
+pub const MAX_CHANNELS: usize = 20;
+
+/// Creates a channel owned by `user`, up to [`MAX_CHANNELS`].
 pub async fn create_channel(
     tube: &Tube,
     user: &User,
@@ -352,6 +362,11 @@ pub async fn create_channel(
     }
     let mut tx = tube.store.begin().await?;
     let account = users::account_of_user(tx.ex(), user.id).await?;
+    if users::channels_of_account(tx.ex(), account.id).await?.len() >= MAX_CHANNELS {
+        return Err(TubeError::BadRequest(format!(
+            "You cannot create more than {MAX_CHANNELS} channels."
+        )));
+    }
     if users::channel_by_name(tx.ex(), name).await?.is_some() {
         return Err(TubeError::Conflict(format!(
             "The handle {name} is already taken."

@@ -345,9 +345,15 @@ pub async fn copy_follows(tube: &Tube, host: &str) -> TubeResult<Vec<String>> {
     Ok(added)
 }
 
+/// The most pages of an outbox read, and the most of their items taken in.
+const CRAWL_PAGES: usize = 5;
+const CRAWL_ITEMS: usize = 100;
+
 /// Reads a newly followed actor's outbox (an instance's, a channel's: its newest items, a few
 /// pages at most), taking in the videos it created or announced: read again from their origin,
-/// never trusted as listed.
+/// never trusted as listed. The crawl stops at a page that lists nothing or was read before
+/// (a `next` that points back), so an outbox of empty pages leading to themselves cannot keep a
+/// worker for ever.
 pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
     let p: Value = serde_json::from_str(payload).map_err(|e| TubeError::Internal(e.to_string()))?;
     let actor = p["actor"].as_str().unwrap_or_default();
@@ -357,22 +363,34 @@ pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
         return Ok(());
     };
     let top = remote::fetch(tube, outbox).await?;
+    // The URLs read so far (the collection's own, and every page's).
+    let mut read: Vec<String> = vec![outbox.to_string()];
     let mut page = match &top["first"] {
         Value::Null => Some(top.clone()),
         first => match ap::id_of(first) {
-            Some(u) if first.is_string() => Some(remote::fetch(tube, u).await?),
+            Some(u) if first.is_string() => {
+                if !ap::same_origin(u, &who.url) {
+                    return Ok(());
+                }
+                read.push(u.to_string());
+                Some(remote::fetch(tube, u).await?)
+            }
             _ => Some(first.clone()),
         },
     };
-    let mut seen = 0;
+    let (mut pages, mut seen) = (0, 0);
     while let Some(p) = page.take() {
+        pages += 1;
         let items = p["orderedItems"]
             .as_array()
             .or_else(|| p["items"].as_array())
             .cloned()
             .unwrap_or_default();
+        if items.is_empty() {
+            break;
+        }
         for item in items {
-            if seen >= 100 {
+            if seen >= CRAWL_ITEMS {
                 return Ok(());
             }
             seen += 1;
@@ -401,7 +419,13 @@ pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
                 Err(e) => tracing::debug!("outbox of {actor}: {object}: {e}"),
             }
         }
-        if let Some(next) = ap::str_of(&p, "next").filter(|n| ap::same_origin(n, &who.url)) {
+        if pages >= CRAWL_PAGES {
+            break;
+        }
+        if let Some(next) = ap::str_of(&p, "next").filter(|n| ap::same_origin(n, &who.url))
+            && !read.iter().any(|r| r == next)
+        {
+            read.push(next.to_string());
             page = Some(remote::fetch(tube, next).await?);
         }
     }

@@ -600,6 +600,28 @@ struct Place {
     parent: Option<ruche_store::comments::Comment>,
 }
 
+/// Refuses a reply under one of our videos that is not published, or neither public nor
+/// unlisted: its existence is not for other instances to learn, nor its threads for them to
+/// write in (PeerTube refuses a thread on a video whose privacy it does not federate).
+/// Another instance's video is its origin's to judge.
+fn open_to_replies(v: &ruche_store::videos::Video) -> TubeResult<()> {
+    use ruche_domain::video::Privacy;
+    let open = !v.is_local()
+        || (v.state == 1
+            && matches!(
+                Privacy::from_id(v.privacy),
+                Some(Privacy::Public | Privacy::Unlisted)
+            ));
+    if open {
+        Ok(())
+    } else {
+        Err(TubeError::Forbidden(format!(
+            "the video {} takes no replies from other instances",
+            v.uuid
+        )))
+    }
+}
+
 /// The most replies walked up to find a comment's video, as PeerTube (`MAX_RECURSION_COMMENTS`).
 const MAX_DEPTH: usize = 100;
 
@@ -616,6 +638,7 @@ async fn place_of(tube: &Tube, url: &str, depth: usize) -> TubeResult<Place> {
         let v = ruche_store::videos::by_uuid(c.ex(), uuid)
             .await?
             .ok_or(TubeError::NotFound("video"))?;
+        open_to_replies(&v)?;
         return match (parts.next(), parts.next()) {
             (None, _) if v.is_local() => Ok(Place {
                 video: v,
@@ -639,6 +662,7 @@ async fn place_of(tube: &Tube, url: &str, depth: usize) -> TubeResult<Place> {
         let video = ruche_store::videos::by_id(c.ex(), parent.video_id)
             .await?
             .ok_or(TubeError::NotFound("video"))?;
+        open_to_replies(&video)?;
         return Ok(Place {
             video,
             parent: Some(parent),
@@ -735,6 +759,8 @@ async fn store_comment(
     if let Some(known) = ruche_store::comments::by_url(tx.ex(), id).await? {
         return Ok(known);
     }
+    // A chain of replies is as deep as ours may be, whoever writes it.
+    crate::comments::check_reply_depth(tx.ex(), place.parent.as_ref()).await?;
     let text = comment_text(note);
     let cid = ruche_store::comments::insert(
         tx.ex(),
@@ -852,6 +878,9 @@ async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
     Ok(())
 }
 
+/// The most things one `Flag` reports.
+const MAX_FLAG_TARGETS: usize = 10;
+
 /// A report of one of our videos, comments or accounts: verified (it names something of ours)
 /// and kept for the moderators.
 async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
@@ -863,7 +892,17 @@ async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
         .collect::<String>();
     let who = remote::actor(tube, actor).await.ok();
     let base = base(tube);
-    for target in ap::ids(&a["object"]) {
+    // Each target costs reads and a write: a report names a few things, not thousands.
+    let mut targets: Vec<&str> = Vec::new();
+    for t in ap::ids(&a["object"]) {
+        if targets.len() >= MAX_FLAG_TARGETS {
+            break;
+        }
+        if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    for target in targets {
         let Some(path) = target.strip_prefix(base).and_then(|p| p.strip_prefix('/')) else {
             continue;
         };

@@ -101,15 +101,36 @@ fn generate() -> Result<KeyPair, String> {
     })
 }
 
-/// The key pair of a local actor, made and stored on first use (RSA 2048, as PeerTube's).
+/// Locks under which key pairs are made, an actor always taking the same one: requests that
+/// find an actor without its key wait for the one making it rather than each making its own
+/// (an RSA 2048 generation is a costly computation, and a fresh actor's document may be asked
+/// for by many servers at once). A fixed number, so they cost nothing to keep; at most that
+/// many keys are made at once.
+static KEY_LOCKS: [tokio::sync::Mutex<()>; 16] = [const { tokio::sync::Mutex::const_new(()) }; 16];
+
+/// The key pair of a local actor, made and stored on first use (RSA 2048, as PeerTube's), once
+/// however many ask for it at the same time.
 pub async fn key_pair(tube: &Tube, signer: Signer) -> TubeResult<KeyPair> {
     let (kind, local_id) = signer.key_ref();
-    {
+    let stored = || async move {
         let mut c = tube.store.read().await?;
-        if let Some(k) = actors::key(c.ex(), kind, local_id).await? {
-            return Ok(k);
-        }
+        TubeResult::Ok(actors::key(c.ex(), kind, local_id).await?)
+    };
+    if let Some(k) = stored().await? {
+        return Ok(k);
     }
+    let of_kind = match signer {
+        Signer::Instance => 0,
+        Signer::Account(_) => 1,
+        Signer::Channel(_) => 2,
+    };
+    let slot = (local_id as u64).wrapping_mul(3).wrapping_add(of_kind) % KEY_LOCKS.len() as u64;
+    let _making = KEY_LOCKS[slot as usize].lock().await;
+    // Made by whoever held the lock before us?
+    if let Some(k) = stored().await? {
+        return Ok(k);
+    }
+    tracing::info!("making the key pair of {kind} {local_id}");
     let pair = tokio::task::spawn_blocking(generate)
         .await
         .map_err(|e| TubeError::Internal(e.to_string()))?
@@ -246,14 +267,39 @@ pub fn spawn(tube: std::sync::Arc<Tube>, shutdown: tokio_util::sync::Cancellatio
     ruche_jobs::spawn(tube.store.clone(), queue, wake, shutdown, handler, None);
 }
 
+/// The longest a federation job may run. Each fetch is bounded by the fetcher, but a job may
+/// make many, and its lease is renewed while it runs: without this bound, a server answering
+/// slowly page after page could hold a worker for ever. Past it, the job is tried again later.
+const JOB_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// One federation job.
 async fn run_job(tube: &Tube, job: &ruche_store::jobs::Job) -> ruche_jobs::Outcome {
-    use ruche_jobs::Outcome;
-    let result = match job.kind.as_str() {
-        inbox::JOB => inbox::apply_job(tube, &job.payload).await,
-        outbox::PUSH_JOB => outbox::push_job(tube, &job.payload).await,
-        _ => follows::crawl_outbox(tube, &job.payload).await,
+    let work = async {
+        match job.kind.as_str() {
+            inbox::JOB => inbox::apply_job(tube, &job.payload).await,
+            outbox::PUSH_JOB => outbox::push_job(tube, &job.payload).await,
+            _ => follows::crawl_outbox(tube, &job.payload).await,
+        }
     };
+    outcome(job, within(JOB_TIME_LIMIT, work).await)
+}
+
+/// `work`, or a `Remote` error (another server kept us waiting) if it is not done within `limit`.
+async fn within(
+    limit: std::time::Duration,
+    work: impl std::future::Future<Output = TubeResult<()>>,
+) -> TubeResult<()> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(TubeError::Remote(format!(
+            "the job did not end within {} s",
+            limit.as_secs()
+        )))
+    })
+}
+
+/// What becomes of a federation job that ended with `result`.
+fn outcome(job: &ruche_store::jobs::Job, result: TubeResult<()>) -> ruche_jobs::Outcome {
+    use ruche_jobs::Outcome;
     match result {
         Ok(()) => Outcome::Done,
         // Another server did not answer, or ours failed: worth another try, later.
@@ -325,5 +371,34 @@ pub async fn ld_verified(tube: &Tube, activity: &serde_json::Value, actor: &str)
     match remote::actor_for_key(tube, &creator, true).await {
         Ok(fresh) => holds(&fresh),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_that_does_not_end_is_tried_again_later() {
+        let job = ruche_store::jobs::Job {
+            id: 1,
+            kind: follows::CRAWL_JOB.into(),
+            payload: "{}".into(),
+            attempts: 1,
+            max_attempts: 3,
+            video_id: None,
+        };
+        let stuck = within(
+            std::time::Duration::from_millis(20),
+            std::future::pending::<TubeResult<()>>(),
+        )
+        .await;
+        assert!(matches!(stuck, Err(TubeError::Remote(_))), "{stuck:?}");
+        assert!(matches!(
+            outcome(&job, stuck),
+            ruche_jobs::Outcome::Retry { .. }
+        ));
+        let quick = within(std::time::Duration::from_secs(60), async { Ok(()) }).await;
+        assert!(matches!(outcome(&job, quick), ruche_jobs::Outcome::Done));
     }
 }

@@ -362,8 +362,17 @@ fn iso_ms(v: &Value) -> Option<i64> {
 }
 
 fn web_url(insecure: bool, u: &str) -> bool {
-    u.starts_with("https://") || (insecure && u.starts_with("http://"))
+    (u.starts_with("https://") || (insecure && u.starts_with("http://"))) && u.len() <= ap::MAX_URL
 }
+
+/// What is read of a `Video`'s links. It is kept as JSON and read again for every card and
+/// page that shows the video, so a document of a megabyte of links must not become a
+/// megabyte kept: PeerTube lists, per resolution, a file, its torrent, magnet and metadata
+/// links, for eight resolutions at most.
+const MAX_URL_LINKS: usize = 64;
+const MAX_PLAYLIST_TAGS: usize = 128;
+const MAX_FILES: usize = 16;
+const MAX_ICONS: usize = 16;
 
 fn int(v: &Value) -> i64 {
     v.as_i64()
@@ -376,7 +385,7 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
     let mut m = RemoteMedia::default();
     // (height, href) of the files' metadata links, matched to the files below.
     let mut metadata: Vec<(i64, String)> = Vec::new();
-    for link in ap::each(&doc["url"]) {
+    for link in ap::each(&doc["url"]).into_iter().take(MAX_URL_LINKS) {
         let Some(href) = ap::href(link).filter(|h| web_url(insecure, h)) else {
             continue;
         };
@@ -384,7 +393,7 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
             "text/html" if m.page.is_none() => m.page = Some(href.to_string()),
             "application/x-mpegURL" if m.playlist.is_none() => {
                 m.playlist = Some(href.to_string());
-                for t in ap::each(&link["tag"]) {
+                for t in ap::each(&link["tag"]).into_iter().take(MAX_PLAYLIST_TAGS) {
                     let Some(th) = ap::href(t).filter(|h| web_url(insecure, h)) else {
                         continue;
                     };
@@ -394,8 +403,13 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
                         .iter()
                         .any(|r| r.as_str() == Some("metadata"))
                     {
-                        metadata.push((int(&t["height"]), th.to_string()));
-                    } else if t["mediaType"] == "video/mp4" && t.get("rel").is_none() {
+                        if metadata.len() < MAX_FILES {
+                            metadata.push((int(&t["height"]), th.to_string()));
+                        }
+                    } else if t["mediaType"] == "video/mp4"
+                        && t.get("rel").is_none()
+                        && m.files.len() < MAX_FILES
+                    {
                         let kinds: Vec<&str> = ap::each(&t["attachment"])
                             .into_iter()
                             .filter(|a| a["name"] == "ffprobe_codec_type")
@@ -425,6 +439,7 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
     }
     let mut icons: Vec<(i64, String)> = ap::each(&doc["icon"])
         .into_iter()
+        .take(MAX_ICONS)
         .filter_map(|i| {
             let u = ap::href(i).filter(|h| web_url(insecure, h))?;
             Some((int(&i["width"]), u.to_string()))
@@ -452,6 +467,9 @@ fn privacy_of(doc: &Value) -> Option<Privacy> {
     }
 }
 
+/// The most `attributedTo` entries of a video read (and perhaps fetched).
+const MAX_ATTRIBUTED: usize = 3;
+
 /// A `Video` object read, its channel not yet resolved (`channel_id` is 0): what it says, and
 /// the actors of its own instance it is attributed to (a `Group` among them is its channel).
 #[derive(Debug, Clone)]
@@ -468,7 +486,9 @@ pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
     if ap::type_of(doc) != "Video" {
         return Err("not a Video".into());
     }
-    let id = ap::str_of(doc, "id").ok_or("a video without an id")?;
+    let id = ap::str_of(doc, "id")
+        .filter(|i| i.len() <= ap::MAX_URL)
+        .ok_or("a video without a valid id")?;
     let uuid = ap::str_of(doc, "uuid")
         .and_then(|u| uuid::Uuid::parse_str(u).ok())
         .ok_or("a video without a valid uuid")?
@@ -478,14 +498,33 @@ pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
         .and_then(parse_duration)
         .ok_or("a video without a valid duration")?;
     let privacy = privacy_of(doc).ok_or("a video that is neither public nor unlisted")?;
-    let attributed_to: Vec<String> = ap::each(&doc["attributedTo"])
+    // Each entry may cost a fetch, one after the other, so only a few are read, as PeerTube
+    // reads its first Group (the channel) and its first Person: a Group that says its type
+    // first, then a Person, then untyped ids (resolved to learn what they are) in their order.
+    let entries = ap::each(&doc["attributedTo"]);
+    let typed = |kind: &str| {
+        entries
+            .iter()
+            .find(|o| o.is_object() && ap::is_type(o, kind))
+            .copied()
+    };
+    let mut attributed_to: Vec<String> = Vec::new();
+    let candidates = typed("Group")
         .into_iter()
-        // Objects say their type: only Groups can be the channel; strings are resolved.
-        .filter(|o| !o.is_object() || ap::is_type(o, "Group") || ap::is_type(o, "Person"))
-        .filter_map(ap::id_of)
-        .filter(|o| ap::same_origin(o, id))
-        .map(str::to_string)
-        .collect();
+        .chain(typed("Person"))
+        .chain(entries.iter().filter(|o| o.is_string()).copied());
+    for o in candidates {
+        if attributed_to.len() >= MAX_ATTRIBUTED {
+            break;
+        }
+        if let Some(oid) = ap::id_of(o)
+            && oid.len() <= ap::MAX_URL
+            && ap::same_origin(oid, id)
+            && !attributed_to.iter().any(|a| a == oid)
+        {
+            attributed_to.push(oid.to_string());
+        }
+    }
     if attributed_to.is_empty() {
         return Err("a video attributed to no actor of its instance".into());
     }
@@ -672,5 +711,60 @@ mod tests {
         assert_eq!(parse_duration("PT2.6S"), Some(3));
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("PT10"), None);
+    }
+
+    /// A video of `https://a.org` whose `attributedTo` and links are `attributed` and `url`.
+    fn video(attributed: Value, url: Value) -> Value {
+        serde_json::json!({
+            "type": "Video", "id": "https://a.org/videos/watch/5b8e0b56-4f3f-4f7e-9d1a-3f4b0e0c1d2e",
+            "uuid": "5b8e0b56-4f3f-4f7e-9d1a-3f4b0e0c1d2e", "name": "v", "duration": "PT2S",
+            "to": [super::super::PUBLIC], "attributedTo": attributed, "url": url,
+        })
+    }
+
+    #[test]
+    fn only_a_few_attributions_are_read() {
+        let mut many: Vec<Value> = (0..1000)
+            .map(|n| Value::String(format!("https://a.org/accounts/p{n}")))
+            .collect();
+        many.push(serde_json::json!({ "type": "Person", "id": "https://a.org/accounts/ann" }));
+        many.push(serde_json::json!({ "type": "Group", "id": "https://a.org/video-channels/c" }));
+        let p = parse_video(&video(Value::Array(many), Value::Null), false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            p.attributed_to,
+            [
+                "https://a.org/video-channels/c",
+                "https://a.org/accounts/ann",
+                "https://a.org/accounts/p0"
+            ]
+        );
+    }
+
+    #[test]
+    fn only_a_few_files_are_kept() {
+        let tag: Vec<Value> = (0..10_000)
+            .map(|n| {
+                serde_json::json!({
+                    "type": "Link", "mediaType": "video/mp4", "height": n, "width": n,
+                    "href": format!("https://a.org/static/{n}-fragmented.mp4"),
+                })
+            })
+            .collect();
+        let url = serde_json::json!([{
+            "type": "Link", "mediaType": "application/x-mpegURL",
+            "href": "https://a.org/static/master.m3u8", "tag": tag,
+        }]);
+        let p = parse_video(
+            &video(serde_json::json!(["https://a.org/video-channels/c"]), url),
+            false,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.media.files.len(), MAX_FILES);
+        assert!(
+            p.video.remote_media.len() < 4096,
+            "{}",
+            p.video.remote_media.len()
+        );
     }
 }

@@ -482,7 +482,7 @@ async fn one_address_cannot_take_every_connection() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_server_closes_the_connection_that_waited_longest_for_a_newcomer() {
+async fn a_full_server_lets_a_visitor_in_at_the_expense_of_the_heaviest_address() {
     let inst = Instance::start(
         Db::Sqlite,
         &[
@@ -493,13 +493,13 @@ async fn a_full_server_closes_the_connection_that_waited_longest_for_a_newcomer(
         ],
     )
     .await;
-    // The oldest: four requests being served (their handlers wait for their bodies).
+    // Eight requests being served, from one address (their handlers wait for their bodies).
     let mut served = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..8 {
         served.push(being_served(&inst, "127.0.0.2").await);
     }
-    // Then a head that trickles a byte at a time and never ends...
-    let (mut trickling, mut wr) = connect_from(&inst, "127.0.0.3").await.into_split();
+    // A head that trickles a byte at a time and never ends, from an address of its own...
+    let (trickling, mut wr) = connect_from(&inst, "127.0.0.3").await.into_split();
     tokio::spawn(async move {
         let _ = wr.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nx-slow: ").await;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -510,37 +510,57 @@ async fn a_full_server_closes_the_connection_that_waited_longest_for_a_newcomer(
             }
         }
     });
-    // ...and silent connections from four more addresses, up to the cap.
+    // ...and silent connections from three more addresses, up to the cap: 20, 20 and 15.
     let mut silent = Vec::new();
-    for i in 0..59 {
-        silent.push(connect_from(&inst, &format!("127.0.0.{}", 4 + i % 4)).await);
+    for (n, from) in [(20, "127.0.0.4"), (20, "127.0.0.5"), (15, "127.0.0.6")] {
+        for _ in 0..n {
+            silent.push((from, connect_from(&inst, from).await));
+        }
     }
-    // A newcomer is served...
-    let mut newcomer = connect_from(&inst, "127.0.0.9").await;
-    newcomer
+    // A visitor is served, in place of the oldest waiting connection of an address holding 20
+    // (the eight requests being served hold fewer, and are never closed for another).
+    let mut visitor = connect_from(&inst, "127.0.0.9").await;
+    visitor
         .write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
         .await
         .unwrap();
-    let answer = read_head(&mut newcomer)
+    let answer = read_head(&mut visitor)
         .await
-        .expect("the newcomer was closed unanswered");
+        .expect("the visitor was closed unanswered");
     assert_eq!(status_of(&answer), 200, "{answer}");
-    // ...in place of the connection that has waited longest for a request head: the trickling
-    // one, whose bytes did not renew its wait. The requests being served were older, and are
-    // answered.
-    assert_eq!(closed_by_server(&mut trickling).await, "");
+    // 127.0.0.5 sorts last among the two heaviest: its first connection made the room.
+    let first_of_5 = silent.iter().position(|(f, _)| *f == "127.0.0.5").unwrap();
+    assert_eq!(closed_by_server(&mut silent[first_of_5].1).await, "");
+    // An attacker's newcomer from an address about as heavy as the others takes no place.
+    let mut greedy = connect_from(&inst, "127.0.0.4").await;
+    let _ = greedy
+        .write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await;
+    let said = closed_by_server(&mut greedy).await;
+    assert!(
+        said.is_empty() || said.starts_with("HTTP/1.1 503"),
+        "the greedy newcomer was served: {said}"
+    );
+    // The requests being served are answered, the lone trickler and the others still stand.
     for (s, body) in &mut served {
         finish_served(s, body).await;
     }
-    // The silent connection that came next is still open, and served when it speaks.
-    silent[0]
-        .write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let answer = read_head(&mut silent[0])
-        .await
-        .expect("the next silent connection was closed too");
-    assert_eq!(status_of(&answer), 200, "{answer}");
+    for (_, s) in silent.iter_mut().filter(|(f, _)| *f == "127.0.0.6").take(1) {
+        s.write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_head(s)
+            .await
+            .expect("a light address's connection was closed");
+        assert_eq!(status_of(&answer), 200, "{answer}");
+    }
+    // (Its close, had it come with the visitor, would have been read by now.)
+    let mut byte = [0u8; 1];
+    let still = trickling.try_read(&mut byte);
+    assert!(
+        matches!(&still, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the trickling connection was closed: {still:?}"
+    );
     inst.stop().await;
 }
 

@@ -6,19 +6,24 @@
 //!   being handled is closed: a client that stopped reading its answer. (Bodies have their own
 //!   bound, `limits::Capped`.)
 //! - Open connections are capped in all and per client address (an IPv6 client by its /64). A
-//!   newcomer past a cap takes the place of the connection that has waited longest for a
-//!   request head (its client's own, when the client is at its cap), which is closed: a
-//!   connection waits from when it is accepted, or from when its last answer was taken, until
-//!   its next request's head is in, whether it sends bytes meanwhile or not. A connection whose
-//!   request is being served (its handler running, its body coming, its answer being sent) is
-//!   never closed for another. Only when no connection waits is the newcomer answered 503 and
-//!   closed at once; the loop goes on accepting. Without this, a slowloris attacker holding the
-//!   cap takes back each place a timeout frees before a visitor does. A trusted proxy
-//!   (`[rates] trusted_proxies`) speaks for many clients: only the overall cap holds it.
+//!   connection *waits* from when it is accepted, or from when its last answer was taken, until
+//!   its next request's head is in, whether it sends bytes meanwhile or not; one whose request
+//!   is being served (its handler running, its body coming, its answer being sent) is never
+//!   closed for another. A newcomer past its client's cap takes the place of that client's
+//!   connection that has waited longest. A newcomer past the overall cap takes the place of the
+//!   oldest waiting connection of the heaviest client (the one holding the most connections
+//!   among those with one waiting), if that client holds at least two more than the
+//!   newcomer's: places go from the clients holding many to those holding few, so a visitor
+//!   gets in while a slowloris from many addresses holds the cap, and the attackers' own
+//!   newcomers are refused rather than taking places from each other. Otherwise the newcomer
+//!   is answered 503 and closed at once; the loop goes on accepting. A trusted proxy
+//!   (`[rates] trusted_proxies`) speaks for many clients: only the overall cap holds it, and
+//!   its newcomers may take the places of its own waiting connections.
 //! - A connection hyper ends after an answer is closed lingering, as Apache and nginx do: what
 //!   the client still sends is read and thrown away for at most `LINGER_TIME` and
 //!   `LINGER_BYTES`, so that a client still writing a body we refused (413) reads our answer
-//!   instead of a reset. The lingering connection keeps its place meanwhile, and waits (a
+//!   instead of a reset. All lingering connections together read at most `LINGER_RATE` a
+//!   second: a flood of refused bodies has its connections closed at once. The lingering connection keeps its place meanwhile, and waits (a
 //!   newcomer may take it).
 //! - An `accept` error (out of file descriptors, of memory) never ends the loop: it waits a
 //!   moment, the pending connections waiting in the backlog, and goes on.
@@ -55,6 +60,42 @@ const CLOSING_MAX: usize = 256;
 /// How long, and how many bytes, a closing connection is still read for (see the top).
 const LINGER_TIME: Duration = Duration::from_secs(2);
 const LINGER_BYTES: u64 = 1024 * 1024;
+
+/// What all lingering connections together may read in a second. A client whose body was
+/// refused reads our answer when this lets its connection linger; a flood of refused bodies
+/// finds it spent and has its connections closed at once, as they were before lingering, so that
+/// reading and throwing away what attackers send cannot take the server's time.
+const LINGER_RATE: u64 = 16 * 1024 * 1024;
+
+/// This second's lingering reads: since when, and how many bytes.
+static LINGERED: Mutex<Option<(Instant, u64)>> = Mutex::new(None);
+
+/// Takes up to `want` bytes from this second's lingering allowance ([`LINGER_RATE`]); what it
+/// gives may be 0.
+fn linger_allowance(want: u64) -> u64 {
+    let mut used = LINGERED.lock().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let (since, spent) = match *used {
+        Some((since, spent)) if now.duration_since(since) < Duration::from_secs(1) => {
+            (since, spent)
+        }
+        _ => (now, 0),
+    };
+    let given = want.min(LINGER_RATE.saturating_sub(spent));
+    *used = Some((since, spent + given));
+    given
+}
+
+/// Gives back what an allowance took and a read did not use.
+fn linger_refund(unused: u64) {
+    if unused == 0 {
+        return;
+    }
+    let mut used = LINGERED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, spent)) = used.as_mut() {
+        *spent = spent.saturating_sub(unused);
+    }
+}
 
 /// The read buffer of a connection, hence the largest request head.
 const MAX_HEAD: usize = 64 * 1024;
@@ -396,16 +437,21 @@ impl AsyncWrite for Watched {
             if l.left == 0 || l.until.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Ok(()));
             }
-            let room = sink
-                .len()
-                .min(usize::try_from(l.left).unwrap_or(usize::MAX));
-            let mut buf = ReadBuf::new(&mut sink[..room]);
-            match Pin::new(&mut this.inner).poll_read(cx, &mut buf) {
+            // Only what the process-wide allowance gives; what is not read is given back.
+            let room = linger_allowance(l.left.min(sink.len() as u64));
+            if room == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            let mut buf = ReadBuf::new(&mut sink[..room as usize]);
+            let read = Pin::new(&mut this.inner).poll_read(cx, &mut buf);
+            let got = buf.filled().len() as u64;
+            linger_refund(room - got);
+            match read {
                 Poll::Pending => return Poll::Pending,
                 // Its end, or its reset.
                 Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
-                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
-                Poll::Ready(Ok(())) => l.left -= buf.filled().len() as u64,
+                Poll::Ready(Ok(())) if got == 0 => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => l.left -= got,
             }
         }
     }
@@ -434,6 +480,9 @@ struct Open {
     /// The connections waiting for a request head, by turn (the order in which they began to
     /// wait): turn → connection.
     waiting: BTreeMap<u64, u64>,
+    /// The clients that have a connection waiting, by how many connections they hold:
+    /// (open, client). The last is the one a newcomer past the overall cap takes a place from.
+    loads: BTreeSet<(usize, IpAddr)>,
     next_id: u64,
     next_turn: u64,
 }
@@ -467,6 +516,29 @@ enum Refused {
 }
 
 impl Open {
+    /// `client`'s place in `loads`, if it has a connection waiting.
+    fn load_of(&self, client: IpAddr) -> Option<(usize, IpAddr)> {
+        self.per_client
+            .get(&client)
+            .filter(|c| !c.waiting.is_empty())
+            .map(|c| (c.open, client))
+    }
+
+    /// Runs `change` on `client`'s entry, keeping `loads` in step with it.
+    fn reload(&mut self, client: IpAddr, change: impl FnOnce(&mut HashMap<IpAddr, Client>)) {
+        let before = self.load_of(client);
+        change(&mut self.per_client);
+        let after = self.load_of(client);
+        if before != after {
+            if let Some(b) = before {
+                self.loads.remove(&b);
+            }
+            if let Some(a) = after {
+                self.loads.insert(a);
+            }
+        }
+    }
+
     /// Puts connection `id` at the end of the waiting line.
     fn wait(&mut self, id: u64) {
         let turn = self.next_turn;
@@ -478,10 +550,13 @@ impl Open {
         }
         self.next_turn += 1;
         conn.turn = Some(turn);
+        let client = conn.client;
         self.waiting.insert(turn, id);
-        if let Some(c) = self.per_client.get_mut(&conn.client) {
-            c.waiting.insert(turn);
-        }
+        self.reload(client, |all| {
+            if let Some(c) = all.get_mut(&client) {
+                c.waiting.insert(turn);
+            }
+        });
     }
 
     /// Takes connection `id` out of the waiting line.
@@ -489,23 +564,59 @@ impl Open {
         let Some(conn) = self.conns.get_mut(&id) else {
             return;
         };
+        let client = conn.client;
         if let Some(turn) = conn.turn.take() {
             self.waiting.remove(&turn);
-            if let Some(c) = self.per_client.get_mut(&conn.client) {
-                c.waiting.remove(&turn);
-            }
+            self.reload(client, |all| {
+                if let Some(c) = all.get_mut(&client) {
+                    c.waiting.remove(&turn);
+                }
+            });
         }
+    }
+
+    /// Counts one connection more for `client`.
+    fn hold(&mut self, client: IpAddr) {
+        self.total += 1;
+        self.reload(client, |all| all.entry(client).or_default().open += 1);
     }
 
     /// Counts one connection fewer for `client`, forgetting a client left with none.
     fn release(&mut self, client: IpAddr) {
         self.total = self.total.saturating_sub(1);
-        if let Some(c) = self.per_client.get_mut(&client) {
-            c.open = c.open.saturating_sub(1);
-            if c.open == 0 {
-                self.per_client.remove(&client);
+        self.reload(client, |all| {
+            if let Some(c) = all.get_mut(&client) {
+                c.open = c.open.saturating_sub(1);
+                if c.open == 0 {
+                    all.remove(&client);
+                }
             }
+        });
+    }
+
+    /// Which connection a newcomer from `client`, which holds `n` connections, takes the place
+    /// of past the overall cap: the oldest waiting one of the client that holds the most
+    /// connections among those with one waiting, if that client holds at least two more than
+    /// the newcomer's (so that places go from the heaviest clients to the lightest, and two
+    /// clients of about the same weight do not take places from each other in turn), or is the
+    /// newcomer's own and a trusted proxy (which speaks for many clients).
+    fn place_for(&self, client: IpAddr, n: usize, exempt: bool) -> Option<u64> {
+        let &(v, heaviest) = self.loads.last()?;
+        let fair = if heaviest == client {
+            exempt
+        } else {
+            n + 2 <= v
+        };
+        if !fair {
+            return None;
         }
+        self.oldest_of(heaviest)
+    }
+
+    /// `client`'s connection that has waited longest.
+    fn oldest_of(&self, client: IpAddr) -> Option<u64> {
+        let turn = self.per_client.get(&client)?.waiting.first()?;
+        self.waiting.get(turn).copied()
     }
 
     /// Closes waiting connection `id` for a newcomer, which takes its place: returns its client
@@ -554,10 +665,11 @@ impl Clients {
         let mut closed = None;
         if client_full || full {
             let oldest = if client_full {
-                let turn = open.per_client.get(&client).and_then(|c| c.waiting.first());
-                turn.and_then(|t| open.waiting.get(t)).copied()
+                // Among its own: the others are not this client's to take from.
+                open.oldest_of(client)
             } else {
-                open.waiting.first_key_value().map(|(_, id)| *id)
+                let n = open.per_client.get(&client).map_or(0, |c| c.open);
+                open.place_for(client, n, exempt)
             };
             let refused = if full {
                 Refused::Full
@@ -582,8 +694,7 @@ impl Clients {
                 close: close.clone(),
             },
         );
-        open.per_client.entry(client).or_default().open += 1;
-        open.total += 1;
+        open.hold(client);
         open.wait(id);
         drop(open);
         let closed = closed.map(|(client, close)| {
@@ -857,50 +968,75 @@ mod tests {
     }
 
     #[test]
-    fn a_newcomer_past_a_cap_takes_the_place_of_the_connection_that_waited_longest() {
-        let clients = Arc::new(Clients::new(4, 3, Box::new(|_| false)));
-        let admit = |a: &str| clients.admit(ip(a)).unwrap();
-        let (a1, _) = admit("192.0.2.1");
-        let (b1, _) = admit("192.0.2.2");
-        let (b2, _) = admit("192.0.2.2");
-        let (a2, _) = admit("192.0.2.1");
-        // The oldest is being served: it is passed over.
+    fn past_the_overall_cap_places_go_from_the_heaviest_client_to_the_lightest() {
+        let clients = Arc::new(Clients::new(6, 0, Box::new(|_| false)));
+        let admit = |a: &str| clients.admit(ip(a));
+        let (a1, _) = admit("192.0.2.1").unwrap();
+        let (a2, _) = admit("192.0.2.1").unwrap();
+        let (a3, _) = admit("192.0.2.1").unwrap();
+        let (b1, _) = admit("192.0.2.2").unwrap();
+        let (b2, _) = admit("192.0.2.2").unwrap();
+        let (c1, _) = admit("192.0.2.3").unwrap();
+        // The heaviest client gives up its oldest waiting connection; one being served is
+        // passed over.
         let serving_a1 = clients.serving(a1.id);
-        let (c1, closed) = admit("192.0.2.3");
+        let (d1, closed) = admit("192.0.2.4").unwrap();
+        assert_eq!(closed, Some(ip("192.0.2.1")));
+        assert!(a2.closed.is_cancelled());
+        assert!(
+            ![&a1, &a3, &b1, &b2, &c1]
+                .iter()
+                .any(|c| c.closed.is_cancelled())
+        );
+        // Two clients of two: a client of one is not two lighter, and is refused...
+        assert_eq!(admit("192.0.2.3").err(), Some(Refused::Full));
+        // ...a new one is not: it takes the oldest place of one of them.
+        let (e1, closed) = admit("192.0.2.5").unwrap();
         assert_eq!(closed, Some(ip("192.0.2.2")));
-        assert!(b1.closed.is_cancelled());
-        assert!(![&a1, &b2, &a2].iter().any(|c| c.closed.is_cancelled()));
-        // Its answer taken, it waits for its next request: last in line.
+        assert!(b1.closed.is_cancelled() && !a3.closed.is_cancelled());
+        // The heaviest is the newcomer's own: not a trusted proxy, it is refused.
         drop(serving_a1);
-        let mut newcomers = Vec::new();
-        for (next, from) in [(&b2, "192.0.2.2"), (&a2, "192.0.2.1"), (&c1, "192.0.2.3")] {
-            let (n, closed) = admit("192.0.2.4");
-            assert_eq!(closed, Some(ip(from)));
-            assert!(next.closed.is_cancelled());
-            newcomers.push(n);
-        }
-        assert!(!a1.closed.is_cancelled());
-        // Four closed connections not let go of yet: they no longer count.
-        assert_eq!(held(&clients), (4, 4, 2, 8, 4));
-        drop((b1, b2, a2, c1));
-        assert_eq!(held(&clients), (4, 0, 2, 4, 4));
-        // A client at its cap makes room among its own, though another's waited longer.
-        let (n4, closed) = admit("192.0.2.4");
-        assert_eq!(closed, Some(ip("192.0.2.4")));
-        assert!(newcomers[0].closed.is_cancelled());
-        assert!(!a1.closed.is_cancelled());
-        // A head that came and an answer taken send a connection to the end of the line.
+        assert_eq!(admit("192.0.2.1").err(), Some(Refused::Full));
+        // A head that came and an answer taken send a connection to the end of its client's
+        // line.
         drop(clients.serving(a1.id));
-        let (last, closed) = admit("192.0.2.5");
-        assert_eq!(closed, Some(ip("192.0.2.4")));
-        assert!(newcomers[1].closed.is_cancelled() && !a1.closed.is_cancelled());
-        drop((a1, newcomers, n4, last));
+        let (f1, closed) = admit("192.0.2.6").unwrap();
+        assert_eq!(closed, Some(ip("192.0.2.1")));
+        assert!(a3.closed.is_cancelled() && !a1.closed.is_cancelled());
+        drop((a1, a2, a3, b1, b2, c1, d1, e1, f1));
         assert_eq!(held(&clients), (0, 0, 0, 0, 0));
+        assert!(clients.lock().loads.is_empty());
+    }
+
+    #[test]
+    fn past_its_own_cap_a_client_takes_its_own_place() {
+        let proxy = ip("198.51.100.1");
+        let clients = Arc::new(Clients::new(3, 2, Box::new(move |a| a == proxy)));
+        let (x1, _) = clients.admit(ip("192.0.2.9")).unwrap();
+        let (x2, _) = clients.admit(ip("192.0.2.9")).unwrap();
+        let (y1, _) = clients.admit(ip("192.0.2.8")).unwrap();
+        // At its cap, a client's newcomer closes its own oldest, though another waited longer.
+        drop(clients.serving(x1.id));
+        let (x3, closed) = clients.admit(ip("192.0.2.9")).unwrap();
+        assert_eq!(closed, Some(ip("192.0.2.9")));
+        assert!(x2.closed.is_cancelled() && !x1.closed.is_cancelled());
+        assert!(!y1.closed.is_cancelled());
+        drop((x1, x2, x3, y1));
+        // A trusted proxy holding every place takes its own oldest for its newcomers.
+        let (p1, _) = clients.admit(proxy).unwrap();
+        let (p2, _) = clients.admit(proxy).unwrap();
+        let (p3, _) = clients.admit(proxy).unwrap();
+        let (p4, closed) = clients.admit(proxy).unwrap();
+        assert_eq!(closed, Some(proxy));
+        assert!(p1.closed.is_cancelled() && !p2.closed.is_cancelled());
+        drop((p1, p2, p3, p4));
+        assert_eq!(held(&clients), (0, 0, 0, 0, 0));
+        assert!(clients.lock().loads.is_empty());
     }
 
     #[test]
     fn connections_closed_for_newcomers_are_bounded_until_let_go() {
-        let clients = Arc::new(Clients::new(1, 0, Box::new(|_| false)));
+        let clients = Arc::new(Clients::new(0, 1, Box::new(|_| false)));
         let mut open = vec![clients.admit(ip("192.0.2.1")).unwrap().0];
         // Each newcomer closes the one before, whose task never runs here.
         for _ in 0..CLOSING_MAX {
@@ -910,7 +1046,7 @@ mod tests {
         }
         assert_eq!(
             clients.admit(ip("192.0.2.1")).err(),
-            Some(Refused::Full),
+            Some(Refused::ClientFull),
             "too many closed connections still open"
         );
         open.remove(0);

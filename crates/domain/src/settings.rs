@@ -131,6 +131,10 @@ pub struct RatesSettings {
     /// `…_COMMENT_WINDOW_SECS`): each one is stored, shown and sent to the video's audience.
     /// PeerTube limits comment creation per user too (`rates_limit.create_comment`).
     pub comment: RateLimit,
+    /// Pictures uploaded per account: avatars, banners and Pages pictures, counting those
+    /// refused (`RUCHE_RATES_PICTURE_MAX`, `…_PICTURE_WINDOW_SECS`): each is decoded, and a
+    /// decode is the costliest work a request can ask for.
+    pub picture: RateLimit,
     /// Keys each limit tracks at most (`RUCHE_RATES_MAX_KEYS`): its memory is bounded.
     pub max_keys: usize,
     /// Proxies whose `X-Forwarded-For` (or `Forwarded`) is believed, as addresses or CIDR ranges
@@ -162,6 +166,8 @@ impl Default for RatesSettings {
             video_password: limit(15, 300),
             // 20 at once, then one every 30 s: more than a person types, far less than a script.
             comment: limit(20, 600),
+            // 60 at once (a gallery), then one every 10 s.
+            picture: limit(60, 600),
             max_keys: 100_000,
             trusted_proxies: Vec::new(),
             client_ip_header: "x-forwarded-for".into(),
@@ -485,6 +491,10 @@ impl Settings {
                 "RUCHE_RATES_COMMENT_MAX" => self.rates.comment.max = parse(&k, &v)?,
                 "RUCHE_RATES_COMMENT_WINDOW_SECS" => {
                     self.rates.comment.window_secs = parse(&k, &v)?
+                }
+                "RUCHE_RATES_PICTURE_MAX" => self.rates.picture.max = parse(&k, &v)?,
+                "RUCHE_RATES_PICTURE_WINDOW_SECS" => {
+                    self.rates.picture.window_secs = parse(&k, &v)?
                 }
                 "RUCHE_RATES_MAX_KEYS" => self.rates.max_keys = parse(&k, &v)?,
                 "RUCHE_RATES_TRUSTED_PROXIES" => {

@@ -136,7 +136,7 @@ async fn all_at_once(client: &reqwest::Client, url: &str, n: usize) -> Vec<(u16,
 // Scenarios
 
 both!(picture_bombs_keep_memory_bounded, |db| async move {
-    let inst = Instance::start(db, &[]).await;
+    let inst = Instance::start(db, &[("RUCHE_RATES_PICTURE_MAX", "30")]).await;
     let root = inst.root_token().await;
     let bomb = picture_bomb();
     assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
@@ -187,6 +187,33 @@ both!(picture_bombs_keep_memory_bounded, |db| async move {
     // The account kept no avatar.
     let (_, me) = inst.get_json(&root, "/api/v1/users/me").await;
     assert_eq!(me["account"]["avatars"], json!([]), "{me}");
+    // Its pictures are counted, refused ones too: the next is refused before it is read, and
+    // another account's is not.
+    let send = |token: String| {
+        let (http, url, bomb) = (
+            inst.http.clone(),
+            format!("{}/api/v1/users/me/avatar/pick", inst.url),
+            bomb.clone(),
+        );
+        async move {
+            let part = reqwest::multipart::Part::bytes(bomb)
+                .file_name("bomb.png")
+                .mime_str("image/png")
+                .unwrap();
+            let form = reqwest::multipart::Form::new().part("avatarfile", part);
+            let r = http
+                .post(url)
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.headers().contains_key("retry-after"))
+        }
+    };
+    assert_eq!(send(root.clone()).await, (429, true));
+    let (ana, _) = inst.user(&root, "ana", -1).await;
+    assert_eq!(send(ana).await, (400, false));
     inst.stop().await;
 });
 

@@ -51,12 +51,11 @@ impl Hashing {
         }
     }
 
-    /// One slot per core of this machine.
+    /// One slot per core of this machine but one (and at least one): a flood of password
+    /// guesses keeps the hashing slots busy, and a core is left to serve everything else.
     pub fn per_core(wait: Duration) -> Hashing {
-        Hashing::new(
-            std::thread::available_parallelism().map_or(1, |n| n.get()),
-            wait,
-        )
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Hashing::new(cores.saturating_sub(1).max(1), wait)
     }
 
     fn busy(&self) -> TubeError {

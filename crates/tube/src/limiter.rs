@@ -314,6 +314,8 @@ pub struct Rates {
     /// Comments and replies per account (its user id); one refused for another reason is given
     /// back.
     pub comment: Limiter,
+    /// Pictures uploaded per account (its user id), refused ones included.
+    pub picture: Limiter,
     trusted: Vec<Cidr>,
     pub client_ip_header: ClientIpHeader,
 }
@@ -345,6 +347,7 @@ impl Rates {
             signup: Limiter::new("signup", s.signup.into(), n),
             video_password: Limiter::new("video_password", s.video_password.into(), n),
             comment: Limiter::new("comment", s.comment.into(), n),
+            picture: Limiter::new("picture", s.picture.into(), n),
             trusted,
             client_ip_header,
         })

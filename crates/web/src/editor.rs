@@ -339,6 +339,10 @@ async fn upload_media(
     if let Err(r) = owner_of(&st, &u, &slug).await {
         return r;
     }
+    // Before the body is read: a refused picture costs its decode too.
+    if let Err(ra) = st.tube.rates.picture.check(&u.id) {
+        return crate::error::ApiError(ra.into()).into_response();
+    }
     let lang = lang_of(&st, &headers);
     let max = st.media.limits.max_bytes;
     let bytes =

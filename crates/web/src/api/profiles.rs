@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use ruche_store::users::{self as ustore, Holder, PictureKind};
+use ruche_store::users::{self as ustore, Holder, PictureKind, User};
 use ruche_tube::{TubeError, accounts, profiles};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -79,10 +79,13 @@ fn picked(st: &AppState, kind: PictureKind, pictures: &[ustore::Picture]) -> Jso
 
 async fn pick(
     st: &AppState,
+    user: &User,
     holder: Holder,
     kind: PictureKind,
     multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
+    // Before the body is read: a refused picture costs its decode too.
+    st.tube.rates.picture.check(&user.id)?;
     let field = match kind {
         PictureKind::Avatar => "avatarfile",
         PictureKind::Banner => "bannerfile",
@@ -102,7 +105,14 @@ pub async fn pick_my_avatar(
     multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
     let a = my_account(&st, &user).await?;
-    pick(&st, Holder::Account(a.id), PictureKind::Avatar, multipart).await
+    pick(
+        &st,
+        &user,
+        Holder::Account(a.id),
+        PictureKind::Avatar,
+        multipart,
+    )
+    .await
 }
 
 /// `DELETE /api/v1/users/me/avatar`.
@@ -132,7 +142,7 @@ pub async fn pick_channel_picture(
 ) -> ApiResult<Json<Value>> {
     let kind = kind_of(&which)?;
     let ch = my_channel(&st, &user, &handle).await?;
-    pick(&st, Holder::Channel(ch.id), kind, multipart).await
+    pick(&st, &user, Holder::Channel(ch.id), kind, multipart).await
 }
 
 /// `DELETE /api/v1/video-channels/{handle}/avatar` and `…/banner`.

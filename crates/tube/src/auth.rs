@@ -31,10 +31,21 @@ pub const MIN_PASSWORD_LEN: usize = 6;
 /// queue, never a thread and 19 MiB each.
 pub struct Hashing {
     slots: Arc<Semaphore>,
+    /// The threads that hash, one per slot, started on first use.
+    threads: std::sync::OnceLock<std::sync::mpsc::Sender<HashJob>>,
+    count: usize,
     waiting: AtomicUsize,
     max_waiting: usize,
     wait: Duration,
 }
+
+/// One hash or verification, for a hashing thread.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// How much less the hashing threads weigh than the others to the kernel's scheduler (their
+/// nice value): when guesses keep every slot busy, pages and the API still get the cores first,
+/// and a login waits longer instead (as ffmpeg runs under `nice`).
+const HASH_NICE: i32 = 10;
 
 /// Requests that may wait for a hashing slot, per slot.
 const WAITING_PER_SLOT: usize = 64;
@@ -45,6 +56,8 @@ impl Hashing {
         let slots = slots.max(1);
         Hashing {
             slots: Arc::new(Semaphore::new(slots)),
+            threads: std::sync::OnceLock::new(),
+            count: slots,
             waiting: AtomicUsize::new(0),
             max_waiting: slots * WAITING_PER_SLOT,
             wait,
@@ -56,6 +69,16 @@ impl Hashing {
     pub fn per_core(wait: Duration) -> Hashing {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Hashing::new(cores.saturating_sub(1).max(1), wait)
+    }
+
+    /// `Busy` if the queue is full now: checked before the database is read for a login, so
+    /// that guesses arriving past the queue cost nothing more than this (they read a user or
+    /// two each, and a flood of them kept the database's read pool from the pages).
+    pub fn room(&self) -> TubeResult<()> {
+        if self.waiting.load(Ordering::Relaxed) >= self.max_waiting {
+            return Err(self.busy());
+        }
+        Ok(())
     }
 
     fn busy(&self) -> TubeError {
@@ -86,12 +109,59 @@ impl Hashing {
             .map_err(|_| self.busy())?
             .map_err(|e| TubeError::Internal(e.to_string()))?;
         drop(queued);
-        tokio::task::spawn_blocking(move || {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: HashJob = Box::new(move || {
             let _slot = slot;
-            work()
+            let _ = tx.send(work());
+        });
+        self.threads()
+            .send(job)
+            .map_err(|_| TubeError::Internal("the hashing threads are gone".into()))?;
+        rx.await
+            .map_err(|_| TubeError::Internal("a password hash failed".into()))
+    }
+
+    /// The hashing threads' queue, starting them (one per slot, at a lower priority) on first
+    /// use. A job that panics fails its request only: its thread goes on with the next.
+    fn threads(&self) -> &std::sync::mpsc::Sender<HashJob> {
+        self.threads.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+            let rx = Arc::new(std::sync::Mutex::new(rx));
+            for n in 0..self.count {
+                let rx = rx.clone();
+                let started = std::thread::Builder::new()
+                    .name(format!("ruche-hash-{n}"))
+                    .spawn(move || {
+                        lower_priority();
+                        loop {
+                            let job = {
+                                let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
+                                rx.recv()
+                            };
+                            let Ok(job) = job else { return };
+                            // The job's answer is dropped with it: its request gets an error.
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
+                    });
+                if let Err(e) = started {
+                    tracing::error!("cannot start a password-hashing thread: {e}");
+                }
+            }
+            tx
         })
-        .await
-        .map_err(|e| TubeError::Internal(e.to_string()))
+    }
+}
+
+/// Makes the calling thread weigh [`HASH_NICE`] less to the scheduler (Linux: a thread's own
+/// nice value). Failing that, it hashes at the usual priority.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers and only read their arguments.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        if libc::setpriority(libc::PRIO_PROCESS, tid, HASH_NICE) != 0 {
+            tracing::debug!("the hashing thread keeps its priority");
+        }
     }
 }
 
@@ -252,7 +322,10 @@ pub async fn log_in(
         rates.login.refund(&addr);
         return Err(wait.into());
     }
-    let checked = check_password(tube, login.trim(), password).await;
+    let checked = match tube.hashing.room() {
+        Ok(()) => check_password(tube, login.trim(), password).await,
+        Err(busy) => Err(busy),
+    };
     match &checked {
         Ok(found) => {
             rates.login.refund(&addr);
@@ -420,4 +493,44 @@ pub async fn close_session(tube: &Tube, cookie: &str) -> TubeResult<()> {
     users::delete_session(tx.ex(), &sha256_hex(cookie)).await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_hashing_queue_is_said_before_any_work_and_a_panic_fails_one_job() {
+        let hashing = Arc::new(Hashing::new(1, Duration::from_secs(60)));
+        // A job that panics fails its request; the thread goes on.
+        let failed = hashing.run(|| panic!("a broken hash")).await;
+        assert!(matches!(failed, Err(TubeError::Internal(_))), "{failed:?}");
+        assert_eq!(hashing.run(|| 7).await.ok(), Some(7));
+        // The one slot held, then every queue place taken.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let h = hashing.clone();
+            tokio::spawn(async move { h.run(move || held.recv().is_ok()).await })
+        };
+        let mut queued = Vec::new();
+        for _ in 0..WAITING_PER_SLOT {
+            assert!(hashing.room().is_ok());
+            let h = hashing.clone();
+            queued.push(tokio::spawn(async move { h.run(|| true).await }));
+            while hashing.waiting.load(Ordering::Relaxed) < queued.len() {
+                tokio::task::yield_now().await;
+            }
+        }
+        assert!(matches!(hashing.room(), Err(TubeError::Busy { .. })));
+        assert!(matches!(
+            hashing.run(|| true).await,
+            Err(TubeError::Busy { .. })
+        ));
+        release.send(()).unwrap();
+        assert!(matches!(holder.await.unwrap(), Ok(true)));
+        for q in queued {
+            assert!(matches!(q.await.unwrap(), Ok(true)));
+        }
+        assert!(hashing.room().is_ok());
+    }
 }

@@ -135,6 +135,34 @@ async fn all_at_once(client: &reqwest::Client, url: &str, n: usize) -> Vec<(u16,
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
+/// An avatar upload of `picture` for the holder of `token`: (status, Retry-After present, body).
+async fn pick_avatar(
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    picture: Vec<u8>,
+) -> (u16, bool, Value) {
+    let part = reqwest::multipart::Part::bytes(picture)
+        .file_name("bomb.png")
+        .mime_str("image/png")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("avatarfile", part);
+    let r = http
+        .post(url)
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let retry = r.headers().contains_key("retry-after");
+    (
+        status,
+        retry,
+        r.json::<Value>().await.unwrap_or(Value::Null),
+    )
+}
+
 both!(picture_bombs_keep_memory_bounded, |db| async move {
     let inst = Instance::start(db, &[("RUCHE_RATES_PICTURE_MAX", "30")]).await;
     let root = inst.root_token().await;
@@ -149,24 +177,9 @@ both!(picture_bombs_keep_memory_bounded, |db| async move {
             root.clone(),
             bomb.clone(),
         );
-        set.spawn(async move {
-            let part = reqwest::multipart::Part::bytes(bomb)
-                .file_name("bomb.png")
-                .mime_str("image/png")
-                .unwrap();
-            let form = reqwest::multipart::Form::new().part("avatarfile", part);
-            let r = http
-                .post(url)
-                .bearer_auth(root)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        });
+        set.spawn(pick_avatar(http, url, root, bomb));
     }
-    for (status, body) in set.join_all().await {
+    for (status, _, body) in set.join_all().await {
         assert_eq!(status, 400, "{body}");
         let detail = body["detail"].as_str().unwrap_or_default();
         assert!(
@@ -189,27 +202,11 @@ both!(picture_bombs_keep_memory_bounded, |db| async move {
     assert_eq!(me["account"]["avatars"], json!([]), "{me}");
     // Its pictures are counted, refused ones too: the next is refused before it is read, and
     // another account's is not.
-    let send = |token: String| {
-        let (http, url, bomb) = (
-            inst.http.clone(),
-            format!("{}/api/v1/users/me/avatar/pick", inst.url),
-            bomb.clone(),
-        );
-        async move {
-            let part = reqwest::multipart::Part::bytes(bomb)
-                .file_name("bomb.png")
-                .mime_str("image/png")
-                .unwrap();
-            let form = reqwest::multipart::Form::new().part("avatarfile", part);
-            let r = http
-                .post(url)
-                .bearer_auth(token)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.headers().contains_key("retry-after"))
-        }
+    let url = format!("{}/api/v1/users/me/avatar/pick", inst.url);
+    let send = |token: String| async {
+        let (status, retry, _) =
+            pick_avatar(inst.http.clone(), url.clone(), token, bomb.clone()).await;
+        (status, retry)
     };
     assert_eq!(send(root.clone()).await, (429, true));
     let (ana, _) = inst.user(&root, "ana", -1).await;

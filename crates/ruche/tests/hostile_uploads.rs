@@ -235,11 +235,14 @@ both!(multipart_uploads_are_bounded, |db| async move {
     );
     let half = bytes.len() / 2;
     tx.send(Ok(bytes[..half].to_vec())).await.unwrap();
-    let body = common::eventually(&[], "a second multipart upload refused", 60, || async {
-        let (status, body) = inst.upload(&root, &file, 1, "Second").await;
-        (status == 409).then_some(body)
+    // Once its file is being written, the first holds the user's slot (taken before): a second
+    // sent only after that is refused. (Sent before, it could be served first.)
+    common::eventually(&[], "the first upload streaming to disk", 60, || async {
+        (common::entries(&inst.data.path().join("tmp/uploads")) == 1).then_some(())
     })
     .await;
+    let (status, body) = inst.upload(&root, &file, 1, "Second").await;
+    assert_eq!(status, 409, "{body}");
     assert!(
         body["detail"]
             .as_str()

@@ -19,7 +19,10 @@
 //!   is answered 503 and closed at once; the loop goes on accepting. A trusted proxy
 //!   (`[rates] trusted_proxies`) speaks for many clients: only the overall cap holds it, and
 //!   its newcomers may take the places of its own waiting connections.
-//! - A connection hyper ends after an answer is closed lingering, as Apache and nginx do: what
+//! - An answer to a request whose body the handler left unread says `Connection: close` (hyper
+//!   ends such a connection), so that the client sends nothing more on it.
+//! - A connection hyper ends after an answer that said `Connection: close` is closed lingering,
+//!   as Apache and nginx do: what
 //!   the client still sends is read and thrown away for at most `LINGER_TIME` and
 //!   `LINGER_BYTES`, so that a client still writing a body we refused (413) reads our answer
 //!   instead of a reset. All lingering connections together read at most `LINGER_RATE` a
@@ -38,7 +41,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future as _;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -219,15 +222,39 @@ async fn connection(
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         // Its head is in: the connection is served until the answer's last byte is taken.
         let served = clients.serving(id);
-        let mut req = req.map(Body::new);
+        // Whether the handler read the request's body to its end.
+        let read = Arc::new(AtomicBool::new(http_body::Body::is_end_stream(req.body())));
+        let mut req = req.map(|body| {
+            Body::new(Tracked {
+                body,
+                read: read.clone(),
+            })
+        });
         // Handlers read the client's address (`ConnectInfo`) as axum's own server gives it.
         req.extensions_mut().insert(ConnectInfo(peer));
         let handling = busy.handling();
         let answer = app.clone().oneshot(req);
+        let closing = busy.clone();
         async move {
             let res = answer.await;
             drop(handling);
-            res.map(|res| {
+            res.map(|mut res| {
+                // A body left unread ends the connection (hyper cannot find the next request
+                // after it): the answer says so, so that the client does not send another
+                // request on it, which the lingering close would read and throw away.
+                if !read.load(Ordering::Relaxed) {
+                    res.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                }
+                if res
+                    .headers()
+                    .get(axum::http::header::CONNECTION)
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"))
+                {
+                    closing.close_announced.store(true, Ordering::Relaxed);
+                }
                 res.map(|body| Answer {
                     body,
                     _served: served,
@@ -279,6 +306,36 @@ async fn connection(
     }
 }
 
+/// A request's body that notes when it has been read to its end.
+struct Tracked {
+    body: hyper::body::Incoming,
+    read: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Tracked {
+    type Data = axum::body::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None)) || self.body.is_end_stream() {
+            self.read.store(true, Ordering::Relaxed);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// An answer's body, which keeps its connection served until hyper lets go of it (its last
 /// byte taken, or the connection ended).
 struct Answer {
@@ -311,6 +368,8 @@ struct Activity {
     epoch: Instant,
     last_ms: AtomicU64,
     handling: AtomicUsize,
+    /// An answer said `Connection: close`: the client knows this connection ends with it.
+    close_announced: AtomicBool,
 }
 
 impl Activity {
@@ -319,6 +378,7 @@ impl Activity {
             epoch: Instant::now(),
             last_ms: AtomicU64::new(0),
             handling: AtomicUsize::new(0),
+            close_announced: AtomicBool::new(false),
         }
     }
 
@@ -422,6 +482,12 @@ impl AsyncWrite for Watched {
         if this.lingering.is_none() {
             if std::task::ready!(Pin::new(&mut this.inner).poll_shutdown(cx)).is_err() {
                 // The client is gone: nothing to linger for.
+                return Poll::Ready(Ok(()));
+            }
+            // Only after an answer that said the connection ends: on a connection the client
+            // may still think open (kept alive, then ended by the server's shutdown), what it
+            // sends next is a request, which must be refused by the close, not read and lost.
+            if !this.activity.close_announced.load(Ordering::Relaxed) {
                 return Poll::Ready(Ok(()));
             }
             this.lingering = Some(Lingering {

@@ -512,6 +512,10 @@ mod tests {
             let h = hashing.clone();
             tokio::spawn(async move { h.run(move || held.recv().is_ok()).await })
         };
+        // (It holds the slot, and waits no more.)
+        while hashing.slots.available_permits() > 0 || hashing.waiting.load(Ordering::Relaxed) > 0 {
+            tokio::task::yield_now().await;
+        }
         let mut queued = Vec::new();
         for _ in 0..WAITING_PER_SLOT {
             assert!(hashing.room().is_ok());

@@ -1222,8 +1222,8 @@ fn actor(a: &Value, types: ActorTypes<'_>, notes: &mut Vec<String>) -> Result<()
     let kind = type_of(a);
     if !ACTOR_TYPES.contains(&kind) {
         return Err(format!(
-            "Actor: type: {:?} is none of {}",
-            a.get("type"),
+            "Actor: type: {} is none of {}",
+            a.get("type").map_or_else(|| "none".to_string(), quoted),
             ACTOR_TYPES.join(", ")
         ));
     }
@@ -1483,12 +1483,24 @@ fn describe_link(u: &Value) -> String {
     match u {
         Value::Object(_) => format!(
             "a {} with mediaType {}",
-            u.get("type")
-                .map_or_else(|| "link".to_string(), Value::to_string),
+            u.get("type").map_or_else(|| "link".to_string(), quoted),
             u.get("mediaType")
-                .map_or_else(|| "none".to_string(), Value::to_string)
+                .map_or_else(|| "none".to_string(), quoted)
         ),
-        other => format!("{other}"),
+        other => quoted(other),
+    }
+}
+
+/// The most characters of a value a note quotes.
+const MAX_QUOTE: usize = 120;
+
+/// `v` as JSON, cut to [`MAX_QUOTE`] characters: a note names what it speaks of, it does not
+/// copy it (one note per link of a list of large arrays copied the document many times over).
+fn quoted(v: &Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(MAX_QUOTE) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
     }
 }
 
@@ -1993,6 +2005,20 @@ fn iso_time_from(b: &[u8], e: usize) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn regression_a_verdict_quotes_values_short() {
+        // Found by tests/fuzz.rs: an actor whose type was a large array was quoted whole, in
+        // Rust's debug form (four times its JSON), and a link list of arrays once per link.
+        let big = json!([{ ":": vec![0; 5000] }]);
+        let doc_len = big.to_string().len();
+        let e = check_actor(&json!({ "type": big })).expect_err("not an actor");
+        assert!(e.len() < 400, "{} bytes of {doc_len}", e.len());
+        assert_eq!(
+            describe_link(&json!(vec![0; 5000])).chars().count(),
+            MAX_QUOTE + 1
+        );
+    }
 
     // The PeerTube 8.0.1 captures of `/work/shared/fixtures/peertube-8.0.1/ap/` are kept, byte
     // for byte, in the repository's `tests/fixtures/ap/peertube/` (see its README).

@@ -5,6 +5,7 @@
 pub mod host;
 pub mod ids;
 pub mod settings;
+pub mod text;
 pub mod user;
 pub mod video;
 

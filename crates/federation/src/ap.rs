@@ -173,10 +173,7 @@ const MAX_ATTRIBUTED: usize = 4;
 /// text is shown on every view of the page it is on, and what is cut here is never stored.
 fn text_of(v: &Value, key: &str, max: usize) -> Option<String> {
     let s = str_of(v, key)?;
-    let cut = match s.char_indices().nth(max) {
-        Some((end, _)) => &s[..end],
-        None => s,
-    };
+    let cut = ruche_domain::text::prefix_chars(s, max);
     Some(cut.to_string()).filter(|c| !c.trim().is_empty())
 }
 

@@ -101,10 +101,7 @@ fn view_of(
 /// `text` cut to the longest comment PeerTube accepts, before it is rendered: what is stored
 /// was checked on the way in, but the page does not rely on that alone.
 fn within_max_text(text: &str) -> &str {
-    match text.char_indices().nth(comments::MAX_TEXT) {
-        Some((end, _)) => &text[..end],
-        None => text,
-    }
+    ruche_domain::text::prefix_chars(text, comments::MAX_TEXT)
 }
 
 /// The most blocks (quotes, lists) a line of a comment opens inside one another. Each marker at

@@ -1498,10 +1498,11 @@ const MAX_QUOTE: usize = 120;
 /// copy it (one note per link of a list of large arrays copied the document many times over).
 fn quoted(v: &Value) -> String {
     let text = v.to_string();
-    match text.char_indices().nth(MAX_QUOTE) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text,
+    let cut = ruche_domain::text::prefix_chars(&text, MAX_QUOTE);
+    if cut.len() == text.len() {
+        return text;
     }
+    format!("{cut}…")
 }
 
 fn media_type_or_mime(u: &Value) -> Option<&str> {

@@ -707,10 +707,7 @@ pub fn comment_text(note: &Value) -> String {
     // Only `MAX_TEXT` characters are kept: read twice that (room for the markup cleaning takes
     // away), never the whole of what was sent, as the HTML parser's work grows with the square
     // of the nesting (a 1 MiB inbox body of nested lists took minutes to clean).
-    let content = match content.char_indices().nth(2 * crate::comments::MAX_TEXT) {
-        Some((end, _)) => &content[..end],
-        None => content,
-    };
+    let content = ruche_domain::text::prefix_chars(content, 2 * crate::comments::MAX_TEXT);
     let text = if note["mediaType"] == "text/markdown" {
         content.to_string()
     } else {

@@ -28,6 +28,12 @@ echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+echo "== Architecture rules (ARCHITECTURE.md)"
+# The web layer reaches the store only through the services of ruche-tube and ruche-pages.
+if cargo tree --locked -p ruche-web -e normal --depth 1 --prefix none | grep -q '^ruche-store '; then
+  echo "crates/web depends on ruche-store: call a service of ruche-tube or ruche-pages instead" >&2
+  exit 1
+fi
 echo "== cargo deny (licences)"
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
 cargo deny --locked check licenses bans sources

@@ -6,6 +6,7 @@ pub mod host;
 pub mod ids;
 pub mod settings;
 pub mod text;
+pub mod time;
 pub mod user;
 pub mod video;
 

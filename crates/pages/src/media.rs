@@ -97,6 +97,31 @@ impl Media {
         is_file_name(file).then(|| self.dir.join(file))
     }
 
+    /// An owner's picture library, newest first (shared by all their sites).
+    pub async fn library(&self, store: &Store, owner_id: i64) -> Result<Vec<Picture>, StoreError> {
+        let mut c = store.read().await?;
+        Ok(sites::media_of(c.ex(), owner_id)
+            .await?
+            .into_iter()
+            .map(Picture::from)
+            .collect())
+    }
+
+    /// Sets the label (the alt text) of one of the owner's pictures; `false` if they have no
+    /// such picture.
+    pub async fn set_label(
+        &self,
+        store: &Store,
+        owner_id: i64,
+        file: &str,
+        label: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = store.begin().await?;
+        let ok = sites::set_media_label(tx.ex(), owner_id, file, label).await?;
+        tx.commit().await?;
+        Ok(ok)
+    }
+
     /// Checks, converts and stores an upload for `owner_id`; the same picture twice is one
     /// entry. Nothing is written when the picture is refused or over the quota.
     pub async fn upload(

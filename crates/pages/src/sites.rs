@@ -182,7 +182,8 @@ pub async fn create_starter(
     Ok(())
 }
 
-async fn owned(store: &Store, owner_id: i64, slug: &str) -> Result<sites::SiteRow, SiteError> {
+/// The owner's site of that slug; anybody else's is "not found".
+pub async fn owned(store: &Store, owner_id: i64, slug: &str) -> Result<SiteRow, SiteError> {
     let mut c = store.read().await?;
     match sites::by_slug(c.ex(), slug).await? {
         Some(row) if row.owner_id == owner_id => Ok(row),
@@ -376,4 +377,84 @@ pub fn spawn_housekeeping(store: Store, shutdown: tokio_util::sync::Cancellation
             }
         }
     });
+}
+
+pub use ruche_store::sites::{Message, SiteRow};
+
+/// Whether a site is on line: its id and when it was published (ms), from its row alone, so a
+/// visitor's request, a sitemap or robots file costs one small query however big the site.
+pub async fn published_stamp(store: &Store, slug: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    let mut c = store.read().await?;
+    sites::published_stamp(c.ex(), slug).await
+}
+
+/// An owner's sites (not in the trash), each with how many of its messages are unread.
+pub async fn of_owner(store: &Store, owner_id: i64) -> Result<Vec<(SiteRow, usize)>, SiteError> {
+    let mut c = store.read().await?;
+    let mut out = Vec::new();
+    for s in sites::of_owner(c.ex(), owner_id).await? {
+        let unread = sites::messages(c.ex(), s.id)
+            .await?
+            .iter()
+            .filter(|m| !m.is_read)
+            .count();
+        out.push((s, unread));
+    }
+    Ok(out)
+}
+
+/// A site's contact messages, newest first.
+pub async fn messages(store: &Store, site_id: i64) -> Result<Vec<Message>, SiteError> {
+    let mut c = store.read().await?;
+    Ok(sites::messages(c.ex(), site_id).await?)
+}
+
+/// What an owner does to one message of their inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageAction {
+    Read,
+    Unread,
+    Delete,
+}
+
+impl MessageAction {
+    /// The action a form's path names.
+    pub fn named(name: &str) -> Option<MessageAction> {
+        match name {
+            "read" => Some(MessageAction::Read),
+            "unread" => Some(MessageAction::Unread),
+            "delete" => Some(MessageAction::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// Does `action` to the message `id` of the site; `false` if the site has no such message.
+pub async fn act_on_message(
+    store: &Store,
+    site_id: i64,
+    id: i64,
+    action: MessageAction,
+) -> Result<bool, SiteError> {
+    let mut tx = store.begin().await?;
+    let done = match action {
+        MessageAction::Read => sites::set_read(tx.ex(), site_id, id, true).await?,
+        MessageAction::Unread => sites::set_read(tx.ex(), site_id, id, false).await?,
+        MessageAction::Delete => sites::delete_message(tx.ex(), site_id, id).await?,
+    };
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// The key that signs contact-form tokens: made once per instance and kept in the store.
+pub async fn form_secret(store: &Store) -> Result<String, StoreError> {
+    let mut tx = store.begin().await?;
+    let secret = ruche_store::users::kv_get_or_insert(
+        tx.ex(),
+        "pages_form_secret",
+        &ruche_domain::ids::random_hex(32),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(secret)
 }

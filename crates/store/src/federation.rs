@@ -321,7 +321,7 @@ pub async fn delete_follow(ex: Ex<'_>, follower: &str, following: &str) -> Resul
 }
 
 /// Which side of follows a list reads.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
     /// Who follows the actor.
     Followers,

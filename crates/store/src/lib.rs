@@ -216,18 +216,8 @@ impl Store {
     }
 }
 
-/// Now, in unix milliseconds: the time unit of every column.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
-/// Formats unix milliseconds as PeerTube's ISO 8601 timestamps (`2026-11-28T12:40:55.082Z`).
-pub fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
+/// Now, in unix milliseconds (the time unit of every column), and PeerTube's ISO form of it.
+pub use ruche_domain::time::{iso, now_ms};
 
 /// 16 random hex digits, for names that must not collide (test databases, upload ids).
 pub fn random_suffix() -> String {

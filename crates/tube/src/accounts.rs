@@ -6,7 +6,8 @@ use crate::limiter::address_key;
 use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::user::{Role, check_channel_name, check_username};
 use ruche_store::StoreError;
-use ruche_store::users::{self, Account, Channel, NewChannel, NewUser, User};
+use ruche_store::users::{self, NewChannel, NewUser};
+pub use ruche_store::users::{Account, Channel, User};
 use std::net::IpAddr;
 
 fn check_email(email: &str) -> TubeResult<()> {
@@ -331,6 +332,83 @@ pub async fn me(tube: &Tube, user: User) -> TubeResult<Me> {
         quota_used,
         quota_used_daily,
     })
+}
+
+/// A user's account.
+pub async fn account_of(tube: &Tube, user_id: i64) -> TubeResult<Account> {
+    let mut c = tube.store.read().await?;
+    Ok(users::account_of_user(c.ex(), user_id).await?)
+}
+
+/// An account by its row id (ours or another instance's).
+pub async fn account(tube: &Tube, id: i64) -> TubeResult<Account> {
+    let mut c = tube.store.read().await?;
+    Ok(users::account_by_id(c.ex(), id).await?)
+}
+
+/// An account's channels, oldest first.
+pub async fn channels_of(tube: &Tube, account_id: i64) -> TubeResult<Vec<Channel>> {
+    let mut c = tube.store.read().await?;
+    Ok(users::channels_of_account(c.ex(), account_id).await?)
+}
+
+/// The name a handle gives when it names one of ours (`name`, or `name@our-host`).
+pub fn local_name<'a>(tube: &Tube, handle: &'a str) -> Option<&'a str> {
+    match handle.split_once('@') {
+        None => Some(handle),
+        Some((name, host)) if host == tube.settings.host() => Some(name),
+        Some(_) => None,
+    }
+}
+
+/// A channel by its handle: ours by name, another instance's (known here) by `name@host`.
+pub async fn channel_by_handle(tube: &Tube, handle: &str) -> TubeResult<Channel> {
+    let mut c = tube.store.read().await?;
+    let found = match (local_name(tube, handle), handle.split_once('@')) {
+        (Some(name), _) => users::channel_by_name(c.ex(), name).await?,
+        (None, Some((name, host))) => {
+            ruche_store::federation::channel_by_handle(c.ex(), name, host).await?
+        }
+        (None, None) => None,
+    };
+    found.ok_or(TubeError::NotFound("channel"))
+}
+
+/// An account by its handle: ours by name, another instance's (known here) by `name@host`.
+pub async fn account_by_handle(tube: &Tube, handle: &str) -> TubeResult<Account> {
+    let mut c = tube.store.read().await?;
+    let found = match (local_name(tube, handle), handle.split_once('@')) {
+        (Some(name), _) => users::local_account_by_name(c.ex(), name).await?,
+        (None, Some((name, host))) => {
+            ruche_store::federation::account_by_handle(c.ex(), name, host).await?
+        }
+        (None, None) => None,
+    };
+    found.ok_or(TubeError::NotFound("account"))
+}
+
+/// A channel by its handle, with the account it belongs to.
+pub async fn channel_with_owner(tube: &Tube, handle: &str) -> TubeResult<(Channel, Account)> {
+    let ch = channel_by_handle(tube, handle).await?;
+    let owner = account(tube, ch.account_id).await?;
+    Ok((ch, owner))
+}
+
+pub use ruche_store::users::Registration;
+
+/// Every registration request, for moderators.
+pub async fn registrations(tube: &Tube) -> TubeResult<Vec<Registration>> {
+    let mut c = tube.store.read().await?;
+    Ok(users::registrations(c.ex()).await?)
+}
+
+/// When the instance started: its first user's creation.
+pub async fn started_ms(tube: &Tube) -> TubeResult<i64> {
+    let mut c = tube.store.read().await?;
+    Ok(users::user_by_id(c.ex(), 1)
+        .await
+        .map(|u| u.created_at)
+        .unwrap_or_default())
 }
 
 /// The most channels a user has (PeerTube's `VIDEO_CHANNELS.MAX_PER_USER`): each is an actor

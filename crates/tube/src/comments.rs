@@ -4,7 +4,8 @@
 use crate::{Tube, TubeError, TubeResult, videos};
 use ruche_domain::user::Role;
 use ruche_store::Ex;
-use ruche_store::comments::{self, Comment};
+use ruche_store::comments;
+pub use ruche_store::comments::Comment;
 use ruche_store::users::User;
 
 /// The longest comment PeerTube accepts.
@@ -174,4 +175,25 @@ pub async fn delete(tube: &Tube, user: &User, video: &str, comment_id: i64) -> T
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
     Ok(())
+}
+
+/// How many comments under a video are not deleted.
+pub async fn count_visible(tube: &Tube, video_id: i64) -> TubeResult<i64> {
+    let mut c = tube.store.read().await?;
+    Ok(comments::count_visible(c.ex(), video_id).await?)
+}
+
+/// The accounts of the authors of `list`, each read once however many comments they wrote.
+pub async fn authors<'a>(
+    tube: &Tube,
+    list: impl IntoIterator<Item = &'a Comment>,
+) -> TubeResult<std::collections::HashMap<i64, crate::accounts::Account>> {
+    let mut c = tube.store.read().await?;
+    let mut found = std::collections::HashMap::new();
+    for cm in list {
+        if let std::collections::hash_map::Entry::Vacant(e) = found.entry(cm.account_id) {
+            e.insert(ruche_store::users::account_by_id(c.ex(), cm.account_id).await?);
+        }
+    }
+    Ok(found)
 }

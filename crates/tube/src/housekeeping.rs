@@ -100,3 +100,9 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
     }
     Ok(())
 }
+
+/// Jobs still to do, by kind and state: `(kind, state, count)`.
+pub async fn job_counts(tube: &Tube) -> TubeResult<Vec<(String, String, i64)>> {
+    let mut c = tube.store.read().await?;
+    Ok(ruche_store::jobs::counts(c.ex()).await?)
+}

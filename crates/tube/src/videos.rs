@@ -7,7 +7,8 @@ use ruche_domain::ids::VideoRef;
 use ruche_domain::user::Role;
 use ruche_domain::video::{Privacy, Viewer, category_label, licence_label};
 use ruche_store::users::User;
-use ruche_store::videos::{self as vstore, NewVideo, Video, VideoFile};
+use ruche_store::videos::{self as vstore, NewVideo};
+pub use ruche_store::videos::{ListFilter, Video, VideoFile};
 use std::path::Path;
 
 /// Video metadata as a client sends it (multipart fields or the resumable init's JSON).
@@ -404,4 +405,27 @@ pub async fn rating(tube: &Tube, user: &User, r: &str) -> TubeResult<(i64, Strin
     let account = ruche_store::users::account_of_user(c.ex(), user.id).await?;
     let kind = ruche_store::videos::rate_of(c.ex(), account.id, v.id).await?;
     Ok((v.id, kind.unwrap_or_else(|| "none".into())))
+}
+
+/// A page of published public videos (as `f` filters them) and how many there are: the
+/// instance-wide lists show another instance's video only when it was shared with or followed
+/// from here.
+pub async fn list_public(tube: &Tube, f: ListFilter) -> TubeResult<(Vec<Video>, i64)> {
+    let f = ListFilter {
+        public_only: true,
+        ..f
+    };
+    let mut c = tube.store.read().await?;
+    Ok(vstore::list(c.ex(), &f).await?)
+}
+
+/// A page of a user's own videos in every state (as `f` pages them) and how many there are.
+pub async fn list_mine(tube: &Tube, user: &User, f: ListFilter) -> TubeResult<(Vec<Video>, i64)> {
+    let mut c = tube.store.read().await?;
+    let account = ruche_store::users::account_of_user(c.ex(), user.id).await?;
+    let f = ListFilter {
+        account_id: Some(account.id),
+        ..f
+    };
+    Ok(vstore::list(c.ex(), &f).await?)
 }

@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use ruche_domain::user::Role;
 use ruche_federation::ap;
-use ruche_store::federation::{self as fstore, Side};
 use ruche_tube::TubeError;
-use ruche_tube::federation::{self as fed, follows};
+use ruche_tube::federation::follows::{self, Side};
+use ruche_tube::federation::{self as fed};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -121,16 +121,14 @@ fn target_host(target: &str) -> String {
 }
 
 async fn rows(st: &AppState, chrome: &Chrome, side: Side) -> Result<Vec<Row>, TubeError> {
-    let me = fed::instance_url(fed::base(&st.tube));
-    let mut c = st.tube.store.read().await?;
-    let (list, _) = fstore::follows_of(c.ex(), &me, side, None, 0, 1000).await?;
+    let (list, _) = follows::of_instance(&st.tube, side, None, 0, 1000).await?;
     let mut out = Vec::with_capacity(list.len());
     for f in list {
         let other = match side {
             Side::Followers => &f.follower,
             Side::Following => &f.following,
         };
-        let handle = match fstore::actor_by_url(c.ex(), other).await? {
+        let handle = match follows::known_actor(&st.tube, other).await? {
             Some(a) => format!("{}@{}", a.username, a.host),
             None => ap::host_of(other).unwrap_or_else(|| other.clone()),
         };
@@ -268,14 +266,12 @@ async fn unfollow(
         return r;
     }
     let me = fed::instance_url(fed::base(&st.tube));
-    let found = async {
-        let mut c = st.tube.store.read().await?;
-        fstore::follow_by_id(c.ex(), id)
-            .await?
-            .filter(|f| f.follower == me)
-            .ok_or(TubeError::NotFound("follow"))
-    }
-    .await;
+    let found = follows::by_id(&st.tube, id)
+        .await
+        .and_then(|f| match f.follower == me {
+            true => Ok(f),
+            false => Err(TubeError::NotFound("follow")),
+        });
     let (result, host) = match found {
         Ok(f) => (
             follows::unfollow_actor(&st.tube, fed::Signer::Instance, &f.following).await,

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum_extra::extract::CookieJar;
-use ruche_store::users::User;
+use ruche_tube::accounts::User;
 use ruche_tube::limiter::{ClientIpHeader, Rates};
 use ruche_tube::{TubeError, auth};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -9,13 +9,11 @@ use crate::pages::{
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use ruche_store::comments::Comment;
-use ruche_store::users::{self as ustore, User};
-use ruche_store::videos::Video;
-use ruche_tube::{TubeError, TubeResult, comments};
+use ruche_tube::accounts::{Account, User};
+use ruche_tube::comments::{self, Comment};
+use ruche_tube::videos::Video;
+use ruche_tube::{TubeError, TubeResult};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 /// The threads a watch page shows; the API pages through the rest.
 const THREADS: i64 = 20;
@@ -71,7 +69,7 @@ fn view_of(
     st: &AppState,
     tr: &crate::i18n::Tr,
     c: &Comment,
-    a: &ustore::Account,
+    a: &Account,
     viewer: &Viewer,
 ) -> CommentView {
     let host = a.host.clone().unwrap_or_else(|| st.tube.settings.host());
@@ -170,10 +168,9 @@ pub async fn view(
     viewer: Option<&User>,
 ) -> TubeResult<CommentsView> {
     let (found, count) = comments::threads_with_replies(&st.tube, video, THREADS, REPLIES).await?;
-    let mut conn = st.tube.store.read().await?;
     let who = Viewer {
         account: match viewer {
-            Some(u) => Some(ustore::account_of_user(conn.ex(), u.id).await?.id),
+            Some(u) => Some(ruche_tube::accounts::account_of(&st.tube, u.id).await?.id),
             None => None,
         },
         may_delete_any: viewer.is_some_and(|u| {
@@ -182,16 +179,18 @@ pub async fn view(
                     .is_some_and(|r| r != ruche_domain::user::Role::User)
         }),
     };
-    // Each author read once, however many comments they wrote.
-    let mut authors: HashMap<i64, ustore::Account> = HashMap::new();
+    let all: Vec<&Comment> = found
+        .iter()
+        .flat_map(|(first, replies)| std::iter::once(first).chain(replies))
+        .collect();
+    let authors = comments::authors(&st.tube, all).await?;
     let mut threads = Vec::with_capacity(found.len());
     for (first, replies) in &found {
         let mut views = Vec::with_capacity(replies.len() + 1);
         for c in std::iter::once(first).chain(replies) {
-            let a = match authors.entry(c.account_id) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => e.insert(ustore::account_by_id(conn.ex(), c.account_id).await?),
-            };
+            let a = authors
+                .get(&c.account_id)
+                .ok_or(TubeError::NotFound("account"))?;
             views.push(view_of(st, tr, c, a, &who));
         }
         let earlier = (first.replies - replies.len() as i64).max(0);

@@ -282,7 +282,11 @@ async fn export_json(
 }
 
 /// Checks that the caller owns the site (the library is the owner's, shared by their sites).
-async fn owner_of(st: &AppState, u: &ruche_store::users::User, slug: &str) -> Result<(), Response> {
+async fn owner_of(
+    st: &AppState,
+    u: &ruche_tube::accounts::User,
+    slug: &str,
+) -> Result<(), Response> {
     match ruche_pages::sites::draft(&st.tube.store, u.id, slug).await {
         Ok(_) => Ok(()),
         Err(SiteError::NotFound(_)) => Err(not_found()),
@@ -301,18 +305,8 @@ async fn list_media(
     if let Err(r) = owner_of(&st, &u, &slug).await {
         return r;
     }
-    let list = async {
-        let mut c = st.tube.store.read().await?;
-        ruche_store::sites::media_of(c.ex(), u.id).await
-    }
-    .await;
-    match list {
-        Ok(rows) => Json(
-            rows.into_iter()
-                .map(ruche_pages::media::Picture::from)
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
+    match st.media.library(&st.tube.store, u.id).await {
+        Ok(pictures) => Json(pictures).into_response(),
         Err(e) => {
             tracing::error!("media of {}: {e}", u.id);
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -415,14 +409,7 @@ async fn label_media(
         return not_found();
     };
     let label: String = l.label.trim().chars().take(300).collect();
-    let done = async {
-        let mut tx = st.tube.store.begin().await?;
-        let ok = ruche_store::sites::set_media_label(tx.ex(), u.id, file, &label).await?;
-        tx.commit().await?;
-        Ok::<_, ruche_store::StoreError>(ok)
-    }
-    .await;
-    match done {
+    match st.media.set_label(&st.tube.store, u.id, file, &label).await {
         Ok(true) => Json(serde_json::json!({ "src": l.src, "label": label })).into_response(),
         Ok(false) => not_found(),
         Err(e) => {

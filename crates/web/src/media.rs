@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ruche_store::users::PictureKind;
+use ruche_tube::profiles::PictureKind;
 use ruche_tube::{TubeError, videos};
 use std::path::PathBuf;
 use tower::ServiceExt;
@@ -90,7 +90,7 @@ async fn send(path: PathBuf, req: Request<Body>, immutable: bool) -> ApiResult<R
 async fn send_video_file(
     path: PathBuf,
     req: Request<Body>,
-    video: &ruche_store::videos::Video,
+    video: &ruche_tube::videos::Video,
     immutable: bool,
 ) -> ApiResult<Response> {
     use ruche_domain::video::{Privacy, VideoState};

@@ -17,8 +17,9 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use ruche_domain::ShortUuid;
 use ruche_domain::user::Role;
 use ruche_domain::video::{Privacy, VideoState};
-use ruche_store::users as ustore;
-use ruche_store::videos::{self as vstore, ListFilter, Video};
+use ruche_tube::accounts::User;
+use ruche_tube::profiles::{Holder, PictureKind};
+use ruche_tube::videos::{ListFilter, Video};
 use ruche_tube::{TubeError, accounts, auth, videos};
 use serde::Deserialize;
 
@@ -142,7 +143,7 @@ pub(crate) fn form_user(
     user: &MaybeUser,
     sent_csrf: &str,
     next: &str,
-) -> Result<(Chrome, ruche_store::users::User), Response> {
+) -> Result<(Chrome, User), Response> {
     let Some(u) = user.user.clone() else {
         return Err(login_redirect(next));
     };
@@ -291,7 +292,7 @@ impl Moment {
 /// The moment `ms` (unix milliseconds) as `tr`'s reader sees it now. The watch page, comments,
 /// video cards and My videos all use this one format.
 pub(crate) fn moment(tr: &Tr, ms: i64) -> Moment {
-    moment_at(tr, ms, ruche_store::now_ms())
+    moment_at(tr, ms, ruche_domain::time::now_ms())
 }
 
 /// [`moment`] seen at `now_ms` (pure, for tests).
@@ -390,14 +391,12 @@ async fn grid(
     // Past this, every page is empty anyway; the bound keeps `page * PER_PAGE` from overflowing.
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
     let f = ListFilter {
-        public_only: true,
         start: (page - 1) * PER_PAGE,
         count: PER_PAGE,
         newest_first: true,
         ..filter
     };
-    let mut c = st.tube.store.read().await?;
-    let (rows, total) = vstore::list(c.ex(), &f).await?;
+    let (rows, total) = ruche_tube::videos::list_public(&st.tube, f).await?;
     let videos = rows
         .iter()
         .map(|v| Card {
@@ -534,11 +533,7 @@ async fn channel_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let found = async {
-        let ch = crate::api::find_channel(&st, &name)
-            .await
-            .map_err(|e| e.0)?;
-        let mut c = st.tube.store.read().await?;
-        let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
+        let (ch, owner) = ruche_tube::accounts::channel_with_owner(&st.tube, &name).await?;
         let owner_handle = match &owner.host {
             Some(h) => format!("{}@{h}", owner.name),
             None => owner.name.clone(),
@@ -570,11 +565,8 @@ async fn account_page(
     Query(q): Query<PageQuery>,
 ) -> Response {
     let found = async {
-        let a = crate::api::find_account(&st, &name)
-            .await
-            .map_err(|e| e.0)?;
-        let mut c = st.tube.store.read().await?;
-        let channels = ustore::channels_of_account(c.ex(), a.id).await?;
+        let a = ruche_tube::accounts::account_by_handle(&st.tube, &name).await?;
+        let channels = ruche_tube::accounts::channels_of(&st.tube, a.id).await?;
         let suffix = a.host.as_ref().map(|h| format!("@{h}")).unwrap_or_default();
         Ok(Owner {
             filter: ListFilter {
@@ -1164,18 +1156,14 @@ async fn my_videos(State(st): State<AppState>, Page { chrome, user }: Page) -> R
     let Some(u) = user.user.clone() else {
         return login_redirect("/my-videos");
     };
-    let listed = async {
-        let mut c = st.tube.store.read().await?;
-        let account = ustore::account_of_user(c.ex(), u.id).await?;
-        let f = ListFilter {
-            account_id: Some(account.id),
-            count: 100,
-            newest_first: true,
-            ..Default::default()
-        };
-        Ok::<_, TubeError>(vstore::list(c.ex(), &f).await?.0)
-    }
-    .await;
+    let f = ListFilter {
+        count: 100,
+        newest_first: true,
+        ..Default::default()
+    };
+    let listed = ruche_tube::videos::list_mine(&st.tube, &u, f)
+        .await
+        .map(|(rows, _)| rows);
     let rows = match listed {
         Ok(r) => r,
         Err(e) => return error_page(chrome, e),
@@ -1242,7 +1230,7 @@ struct ChannelView {
 async fn channels_view(
     st: &AppState,
     chrome: Chrome,
-    u: ruche_store::users::User,
+    u: User,
     error: Option<String>,
     notice: Option<String>,
 ) -> Response {
@@ -1362,11 +1350,7 @@ async fn registrations_page(State(st): State<AppState>, Page { chrome, user }: P
         let msg = chrome.tr.t("error-forbidden");
         return error_page(chrome, TubeError::Forbidden(msg));
     }
-    let regs = async {
-        let mut c = st.tube.store.read().await?;
-        Ok::<_, TubeError>(ustore::registrations(c.ex()).await?)
-    }
-    .await;
+    let regs = ruche_tube::accounts::registrations(&st.tube).await;
     match regs {
         Ok(regs) => {
             let rows = regs
@@ -1502,18 +1486,14 @@ struct MyAccount {
 async fn account_view(
     st: &AppState,
     chrome: Chrome,
-    u: &ustore::User,
+    u: &User,
     error: Option<String>,
     notice: Option<String>,
 ) -> Response {
-    let account = async {
-        let mut c = st.tube.store.read().await?;
-        ustore::account_of_user(c.ex(), u.id).await
-    }
-    .await;
+    let account = ruche_tube::accounts::account_of(&st.tube, u.id).await;
     let a = match account {
         Ok(a) => a,
-        Err(e) => return error_page(chrome, e.into()),
+        Err(e) => return error_page(chrome, e),
     };
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
@@ -1541,9 +1521,8 @@ async fn account_settings(State(st): State<AppState>, Page { chrome, user }: Pag
     account_view(&st, chrome, &u, None, None).await
 }
 
-async fn account_id_of(st: &AppState, u: &ustore::User) -> Result<i64, TubeError> {
-    let mut c = st.tube.store.read().await?;
-    Ok(ustore::account_of_user(c.ex(), u.id).await?.id)
+async fn account_id_of(st: &AppState, u: &User) -> Result<i64, TubeError> {
+    Ok(ruche_tube::accounts::account_of(&st.tube, u.id).await?.id)
 }
 
 /// The page after a change of a profile: its form again, with a notice (`notice_key`), or with
@@ -1641,7 +1620,7 @@ fn profile_user(
     user: &MaybeUser,
     f: &mut ProfileForm,
     next: &str,
-) -> Result<(Chrome, ustore::User, Option<TubeError>), Response> {
+) -> Result<(Chrome, User, Option<TubeError>), Response> {
     match f.refused.take() {
         Some(e) => {
             let u = user.user.clone().ok_or_else(|| login_redirect(next))?;
@@ -1672,8 +1651,8 @@ async fn account_profile(
         if let Some(bytes) = f.pictures.remove("avatar") {
             ruche_tube::profiles::set_picture(
                 &st.tube,
-                ustore::Holder::Account(account),
-                ustore::PictureKind::Avatar,
+                Holder::Account(account),
+                PictureKind::Avatar,
                 bytes,
             )
             .await?;
@@ -1699,7 +1678,7 @@ async fn picture_upload(
     user: &MaybeUser,
     multipart: axum::extract::Multipart,
     next: &str,
-) -> Result<(Chrome, ustore::User, Result<Vec<u8>, TubeError>), Response> {
+) -> Result<(Chrome, User, Result<Vec<u8>, TubeError>), Response> {
     let Some(_) = user.user.as_ref() else {
         return Err(login_redirect(next));
     };
@@ -1737,8 +1716,8 @@ async fn account_avatar(
         let account = account_id_of(&st, &u).await?;
         ruche_tube::profiles::set_picture(
             &st.tube,
-            ustore::Holder::Account(account),
-            ustore::PictureKind::Avatar,
+            Holder::Account(account),
+            PictureKind::Avatar,
             bytes,
         )
         .await
@@ -1763,8 +1742,8 @@ async fn remove_account_avatar(
         let account = account_id_of(&st, &u).await?;
         ruche_tube::profiles::remove_picture(
             &st.tube,
-            ustore::Holder::Account(account),
-            ustore::PictureKind::Avatar,
+            Holder::Account(account),
+            PictureKind::Avatar,
         )
         .await
     }
@@ -1809,10 +1788,10 @@ async fn delete_channel(
     }
 }
 
-fn picture_kind(which: &str) -> Option<ustore::PictureKind> {
+fn picture_kind(which: &str) -> Option<PictureKind> {
     match which {
-        "avatar" => Some(ustore::PictureKind::Avatar),
-        "banner" => Some(ustore::PictureKind::Banner),
+        "avatar" => Some(PictureKind::Avatar),
+        "banner" => Some(PictureKind::Banner),
         _ => None,
     }
 }
@@ -1834,17 +1813,12 @@ async fn channel_profile(
         let ch = accounts::owned_channel(&st.tube, &u, id).await?;
         // Pictures first: a file that is no picture leaves everything as it was.
         for (field, kind) in [
-            ("avatar", ustore::PictureKind::Avatar),
-            ("banner", ustore::PictureKind::Banner),
+            ("avatar", PictureKind::Avatar),
+            ("banner", PictureKind::Banner),
         ] {
             if let Some(bytes) = f.pictures.remove(field) {
-                ruche_tube::profiles::set_picture(
-                    &st.tube,
-                    ustore::Holder::Channel(ch.id),
-                    kind,
-                    bytes,
-                )
-                .await?;
+                ruche_tube::profiles::set_picture(&st.tube, Holder::Channel(ch.id), kind, bytes)
+                    .await?;
             }
         }
         ruche_tube::profiles::update_channel(
@@ -1879,8 +1853,7 @@ async fn channel_picture(
     let done = async {
         let bytes = file?;
         let ch = accounts::owned_channel(&st.tube, &u, id).await?;
-        ruche_tube::profiles::set_picture(&st.tube, ustore::Holder::Channel(ch.id), kind, bytes)
-            .await
+        ruche_tube::profiles::set_picture(&st.tube, Holder::Channel(ch.id), kind, bytes).await
     }
     .await;
     after_change(chrome, done.map(|_| ()), "picture-saved", |chrome, e, n| {
@@ -1904,7 +1877,7 @@ async fn remove_channel_picture(
     };
     let done = async {
         let ch = accounts::owned_channel(&st.tube, &u, id).await?;
-        ruche_tube::profiles::remove_picture(&st.tube, ustore::Holder::Channel(ch.id), kind).await
+        ruche_tube::profiles::remove_picture(&st.tube, Holder::Channel(ch.id), kind).await
     }
     .await;
     after_change(chrome, done, "picture-removed", |chrome, e, n| {

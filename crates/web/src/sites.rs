@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use ruche_pages::contact::{self, ContactError, Outcome};
 use ruche_pages::render;
-use ruche_store::sites as sstore;
 use ruche_tube::TubeError;
 use std::sync::Arc;
 
@@ -112,15 +111,7 @@ impl render::Strings for SiteStrings {
 pub(crate) async fn form_secret(st: &AppState) -> Result<String, TubeError> {
     st.form_secret
         .get_or_try_init(|| async {
-            let mut tx = st.tube.store.begin().await?;
-            let secret = ruche_store::users::kv_get_or_insert(
-                tx.ex(),
-                "pages_form_secret",
-                &ruche_domain::ids::random_hex(32),
-            )
-            .await?;
-            tx.commit().await?;
-            Ok::<_, TubeError>(secret)
+            Ok::<_, TubeError>(ruche_pages::sites::form_secret(&st.tube.store).await?)
         })
         .await
         .cloned()
@@ -170,7 +161,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 pub(crate) fn now_secs() -> i64 {
-    ruche_store::now_ms() / 1000
+    ruche_domain::time::now_ms() / 1000
 }
 
 pub(crate) fn not_found() -> Response {
@@ -186,11 +177,7 @@ async fn site_page(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let stamp = async {
-        let mut c = st.tube.store.read().await?;
-        sstore::published_stamp(c.ex(), &slug).await
-    }
-    .await;
+    let stamp = ruche_pages::sites::published_stamp(&st.tube.store, &slug).await;
     let (site_id, published_at) = match stamp {
         Ok(Some(s)) => s,
         Ok(None) => return not_found(),
@@ -261,8 +248,7 @@ async fn site_page(
 /// Whether a site is on line, and when it was published (ms): from its row alone, so a sitemap
 /// or robots file costs one small query however big the site's document.
 async fn on_line(st: &AppState, slug: &str) -> Result<Option<i64>, TubeError> {
-    let mut c = st.tube.store.read().await?;
-    Ok(sstore::published_stamp(c.ex(), slug)
+    Ok(ruche_pages::sites::published_stamp(&st.tube.store, slug)
         .await?
         .map(|(_, published_at)| published_at))
 }
@@ -417,14 +403,9 @@ async fn sites_view(
     error: Option<String>,
 ) -> Response {
     let rows = async {
-        let mut c = st.tube.store.read().await?;
         let mut out = Vec::new();
-        for s in sstore::of_owner(c.ex(), user_id).await? {
-            let unread = sstore::messages(c.ex(), s.id)
-                .await?
-                .iter()
-                .filter(|m| !m.is_read)
-                .count();
+        let sites = ruche_pages::sites::of_owner(&st.tube.store, user_id).await;
+        for (s, unread) in sites.map_err(site_fault)? {
             // The title only: the stored draft is not sanitised again for it.
             let title = ruche_pages::document::parse_stored(s.draft.as_bytes())
                 .map(|d| d.title)
@@ -497,12 +478,10 @@ pub(crate) async fn owned_site(
     st: &AppState,
     user_id: i64,
     slug: &str,
-) -> Result<sstore::SiteRow, TubeError> {
-    let mut c = st.tube.store.read().await?;
-    match sstore::by_slug(c.ex(), slug).await? {
-        Some(s) if s.owner_id == user_id => Ok(s),
-        _ => Err(TubeError::NotFound("site")),
-    }
+) -> Result<ruche_pages::sites::SiteRow, TubeError> {
+    ruche_pages::sites::owned(&st.tube.store, user_id, slug)
+        .await
+        .map_err(site_fault)
 }
 
 async fn inbox(
@@ -515,8 +494,9 @@ async fn inbox(
     };
     let found = async {
         let site = owned_site(&st, u.id, &slug).await?;
-        let mut c = st.tube.store.read().await?;
-        let msgs = sstore::messages(c.ex(), site.id).await?;
+        let msgs = ruche_pages::sites::messages(&st.tube.store, site.id)
+            .await
+            .map_err(site_fault)?;
         let title = ruche_pages::document::parse_stored(site.draft.as_bytes())
             .map(|d| d.title)
             .unwrap_or_else(|_| slug.clone());
@@ -566,14 +546,12 @@ async fn inbox_action(
     };
     let done = async {
         let site = owned_site(&st, u.id, &slug).await?;
-        let mut tx = st.tube.store.begin().await?;
-        let ok = match action.as_str() {
-            "read" => sstore::set_read(tx.ex(), site.id, id, true).await?,
-            "unread" => sstore::set_read(tx.ex(), site.id, id, false).await?,
-            "delete" => sstore::delete_message(tx.ex(), site.id, id).await?,
-            _ => false,
+        let ok = match ruche_pages::sites::MessageAction::named(&action) {
+            Some(a) => ruche_pages::sites::act_on_message(&st.tube.store, site.id, id, a)
+                .await
+                .map_err(site_fault)?,
+            None => false,
         };
-        tx.commit().await?;
         if ok {
             Ok(())
         } else {
@@ -585,6 +563,11 @@ async fn inbox_action(
         Ok(()) => Redirect::to(&format!("/my-sites/{slug}/inbox")).into_response(),
         Err(e) => error_page(chrome, e),
     }
+}
+
+/// A fault of a site's read as an error page says it.
+fn site_fault(e: ruche_pages::sites::SiteError) -> TubeError {
+    site_error(e).map_or_else(|fault| fault, TubeError::BadRequest)
 }
 
 pub(crate) fn site_error(e: ruche_pages::sites::SiteError) -> Result<String, TubeError> {

@@ -7,7 +7,8 @@
 use super::{Signer, base, instance_url, objects, outbox, remote};
 use crate::{Tube, TubeError, TubeResult};
 use ruche_federation::ap;
-use ruche_store::federation::{self as fstore, Follow};
+use ruche_store::federation as fstore;
+pub use ruche_store::federation::{Follow, Side};
 use serde_json::{Value, json};
 
 pub const PENDING: &str = "pending";
@@ -430,4 +431,181 @@ pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
         }
     }
     Ok(())
+}
+
+/// How many accepted followers and followings an actor (its URL) has: what its `followers` and
+/// `following` collections list.
+pub async fn counts(tube: &Tube, actor: &str) -> TubeResult<(i64, i64)> {
+    let mut c = tube.store.read().await?;
+    let mut n = [0; 2];
+    for (i, side) in [Side::Followers, Side::Following].into_iter().enumerate() {
+        n[i] = fstore::follows_of(c.ex(), actor, side, Some(ACCEPTED), 0, 0)
+            .await?
+            .1;
+    }
+    Ok((n[0], n[1]))
+}
+
+/// The instance's follows on one side, in a state (any if `None`), a page of them and how
+/// many there are.
+pub async fn of_instance(
+    tube: &Tube,
+    side: Side,
+    state: Option<&str>,
+    start: i64,
+    count: i64,
+) -> TubeResult<(Vec<Follow>, i64)> {
+    let me = instance_url(base(tube));
+    let mut c = tube.store.read().await?;
+    Ok(fstore::follows_of(c.ex(), &me, side, state, start, count).await?)
+}
+
+pub use ruche_store::federation::RemoteActor;
+
+/// One end of a follow.
+pub enum Party {
+    /// One of our actors (its name), with the instance's start.
+    Ours { name: String, since_ms: i64 },
+    /// Another instance's actor, as we know it.
+    Remote(Box<RemoteActor>),
+}
+
+/// Who the actor `url` of a follow is.
+pub async fn party(tube: &Tube, url: &str) -> TubeResult<Party> {
+    if let Some(path) = url
+        .strip_prefix(base(tube))
+        .and_then(|p| p.strip_prefix('/'))
+    {
+        let name = path.rsplit('/').next().unwrap_or(super::INSTANCE_ACTOR);
+        return Ok(Party::Ours {
+            name: name.to_string(),
+            since_ms: crate::accounts::started_ms(tube).await?,
+        });
+    }
+    let mut c = tube.store.read().await?;
+    fstore::actor_by_url(c.ex(), url)
+        .await?
+        .map(|a| Party::Remote(Box::new(a)))
+        .ok_or(TubeError::NotFound("actor"))
+}
+
+/// The follow of our instance by the instance or actor a handle names (`peertube@host`, or a
+/// bare host).
+pub async fn instance_follower(tube: &Tube, handle: &str) -> TubeResult<Follow> {
+    let (name, host) = ap::split_handle(handle).unwrap_or((super::INSTANCE_ACTOR, handle));
+    let (rows, _) = of_instance(tube, Side::Followers, None, 0, 10_000).await?;
+    let mut c = tube.store.read().await?;
+    for f in rows {
+        if let Some(a) = fstore::actor_by_url(c.ex(), &f.follower).await?
+            && a.host.eq_ignore_ascii_case(host)
+            && a.username.eq_ignore_ascii_case(name)
+        {
+            return Ok(f);
+        }
+    }
+    Err(TubeError::NotFound("follower"))
+}
+
+/// The actor URL of the channel a subscription handle names (another instance's found by
+/// WebFinger).
+async fn channel_actor(tube: &Tube, handle: &str) -> TubeResult<String> {
+    match crate::accounts::local_name(tube, handle) {
+        Some(name) => {
+            let ch = crate::accounts::channel_by_handle(tube, name).await?;
+            Ok(super::channel_url(base(tube), &ch.name))
+        }
+        None => remote::webfinger(tube, handle).await,
+    }
+}
+
+/// A user's account subscribes to the channel `handle` names: one of ours at once, another
+/// instance's by sending it a `Follow`.
+pub async fn subscribe(tube: &Tube, user: &crate::accounts::User, handle: &str) -> TubeResult<()> {
+    let account = crate::accounts::account_of(tube, user.id).await?;
+    let target = channel_actor(tube, handle.trim()).await?;
+    if target.starts_with(&format!("{}/", base(tube))) {
+        // A channel of ours: nothing to send, the subscription is at once in force.
+        let me = super::account_url(base(tube), &account.name);
+        let mut tx = tube.store.begin().await?;
+        let id = format!("{me}/follows/{}", uuid::Uuid::new_v4());
+        fstore::upsert_follow(tx.ex(), &me, &target, ACCEPTED, &id).await?;
+        tx.commit().await?;
+    } else {
+        follow_actor(tube, Signer::Account(account.id), &target).await?;
+    }
+    Ok(())
+}
+
+/// A user's account stops following the channel `handle` names.
+pub async fn unsubscribe(
+    tube: &Tube,
+    user: &crate::accounts::User,
+    handle: &str,
+) -> TubeResult<()> {
+    let account = crate::accounts::account_of(tube, user.id).await?;
+    let ch = crate::accounts::channel_by_handle(tube, handle).await?;
+    let target = ch
+        .url
+        .clone()
+        .unwrap_or_else(|| super::channel_url(base(tube), &ch.name));
+    if ch.url.is_some() {
+        unfollow_actor(tube, Signer::Account(account.id), &target).await?;
+    } else {
+        let me = super::account_url(base(tube), &account.name);
+        let mut tx = tube.store.begin().await?;
+        fstore::delete_follow(tx.ex(), &me, &target).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The channels a user follows (accepted or pending), each with its account: a page of them and
+/// how many follows there are.
+pub async fn subscriptions(
+    tube: &Tube,
+    user: &crate::accounts::User,
+    start: i64,
+    count: i64,
+) -> TubeResult<(
+    Vec<(crate::accounts::Channel, crate::accounts::Account)>,
+    i64,
+)> {
+    use ruche_store::users;
+    let mut c = tube.store.read().await?;
+    let account = users::account_of_user(c.ex(), user.id).await?;
+    let me = super::account_url(base(tube), &account.name);
+    let (rows, total) =
+        fstore::follows_of(c.ex(), &me, Side::Following, None, start, count).await?;
+    let mut out = Vec::new();
+    for f in rows {
+        let ch = match fstore::actor_by_url(c.ex(), &f.following).await? {
+            Some(a) => match a.channel_id {
+                Some(id) => users::channel_by_id(c.ex(), id).await?,
+                None => None,
+            },
+            None => match f.following.rsplit_once("/video-channels/") {
+                Some((_, name)) => users::channel_by_name(c.ex(), name).await?,
+                None => None,
+            },
+        };
+        if let Some(ch) = ch {
+            let owner = users::account_by_id(c.ex(), ch.account_id).await?;
+            out.push((ch, owner));
+        }
+    }
+    Ok((out, total))
+}
+
+/// One follow by its row id.
+pub async fn by_id(tube: &Tube, id: i64) -> TubeResult<Follow> {
+    let mut c = tube.store.read().await?;
+    fstore::follow_by_id(c.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("follow"))
+}
+
+/// Another instance's actor as we know it, if we do.
+pub async fn known_actor(tube: &Tube, url: &str) -> TubeResult<Option<RemoteActor>> {
+    let mut c = tube.store.read().await?;
+    Ok(fstore::actor_by_url(c.ex(), url).await?)
 }

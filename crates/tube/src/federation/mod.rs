@@ -16,7 +16,9 @@
 //! Signatures themselves are pure functions of `ruche-federation`.
 
 pub mod acceptance;
+pub mod collections;
 pub mod delivery;
+pub mod documents;
 pub mod follows;
 pub mod inbox;
 pub mod objects;

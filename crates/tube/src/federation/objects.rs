@@ -480,6 +480,24 @@ pub fn create_video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
     a
 }
 
+/// The same `Create` as an item of its account's outbox: the video by its id, no `@context`.
+pub fn create_video_ref(base: &str, actor: &str, v: &Video) -> Value {
+    let object = super::video_url(base, &v.uuid);
+    let (to, cc) = audience(base, v);
+    let mut a = activity(
+        "Create",
+        &format!("{object}/activity"),
+        actor,
+        json!(object),
+        to,
+        cc,
+    );
+    if let Some(o) = a.as_object_mut() {
+        o.remove("@context");
+    }
+    a
+}
+
 /// `Update` of a video by its account (an edit, or new view counts).
 pub fn update_video(base: &str, v: &Video, files: &[VideoFile], at_ms: i64) -> Value {
     let object = video(base, v, files);

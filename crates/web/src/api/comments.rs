@@ -8,12 +8,16 @@ use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use ruche_store::comments::Comment;
-use ruche_tube::comments;
+use ruche_domain::time::iso;
+use ruche_tube::accounts::Account;
+use ruche_tube::comments::{self, Comment};
+use ruche_tube::federation::comment_url;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+
+/// The accounts of comments' authors, by account id.
+type Authors = HashMap<i64, Account>;
 
 /// How deep the thread tree nests (its first comment is at 0). A reply deeper than this is
 /// listed, in order, among the children of its ancestor at this depth; its
@@ -21,57 +25,39 @@ use std::collections::hash_map::Entry;
 /// thread holds: it is built, serialised and dropped without a stack that grows with its depth.
 pub const TREE_DEPTH: usize = 10;
 
-/// The authors of the comments of one answer, each read once on one connection.
-struct Authors<'a> {
-    st: &'a AppState,
-    conn: ruche_store::Conn,
-    known: HashMap<i64, Value>,
+/// PeerTube's `VideoComment`, its author's account from `authors`.
+fn comment_json(st: &AppState, authors: &Authors, video_uuid: &str, c: &Comment) -> Value {
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let deleted = c.deleted_at.is_some();
+    let account = match authors.get(&c.account_id) {
+        Some(a) if !deleted => account_json(base, &host, a),
+        _ => Value::Null,
+    };
+    json!({
+        "id": c.id,
+        "url": c.url.clone().unwrap_or_else(|| comment_url(base, video_uuid, c.id)),
+        "text": c.text,
+        "threadId": c.thread_id.unwrap_or(c.id),
+        "inReplyToCommentId": c.in_reply_to_id,
+        "videoId": c.video_id,
+        "createdAt": iso(c.created_at),
+        "updatedAt": iso(c.updated_at),
+        "deletedAt": c.deleted_at.map(iso),
+        "isDeleted": deleted,
+        "heldForReview": false,
+        "totalRepliesFromVideoAuthor": 0,
+        "totalReplies": c.replies,
+        "account": account,
+    })
 }
 
-impl<'a> Authors<'a> {
-    async fn new(st: &'a AppState) -> ApiResult<Authors<'a>> {
-        Ok(Authors {
-            st,
-            conn: st.tube.store.read().await?,
-            known: HashMap::new(),
-        })
-    }
-
-    /// PeerTube's `VideoComment`.
-    async fn comment_json(&mut self, video_uuid: &str, c: &Comment) -> ApiResult<Value> {
-        let (base, host) = (
-            &self.st.tube.settings.public_url,
-            self.st.tube.settings.host(),
-        );
-        let deleted = c.deleted_at.is_some();
-        let account = if deleted {
-            Value::Null
-        } else {
-            match self.known.entry(c.account_id) {
-                Entry::Occupied(e) => e.get().clone(),
-                Entry::Vacant(e) => {
-                    let a = ruche_store::users::account_by_id(self.conn.ex(), c.account_id).await?;
-                    e.insert(account_json(base, &host, &a)).clone()
-                }
-            }
-        };
-        Ok(json!({
-            "id": c.id,
-            "url": c.url.clone().unwrap_or_else(|| format!("{base}/videos/watch/{video_uuid}/comments/{}", c.id)),
-            "text": c.text,
-            "threadId": c.thread_id.unwrap_or(c.id),
-            "inReplyToCommentId": c.in_reply_to_id,
-            "videoId": c.video_id,
-            "createdAt": ruche_store::iso(c.created_at),
-            "updatedAt": ruche_store::iso(c.updated_at),
-            "deletedAt": c.deleted_at.map(ruche_store::iso),
-            "isDeleted": deleted,
-            "heldForReview": false,
-            "totalRepliesFromVideoAuthor": 0,
-            "totalReplies": c.replies,
-            "account": account,
-        }))
-    }
+/// What was just written, as `{comment}`.
+async fn written(st: &AppState, video: &str, comment: &Comment) -> ApiResult<Json<Value>> {
+    let v = ruche_tube::videos::find(&st.tube, video).await?;
+    let authors = comments::authors(&st.tube, [comment]).await?;
+    Ok(Json(
+        json!({ "comment": comment_json(st, &authors, &v.uuid, comment) }),
+    ))
 }
 
 /// `GET /api/v1/videos/{id}/comment-threads`.
@@ -85,11 +71,11 @@ pub async fn threads(
     let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let (_, rows, total, visible) =
         comments::threads(&st.tube, user.user.as_ref(), &id, f.start, f.count).await?;
-    let mut authors = Authors::new(&st).await?;
-    let mut data = Vec::with_capacity(rows.len());
-    for c in &rows {
-        data.push(authors.comment_json(&v.uuid, c).await?);
-    }
+    let authors = comments::authors(&st.tube, &rows).await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|c| comment_json(&st, &authors, &v.uuid, c))
+        .collect();
     Ok(Json(
         json!({ "total": total, "totalNotDeletedComments": visible, "data": data }),
     ))
@@ -105,15 +91,15 @@ pub async fn thread(
 ) -> ApiResult<Json<Value>> {
     let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let all = comments::thread(&st.tube, user.user.as_ref(), &id, thread_id).await?;
-    let mut authors = Authors::new(&st).await?;
-    let mut nodes = Vec::with_capacity(all.len());
-    for c in &all {
-        nodes.push(Node {
+    let authors = comments::authors(&st.tube, &all).await?;
+    let nodes = all
+        .iter()
+        .map(|c| Node {
             id: c.id,
             parent: c.in_reply_to_id,
-            comment: authors.comment_json(&v.uuid, c).await?,
-        });
-    }
+            comment: comment_json(&st, &authors, &v.uuid, c),
+        })
+        .collect();
     Ok(Json(tree(thread_id, nodes, TREE_DEPTH)))
 }
 
@@ -188,11 +174,7 @@ pub async fn add_thread(
     Json(c): Json<NewComment>,
 ) -> ApiResult<Json<Value>> {
     let comment = comments::add(&st.tube, &u, &id, None, &c.text).await?;
-    let v = ruche_tube::videos::find(&st.tube, &id).await?;
-    let mut authors = Authors::new(&st).await?;
-    Ok(Json(
-        json!({ "comment": authors.comment_json(&v.uuid, &comment).await? }),
-    ))
+    written(&st, &id, &comment).await
 }
 
 /// `POST /api/v1/videos/{id}/comments/{commentId}`: a reply.
@@ -203,11 +185,7 @@ pub async fn reply(
     Json(c): Json<NewComment>,
 ) -> ApiResult<Json<Value>> {
     let comment = comments::add(&st.tube, &u, &id, Some(parent), &c.text).await?;
-    let v = ruche_tube::videos::find(&st.tube, &id).await?;
-    let mut authors = Authors::new(&st).await?;
-    Ok(Json(
-        json!({ "comment": authors.comment_json(&v.uuid, &comment).await? }),
-    ))
+    written(&st, &id, &comment).await
 }
 
 /// `DELETE /api/v1/videos/{id}/comments/{commentId}`: 204.

@@ -10,18 +10,18 @@ mod users;
 mod videos;
 
 pub(crate) use profiles::picture_form;
-pub(crate) use users::{find_account, find_channel};
 
 use crate::AppState;
+use crate::error::ApiResult;
 use crate::limits::{self, Kind};
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
+use ruche_domain::time::iso;
 use ruche_domain::video::{Privacy, VideoState, category_label, language_label, licence_label};
-use ruche_store::iso;
-use ruche_store::users::{Account, Channel};
-use ruche_store::videos::{Video, VideoFile};
+use ruche_tube::accounts::{Account, Channel};
 use ruche_tube::playback::PlayFile;
+use ruche_tube::videos::{Video, VideoFile};
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
@@ -162,7 +162,7 @@ fn id_label(id: Option<i64>, label: Option<&str>) -> Value {
 
 /// Avatars or banners as PeerTube's API lists them; another instance's are served from our copy.
 pub(crate) fn pictures_json(base: &str, dir: &str, json: Option<&str>) -> Value {
-    let list: Vec<Value> = ruche_store::users::pictures(json)
+    let list: Vec<Value> = ruche_tube::profiles::pictures(json)
         .into_iter()
         .map(|p| {
             let path = format!("/lazy-static/{dir}/{}", p.filename);
@@ -187,21 +187,13 @@ pub(crate) fn picture_path(dir: &str, json: Option<&str>, width: u32) -> Option<
 /// Sets an account's or a channel's `followersCount` and `followingCount` (their JSON made by
 /// [`account_json`] or [`channel_json`]) to the accepted follows of its actor, its `url`: what
 /// its ActivityPub `followers` and `following` collections list.
-pub(crate) async fn count_follows(
-    mut ex: ruche_store::Ex<'_>,
-    v: &mut Value,
-) -> Result<(), ruche_store::StoreError> {
-    use ruche_store::federation::{Side, follows_of};
+pub(crate) async fn count_follows(st: &AppState, v: &mut Value) -> ApiResult<()> {
     let Some(url) = v["url"].as_str().map(str::to_string) else {
         return Ok(());
     };
-    for (key, side) in [
-        ("followersCount", Side::Followers),
-        ("followingCount", Side::Following),
-    ] {
-        let (_, n) = follows_of(ex.reborrow(), &url, side, Some("accepted"), 0, 0).await?;
-        v[key] = json!(n);
-    }
+    let (followers, following) = ruche_tube::federation::follows::counts(&st.tube, &url).await?;
+    v["followersCount"] = json!(followers);
+    v["followingCount"] = json!(following);
     Ok(())
 }
 

@@ -2,14 +2,14 @@
 //! avatars and banners (`…/avatar/pick`, `…/banner/pick`, and `DELETE` to remove them).
 
 use super::pictures_json;
-use super::users::find_channel;
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use ruche_store::users::{self as ustore, Holder, PictureKind, User};
+use ruche_tube::accounts::{Account, Channel, User};
+use ruche_tube::profiles::{Holder, Picture, PictureKind};
 use ruche_tube::{TubeError, accounts, profiles};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -53,22 +53,17 @@ pub(crate) async fn picture_form(
     Ok((fields, files))
 }
 
-async fn my_account(st: &AppState, user: &ustore::User) -> ApiResult<ustore::Account> {
-    let mut c = st.tube.store.read().await?;
-    Ok(ustore::account_of_user(c.ex(), user.id).await?)
+async fn my_account(st: &AppState, user: &User) -> ApiResult<Account> {
+    Ok(accounts::account_of(&st.tube, user.id).await?)
 }
 
 /// The channel `handle` if `user` owns it.
-async fn my_channel(
-    st: &AppState,
-    user: &ustore::User,
-    handle: &str,
-) -> ApiResult<ustore::Channel> {
-    let ch = find_channel(st, handle).await?;
+async fn my_channel(st: &AppState, user: &User, handle: &str) -> ApiResult<Channel> {
+    let ch = accounts::channel_by_handle(&st.tube, handle).await?;
     Ok(accounts::owned_channel(&st.tube, user, ch.id).await?)
 }
 
-fn picked(st: &AppState, kind: PictureKind, pictures: &[ustore::Picture]) -> Json<Value> {
+fn picked(st: &AppState, kind: PictureKind, pictures: &[Picture]) -> Json<Value> {
     let json = serde_json::to_string(pictures).ok();
     let (key, dir) = match kind {
         PictureKind::Avatar => ("avatars", "avatars"),
@@ -198,7 +193,7 @@ pub async fn delete_channel(
 /// The profile part of `PUT /api/v1/users/me`.
 pub(crate) async fn update_my_profile(
     st: &AppState,
-    user: &ustore::User,
+    user: &User,
     display_name: Option<&str>,
     description: Option<&str>,
 ) -> ApiResult<()> {

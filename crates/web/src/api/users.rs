@@ -8,10 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
+use ruche_domain::time::iso;
 use ruche_domain::user::Role;
-use ruche_store::iso;
-use ruche_store::users::{self as ustore, User};
-use ruche_tube::accounts::{self, NewAccount, SignedUp};
+use ruche_tube::accounts::{self, NewAccount, SignedUp, User};
 use ruche_tube::{TubeError, auth};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -222,8 +221,7 @@ pub async fn create_user(
         },
     )
     .await?;
-    let mut c = st.tube.store.read().await?;
-    let account = ustore::account_of_user(c.ex(), id).await?;
+    let account = accounts::account_of(&st.tube, id).await?;
     Ok(Json(
         json!({ "user": { "id": id, "account": { "id": account.id } } }),
     ))
@@ -292,8 +290,7 @@ pub async fn registrations(
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<Value>> {
     require_role(&u, true)?;
-    let mut c = st.tube.store.read().await?;
-    let regs = ustore::registrations(c.ex()).await?;
+    let regs = accounts::registrations(&st.tube).await?;
     let label = |s: i64| match s {
         1 => "Pending",
         2 => "Rejected",
@@ -366,56 +363,19 @@ pub async fn create_channel(
     Ok(Json(json!({ "videoChannel": { "id": id } })))
 }
 
-/// A local name from a handle: `name` or `name@our-host`; `None` for another host's.
-pub(crate) fn local_name<'a>(st: &AppState, handle: &'a str) -> Option<&'a str> {
-    match handle.split_once('@') {
-        None => Some(handle),
-        Some((name, host)) if host == st.tube.settings.host() => Some(name),
-        Some(_) => None,
-    }
-}
-
-/// A channel by its handle: ours by name, another instance's (known here) by `name@host`.
-pub(crate) async fn find_channel(st: &AppState, handle: &str) -> ApiResult<ustore::Channel> {
-    let mut c = st.tube.store.read().await?;
-    let found = match (local_name(st, handle), handle.split_once('@')) {
-        (Some(name), _) => ustore::channel_by_name(c.ex(), name).await?,
-        (None, Some((name, host))) => {
-            ruche_store::federation::channel_by_handle(c.ex(), name, host).await?
-        }
-        (None, None) => None,
-    };
-    Ok(found.ok_or(TubeError::NotFound("channel"))?)
-}
-
-/// An account by its handle: ours by name, another instance's (known here) by `name@host`.
-pub(crate) async fn find_account(st: &AppState, handle: &str) -> ApiResult<ustore::Account> {
-    let mut c = st.tube.store.read().await?;
-    let found = match (local_name(st, handle), handle.split_once('@')) {
-        (Some(name), _) => ustore::local_account_by_name(c.ex(), name).await?,
-        (None, Some((name, host))) => {
-            ruche_store::federation::account_by_handle(c.ex(), name, host).await?
-        }
-        (None, None) => None,
-    };
-    Ok(found.ok_or(TubeError::NotFound("account"))?)
-}
-
 /// `GET /api/v1/video-channels/{handle}`.
 pub async fn channel(
     State(st): State<AppState>,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let ch = find_channel(&st, &handle).await?;
-    let mut c = st.tube.store.read().await?;
-    let owner = ustore::account_by_id(c.ex(), ch.account_id).await?;
+    let (ch, owner) = accounts::channel_with_owner(&st.tube, &handle).await?;
     let mut v = channel_json(
         &st.tube.settings.public_url,
         &st.tube.settings.host(),
         &ch,
         Some(&owner),
     );
-    count_follows(c.ex(), &mut v).await?;
+    count_follows(&st, &mut v).await?;
     Ok(Json(v))
 }
 
@@ -424,10 +384,9 @@ pub async fn account(
     State(st): State<AppState>,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let a = find_account(&st, &handle).await?;
+    let a = accounts::account_by_handle(&st.tube, &handle).await?;
     let mut v = account_json(&st.tube.settings.public_url, &st.tube.settings.host(), &a);
-    let mut c = st.tube.store.read().await?;
-    count_follows(c.ex(), &mut v).await?;
+    count_follows(&st, &mut v).await?;
     Ok(Json(v))
 }
 
@@ -436,14 +395,13 @@ pub async fn account_channels(
     State(st): State<AppState>,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let a = find_account(&st, &handle).await?;
-    let mut c = st.tube.store.read().await?;
-    let channels = ustore::channels_of_account(c.ex(), a.id).await?;
+    let a = accounts::account_by_handle(&st.tube, &handle).await?;
+    let channels = accounts::channels_of(&st.tube, a.id).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let mut data = Vec::new();
     for ch in &channels {
         let mut v = channel_json(base, &host, ch, Some(&a));
-        count_follows(c.ex(), &mut v).await?;
+        count_follows(&st, &mut v).await?;
         data.push(v);
     }
     Ok(Json(json!({ "total": data.len(), "data": data })))

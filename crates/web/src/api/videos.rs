@@ -8,8 +8,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use ruche_domain::video::{CATEGORIES, LANGUAGES, LICENCES, Privacy, Viewer};
-use ruche_store::videos::{self as vstore, ListFilter};
-use ruche_tube::{TubeError, videos};
+use ruche_tube::videos::{self, ListFilter};
+use ruche_tube::{TubeError, accounts};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -61,12 +61,7 @@ impl Paging {
 
 /// A page of published public videos as `{total, data}`.
 async fn public_list(st: &AppState, f: ListFilter) -> ApiResult<Json<Value>> {
-    let f = ListFilter {
-        public_only: true,
-        ..f
-    };
-    let mut c = st.tube.store.read().await?;
-    let (rows, total) = vstore::list(c.ex(), &f).await?;
+    let (rows, total) = videos::list_public(&st.tube, f).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let data: Vec<Value> = rows
         .iter()
@@ -86,7 +81,7 @@ pub async fn channel_videos(
     Path(handle): Path<String>,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
-    let ch = super::users::find_channel(&st, &handle).await?;
+    let ch = accounts::channel_by_handle(&st.tube, &handle).await?;
     public_list(
         &st,
         ListFilter {
@@ -103,7 +98,7 @@ pub async fn account_videos(
     Path(handle): Path<String>,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
-    let a = super::users::find_account(&st, &handle).await?;
+    let a = accounts::account_by_handle(&st.tube, &handle).await?;
     public_list(
         &st,
         ListFilter {
@@ -120,13 +115,7 @@ pub async fn my_videos(
     ApiUser(u): ApiUser,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
-    let mut c = st.tube.store.read().await?;
-    let account = ruche_store::users::account_of_user(c.ex(), u.id).await?;
-    let f = ListFilter {
-        account_id: Some(account.id),
-        ..p.filter()?
-    };
-    let (rows, total) = vstore::list(c.ex(), &f).await?;
+    let (rows, total) = videos::list_mine(&st.tube, &u, p.filter()?).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let data: Vec<Value> = rows
         .iter()
@@ -147,8 +136,7 @@ pub async fn get(
         Viewer::Owner | Viewer::Moderator
     );
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let mut c = st.tube.store.read().await?;
-    let comments = ruche_store::comments::count_visible(c.ex(), v.id).await?;
+    let comments = ruche_tube::comments::count_visible(&st.tube, v.id).await?;
     let mut j = video_details_json(base, &host, &v, &files, owner_view);
     j["comments"] = json!(comments);
     Ok(Json(j))
@@ -233,8 +221,7 @@ pub async fn pending_jobs(
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<Value>> {
     super::users::require_role(&u, false)?;
-    let mut c = st.tube.store.read().await?;
-    let counts = ruche_store::jobs::counts(c.ex()).await?;
+    let counts = ruche_tube::housekeeping::job_counts(&st.tube).await?;
     let data: Vec<Value> = counts
         .iter()
         .map(|(k, s, n)| json!({ "type": k, "state": s, "count": n }))

@@ -34,6 +34,8 @@ if cargo tree --locked -p ruche-web -e normal --depth 1 --prefix none | grep -q 
   echo "crates/web depends on ruche-store: call a service of ruche-tube or ruche-pages instead" >&2
   exit 1
 fi
+# No import circles between the modules of web and tube: each is a room with one purpose.
+python3 scripts/module-cycles.py crates/web crates/tube
 echo "== cargo deny (licences)"
 command -v cargo-deny >/dev/null || cargo install --locked cargo-deny@0.20.2
 cargo deny --locked check licenses bans sources

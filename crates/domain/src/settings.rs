@@ -8,10 +8,15 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// Address the HTTP server binds (`RUCHE_LISTEN`).
+    /// Address the HTTP server binds (`RUCHE_LISTEN`); on port 0 (`127.0.0.1:0`) the system
+    /// picks a free port.
     pub listen: String,
     /// The URL people and other instances reach us at (`RUCHE_PUBLIC_URL`); ids derive from it.
     /// Unset, it is `http://` + the listen address (`localhost` for an unspecified address).
+    /// Port 0 in it (`http://127.0.0.1:0`, or unset while listening on port 0) stands for the
+    /// port `ruche serve` listens on: the bound port replaces it before anything reads the URL,
+    /// and the banner shows the result. Give the port itself when the instance must keep its
+    /// URL across restarts (its identity in federation).
     pub public_url: String,
     /// Everything on disk lives below it by default (`RUCHE_DATA_DIR`).
     pub data_dir: PathBuf,
@@ -225,6 +230,9 @@ pub struct PagesSettings {
     /// When set (e.g. `pages.example.org`), a site is also served at `<slug>.<domain>`, for a
     /// wildcard DNS record and certificate pointing at this instance.
     pub domain: Option<String>,
+    /// A contact form sent sooner than this after its page was rendered is a robot's
+    /// (`RUCHE_PAGES_CONTACT_MIN_FILL_SECS`; a person needs at least this long to fill it).
+    pub contact_min_fill_secs: u64,
 }
 
 impl Default for PagesSettings {
@@ -234,6 +242,7 @@ impl Default for PagesSettings {
             max_sites_per_user: 10,
             storage_quota: 200 * 1024 * 1024,
             domain: None,
+            contact_min_fill_secs: 3,
         }
     }
 }
@@ -549,6 +558,9 @@ impl Settings {
                 }
                 "RUCHE_PAGES_MAX_SITES_PER_USER" => self.pages.max_sites_per_user = parse(&k, &v)?,
                 "RUCHE_PAGES_STORAGE_QUOTA" => self.pages.storage_quota = parse(&k, &v)?,
+                "RUCHE_PAGES_CONTACT_MIN_FILL_SECS" => {
+                    self.pages.contact_min_fill_secs = parse(&k, &v)?
+                }
                 "RUCHE_PAGES_DOMAIN" => {
                     self.pages.domain = Some(v.trim().trim_matches('.').to_ascii_lowercase())
                         .filter(|d| !d.is_empty())
@@ -654,10 +666,19 @@ mod tests {
         assert_eq!(s.host(), "localhost:9100");
         assert_eq!(s.database_url(), "sqlite:///tmp/x/ruche.db");
         assert_eq!(s.transcoding.resolutions, vec![720, 240]);
+        assert_eq!(s.pages.contact_min_fill_secs, 3);
+        s.apply_env([("RUCHE_PAGES_CONTACT_MIN_FILL_SECS".into(), "0".into())])
+            .unwrap();
+        assert_eq!(s.pages.contact_min_fill_secs, 0);
         let mut d: Settings = Default::default();
         d.apply_env([("RUCHE_LISTEN".to_string(), "0.0.0.0:9200".to_string())])
             .unwrap();
         assert_eq!(d.public_url, "http://localhost:9200");
+        // On port 0, the public URL keeps port 0 for `ruche serve` to replace by the bound one.
+        let mut z: Settings = Default::default();
+        z.apply_env([("RUCHE_LISTEN".to_string(), "127.0.0.1:0".to_string())])
+            .unwrap();
+        assert_eq!(z.public_url, "http://127.0.0.1:0");
         let err = s
             .apply_env([("RUCHE_SIGNUP_LIMIT".into(), "many".into())])
             .unwrap_err();

@@ -8,8 +8,6 @@ use hmac::{Hmac, Mac};
 use ruche_store::{Store, sites};
 use sha2::{Digest, Sha256};
 
-/// A person needs at least this long to fill the form.
-pub const MIN_FILL_SECS: i64 = 3;
 /// A page may stay open (or cached) this long before its form is stale.
 pub const MAX_AGE_SECS: i64 = 48 * 3600;
 /// A static export's form (no render time: the page was written once) stays valid this long.
@@ -115,7 +113,10 @@ fn links(s: &str) -> usize {
 }
 
 /// Checks and stores a message sent to the published site `slug` from `sender` (an address,
-/// hashed before it is kept); with `mail_attempts`, its mail job is enqueued in the same transaction.
+/// hashed before it is kept); a form sent less than `min_fill_secs` after its page was rendered
+/// is refused (`[pages] contact_min_fill_secs`); with `mail_attempts`, its mail job is enqueued
+/// in the same transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn submit(
     store: &Store,
     secret: &str,
@@ -123,6 +124,7 @@ pub async fn submit(
     form: &Submission,
     sender: &str,
     now_secs: i64,
+    min_fill_secs: u64,
     mail_attempts: Option<i64>,
 ) -> Result<Outcome, ContactError> {
     let refuse = |r| Err(ContactError::Refused(r));
@@ -156,7 +158,8 @@ pub async fn submit(
     if sign(secret, row.id, if exported { -ts } else { ts }) != sig {
         return refuse(Refused::BadToken);
     }
-    if !exported && now_secs - ts < MIN_FILL_SECS {
+    let min_fill_secs = i64::try_from(min_fill_secs).unwrap_or(i64::MAX);
+    if !exported && now_secs.saturating_sub(ts) < min_fill_secs {
         return refuse(Refused::TooFast);
     }
     let max_age = if exported {

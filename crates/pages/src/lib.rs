@@ -14,6 +14,7 @@ pub mod export;
 pub use ruche_media::images;
 pub mod mail;
 pub mod media;
+pub mod oembed;
 pub mod render;
 pub mod sites;
 pub mod theme;

@@ -634,6 +634,7 @@ fn contact_refuses_forged_tokens() {
                     &form,
                     "198.51.100.7",
                     now_secs(),
+                    ruche_domain::settings::PagesSettings::default().contact_min_fill_secs,
                     Some(3),
                 ));
                 prop_assert!(
@@ -680,6 +681,7 @@ fn contact_checks_hostile_fields() {
                     &form,
                     "198.51.100.7",
                     now,
+                    ruche_domain::settings::PagesSettings::default().contact_min_fill_secs,
                     None,
                 ));
                 let (name, email, message) =
@@ -745,6 +747,7 @@ fn regression_static_token_of_the_smallest_time() {
             &form,
             "198.51.100.7",
             now_secs(),
+            ruche_domain::settings::PagesSettings::default().contact_min_fill_secs,
             None,
         ));
         assert!(

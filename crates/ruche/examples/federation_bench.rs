@@ -34,11 +34,11 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ruche_testkit::Api;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -480,34 +480,14 @@ struct Prepared {
     body: Vec<u8>,
 }
 
-/// A POST signed as Mastodon and PeerTube sign theirs: draft-cavage over
-/// `(request-target) host date digest`.
+/// A POST signed as Mastodon and PeerTube sign theirs ([`ruche_testkit::peer::sign`]).
 fn signed_post(url: &str, body: Vec<u8>, key_id: &str, pem: &str) -> Result<Prepared> {
-    let u = reqwest::Url::parse(url)?;
-    let host = format!(
-        "{}:{}",
-        u.host_str().unwrap_or_default(),
-        u.port_or_known_default().unwrap_or(80)
-    );
-    let date = ruche_federation::http_date(SystemTime::now());
-    let digest = ruche_federation::digest(&body);
-    let header = |n: &str| match n {
-        "host" => Some(host.clone()),
-        "date" => Some(date.clone()),
-        "digest" => Some(digest.clone()),
-        _ => None,
-    };
-    let signature = ruche_federation::sign("POST", u.path(), &header, key_id, pem)?;
+    let signed = ruche_testkit::peer::sign(url, &body, key_id, pem, SystemTime::now());
     Ok(Prepared {
         method: reqwest::Method::POST,
         url: url.to_string(),
-        headers: vec![
-            ("Date".into(), date.clone()),
-            ("Digest".into(), digest.clone()),
-            ("Signature".into(), signature),
-            ("Content-Type".into(), "application/activity+json".into()),
-        ],
-        body,
+        headers: signed.headers,
+        body: signed.body,
     })
 }
 
@@ -593,131 +573,65 @@ struct Ruche {
     dir: PathBuf,
     log: PathBuf,
     http: reqwest::Client,
+    /// Its API, anonymously.
+    api: Api,
 }
 
 impl Ruche {
     fn start(o: &Options, dir: &Path) -> Result<Ruche> {
         std::fs::create_dir_all(dir)?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let url = format!("http://127.0.0.1:{port}");
         let log = dir.join("server.log");
-        let mut cmd = Command::new(&o.bin);
-        cmd.arg("serve");
-        // Only the settings below: nothing inherited from the caller's environment changes
-        // what is measured.
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("RUCHE_") {
-                cmd.env_remove(k);
-            }
-        }
         let data = dir.join("data");
-        cmd.env("RUCHE_DATA_DIR", &data)
-            .env("RUCHE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("RUCHE_PUBLIC_URL", &url)
-            .env(
+        // Only these settings (none inherited from our environment changes what is measured),
+        // on a port the system picks.
+        let env: Vec<(String, String)> = [
+            ("RUCHE_DATA_DIR", data.display().to_string()),
+            ("RUCHE_LISTEN", "127.0.0.1:0".into()),
+            (
                 "RUCHE_DATABASE_URL",
                 format!("sqlite://{}", data.join("ruche.db").display()),
-            )
-            .env("RUCHE_FEDERATION_ALLOW_INSECURE", "true")
-            .env("RUCHE_TRANSCODING_RESOLUTIONS", "240")
-            .env("RUCHE_LOG", &o.log_filter)
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log)?);
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("could not start {}", o.bin.display()))?;
+            ),
+            ("RUCHE_FEDERATION_ALLOW_INSECURE", "true".into()),
+            ("RUCHE_TRANSCODING_RESOLUTIONS", "240".into()),
+            ("RUCHE_LOG", o.log_filter.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let (child, banner) = ruche_testkit::serve(&o.bin, &env, &log, true).map_err(|e| {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            anyhow!("{e}:\n{}", tail(&text, 40))
+        })?;
         if let Ok(mut c) = CHILDREN.lock() {
             c.push(child.id());
         }
-        let stdout = child.stdout.take().context("no stdout")?;
-        // The banner is read on a thread so that a server that never prints it cannot hang us.
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if !sent && let Some(pw) = line.strip_prefix("Administrator login: root / ") {
-                    let _ = tx.send(pw.trim().to_string());
-                    sent = true;
-                }
-                // Keep draining stdout so the server never blocks on a full pipe.
-            }
-        });
-        let mut r = Ruche {
-            url,
-            password: String::new(),
+        let http = ruche_testkit::client();
+        Ok(Ruche {
+            api: Api::new(&banner.url, http.clone()),
+            url: banner.url,
+            password: banner.password.context("no administrator password")?,
             child,
             dir: dir.to_path_buf(),
             log,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?,
-        };
-        r.password = rx
-            .recv_timeout(Duration::from_secs(60))
-            .map_err(|_| anyhow!("ruche serve did not start:\n{}", r.log_tail(40)))?;
-        Ok(r)
+            http,
+        })
     }
 
     fn log_tail(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        tail(
+            &std::fs::read_to_string(&self.log).unwrap_or_default(),
+            lines,
+        )
     }
 
     async fn token(&self) -> Result<String> {
-        let client: Value = self
-            .http
-            .get(format!("{}/api/v1/oauth-clients/local", self.url))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let res = self
-            .http
-            .post(format!("{}/api/v1/users/token", self.url))
-            .form(&[
-                (
-                    "client_id",
-                    client["client_id"].as_str().unwrap_or_default(),
-                ),
-                (
-                    "client_secret",
-                    client["client_secret"].as_str().unwrap_or_default(),
-                ),
-                ("grant_type", "password"),
-                ("username", "root"),
-                ("password", self.password.as_str()),
-            ])
-            .send()
-            .await?;
-        ensure!(res.status() == 200, "root could not log in");
-        let body: Value = res.json().await?;
-        Ok(body["access_token"]
-            .as_str()
-            .context("no access_token")?
-            .to_string())
+        let root = self.api.login("root", &self.password).await;
+        Ok(root.token().to_string())
     }
 
     async fn upload(&self, token: &str, clip: &Path, name: &str) -> Result<String> {
-        let part = reqwest::multipart::Part::bytes(std::fs::read(clip)?)
-            .file_name("clip.mp4")
-            .mime_str("video/mp4")?;
-        let form = reqwest::multipart::Form::new()
-            .text("name", name.to_string())
-            .text("channelId", "1")
-            .part("videofile", part);
-        let res = self
-            .http
-            .post(format!("{}/api/v1/videos/upload", self.url))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await?;
-        ensure!(res.status() == 200, "upload answered {}", res.status());
-        let v: Value = res.json().await?;
+        let (status, v) = self.api.with(token).upload(clip, 1, name, &[]).await;
+        ensure!(status == 200, "upload answered {status}: {v}");
         Ok(v["video"]["uuid"]
             .as_str()
             .context("no uuid in the upload's answer")?
@@ -725,14 +639,16 @@ impl Ruche {
     }
 
     async fn video(&self, uuid: &str) -> Result<Value> {
-        Ok(self
-            .http
-            .get(format!("{}/api/v1/videos/{uuid}", self.url))
-            .send()
-            .await?
-            .json()
-            .await?)
+        let (status, v) = self.api.get_json(&format!("/api/v1/videos/{uuid}")).await;
+        ensure!(status == 200, "video {uuid} answered {status}");
+        Ok(v)
     }
+}
+
+/// The last `lines` lines of `text`.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 impl Drop for Ruche {
@@ -1535,26 +1451,30 @@ fn report(o: &Options, runs: &[Run], cmdline: &str, measured: &str, load: (&str,
 
 // ---------------------------------------------------------------------------------------------
 
-fn make_clip(dir: &Path) -> Result<PathBuf> {
-    let out = dir.join("clip.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2"])
-        .args(["-f", "lavfi", "-i", "sine=f=440:d=2"])
-        .args([
+fn make_clip(dir: &Path) -> PathBuf {
+    ruche_testkit::clip(
+        dir,
+        "clip.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x180:r=25:d=2",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=2",
             "-c:v",
             "libx264",
             "-preset",
             "ultrafast",
             "-pix_fmt",
             "yuv420p",
-        ])
-        .args(["-c:a", "aac", "-shortest"])
-        .arg(&out)
-        .status()
-        .context("ffmpeg")?;
-    ensure!(status.success(), "ffmpeg could not make the clip");
-    Ok(out)
+            "-c:a",
+            "aac",
+            "-shortest",
+        ],
+    )
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -1582,7 +1502,7 @@ async fn main() -> Result<()> {
         let (path, n) = (o.keys.clone(), o.hosts * o.actors);
         tokio::task::spawn_blocking(move || load_keys(&path, n)).await??
     };
-    let clip = make_clip(tmp.path())?;
+    let clip = make_clip(tmp.path());
     let (measured, load_start) = (provenance(&o.bin), loadavg());
     let mut runs = Vec::new();
     for round in 0..o.rounds {

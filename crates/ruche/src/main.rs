@@ -238,7 +238,20 @@ fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
-async fn serve(settings: Settings) -> Result<()> {
+/// `url` with `port` in place of a port 0 (`http://127.0.0.1:0`); any other URL unchanged.
+fn with_port(url: &str, port: u16) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once(':') {
+        Some((host, "0")) => format!("{scheme}://{host}:{port}{tail}"),
+        _ => url.to_string(),
+    }
+}
+
+async fn serve(mut settings: Settings) -> Result<()> {
     // SIGTERM or SIGINT (Ctrl-C) stops the server gracefully: no new connection, the requests
     // in flight finish (`[http] shutdown_grace_secs` at most), then the process exits 0. A
     // second signal meanwhile exits at once. Listening for them starts before anything else,
@@ -264,14 +277,20 @@ async fn serve(settings: Settings) -> Result<()> {
         }
     });
     let _lock = lock_data_dir(&settings.data_dir)?;
-    let listen = settings.listen.clone();
+    // Bound before anything reads the public URL: on port 0 the system picks the port, and a
+    // public URL of port 0 takes it (the rule of `Settings::public_url`).
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let port = listener
+        .local_addr()
+        .context("cannot read the listening address")?
+        .port();
+    settings.public_url = with_port(&settings.public_url, port);
     let public_url = settings.public_url.clone();
     let tube = Tube::open(settings).await?;
     housekeeping::recover_after_restart(&tube).await?;
     let admin_password = ensure_admin(&tube).await?;
-    let listener = tokio::net::TcpListener::bind(&listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
     // The job loops get the same `shutdown`. Those that take it already stop with the HTTP
     // server; the others (transcoding) end with the process, as a crash would end them (their
     // jobs' leases lapse and the jobs run again). Waiting for the loops after
@@ -318,4 +337,33 @@ async fn ensure_admin(tube: &Tube) -> Result<Option<String>> {
     )
     .await?;
     Ok(Some(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_port;
+
+    #[test]
+    fn a_public_url_of_port_0_takes_the_bound_port() {
+        assert_eq!(
+            with_port("http://127.0.0.1:0", 4321),
+            "http://127.0.0.1:4321"
+        );
+        assert_eq!(with_port("http://localhost:0", 80), "http://localhost:80");
+        assert_eq!(with_port("http://[::1]:0", 4321), "http://[::1]:4321");
+        assert_eq!(
+            with_port("https://example.org:0/tube", 443),
+            "https://example.org:443/tube"
+        );
+        for kept in [
+            "http://127.0.0.1:9000",
+            "http://127.0.0.1:10",
+            "https://example.org",
+            "https://example.org/a:0",
+            "http://[::0]",
+            "not a url",
+        ] {
+            assert_eq!(with_port(kept, 4321), kept);
+        }
+    }
 }

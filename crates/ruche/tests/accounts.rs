@@ -2,30 +2,12 @@
 //! sign-up policies, browser sessions with CSRF protection, view counting.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
-
-use common::{Instance, small_clip};
+use ruche_testkit::{Instance, both, small_clip};
 use serde_json::{Value, json};
-
-async fn oauth_client(inst: &Instance) -> (String, String) {
-    let c: Value = inst
-        .http
-        .get(format!("{}/api/v1/oauth-clients/local", inst.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        c["client_id"].as_str().unwrap().into(),
-        c["client_secret"].as_str().unwrap().into(),
-    )
-}
 
 both!(oauth_password_refresh_revoke, |db| async move {
     let inst = Instance::start(db, &[]).await;
-    let (id, secret) = oauth_client(&inst).await;
+    let (id, secret) = inst.api().oauth_client().await;
     let token = |form: Vec<(&'static str, String)>| {
         let http = inst.http.clone();
         let url = format!("{}/api/v1/users/token", inst.url);
@@ -99,14 +81,14 @@ both!(oauth_password_refresh_revoke, |db| async move {
     .await;
     assert_eq!(again.status(), 400);
 
-    let revoke = inst
-        .http
-        .post(format!("{}/api/v1/users/revoke-token", inst.url))
-        .bearer_auth(&access2)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), 200);
+    assert_eq!(
+        inst.api()
+            .with(&access2)
+            .post("/api/v1/users/revoke-token")
+            .await
+            .0,
+        200
+    );
     assert_eq!(inst.get_json(&access2, "/api/v1/users/me").await.0, 401);
     inst.stop().await;
 });
@@ -124,15 +106,7 @@ both!(
         // Closed by default.
         let closed = Instance::start(db, &[]).await;
         assert_eq!(register(&closed, "eve").await, 403);
-        let cfg: Value = closed
-            .http
-            .get(format!("{}/api/v1/config", closed.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, cfg) = closed.api().get_json("/api/v1/config").await;
         assert_eq!(cfg["signup"]["allowed"], false);
         closed.stop().await;
 
@@ -185,17 +159,15 @@ both!(
             .await;
         assert_eq!(list["data"][0]["registrationReason"], "I film birds");
         let fay_id = r["id"].as_i64().unwrap();
-        let accept = approval
-            .http
-            .post(format!(
-                "{}/api/v1/users/registrations/{fay_id}/accept",
-                approval.url
-            ))
-            .bearer_auth(&root)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(accept.status(), 204);
+        assert_eq!(
+            approval
+                .api()
+                .with(&root)
+                .post(&format!("/api/v1/users/registrations/{fay_id}/accept"))
+                .await
+                .0,
+            204
+        );
         let fay = approval.token("fay", "long-enough").await;
         assert_eq!(
             approval.get_json(&fay, "/api/v1/users/me").await.1["username"],
@@ -203,17 +175,8 @@ both!(
         );
         // A plain user may not decide on registrations.
         let gus: Value = req("gus").send().await.unwrap().json().await.unwrap();
-        let denied = approval
-            .http
-            .post(format!(
-                "{}/api/v1/users/registrations/{}/reject",
-                approval.url, gus["id"]
-            ))
-            .bearer_auth(&fay)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(denied.status(), 403);
+        let reject = format!("/api/v1/users/registrations/{}/reject", gus["id"]);
+        assert_eq!(approval.api().with(&fay).post(&reject).await.0, 403);
         approval.stop().await;
     }
 );
@@ -267,23 +230,9 @@ both!(web_login_sessions_and_csrf, |db| async move {
         "{cookie}"
     );
 
-    let upload = jar_client
-        .get(format!("{}/upload", inst.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let upload = inst.page(&jar_client, "/upload").await;
     assert!(upload.contains("id=\"upload-form\"") && upload.contains("upload-progress"));
-    let csrf = upload
-        .split("name=\"csrf-token\" content=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let csrf = ruche_testkit::instance::csrf_of(&upload);
 
     // The cookie alone does not authorise a state change: the CSRF token must come with it.
     let me = jar_client
@@ -369,13 +318,13 @@ both!(
         let id = body["video"]["uuid"].as_str().unwrap().to_string();
         inst.wait_transcoded(&root, &id, 2).await;
         for _ in 0..3 {
-            let r = inst
-                .http
-                .post(format!("{}/api/v1/videos/{id}/views", inst.url))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 204);
+            assert_eq!(
+                inst.api()
+                    .post(&format!("/api/v1/videos/{id}/views"))
+                    .await
+                    .0,
+                204
+            );
         }
         let r = inst
             .http
@@ -385,15 +334,7 @@ both!(
             .await
             .unwrap();
         assert_eq!(r.status(), 204);
-        let v: Value = inst
-            .http
-            .get(format!("{}/api/v1/videos/{id}", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, v) = inst.api().get_json(&format!("/api/v1/videos/{id}")).await;
         assert_eq!(v["views"], 2, "one anonymous viewer and one user");
 
         // A private video is invisible to others, files included.
@@ -435,15 +376,7 @@ both!(
             200,
             "moderators see it"
         );
-        let list: Value = inst
-            .http
-            .get(format!("{}/api/v1/videos", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, list) = inst.api().get_json("/api/v1/videos").await;
         assert_eq!(list["total"], 1);
         inst.stop().await;
     }
@@ -515,11 +448,7 @@ both!(profiles_and_pictures_from_the_pages, |db| async move {
     let root = inst.root_token().await;
     let (alice, _) = inst.user(&root, "alice", -1).await;
     let dir = tempfile::tempdir().unwrap();
-    let photo = common::clip(
-        dir.path(),
-        "photo.jpg",
-        &["-f", "lavfi", "-i", "testsrc2=s=800x600", "-frames:v", "1"],
-    );
+    let photo = ruche_testkit::picture(dir.path(), "photo.jpg", 800, 600);
     let (browser, csrf) = inst.browser_login("alice", "secret-pass").await;
     let send = |path: String, csrf: String, bytes: Vec<u8>| {
         let (browser, url) = (browser.clone(), format!("{}{path}", inst.url));

@@ -3,9 +3,7 @@
 //! the isLocal filter) — in PeerTube's shapes, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::Instance;
+use ruche_testkit::{Instance, ap_get, both};
 use serde_json::Value;
 
 async fn get(inst: &Instance, path: &str) -> (u16, String, Value) {
@@ -31,7 +29,7 @@ async fn get(inst: &Instance, path: &str) -> (u16, String, Value) {
 
 both!(discovery_actors_videos_ratings_comments, |db| async move {
     let inst = Instance::start(db, &[]).await;
-    let host = inst.url.trim_start_matches("http://").to_string();
+    let host = inst.host();
     let base = inst.url.clone();
 
     // The account, its channel and the instance actor, by handle and by URL.
@@ -86,17 +84,11 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
 
     // The actors behind those handles, by content negotiation on their ids, in PeerTube's shapes.
     let ap = |path: String| {
-        let inst = &inst;
+        let url = format!("{}{path}", inst.url);
         async move {
-            let r = inst
-                .http
-                .get(format!("{}{path}", inst.url))
-                .header("Accept", "application/activity+json")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200, "{path}");
-            r.json::<Value>().await.unwrap()
+            let (status, doc) = ap_get(&url).await;
+            assert_eq!(status, 200, "{path}");
+            doc
         }
     };
     let fixtures = concat!(
@@ -183,7 +175,7 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
     // An upload counts once published; a login makes an active user.
     let token = inst.root_token().await;
     let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
+    let clip = ruche_testkit::small_clip(dir.path());
     let (status, body) = inst.upload(&token, &clip, 1, "Une vidéo").await;
     assert_eq!(status, 200, "{body}");
     let id = body["video"]["shortUUID"].as_str().unwrap().to_string();
@@ -287,17 +279,14 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
 
     // Ratings: one per account, counters kept true, the likes collection follows.
     let rate = |rating: &'static str, token: Option<String>| {
-        let inst = &inst;
-        let uuid = uuid.clone();
+        let api = match token {
+            Some(t) => inst.api().with(&t),
+            None => inst.api(),
+        };
+        let path = format!("/api/v1/videos/{uuid}/rate");
         async move {
-            let mut req = inst
-                .http
-                .put(format!("{}/api/v1/videos/{uuid}/rate", inst.url))
-                .json(&serde_json::json!({ "rating": rating }));
-            if let Some(t) = token {
-                req = req.bearer_auth(t);
-            }
-            req.send().await.unwrap().status().as_u16()
+            let body = serde_json::json!({ "rating": rating });
+            api.put_json(&path, body).await.0
         }
     };
     assert_eq!(rate("like", Some(token.clone())).await, 204);
@@ -343,18 +332,10 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
     // Comment threads: a thread, replies in a tree, who may delete.
     let (ana, _) = inst.user(&token, "ana", -1).await;
     let post = |path: String, token: String, text: &'static str| {
-        let inst = &inst;
+        let api = inst.api().with(&token);
         async move {
-            let r = inst
-                .http
-                .post(format!("{}{path}", inst.url))
-                .bearer_auth(token)
-                .json(&serde_json::json!({ "text": text }))
-                .send()
+            api.post_json(&path, serde_json::json!({ "text": text }))
                 .await
-                .unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or_default())
         }
     };
     let (status, first) = post(
@@ -424,18 +405,9 @@ both!(discovery_actors_videos_ratings_comments, |db| async move {
         "Avec plaisir"
     );
     let delete = |id: i64, token: String| {
-        let inst = &inst;
-        let uuid = uuid.clone();
-        async move {
-            inst.http
-                .delete(format!("{}/api/v1/videos/{uuid}/comments/{id}", inst.url))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+        let api = inst.api().with(&token);
+        let path = format!("/api/v1/videos/{uuid}/comments/{id}");
+        async move { api.delete(&path).await.0 }
     };
     assert_eq!(delete(answer_id, ana.clone()).await, 403, "not hers");
     assert_eq!(

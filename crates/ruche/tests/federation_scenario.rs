@@ -6,9 +6,7 @@
 //! arrive when it is back, and B and C go on federating with each other meanwhile.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::{Instance, ap_get, eventually};
+use ruche_testkit::{Instance, ap_get, both, eventually};
 use serde_json::{Value, json};
 
 /// Settings that let instances federate over http on loopback, and retry fast.
@@ -20,50 +18,17 @@ const FEDERATION: &[(&str, &str)] = &[
     ("RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS", "3"),
 ];
 
-fn host(i: &Instance) -> String {
-    i.url.trim_start_matches("http://").to_string()
-}
-
-async fn api(
-    i: &Instance,
-    token: Option<&str>,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let url = format!("{}{path}", i.url);
-    let mut r = match method {
-        "POST" => i.http.post(url),
-        "PUT" => i.http.put(url),
-        "DELETE" => i.http.delete(url),
-        _ => i.http.get(url),
-    };
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let res = r.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// The video with this uuid as instance `i` shows it, if it has it.
 async fn video_on(i: &Instance, uuid: &str) -> Option<Value> {
-    let (status, v) = api(i, None, "GET", &format!("/api/v1/videos/{uuid}"), None).await;
+    let (status, v) = i.api().get_json(&format!("/api/v1/videos/{uuid}")).await;
     (status == 200).then_some(v)
 }
 
 async fn threads_on(i: &Instance, uuid: &str) -> Vec<Value> {
-    let (_, t) = api(
-        i,
-        None,
-        "GET",
-        &format!("/api/v1/videos/{uuid}/comment-threads"),
-        None,
-    )
-    .await;
+    let (_, t) = i
+        .api()
+        .get_json(&format!("/api/v1/videos/{uuid}/comment-threads"))
+        .await;
     t["data"].as_array().cloned().unwrap_or_default()
 }
 
@@ -90,7 +55,7 @@ both!(three_instances, |db| async move {
 
     // A video A published before anyone followed it.
     let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
+    let clip = ruche_testkit::small_clip(dir.path());
     let (status, early) = a.upload(&ta, &clip, 1, "Déjà là").await;
     assert_eq!(status, 200, "{early}");
     let early_short = early["video"]["shortUUID"].as_str().unwrap().to_string();
@@ -100,27 +65,24 @@ both!(three_instances, |db| async move {
         .to_string();
 
     // B's admin follows A's instance; A accepts (automatically, its default).
-    let (status, body) = api(
-        &b,
-        Some(&tb),
-        "POST",
-        "/api/v1/server/following",
-        Some(json!({ "hosts": [host(&a)] })),
-    )
-    .await;
+    let (status, body) = b
+        .api()
+        .with(&tb)
+        .post_json("/api/v1/server/following", json!({ "hosts": [a.host()] }))
+        .await;
     assert_eq!(status, 204, "{body}");
     eventually(&logs, "A's Accept reaches B", 20, || async {
-        let (_, f) = api(&b, None, "GET", "/api/v1/server/following", None).await;
+        let (_, f) = b.api().get_json("/api/v1/server/following").await;
         (f["data"][0]["state"] == "accepted").then_some(())
     })
     .await;
-    let (_, followers) = api(&a, None, "GET", "/api/v1/server/followers", None).await;
+    let (_, followers) = a.api().get_json("/api/v1/server/followers").await;
     assert_eq!(followers["total"], 1);
-    assert_eq!(followers["data"][0]["follower"]["host"], host(&b).as_str());
+    assert_eq!(followers["data"][0]["follower"]["host"], b.host().as_str());
     // A follows B back, and B accepts.
     eventually(&logs, "A follows B back", 20, || async {
-        let (_, f) = api(&a, None, "GET", "/api/v1/server/following", None).await;
-        (f["data"][0]["following"]["host"] == host(&b).as_str()
+        let (_, f) = a.api().get_json("/api/v1/server/following").await;
+        (f["data"][0]["following"]["host"] == b.host().as_str()
             && f["data"][0]["state"] == "accepted")
             .then_some(())
     })
@@ -128,24 +90,17 @@ both!(three_instances, |db| async move {
 
     // A user of C subscribes to A's channel.
     let (carol, _) = c.user(&tc, "carol", -1).await;
-    let (status, body) = api(
-        &c,
-        Some(&carol),
-        "POST",
-        "/api/v1/users/me/subscriptions",
-        Some(json!({ "uri": format!("root_channel@{}", host(&a)) })),
-    )
-    .await;
+    let (status, body) = c
+        .api()
+        .with(&carol)
+        .post_json(
+            "/api/v1/users/me/subscriptions",
+            json!({ "uri": format!("root_channel@{}", a.host()) }),
+        )
+        .await;
     assert_eq!(status, 204, "{body}");
     eventually(&logs, "A records C's follow of its channel", 20, || async {
-        let r = a
-            .http
-            .get(format!("{}/video-channels/root_channel/followers", a.url))
-            .header("Accept", "application/activity+json")
-            .send()
-            .await
-            .unwrap();
-        let doc: Value = r.json().await.unwrap();
+        let (_, doc) = ap_get(&format!("{}/video-channels/root_channel/followers", a.url)).await;
         (doc["totalItems"] == 1).then_some(())
     })
     .await;
@@ -174,8 +129,8 @@ both!(three_instances, |db| async move {
     for (seen, who) in [(&seen_b, "B"), (&seen_c, "C")] {
         assert_eq!(seen["name"], "Une vidéo fédérée", "{who}");
         assert_eq!(seen["isLocal"], false, "{who}");
-        assert_eq!(seen["channel"]["host"], host(&a).as_str(), "{who}");
-        assert_eq!(seen["account"]["host"], host(&a).as_str(), "{who}");
+        assert_eq!(seen["channel"]["host"], a.host().as_str(), "{who}");
+        assert_eq!(seen["account"]["host"], a.host().as_str(), "{who}");
         assert_eq!(
             seen["url"],
             format!("{}/videos/watch/{uuid}", a.url),
@@ -218,16 +173,8 @@ both!(three_instances, |db| async move {
     // A's channel gets an avatar, a banner and a new name: B (which follows A's instance) and C
     // (which follows the channel) hear of it by an Update of the Group, and show the pictures
     // from their own copies.
-    let avatar = common::clip(
-        dir.path(),
-        "avatar.png",
-        &["-f", "lavfi", "-i", "testsrc2=s=700x500", "-frames:v", "1"],
-    );
-    let banner = common::clip(
-        dir.path(),
-        "banner.jpg",
-        &["-f", "lavfi", "-i", "testsrc2=s=1000x400", "-frames:v", "1"],
-    );
+    let avatar = ruche_testkit::picture(dir.path(), "avatar.png", 700, 500);
+    let banner = ruche_testkit::picture(dir.path(), "banner.jpg", 1000, 400);
     let pick = |path: &str, field: &'static str, file: std::path::PathBuf| {
         let url = format!("{}{path}", a.url);
         let (http, ta) = (a.http.clone(), ta.clone());
@@ -277,25 +224,25 @@ both!(three_instances, |db| async move {
     // Not a picture: refused, and nothing changes.
     let (status, refused) = pick("/api/v1/users/me/avatar/pick", "avatarfile", clip.clone()).await;
     assert_eq!(status, 400, "{refused}");
-    let (_, me) = api(&a, Some(&ta), "GET", "/api/v1/users/me", None).await;
+    let (_, me) = a.api().with(&ta).get_json("/api/v1/users/me").await;
     assert_eq!(me["account"]["avatars"], json!([]));
-    let (status, _) = api(
-        &a,
-        Some(&ta),
-        "PUT",
-        "/api/v1/video-channels/root_channel",
-        Some(json!({ "displayName": "Les films de root" })),
-    )
-    .await;
+    let (status, _) = a
+        .api()
+        .with(&ta)
+        .put_json(
+            "/api/v1/video-channels/root_channel",
+            json!({ "displayName": "Les films de root" }),
+        )
+        .await;
     assert_eq!(status, 204);
-    let handle = format!("/api/v1/video-channels/root_channel@{}", host(&a));
+    let handle = format!("/api/v1/video-channels/root_channel@{}", a.host());
     for (i, who) in [(&b, "B"), (&c, "C")] {
         let ch = eventually(
             &logs,
             &format!("{who} hears of the channel's new face"),
             30,
             || async {
-                let (_, ch) = api(i, None, "GET", &handle, None).await;
+                let (_, ch) = i.api().get_json(&handle).await;
                 (ch["displayName"] == "Les films de root"
                     && ch["avatars"].as_array().is_some_and(|l| l.len() == 3)
                     && ch["banners"].as_array().is_some_and(|l| !l.is_empty()))
@@ -318,7 +265,7 @@ both!(three_instances, |db| async move {
             assert_eq!(&body[8..12], b"WEBP", "{who}");
         }
         let page = i
-            .page(&i.http, &format!("/c/root_channel@{}", host(&a)))
+            .page(&i.http, &format!("/c/root_channel@{}", a.host()))
             .await;
         assert!(
             page.contains("/lazy-static/avatars/remote-c"),
@@ -328,17 +275,14 @@ both!(three_instances, |db| async move {
     // A's own pages show it too, and removing it tells the others.
     let page = a.page(&a.http, "/c/root_channel").await;
     assert!(page.contains("/lazy-static/avatars/"), "A's channel page");
-    let (status, _) = api(
-        &a,
-        Some(&ta),
-        "DELETE",
-        "/api/v1/video-channels/root_channel/banner",
-        None,
-    )
-    .await;
+    let (status, _) = a
+        .api()
+        .with(&ta)
+        .delete("/api/v1/video-channels/root_channel/banner")
+        .await;
     assert_eq!(status, 204);
     eventually(&logs, "B hears the banner is gone", 30, || async {
-        let (_, ch) = api(&b, None, "GET", &handle, None).await;
+        let (_, ch) = b.api().get_json(&handle).await;
         (ch["banners"] == json!([]) && ch["avatars"].as_array().is_some_and(|l| l.len() == 3))
             .then_some(())
     })
@@ -346,70 +290,57 @@ both!(three_instances, |db| async move {
 
     // A channel deleted on A is deleted where it is followed: its Delete, signed by the channel
     // with the key it keeps for that, reaches C.
-    let (status, body) = api(
-        &a,
-        Some(&ta),
-        "POST",
-        "/api/v1/video-channels",
-        Some(json!({ "name": "second", "displayName": "Second" })),
-    )
-    .await;
+    let (status, body) = a
+        .api()
+        .with(&ta)
+        .post_json(
+            "/api/v1/video-channels",
+            json!({ "name": "second", "displayName": "Second" }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = api(
-        &c,
-        Some(&carol),
-        "POST",
-        "/api/v1/users/me/subscriptions",
-        Some(json!({ "uri": format!("second@{}", host(&a)) })),
-    )
-    .await;
+    let (status, body) = c
+        .api()
+        .with(&carol)
+        .post_json(
+            "/api/v1/users/me/subscriptions",
+            json!({ "uri": format!("second@{}", a.host()) }),
+        )
+        .await;
     assert_eq!(status, 204, "{body}");
-    let second = format!("/api/v1/video-channels/second@{}", host(&a));
-    assert_eq!(api(&c, None, "GET", &second, None).await.0, 200);
+    let second = format!("/api/v1/video-channels/second@{}", a.host());
+    assert_eq!(c.api().get_json(&second).await.0, 200);
     eventually(
         &logs,
         "A records C's follow of the second channel",
         20,
         || async {
-            let r = a
-                .http
-                .get(format!("{}/video-channels/second/followers", a.url))
-                .header("Accept", "application/activity+json")
-                .send()
-                .await
-                .unwrap();
-            let doc: Value = r.json().await.unwrap_or_default();
+            let (_, doc) = ap_get(&format!("{}/video-channels/second/followers", a.url)).await;
             (doc["totalItems"] == 1).then_some(())
         },
     )
     .await;
-    let (status, _) = api(
-        &a,
-        Some(&ta),
-        "DELETE",
-        "/api/v1/video-channels/second",
-        None,
-    )
-    .await;
+    let (status, _) = a
+        .api()
+        .with(&ta)
+        .delete("/api/v1/video-channels/second")
+        .await;
     assert_eq!(status, 204);
     eventually(&logs, "C hears the channel is gone", 30, || async {
-        (api(&c, None, "GET", &second, None).await.0 == 404).then_some(())
+        (c.api().get_json(&second).await.0 == 404).then_some(())
     })
     .await;
-    let (status, _) = api(
-        &a,
-        Some(&ta),
-        "DELETE",
-        "/api/v1/video-channels/root_channel",
-        None,
-    )
-    .await;
+    let (status, _) = a
+        .api()
+        .with(&ta)
+        .delete("/api/v1/video-channels/root_channel")
+        .await;
     assert_eq!(status, 409, "the last channel stays");
 
     // B lists it among other instances' videos, not its own; and its page plays A's playlist.
-    let (_, remote_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=false", None).await;
+    let (_, remote_list) = b.api().get_json("/api/v1/videos?isLocal=false").await;
     assert_eq!(remote_list["total"], 2);
-    let (_, local_list) = api(&b, None, "GET", "/api/v1/videos?isLocal=true", None).await;
+    let (_, local_list) = b.api().get_json("/api/v1/videos?isLocal=true").await;
     assert_eq!(local_list["total"], 0);
     let page = b.page(&b.http, &format!("/w/{short}")).await;
     assert!(page.contains("Une vidéo fédérée"));
@@ -454,14 +385,14 @@ both!(three_instances, |db| async move {
 
     // A comment posted on B reaches A, and through A, C.
     let (bob, _) = b.user(&tb, "bob", -1).await;
-    let (status, posted) = api(
-        &b,
-        Some(&bob),
-        "POST",
-        &format!("/api/v1/videos/{uuid}/comment-threads"),
-        Some(json!({ "text": "Bravo depuis B" })),
-    )
-    .await;
+    let (status, posted) = b
+        .api()
+        .with(&bob)
+        .post_json(
+            &format!("/api/v1/videos/{uuid}/comment-threads"),
+            json!({ "text": "Bravo depuis B" }),
+        )
+        .await;
     assert_eq!(status, 200, "{posted}");
     for (inst, who) in [(&a, "A"), (&c, "C")] {
         let t = eventually(&logs, &format!("B's comment reaches {who}"), 30, || async {
@@ -472,7 +403,7 @@ both!(three_instances, |db| async move {
         })
         .await;
         assert_eq!(t["account"]["name"], "bob", "{who}");
-        assert_eq!(t["account"]["host"], host(&b).as_str(), "{who}");
+        assert_eq!(t["account"]["host"], b.host().as_str(), "{who}");
     }
     // A reply on A goes back to B, in the same thread.
     let on_a_thread = threads_on(&a, &uuid)
@@ -480,14 +411,14 @@ both!(three_instances, |db| async move {
         .into_iter()
         .find(|t| t["text"] == "Bravo depuis B")
         .unwrap();
-    let (status, _) = api(
-        &a,
-        Some(&ta),
-        "POST",
-        &format!("/api/v1/videos/{uuid}/comments/{}", on_a_thread["id"]),
-        Some(json!({ "text": "Merci B !" })),
-    )
-    .await;
+    let (status, _) = a
+        .api()
+        .with(&ta)
+        .post_json(
+            &format!("/api/v1/videos/{uuid}/comments/{}", on_a_thread["id"]),
+            json!({ "text": "Merci B !" }),
+        )
+        .await;
     assert_eq!(status, 200);
     let b_thread = threads_on(&b, &uuid)
         .await
@@ -495,14 +426,13 @@ both!(three_instances, |db| async move {
         .find(|t| t["text"] == "Bravo depuis B")
         .unwrap();
     eventually(&logs, "A's reply reaches B in the thread", 30, || async {
-        let (_, tree) = api(
-            &b,
-            None,
-            "GET",
-            &format!("/api/v1/videos/{uuid}/comment-threads/{}", b_thread["id"]),
-            None,
-        )
-        .await;
+        let (_, tree) = b
+            .api()
+            .get_json(&format!(
+                "/api/v1/videos/{uuid}/comment-threads/{}",
+                b_thread["id"]
+            ))
+            .await;
         tree["children"].as_array().and_then(|ch| {
             ch.iter()
                 .find(|c| c["comment"]["text"] == "Merci B !")
@@ -520,7 +450,7 @@ both!(three_instances, |db| async move {
             "{who}: the thread is drawn"
         );
         assert!(
-            page.contains(&format!("bob@{}", host(&b))),
+            page.contains(&format!("bob@{}", b.host())),
             "{who}: its author"
         );
     }
@@ -553,23 +483,23 @@ both!(three_instances, |db| async move {
     .await;
 
     // A like and a view on B count on A, then show on C.
-    let (status, _) = api(
-        &b,
-        Some(&bob),
-        "PUT",
-        &format!("/api/v1/videos/{uuid}/rate"),
-        Some(json!({ "rating": "like" })),
-    )
-    .await;
+    let (status, _) = b
+        .api()
+        .with(&bob)
+        .put_json(
+            &format!("/api/v1/videos/{uuid}/rate"),
+            json!({ "rating": "like" }),
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, _) = api(
-        &b,
-        None,
-        "POST",
-        &format!("/api/v1/videos/{uuid}/views"),
-        None,
-    )
-    .await;
+    let (status, _) = b
+        .api()
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/videos/{uuid}/views"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
     eventually(&logs, "the like and the view reach A", 30, || async {
         let v = video_on(&a, &uuid).await?;
@@ -598,14 +528,11 @@ both!(three_instances, |db| async move {
     .await;
 
     // A deletes its video: gone from B and C.
-    let (status, _) = api(
-        &a,
-        Some(&ta),
-        "DELETE",
-        &format!("/api/v1/videos/{uuid}"),
-        None,
-    )
-    .await;
+    let (status, _) = a
+        .api()
+        .with(&ta)
+        .delete(&format!("/api/v1/videos/{uuid}"))
+        .await;
     assert_eq!(status, 204);
     for (inst, who) in [(&b, "B"), (&c, "C")] {
         eventually(
@@ -618,17 +545,14 @@ both!(three_instances, |db| async move {
     }
 
     // B unfollows A: A stops delivering to B.
-    let (status, _) = api(
-        &b,
-        Some(&tb),
-        "DELETE",
-        &format!("/api/v1/server/following/{}", host(&a)),
-        None,
-    )
-    .await;
+    let (status, _) = b
+        .api()
+        .with(&tb)
+        .delete(&format!("/api/v1/server/following/{}", a.host()))
+        .await;
     assert_eq!(status, 204);
     eventually(&logs, "A drops its follower B", 20, || async {
-        let (_, f) = api(&a, None, "GET", "/api/v1/server/followers", None).await;
+        let (_, f) = a.api().get_json("/api/v1/server/followers").await;
         (f["total"] == 0).then_some(())
     })
     .await;
@@ -649,14 +573,14 @@ both!(three_instances, |db| async move {
 
     // A goes down. C's comment on A's video waits; meanwhile B and C federate unhindered.
     a.kill9();
-    let (status, _) = api(
-        &c,
-        Some(&carol),
-        "POST",
-        &format!("/api/v1/videos/{uuid2}/comment-threads"),
-        Some(json!({ "text": "Écrit pendant la panne" })),
-    )
-    .await;
+    let (status, _) = c
+        .api()
+        .with(&carol)
+        .post_json(
+            &format!("/api/v1/videos/{uuid2}/comment-threads"),
+            json!({ "text": "Écrit pendant la panne" }),
+        )
+        .await;
     assert_eq!(status, 200);
     // B's admin follows C from the federation page this time, as a person would.
     let (browser, csrf) = b.browser_login("root", &b.password.clone()).await;
@@ -664,7 +588,7 @@ both!(three_instances, |db| async move {
     assert!(page.contains("action=\"/admin/follows/follow\""), "{page}");
     let r = browser
         .post(format!("{}/admin/follows/follow", b.url))
-        .form(&[("csrf", csrf.as_str()), ("target", host(&c).as_str())])
+        .form(&[("csrf", csrf.as_str()), ("target", c.host().as_str())])
         .send()
         .await
         .unwrap();
@@ -677,43 +601,40 @@ both!(three_instances, |db| async move {
     );
     // C holds the follow for its admin, who accepts it.
     eventually(&logs, "B's follow waits on C", 20, || async {
-        let (_, f) = api(
-            &c,
-            None,
-            "GET",
-            "/api/v1/server/followers?state=pending",
-            None,
-        )
-        .await;
+        let (_, f) = c
+            .api()
+            .get_json("/api/v1/server/followers?state=pending")
+            .await;
         (f["total"] == 1).then_some(())
     })
     .await;
-    let (status, body) = api(
-        &c,
-        Some(&tc),
-        "POST",
-        &format!("/api/v1/server/followers/peertube@{}/accept", host(&b)),
-        None,
-    )
-    .await;
+    let (status, body) = c
+        .api()
+        .with(&tc)
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/server/followers/peertube@{}/accept", b.host()),
+            None,
+        )
+        .await;
     assert_eq!(status, 204, "{body}");
     eventually(
         &logs,
         "C accepts B's follow while A is down",
         20,
         || async {
-            let (_, f) = api(&b, None, "GET", "/api/v1/server/following", None).await;
+            let (_, f) = b.api().get_json("/api/v1/server/following").await;
             f["data"]
                 .as_array()?
                 .iter()
-                .find(|f| f["following"]["host"] == host(&c).as_str() && f["state"] == "accepted")
+                .find(|f| f["following"]["host"] == c.host().as_str() && f["state"] == "accepted")
                 .map(|_| ())
         },
     )
     .await;
     let page = b.page(&browser, "/admin/follows").await;
     assert!(
-        page.contains(&format!("peertube@{}", host(&c))) && page.contains("Accepted"),
+        page.contains(&format!("peertube@{}", c.host())) && page.contains("Accepted"),
         "{page}"
     );
     // Without its CSRF token, the form is refused.

@@ -8,10 +8,8 @@
 //! holds, so it can sign as they do (draft-cavage over `(request-target) host date digest`).
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::Instance;
-use common::peer::{Peer, Signed, sign};
+use ruche_testkit::peer::{Peer, sign};
+use ruche_testkit::{Instance, ap_get, both};
 use serde_json::{Value, json};
 use std::time::{Duration, SystemTime};
 
@@ -48,41 +46,14 @@ impl Remote {
     }
 }
 
-async fn post(inst: &Instance, path: &str, s: &Signed) -> (u16, String) {
-    let mut r = inst.http.post(format!("{}{path}", inst.url));
-    for (k, v) in &s.headers {
-        r = r.header(k, v);
-    }
-    let res = r.body(s.body.clone()).send().await.unwrap();
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
-}
-
 async fn channel_followers(inst: &Instance) -> i64 {
-    let r = inst
-        .http
-        .get(format!(
-            "{}/video-channels/root_channel/followers",
-            inst.url
-        ))
-        .header("Accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
-    r.json::<Value>().await.unwrap()["totalItems"]
-        .as_i64()
-        .unwrap()
+    let url = format!("{}/video-channels/root_channel/followers", inst.url);
+    ap_get(&url).await.1["totalItems"].as_i64().unwrap()
 }
 
 async fn comments(inst: &Instance, uuid: &str) -> Vec<String> {
-    let t: Value = inst
-        .http
-        .get(format!("{}/api/v1/videos/{uuid}/comment-threads", inst.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let path = format!("/api/v1/videos/{uuid}/comment-threads");
+    let (_, t) = inst.api().get_json(&path).await;
     t["data"]
         .as_array()
         .unwrap()
@@ -91,29 +62,12 @@ async fn comments(inst: &Instance, uuid: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits for the inbox jobs to be applied (nothing pending of the `inbox` kind).
-async fn settle(inst: &Instance, token: &str) {
-    for _ in 0..100 {
-        let (_, jobs) = inst.get_json(token, "/api/v1/jobs/pending").await;
-        let busy = jobs["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|j| j["type"] == "inbox" && j["state"] != "failed");
-        if !busy {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the inbox did not settle:\n{}", inst.log());
-}
-
 both!(inbox_refusals, |db| async move {
     let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
     let remote = Remote::start(&["mallory", "alice"]).await;
     let token = inst.root_token().await;
     let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
+    let clip = ruche_testkit::small_clip(dir.path());
     let (_, up) = inst.upload(&token, &clip, 1, "Sous surveillance").await;
     let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
     let v = inst.wait_transcoded(&token, &short, 2).await;
@@ -123,6 +77,9 @@ both!(inbox_refusals, |db| async move {
     let now = SystemTime::now();
     let (mallory, alice) = (remote.actor("mallory"), remote.actor("alice"));
     let mkey = format!("{mallory}#main-key");
+    // A request to our shared inbox, signed with mallory's key and dated `date`.
+    let by_mallory =
+        |body: &[u8], date: SystemTime| sign(&inbox, body, &mkey, remote.private("mallory"), date);
 
     let note = |id: &str, by: &str, text: &str| {
         json!({
@@ -151,46 +108,29 @@ both!(inbox_refusals, |db| async move {
 
     // Forged: signed with a key that is not the one mallory publishes.
     let (_, other) = ruche_federation::generate_key_pair().unwrap();
-    let (status, why) = post(&inst, "/inbox", &sign(&inbox, &body, &mkey, &other, now)).await;
+    let (status, why) = sign(&inbox, &body, &mkey, &other, now).post(&inbox).await;
     assert_eq!(status, 401, "{why}");
     assert!(why.contains("does not verify"), "{why}");
 
     // Another actor's key: alice's key id, mallory's signature.
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &body,
-            &format!("{alice}#main-key"),
-            remote.private("mallory"),
-            now,
-        ),
-    )
-    .await;
+    let alices_key = format!("{alice}#main-key");
+    let (status, _) = sign(&inbox, &body, &alices_key, remote.private("mallory"), now)
+        .post(&inbox)
+        .await;
     assert_eq!(status, 401);
 
     // A stale date, two hours old.
-    let (status, why) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &body,
-            &mkey,
-            remote.private("mallory"),
-            now - Duration::from_secs(7200),
-        ),
-    )
-    .await;
+    let (status, why) = by_mallory(&body, now - Duration::from_secs(7200))
+        .post(&inbox)
+        .await;
     assert_eq!(status, 401, "{why}");
     assert!(why.contains("away from ours"), "{why}");
 
     // The body changed after signing: its digest no longer matches.
-    let mut tampered = sign(&inbox, &body, &mkey, remote.private("mallory"), now);
+    let mut tampered = by_mallory(&body, now);
     tampered.body =
         serde_json::to_vec(&note(&format!("{mallory}/notes/1"), &mallory, "tampered")).unwrap();
-    let (status, why) = post(&inst, "/inbox", &tampered).await;
+    let (status, why) = tampered.post(&inbox).await;
     assert_eq!(status, 401, "{why}");
     assert!(why.contains("Digest"), "{why}");
 
@@ -216,12 +156,7 @@ both!(inbox_refusals, |db| async move {
     // delivered by mallory. alice's instance has no such note, so it cannot be read again.
     let as_alice =
         serde_json::to_vec(&note(&format!("{alice}/notes/9"), &alice, "not mine")).unwrap();
-    let (status, why) = post(
-        &inst,
-        "/inbox",
-        &sign(&inbox, &as_alice, &mkey, remote.private("mallory"), now),
-    )
-    .await;
+    let (status, why) = by_mallory(&as_alice, now).post(&inbox).await;
     assert_eq!(status, 403, "{why}");
 
     // An object of another host, created by mallory.
@@ -231,47 +166,21 @@ both!(inbox_refusals, |db| async move {
         "from elsewhere",
     ))
     .unwrap();
-    let (status, why) = post(
-        &inst,
-        "/inbox",
-        &sign(&inbox, &elsewhere, &mkey, remote.private("mallory"), now),
-    )
-    .await;
+    let (status, why) = by_mallory(&elsewhere, now).post(&inbox).await;
     assert_eq!(status, 403, "{why}");
 
     // Not JSON; JSON that is no activity.
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(&inbox, b"{not json", &mkey, remote.private("mallory"), now),
-    )
-    .await;
+    let (status, _) = by_mallory(b"{not json", now).post(&inbox).await;
     assert_eq!(status, 400);
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            br#"{"type":"Create"}"#,
-            &mkey,
-            remote.private("mallory"),
-            now,
-        ),
-    )
-    .await;
+    let (status, _) = by_mallory(br#"{"type":"Create"}"#, now).post(&inbox).await;
     assert_eq!(status, 400);
 
     // Oversized: refused before it is read.
     let huge = vec![b' '; 2 * 1024 * 1024];
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(&inbox, &huge, &mkey, remote.private("mallory"), now),
-    )
-    .await;
+    let (status, _) = by_mallory(&huge, now).post(&inbox).await;
     assert_eq!(status, 413);
 
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert!(
         comments(&inst, &uuid).await.is_empty(),
         "nothing refused left a comment"
@@ -285,23 +194,21 @@ both!(inbox_refusals, |db| async move {
         "object": format!("{}/video-channels/root_channel", inst.url),
     }))
     .unwrap();
-    let (status, why) = post(
-        &inst,
-        "/video-channels/root_channel/inbox",
-        &sign(
-            &format!("{}/video-channels/root_channel/inbox", inst.url),
-            &follow,
-            &mkey,
-            remote.private("mallory"),
-            now,
-        ),
+    let channel_inbox = format!("{}/video-channels/root_channel/inbox", inst.url);
+    let (status, why) = sign(
+        &channel_inbox,
+        &follow,
+        &mkey,
+        remote.private("mallory"),
+        now,
     )
+    .post(&channel_inbox)
     .await;
     assert_eq!(status, 204, "{why}");
-    let good = sign(&inbox, &body, &mkey, remote.private("mallory"), now);
-    let (status, why) = post(&inst, "/inbox", &good).await;
+    let good = by_mallory(&body, now);
+    let (status, why) = good.post(&inbox).await;
     assert_eq!(status, 204, "{why}");
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert_eq!(channel_followers(&inst).await, 1);
     assert_eq!(
         comments(&inst, &uuid).await,
@@ -314,35 +221,13 @@ both!(inbox_refusals, |db| async move {
         "id": format!("{mallory}/announces/1"), "type": "Announce", "actor": mallory,
         "object": video, "to": ["https://www.w3.org/ns/activitystreams#Public"],
     });
-    let (status, why) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &serde_json::to_vec(&announce).unwrap(),
-            &mkey,
-            remote.private("mallory"),
-            now,
-        ),
-    )
-    .await;
+    let (status, why) = by_mallory(&serde_json::to_vec(&announce).unwrap(), now)
+        .post(&inbox)
+        .await;
     assert_eq!(status, 204, "{why}");
-    settle(&inst, &token).await;
-    let shares = |inst: &Instance| {
-        let url = format!("{video}/announces?page=1");
-        let http = inst.http.clone();
-        async move {
-            http.get(url)
-                .header("Accept", "application/activity+json")
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let page = shares(&inst).await;
+    inst.settled(&token, "inbox").await;
+    let shares = || async { ap_get(&format!("{video}/announces?page=1")).await.1 };
+    let page = shares().await;
     assert!(
         page["orderedItems"]
             .as_array()
@@ -354,21 +239,12 @@ both!(inbox_refusals, |db| async move {
         "@context": "https://www.w3.org/ns/activitystreams",
         "id": format!("{mallory}/announces/1/undo"), "type": "Undo", "actor": mallory, "object": announce,
     });
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &serde_json::to_vec(&undo).unwrap(),
-            &mkey,
-            remote.private("mallory"),
-            now,
-        ),
-    )
-    .await;
+    let (status, _) = by_mallory(&serde_json::to_vec(&undo).unwrap(), now)
+        .post(&inbox)
+        .await;
     assert_eq!(status, 204);
-    settle(&inst, &token).await;
-    let page = shares(&inst).await;
+    inst.settled(&token, "inbox").await;
+    let page = shares().await;
     assert!(
         !page["orderedItems"]
             .as_array()
@@ -378,22 +254,11 @@ both!(inbox_refusals, |db| async move {
     );
 
     // Replayed: the same request again, and the same activity signed anew: nothing changes.
-    let (status, _) = post(&inst, "/inbox", &good).await;
+    let (status, _) = good.post(&inbox).await;
     assert_eq!(status, 204);
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &body,
-            &mkey,
-            remote.private("mallory"),
-            SystemTime::now(),
-        ),
-    )
-    .await;
+    let (status, _) = by_mallory(&body, SystemTime::now()).post(&inbox).await;
     assert_eq!(status, 204);
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert_eq!(
         comments(&inst, &uuid).await.len(),
         1,
@@ -409,36 +274,16 @@ both!(inbox_refusals, |db| async move {
     )
     .unwrap();
     let forwarded = serde_json::to_vec(&signed).unwrap();
-    let (status, why) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &forwarded,
-            &mkey,
-            remote.private("mallory"),
-            SystemTime::now(),
-        ),
-    )
-    .await;
+    let (status, why) = by_mallory(&forwarded, SystemTime::now()).post(&inbox).await;
     assert_eq!(status, 204, "{why}");
     // The same with its content changed after alice signed: refused.
     let mut altered = signed.clone();
     altered["object"]["content"] = json!("<p>changed by mallory</p>");
     altered["id"] = json!(format!("{alice}/notes/3/activity"));
     altered["object"]["id"] = json!(format!("{alice}/notes/3"));
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &serde_json::to_vec(&altered).unwrap(),
-            &mkey,
-            remote.private("mallory"),
-            SystemTime::now(),
-        ),
-    )
-    .await;
+    let (status, _) = by_mallory(&serde_json::to_vec(&altered).unwrap(), SystemTime::now())
+        .post(&inbox)
+        .await;
     assert_eq!(status, 403);
     // Malformed JSON-LD: alice's signature over a document with a context nobody can read
     // (never fetched) proves nothing; refused.
@@ -461,20 +306,11 @@ both!(inbox_refusals, |db| async move {
     ]);
     odd["id"] = json!(format!("{alice}/notes/5/activity"));
     odd["object"]["id"] = json!(format!("{alice}/notes/5"));
-    let (status, _) = post(
-        &inst,
-        "/inbox",
-        &sign(
-            &inbox,
-            &serde_json::to_vec(&odd).unwrap(),
-            &mkey,
-            remote.private("mallory"),
-            SystemTime::now(),
-        ),
-    )
-    .await;
+    let (status, _) = by_mallory(&serde_json::to_vec(&odd).unwrap(), SystemTime::now())
+        .post(&inbox)
+        .await;
     assert_eq!(status, 403);
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     let texts = comments(&inst, &uuid).await;
     assert!(texts.contains(&"<p>forwarded</p>".to_string()), "{texts:?}");
     assert_eq!(texts.len(), 2, "{texts:?}");
@@ -486,7 +322,7 @@ both!(inbox_refusals, |db| async move {
 // Mallory, of alice's instance, may neither retitle, delete nor claim alice's video, nor delete
 // alice's comment; alice may, and so may their instance's own actor (PeerTube's server actor).
 both!(actors_act_only_on_what_they_own, |db| async move {
-    use common::peer::{activity, video_doc};
+    use ruche_testkit::peer::{activity, video_doc};
     let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
     let token = inst.root_token().await;
     let peer = Peer::start().await;
@@ -543,7 +379,7 @@ both!(actors_act_only_on_what_they_own, |db| async move {
         activity("Create", &format!("{v1_url}/activity"), &alice, doc),
     )
     .await;
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert_eq!(name_of(v1).await.as_deref(), Some("La vidéo d'alice"));
     let note = json!({
         "id": format!("{alice}/notes/1"), "type": "Note", "attributedTo": alice,
@@ -556,7 +392,7 @@ both!(actors_act_only_on_what_they_own, |db| async move {
         activity("Create", &format!("{alice}/notes/1/activity"), &alice, note),
     )
     .await;
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert_eq!(comments(&inst, v1).await, ["le mot d'alice"]);
 
     // Mallory retitles it, deletes it, deletes the comment, publishes in alice's channel: all
@@ -588,7 +424,7 @@ both!(actors_act_only_on_what_they_own, |db| async move {
         ),
     )
     .await;
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     // The original document is served again, as the origin still has it.
     video(v1, "La vidéo d'alice", (&alice, &alice_ch));
     assert_eq!(name_of(v1).await.as_deref(), Some("La vidéo d'alice"));
@@ -606,14 +442,14 @@ both!(actors_act_only_on_what_they_own, |db| async move {
         ),
     )
     .await;
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert_eq!(name_of(v3).await.as_deref(), Some("La vidéo de mallory"));
 
     // Alice deletes her comment; their instance's actor deletes alice's video (a moderator's
     // act, as PeerTube's server actor speaks for its instance).
     send(&alice, delete(&alice, &format!("{alice}/notes/1"))).await;
     send(&server, delete(&server, &v1_url)).await;
-    settle(&inst, &token).await;
+    inst.settled(&token, "inbox").await;
     assert_eq!(name_of(v1).await, None, "deleted by the instance's actor");
     inst.stop().await;
 });

@@ -8,38 +8,8 @@
 //! or, where the instance trusts a proxy on 127.0.0.1, by the proxy's `X-Forwarded-For`.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
-
-use common::Instance;
+use ruche_testkit::{Instance, both, browser_from};
 use serde_json::{Value, json};
-use std::net::IpAddr;
-
-/// A cookie-keeping client that does not follow redirects, speaking from `ip`.
-fn client_at(ip: &str) -> reqwest::Client {
-    ruche_fetch::install_default_crypto();
-    reqwest::Client::builder()
-        .local_address(ip.parse::<IpAddr>().unwrap())
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn oauth_client(inst: &Instance) -> (String, String) {
-    let c: Value = inst
-        .http
-        .get(format!("{}/api/v1/oauth-clients/local", inst.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    (
-        c["client_id"].as_str().unwrap().into(),
-        c["client_secret"].as_str().unwrap().into(),
-    )
-}
 
 /// `POST /api/v1/users/token` with the password grant.
 fn token_request(
@@ -112,8 +82,8 @@ both!(
         .await;
         let root = inst.root_token().await;
         make_user(&inst, &root, "alice", "alice-secret").await;
-        let client = oauth_client(&inst).await;
-        let attacker = client_at("127.0.0.2");
+        let client = inst.api().oauth_client().await;
+        let attacker = browser_from("127.0.0.2");
 
         for guess in 0..5 {
             let res = token_request(
@@ -180,7 +150,7 @@ both!(
         // Alice, from her own address, is not locked out by the attacker's address, on the API
         // and on the form; and logging in as often as she likes costs her nothing (a success
         // gives its attempt back).
-        let alice = client_at("127.0.0.3");
+        let alice = browser_from("127.0.0.3");
         for _ in 0..8 {
             let res = token_request(&alice, &inst, &client, "alice", "alice-secret")
                 .send()
@@ -242,8 +212,8 @@ both!(
         let root = inst.root_token().await;
         make_user(&inst, &root, "bob", "bob-secret").await;
         make_user(&inst, &root, "carol", "carol-secret").await;
-        let client = oauth_client(&inst).await;
-        let proxy = client_at("127.0.0.1");
+        let client = inst.api().oauth_client().await;
+        let proxy = browser_from("127.0.0.1");
         let guess_from = |addr: String, login: &'static str, password: &'static str| {
             token_request(&proxy, &inst, &client, login, password)
                 .header("X-Forwarded-For", format!("203.0.113.250, {addr}"))
@@ -258,7 +228,7 @@ both!(
                 .unwrap();
             assert_eq!(res.status(), 400);
         }
-        let bob = client_at("127.0.0.5");
+        let bob = browser_from("127.0.0.5");
         assert_eq!(
             token_request(&bob, &inst, &client, "bob", "bob-secret")
                 .send()
@@ -299,7 +269,7 @@ both!(
         // address, on the API and the form: a lock that let the right password in would let the
         // attacker's right guess in. (She waits Retry-After; the attacker gains one guess per
         // window / max.)
-        let carol = client_at("127.0.0.6");
+        let carol = browser_from("127.0.0.6");
         let res = token_request(&carol, &inst, &client, "carol", "carol-secret")
             .send()
             .await
@@ -344,7 +314,7 @@ both!(
             .unwrap();
         assert_eq!(res.status(), 400);
         // A client not behind the trusted proxy cannot name itself another address.
-        let direct = client_at("127.0.0.7");
+        let direct = browser_from("127.0.0.7");
         for _ in 0..3 {
             let res = token_request(&direct, &inst, &client, "nobody2", "wrong")
                 .send()
@@ -377,9 +347,9 @@ both!(
             ],
         )
         .await;
-        let client = oauth_client(&inst).await;
+        let client = inst.api().oauth_client().await;
         let before = inst.memory("VmHWM");
-        let proxy = client_at("127.0.0.1");
+        let proxy = browser_from("127.0.0.1");
         let mut flood = Vec::new();
         for i in 0..256u32 {
             let known = i % 2 == 0;
@@ -446,7 +416,7 @@ both!(
         // of who has an account): both queued for the hashing slots, and both overflowed.
         assert!(seen[0].1 > 0 && seen[1].1 > 0, "{seen:?}");
         // The server is still itself: the administrator logs in.
-        let admin = client_at("127.0.0.4");
+        let admin = browser_from("127.0.0.4");
         assert_eq!(
             token_request(&admin, &inst, &client, "root", &inst.password)
                 .send()
@@ -475,7 +445,7 @@ both!(
         .await;
         let mut racers = Vec::new();
         for i in 0..20 {
-            let http = client_at(&format!("127.0.1.{}", i + 1));
+            let http = browser_from(&format!("127.0.1.{}", i + 1));
             let url = format!("{}/api/v1/users/register", inst.url);
             racers.push(tokio::spawn(async move {
                 http.post(url)
@@ -511,15 +481,7 @@ both!(
             made += usize::from(res.status() == 200);
         }
         assert_eq!(made, 2, "root and two more: the limit of three holds");
-        let cfg: Value = inst
-            .http
-            .get(format!("{}/api/v1/config", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, cfg) = inst.api().get_json("/api/v1/config").await;
         assert_eq!(cfg["signup"]["allowed"], false);
         inst.stop().await;
     }
@@ -534,7 +496,7 @@ both!(
         // The API: someone else's address, or a fresh one, with a fresh username each: the
         // same status, the same body.
         let register = |from: &str, name: &str, email: &str| {
-            client_at(from)
+            browser_from(from)
                 .post(format!("{}/api/v1/users/register", inst.url))
                 .json(&json!({ "username": name, "email": email, "password": "long-enough" }))
                 .send()
@@ -561,7 +523,7 @@ both!(
 
         // The form: the same page either way.
         let signup = |from: &str, name: &str, email: &str| {
-            client_at(from)
+            browser_from(from)
                 .post(format!("{}/signup", inst.url))
                 .form(&[
                     ("username", name),
@@ -596,7 +558,7 @@ both!(
         let root = inst.root_token().await;
         make_user(&inst, &root, "alice", "alice-secret").await;
         let request = |from: &str, name: &str, email: &str| {
-            client_at(from)
+            browser_from(from)
                 .post(format!("{}/api/v1/users/registrations/request", inst.url))
                 .json(&json!({ "username": name, "email": email, "password": "long-enough", "registrationReason": "I film birds" }))
                 .send()
@@ -615,7 +577,7 @@ both!(
         fresh["id"] = Value::Null;
         assert_eq!(taken, fresh);
         for name in ["hopeful1", "hopeful2"] {
-            let res = form_login(&client_at("127.0.2.8"), &inst, name, "long-enough")
+            let res = form_login(&browser_from("127.0.2.8"), &inst, name, "long-enough")
                 .send()
                 .await
                 .unwrap();
@@ -634,7 +596,7 @@ both!(
 both!(sign_ups_are_limited_per_address, |db| async move {
     // PeerTube's default: two sign-ups per address in five minutes; refused ones are free.
     let inst = Instance::start(db, &[("RUCHE_SIGNUP_ENABLED", "true")]).await;
-    let from = client_at("127.0.3.1");
+    let from = browser_from("127.0.3.1");
     let register = |name: &str| {
         from.post(format!("{}/api/v1/users/register", inst.url))
                 .json(&json!({ "username": name, "email": format!("{name}@example.org"), "password": "long-enough" }))
@@ -668,7 +630,7 @@ both!(sign_ups_are_limited_per_address, |db| async move {
     retry_after(&res);
     assert!(res.text().await.unwrap().contains("Trop d’inscriptions"));
     // Another address is not affected.
-    let other = client_at("127.0.3.2")
+    let other = browser_from("127.0.3.2")
             .post(format!("{}/api/v1/users/register", inst.url))
             .json(&json!({ "username": "fifth", "email": "fifth@example.org", "password": "long-enough" }))
             .send()

@@ -4,9 +4,7 @@
 //! where it is read, and the pages and API answers stay whole.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
-
-use common::{Instance, small_clip};
+use ruche_testkit::{Instance, Rig, both, small_clip};
 use serde_json::Value;
 
 /// The deepest a reply may sit (`ruche_tube::comments::MAX_DEPTH`).
@@ -15,7 +13,7 @@ const MAX_DEPTH: usize = 100;
 const TREE_DEPTH: usize = 10;
 
 /// An instance with a published video of root's: (instance, root's token, the video's uuid).
-async fn with_video(db: common::Db, extra: &[(&str, &str)]) -> (Instance, String, String) {
+async fn with_video(db: Rig, extra: &[(&str, &str)]) -> (Instance, String, String) {
     let inst = Instance::start(db, extra).await;
     let root = inst.root_token().await;
     let dir = tempfile::tempdir().unwrap();

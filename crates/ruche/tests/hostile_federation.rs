@@ -7,30 +7,13 @@
 //! asking at once for a fresh actor whose key is not made yet.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::peer::{Peer, activity, video_doc};
-use common::{Instance, eventually};
+use ruche_testkit::peer::{Peer, activity, video_doc};
+use ruche_testkit::{Instance, both, eventually};
 use serde_json::{Value, json};
 
 /// `host:port` of a URL of a test server.
 fn host(url: &str) -> String {
     url.trim_start_matches("http://").to_string()
-}
-
-/// Waits until no job of `kind` is left to run (failed ones aside).
-async fn settled(inst: &Instance, token: &str, kind: &str) {
-    let logs = [inst.stderr_log.clone()];
-    eventually(&logs, &format!("no {kind} job left"), 60, || async {
-        let (_, jobs) = inst.get_json(token, "/api/v1/jobs/pending").await;
-        let busy = jobs["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|j| j["type"] == kind && j["state"] != "failed");
-        (!busy).then_some(())
-    })
-    .await;
 }
 
 /// A Follow of our root account by `actor`.
@@ -88,13 +71,7 @@ both!(
         assert_eq!(chars(&c["support"]), 1000);
         // Their pages are drawn from what was kept.
         for path in [format!("/a/alice@{at}"), format!("/c/alice_ch@{at}")] {
-            let res = inst
-                .http
-                .get(format!("{}{path}", inst.url))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 200, "{path}");
+            assert_eq!(inst.api().status(&path).await, 200, "{path}");
         }
         inst.stop().await;
     }
@@ -180,7 +157,7 @@ both!(an_outbox_crawl_ends_after_a_few_pages, |db| async move {
         (peer.gets("/accounts/peertube/outbox/page/1") > 0).then_some(())
     })
     .await;
-    settled(&inst, &token, "crawl-outbox").await;
+    inst.settled(&token, "crawl-outbox").await;
     for n in 1..=5 {
         assert!(peer.gets(&format!("/accounts/peertube/outbox/page/{n}")) > 0);
     }
@@ -253,7 +230,7 @@ both!(remote_videos_are_read_within_bounds, |db| async move {
         )
         .await;
     assert_eq!(status, 204, "{body}");
-    settled(&inst, &token, "inbox").await;
+    inst.settled(&token, "inbox").await;
     let (status, v) = inst
         .get_json(&token, &format!("/api/v1/videos/{uuid}"))
         .await;
@@ -277,7 +254,7 @@ both!(replies_to_hidden_videos_are_refused, |db| async move {
     let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
     let token = inst.root_token().await;
     let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
+    let clip = ruche_testkit::small_clip(dir.path());
     let mut uuids = Vec::new();
     for (name, privacy) in [("Privée", "3"), ("Publique", "1")] {
         let (status, up) = inst
@@ -317,7 +294,7 @@ both!(replies_to_hidden_videos_are_refused, |db| async move {
         let (status, body) = peer.send(&alice, &inbox, &create).await;
         assert_eq!(status, 204, "{body}");
     }
-    settled(&inst, &token, "inbox").await;
+    inst.settled(&token, "inbox").await;
     let texts = |uuid: String| {
         let (inst, token) = (&inst, &token);
         async move {
@@ -343,7 +320,7 @@ both!(a_report_names_a_few_things, |db| async move {
     let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
     let token = inst.root_token().await;
     let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
+    let clip = ruche_testkit::small_clip(dir.path());
     let (_, up) = inst.upload(&token, &clip, 1, "Signalée").await;
     let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
     let uuid = inst.wait_transcoded(&token, &short, 2).await["uuid"]
@@ -377,7 +354,7 @@ both!(a_report_names_a_few_things, |db| async move {
         .send(&mallory, &format!("{}/inbox", inst.url), &flag)
         .await;
     assert_eq!(status, 204, "{body}");
-    settled(&inst, &token, "inbox").await;
+    inst.settled(&token, "inbox").await;
     let kept = inst
         .log()
         .matches(&format!("report from {mallory} about"))
@@ -439,7 +416,7 @@ both!(a_fresh_actor_key_is_made_once, |db| async move {
     let asks: Vec<_> = (0..16)
         .map(|_| {
             let url = url.clone();
-            tokio::spawn(async move { common::ap_get(&url).await })
+            tokio::spawn(async move { ruche_testkit::ap_get(&url).await })
         })
         .collect();
     let mut keys = Vec::new();

@@ -12,10 +12,8 @@
 //! durations.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
+use ruche_testkit::{Instance, both, rig};
 
-use common::{Db, Instance};
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -23,22 +21,8 @@ use tokio::net::{TcpSocket, TcpStream};
 /// How long "never" is: a wait that runs out fails the test.
 const NEVER: Duration = Duration::from_secs(60);
 
-fn addr(inst: &Instance) -> SocketAddr {
-    inst.url.trim_start_matches("http://").parse().unwrap()
-}
-
-/// A connection to the server from the loopback address `from` (127.0.0.x: each is another
-/// client to the server).
-async fn connect_from(inst: &Instance, from: &str) -> TcpStream {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket
-        .bind(SocketAddr::new(from.parse().unwrap(), 0))
-        .unwrap();
-    socket.connect(addr(inst)).await.unwrap()
-}
-
 async fn connect(inst: &Instance) -> TcpStream {
-    TcpStream::connect(addr(inst)).await.unwrap()
+    TcpStream::connect(inst.addr()).await.unwrap()
 }
 
 /// Reads an answer's head (status line and headers), or `None` if the connection ends first.
@@ -84,7 +68,7 @@ async fn closed_by_server(s: &mut (impl AsyncRead + Unpin)) -> String {
 
 /// A normal page, through a fresh connection from `from`.
 async fn home_from(inst: &Instance, from: &str) -> u16 {
-    let mut s = connect_from(inst, from).await;
+    let mut s = inst.connect_from(from).await;
     s.write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
         .await
         .unwrap();
@@ -95,7 +79,7 @@ async fn home_from(inst: &Instance, from: &str) -> u16 {
 /// for `100 Continue` and got it, so that its handler is waiting for the body; and that body.
 async fn being_served(inst: &Instance, from: &str) -> (TcpStream, &'static [u8]) {
     let body: &[u8] = b"grant_type=none";
-    let mut s = connect_from(inst, from).await;
+    let mut s = inst.connect_from(from).await;
     s.write_all(
         format!(
             "POST /api/v1/users/token HTTP/1.1\r\nhost: x\r\n\
@@ -345,7 +329,7 @@ both!(oversized_bodies_are_refused_unread, |db| async move {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_and_trickling_connections_are_closed_while_others_are_served() {
     let inst = Instance::start(
-        Db::Sqlite,
+        rig!(Sqlite),
         &[
             ("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "2"),
             ("RUCHE_HTTP_BODY_TIMEOUT_SECS", "2"),
@@ -358,12 +342,12 @@ async fn silent_and_trickling_connections_are_closed_while_others_are_served() {
     // Silent: connected, never a byte.
     let mut silent = Vec::new();
     for _ in 0..50 {
-        silent.push(connect_from(&inst, "127.0.0.2").await);
+        silent.push(inst.connect_from("127.0.0.2").await);
     }
     // A head a byte at a time, never finished.
     let mut slow_heads = Vec::new();
     for _ in 0..10 {
-        let s = connect_from(&inst, "127.0.0.2").await;
+        let s = inst.connect_from("127.0.0.2").await;
         let (rd, mut wr) = s.into_split();
         tokio::spawn(async move {
             let _ = wr.write_all(b"GET / HTTP/1.1\r\n").await;
@@ -391,7 +375,7 @@ async fn silent_and_trickling_connections_are_closed_while_others_are_served() {
             format!("authorization: Bearer {token}\r\n"),
         ),
     ] {
-        let s = connect_from(&inst, "127.0.0.2").await;
+        let s = inst.connect_from("127.0.0.2").await;
         let (rd, mut wr) = s.into_split();
         let head = format!(
             "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: {ct}\r\n{auth}content-length: 100000\r\n\r\n"
@@ -438,7 +422,7 @@ async fn silent_and_trickling_connections_are_closed_while_others_are_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_address_cannot_take_every_connection() {
     let inst = Instance::start(
-        Db::Sqlite,
+        rig!(Sqlite),
         &[
             ("RUCHE_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "10"),
             // Nothing but a newcomer closes a connection here.
@@ -453,7 +437,7 @@ async fn one_address_cannot_take_every_connection() {
         held.push(being_served(&inst, "127.0.0.2").await);
     }
     // The eleventh from that address is refused at once (a 503, or closed unanswered)...
-    let mut excess = connect_from(&inst, "127.0.0.2").await;
+    let mut excess = inst.connect_from("127.0.0.2").await;
     let _ = excess
         .write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\n\r\n")
         .await;
@@ -484,7 +468,7 @@ async fn one_address_cannot_take_every_connection() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_server_lets_a_visitor_in_at_the_expense_of_the_heaviest_address() {
     let inst = Instance::start(
-        Db::Sqlite,
+        rig!(Sqlite),
         &[
             ("RUCHE_HTTP_MAX_CONNECTIONS", "64"),
             // Nothing but a newcomer closes a connection here.
@@ -499,7 +483,7 @@ async fn a_full_server_lets_a_visitor_in_at_the_expense_of_the_heaviest_address(
         served.push(being_served(&inst, "127.0.0.2").await);
     }
     // A head that trickles a byte at a time and never ends, from an address of its own...
-    let (trickling, mut wr) = connect_from(&inst, "127.0.0.3").await.into_split();
+    let (trickling, mut wr) = inst.connect_from("127.0.0.3").await.into_split();
     tokio::spawn(async move {
         let _ = wr.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nx-slow: ").await;
         let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -514,13 +498,13 @@ async fn a_full_server_lets_a_visitor_in_at_the_expense_of_the_heaviest_address(
     let mut silent = Vec::new();
     for (n, from) in [(20, "127.0.0.4"), (20, "127.0.0.5"), (15, "127.0.0.6")] {
         for _ in 0..n {
-            silent.push((from, connect_from(&inst, from).await));
+            silent.push((from, inst.connect_from(from).await));
         }
     }
     // A visitor is served, in place of the oldest waiting connection of an address holding 20
     // (the eight requests being served hold fewer, and are never closed for another).
     // (Kept alive: its place stays taken, and the server stays full.)
-    let mut visitor = connect_from(&inst, "127.0.0.9").await;
+    let mut visitor = inst.connect_from("127.0.0.9").await;
     visitor
         .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
         .await
@@ -533,7 +517,7 @@ async fn a_full_server_lets_a_visitor_in_at_the_expense_of_the_heaviest_address(
     let first_of_5 = silent.iter().position(|(f, _)| *f == "127.0.0.5").unwrap();
     assert_eq!(closed_by_server(&mut silent[first_of_5].1).await, "");
     // An attacker's newcomer from an address about as heavy as the others takes no place.
-    let mut greedy = connect_from(&inst, "127.0.0.4").await;
+    let mut greedy = inst.connect_from("127.0.0.4").await;
     let _ = greedy
         .write_all(b"GET /api/v1/config HTTP/1.1\r\nhost: x\r\n\r\n")
         .await;
@@ -567,11 +551,11 @@ async fn a_full_server_lets_a_visitor_in_at_the_expense_of_the_heaviest_address(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_still_sending_a_refused_body_reads_the_413() {
-    let inst = Instance::start(Db::Sqlite, &[]).await;
+    let inst = Instance::start(rig!(Sqlite), &[]).await;
     // A small send buffer: what the client writes soon outgrows what the kernels hold for it.
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_send_buffer_size(16 * 1024).unwrap();
-    let mut s = socket.connect(addr(&inst)).await.unwrap();
+    let mut s = socket.connect(inst.addr()).await.unwrap();
     s.write_all(
         b"POST /api/v1/users/token HTTP/1.1\r\nhost: x\r\n\
           content-type: application/x-www-form-urlencoded\r\ncontent-length: 1073741824\r\n\r\n",
@@ -608,7 +592,7 @@ async fn a_client_still_sending_a_refused_body_reads_the_413() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn running_out_of_file_descriptors_does_not_stop_the_server() {
-    let inst = Instance::start(Db::Sqlite, &[("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "3")]).await;
+    let inst = Instance::start(rig!(Sqlite), &[("RUCHE_HTTP_HEADER_TIMEOUT_SECS", "3")]).await;
     let pid = inst.pid();
     // Once it serves (it has set its own limit by then), leave the server ten descriptors more
     // than it holds.
@@ -624,23 +608,18 @@ async fn running_out_of_file_descriptors_does_not_stop_the_server() {
     // of them is closed by us.
     let mut held = Vec::new();
     for _ in 0..40 {
-        held.push(connect_from(&inst, "127.0.0.2").await);
+        held.push(inst.connect_from("127.0.0.2").await);
     }
-    common::eventually(
-        std::slice::from_ref(&inst.stderr_log),
-        "accept failing for lack of descriptors",
-        60,
-        || async { inst.log().contains("os error 24").then_some(()) },
-    )
+    inst.eventually("accept failing for lack of descriptors", 60, || async {
+        inst.log().contains("os error 24").then_some(())
+    })
     .await;
     // The silent ones time out, their descriptors come back, the loop takes connections again.
-    let status = common::eventually(
-        std::slice::from_ref(&inst.stderr_log),
-        "a visitor served again",
-        60,
-        || async { Some(home_from(&inst, "127.0.0.1").await).filter(|s| *s == 200) },
-    )
-    .await;
+    let status = inst
+        .eventually("a visitor served again", 60, || async {
+            Some(home_from(&inst, "127.0.0.1").await).filter(|s| *s == 200)
+        })
+        .await;
     assert_eq!(status, 200);
     drop(held);
     inst.stop().await;
@@ -648,7 +627,7 @@ async fn running_out_of_file_descriptors_does_not_stop_the_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_carries_its_security_headers() {
-    let inst = Instance::start(Db::Sqlite, &[]).await;
+    let inst = Instance::start(rig!(Sqlite), &[]).await;
     let get = |path: &str| {
         let url = format!("{}{path}", inst.url);
         let http = inst.http.clone();
@@ -703,10 +682,10 @@ async fn every_answer_carries_its_security_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
-    let mut inst = Instance::start(Db::Sqlite, &[("RUCHE_HTTP_SHUTDOWN_GRACE_SECS", "60")]).await;
+    let mut inst = Instance::start(rig!(Sqlite), &[("RUCHE_HTTP_SHUTDOWN_GRACE_SECS", "60")]).await;
     // Our own child, to signal it and read its exit status.
     inst.kill9();
-    let (mut child, _) = inst.spawn_serve();
+    let mut child = inst.spawn_serve();
 
     // A request whose handler is reading its body: `100 Continue` says so.
     let body = b"grant_type=password&username=root&password=wrong";
@@ -730,13 +709,10 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
         .unwrap();
     assert!(killed.success());
     // It stops accepting...
-    let target = addr(&inst);
-    common::eventually(
-        std::slice::from_ref(&inst.stderr_log),
-        "no longer accepting",
-        60,
-        || async move { TcpStream::connect(target).await.is_err().then_some(()) },
-    )
+    let target = inst.addr();
+    inst.eventually("no longer accepting", 60, || async move {
+        TcpStream::connect(target).await.is_err().then_some(())
+    })
     .await;
     // ...and the request in flight still gets its answer.
     s.write_all(body).await.unwrap();

@@ -14,11 +14,9 @@
 //!   encodes takes its ffmpeg with it; restarted, it makes the video.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::bombs::picture_bomb;
-use common::peer::Peer;
-use common::{Instance, clip, eventually};
+use ruche_testkit::bombs::picture_bomb;
+use ruche_testkit::peer::Peer;
+use ruche_testkit::{Instance, both, clip, picture};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -104,18 +102,6 @@ impl Origin {
     fn count(&self, path: &str) -> usize {
         self.counts.lock().unwrap().get(path).copied().unwrap_or(0)
     }
-}
-
-/// An anonymous GET of the API: (status, JSON).
-async fn anonymous(inst: &Instance, path: &str) -> (u16, Value) {
-    let r = inst
-        .http
-        .get(format!("{}{path}", inst.url))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// `n` GETs of `url` at once: their statuses and bodies.
@@ -217,11 +203,7 @@ both!(picture_bombs_keep_memory_bounded, |db| async move {
 both!(remote_pictures_are_fetched_once, |db| async move {
     let inst = Instance::start(db, &[("RUCHE_FEDERATION_ALLOW_INSECURE", "true")]).await;
     let dir = tempfile::tempdir().unwrap();
-    let face = clip(
-        dir.path(),
-        "face.png",
-        &["-f", "lavfi", "-i", "testsrc2=s=900x900", "-frames:v", "1"],
-    );
+    let face = picture(dir.path(), "face.png", 900, 900);
     let origin = Origin::start(HashMap::from([
         (
             "/face.png".to_string(),
@@ -252,16 +234,15 @@ both!(remote_pictures_are_fetched_once, |db| async move {
     let (status, body) = pt.send(&ann, &format!("{}/inbox", inst.url), &follow).await;
     assert_eq!(status, 204, "{body}");
     let host = pt.base.trim_start_matches("http://").to_string();
-    let account = eventually(
-        std::slice::from_ref(&inst.stderr_log),
-        "ann is known here",
-        60,
-        || async {
-            let (status, a) = anonymous(&inst, &format!("/api/v1/accounts/ann@{host}")).await;
+    let account = inst
+        .eventually("ann is known here", 60, || async {
+            let (status, a) = inst
+                .api()
+                .get_json(&format!("/api/v1/accounts/ann@{host}"))
+                .await;
             (status == 200 && a["avatars"].as_array().is_some_and(|l| l.len() == 3)).then_some(a)
-        },
-    )
-    .await;
+        })
+        .await;
     let path_of = |width: u64| {
         let list = account["avatars"].as_array().unwrap();
         let p = list.iter().find(|p| p["width"] == width).unwrap();
@@ -407,32 +388,25 @@ both!(kill9_mid_transcode_leaves_no_ffmpeg, |db| async move {
     let id = up["video"]["shortUUID"].as_str().unwrap().to_string();
 
     let server = inst.pid();
-    let encoding = eventually(
-        &[inst.stderr_log.clone()],
-        "the server's ffmpeg encoding the ladder",
-        120,
-        || async { ladder(&ffmpeg_children_of(server)) },
-    )
-    .await;
+    let encoding = inst
+        .eventually("the server's ffmpeg encoding the ladder", 120, || async {
+            ladder(&ffmpeg_children_of(server))
+        })
+        .await;
     inst.kill9();
-    eventually(
-        &[inst.stderr_log.clone()],
-        "the killed server's ffmpeg to be gone",
-        20,
-        || async { (!alive(encoding)).then_some(()) },
-    )
+    inst.eventually("the killed server's ffmpeg to be gone", 20, || async {
+        (!alive(encoding)).then_some(())
+    })
     .await;
 
     // Restarted, the server takes the job up again, alone, and makes the video.
     inst.restart();
     let again = inst.pid();
-    let encoding_again = eventually(
-        &[inst.stderr_log.clone()],
-        "the restarted server's ffmpeg",
-        120,
-        || async { ladder(&ffmpeg_children_of(again)) },
-    )
-    .await;
+    let encoding_again = inst
+        .eventually("the restarted server's ffmpeg", 120, || async {
+            ladder(&ffmpeg_children_of(again))
+        })
+        .await;
     assert_ne!(encoding_again, encoding);
     assert!(
         !alive(encoding),

@@ -4,10 +4,8 @@
 //! address a trusted proxy serves, IPv6 by its /64), not on the connection's peer.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
-
-use common::{Instance, eventually};
-use ruche_store::{Store, sites};
+use ruche_store::sites;
+use ruche_testkit::{Instance, both};
 
 const SITE: &str = r##"{
   "slug": "atelier-bois", "title": "L'atelier du bois", "language": "fr", "published": true,
@@ -23,9 +21,9 @@ fn publish_site(inst: &Instance) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("site.json");
     std::fs::write(&file, SITE).unwrap();
-    let out = std::process::Command::new(common::bin())
+    let out = inst
+        .command()
         .args(["pages", "import", "--owner", "root", file.to_str().unwrap()])
-        .envs(inst.env.iter().map(|(k, v)| (k, v)))
         .output()
         .unwrap();
     assert!(
@@ -69,8 +67,7 @@ async fn send(inst: &Instance, token: &str, client: &str) -> (u16, String) {
 /// Waits until the form's render time is old enough for a person (a form sent sooner is refused
 /// before anything is counted), sending from `client`; returns that first answer.
 async fn first_message(inst: &Instance, token: &str, client: &str) -> (u16, String) {
-    eventually(
-        std::slice::from_ref(&inst.stderr_log),
+    inst.eventually(
         "a contact message accepted once the form is old enough",
         30,
         || async {
@@ -96,7 +93,7 @@ fn resanitising_fails() -> String {
 
 /// Publishes `doc` as the site's document, straight into the store; returns when (ms).
 async fn store_published(inst: &Instance, doc: &str) -> i64 {
-    let store = Store::open(&inst.db_url).await.unwrap();
+    let store = inst.store().await;
     let mut tx = store.begin().await.unwrap();
     let row = sites::by_slug(tx.ex(), "atelier-bois")
         .await
@@ -162,7 +159,7 @@ both!(
         );
 
         // A site off line has neither.
-        let store = Store::open(&inst.db_url).await.unwrap();
+        let store = inst.store().await;
         let mut tx = store.begin().await.unwrap();
         let id = sites::by_slug(tx.ex(), "atelier-bois")
             .await
@@ -173,25 +170,22 @@ both!(
         tx.commit().await.unwrap();
         store.close().await;
         for path in ["sitemap.xml", "robots.txt"] {
-            let res = inst
-                .http
-                .get(format!("{}/p/atelier-bois/{path}", inst.url))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.status(), 404, "{path}");
+            assert_eq!(
+                inst.api().status(&format!("/p/atelier-bois/{path}")).await,
+                404,
+                "{path}"
+            );
         }
         inst.stop().await;
     }
 );
 
-/// The contact post reads the published document as stored, its rich text not sanitised again.
-/// `contact::submit` (crates/pages/src/contact.rs) still reads it with `document::parse`: this
-/// passes once it reads it with `document::parse_stored`.
-mod contact_post_never_sanitises_the_document_again {
-    use super::*;
-
-    async fn run(db: common::Db) {
+// The contact post reads the published document as stored, its rich text not sanitised again.
+// `contact::submit` (crates/pages/src/contact.rs) still reads it with `document::parse`: this
+// passes once it reads it with `document::parse_stored`.
+both!(
+    contact_post_never_sanitises_the_document_again,
+    |db| async move {
         let inst = Instance::start(db, &[("RUCHE_RATES_TRUSTED_PROXIES", "127.0.0.1")]).await;
         publish_site(&inst);
         let token = form_token(&inst).await;
@@ -201,17 +195,7 @@ mod contact_post_never_sanitises_the_document_again {
         assert!(page.contains("Merci"), "{page}");
         inst.stop().await;
     }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        run(common::Db::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        run(common::Db::Postgres).await;
-    }
-}
+);
 
 both!(
     the_contact_limit_is_per_client_behind_a_proxy,

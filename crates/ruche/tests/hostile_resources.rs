@@ -5,52 +5,21 @@
 //! held. (How fast the visitor is served meanwhile is measured by `bench/hostile`, not here.)
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::bombs::picture_bomb;
-use common::{Db, Instance, eventually};
-use std::net::{IpAddr, SocketAddr};
+use ruche_testkit::bombs::picture_bomb;
+use ruche_testkit::{Instance, browser_from, rig};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpSocket, TcpStream};
 
 /// Silent connections, spread over addresses so that the per-address cap is not what stops
 /// them, and few enough for a test process's default descriptor limit.
 const SILENT: usize = 600;
 
-/// A client speaking from the loopback address `from` (each 127.0.0.x is another client).
-fn client_from(from: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(from.parse::<IpAddr>().unwrap())
-        .build()
-        .unwrap()
-}
-
-async fn connect_from(inst: &Instance, from: &str) -> TcpStream {
-    let socket = TcpSocket::new_v4().unwrap();
-    socket
-        .bind(SocketAddr::new(from.parse().unwrap(), 0))
-        .unwrap();
-    let to: SocketAddr = inst.url.trim_start_matches("http://").parse().unwrap();
-    socket.connect(to).await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_attack_at_once_leaves_the_server_bounded_and_serving() {
-    let inst = Instance::start(Db::Sqlite, &[]).await;
+    let inst = Instance::start(rig!(Sqlite), &[]).await;
     let root = inst.root_token().await;
-    let oauth: serde_json::Value = inst
-        .http
-        .get(format!("{}/api/v1/oauth-clients/local", inst.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let client_id = oauth["client_id"].as_str().unwrap().to_string();
-    let client_secret = oauth["client_secret"].as_str().unwrap().to_string();
+    let (client_id, client_secret) = inst.api().oauth_client().await;
     // The visitor, before anything happens.
-    let visitor = client_from("127.0.0.1");
+    let visitor = browser_from("127.0.0.1");
     for path in ["/api/v1/videos", "/"] {
         let r = visitor
             .get(format!("{}{path}", inst.url))
@@ -67,7 +36,7 @@ async fn every_attack_at_once_leaves_the_server_bounded_and_serving() {
     let mut silent = Vec::new();
     for n in 0..SILENT {
         let from = format!("127.0.0.{}", 2 + n % 3);
-        let mut s = connect_from(&inst, &from).await;
+        let mut s = inst.connect_from(&from).await;
         let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await;
         silent.push(s);
     }
@@ -86,7 +55,7 @@ async fn every_attack_at_once_leaves_the_server_bounded_and_serving() {
     .take(8)
     .enumerate()
     {
-        let http = client_from("127.0.0.5");
+        let http = browser_from("127.0.0.5");
         let url = format!("{}{path}", inst.url);
         attacks.spawn(async move {
             let chunk = vec![b'a'; 64 * 1024];
@@ -110,7 +79,7 @@ async fn every_attack_at_once_leaves_the_server_bounded_and_serving() {
     // Password guesses, many at once: each is refused (wrong, rate limited or told to wait for
     // a hashing slot), none takes a hash's memory beyond the slots.
     for n in 0..64 {
-        let http = client_from("127.0.0.6");
+        let http = browser_from("127.0.0.6");
         let url = format!("{}/api/v1/users/token", inst.url);
         let (id, secret) = (client_id.clone(), client_secret.clone());
         attacks.spawn(async move {
@@ -134,7 +103,7 @@ async fn every_attack_at_once_leaves_the_server_bounded_and_serving() {
     // Picture bombs: a few kilobytes that would decode to 160 MB each.
     let bomb = picture_bomb();
     for _ in 0..10 {
-        let http = client_from("127.0.0.7");
+        let http = browser_from("127.0.0.7");
         let url = format!("{}/api/v1/users/me/avatar/pick", inst.url);
         let (root, bomb) = (root.clone(), bomb.clone());
         attacks.spawn(async move {
@@ -188,12 +157,9 @@ async fn every_attack_at_once_leaves_the_server_bounded_and_serving() {
 
     // The attackers leave: what they held is given back.
     drop(silent);
-    eventually(
-        std::slice::from_ref(&inst.stderr_log),
-        "the attackers' descriptors given back",
-        60,
-        || async { (inst.open_fds() <= fds_before + 16).then_some(()) },
-    )
+    inst.eventually("the attackers' descriptors given back", 60, || async {
+        (inst.open_fds() <= fds_before + 16).then_some(())
+    })
     .await;
     let r = visitor
         .get(format!("{}/api/v1/videos", inst.url))

@@ -18,9 +18,7 @@
 //!   of its /64.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::{Instance, small_clip};
+use ruche_testkit::{Instance, both, small_clip};
 use serde_json::Value;
 
 both!(open_uploads_count_against_the_quota, |db| async move {
@@ -209,7 +207,10 @@ both!(multipart_uploads_are_bounded, |db| async move {
     let tags: Vec<(&str, &str)> = (0..80).map(|_| ("tags[]", "x")).collect();
     let (status, body) = inst.upload_with(&root, &file, 1, "Tags", &tags).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(common::entries(&inst.data.path().join("tmp/uploads")), 0);
+    assert_eq!(
+        ruche_testkit::entries(&inst.data.path().join("tmp/uploads")),
+        0
+    );
 
     // While one multipart upload streams, a second of the same user is refused; the first
     // then completes, and the next one after it passes.
@@ -237,8 +238,8 @@ both!(multipart_uploads_are_bounded, |db| async move {
     tx.send(Ok(bytes[..half].to_vec())).await.unwrap();
     // Once its file is being written, the first holds the user's slot (taken before): a second
     // sent only after that is refused. (Sent before, it could be served first.)
-    common::eventually(&[], "the first upload streaming to disk", 60, || async {
-        (common::entries(&inst.data.path().join("tmp/uploads")) == 1).then_some(())
+    inst.eventually("the first upload streaming to disk", 60, || async {
+        (ruche_testkit::entries(&inst.data.path().join("tmp/uploads")) == 1).then_some(())
     })
     .await;
     let (status, body) = inst.upload(&root, &file, 1, "Second").await;

@@ -5,9 +5,7 @@
 //! with the raw error kept out of the page and its URL.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
-
-use common::Instance;
+use ruche_testkit::{Instance, both};
 use serde_json::{Value, json};
 
 /// The login form's answer (status, page) for `username` / `password`.
@@ -84,17 +82,8 @@ both!(
 
         // A request accepted is a user like any other: the right password logs in.
         let gus: Value = request("gus").send().await.unwrap().json().await.unwrap();
-        let r = inst
-            .http
-            .post(format!(
-                "{}/api/v1/users/registrations/{}/accept",
-                inst.url, gus["id"]
-            ))
-            .bearer_auth(&root)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        let accept = format!("/api/v1/users/registrations/{}/accept", gus["id"]);
+        assert_eq!(inst.api().with(&root).post(&accept).await.0, 204);
         assert_eq!(login(&inst, "en", "gus", "long-enough").await.0, 303);
         let (_, page) = login(&inst, "en", "gus", "wrong-one").await;
         assert!(page.contains("Wrong username or password"), "{page}");
@@ -163,12 +152,8 @@ both!(
         let root = inst.root_token().await;
         let (alice, _) = inst.user(&root, "alice", -1).await;
         let dir = tempfile::tempdir().unwrap();
-        let photo = std::fs::read(common::clip(
-            dir.path(),
-            "photo.png",
-            &["-f", "lavfi", "-i", "testsrc2=s=800x600", "-frames:v", "1"],
-        ))
-        .unwrap();
+        let photo =
+            std::fs::read(ruche_testkit::picture(dir.path(), "photo.png", 800, 600)).unwrap();
         let (browser, csrf) = inst.browser_login("alice", "secret-pass").await;
         let (_, me) = inst.get_json(&alice, "/api/v1/users/me").await;
         let channel_id = me["videoChannels"][0]["id"].as_i64().unwrap();

@@ -3,16 +3,10 @@
 //! nothing.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::Instance;
+use ruche_testkit::{Instance, both};
 
 fn cli(inst: &Instance, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(common::bin())
-        .args(args)
-        .envs(inst.env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap()
+    inst.command().args(args).output().unwrap()
 }
 
 const SITE: &str = r##"{
@@ -30,75 +24,28 @@ both!(import_export_round_trip_and_refusals, |db| async move {
     let inst = Instance::start(db, &[]).await;
     let dir = tempfile::tempdir().unwrap();
     let doc = SITE.replace("THEME", ruche_pages::theme::DEFAULT_PALETTE);
-    let file = dir.path().join("site.json");
-    std::fs::write(&file, &doc).unwrap();
-
-    let out = cli(
-        &inst,
-        &["pages", "import", "--owner", "root", file.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = import(&inst, &doc);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created the site atelier-bois"));
 
     let exported = dir.path().join("out.json");
-    let out = cli(
-        &inst,
-        &[
-            "pages",
-            "export",
-            "--site",
-            "atelier-bois",
-            exported.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    export(&inst, &exported);
     let original = ruche_pages::document::parse(doc.as_bytes()).unwrap();
     let back = ruche_pages::document::parse(&std::fs::read(&exported).unwrap()).unwrap();
     assert_eq!(back, original, "export gives back what was imported");
 
     // A broken document: refused with the path of the fault, and the site is unchanged.
-    let broken = dir.path().join("broken.json");
-    std::fs::write(
-        &broken,
-        doc.replace("\"type\": \"map\"", "\"type\": \"marquee\""),
-    )
-    .unwrap();
-    let out = cli(
+    let out = import_as(
         &inst,
-        &[
-            "pages",
-            "import",
-            "--owner",
-            "root",
-            broken.to_str().unwrap(),
-        ],
+        "root",
+        &doc.replace("\"type\": \"map\"", "\"type\": \"marquee\""),
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("blocks[4]"), "{err}");
-    let hostile = dir.path().join("hostile.json");
-    std::fs::write(
-        &hostile,
-        doc.replace("https://example.org/1.jpg", "javascript:alert(1)"),
-    )
-    .unwrap();
-    let out = cli(
+    let out = import_as(
         &inst,
-        &[
-            "pages",
-            "import",
-            "--owner",
-            "root",
-            hostile.to_str().unwrap(),
-        ],
+        "root",
+        &doc.replace("https://example.org/1.jpg", "javascript:alert(1)"),
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("blocks[2].images[0].src"));
@@ -108,16 +55,7 @@ both!(import_export_round_trip_and_refusals, |db| async move {
     // Someone else's slug.
     let root = inst.root_token().await;
     inst.user(&root, "other", -1).await;
-    let out = cli(
-        &inst,
-        &[
-            "pages",
-            "import",
-            "--owner",
-            "other",
-            file.to_str().unwrap(),
-        ],
-    );
+    let out = import_as(&inst, "other", &doc);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is already taken"));
     inst.stop().await;
@@ -133,20 +71,87 @@ fn token_of(html: &str) -> String {
         .to_string()
 }
 
-both!(published_site_contact_form_and_inbox, |db| async move {
-    let inst = Instance::start(db, &[]).await;
+/// `ruche pages import` of the site document `doc` for `owner`.
+fn import_as(inst: &Instance, owner: &str, doc: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("site.json");
-    std::fs::write(&file, SITE.replace("THEME", "forest")).unwrap();
+    std::fs::write(&file, doc).unwrap();
+    cli(
+        inst,
+        &["pages", "import", "--owner", owner, file.to_str().unwrap()],
+    )
+}
+
+/// Exports the site `atelier-bois` to `file` with the CLI; fails the test if it cannot.
+fn export(inst: &Instance, file: &std::path::Path) {
     let out = cli(
-        &inst,
-        &["pages", "import", "--owner", "root", file.to_str().unwrap()],
+        inst,
+        &[
+            "pages",
+            "export",
+            "--site",
+            "atelier-bois",
+            file.to_str().unwrap(),
+        ],
     );
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Imports the site document `doc` for root; fails the test if it is refused.
+fn import(inst: &Instance, doc: &str) -> std::process::Output {
+    let out = import_as(inst, "root", doc);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A contact message sent with the form's `token`, as a visitor's browser posts it.
+async fn send_message(inst: &Instance, token: &str, message: &str) -> reqwest::Response {
+    inst.http
+        .post(format!("{}/p/atelier-bois/contact", inst.url))
+        .form(&[
+            ("name", "Ana"),
+            ("email", "ana@example.org"),
+            ("message", message),
+            ("website", ""),
+            ("token", token),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// No time to wait for: the form may be sent as soon as it is rendered.
+const NO_MIN_FILL: (&str, &str) = ("RUCHE_PAGES_CONTACT_MIN_FILL_SECS", "0");
+
+both!(a_form_sent_too_fast_is_refused, |db| async move {
+    // A person needs at least an hour here: whatever the test's pace, it is too fast.
+    let inst = Instance::start(db, &[("RUCHE_PAGES_CONTACT_MIN_FILL_SECS", "3600")]).await;
+    import(&inst, &SITE.replace("THEME", "forest"));
+    let token = token_of(&inst.page(&inst.http, "/p/atelier-bois/").await);
+    let r = send_message(&inst, &token, "Bonjour").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("très rapide"));
+    // Nothing was kept.
+    let (browser, _) = inst.browser_login("root", &inst.password).await;
+    let sites = inst.page(&browser, "/my-sites").await;
+    assert!(
+        sites.contains("atelier-bois") && !sites.contains("unread message"),
+        "{sites}"
+    );
+    inst.stop().await;
+});
+
+both!(published_site_contact_form_and_inbox, |db| async move {
+    let inst = Instance::start(db, &[NO_MIN_FILL]).await;
+    import(&inst, &SITE.replace("THEME", "forest"));
 
     // The published page, with an ETag.
     let http = &inst.http;
@@ -217,13 +222,9 @@ both!(published_site_contact_form_and_inbox, |db| async move {
             ("token", token.to_string()),
         ]
     };
-    // Too fast for a person; a forged token.
-    let r = post(form(&token, "Bonjour", "")).await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("très rapide"));
+    // A forged token (a form sent too fast: `a_form_sent_too_fast_is_refused`).
     let forged = format!("{}.deadbeef", token.split('.').next().unwrap());
     assert_eq!(post(form(&forged, "Bonjour", "")).await.status(), 400);
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let r = post(form(&token, "Bonjour, une table de 2 m ?", "")).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Merci"));
@@ -348,76 +349,55 @@ fn mails(maildir: &std::path::Path) -> Vec<String> {
 both!(
     contact_messages_are_mailed_once_the_mail_server_is_back,
     |db| async move {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        // The mail server's port, ours until it starts: bound, so that nobody else is given
+        // it, but not listening, so that the instance finds the mail server down.
+        let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+        reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = reserved.local_addr().unwrap().port();
         let smtp = format!("smtp://127.0.0.1:{port}");
         let inst = Instance::start(
             db,
             &[
                 ("RUCHE_MAIL_SMTP_URL", smtp.as_str()),
                 ("RUCHE_MAIL_RETRY_SECS", "1"),
+                NO_MIN_FILL,
             ],
         )
         .await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("site.json");
-        std::fs::write(&file, SITE.replace("THEME", "ocean")).unwrap();
-        assert!(
-            cli(
-                &inst,
-                &["pages", "import", "--owner", "root", file.to_str().unwrap()]
-            )
-            .status
-            .success()
-        );
-        let html = inst.page(&inst.http, "/p/atelier-bois/").await;
-        let token = token_of(&html);
-        tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+        import(&inst, &SITE.replace("THEME", "ocean"));
+        let token = token_of(&inst.page(&inst.http, "/p/atelier-bois/").await);
 
         // The mail server is down: the message is stored and kept.
-        let r = inst
-            .http
-            .post(format!("{}/p/atelier-bois/contact", inst.url))
-            .form(&[
-                ("name", "Ana"),
-                ("email", "ana@example.org"),
-                ("message", "Une table en chêne ?"),
-                ("website", ""),
-                ("token", token.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = send_message(&inst, &token, "Une table en chêne ?").await;
         assert_eq!(r.status(), 200);
-        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+        inst.eventually("a failed attempt logged", 30, || async {
+            inst.log().contains("mail of job").then_some(())
+        })
+        .await;
         let (browser, _) = inst.browser_login("root", &inst.password).await;
         assert!(
             inst.page(&browser, "/my-sites/atelier-bois/inbox")
                 .await
                 .contains("Une table en chêne ?")
         );
-        assert!(
-            inst.log().contains("mail of job"),
-            "a failed attempt was logged: {}",
-            inst.log()
-        );
 
-        // It comes back: the mail arrives, once.
+        // It comes back: the mail arrives, once (its job done, nothing is left to send it again).
+        let dir = tempfile::tempdir().unwrap();
         let maildir = dir.path().join("maildir");
+        drop(reserved);
         let mut server = smtpd(port, &maildir);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while mails(&maildir).is_empty() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no mail arrived: {}",
-                inst.log()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        let store = inst.store().await;
+        inst.eventually("the mail sent and its job done", 60, || async {
+            let mut c = store.read().await.unwrap();
+            let jobs = ruche_store::jobs::counts(c.ex()).await.unwrap();
+            (!mails(&maildir).is_empty()
+                && !jobs
+                    .iter()
+                    .any(|(kind, _, _)| kind == ruche_pages::mail::JOB))
+            .then_some(())
+        })
+        .await;
+        store.close().await;
         let got = mails(&maildir);
         let _ = server.kill();
         let _ = server.wait();
@@ -438,6 +418,11 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
         let url = format!("{}{path}", inst.url);
         async move { browser.post(url).form(&fields).send().await.unwrap() }
     };
+    // An action of the site's page: a form of its session's token alone.
+    let act = |action: &str| {
+        let url = format!("/my-sites/chorale/{action}");
+        post(url, vec![("csrf", csrf.clone())])
+    };
     let new_site = |slug: &str| {
         vec![
             ("csrf", csrf.clone()),
@@ -449,15 +434,7 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
     // A starter site, off line until published.
     let r = post("/my-sites".into(), new_site("chorale")).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        inst.http
-            .get(format!("{}/p/chorale/", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(inst.api().status("/p/chorale/").await, 404);
     // A taken or reserved slug is explained, nothing created.
     let r = post("/my-sites".into(), new_site("chorale")).await;
     assert_eq!(r.status(), 400);
@@ -465,11 +442,7 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
     let r = post("/my-sites".into(), new_site("admin")).await;
     assert_eq!(r.status(), 400);
     // Publish: on line, in its language, with the starter text.
-    let r = post(
-        "/my-sites/chorale/publish".into(),
-        vec![("csrf", csrf.clone())],
-    )
-    .await;
+    let r = act("publish").await;
     assert_eq!(r.status(), 303);
     let page = inst.page(&inst.http, "/p/chorale/").await;
     assert!(
@@ -477,24 +450,8 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
         "{page}"
     );
     // Take it off line, then restore the first revision: still off line, nothing lost.
-    assert_eq!(
-        post(
-            "/my-sites/chorale/unpublish".into(),
-            vec![("csrf", csrf.clone())]
-        )
-        .await
-        .status(),
-        303
-    );
-    assert_eq!(
-        inst.http
-            .get(format!("{}/p/chorale/", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(act("unpublish").await.status(), 303);
+    assert_eq!(inst.api().status("/p/chorale/").await, 404);
     let history = inst.page(&browser, "/my-sites/chorale/revisions").await;
     assert!(
         history.contains("Published") && history.contains("Created"),
@@ -508,11 +465,7 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
         .next()
         .unwrap()
         .to_string();
-    let r = post(
-        format!("/my-sites/chorale/revisions/{first}/restore"),
-        vec![("csrf", csrf.clone())],
-    )
-    .await;
+    let r = act(&format!("revisions/{first}/restore")).await;
     assert_eq!(r.status(), 303);
     assert!(
         inst.page(&browser, "/my-sites/chorale/revisions")
@@ -520,56 +473,16 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
             .contains("Restored")
     );
     // Deleted: off line at once, in the trash, and back.
-    assert_eq!(
-        post(
-            "/my-sites/chorale/publish".into(),
-            vec![("csrf", csrf.clone())]
-        )
-        .await
-        .status(),
-        303
-    );
-    assert_eq!(
-        post(
-            "/my-sites/chorale/delete".into(),
-            vec![("csrf", csrf.clone())]
-        )
-        .await
-        .status(),
-        303
-    );
-    assert_eq!(
-        inst.http
-            .get(format!("{}/p/chorale/", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(act("publish").await.status(), 303);
+    assert_eq!(act("delete").await.status(), 303);
+    assert_eq!(inst.api().status("/p/chorale/").await, 404);
     let list = inst.page(&browser, "/my-sites").await;
     assert!(
         list.contains("removed for good on") && list.contains("/my-sites/chorale/undelete"),
         "{list}"
     );
-    assert_eq!(
-        post(
-            "/my-sites/chorale/undelete".into(),
-            vec![("csrf", csrf.clone())]
-        )
-        .await
-        .status(),
-        303
-    );
-    assert_eq!(
-        inst.http
-            .get(format!("{}/p/chorale/", inst.url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(act("undelete").await.status(), 303);
+    assert_eq!(inst.api().status("/p/chorale/").await, 200);
     // A forged form changes nothing.
     assert_eq!(
         post(
@@ -585,15 +498,13 @@ both!(create_publish_and_restore_from_the_pages, |db| async move {
 
 /// A JPEG carrying GPS coordinates in its EXIF (48°51'23.76" N), as a phone writes it.
 fn photo(dir: &std::path::Path, size: &str) -> Vec<u8> {
-    let path = dir.join(format!("photo-{size}.jpg"));
-    let status = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size={size}"))
-        .args(["-frames:v", "1"])
-        .arg(&path)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (width, height) = size.split_once('x').unwrap();
+    let path = ruche_testkit::picture(
+        dir,
+        &format!("photo-{size}.jpg"),
+        width.parse().unwrap(),
+        height.parse().unwrap(),
+    );
     let jpeg = std::fs::read(path).unwrap();
     // TIFF (little endian): IFD0 with a GPS IFD pointer; the GPS IFD with latitude N 48/51/23.76.
     let mut tiff: Vec<u8> = b"II*\0".to_vec();
@@ -657,17 +568,7 @@ both!(pictures_round_trip_and_the_site_domain, |db| async move {
                 r#""subtitle": "Meubles sur mesure", "image": {{"src": "data:image/jpeg;base64,{data}", "alt": "L'établi"}}"#
             ),
         );
-    let file = dir.path().join("site.json");
-    std::fs::write(&file, &doc).unwrap();
-    let out = cli(
-        &inst,
-        &["pages", "import", "--owner", "root", file.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import(&inst, &doc);
     let page = inst.page(&inst.http, "/p/atelier-bois/").await;
     let src = page
         .split("<img src=\"/pages-media/")
@@ -710,47 +611,13 @@ both!(pictures_round_trip_and_the_site_domain, |db| async move {
 
     // Export → import elsewhere → export: the same document, pictures included.
     let first = dir.path().join("first.json");
-    let out = cli(
-        &inst,
-        &[
-            "pages",
-            "export",
-            "--site",
-            "atelier-bois",
-            first.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
+    export(&inst, &first);
     let exported = std::fs::read_to_string(&first).unwrap();
     assert!(exported.contains("data:image/webp;base64,"));
     let other = Instance::start(db, &[]).await;
-    let out = cli(
-        &other,
-        &[
-            "pages",
-            "import",
-            "--owner",
-            "root",
-            first.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import(&other, &exported);
     let second = dir.path().join("second.json");
-    let out = cli(
-        &other,
-        &[
-            "pages",
-            "export",
-            "--site",
-            "atelier-bois",
-            second.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success());
+    export(&other, &second);
     let a: serde_json::Value = serde_json::from_str(&exported).unwrap();
     let b: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&second).unwrap()).unwrap();
@@ -772,7 +639,7 @@ both!(pictures_round_trip_and_the_site_domain, |db| async move {
     let (status, body) = upload(svg.to_vec()).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("image-svg")));
     // A decompression bomb: a PNG of a few dozen bytes declaring 30000×30000 pixels.
-    let (status, body) = upload(png_bomb(30_000, 30_000)).await;
+    let (status, body) = upload(ruche_testkit::bombs::declared_png(30_000, 30_000)).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (422, Some("image-too-many-pixels"))
@@ -877,41 +744,4 @@ async fn inst_get(client: &reqwest::Client, url: &str) -> (u16, serde_json::Valu
     let r = client.get(url).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or_default())
-}
-
-/// A PNG whose header declares `w`×`h` pixels, with almost no data behind it.
-fn png_bomb(w: u32, h: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut c = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            c ^= u32::from(b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend(u32::try_from(data.len()).unwrap().to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend(data);
-        out.extend(&body);
-        out.extend(crc32(&body).to_be_bytes());
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = w.to_be_bytes().to_vec();
-    ihdr.extend(h.to_be_bytes());
-    ihdr.extend([8, 0, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(
-        &mut out,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    chunk(&mut out, b"IEND", &[]);
-    out
 }

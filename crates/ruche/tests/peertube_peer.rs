@@ -1,6 +1,6 @@
 //! Ruche and a PeerTube instance, as PeerTube sees things. A real PeerTube inbox answers 204 to
 //! everything and then drops, without a word, what its validators refuse: so the other side is
-//! played here by the test (`common::peer`), which keeps every activity it receives and judges
+//! played here by the test (`ruche_testkit::peer`), which keeps every activity it receives and judges
 //! it by PeerTube's own acceptance rules (`ruche_tube::federation::acceptance`, ported from its
 //! validators), and reads our documents the way PeerTube reads them (an Announce's object, every
 //! id of a video's `shares`, actors and their collections).
@@ -15,10 +15,8 @@
 //!   its pushed views counted; an older Update changes nothing.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-mod common;
-
-use common::peer::Peer;
-use common::{Instance, ap_get};
+use ruche_testkit::peer::Peer;
+use ruche_testkit::{Instance, ap_get, both};
 use ruche_tube::federation::acceptance;
 use serde_json::{Value, json};
 
@@ -30,14 +28,6 @@ const FEDERATION: &[(&str, &str)] = &[
     ("RUCHE_FEDERATION_RETRY_MAX_SECS", "2"),
     ("RUCHE_FEDERATION_STATS_PUSH_SECS", "1"),
 ];
-
-async fn eventually<T, F, Fut>(inst: &Instance, what: &str, probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    common::eventually(std::slice::from_ref(&inst.stderr_log), what, 60, probe).await
-}
 
 /// What PeerTube would say of an activity: kept, or dropped and why.
 fn judged(a: &Value) -> Result<(), String> {
@@ -83,7 +73,7 @@ both!(peertube_follows_ruche, |db| async move {
         let (status, body) = pt.send(by, &inbox, &follow).await;
         assert_eq!(status, 204, "{body}");
     }
-    eventually(&a, "both follows are accepted", || async {
+    a.eventually("both follows are accepted", 60, || async {
         let accepted = pt
             .received()
             .iter()
@@ -101,7 +91,7 @@ both!(peertube_follows_ruche, |db| async move {
     assert_eq!(ch["followersCount"], followers["totalItems"], "{ch}");
 
     let dir = tempfile::tempdir().unwrap();
-    let clip = common::small_clip(dir.path());
+    let clip = ruche_testkit::small_clip(dir.path());
     let (status, up) = a.upload(&token, &clip, 1, "Vue de PeerTube").await;
     assert_eq!(status, 200, "{up}");
     let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
@@ -112,19 +102,20 @@ both!(peertube_follows_ruche, |db| async move {
     let video = format!("{}/videos/watch/{uuid}", a.url);
     let about = |x: &Value| ruche_federation::ap::id_of(&x["object"]) == Some(video.as_str());
     // The Create, both Announces, and the Update of the second phase.
-    let got = eventually(&a, "what PeerTube receives of the video", || async {
-        let got: Vec<Value> = pt.received().into_iter().filter(|x| about(x)).collect();
-        let has = |kind: &str, actor: &str| {
-            got.iter()
-                .any(|x| x["type"] == kind && (actor.is_empty() || x["actor"] == actor))
-        };
-        (has("Create", "")
-            && has("Announce", &ours)
-            && has("Announce", &channel)
-            && has("Update", ""))
-        .then_some(got)
-    })
-    .await;
+    let got = a
+        .eventually("what PeerTube receives of the video", 60, || async {
+            let got: Vec<Value> = pt.received().into_iter().filter(|x| about(x)).collect();
+            let has = |kind: &str, actor: &str| {
+                got.iter()
+                    .any(|x| x["type"] == kind && (actor.is_empty() || x["actor"] == actor))
+            };
+            (has("Create", "")
+                && has("Announce", &ours)
+                && has("Announce", &channel)
+                && has("Update", ""))
+            .then_some(got)
+        })
+        .await;
 
     // PeerTube keeps every one of them, signed by its actor.
     for (signer, x) in pt.signed() {
@@ -222,7 +213,7 @@ fn ladder(dir: &std::path::Path) -> Vec<Rendition> {
             let file = dir.join(format!("{h}-fragmented.mp4"));
             let source = format!("testsrc2=s={w}x{h}:r=25:d=2");
             let segments = file.to_str().unwrap();
-            let playlist = common::clip(
+            let playlist = ruche_testkit::clip(
                 dir,
                 &format!("{h}.m3u8"),
                 &[
@@ -288,11 +279,7 @@ both!(peertube_video_gains_renditions, |db| async move {
             r.file.clone(),
         );
     }
-    let thumb = common::clip(
-        dir.path(),
-        "thumb.jpg",
-        &["-f", "lavfi", "-i", "testsrc2=s=280x157", "-frames:v", "1"],
-    );
+    let thumb = ruche_testkit::picture(dir.path(), "thumb.jpg", 280, 157);
     pt.put(
         "/lazy-static/thumbnails/t.jpg",
         "image/jpeg",
@@ -336,7 +323,7 @@ both!(peertube_video_gains_renditions, |db| async move {
             "application/vnd.apple.mpegurl",
             master.into_bytes(),
         );
-        let mut doc = common::peer::video_doc(
+        let mut doc = ruche_testkit::peer::video_doc(
             &base,
             uuid,
             "Une vidéo de PeerTube",
@@ -353,7 +340,7 @@ both!(peertube_video_gains_renditions, |db| async move {
         doc
     };
     let activity =
-        |kind: &str, id: &str, object: Value| common::peer::activity(kind, id, &ann, object);
+        |kind: &str, id: &str, object: Value| ruche_testkit::peer::activity(kind, id, &ann, object);
     let inbox = format!("{}/inbox", a.url);
     let send = |x: Value| {
         let (pt, ann, inbox) = (&pt, &ann, &inbox);
@@ -378,19 +365,20 @@ both!(peertube_video_gains_renditions, |db| async move {
         publish(1, 0, updated),
     ))
     .await;
-    eventually(&a, "the video arrives", shown).await;
+    a.eventually("the video arrives", 60, shown).await;
     // Two renditions join, then a third, then views are pushed: one Update id for all three,
     // sent without waiting, as PeerTube sends them.
     let update_id = format!("{video}/updates/{updated}");
     for (n, views) in [(2, 0), (3, 0), (3, 42)] {
         send(activity("Update", &update_id, publish(n, views, updated))).await;
     }
-    let v = eventually(&a, "the whole ladder and the views", || async {
-        let v = shown().await?;
-        let master = v["streamingPlaylists"][0]["playlistUrl"].as_str()?;
-        (master.ends_with("/master-3.m3u8") && v["views"] == 42).then_some(v)
-    })
-    .await;
+    let v = a
+        .eventually("the whole ladder and the views", 60, || async {
+            let v = shown().await?;
+            let master = v["streamingPlaylists"][0]["playlistUrl"].as_str()?;
+            (master.ends_with("/master-3.m3u8") && v["views"] == 42).then_some(v)
+        })
+        .await;
     // It plays: the master playlist answers and lists three renditions, every file answers.
     let master = v["streamingPlaylists"][0]["playlistUrl"].as_str().unwrap();
     let text = reqwest::get(master).await.unwrap().text().await.unwrap();
@@ -413,7 +401,7 @@ both!(peertube_video_gains_renditions, |db| async move {
     publish(3, 42, updated); // The origin still serves the newest state.
     old["updated"] = json!(stale);
     send(activity("Update", &format!("{video}/updates/{stale}"), old)).await;
-    eventually(&a, "the stale Update is applied (or dropped)", || async {
+    a.eventually("the stale Update is applied (or dropped)", 60, || async {
         let (_, jobs) = a.get_json(&token, "/api/v1/jobs/pending").await;
         let busy = jobs["data"]
             .as_array()?

@@ -2,9 +2,7 @@
 //! and on PostgreSQL: upload → transcode → publish → play, and every kind of bad input.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
-mod common;
-
-use common::{Instance, clip, small_clip};
+use ruche_testkit::{Instance, both, clip, small_clip};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -187,7 +185,7 @@ both!(upload_transcode_publish_and_serve, |db| async move {
         .get_json(&root, "/api/v1/video-channels/root_channel/videos")
         .await;
     assert_eq!(in_channel["total"], 1);
-    let host = inst.url.trim_start_matches("http://").to_string();
+    let host = inst.host();
     let (_, by_handle) = inst
         .get_json(&root, &format!("/api/v1/accounts/root@{host}/videos"))
         .await;
@@ -253,7 +251,7 @@ both!(upload_transcode_publish_and_serve, |db| async move {
     assert_eq!(hls.status(), 200);
 
     // The source is gone once transcoded; only the stored renditions remain.
-    let originals = common::entries(&inst.storage().join("original-video-files"));
+    let originals = ruche_testkit::entries(&inst.storage().join("original-video-files"));
     assert_eq!(originals, 0);
     inst.stop().await;
 });
@@ -296,25 +294,20 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     let (again, location2, _) = inst.init_resumable(&root, 1, total, "Resumable").await;
     assert_eq!((again, location2.as_str()), (200, location.as_str()));
 
+    // A chunk of this upload: its `Content-Range` and its bytes.
+    let chunk = |range: String, body: Vec<u8>| {
+        let (inst, root, location) = (&inst, &root, &location);
+        async move { put(inst, root, location, &range, body).await }
+    };
     let a = 100_000.min(total / 3);
-    let r = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes 0-{}/{total}", a - 1),
-        bytes[..a].to_vec(),
-    )
-    .await;
+    let r = chunk(format!("bytes 0-{}/{total}", a - 1), bytes[..a].to_vec()).await;
     assert_eq!(r.status(), 308);
     assert_eq!(range_header(&r), format!("bytes=0-{}", a - 1));
 
     // A chunk cut short (the connection dropped mid-chunk): what arrived is kept and the
     // upload resumes from there.
-    let short = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {a}-{}/{total}", a + 1999),
+    let short = chunk(
+        format!("bytes {a}-{}/{total}", a + 1999),
         bytes[a..a + 1000].to_vec(),
     )
     .await;
@@ -323,55 +316,28 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     let a = a + 1000;
 
     // Out of order (a gap), overlapping, past the declared size: refused, nothing changes.
-    let gap = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {}-{}/{total}", a + 10, a + 19),
-        vec![0; 10],
-    )
-    .await;
+    let gap = chunk(format!("bytes {}-{}/{total}", a + 10, a + 19), vec![0; 10]).await;
     assert_eq!(gap.status(), 409);
     assert_eq!(range_header(&gap), format!("bytes=0-{}", a - 1));
-    let overlap = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {}-{}/{total}", a - 10, a + 9),
-        vec![0; 20],
-    )
-    .await;
+    let overlap = chunk(format!("bytes {}-{}/{total}", a - 10, a + 9), vec![0; 20]).await;
     assert_eq!(overlap.status(), 409);
-    let past = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {a}-{}/{total}", total + 5),
+    let past = chunk(
+        format!("bytes {a}-{}/{total}", total + 5),
         vec![0; total + 6 - a],
     )
     .await;
     assert_eq!(past.status(), 413);
-    let wrong_total = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {a}-{}/{}", a + 9, total + 1),
-        vec![0; 10],
-    )
-    .await;
+    let wrong_total = chunk(format!("bytes {a}-{}/{}", a + 9, total + 1), vec![0; 10]).await;
     assert_eq!(wrong_total.status(), 400);
-    let status = put(&inst, &root, &location, &format!("bytes */{total}"), vec![]).await;
+    let status = chunk(format!("bytes */{total}"), vec![]).await;
     assert_eq!(
         (status.status().as_u16(), range_header(&status)),
         (308, format!("bytes=0-{}", a - 1))
     );
 
     // The rest arrives: the video is created and transcoded from the exact bytes sent.
-    let done = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {a}-{}/{total}", total - 1),
+    let done = chunk(
+        format!("bytes {a}-{}/{total}", total - 1),
         bytes[a..].to_vec(),
     )
     .await;
@@ -379,11 +345,8 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
     let body: Value = done.json().await.unwrap();
     let id = body["video"]["shortUUID"].as_str().unwrap().to_string();
     // A replayed last chunk answers the same video.
-    let replay = put(
-        &inst,
-        &root,
-        &location,
-        &format!("bytes {a}-{}/{total}", total - 1),
+    let replay = chunk(
+        format!("bytes {a}-{}/{total}", total - 1),
         bytes[a..].to_vec(),
     )
     .await;
@@ -401,7 +364,7 @@ both!(resumable_upload_and_bad_chunks, |db| async move {
             .status(),
         308
     );
-    let parts = || common::entries(&inst.data.path().join("tmp/uploads"));
+    let parts = || ruche_testkit::entries(&inst.data.path().join("tmp/uploads"));
     assert_eq!(parts(), 1);
     let del = inst
         .http
@@ -467,9 +430,12 @@ both!(bad_files_are_refused_with_a_reason, |db| async move {
     // Nothing was created and nothing was left on disk.
     let list: Value = inst.get_json(&root, "/api/v1/users/me/videos").await.1;
     assert_eq!(list["total"], 0, "{list}");
-    assert_eq!(common::entries(&inst.data.path().join("tmp/uploads")), 0);
     assert_eq!(
-        common::entries(&inst.storage().join("original-video-files")),
+        ruche_testkit::entries(&inst.data.path().join("tmp/uploads")),
+        0
+    );
+    assert_eq!(
+        ruche_testkit::entries(&inst.storage().join("original-video-files")),
         0
     );
     inst.stop().await;
@@ -491,7 +457,10 @@ both!(quotas_and_channel_ownership, |db| async move {
     // Undeclared (multipart): refused while streaming.
     let (status, body) = inst.upload(&alice, &file, alice_channel, "Too big").await;
     assert_eq!(status, 413, "{body}");
-    assert_eq!(common::entries(&inst.data.path().join("tmp/uploads")), 0);
+    assert_eq!(
+        ruche_testkit::entries(&inst.data.path().join("tmp/uploads")),
+        0
+    );
 
     // Someone else's channel.
     let (bob, _) = inst.user(&root, "bob", -1).await;
@@ -514,22 +483,22 @@ both!(quotas_and_channel_ownership, |db| async move {
     // Only the owner or a moderator may delete; deletion removes the files.
     let id = body["video"]["uuid"].as_str().unwrap().to_string();
     inst.wait_transcoded(&carol, &id, 2).await;
-    let del = inst
-        .http
-        .delete(format!("{}/api/v1/videos/{id}", inst.url))
-        .bearer_auth(&bob)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(del.status(), 403);
-    let del = inst
-        .http
-        .delete(format!("{}/api/v1/videos/{id}", inst.url))
-        .bearer_auth(&carol)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(del.status(), 204);
+    assert_eq!(
+        inst.api()
+            .with(&bob)
+            .delete(&format!("/api/v1/videos/{id}"))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        inst.api()
+            .with(&carol)
+            .delete(&format!("/api/v1/videos/{id}"))
+            .await
+            .0,
+        204
+    );
     assert!(
         !inst
             .storage()
@@ -632,22 +601,21 @@ both!(kill_during_transcoding_then_restart, |db| async move {
     expected.sort();
     assert_eq!(on_disk, expected);
     let work = inst.data.path().join("tmp/transcode").join(&id);
-    assert_eq!(common::entries(&work), 0, "no scratch left");
+    assert_eq!(ruche_testkit::entries(&work), 0, "no scratch left");
     assert_eq!(
-        common::entries(&inst.storage().join("original-video-files")),
+        ruche_testkit::entries(&inst.storage().join("original-video-files")),
         0
     );
-    assert_eq!(common::entries(&inst.storage().join("thumbnails")), 1);
+    assert_eq!(
+        ruche_testkit::entries(&inst.storage().join("thumbnails")),
+        1
+    );
     inst.stop().await;
 });
 
 both!(one_server_per_data_dir, |db| async move {
     let inst = Instance::start(db, &[]).await;
-    let out = std::process::Command::new(common::bin())
-        .arg("serve")
-        .envs(inst.env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .unwrap();
+    let out = inst.command().arg("serve").output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -655,7 +623,8 @@ both!(one_server_per_data_dir, |db| async move {
         "{err}"
     );
     // Other subcommands work beside the running server.
-    let mut child = std::process::Command::new(common::bin())
+    let mut child = inst
+        .command()
         .args([
             "user",
             "create",
@@ -667,7 +636,6 @@ both!(one_server_per_data_dir, |db| async move {
             "moderator",
             "--password-stdin",
         ])
-        .envs(inst.env.iter().map(|(k, v)| (k, v)))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -765,14 +733,10 @@ both!(
             308
         );
         let uploads = inst.data.path().join("tmp/uploads");
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while common::entries(&uploads) > 0 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the abandoned upload stayed"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        inst.eventually("the abandoned upload removed", 20, || async {
+            (ruche_testkit::entries(&uploads) == 0).then_some(())
+        })
+        .await;
         assert_eq!(
             put(&inst, &root, &loc, "bytes 100-199/1000", vec![7; 100])
                 .await

@@ -123,3 +123,44 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     }
     tx.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    /// The list compiled in is the directory `migrations/`: every file, in the order of their
+    /// names (`NNNN_name.sql`), each entry with its own file's version, name and text. A file
+    /// added without its line here, or a line naming another file, fails.
+    #[test]
+    fn the_list_is_the_migrations_directory() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .expect("the migrations directory")
+            .map(|e| {
+                let path = e.expect("an entry").path();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .expect("a UTF-8 file name")
+                    .to_string();
+                (name, std::fs::read_to_string(&path).expect("a text file"))
+            })
+            .collect();
+        files.sort();
+        let listed: Vec<(String, String)> = MIGRATIONS
+            .iter()
+            .map(|(version, name, sql)| (format!("{version:04}_{name}.sql"), sql.to_string()))
+            .collect();
+        let names = |l: &[(String, String)]| l.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&listed), names(&files), "MIGRATIONS against {dir:?}");
+        for ((name, listed_sql), (_, file_sql)) in listed.iter().zip(&files) {
+            assert!(
+                listed_sql == file_sql,
+                "{name}: its entry holds another file's text"
+            );
+        }
+        let versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _, _)| *v).collect();
+        let expected: Vec<i64> = (1..=MIGRATIONS.len() as i64).collect();
+        assert_eq!(versions, expected, "versions follow each other from 1");
+    }
+}

@@ -2,6 +2,7 @@
 //! on both backends.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+use ruche_store::federation::{self, RemoteActor, RemoteProfile, Side};
 use ruche_store::users::{self, NewChannel, NewUser};
 use ruche_store::videos::{self, ListFilter, NewVideo, VideoFile};
 use ruche_store::{Store, StoreError, db_test, jobs};
@@ -130,6 +131,27 @@ db_test!(users_accounts_channels, |store: Store| async move {
         "films"
     );
     assert_eq!(users::count_users(c.ex()).await.unwrap(), 1);
+    let films = users::channel_by_name(c.ex(), "films")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((films.id, films.display_name.as_str()), (ch, "Films"));
+    assert!(
+        users::channel_by_name(c.ex(), "alice")
+            .await
+            .unwrap()
+            .is_none(),
+        "an account's name is no channel"
+    );
+    let u = users::user_by_id(c.ex(), uid).await.unwrap();
+    assert_eq!(
+        (u.username.as_str(), u.email.as_str(), u.role, u.video_quota),
+        ("alice", "alice@example.org", 2, 1000)
+    );
+    assert!(matches!(
+        users::user_by_id(c.ex(), uid + 1000).await,
+        Err(StoreError::NotFound)
+    ));
 });
 
 db_test!(
@@ -180,6 +202,24 @@ db_test!(
                 .unwrap()
                 .is_none()
         );
+        // Every request, newest first; one by its id, with the moderator's answer.
+        let all = users::registrations(c.ex()).await.unwrap();
+        let ids: Vec<i64> = all.iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![again, reg]);
+        let refused = users::registration(c.ex(), reg).await.unwrap();
+        assert_eq!(
+            (
+                refused.username.as_str(),
+                refused.state,
+                refused.moderation_response.as_deref(),
+                refused.reason.as_str()
+            ),
+            ("fay", 2, Some("no"), "birds")
+        );
+        assert!(matches!(
+            users::registration(c.ex(), again + 1000).await,
+            Err(StoreError::NotFound)
+        ));
         drop(c);
 
         // Twenty sign-ups at once under a limit of three users: each counts in the transaction
@@ -259,6 +299,74 @@ db_test!(tokens_and_sessions, |store: Store| async move {
         users::kv_get_or_insert(tx.ex(), "k", "v2").await.unwrap(),
         "v1"
     );
+    assert_eq!(
+        users::kv_get(tx.ex(), "k").await.unwrap().as_deref(),
+        Some("v1")
+    );
+    assert_eq!(users::kv_get(tx.ex(), "absent").await.unwrap(), None);
+    tx.commit().await.unwrap();
+
+    // One credential ended, then every one but the session that changes the password.
+    let now = ruche_store::now_ms();
+    let later = now + 3_600_000;
+    let mut tx = store.begin().await.unwrap();
+    for (access, refresh) in [("ah2", "rh2"), ("ah3", "rh3")] {
+        users::insert_token(tx.ex(), uid, access, refresh, later, later)
+            .await
+            .unwrap();
+    }
+    for (session, csrf) in [("keep", "c1"), ("other", "c2"), ("gone", "c3")] {
+        users::insert_session(tx.ex(), session, uid, csrf, later)
+            .await
+            .unwrap();
+    }
+    let t2 = users::token_by_access(tx.ex(), "ah2")
+        .await
+        .unwrap()
+        .unwrap();
+    users::delete_token(tx.ex(), t2.id).await.unwrap();
+    assert!(
+        users::token_by_access(tx.ex(), "ah2")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        users::token_by_access(tx.ex(), "ah3")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    users::delete_session(tx.ex(), "gone").await.unwrap();
+    assert!(users::session(tx.ex(), "gone").await.unwrap().is_none());
+    assert!(users::session(tx.ex(), "other").await.unwrap().is_some());
+    // Active since a time: a token made, or a session alive, since then.
+    assert_eq!(users::active_users(tx.ex(), now - 60_000).await.unwrap(), 1);
+    assert_eq!(users::active_users(tx.ex(), later + 1).await.unwrap(), 0);
+    users::set_password(tx.ex(), uid, "new-hash", Some("keep"))
+        .await
+        .unwrap();
+    assert_eq!(
+        users::user_by_id(tx.ex(), uid).await.unwrap().password_hash,
+        "new-hash"
+    );
+    assert!(
+        users::token_by_access(tx.ex(), "ah3")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(users::session(tx.ex(), "other").await.unwrap().is_none());
+    assert_eq!(
+        users::session(tx.ex(), "keep").await.unwrap().unwrap().csrf,
+        "c1"
+    );
+    // The kept session still makes the user active; with none kept, nothing does.
+    assert_eq!(users::active_users(tx.ex(), now - 60_000).await.unwrap(), 1);
+    users::set_password(tx.ex(), uid, "third", None)
+        .await
+        .unwrap();
+    assert_eq!(users::active_users(tx.ex(), 0).await.unwrap(), 0);
     tx.commit().await.unwrap();
 });
 
@@ -446,6 +554,23 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     );
     assert!(v.published_at.is_some());
     assert_eq!(videos::files(c.ex(), a).await.unwrap().len(), 2);
+    // The same video by its uuid; every uuid, for the sweep of stray directories.
+    assert_eq!(
+        videos::by_uuid(c.ex(), &v.uuid).await.unwrap().unwrap().id,
+        a
+    );
+    assert!(
+        videos::by_uuid(c.ex(), "00000000-0000-4000-8000-000000000000")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let b_uuid = videos::by_id(c.ex(), b).await.unwrap().unwrap().uuid;
+    let mut uuids = videos::all_uuids(c.ex()).await.unwrap();
+    uuids.sort();
+    let mut both = vec![v.uuid.clone(), b_uuid.clone()];
+    both.sort();
+    assert_eq!(uuids, both);
     assert_eq!(videos::quota_used(c.ex(), uid).await.unwrap().0, 350);
     let (public, total) = videos::list(
         c.ex(),
@@ -477,9 +602,11 @@ db_test!(videos_files_quota_views, |store: Store| async move {
             .unwrap()
     );
     videos::set_failed(tx.ex(), b, "not a video").await.unwrap();
+    videos::set_progress(tx.ex(), a, 40).await.unwrap();
     tx.commit().await.unwrap();
     let mut c = store.read().await.unwrap();
-    assert_eq!(videos::by_id(c.ex(), a).await.unwrap().unwrap().views, 2);
+    let viewed = videos::by_id(c.ex(), a).await.unwrap().unwrap();
+    assert_eq!((viewed.views, viewed.progress), (2, 40));
     let failed = videos::by_id(c.ex(), b).await.unwrap().unwrap();
     assert_eq!(
         (failed.state, failed.failure_reason.as_deref()),
@@ -494,6 +621,7 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     let mut c = store.read().await.unwrap();
     assert!(videos::by_id(c.ex(), a).await.unwrap().is_none());
     assert!(videos::files(c.ex(), a).await.unwrap().is_empty());
+    assert_eq!(videos::all_uuids(c.ex()).await.unwrap(), vec![b_uuid]);
     let counts = jobs::counts(c.ex()).await.unwrap();
     assert_eq!(
         counts.iter().map(|(_, _, n)| n).sum::<i64>(),
@@ -587,6 +715,17 @@ db_test!(job_queue_leases_and_retries, |store: Store| async move {
     tx.commit().await.unwrap();
     let j = jobs::claim(&store, "mail", 60_000).await.unwrap().unwrap();
     assert_eq!((j.id, j.attempts), (id3, 1));
+    // The sole worker of its data, starting: every running job is given back at once, no lease
+    // waited for (the attempt counts: it may have been what killed the last process).
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(jobs::release_running(tx.ex()).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let j = jobs::claim(&store, "mail", 60_000).await.unwrap().unwrap();
+    assert_eq!((j.id, j.attempts), (id3, 2));
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(jobs::release_running(tx.ex()).await.unwrap(), 1);
+    assert_eq!(jobs::release_running(tx.ex()).await.unwrap(), 0);
+    tx.commit().await.unwrap();
 });
 
 db_test!(
@@ -696,6 +835,78 @@ db_test!(uploads_in_progress, |store: Store| async move {
         1
     );
     assert!(videos::stale_uploads(c.ex(), 0).await.unwrap().is_empty());
+    let account = users::account_of_user(c.ex(), uid).await.unwrap();
+    let channel = users::channels_of_account(c.ex(), account.id)
+        .await
+        .unwrap()[0]
+        .id;
+    drop(c);
+
+    // Open uploads hold their declared bytes of the quota; the one being checked is left out.
+    let mut tx = store.begin().await.unwrap();
+    videos::lock_uploads_of(tx.ex(), uid).await.unwrap();
+    videos::insert_upload(tx.ex(), "u2", uid, "{}", "b.mp4", 250)
+        .await
+        .unwrap();
+    assert_eq!(
+        videos::open_uploads(tx.ex(), uid, "u2").await.unwrap(),
+        (1, 100)
+    );
+    assert_eq!(
+        videos::open_uploads(tx.ex(), uid, "").await.unwrap(),
+        (2, 350)
+    );
+    // Another start for the same user, meanwhile, waits for this one to end before it counts.
+    let racer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            videos::lock_uploads_of(tx.ex(), uid).await.unwrap();
+            let open = videos::open_uploads(tx.ex(), uid, "").await.unwrap();
+            tx.commit().await.unwrap();
+            open
+        })
+    };
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    videos::insert_upload(tx.ex(), "u3", uid, "{}", "c.mp4", 50)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(racer.await.unwrap(), (3, 400), "it saw this one's upload");
+
+    // An upload that became its video is no longer open; a deleted one is gone.
+    let vid = make_video(&store, channel, "uploaded", 100).await;
+    let mut tx = store.begin().await.unwrap();
+    videos::set_upload_video(tx.ex(), "u1", vid).await.unwrap();
+    assert_eq!(
+        videos::upload(tx.ex(), "u1")
+            .await
+            .unwrap()
+            .unwrap()
+            .video_id,
+        Some(vid)
+    );
+    assert_eq!(
+        videos::open_uploads(tx.ex(), uid, "").await.unwrap(),
+        (2, 300)
+    );
+    videos::delete_upload(tx.ex(), "u2").await.unwrap();
+    videos::delete_upload(tx.ex(), "u3").await.unwrap();
+    assert!(videos::upload(tx.ex(), "u2").await.unwrap().is_none());
+    assert_eq!(
+        videos::open_uploads(tx.ex(), uid, "").await.unwrap(),
+        (0, 0)
+    );
+    tx.commit().await.unwrap();
+    // Upload ids (and test databases) take random suffixes: 16 hex digits, never the same.
+    let (one, other) = (ruche_store::random_suffix(), ruche_store::random_suffix());
+    assert_ne!(one, other);
+    assert!(
+        one.len() == 16 && one.chars().all(|c| c.is_ascii_hexdigit()),
+        "{one}"
+    );
 });
 
 db_test!(sites_versions_and_revisions, |store: Store| async move {
@@ -741,6 +952,25 @@ db_test!(sites_versions_and_revisions, |store: Store| async move {
         (3, "{\"v\":3}", Some("{\"v\":3}"))
     );
     assert!(s.published_at.is_some());
+    assert_eq!(
+        sites::by_id(c.ex(), id).await.unwrap().unwrap().slug,
+        "atelier"
+    );
+    assert!(sites::by_id(c.ex(), id + 1000).await.unwrap().is_none());
+    // What a page's answer needs of it, without the draft.
+    let published_at = s.published_at.unwrap();
+    assert_eq!(
+        sites::published_stamp(c.ex(), "atelier").await.unwrap(),
+        Some((id, published_at))
+    );
+    assert_eq!(
+        sites::published_document(c.ex(), "atelier").await.unwrap(),
+        Some((id, "{\"v\":3}".to_string(), published_at))
+    );
+    assert_eq!(
+        sites::published_stamp(c.ex(), "nowhere").await.unwrap(),
+        None
+    );
     let revs = sites::revisions(c.ex(), id).await.unwrap();
     let kinds: Vec<&str> = revs.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(kinds, vec!["publish", "save", "create"]);
@@ -757,6 +987,14 @@ db_test!(sites_versions_and_revisions, |store: Store| async move {
             .unwrap()
             .published
             .is_none()
+    );
+    assert_eq!(
+        sites::published_stamp(c.ex(), "atelier").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        sites::published_document(c.ex(), "atelier").await.unwrap(),
+        None
     );
     drop(c);
 
@@ -878,7 +1116,6 @@ db_test!(actor_keys_are_made_once, |store: Store| async move {
 db_test!(
     remote_actors_follows_and_videos,
     |store: Store| async move {
-        use ruche_store::federation::{self as f, RemoteActor, RemoteProfile, Side};
         let mut tx = store.begin().await.unwrap();
         let profile = RemoteProfile {
             url: "https://a.example/accounts/ann",
@@ -888,9 +1125,9 @@ db_test!(
             description: None,
             support: None,
         };
-        let acc = f::upsert_account(tx.ex(), &profile).await.unwrap();
+        let acc = federation::upsert_account(tx.ex(), &profile).await.unwrap();
         // The same url again refreshes, never duplicates.
-        let again = f::upsert_account(
+        let again = federation::upsert_account(
             tx.ex(),
             &RemoteProfile {
                 display_name: "Ann B.",
@@ -900,7 +1137,7 @@ db_test!(
         .await
         .unwrap();
         assert_eq!(acc, again);
-        let ch = f::upsert_channel(
+        let ch = federation::upsert_channel(
             tx.ex(),
             acc,
             &RemoteProfile {
@@ -914,7 +1151,7 @@ db_test!(
         )
         .await
         .unwrap();
-        let actor = f::upsert_actor(
+        let actor = federation::upsert_actor(
             tx.ex(),
             &RemoteActor {
                 url: "https://a.example/accounts/ann".into(),
@@ -930,7 +1167,49 @@ db_test!(
         .await
         .unwrap();
         assert_eq!(actor.account_id, Some(acc));
-        let by_handle = f::account_by_handle(tx.ex(), "ann", "a.example")
+        let found = federation::actor_by_url(tx.ex(), "https://a.example/accounts/ann")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                found.id,
+                found.inbox.as_str(),
+                found.shared_inbox.as_deref()
+            ),
+            (
+                actor.id,
+                "https://a.example/accounts/ann/inbox",
+                Some("https://a.example/inbox")
+            )
+        );
+        assert!(
+            federation::actor_by_url(tx.ex(), "https://a.example/accounts/nobody")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // The actor standing as an account here; nobody stands as the channel yet.
+        assert_eq!(
+            federation::actor_of(tx.ex(), Some(acc), None)
+                .await
+                .unwrap()
+                .map(|a| a.url),
+            Some(actor.url.clone())
+        );
+        assert!(
+            federation::actor_of(tx.ex(), None, Some(ch))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            federation::actor_of(tx.ex(), None, None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let by_handle = federation::account_by_handle(tx.ex(), "ann", "a.example")
             .await
             .unwrap()
             .unwrap();
@@ -939,7 +1218,7 @@ db_test!(
             by_handle.url.as_deref(),
             Some("https://a.example/accounts/ann")
         );
-        let chan = f::channel_by_handle(tx.ex(), "ann_channel", "a.example")
+        let chan = federation::channel_by_handle(tx.ex(), "ann_channel", "a.example")
             .await
             .unwrap()
             .unwrap();
@@ -947,7 +1226,7 @@ db_test!(
 
         // Follows: two followers on one instance share its inbox once.
         let local = "https://us.example/video-channels/c";
-        f::upsert_follow(
+        federation::upsert_follow(
             tx.ex(),
             &actor.url,
             local,
@@ -956,7 +1235,7 @@ db_test!(
         )
         .await
         .unwrap();
-        f::upsert_actor(
+        federation::upsert_actor(
             tx.ex(),
             &RemoteActor {
                 url: "https://a.example/accounts/bob".into(),
@@ -970,7 +1249,7 @@ db_test!(
         )
         .await
         .unwrap();
-        f::upsert_follow(
+        federation::upsert_follow(
             tx.ex(),
             "https://a.example/accounts/bob",
             local,
@@ -979,7 +1258,7 @@ db_test!(
         )
         .await
         .unwrap();
-        f::upsert_follow(
+        federation::upsert_follow(
             tx.ex(),
             "https://b.example/u/x",
             local,
@@ -988,34 +1267,65 @@ db_test!(
         )
         .await
         .unwrap();
-        let inboxes = f::follower_inboxes(tx.ex(), &[local.to_string()])
+        let inboxes = federation::follower_inboxes(tx.ex(), &[local.to_string()])
             .await
             .unwrap();
         assert_eq!(inboxes, vec!["https://a.example/inbox".to_string()]);
-        let (rows, total) = f::follows_of(tx.ex(), local, Side::Followers, None, 0, 10)
+        let (rows, total) = federation::follows_of(tx.ex(), local, Side::Followers, None, 0, 10)
             .await
             .unwrap();
         assert_eq!((rows.len(), total), (3, 3));
-        let (_, accepted) = f::follows_of(tx.ex(), local, Side::Followers, Some("accepted"), 0, 10)
-            .await
-            .unwrap();
+        let (_, accepted) =
+            federation::follows_of(tx.ex(), local, Side::Followers, Some("accepted"), 0, 10)
+                .await
+                .unwrap();
         assert_eq!(accepted, 2);
-        let follow = f::follow_by_activity(tx.ex(), "https://b.example/f/3")
+        let anns = federation::follow(tx.ex(), &actor.url, local)
             .await
             .unwrap()
             .unwrap();
-        f::set_follow_state(tx.ex(), follow.id, "accepted")
+        assert_eq!(
+            (anns.state.as_str(), anns.activity.as_str()),
+            ("accepted", "https://a.example/f/1")
+        );
+        assert!(
+            federation::follow(tx.ex(), local, &actor.url)
+                .await
+                .unwrap()
+                .is_none(),
+            "a follow has a direction"
+        );
+        let follow = federation::follow_by_activity(tx.ex(), "https://b.example/f/3")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(follow.state, "pending");
+        federation::set_follow_state(tx.ex(), follow.id, "accepted")
             .await
             .unwrap();
+        let by_id = federation::follow_by_id(tx.ex(), follow.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (by_id.follower.as_str(), by_id.state.as_str()),
+            ("https://b.example/u/x", "accepted")
+        );
         assert!(
-            f::delete_follow(tx.ex(), "https://b.example/u/x", local)
+            federation::delete_follow(tx.ex(), "https://b.example/u/x", local)
                 .await
                 .unwrap()
         );
         assert!(
-            !f::delete_follow(tx.ex(), "https://b.example/u/x", local)
+            !federation::delete_follow(tx.ex(), "https://b.example/u/x", local)
                 .await
                 .unwrap()
+        );
+        assert!(
+            federation::follow_by_id(tx.ex(), follow.id)
+                .await
+                .unwrap()
+                .is_none()
         );
 
         // A remote video lives in the videos table, found by its url; rating it moves its
@@ -1104,7 +1414,7 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(videos::list(tx.ex(), &listed(None)).await.unwrap().1, 0);
-        f::upsert_follow(
+        federation::upsert_follow(
             tx.ex(),
             "https://local.example/accounts/peertube",
             sharer,
@@ -1167,7 +1477,7 @@ db_test!(
         // The actor deleting itself takes its account, channel and videos along, and its
         // comments with the replies below them (as PeerTube); other comments stay.
         let mut tx = store.begin().await.unwrap();
-        assert!(f::delete_actor(tx.ex(), &actor.url).await.unwrap());
+        assert!(federation::delete_actor(tx.ex(), &actor.url).await.unwrap());
         for (id, kept) in [(hers, false), (answer, false), (other, true)] {
             assert_eq!(
                 ruche_store::comments::by_id(tx.ex(), id)
@@ -1180,7 +1490,7 @@ db_test!(
         }
         assert!(videos::by_url(tx.ex(), &rv.url).await.unwrap().is_none());
         assert!(
-            f::account_by_handle(tx.ex(), "ann", "a.example")
+            federation::account_by_handle(tx.ex(), "ann", "a.example")
                 .await
                 .unwrap()
                 .is_none()
@@ -1192,7 +1502,6 @@ db_test!(
 db_test!(
     deliveries_retries_and_dead_hosts,
     |store: Store| async move {
-        use ruche_store::federation as f;
         let inboxes: Vec<String> = [
             "https://a.example/inbox",
             "https://a.example/inbox",
@@ -1204,8 +1513,22 @@ db_test!(
         .collect();
         let mut tx = store.begin().await.unwrap();
         // dead.example has been unreachable for long: it gets nothing new.
-        f::host_failed(tx.ex(), "dead.example").await.unwrap();
-        let n = f::enqueue_activity(
+        federation::host_failed(tx.ex(), "dead.example")
+            .await
+            .unwrap();
+        let dead = federation::instance(tx.ex(), "dead.example")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(dead.failures, 1);
+        assert!(dead.unreachable_since.is_some() && dead.last_success_at.is_none());
+        assert!(
+            federation::instance(tx.ex(), "never.example")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let n = federation::enqueue_activity(
             tx.ex(),
             "{}",
             ("account", 1),
@@ -1217,14 +1540,14 @@ db_test!(
         assert_eq!(n, 2, "duplicates and given-up hosts are left out");
         tx.commit().await.unwrap();
         let mut c = store.read().await.unwrap();
-        let due = f::due_hosts(c.ex(), 10).await.unwrap();
+        let due = federation::due_hosts(c.ex(), 10).await.unwrap();
         assert_eq!(due.len(), 2);
         drop(c);
         assert_eq!(
-            f::host_of("https://B.example:8443/users/x/inbox"),
+            federation::host_of("https://B.example:8443/users/x/inbox"),
             "b.example:8443"
         );
-        let got = f::claim_deliveries(&store, "a.example", 5, 60_000)
+        let got = federation::claim_deliveries(&store, "a.example", 5, 60_000)
             .await
             .unwrap();
         assert_eq!(got.len(), 1);
@@ -1234,76 +1557,155 @@ db_test!(
         );
         // Claimed: not claimable again while its lease runs.
         assert!(
-            f::claim_deliveries(&store, "a.example", 5, 60_000)
+            federation::claim_deliveries(&store, "a.example", 5, 60_000)
                 .await
                 .unwrap()
                 .is_empty()
         );
         let mut tx = store.begin().await.unwrap();
-        f::delivered(tx.ex(), &got[0]).await.unwrap();
+        federation::delivered(tx.ex(), &got[0]).await.unwrap();
         tx.commit().await.unwrap();
 
         // b.example fails: held, then back when it speaks again.
-        let b = f::claim_deliveries(&store, "b.example:8443", 5, 60_000)
+        let b = federation::claim_deliveries(&store, "b.example:8443", 5, 60_000)
             .await
             .unwrap();
         let far = ruche_store::now_ms() + 3_600_000;
         let mut tx = store.begin().await.unwrap();
-        assert_eq!(f::host_failed(tx.ex(), "b.example:8443").await.unwrap(), 1);
+        assert_eq!(
+            federation::host_failed(tx.ex(), "b.example:8443")
+                .await
+                .unwrap(),
+            1
+        );
         // A second failure within the same second counts once.
-        assert_eq!(f::host_failed(tx.ex(), "b.example:8443").await.unwrap(), 1);
-        f::delivery_failed(tx.ex(), b[0].id, "connection refused", far)
+        assert_eq!(
+            federation::host_failed(tx.ex(), "b.example:8443")
+                .await
+                .unwrap(),
+            1
+        );
+        federation::delivery_failed(tx.ex(), b[0].id, "connection refused", far)
             .await
             .unwrap();
-        f::postpone_host(tx.ex(), "b.example:8443", far)
+        federation::postpone_host(tx.ex(), "b.example:8443", far)
             .await
             .unwrap();
         tx.commit().await.unwrap();
         let mut c = store.read().await.unwrap();
-        assert!(f::due_hosts(c.ex(), 10).await.unwrap().is_empty());
-        assert!(f::next_delivery_at(c.ex()).await.unwrap().unwrap() >= far);
+        assert!(federation::due_hosts(c.ex(), 10).await.unwrap().is_empty());
+        assert!(federation::next_delivery_at(c.ex()).await.unwrap().unwrap() >= far);
         drop(c);
         let mut tx = store.begin().await.unwrap();
-        assert!(f::host_reachable(tx.ex(), "b.example:8443").await.unwrap());
-        assert!(!f::host_reachable(tx.ex(), "b.example:8443").await.unwrap());
+        assert!(
+            federation::host_reachable(tx.ex(), "b.example:8443")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !federation::host_reachable(tx.ex(), "b.example:8443")
+                .await
+                .unwrap()
+        );
+        let back = federation::instance(tx.ex(), "b.example:8443")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.failures, 0);
+        assert!(back.unreachable_since.is_none() && back.last_success_at.is_some());
         tx.commit().await.unwrap();
-        let again = f::claim_deliveries(&store, "b.example:8443", 5, 60_000)
+        let again = federation::claim_deliveries(&store, "b.example:8443", 5, 60_000)
             .await
             .unwrap();
         assert_eq!((again.len(), again[0].attempts), (1, 2));
 
         // A host unreachable for too long is given up: its deliveries go, with their activity.
         let mut tx = store.begin().await.unwrap();
-        f::delivery_failed(tx.ex(), again[0].id, "down", 0)
+        federation::delivery_failed(tx.ex(), again[0].id, "down", 0)
             .await
             .unwrap();
-        f::host_failed(tx.ex(), "b.example:8443").await.unwrap();
+        federation::host_failed(tx.ex(), "b.example:8443")
+            .await
+            .unwrap();
         assert_eq!(
-            f::give_up_hosts(tx.ex(), ruche_store::now_ms() + 1)
+            federation::give_up_hosts(tx.ex(), ruche_store::now_ms() + 1)
                 .await
                 .unwrap(),
             1
         );
-        assert!(f::pending_deliveries(tx.ex()).await.unwrap().is_empty());
+        assert!(
+            federation::pending_deliveries(tx.ex())
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Activities taken in are recorded once per content: PeerTube sends new content under
         // an id it used before.
         let id = "https://a.example/videos/watch/1/updates/2026-12-01T00:00:00.000Z";
-        assert!(f::mark_received(tx.ex(), id, "d1").await.unwrap());
-        assert!(!f::mark_received(tx.ex(), id, "d1").await.unwrap());
-        assert!(f::mark_received(tx.ex(), id, "d2").await.unwrap());
+        assert!(federation::mark_received(tx.ex(), id, "d1").await.unwrap());
+        assert!(!federation::mark_received(tx.ex(), id, "d1").await.unwrap());
+        assert!(federation::mark_received(tx.ex(), id, "d2").await.unwrap());
         assert!(
-            f::mark_received(tx.ex(), "https://a.example/likes/1", "d1")
+            federation::mark_received(tx.ex(), "https://a.example/likes/1", "d1")
                 .await
                 .unwrap()
         );
         // An activity undone is forgotten, whatever its content, so it can come again.
-        f::forget_received(tx.ex(), id).await.unwrap();
-        assert!(f::mark_received(tx.ex(), id, "d1").await.unwrap());
+        federation::forget_received(tx.ex(), id).await.unwrap();
+        assert!(federation::mark_received(tx.ex(), id, "d1").await.unwrap());
         assert_eq!(
-            f::prune_received(tx.ex(), ruche_store::now_ms() + 1)
+            federation::prune_received(tx.ex(), ruche_store::now_ms() + 1)
                 .await
                 .unwrap(),
             2
+        );
+        tx.commit().await.unwrap();
+
+        // The sole process of its data, starting, takes back every delivery a worker held; a
+        // delivery refused for good is dropped, and its activity with it.
+        let mut tx = store.begin().await.unwrap();
+        let to_c = vec!["https://c.example/inbox".to_string()];
+        let n = federation::enqueue_activity(
+            tx.ex(),
+            "{\"n\":2}",
+            ("account", 1),
+            &to_c,
+            ruche_store::now_ms() + 1,
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 1);
+        tx.commit().await.unwrap();
+        let held = federation::claim_deliveries(&store, "c.example", 5, 60_000)
+            .await
+            .unwrap();
+        assert_eq!((held.len(), held[0].body.as_str()), (1, "{\"n\":2}"));
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(federation::release_deliveries(tx.ex()).await.unwrap(), 1);
+        assert_eq!(federation::release_deliveries(tx.ex()).await.unwrap(), 0);
+        tx.commit().await.unwrap();
+        let again = federation::claim_deliveries(&store, "c.example", 5, 60_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.len(), again[0].id, again[0].attempts),
+            (1, held[0].id, 2)
+        );
+        let mut tx = store.begin().await.unwrap();
+        federation::delivery_dropped(tx.ex(), &again[0])
+            .await
+            .unwrap();
+        assert!(
+            federation::pending_deliveries(tx.ex())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            federation::next_delivery_at(tx.ex())
+                .await
+                .unwrap()
+                .is_none()
         );
         tx.commit().await.unwrap();
     }
@@ -1413,6 +1815,59 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
             .await
             .unwrap(),
         (vec![(first, None)], 1)
+    );
+    // Reports (Flags) of our things are kept once per Flag id.
+    let flag = federation::NewReport {
+        url: Some("https://a.example/flags/1"),
+        reporter: "https://a.example/accounts/x",
+        reporter_account_id: None,
+        reason: "spam",
+        video_id: Some(vid),
+        comment_id: Some(first),
+        account_id: None,
+    };
+    federation::insert_report(tx.ex(), &flag).await.unwrap();
+    federation::insert_report(tx.ex(), &flag).await.unwrap();
+    federation::insert_report(
+        tx.ex(),
+        &federation::NewReport {
+            url: None,
+            reason: "abuse",
+            video_id: None,
+            comment_id: None,
+            account_id: Some(account.id),
+            ..flag
+        },
+    )
+    .await
+    .unwrap();
+    let kept = federation::reports(tx.ex()).await.unwrap();
+    let seen: Vec<_> = kept
+        .iter()
+        .map(|r| {
+            (
+                r.url.as_deref(),
+                r.reason.as_str(),
+                r.video_id,
+                r.comment_id,
+                r.account_id,
+                r.state.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (None, "abuse", None, None, Some(account.id), "pending"),
+            (
+                Some("https://a.example/flags/1"),
+                "spam",
+                Some(vid),
+                Some(first),
+                None,
+                "pending"
+            ),
+        ]
     );
     tx.commit().await.unwrap();
 });
@@ -1584,3 +2039,218 @@ db_test!(site_revisions_are_bounded, |store: Store| async move {
         "a revision past the kept ones is gone"
     );
 });
+
+db_test!(
+    comment_threads_replies_and_depth,
+    |store: Store| async move {
+        use ruche_store::comments;
+        let uid = make_user(&store, "talk").await;
+        let mut c = store.read().await.unwrap();
+        let account = users::account_of_user(c.ex(), uid).await.unwrap();
+        let channel = users::channels_of_account(c.ex(), account.id)
+            .await
+            .unwrap()[0]
+            .id;
+        drop(c);
+        let vid = make_video(&store, channel, "Débat", 10).await;
+        let other = make_video(&store, channel, "Ailleurs", 10).await;
+        let mut tx = store.begin().await.unwrap();
+        let t1 = comments::insert(tx.ex(), vid, account.id, None, "premier", None)
+            .await
+            .unwrap();
+        let head = comments::by_id(tx.ex(), t1).await.unwrap().unwrap();
+        let r1 = comments::insert(tx.ex(), vid, account.id, Some(&head), "réponse", None)
+            .await
+            .unwrap();
+        let reply = comments::by_id(tx.ex(), r1).await.unwrap().unwrap();
+        let r2 = comments::insert(
+            tx.ex(),
+            vid,
+            account.id,
+            Some(&reply),
+            "plus bas",
+            Some("https://a.example/c/9"),
+        )
+        .await
+        .unwrap();
+        let t2 = comments::insert(tx.ex(), vid, account.id, None, "second", None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut c = store.read().await.unwrap();
+        // Threads newest first, each with its replies counted, paged in SQL.
+        let (threads, total) = comments::threads(c.ex(), vid, 0, 10).await.unwrap();
+        let got: Vec<(i64, i64)> = threads.iter().map(|t| (t.id, t.replies)).collect();
+        assert_eq!((got, total), (vec![(t2, 0), (t1, 2)], 2));
+        let (page, total) = comments::threads(c.ex(), vid, 1, 1).await.unwrap();
+        assert_eq!((page.len(), page[0].id, total), (1, t1, 2));
+        assert_eq!(comments::threads(c.ex(), other, 0, 10).await.unwrap().1, 0);
+        // A thread: its first comment, then its oldest replies, as many as asked.
+        let ids = |l: Vec<comments::Comment>| l.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(comments::thread(c.ex(), vid, t1, 10).await.unwrap()),
+            vec![t1, r1, r2]
+        );
+        assert_eq!(
+            ids(comments::thread(c.ex(), vid, t1, 1).await.unwrap()),
+            vec![t1, r1]
+        );
+        assert!(
+            comments::thread(c.ex(), vid, r1, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a reply is no thread"
+        );
+        assert!(
+            comments::thread(c.ex(), other, t1, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nor another video's"
+        );
+        let thread = comments::thread(c.ex(), vid, t1, 10).await.unwrap();
+        assert_eq!(
+            (thread[2].thread_id, thread[2].in_reply_to_id),
+            (Some(t1), Some(r1))
+        );
+        // The newest replies, oldest first.
+        assert_eq!(
+            ids(comments::latest_replies(c.ex(), vid, t1, 1).await.unwrap()),
+            vec![r2]
+        );
+        assert_eq!(
+            ids(comments::latest_replies(c.ex(), vid, t1, 10).await.unwrap()),
+            vec![r1, r2]
+        );
+        // Depth in the thread, walked up at most so far.
+        assert_eq!(comments::depth(c.ex(), t1, 100).await.unwrap(), Some(0));
+        assert_eq!(comments::depth(c.ex(), r1, 100).await.unwrap(), Some(1));
+        assert_eq!(comments::depth(c.ex(), r2, 100).await.unwrap(), Some(2));
+        assert_eq!(comments::depth(c.ex(), r2, 1).await.unwrap(), Some(1));
+        assert_eq!(comments::depth(c.ex(), t2 + 1000, 100).await.unwrap(), None);
+        // Another instance's comment by its ActivityPub id.
+        assert_eq!(
+            comments::by_url(c.ex(), "https://a.example/c/9")
+                .await
+                .unwrap()
+                .map(|c| c.id),
+            Some(r2)
+        );
+        assert!(
+            comments::by_url(c.ex(), "https://a.example/c/0")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(comments::count_visible(c.ex(), vid).await.unwrap(), 4);
+        drop(c);
+
+        // An edit changes the text; a deleted comment keeps its place, not its text, and is edited
+        // no more.
+        let mut tx = store.begin().await.unwrap();
+        comments::set_text(tx.ex(), t2, "second, corrigé")
+            .await
+            .unwrap();
+        comments::soft_delete(tx.ex(), r1).await.unwrap();
+        comments::set_text(tx.ex(), r1, "revenu").await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        assert_eq!(
+            comments::by_id(c.ex(), t2).await.unwrap().unwrap().text,
+            "second, corrigé"
+        );
+        let gone = comments::by_id(c.ex(), r1).await.unwrap().unwrap();
+        assert_eq!((gone.text.as_str(), gone.deleted_at.is_some()), ("", true));
+        assert_eq!(comments::count_visible(c.ex(), vid).await.unwrap(), 3);
+        assert_eq!(
+            ids(comments::thread(c.ex(), vid, t1, 10).await.unwrap()),
+            vec![t1, r1, r2]
+        );
+    }
+);
+
+db_test!(
+    a_deleted_channel_takes_its_videos_jobs_and_follows,
+    |store: Store| async move {
+        let uid = make_user(&store, "owner").await;
+        let mut tx = store.begin().await.unwrap();
+        let account = users::account_of_user(tx.ex(), uid).await.unwrap();
+        let second = users::create_channel(
+            tx.ex(),
+            &NewChannel {
+                account_id: account.id,
+                name: "second",
+                display_name: "Second",
+                description: None,
+                support: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let first = users::channels_of_account(store.read().await.unwrap().ex(), account.id)
+            .await
+            .unwrap()[0]
+            .id;
+        let gone = make_video(&store, second, "in the second", 10).await;
+        let kept = make_video(&store, first, "in the first", 10).await;
+        let url = "https://us.example/video-channels/second";
+        let elsewhere = "https://b.example/video-channels/x";
+        let mut tx = store.begin().await.unwrap();
+        federation::upsert_follow(
+            tx.ex(),
+            "https://a.example/accounts/ann",
+            url,
+            "accepted",
+            "https://a.example/f/9",
+        )
+        .await
+        .unwrap();
+        federation::upsert_follow(
+            tx.ex(),
+            url,
+            elsewhere,
+            "accepted",
+            "https://us.example/f/1",
+        )
+        .await
+        .unwrap();
+        users::delete_channel(tx.ex(), second, url).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        assert!(
+            users::channel_by_id(c.ex(), second)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            users::channels_of_account(c.ex(), account.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(videos::by_id(c.ex(), gone).await.unwrap().is_none());
+        assert!(videos::by_id(c.ex(), kept).await.unwrap().is_some());
+        assert!(
+            federation::follow(c.ex(), "https://a.example/accounts/ann", url)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            federation::follow(c.ex(), url, elsewhere)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            jobs::counts(c.ex()).await.unwrap(),
+            vec![("transcode".to_string(), "pending".to_string(), 1)],
+            "the kept video's job only"
+        );
+    }
+);

@@ -4,9 +4,9 @@
 use crate::auth::{MIN_PASSWORD_LEN, hash_password};
 use crate::limiter::address_key;
 use crate::{Tube, TubeError, TubeResult};
-use ruche_domain::user::{Role, check_channel_name, check_username};
+use ruche_domain::user::{Role, check_username};
 use ruche_store::StoreError;
-use ruche_store::users::{self, NewChannel, NewUser};
+use ruche_store::users::{self, NewUser};
 pub use ruche_store::users::{Account, Channel, User};
 use std::net::IpAddr;
 
@@ -346,12 +346,6 @@ pub async fn account(tube: &Tube, id: i64) -> TubeResult<Account> {
     Ok(users::account_by_id(c.ex(), id).await?)
 }
 
-/// An account's channels, oldest first.
-pub async fn channels_of(tube: &Tube, account_id: i64) -> TubeResult<Vec<Channel>> {
-    let mut c = tube.store.read().await?;
-    Ok(users::channels_of_account(c.ex(), account_id).await?)
-}
-
 /// The name a handle gives when it names one of ours (`name`, or `name@our-host`).
 pub fn local_name<'a>(tube: &Tube, handle: &'a str) -> Option<&'a str> {
     match handle.split_once('@') {
@@ -359,19 +353,6 @@ pub fn local_name<'a>(tube: &Tube, handle: &'a str) -> Option<&'a str> {
         Some((name, host)) if host == tube.settings.host() => Some(name),
         Some(_) => None,
     }
-}
-
-/// A channel by its handle: ours by name, another instance's (known here) by `name@host`.
-pub async fn channel_by_handle(tube: &Tube, handle: &str) -> TubeResult<Channel> {
-    let mut c = tube.store.read().await?;
-    let found = match (local_name(tube, handle), handle.split_once('@')) {
-        (Some(name), _) => users::channel_by_name(c.ex(), name).await?,
-        (None, Some((name, host))) => {
-            ruche_store::federation::channel_by_handle(c.ex(), name, host).await?
-        }
-        (None, None) => None,
-    };
-    found.ok_or(TubeError::NotFound("channel"))
 }
 
 /// An account by its handle: ours by name, another instance's (known here) by `name@host`.
@@ -385,13 +366,6 @@ pub async fn account_by_handle(tube: &Tube, handle: &str) -> TubeResult<Account>
         (None, None) => None,
     };
     found.ok_or(TubeError::NotFound("account"))
-}
-
-/// A channel by its handle, with the account it belongs to.
-pub async fn channel_with_owner(tube: &Tube, handle: &str) -> TubeResult<(Channel, Account)> {
-    let ch = channel_by_handle(tube, handle).await?;
-    let owner = account(tube, ch.account_id).await?;
-    Ok((ch, owner))
 }
 
 pub use ruche_store::users::Registration;
@@ -409,119 +383,6 @@ pub async fn started_ms(tube: &Tube) -> TubeResult<i64> {
         .await
         .map(|u| u.created_at)
         .unwrap_or_default())
-}
-
-/// The most channels a user has (PeerTube's `VIDEO_CHANNELS.MAX_PER_USER`): each is an actor
-/// with its own key, followers and deliveries.
-pub const MAX_CHANNELS: usize = 20;
-
-/// Creates a channel owned by `user`, up to [`MAX_CHANNELS`].
-pub async fn create_channel(
-    tube: &Tube,
-    user: &User,
-    name: &str,
-    display_name: &str,
-    description: Option<&str>,
-    support: Option<&str>,
-) -> TubeResult<i64> {
-    check_channel_name(name).map_err(|e| TubeError::BadRequest(format!("Channel handle {e}.")))?;
-    let display_name = display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(TubeError::BadRequest(
-            "The display name must be 1 to 50 characters long.".into(),
-        ));
-    }
-    if description.is_some_and(|d| d.chars().count() > 1000)
-        || support.is_some_and(|s| s.chars().count() > 1000)
-    {
-        return Err(TubeError::BadRequest(
-            "Description and support text are limited to 1000 characters.".into(),
-        ));
-    }
-    let mut tx = tube.store.begin().await?;
-    let account = users::account_of_user(tx.ex(), user.id).await?;
-    if users::channels_of_account(tx.ex(), account.id).await?.len() >= MAX_CHANNELS {
-        return Err(TubeError::BadRequest(format!(
-            "You cannot create more than {MAX_CHANNELS} channels."
-        )));
-    }
-    if users::channel_by_name(tx.ex(), name).await?.is_some() {
-        return Err(TubeError::Conflict(format!(
-            "The handle {name} is already taken."
-        )));
-    }
-    let id = users::create_channel(
-        tx.ex(),
-        &NewChannel {
-            account_id: account.id,
-            name,
-            display_name,
-            description,
-            support,
-        },
-    )
-    .await
-    .map_err(|e| match e {
-        StoreError::Conflict(_) => {
-            TubeError::Conflict(format!("The handle {name} is already taken."))
-        }
-        e => e.into(),
-    })?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// Deletes one of `user`'s channels (not their last one), with its videos: every instance that
-/// knows the channel or its videos is told.
-pub async fn delete_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
-    let ch = owned_channel(tube, user, id).await?;
-    let mut tx = tube.store.begin().await?;
-    if users::channels_of_account(tx.ex(), ch.account_id)
-        .await?
-        .len()
-        <= 1
-    {
-        return Err(TubeError::Conflict(
-            "Cannot remove the last channel of this user.".into(),
-        ));
-    }
-    let (videos, _) = ruche_store::videos::list(
-        tx.ex(),
-        &ruche_store::videos::ListFilter {
-            channel_id: Some(ch.id),
-            count: i64::MAX,
-            ..Default::default()
-        },
-    )
-    .await?;
-    for v in &videos {
-        crate::federation::outbox::video_deleted(tx.ex(), tube, v).await?;
-    }
-    crate::federation::outbox::channel_deleted(tx.ex(), tube, &ch).await?;
-    let url = crate::federation::channel_url(crate::federation::base(tube), &ch.name);
-    users::delete_channel(tx.ex(), ch.id, &url).await?;
-    tx.commit().await?;
-    tube.deliveries_ready.notify_waiters();
-    for v in &videos {
-        crate::videos::remove_files(tube, v).await?;
-    }
-    crate::profiles::remove_files(tube, &ch.all_pictures()).await;
-    Ok(())
-}
-
-/// The channel `id` if `user` owns it.
-pub async fn owned_channel(tube: &Tube, user: &User, id: i64) -> TubeResult<Channel> {
-    let mut c = tube.store.read().await?;
-    let ch = users::channel_by_id(c.ex(), id)
-        .await?
-        .ok_or(TubeError::NotFound("channel"))?;
-    let account = users::account_of_user(c.ex(), user.id).await?;
-    if ch.account_id != account.id {
-        return Err(TubeError::Forbidden(
-            "You cannot publish to this channel.".into(),
-        ));
-    }
-    Ok(ch)
 }
 
 /// Changes a password after checking the current one. Every other session and every token of

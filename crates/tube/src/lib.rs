@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod channels;
 pub mod comments;
 pub mod error;
 pub mod federation;
@@ -15,6 +16,7 @@ pub mod housekeeping;
 pub mod limiter;
 pub mod playback;
 pub mod profiles;
+pub mod quota;
 pub mod storage;
 pub mod uploads;
 pub mod videos;

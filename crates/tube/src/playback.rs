@@ -129,10 +129,7 @@ pub fn pictures(v: &Video) -> (Option<String>, Option<String>) {
     )
 }
 
-/// The local name of a remote video's thumbnail or preview.
-pub fn remote_picture_name(uuid: &str) -> String {
-    format!("remote-{uuid}.jpg")
-}
+pub use crate::storage::remote_picture_name;
 
 /// The largest remote picture we take.
 const MAX_PICTURE: usize = 2 * 1024 * 1024;

@@ -14,7 +14,28 @@ pub struct Storage {
     tmp: PathBuf,
 }
 
+/// The local name of a remote video's thumbnail or preview (our copy of its origin's).
+pub fn remote_picture_name(uuid: &str) -> String {
+    format!("remote-{uuid}.jpg")
+}
+
 impl Storage {
+    /// Removes a deleted video's files: ours, or our copies of another instance's pictures.
+    pub async fn remove_video_files(&self, v: &ruche_store::videos::Video) -> io::Result<()> {
+        if !v.is_local() {
+            let picture = remote_picture_name(&v.uuid);
+            return self
+                .remove_video(&v.uuid, Some(&picture), Some(&picture))
+                .await;
+        }
+        self.remove_video(
+            &v.uuid,
+            v.thumbnail_filename.as_deref(),
+            v.preview_filename.as_deref(),
+        )
+        .await
+    }
+
     pub fn new(root: PathBuf, tmp: PathBuf) -> Storage {
         Storage { root, tmp }
     }

@@ -9,41 +9,11 @@ use crate::{Tube, TubeError, TubeResult};
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use ruche_domain::ids::random_hex;
-use ruche_domain::user::{Quota, upload_room};
 use ruche_store::users::User;
 use ruche_store::videos as vstore;
 use std::fmt::Display;
 use std::path::Path;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
-
-/// Bytes `user` may still upload now (`None` = unlimited), under the total and daily quotas
-/// and the instance's maximum upload size. The user's resumable uploads still open hold their
-/// declared size (but `upload`, the one being finished).
-pub async fn room(tube: &Tube, user: &User, upload: Option<&str>) -> TubeResult<Option<i64>> {
-    let mut c = tube.store.read().await?;
-    room_in(c.ex(), tube, user, upload).await
-}
-
-async fn room_in(
-    mut ex: ruche_store::Ex<'_>,
-    tube: &Tube,
-    user: &User,
-    upload: Option<&str>,
-) -> TubeResult<Option<i64>> {
-    let (used, daily) = vstore::quota_used(ex.reborrow(), user.id).await?;
-    let (_, held) = vstore::open_uploads(ex, user.id, upload.unwrap_or_default()).await?;
-    let room = upload_room(
-        Quota(user.video_quota),
-        used + held,
-        Quota(user.video_quota_daily),
-        daily + held,
-    );
-    let max = tube.settings.transcoding.max_upload_size.map(|m| m as i64);
-    Ok(match (room, max) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    })
-}
 
 fn over_quota() -> TubeError {
     TubeError::TooLarge("The video is larger than your remaining video quota.".into())
@@ -98,7 +68,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
 {
-    let room = room(tube, user, None).await?;
+    let room = crate::quota::room(tube, user, None).await?;
     if let (Some(room), Some(declared)) = (room, declared)
         && declared > room
     {
@@ -200,7 +170,7 @@ pub async fn init_resumable(
             "You have {open} uploads under way: finish or cancel one first."
         )));
     }
-    if let Some(room) = room_in(tx.ex(), tube, user, Some(&id)).await?
+    if let Some(room) = crate::quota::room_in(tx.ex(), tube, user, Some(&id)).await?
         && declared_size > room
     {
         return Err(over_quota());

@@ -11,6 +11,9 @@ use ruche_store::videos::{self as vstore, NewVideo};
 pub use ruche_store::videos::{ListFilter, Video, VideoFile};
 use std::path::Path;
 
+/// The job kind of transcoding.
+pub const TRANSCODE: &str = "transcode";
+
 /// Video metadata as a client sends it (multipart fields or the resumable init's JSON).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,7 +75,7 @@ pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult
     let channel_id = input
         .channel_id
         .ok_or_else(|| bad("channelId is required."))?;
-    crate::accounts::owned_channel(tube, user, channel_id).await?;
+    crate::channels::owned(tube, user, channel_id).await?;
     let privacy = input.privacy.unwrap_or(Privacy::Public.id());
     if Privacy::from_id(privacy).is_none() {
         return Err(bad("The privacy is not valid."));
@@ -185,7 +188,7 @@ pub async fn create_from_file(
     ruche_media::check_limits(&probe, &limits)
         .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
     // The quota again, now that the size is certain (a legacy upload declares none).
-    if let Some(room) = crate::uploads::room(tube, user, upload).await?
+    if let Some(room) = crate::quota::room(tube, user, upload).await?
         && size > room
     {
         return Err(TubeError::TooLarge(
@@ -199,8 +202,7 @@ pub async fn create_from_file(
         let mut tx = tube.store.begin().await?;
         let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, "source", size).await?;
         let payload = serde_json::json!({ "videoId": id }).to_string();
-        ruche_store::jobs::enqueue(tx.ex(), crate::worker::TRANSCODE, &payload, Some(id), 3)
-            .await?;
+        ruche_store::jobs::enqueue(tx.ex(), TRANSCODE, &payload, Some(id), 3).await?;
         tx.commit().await?;
         Ok::<_, TubeError>(id)
     }
@@ -325,26 +327,7 @@ pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
     vstore::delete(tx.ex(), v.id).await?;
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
-    remove_files(tube, &v).await
-}
-
-/// Removes a deleted video's files: ours, or our copies of another instance's pictures.
-pub(crate) async fn remove_files(tube: &Tube, v: &Video) -> TubeResult<()> {
-    if !v.is_local() {
-        let picture = crate::playback::remote_picture_name(&v.uuid);
-        tube.storage
-            .remove_video(&v.uuid, Some(&picture), Some(&picture))
-            .await?;
-        return Ok(());
-    }
-    tube.storage
-        .remove_video(
-            &v.uuid,
-            v.thumbnail_filename.as_deref(),
-            v.preview_filename.as_deref(),
-        )
-        .await?;
-    Ok(())
+    Ok(tube.storage.remove_video_files(&v).await?)
 }
 
 /// Counts a view, once per viewer per configured window.

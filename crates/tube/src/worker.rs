@@ -18,8 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-/// The job kind of transcoding.
-pub const TRANSCODE: &str = "transcode";
+pub use crate::videos::TRANSCODE;
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -5,18 +5,15 @@
 //! service of `ruche-tube`, and render its answer as PeerTube JSON or HTML.
 
 mod activitypub;
-mod admin;
 mod api;
 mod assets;
 mod auth;
-mod comments;
-mod editor;
 mod error;
+mod html;
 mod i18n;
 mod limits;
 mod media;
 pub mod oembed;
-mod pages;
 mod server;
 mod sites;
 
@@ -65,15 +62,21 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
     Ok(Router::new()
         .merge(api::routes())
         .merge(activitypub::routes())
-        .merge(pages::routes())
-        .merge(admin::routes())
-        .merge(sites::routes())
-        .merge(editor::routes())
+        .merge(html::browse::routes())
+        .merge(html::watch::routes())
+        .merge(html::session::routes())
+        .merge(html::mine::routes())
+        .merge(html::account::routes())
+        .merge(html::registrations::routes())
+        .merge(html::admin::routes())
+        .merge(sites::visitor::routes())
+        .merge(sites::mine::routes())
+        .merge(sites::editor::routes())
         .merge(oembed::routes())
         .merge(media::routes())
         .merge(assets::routes())
         // Any other path: a translated "not found" page (PeerTube's JSON under /api/).
-        .fallback(pages::not_found)
+        .fallback(html::not_found)
         // Every body is held to its route's limit by `limits::guard`, checked before reading
         // (axum's own limit, 2 MB checked while reading, would stand in the way of pictures and
         // uploads, which stream to disk with their own quota checks).

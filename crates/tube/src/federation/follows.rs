@@ -511,7 +511,7 @@ pub async fn instance_follower(tube: &Tube, handle: &str) -> TubeResult<Follow> 
 async fn channel_actor(tube: &Tube, handle: &str) -> TubeResult<String> {
     match crate::accounts::local_name(tube, handle) {
         Some(name) => {
-            let ch = crate::accounts::channel_by_handle(tube, name).await?;
+            let ch = crate::channels::by_handle(tube, name).await?;
             Ok(super::channel_url(base(tube), &ch.name))
         }
         None => remote::webfinger(tube, handle).await,
@@ -543,7 +543,7 @@ pub async fn unsubscribe(
     handle: &str,
 ) -> TubeResult<()> {
     let account = crate::accounts::account_of(tube, user.id).await?;
-    let ch = crate::accounts::channel_by_handle(tube, handle).await?;
+    let ch = crate::channels::by_handle(tube, handle).await?;
     let target = ch
         .url
         .clone()

@@ -517,7 +517,7 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
         let mut tx = tube.store.begin().await?;
         videos::delete(tx.ex(), v.id).await?;
         tx.commit().await?;
-        crate::videos::remove_files(tube, &v).await?;
+        tube.storage.remove_video_files(&v).await?;
         return Ok(());
     }
     let Some((c, author, under)) = comment else {
@@ -588,7 +588,7 @@ async fn delete_actor(tube: &Tube, actor: &str) -> TubeResult<()> {
     fstore::delete_actor(tx.ex(), actor).await?;
     tx.commit().await?;
     for v in &videos {
-        crate::videos::remove_files(tube, v).await?;
+        tube.storage.remove_video_files(v).await?;
     }
     crate::profiles::remove_files(tube, &pictures).await;
     Ok(())

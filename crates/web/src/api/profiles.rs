@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use ruche_tube::accounts::{Account, Channel, User};
+use ruche_tube::channels;
 use ruche_tube::profiles::{Holder, Picture, PictureKind};
 use ruche_tube::{TubeError, accounts, profiles};
 use serde::Deserialize;
@@ -59,8 +60,8 @@ async fn my_account(st: &AppState, user: &User) -> ApiResult<Account> {
 
 /// The channel `handle` if `user` owns it.
 async fn my_channel(st: &AppState, user: &User, handle: &str) -> ApiResult<Channel> {
-    let ch = accounts::channel_by_handle(&st.tube, handle).await?;
-    Ok(accounts::owned_channel(&st.tube, user, ch.id).await?)
+    let ch = channels::by_handle(&st.tube, handle).await?;
+    Ok(channels::owned(&st.tube, user, ch.id).await?)
 }
 
 fn picked(st: &AppState, kind: PictureKind, pictures: &[Picture]) -> Json<Value> {
@@ -186,7 +187,7 @@ pub async fn delete_channel(
     Path(handle): Path<String>,
 ) -> ApiResult<StatusCode> {
     let ch = my_channel(&st, &user, &handle).await?;
-    accounts::delete_channel(&st.tube, &user, ch.id).await?;
+    channels::delete(&st.tube, &user, ch.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

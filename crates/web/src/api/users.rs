@@ -11,6 +11,7 @@ use axum::{Form, Json};
 use ruche_domain::time::iso;
 use ruche_domain::user::Role;
 use ruche_tube::accounts::{self, NewAccount, SignedUp, User};
+use ruche_tube::channels;
 use ruche_tube::{TubeError, auth};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -351,7 +352,7 @@ pub async fn create_channel(
     ApiUser(user): ApiUser,
     Json(b): Json<CreateChannel>,
 ) -> ApiResult<Json<Value>> {
-    let id = accounts::create_channel(
+    let id = channels::create(
         &st.tube,
         &user,
         &b.name,
@@ -368,7 +369,7 @@ pub async fn channel(
     State(st): State<AppState>,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let (ch, owner) = accounts::channel_with_owner(&st.tube, &handle).await?;
+    let (ch, owner) = channels::with_owner(&st.tube, &handle).await?;
     let mut v = channel_json(
         &st.tube.settings.public_url,
         &st.tube.settings.host(),
@@ -396,7 +397,7 @@ pub async fn account_channels(
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let a = accounts::account_by_handle(&st.tube, &handle).await?;
-    let channels = accounts::channels_of(&st.tube, a.id).await?;
+    let channels = channels::of_account(&st.tube, a.id).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let mut data = Vec::new();
     for ch in &channels {

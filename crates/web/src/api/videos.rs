@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use ruche_domain::video::{CATEGORIES, LANGUAGES, LICENCES, Privacy, Viewer};
+use ruche_tube::channels;
 use ruche_tube::videos::{self, ListFilter};
 use ruche_tube::{TubeError, accounts};
 use serde::Deserialize;
@@ -81,7 +82,7 @@ pub async fn channel_videos(
     Path(handle): Path<String>,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
-    let ch = accounts::channel_by_handle(&st.tube, &handle).await?;
+    let ch = channels::by_handle(&st.tube, &handle).await?;
     public_list(
         &st,
         ListFilter {

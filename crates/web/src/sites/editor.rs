@@ -6,24 +6,22 @@
 //! The editor sends the whole document; it is checked like an import, so the editor holds no
 //! rule the server does not enforce.
 
-use crate::AppState;
+use super::{SiteStrings, canonical, draw, not_found, site_error};
 use crate::auth::ApiUser;
-use crate::limits::{self, Kind};
-use crate::pages::{Page, error_page, login_redirect};
-use crate::sites::{SiteStrings, form_secret, not_found, now_secs, site_error};
-use axum::Json;
-use axum::Router;
+use crate::html::{Page, error_page, login_redirect};
+use crate::limits::Kind;
+use crate::{AppState, limits};
 use axum::extract::{Path, State};
 use axum::handler::Handler;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use ruche_pages::document::Site;
-use ruche_pages::render::{self, Mode};
+use axum::{Json, Router};
+use ruche_pages::render::Mode;
 use ruche_pages::sites::SiteError;
 use ruche_tube::TubeError;
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/my-sites/{slug}/edit", get(edit))
         .route(
@@ -46,42 +44,8 @@ pub fn routes() -> Router<AppState> {
         .route("/pages-media/{file}", get(serve_media))
 }
 
-/// Draws a site with the one renderer: for visitors (also the owner's private previews), for
-/// its owner's editor, or as a static export (whose form posts back here with a long-lived
-/// token).
-pub(crate) async fn draw(st: &AppState, site: &Site, site_id: i64, mode: Mode) -> String {
-    let public = &st.tube.settings.public_url;
-    let canonical = crate::sites::canonical(&st.tube.settings, &site.slug);
-    let action = match mode {
-        Mode::Static => format!("{public}/p/{}/contact", site.slug),
-        _ => format!("/p/{}/contact", site.slug),
-    };
-    let token = match (form_secret(st).await, mode) {
-        (Ok(secret), Mode::Static) => {
-            ruche_pages::contact::static_form_token(&secret, site_id, now_secs())
-        }
-        (Ok(secret), _) => ruche_pages::contact::form_token(&secret, site_id, now_secs()),
-        (Err(_), _) => String::new(),
-    };
-    let strings = SiteStrings {
-        i18n: st.i18n.clone(),
-        lang: site.language.clone(),
-    };
-    render::page(
-        site,
-        &render::Context {
-            canonical: &canonical,
-            contact_action: &action,
-            form_token: &token,
-            tile_url: &st.tube.settings.pages.tile_url,
-            strings: &strings,
-            mode,
-        },
-    )
-}
-
 /// The page for a site that cannot be shown or changed.
-fn fail(chrome: crate::pages::Chrome, e: SiteError) -> Response {
+pub(super) fn fail(chrome: crate::html::Chrome, e: SiteError) -> Response {
     match site_error(e) {
         Ok(m) => error_page(chrome, TubeError::BadRequest(m)),
         Err(e) => error_page(chrome, e),
@@ -89,14 +53,14 @@ fn fail(chrome: crate::pages::Chrome, e: SiteError) -> Response {
 }
 
 /// JSON for a `<script type="application/json">`: nothing in it can close the element.
-fn script_json(v: &serde_json::Value) -> String {
+pub(super) fn script_json(v: &serde_json::Value) -> String {
     v.to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
 }
 
-async fn edit(
+pub(super) async fn edit(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(slug): Path<String>,
@@ -127,7 +91,7 @@ async fn edit(
         "catalogue": ruche_pages::editor::catalogue(&site.title, &site_strings),
         "themes": ruche_pages::editor::themes(lang),
         "tiles": st.tube.settings.pages.tile_url,
-        "publicUrl": crate::sites::canonical(&st.tube.settings, &site.slug),
+        "publicUrl": canonical(&st.tube.settings, &site.slug),
     });
     let page = draw(&st, &site, row.id, Mode::Editor).await;
     let head = format!(
@@ -152,14 +116,14 @@ async fn edit(
 }
 
 #[derive(serde::Deserialize)]
-struct Draft {
+pub(super) struct Draft {
     version: i64,
     document: serde_json::Value,
     #[serde(default)]
     publish: bool,
 }
 
-fn json_error(status: StatusCode, body: serde_json::Value) -> Response {
+pub(super) fn json_error(status: StatusCode, body: serde_json::Value) -> Response {
     (status, Json(body)).into_response()
 }
 
@@ -167,7 +131,7 @@ fn json_error(status: StatusCode, body: serde_json::Value) -> Response {
 /// as drawn for the editor; 409 with the stored version and document when another tab saved
 /// first (the caller keeps its own document and may retry on top of the new version); 400 with
 /// the path of the fault for a document that does not pass.
-async fn save_draft(
+pub(super) async fn save_draft(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
@@ -217,7 +181,7 @@ async fn save_draft(
 }
 
 /// A preview is the visitors' page, kept out of search engines.
-fn preview_response(html: String) -> Response {
+pub(super) fn preview_response(html: String) -> Response {
     let html = html.replacen(
         "<head>",
         "<head>\n<meta name=\"robots\" content=\"noindex\">",
@@ -226,7 +190,7 @@ fn preview_response(html: String) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
-async fn preview(
+pub(super) async fn preview(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(slug): Path<String>,
@@ -240,7 +204,7 @@ async fn preview(
     }
 }
 
-async fn revision_preview(
+pub(super) async fn revision_preview(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path((slug, id)): Path<(String, i64)>,
@@ -254,7 +218,7 @@ async fn revision_preview(
     }
 }
 
-async fn export_json(
+pub(super) async fn export_json(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(slug): Path<String>,
@@ -282,7 +246,7 @@ async fn export_json(
 }
 
 /// Checks that the caller owns the site (the library is the owner's, shared by their sites).
-async fn owner_of(
+pub(super) async fn owner_of(
     st: &AppState,
     u: &ruche_tube::accounts::User,
     slug: &str,
@@ -297,7 +261,7 @@ async fn owner_of(
     }
 }
 
-async fn list_media(
+pub(super) async fn list_media(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
@@ -315,14 +279,14 @@ async fn list_media(
 }
 
 #[derive(serde::Deserialize)]
-struct LabelQuery {
+pub(super) struct LabelQuery {
     #[serde(default)]
     label: String,
 }
 
 /// An upload: the body is the picture itself (the editor sends the file as is). Bounded by the
 /// picture limit before it is read whole.
-async fn upload_media(
+pub(super) async fn upload_media(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
@@ -362,7 +326,7 @@ async fn upload_media(
 }
 
 /// The language of a script's request, as pages pick it (cookie, then browser).
-fn lang_of(st: &AppState, headers: &axum::http::HeaderMap) -> &'static str {
+pub(super) fn lang_of(st: &AppState, headers: &axum::http::HeaderMap) -> &'static str {
     let jar = axum_extra::extract::CookieJar::from_headers(headers);
     st.i18n.pick(
         jar.get("lang").map(|c| c.value()),
@@ -372,7 +336,11 @@ fn lang_of(st: &AppState, headers: &axum::http::HeaderMap) -> &'static str {
     )
 }
 
-fn media_error(st: &AppState, lang: &str, e: ruche_pages::media::MediaError) -> Response {
+pub(super) fn media_error(
+    st: &AppState,
+    lang: &str,
+    e: ruche_pages::media::MediaError,
+) -> Response {
     use ruche_pages::media::MediaError as E;
     let status = match &e {
         E::Quota { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -391,12 +359,12 @@ fn media_error(st: &AppState, lang: &str, e: ruche_pages::media::MediaError) -> 
 }
 
 #[derive(serde::Deserialize)]
-struct Label {
+pub(super) struct Label {
     src: String,
     label: String,
 }
 
-async fn label_media(
+pub(super) async fn label_media(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
@@ -420,12 +388,12 @@ async fn label_media(
 }
 
 #[derive(serde::Deserialize)]
-struct VideoQuery {
+pub(super) struct VideoQuery {
     url: String,
 }
 
 /// What a pasted video URL embeds: its server's oEmbed, read through the safe fetcher.
-async fn video_info(
+pub(super) async fn video_info(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(slug): Path<String>,
@@ -436,7 +404,7 @@ async fn video_info(
         return r;
     }
     let lang = lang_of(&st, &headers);
-    match crate::oembed::discover(&st.fetcher, &q.url).await {
+    match ruche_pages::oembed::discover(&st.fetcher, &q.url).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => {
             let host = e.host().unwrap_or_default().to_string();
@@ -450,7 +418,7 @@ async fn video_info(
 }
 
 /// A picture file: content-named, so cached for good.
-async fn serve_media(State(st): State<AppState>, Path(file): Path<String>) -> Response {
+pub(super) async fn serve_media(State(st): State<AppState>, Path(file): Path<String>) -> Response {
     let Some(path) = st.media.path_of(&file) else {
         return not_found();
     };
@@ -469,7 +437,7 @@ async fn serve_media(State(st): State<AppState>, Path(file): Path<String>) -> Re
 
 /// The site as a folder for any web host: the page, its pictures, the module and vendored
 /// files it loads, and its fonts. The contact form posts back to this instance.
-async fn export_zip(
+pub(super) async fn export_zip(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(slug): Path<String>,

@@ -1,4 +1,5 @@
-//! Hostile files, made at test time: a PNG whose few kilobytes decode to 160 MB.
+//! Hostile files, made at test time: PNGs whose few bytes declare or decode to far more pixels
+//! than they hold.
 
 fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
@@ -82,6 +83,22 @@ pub fn picture_bomb() -> Vec<u8> {
     png_chunk(&mut out, b"tRNS", &[128]);
     let row = 1 + (width as usize).div_ceil(8);
     png_chunk(&mut out, b"IDAT", &zlib_zeros(row * height as usize));
+    png_chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A PNG whose header declares `width`×`height` grey pixels, with almost no data behind it.
+pub fn declared_png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]);
+    png_chunk(&mut out, b"IHDR", &ihdr);
+    png_chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     png_chunk(&mut out, b"IEND", &[]);
     out
 }

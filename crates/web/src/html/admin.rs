@@ -4,7 +4,7 @@
 //! follower). The same services as PeerTube's `/api/v1/server/follow…` API, through forms.
 
 use crate::AppState;
-use crate::pages::{Chrome, CsrfForm, Page, error_page, form_user, login_redirect, render};
+use crate::html::{Chrome, CsrfForm, Page, error_page, form_user, login_redirect, render};
 use askama::Template;
 use axum::Form;
 use axum::Router;

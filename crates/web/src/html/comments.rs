@@ -3,9 +3,7 @@
 //! comment, reply and delete, which need no script.
 
 use crate::AppState;
-use crate::pages::{
-    Chrome, CsrfForm, Moment, Page, error_page, form_user, markdown, moment, short,
-};
+use crate::html::{Chrome, CsrfForm, Moment, Page, error_page, form_user, markdown, moment, short};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -3,7 +3,6 @@
 //! digest`), inboxes that keep every activity they receive and answer 204 as PeerTube's do, and
 //! documents and files the test may change or remove while the test runs (an origin's video
 //! whose master playlist is replaced, say).
-#![allow(dead_code)]
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -231,7 +230,11 @@ impl Signed {
 /// Signs a POST of `body` to `inbox` with the key `key_id`, dated `date`.
 pub fn sign(inbox: &str, body: &[u8], key_id: &str, pem: &str, date: SystemTime) -> Signed {
     let url = reqwest::Url::parse(inbox).unwrap();
-    let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap(),
+        url.port_or_known_default().unwrap()
+    );
     let date = ruche_federation::http_date(date);
     let digest = ruche_federation::digest(body);
     let header = |n: &str| match n {

@@ -1,0 +1,327 @@
+//! Browsing: the home page's grid of videos, channel and account pages (and their actor ids,
+//! which answer ActivityPub documents to servers), the language switch and the favicon.
+
+use super::{Chrome, Moment, Page, error_page, human_duration, markdown, moment, render, short};
+use crate::AppState;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use ruche_tube::TubeError;
+use ruche_tube::videos::ListFilter;
+use serde::Deserialize;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/c/{name}", get(channel_page))
+        .route("/a/{name}", get(account_page))
+        // The actors' ids: their ActivityPub documents, or their pages for browsers.
+        .route("/video-channels/{name}", get(channel_actor))
+        .route("/accounts/{name}", get(account_actor))
+        .route("/favicon.ico", get(favicon))
+}
+
+/// `/favicon.ico`, which browsers ask for on every site (pages link the SVG one too).
+pub(super) async fn favicon(headers: HeaderMap) -> Response {
+    let Some(file) = crate::assets::Assets::get("favicon.ico") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    let mut res = if cached {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut res = file.data.into_owned().into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("image/x-icon"),
+        );
+        res
+    };
+    let h = res.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=86400"),
+    );
+    res
+}
+
+pub(super) struct Card {
+    short_uuid: String,
+    name: String,
+    thumbnail: Option<String>,
+    duration: String,
+    channel: String,
+    views: String,
+    date: Moment,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(super) struct Home {
+    chrome: Chrome,
+    videos: Vec<Card>,
+    prev_page: Option<i64>,
+    next_page: Option<i64>,
+    /// Which videos: `all`, `local` or `federated`.
+    scope: &'static str,
+    /// What the pagination links start with (the scope kept).
+    page_base: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    page: Option<i64>,
+}
+
+pub(super) const PER_PAGE: i64 = 24;
+
+/// One page of a video grid (home, channel, account): the cards and the neighbouring pages.
+pub(super) struct Grid {
+    videos: Vec<Card>,
+    prev_page: Option<i64>,
+    next_page: Option<i64>,
+}
+
+pub(super) async fn grid(
+    st: &AppState,
+    tr: &Tr,
+    filter: ListFilter,
+    page: Option<i64>,
+) -> Result<Grid, TubeError> {
+    // Past this, every page is empty anyway; the bound keeps `page * PER_PAGE` from overflowing.
+    let page = page.unwrap_or(1).clamp(1, 1_000_000);
+    let f = ListFilter {
+        start: (page - 1) * PER_PAGE,
+        count: PER_PAGE,
+        newest_first: true,
+        ..filter
+    };
+    let (rows, total) = ruche_tube::videos::list_public(&st.tube, f).await?;
+    let videos = rows
+        .iter()
+        .map(|v| Card {
+            short_uuid: short(&v.uuid),
+            name: v.name.clone(),
+            thumbnail: ruche_tube::playback::pictures(v).0,
+            duration: human_duration(v.duration),
+            channel: v.channel_display_name.clone(),
+            views: tr.t1("video-views", "count", &v.views),
+            date: moment(tr, v.published_at.unwrap_or(v.created_at)),
+        })
+        .collect();
+    Ok(Grid {
+        videos,
+        next_page: (page * PER_PAGE < total).then_some(page + 1),
+        prev_page: (page > 1).then_some(page - 1),
+    })
+}
+
+#[derive(Deserialize)]
+pub(super) struct HomeQuery {
+    page: Option<i64>,
+    /// `local` (this instance's videos) or `federated` (those of instances we follow); both
+    /// when absent.
+    scope: Option<String>,
+}
+
+pub(super) async fn home(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Query(q): Query<HomeQuery>,
+) -> Response {
+    let scope = match q.scope.as_deref() {
+        Some("local") => "local",
+        Some("federated") => "federated",
+        _ => "all",
+    };
+    let filter = ListFilter {
+        is_local: match scope {
+            "local" => Some(true),
+            "federated" => Some(false),
+            _ => None,
+        },
+        ..Default::default()
+    };
+    match grid(&st, &chrome.tr, filter, q.page).await {
+        Ok(g) => render(&Home {
+            chrome,
+            videos: g.videos,
+            prev_page: g.prev_page,
+            next_page: g.next_page,
+            scope,
+            page_base: if scope == "all" {
+                "?".into()
+            } else {
+                format!("?scope={scope}&")
+            },
+        }),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub(super) struct Profile {
+    chrome: Chrome,
+    display_name: String,
+    handle: String,
+    description_html: String,
+    /// The owner account of a channel: its name and page.
+    owner: Option<(String, String)>,
+    /// An account's channels: handle and display name.
+    channels: Vec<(String, String)>,
+    avatar: Option<String>,
+    banner: Option<String>,
+    videos: Vec<Card>,
+    prev_page: Option<i64>,
+    next_page: Option<i64>,
+    page_base: String,
+}
+
+/// Whose page a profile is, and which videos it lists.
+pub(super) struct Owner {
+    display_name: String,
+    name: String,
+    description: Option<String>,
+    owner: Option<(String, String)>,
+    channels: Vec<(String, String)>,
+    filter: ListFilter,
+    /// Another instance's host; `None` for ours.
+    host: Option<String>,
+    avatar: Option<String>,
+    banner: Option<String>,
+}
+
+pub(super) async fn profile(
+    st: &AppState,
+    chrome: Chrome,
+    found: Result<Owner, TubeError>,
+    page: Option<i64>,
+) -> Response {
+    let who = match found {
+        Ok(w) => w,
+        Err(e) => return error_page(chrome, e),
+    };
+    match grid(st, &chrome.tr, who.filter, page).await {
+        Ok(g) => render(&Profile {
+            display_name: who.display_name,
+            handle: format!(
+                "{}@{}",
+                who.name,
+                who.host.unwrap_or_else(|| st.tube.settings.host())
+            ),
+            avatar: who.avatar,
+            banner: who.banner,
+            description_html: markdown(who.description.as_deref().unwrap_or_default()),
+            owner: who.owner,
+            channels: who.channels,
+            videos: g.videos,
+            prev_page: g.prev_page,
+            next_page: g.next_page,
+            page_base: "?".into(),
+            chrome,
+        }),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+/// `/c/{name}`, PeerTube's channel page: the channel and its public videos.
+pub(super) async fn channel_page(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let found = async {
+        let (ch, owner) = ruche_tube::channels::with_owner(&st.tube, &name).await?;
+        let owner_handle = match &owner.host {
+            Some(h) => format!("{}@{h}", owner.name),
+            None => owner.name.clone(),
+        };
+        Ok(Owner {
+            filter: ListFilter {
+                channel_id: Some(ch.id),
+                ..Default::default()
+            },
+            avatar: crate::api::picture_path("avatars", ch.avatars.as_deref(), 120),
+            banner: crate::api::picture_path("banners", ch.banners.as_deref(), 1920),
+            display_name: ch.display_name,
+            name: ch.name,
+            host: ch.host,
+            description: ch.description,
+            owner: Some((owner.display_name, format!("/a/{owner_handle}"))),
+            channels: Vec::new(),
+        })
+    }
+    .await;
+    profile(&st, chrome, found, q.page).await
+}
+
+/// `/a/{name}`, PeerTube's account page: the account, its channels and its public videos.
+pub(super) async fn account_page(
+    State(st): State<AppState>,
+    Page { chrome, .. }: Page,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let found = async {
+        let a = ruche_tube::accounts::account_by_handle(&st.tube, &name).await?;
+        let channels = ruche_tube::channels::of_account(&st.tube, a.id).await?;
+        let suffix = a.host.as_ref().map(|h| format!("@{h}")).unwrap_or_default();
+        Ok(Owner {
+            filter: ListFilter {
+                account_id: Some(a.id),
+                ..Default::default()
+            },
+            avatar: crate::api::picture_path("avatars", a.avatars.as_deref(), 120),
+            banner: None,
+            display_name: a.display_name,
+            name: a.name,
+            host: a.host,
+            description: a.description,
+            owner: None,
+            channels: channels
+                .into_iter()
+                .map(|c| (format!("{}{suffix}", c.name), c.display_name))
+                .collect(),
+        })
+    }
+    .await;
+    profile(&st, chrome, found, q.page).await
+}
+
+pub(super) async fn account_actor(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::account_document(&st, &name).await;
+    }
+    Redirect::to(&format!("/a/{name}")).into_response()
+}
+
+pub(super) async fn channel_actor(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::channel_document(&st, &name).await;
+    }
+    Redirect::to(&format!("/c/{name}")).into_response()
+}

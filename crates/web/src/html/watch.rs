@@ -1,0 +1,228 @@
+//! The watch page (player, details, comments) and the embed page other sites frame.
+
+use super::{Chrome, Moment, Page, error_page, markdown, moment, render, short};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use ruche_domain::ShortUuid;
+use ruche_domain::video::VideoState;
+use ruche_tube::{TubeError, videos};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/w/{id}", get(watch))
+        .route("/w/{id}/comments", post(super::comments::post))
+        .route(
+            "/w/{id}/comments/{comment}/delete",
+            post(super::comments::delete),
+        )
+        .route("/videos/watch/{id}", get(watch_redirect))
+        .route("/videos/embed/{id}", get(embed))
+}
+
+pub(super) struct FileLink {
+    url: String,
+    download: String,
+    label: String,
+    resolution: i64,
+}
+
+#[derive(Template)]
+#[template(path = "watch.html")]
+pub(super) struct Watch {
+    chrome: Chrome,
+    comments: Option<crate::html::comments::CommentsView>,
+    channel_url: String,
+    channel_avatar: Option<String>,
+    name: String,
+    uuid: String,
+    url: String,
+    by: String,
+    date: Moment,
+    views: String,
+    description_html: String,
+    published: bool,
+    failed: bool,
+    state_text: String,
+    master: String,
+    poster: Option<String>,
+    absolute_poster: String,
+    /// `<link rel="alternate" type="application/json+oembed">`, escaped already.
+    oembed_link: String,
+    files: Vec<FileLink>,
+    download_enabled: bool,
+    duration_secs: i64,
+}
+
+pub(super) async fn watch(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::video_document(&st, &id).await;
+    }
+    // Not an id, a UUID nor a short UUID: no such page (not the API's words in English).
+    if ruche_domain::ids::VideoRef::parse(&id).is_none() {
+        return error_page(chrome, TubeError::NotFound("video"));
+    }
+    let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
+        Ok(v) => v,
+        Err(e) => return error_page(chrome, e),
+    };
+    let files = match videos::files(&st.tube, v.id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(chrome, e),
+    };
+    let base = &st.tube.settings.public_url;
+    let play = ruche_tube::playback::of(base, &v, &files);
+    // Progressive fallback, best first up to 720p so a phone is not handed 4K.
+    let mut links: Vec<FileLink> = play
+        .files
+        .iter()
+        .map(|f| FileLink {
+            url: f.url.clone(),
+            download: f.download_url.clone(),
+            label: if f.has_video {
+                format!("{}p", f.resolution)
+            } else {
+                "Audio".into()
+            },
+            resolution: f.resolution,
+        })
+        .collect();
+    links.sort_by_key(|f| (f.resolution > 720, -f.resolution));
+    let state = VideoState::from_id(v.state);
+    let published = state == VideoState::Published && !play.files.is_empty();
+    let failed = state == VideoState::TranscodingFailed;
+    let state_text = if failed {
+        chrome.tr.t1(
+            "watch-failed",
+            "reason",
+            &v.failure_reason.clone().unwrap_or_default(),
+        )
+    } else {
+        chrome.tr.t1("watch-processing", "progress", &v.progress)
+    };
+    let poster = ruche_tube::playback::pictures(&v).1;
+    let comments = if published {
+        match crate::html::comments::view(&st, &chrome.tr, &v, user.user.as_ref()).await {
+            Ok(c) => Some(c),
+            Err(e) => return error_page(chrome, e),
+        }
+    } else {
+        None
+    };
+    let t = Watch {
+        comments,
+        name: v.name.clone(),
+        uuid: v.uuid.clone(),
+        oembed_link: crate::oembed::discovery_link(
+            base,
+            &format!("{base}/w/{}", short(&v.uuid)),
+            &v.name,
+        ),
+        url: format!("{base}/w/{}", short(&v.uuid)),
+        by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
+        channel_url: match &v.channel_host {
+            Some(h) => format!("/c/{}@{h}", v.channel_name),
+            None => format!("/c/{}", v.channel_name),
+        },
+        channel_avatar: crate::api::picture_path("avatars", v.channel_avatars.as_deref(), 48),
+        date: moment(&chrome.tr, v.published_at.unwrap_or(v.created_at)),
+        views: chrome.tr.t1("video-views", "count", &v.views),
+        description_html: markdown(v.description.as_deref().unwrap_or_default()),
+        published,
+        failed,
+        state_text,
+        master: play.master.clone().unwrap_or_default(),
+        absolute_poster: poster
+            .as_ref()
+            .map(|p| format!("{base}{p}"))
+            .unwrap_or_default(),
+        poster,
+        files: links,
+        download_enabled: v.download_enabled,
+        duration_secs: v.duration,
+        chrome,
+    };
+    render(&t)
+}
+
+pub(super) async fn watch_redirect(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if crate::activitypub::wants_activity_json(&headers) {
+        return crate::activitypub::video_document(&st, &id).await;
+    }
+    match ruche_domain::ids::VideoRef::parse(&id) {
+        Some(ruche_domain::ids::VideoRef::Uuid(u)) => {
+            Redirect::permanent(&format!("/w/{}", ShortUuid(u))).into_response()
+        }
+        _ => Redirect::permanent(&format!("/w/{id}")).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+pub(super) struct Embed {
+    lang: &'static str,
+    name: String,
+    uuid: String,
+    url: String,
+    master: String,
+    poster: Option<String>,
+    fallback: Option<String>,
+    duration_secs: i64,
+}
+
+/// `/videos/embed/{id}`, PeerTube's embed URL: the player alone, for iframes.
+pub(super) async fn embed(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let found = async {
+        if ruche_domain::ids::VideoRef::parse(&id).is_none() {
+            return Err(TubeError::NotFound("video"));
+        }
+        let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+        let files = videos::files(&st.tube, v.id).await?;
+        Ok::<_, TubeError>((v, files))
+    }
+    .await;
+    let (v, play) = match found {
+        Ok((v, files)) => {
+            let play = ruche_tube::playback::of(&st.tube.settings.public_url, &v, &files);
+            if v.state != VideoState::Published.id() || play.files.is_empty() {
+                return error_page(chrome, TubeError::NotFound("video"));
+            }
+            (v, play)
+        }
+        Err(e) => return error_page(chrome, e),
+    };
+    let fallback = play
+        .files
+        .iter()
+        .filter(|f| f.resolution <= 720)
+        .max_by_key(|f| f.resolution)
+        .or(play.files.last())
+        .map(|f| f.url.clone());
+    render(&Embed {
+        lang: chrome.tr.lang,
+        name: v.name.clone(),
+        url: format!("{}/w/{}", st.tube.settings.public_url, short(&v.uuid)),
+        master: play.master.clone().unwrap_or_default(),
+        poster: ruche_tube::playback::pictures(&v).1,
+        fallback,
+        duration_secs: v.duration,
+        uuid: v.uuid,
+    })
+}

@@ -129,7 +129,7 @@ pub fn pictures(v: &Video) -> (Option<String>, Option<String>) {
     )
 }
 
-pub use crate::storage::remote_picture_name;
+use crate::storage::remote_picture_name;
 
 /// The largest remote picture we take.
 const MAX_PICTURE: usize = 2 * 1024 * 1024;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-pub use crate::videos::TRANSCODE;
+use crate::videos::TRANSCODE;
 
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -71,7 +71,9 @@ pub async fn threads(
     let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let (_, rows, total, visible) =
         comments::threads(&st.tube, user.user.as_ref(), &id, f.start, f.count).await?;
-    let authors = comments::authors(&st.tube, &rows).await?;
+    // A deleted comment shows no author: only the others' authors are read.
+    let shown: Vec<&Comment> = rows.iter().filter(|c| c.deleted_at.is_none()).collect();
+    let authors = comments::authors(&st.tube, shown).await?;
     let data: Vec<Value> = rows
         .iter()
         .map(|c| comment_json(&st, &authors, &v.uuid, c))
@@ -91,7 +93,8 @@ pub async fn thread(
 ) -> ApiResult<Json<Value>> {
     let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
     let all = comments::thread(&st.tube, user.user.as_ref(), &id, thread_id).await?;
-    let authors = comments::authors(&st.tube, &all).await?;
+    let shown: Vec<&Comment> = all.iter().filter(|c| c.deleted_at.is_none()).collect();
+    let authors = comments::authors(&st.tube, shown).await?;
     let nodes = all
         .iter()
         .map(|c| Node {

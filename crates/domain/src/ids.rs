@@ -28,6 +28,13 @@ impl ShortUuid {
     }
 }
 
+/// The short form of a UUID written out; empty if `uuid` is not one.
+pub fn short_uuid(uuid: &str) -> String {
+    Uuid::parse_str(uuid)
+        .map(|u| ShortUuid(u).to_string())
+        .unwrap_or_default()
+}
+
 impl fmt::Display for ShortUuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut value = self.0.as_u128();

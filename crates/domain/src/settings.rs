@@ -36,6 +36,56 @@ pub struct Settings {
     pub mail: MailSettings,
     pub federation: FederationSettings,
     pub http: HttpSettings,
+    pub p2p: P2pSettings,
+}
+
+/// Peer-to-peer delivery (`[p2p]`, `RUCHE_P2P_*`): the tracker at `/tracker/socket` and
+/// `/tracker/announce`, and the player's sharing of segments between viewers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct P2pSettings {
+    /// Viewers share segments and the tracker answers (`RUCHE_P2P_ENABLED`). Off, the player
+    /// loads everything from the server and the tracker refuses every announce.
+    pub enabled: bool,
+    /// Track only the info hashes of videos this instance serves or knows (PeerTube's private
+    /// tracker; `RUCHE_P2P_PRIVATE`).
+    pub private: bool,
+    /// WebSocket connections to the tracker in all and per client address (an IPv6 client
+    /// counted by its /64).
+    pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    /// Peers in one swarm, peers in all, swarms in all.
+    pub max_peers_per_swarm: usize,
+    pub max_peers: usize,
+    pub max_swarms: usize,
+    /// Announces (and answers relayed) per client address (`RUCHE_P2P_ANNOUNCES_MAX`,
+    /// `…_WINDOW_SECS`); past it a WebSocket is closed and an HTTP announce refused.
+    pub announces: RateLimit,
+    /// STUN servers the player may ask for its public address, so viewers behind NAT reach
+    /// each other (`RUCHE_P2P_STUN_SERVERS`, comma-separated `stun:host:port`). None by default:
+    /// a STUN server learns every viewer's address, which this instance does not decide alone.
+    pub stun_servers: Vec<String>,
+}
+
+impl Default for P2pSettings {
+    fn default() -> Self {
+        P2pSettings {
+            enabled: true,
+            private: true,
+            max_connections: 20_000,
+            max_connections_per_address: 64,
+            max_peers_per_swarm: 1_000,
+            max_peers: 200_000,
+            max_swarms: 100_000,
+            // A viewer announces each stream every two minutes and answers a few offers: one a
+            // second, and a minute's burst, is far more than a household needs.
+            announces: RateLimit {
+                max: 300,
+                window_secs: 300,
+            },
+            stun_servers: Vec::new(),
+        }
+    }
 }
 
 /// Talking to other servers: ActivityPub federation, and the fetches of oEmbed.
@@ -315,6 +365,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             federation: FederationSettings::default(),
             http: HttpSettings::default(),
+            p2p: P2pSettings::default(),
         }
     }
 }
@@ -529,6 +580,25 @@ impl Settings {
                         .collect::<Result<_, _>>()?
                 }
                 "RUCHE_PAGES_TILE_URL" => self.pages.tile_url = v,
+                "RUCHE_P2P_ENABLED" => self.p2p.enabled = parse(&k, &v)?,
+                "RUCHE_P2P_PRIVATE" => self.p2p.private = parse(&k, &v)?,
+                "RUCHE_P2P_MAX_CONNECTIONS" => self.p2p.max_connections = parse(&k, &v)?,
+                "RUCHE_P2P_MAX_CONNECTIONS_PER_ADDRESS" => {
+                    self.p2p.max_connections_per_address = parse(&k, &v)?
+                }
+                "RUCHE_P2P_MAX_PEERS_PER_SWARM" => self.p2p.max_peers_per_swarm = parse(&k, &v)?,
+                "RUCHE_P2P_MAX_PEERS" => self.p2p.max_peers = parse(&k, &v)?,
+                "RUCHE_P2P_ANNOUNCES_MAX" => self.p2p.announces.max = parse(&k, &v)?,
+                "RUCHE_P2P_ANNOUNCES_WINDOW_SECS" => {
+                    self.p2p.announces.window_secs = parse(&k, &v)?
+                }
+                "RUCHE_P2P_STUN_SERVERS" => {
+                    self.p2p.stun_servers = v
+                        .split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                }
                 "RUCHE_FEDERATION_ALLOW_INSECURE" => {
                     self.federation.allow_insecure = parse(&k, &v)?
                 }

@@ -19,14 +19,6 @@ impl Role {
             Role::User => 2,
         }
     }
-    pub fn from_id(id: i64) -> Option<Role> {
-        match id {
-            0 => Some(Role::Admin),
-            1 => Some(Role::Moderator),
-            2 => Some(Role::User),
-            _ => None,
-        }
-    }
     /// PeerTube's English label for the role.
     pub fn label(self) -> &'static str {
         match self {
@@ -38,6 +30,52 @@ impl Role {
     /// Moderators and admins may remove anyone's video.
     pub fn can_moderate(self) -> bool {
         matches!(self, Role::Admin | Role::Moderator)
+    }
+}
+
+impl TryFrom<i64> for Role {
+    type Error = crate::Unknown;
+    fn try_from(id: i64) -> Result<Role, crate::Unknown> {
+        Ok(match id {
+            0 => Role::Admin,
+            1 => Role::Moderator,
+            2 => Role::User,
+            _ => return Err(crate::Unknown::new("role", id)),
+        })
+    }
+}
+
+/// PeerTube's `UserRegistrationState`: what became of a request to join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationState {
+    Pending = 1,
+    Rejected = 2,
+    Accepted = 3,
+}
+
+impl RegistrationState {
+    pub fn id(self) -> i64 {
+        self as i64
+    }
+    /// PeerTube's English label, as its API returns it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RegistrationState::Pending => "Pending",
+            RegistrationState::Rejected => "Rejected",
+            RegistrationState::Accepted => "Accepted",
+        }
+    }
+}
+
+impl TryFrom<i64> for RegistrationState {
+    type Error = crate::Unknown;
+    fn try_from(id: i64) -> Result<RegistrationState, crate::Unknown> {
+        Ok(match id {
+            1 => RegistrationState::Pending,
+            2 => RegistrationState::Rejected,
+            3 => RegistrationState::Accepted,
+            _ => return Err(crate::Unknown::new("registration state", id)),
+        })
     }
 }
 
@@ -159,7 +197,7 @@ mod tests {
     #[test]
     fn roles_round_trip() {
         for r in [Role::Admin, Role::Moderator, Role::User] {
-            assert_eq!(Role::from_id(r.id()), Some(r));
+            assert_eq!(Role::try_from(r.id()), Ok(r));
         }
         assert!("admin".parse::<Role>().is_ok());
         assert!("boss".parse::<Role>().is_err());

@@ -1,5 +1,7 @@
 //! Video states, privacies and PeerTube's constant tables (categories, licences, languages).
 
+use crate::Unknown;
+
 /// PeerTube's `VideoState` values. `TranscodingFailed` (7) is PeerTube's own failure state; the
 /// owner sees the stored reason with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,14 +16,6 @@ impl VideoState {
     pub fn id(self) -> i64 {
         self as i64
     }
-    pub fn from_id(id: i64) -> VideoState {
-        match id {
-            1 => VideoState::Published,
-            3 => VideoState::ToImport,
-            7 => VideoState::TranscodingFailed,
-            _ => VideoState::ToTranscode,
-        }
-    }
     /// PeerTube's English label, as its API returns it.
     pub fn label(self) -> &'static str {
         match self {
@@ -33,9 +27,12 @@ impl VideoState {
     }
 }
 
-/// PeerTube's `VideoPrivacy` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// PeerTube's `VideoPrivacy` values (as numbers in JSON, as PeerTube writes them). The default
+/// is PeerTube's default for a new video (`defaults.publish.privacy`): public.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(into = "i64", try_from = "i64")]
 pub enum Privacy {
+    #[default]
     Public = 1,
     Unlisted = 2,
     Private = 3,
@@ -45,15 +42,6 @@ pub enum Privacy {
 impl Privacy {
     pub fn id(self) -> i64 {
         self as i64
-    }
-    pub fn from_id(id: i64) -> Option<Privacy> {
-        match id {
-            1 => Some(Privacy::Public),
-            2 => Some(Privacy::Unlisted),
-            3 => Some(Privacy::Private),
-            4 => Some(Privacy::Internal),
-            _ => None,
-        }
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -75,6 +63,38 @@ impl Privacy {
     /// Only public videos appear in lists.
     pub fn listed(self) -> bool {
         self == Privacy::Public
+    }
+}
+
+impl TryFrom<i64> for VideoState {
+    type Error = Unknown;
+    fn try_from(id: i64) -> Result<VideoState, Unknown> {
+        Ok(match id {
+            1 => VideoState::Published,
+            2 => VideoState::ToTranscode,
+            3 => VideoState::ToImport,
+            7 => VideoState::TranscodingFailed,
+            _ => return Err(Unknown::new("video state", id)),
+        })
+    }
+}
+
+impl From<Privacy> for i64 {
+    fn from(p: Privacy) -> i64 {
+        p.id()
+    }
+}
+
+impl TryFrom<i64> for Privacy {
+    type Error = Unknown;
+    fn try_from(id: i64) -> Result<Privacy, Unknown> {
+        Ok(match id {
+            1 => Privacy::Public,
+            2 => Privacy::Unlisted,
+            3 => Privacy::Private,
+            4 => Privacy::Internal,
+            _ => return Err(Unknown::new("privacy", id)),
+        })
     }
 }
 
@@ -164,7 +184,8 @@ mod tests {
         assert!(Privacy::Internal.visible_to(Viewer::LoggedIn));
         assert!(!Privacy::Private.visible_to(Viewer::LoggedIn));
         assert!(Privacy::Private.visible_to(Viewer::Owner));
-        assert_eq!(Privacy::from_id(9), None);
+        assert!(Privacy::try_from(9).is_err());
+        assert_eq!(Privacy::try_from(2), Ok(Privacy::Unlisted));
     }
 
     #[test]
@@ -172,6 +193,7 @@ mod tests {
         assert_eq!(category_label(15), Some("Science & Technology"));
         assert_eq!(licence_label(7), Some("Public Domain Dedication"));
         assert_eq!(language_label("oc"), Some("Occitan"));
-        assert_eq!(VideoState::from_id(7), VideoState::TranscodingFailed);
+        assert_eq!(VideoState::try_from(7), Ok(VideoState::TranscodingFailed));
+        assert!(VideoState::try_from(5).is_err());
     }
 }

@@ -16,7 +16,6 @@ use ruche_store::Store;
 use ruche_store::jobs::{self, Job};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -37,15 +36,21 @@ pub enum Outcome {
     Later { reason: String, after: Duration },
 }
 
-/// What a handler returns for one job.
-pub type Run = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+/// The work of a queue: what runs one stored job, and what happens when one fails for good.
+/// Transcoding, federation and mail each implement it once; a new kind of background work (a
+/// torrent to make, an import, a notification) is a new implementation and a [`Queue`].
+pub trait Handler: Send + Sync + 'static {
+    /// Runs one job and says what became of it. A panic here is caught: the job fails for good
+    /// with the panic's message.
+    fn run(&self, job: Job) -> impl Future<Output = Outcome> + Send;
 
-/// The work of a queue: a job in, its outcome out.
-pub type Handler = Arc<dyn Fn(Job) -> Run + Send + Sync>;
-
-/// Called, in no transaction, when a job has failed for good (its attempts are spent, it
-/// panicked or said `Failed`): the video whose transcoding gave up is marked failed, say.
-pub type GaveUp = Arc<dyn Fn(Job, String) -> Run + Send + Sync>;
+    /// Called, in no transaction, when a job has failed for good (its attempts are spent, it
+    /// panicked or said `Failed`): the video whose transcoding gave up is marked failed, say.
+    fn gave_up(&self, job: Job, reason: String) -> impl Future<Output = ()> + Send {
+        let _ = (job, reason);
+        async {}
+    }
+}
 
 /// One kind (or several, taken in order) of background work.
 #[derive(Clone)]
@@ -66,13 +71,12 @@ pub struct Queue {
 }
 
 /// Starts the queue's workers; they run until `shutdown` is cancelled.
-pub fn spawn(
+pub fn spawn<H: Handler>(
     store: Store,
     queue: Queue,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
-    handler: Handler,
-    gave_up: Option<GaveUp>,
+    handler: Arc<H>,
 ) -> Vec<JoinHandle<()>> {
     (0..queue.workers.max(1))
         .map(|n| {
@@ -82,7 +86,6 @@ pub fn spawn(
                 wake: wake.clone(),
                 shutdown: shutdown.clone(),
                 handler: handler.clone(),
-                gave_up: gave_up.clone(),
             };
             tokio::spawn(async move {
                 tracing::info!("{} worker {n} started", w.queue.name);
@@ -93,16 +96,15 @@ pub fn spawn(
         .collect()
 }
 
-struct Worker {
+struct Worker<H> {
     store: Store,
     queue: Queue,
     wake: Arc<Notify>,
     shutdown: CancellationToken,
-    handler: Handler,
-    gave_up: Option<GaveUp>,
+    handler: Arc<H>,
 }
 
-impl Worker {
+impl<H: Handler> Worker<H> {
     async fn run(&self) {
         while !self.shutdown.is_cancelled() {
             let worked = AssertUnwindSafe(self.once()).catch_unwind().await;
@@ -141,7 +143,7 @@ impl Worker {
 
     async fn run_job(&self, job: Job, lease_ms: i64) -> Result<(), ruche_store::StoreError> {
         let keep_alive = tokio::spawn(heartbeat(self.store.clone(), job.id, lease_ms));
-        let work = AssertUnwindSafe((self.handler)(job.clone())).catch_unwind();
+        let work = AssertUnwindSafe(self.handler.run(job.clone())).catch_unwind();
         tokio::pin!(work);
         let shutdown = self.shutdown.clone();
         let outcome = tokio::select! {
@@ -210,8 +212,8 @@ impl Worker {
             }
         };
         tx.commit().await?;
-        if let (Some(reason), Some(gave_up)) = (gave_up, &self.gave_up)
-            && let Err(p) = AssertUnwindSafe(gave_up(job.clone(), reason))
+        if let Some(reason) = gave_up
+            && let Err(p) = AssertUnwindSafe(self.handler.gave_up(job.clone(), reason))
                 .catch_unwind()
                 .await
         {
@@ -271,7 +273,7 @@ where
 }
 
 /// A panic's message, as `panic!` gave it.
-fn message(p: &Box<dyn std::any::Any + Send>) -> String {
+pub fn message(p: &Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())

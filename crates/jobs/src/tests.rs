@@ -30,6 +30,40 @@ async fn counts(store: &Store) -> Vec<(String, String, i64)> {
     jobs::counts(c.ex()).await.unwrap()
 }
 
+/// A handler made of closures, as each test needs its own.
+struct Test<R, G> {
+    run: R,
+    gave_up: G,
+}
+
+impl<R, RF, G> Handler for Test<R, G>
+where
+    R: Fn(Job) -> RF + Send + Sync + 'static,
+    RF: Future<Output = Outcome> + Send,
+    G: Fn(Job, String) + Send + Sync + 'static,
+{
+    fn run(&self, job: Job) -> impl Future<Output = Outcome> + Send {
+        (self.run)(job)
+    }
+    async fn gave_up(&self, job: Job, reason: String) {
+        (self.gave_up)(job, reason)
+    }
+}
+
+/// What a test that does not watch jobs fail for good does with them.
+type Ignore = fn(Job, String);
+
+fn test<R, RF>(run: R) -> Arc<Test<R, Ignore>>
+where
+    R: Fn(Job) -> RF + Send + Sync + 'static,
+    RF: Future<Output = Outcome> + Send,
+{
+    Arc::new(Test {
+        run,
+        gave_up: |_, _| {},
+    })
+}
+
 /// Waits until `done` holds (or fails after a generous while).
 async fn until<F, Fut>(what: &str, mut done: F)
 where
@@ -48,26 +82,25 @@ db_test!(
     |store: Store| async move {
         let ran = Arc::new(AtomicUsize::new(0));
         let given_up = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let handler: Handler = {
-            let ran = ran.clone();
-            Arc::new(move |job: Job| {
+        let handler = Arc::new(Test {
+            run: {
                 let ran = ran.clone();
-                Box::pin(async move {
-                    if job.payload == "boom" {
-                        panic!("a newline in a header");
+                move |job: Job| {
+                    let ran = ran.clone();
+                    async move {
+                        if job.payload == "boom" {
+                            panic!("a newline in a header");
+                        }
+                        ran.fetch_add(1, Ordering::SeqCst);
+                        Outcome::Done
                     }
-                    ran.fetch_add(1, Ordering::SeqCst);
-                    Outcome::Done
-                })
-            })
-        };
-        let gave_up: GaveUp = {
-            let given_up = given_up.clone();
-            Arc::new(move |job: Job, why: String| {
-                given_up.lock().unwrap().push((job.payload.clone(), why));
-                Box::pin(async { Outcome::Done })
-            })
-        };
+                }
+            },
+            gave_up: {
+                let given_up = given_up.clone();
+                move |job: Job, why: String| given_up.lock().unwrap().push((job.payload, why))
+            },
+        });
         let stop = CancellationToken::new();
         let wake = Arc::new(Notify::new());
         // The poisoned job first: with one worker, a loop that died on it would run nothing.
@@ -79,7 +112,7 @@ db_test!(
             workers: 1,
             ..queue(vec!["mail"])
         };
-        let handles = spawn(store.clone(), q, wake, stop.clone(), handler, Some(gave_up));
+        let handles = spawn(store.clone(), q, wake, stop.clone(), handler);
         until("the other jobs", || async {
             ran.load(Ordering::SeqCst) == 3
         })
@@ -107,11 +140,11 @@ db_test!(
     retries_then_gives_up_and_kinds_keep_their_order,
     |store: Store| async move {
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let handler: Handler = {
+        let handler = test({
             let order = order.clone();
-            Arc::new(move |job: Job| {
+            move |job: Job| {
                 let order = order.clone();
-                Box::pin(async move {
+                async move {
                     order.lock().unwrap().push(job.kind.clone());
                     if job.kind == "flaky" {
                         Outcome::Retry {
@@ -121,9 +154,9 @@ db_test!(
                     } else {
                         Outcome::Done
                     }
-                })
-            })
-        };
+                }
+            }
+        });
         enqueue(&store, "later", "{}", 1).await;
         enqueue(&store, "first", "{}", 1).await;
         enqueue(&store, "flaky", "{}", 3).await;
@@ -138,7 +171,6 @@ db_test!(
             Arc::new(Notify::new()),
             stop.clone(),
             handler,
-            None,
         );
         until("the flaky job to be given up", || async {
             counts(&store).await == vec![("flaky".to_string(), "failed".to_string(), 1)]
@@ -158,20 +190,20 @@ db_test!(
     shutdown_lets_short_jobs_end_and_gives_long_ones_back,
     |store: Store| async move {
         let started = Arc::new(Notify::new());
-        let handler: Handler = {
+        let handler = test({
             let started = started.clone();
-            Arc::new(move |job: Job| {
+            move |job: Job| {
                 let started = started.clone();
-                Box::pin(async move {
+                async move {
                     started.notify_one();
                     if job.payload == "long" {
                         // Longer than any grace: it must be given back.
                         std::future::pending::<()>().await;
                     }
                     Outcome::Done
-                })
-            })
-        };
+                }
+            }
+        });
         let id = enqueue(&store, "transcode", "long", 3).await;
         let stop = CancellationToken::new();
         let q = Queue {
@@ -184,7 +216,6 @@ db_test!(
             Arc::new(Notify::new()),
             stop.clone(),
             handler,
-            None,
         );
         started.notified().await;
         stop.cancel();

@@ -112,14 +112,23 @@ pub fn spawn(
         poll: Duration::from_secs(2),
         grace: Duration::from_secs(10),
     };
-    let handler: ruche_jobs::Handler = {
-        let store = store.clone();
-        std::sync::Arc::new(move |job: jobs::Job| {
-            let (store, settings) = (store.clone(), settings.clone());
-            Box::pin(async move { run(&store, &settings, &job).await })
-        })
-    };
-    ruche_jobs::spawn(store, queue, wake, shutdown, handler, None);
+    let mail = std::sync::Arc::new(Mail {
+        store: store.clone(),
+        settings,
+    });
+    ruche_jobs::spawn(store, queue, wake, shutdown, mail);
+}
+
+/// The mail queue's work.
+struct Mail {
+    store: Store,
+    settings: MailSettings,
+}
+
+impl ruche_jobs::Handler for Mail {
+    async fn run(&self, job: jobs::Job) -> ruche_jobs::Outcome {
+        run(&self.store, &self.settings, &job).await
+    }
 }
 
 /// One mail job.

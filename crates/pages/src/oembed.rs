@@ -5,6 +5,7 @@
 //! ([`watch_path`], [`player_query`]) are here, and the web layer's oEmbed provider reads them too.
 
 use ruche_domain::ids::VideoRef;
+use ruche_domain::urls;
 use ruche_fetch::{FetchError, Fetcher};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -228,7 +229,7 @@ pub async fn discover(fetcher: &Fetcher, watch_url: &str) -> Result<VideoEmbed, 
         WatchPath::Video(id) if src.path().starts_with("/videos/embed/") && is_uuid_ref(id) => id,
         _ => return Err(bad("the iframe is not a video embed")),
     };
-    let embed_url = format!("{origin}/videos/embed/{embed_id}{}", player_query(&src));
+    let embed_url = format!("{}{}", urls::embed(&origin, embed_id), player_query(&src));
     let thumbnail_url = answer
         .thumbnail_url
         .as_deref()

@@ -530,7 +530,7 @@ fn with_form(body: impl FnOnce(&tokio::runtime::Runtime, &ruche_store::Store)) {
                 username: "owner",
                 email: "owner@example.org",
                 password_hash: "x",
-                role: 2,
+                role: ruche_domain::user::Role::User,
                 video_quota: -1,
                 video_quota_daily: -1,
             },

@@ -3,6 +3,7 @@
 //! send and their deliveries, other instances' health, and the ids of activities taken in.
 
 use crate::{Ex, Result, Store, StoreError, Tx, dual, now_ms};
+use ruche_domain::follow::FollowState;
 
 /// Another instance's actor, as its document last said.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
@@ -231,7 +232,8 @@ pub struct Follow {
     pub id: i64,
     pub follower: String,
     pub following: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: FollowState,
     pub activity: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -244,7 +246,7 @@ pub async fn upsert_follow(
     ex: Ex<'_>,
     follower: &str,
     following: &str,
-    state: &str,
+    state: FollowState,
     activity: &str,
 ) -> Result<()> {
     let now = now_ms();
@@ -256,7 +258,7 @@ pub async fn upsert_follow(
     )
     .bind(follower)
     .bind(following)
-    .bind(state)
+    .bind(state.as_str())
     .bind(activity)
     .bind(now)
     .execute(c)
@@ -295,12 +297,12 @@ pub async fn follow_by_activity(ex: Ex<'_>, activity: &str) -> Result<Option<Fol
         .map_err(StoreError::from))
 }
 
-pub async fn set_follow_state(ex: Ex<'_>, id: i64, state: &str) -> Result<()> {
+pub async fn set_follow_state(ex: Ex<'_>, id: i64, state: FollowState) -> Result<()> {
     dual!(ex, |c| sqlx::query(
         "UPDATE follows SET state = $2, updated_at = $3 WHERE id = $1"
     )
     .bind(id)
-    .bind(state)
+    .bind(state.as_str())
     .bind(now_ms())
     .execute(c)
     .await
@@ -335,7 +337,7 @@ pub async fn follows_of(
     ex: Ex<'_>,
     actor: &str,
     side: Side,
-    state: Option<&str>,
+    state: Option<FollowState>,
     start: i64,
     count: i64,
 ) -> Result<(Vec<Follow>, i64)> {
@@ -349,7 +351,7 @@ pub async fn follows_of(
     );
     let count_sql =
         format!("SELECT COUNT(*) FROM follows WHERE {column} = $1 AND ($2 = '' OR state = $2)");
-    let state = state.unwrap_or("");
+    let state = state.map_or("", FollowState::as_str);
     dual!(ex, |c| {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(actor)
@@ -378,7 +380,8 @@ pub async fn follower_inboxes(ex: Ex<'_>, actors: &[String]) -> Result<Vec<Strin
     let sql = format!(
         "SELECT DISTINCT COALESCE(r.shared_inbox, r.inbox) FROM follows f
          JOIN remote_actors r ON r.url = f.follower
-         WHERE f.state = 'accepted' AND f.following IN ({})",
+         WHERE f.state = '{}' AND f.following IN ({})",
+        FollowState::Accepted,
         marks.join(", ")
     );
     dual!(ex, |c| {
@@ -403,13 +406,6 @@ pub struct Delivery {
     pub body: String,
     pub signer_kind: String,
     pub signer_id: i64,
-}
-
-/// The host part of an inbox URL (`host[:port]`, spelt as everywhere else:
-/// [`ruche_domain::host::host_of`]), which deliveries are grouped by; the URL itself if it has
-/// none.
-pub fn host_of(url: &str) -> String {
-    ruche_domain::host::host_of(url).unwrap_or_else(|| url.to_ascii_lowercase())
 }
 
 /// Stores an activity and one delivery per distinct inbox, all runnable now; inboxes on hosts
@@ -437,7 +433,7 @@ pub async fn enqueue_activity(
     })?;
     let mut targets: Vec<(&String, String)> = Vec::new();
     for inbox in inboxes {
-        let host = host_of(inbox);
+        let host = ruche_domain::urls::host(inbox);
         if !dead.contains(&host) && !targets.iter().any(|(i, _)| *i == inbox) {
             targets.push((inbox, host));
         }

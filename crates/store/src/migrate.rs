@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "revisions_kept",
         include_str!("../migrations/0013_revisions_kept.sql"),
     ),
+    (14, "p2p", include_str!("../migrations/0014_p2p.sql")),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

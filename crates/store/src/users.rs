@@ -2,6 +2,7 @@
 //! instance's key/value settings.
 
 use crate::{Ex, Result, StoreError, dual, now_ms};
+use ruche_domain::user::{RegistrationState, Role};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
@@ -9,7 +10,8 @@ pub struct User {
     pub username: String,
     pub email: String,
     pub password_hash: String,
-    pub role: i64,
+    #[sqlx(try_from = "i64")]
+    pub role: Role,
     pub video_quota: i64,
     pub video_quota_daily: i64,
     pub blocked: bool,
@@ -55,7 +57,7 @@ pub struct NewUser<'a> {
     pub username: &'a str,
     pub email: &'a str,
     pub password_hash: &'a str,
-    pub role: i64,
+    pub role: Role,
     pub video_quota: i64,
     pub video_quota_daily: i64,
 }
@@ -75,7 +77,7 @@ pub async fn create_user(ex: Ex<'_>, u: &NewUser<'_>) -> Result<i64> {
         .bind(u.username)
         .bind(u.email)
         .bind(u.password_hash)
-        .bind(u.role)
+        .bind(u.role.id())
         .bind(u.video_quota)
         .bind(u.video_quota_daily)
         .bind(now)
@@ -137,11 +139,12 @@ pub async fn name_or_email_taken(ex: Ex<'_>, username: &str, email: &str) -> Res
     dual!(ex, |c| {
         sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1) OR lower(email) = lower($2)
-         UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND (lower(username) = lower($1) OR lower(email) = lower($2))
+         UNION ALL SELECT COUNT(*) FROM registrations WHERE state = $3 AND (lower(username) = lower($1) OR lower(email) = lower($2))
          UNION ALL SELECT COUNT(*) FROM channels WHERE host IS NULL AND lower(name) = lower($1)"
     )
     .bind(username)
     .bind(email)
+    .bind(RegistrationState::Pending.id())
     .fetch_all(c)
     .await
     .map(|counts| counts.iter().any(|n| *n > 0))
@@ -155,10 +158,11 @@ pub async fn name_taken(ex: Ex<'_>, username: &str) -> Result<bool> {
     dual!(ex, |c| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)
-             UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND lower(username) = lower($1)
+             UNION ALL SELECT COUNT(*) FROM registrations WHERE state = $2 AND lower(username) = lower($1)
              UNION ALL SELECT COUNT(*) FROM channels WHERE host IS NULL AND lower(name) = lower($1)",
         )
         .bind(username)
+        .bind(RegistrationState::Pending.id())
         .fetch_all(c)
         .await
         .map(|counts| counts.iter().any(|n| *n > 0))
@@ -171,9 +175,10 @@ pub async fn email_taken(ex: Ex<'_>, email: &str) -> Result<bool> {
     dual!(ex, |c| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)
-             UNION ALL SELECT COUNT(*) FROM registrations WHERE state = 1 AND lower(email) = lower($1)",
+             UNION ALL SELECT COUNT(*) FROM registrations WHERE state = $2 AND lower(email) = lower($1)",
         )
         .bind(email)
+        .bind(RegistrationState::Pending.id())
         .fetch_all(c)
         .await
         .map(|counts| counts.iter().any(|n| *n > 0))
@@ -309,8 +314,7 @@ pub async fn create_channel(ex: Ex<'_>, ch: &NewChannel<'_>) -> Result<i64> {
     })
 }
 
-/// Registration requests, when sign-up requires approval. States as PeerTube: 1 pending,
-/// 2 rejected, 3 accepted.
+/// Registration requests, when sign-up requires approval.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Registration {
     pub id: i64,
@@ -318,7 +322,8 @@ pub struct Registration {
     pub email: String,
     pub password_hash: String,
     pub reason: String,
-    pub state: i64,
+    #[sqlx(try_from = "i64")]
+    pub state: RegistrationState,
     pub moderation_response: Option<String>,
     pub user_id: Option<i64>,
     pub created_at: i64,
@@ -333,13 +338,14 @@ pub async fn create_registration(
 ) -> Result<i64> {
     dual!(ex, |c| sqlx::query_scalar(
         "INSERT INTO registrations (username, email, password_hash, reason, state, created_at)
-         VALUES ($1, $2, $3, $4, 1, $5) RETURNING id"
+         VALUES ($1, $2, $3, $4, $6, $5) RETURNING id"
     )
     .bind(username)
     .bind(email)
     .bind(password_hash)
     .bind(reason)
     .bind(now_ms())
+    .bind(RegistrationState::Pending.id())
     .fetch_one(c)
     .await
     .map_err(StoreError::from))
@@ -389,7 +395,7 @@ pub async fn registration(ex: Ex<'_>, id: i64) -> Result<Registration> {
 pub async fn set_registration_state(
     ex: Ex<'_>,
     id: i64,
-    state: i64,
+    state: RegistrationState,
     response: Option<&str>,
     user_id: Option<i64>,
 ) -> Result<()> {
@@ -397,7 +403,7 @@ pub async fn set_registration_state(
         "UPDATE registrations SET state = $2, moderation_response = $3, user_id = $4 WHERE id = $1"
     )
     .bind(id)
-    .bind(state)
+    .bind(state.id())
     .bind(response)
     .bind(user_id)
     .execute(c)

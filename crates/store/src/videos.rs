@@ -1,6 +1,8 @@
 //! Videos, their rendition files, resumable uploads in progress, views and quota sums.
 
 use crate::{Ex, Result, StoreError, dual, now_ms};
+use ruche_domain::follow::FollowState;
+use ruche_domain::video::{Privacy, VideoState};
 
 /// A video with its channel and account, as every read needs them.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,7 +13,8 @@ pub struct Video {
     pub name: String,
     pub description: Option<String>,
     pub support: Option<String>,
-    pub privacy: i64,
+    #[sqlx(try_from = "i64")]
+    pub privacy: Privacy,
     pub category: Option<i64>,
     pub licence: Option<i64>,
     pub language: Option<String>,
@@ -20,7 +23,8 @@ pub struct Video {
     pub comments_enabled: bool,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
-    pub state: i64,
+    #[sqlx(try_from = "i64")]
+    pub state: VideoState,
     pub failure_reason: Option<String>,
     pub progress: i64,
     pub duration: i64,
@@ -92,7 +96,7 @@ pub struct NewVideo {
     pub name: String,
     pub description: Option<String>,
     pub support: Option<String>,
-    pub privacy: i64,
+    pub privacy: Privacy,
     pub category: Option<i64>,
     pub licence: Option<i64>,
     pub language: Option<String>,
@@ -118,7 +122,7 @@ pub async fn insert(
         "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
             language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
             quota_size, source_filename, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 2, $15, $16, $17, $17)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $15, $16, $17, $17)
          RETURNING id"
     )
     .bind(uuid)
@@ -126,7 +130,7 @@ pub async fn insert(
     .bind(&v.name)
     .bind(&v.description)
     .bind(&v.support)
-    .bind(v.privacy)
+    .bind(v.privacy.id())
     .bind(v.category)
     .bind(v.licence)
     .bind(&v.language)
@@ -138,6 +142,7 @@ pub async fn insert(
     .bind(source_size)
     .bind(source_filename)
     .bind(now)
+    .bind(VideoState::ToTranscode.id())
     .fetch_one(c)
     .await
     .map_err(StoreError::from)
@@ -189,18 +194,23 @@ impl ListFilter {
         let mut conds = Vec::new();
         let mut binds = Vec::new();
         if self.public_only {
-            conds.push("v.state = 1 AND v.privacy = 1".to_string());
+            conds.push(format!(
+                "v.state = ${} AND v.privacy = ${}",
+                first + binds.len(),
+                first + binds.len() + 1
+            ));
+            binds.extend([VideoState::Published.id(), Privacy::Public.id()]);
             if self.account_id.is_none() && self.channel_id.is_none() {
                 // Follows of another instance's actor are always ours (we keep no follows
                 // between two other instances' actors).
-                conds.push(
+                let accepted = FollowState::Accepted;
+                conds.push(format!(
                     "(a.host IS NULL
                       OR EXISTS (SELECT 1 FROM video_shares s JOIN follows f ON f.following = s.actor
-                                 WHERE s.video_id = v.id AND f.state = 'accepted')
-                      OR EXISTS (SELECT 1 FROM follows f WHERE f.state = 'accepted'
+                                 WHERE s.video_id = v.id AND f.state = '{accepted}')
+                      OR EXISTS (SELECT 1 FROM follows f WHERE f.state = '{accepted}'
                                  AND (f.following = c.url OR f.following = a.url)))"
-                        .to_string(),
-                );
+                ));
             }
         }
         match self.is_local {
@@ -277,11 +287,12 @@ pub async fn set_progress(ex: Ex<'_>, id: i64, progress: i64) -> Result<()> {
 
 pub async fn set_failed(ex: Ex<'_>, id: i64, reason: &str) -> Result<()> {
     dual!(ex, |c| sqlx::query(
-        "UPDATE videos SET state = 7, failure_reason = $2, updated_at = $3 WHERE id = $1"
+        "UPDATE videos SET state = $4, failure_reason = $2, updated_at = $3 WHERE id = $1"
     )
     .bind(id)
     .bind(reason)
     .bind(now_ms())
+    .bind(VideoState::TranscodingFailed.id())
     .execute(c)
     .await
     .map(|_| ())
@@ -305,7 +316,7 @@ pub async fn set_media(ex: Ex<'_>, id: i64, m: &MediaInfo<'_>, publish: bool) ->
         sqlx::query(
         "UPDATE videos SET duration = $2, aspect_ratio = $3, playlist_filename = $4, sha256_filename = $5,
             thumbnail_filename = COALESCE($6, thumbnail_filename), preview_filename = COALESCE($7, preview_filename),
-            state = CASE WHEN $8 THEN 1 ELSE state END,
+            state = CASE WHEN $8 THEN $10 ELSE state END,
             published_at = CASE WHEN $8 AND published_at IS NULL THEN $9 ELSE published_at END,
             failure_reason = NULL, updated_at = $9
          WHERE id = $1"
@@ -319,6 +330,7 @@ pub async fn set_media(ex: Ex<'_>, id: i64, m: &MediaInfo<'_>, publish: bool) ->
     .bind(m.preview_filename)
     .bind(publish)
     .bind(now)
+    .bind(VideoState::Published.id())
     .execute(c)
     .await
     .map(|_| ())
@@ -344,6 +356,12 @@ pub struct VideoFile {
     pub web_size: Option<i64>,
     pub has_audio: bool,
     pub has_video: bool,
+    /// The `.torrent` of the fragmented MP4 (its name under the torrents folder) and its info
+    /// hash; the same of the web video.
+    pub torrent_filename: Option<String>,
+    pub info_hash: Option<String>,
+    pub web_torrent_filename: Option<String>,
+    pub web_info_hash: Option<String>,
 }
 
 /// Adds or replaces the file of one resolution (a retried job rewrites its renditions), and
@@ -358,8 +376,9 @@ pub async fn upsert_file(ex: Ex<'_>, f: &VideoFile) -> Result<()> {
             .await?;
         sqlx::query(
             "INSERT INTO video_files (video_id, resolution, width, height, fps, size, bandwidth, codecs,
-                filename, playlist_filename, web_filename, web_size, has_audio, has_video, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                filename, playlist_filename, web_filename, web_size, has_audio, has_video, created_at,
+                torrent_filename, info_hash, web_torrent_filename, web_info_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(f.video_id)
         .bind(f.resolution)
@@ -376,6 +395,10 @@ pub async fn upsert_file(ex: Ex<'_>, f: &VideoFile) -> Result<()> {
         .bind(f.has_audio)
         .bind(f.has_video)
         .bind(now)
+        .bind(&f.torrent_filename)
+        .bind(&f.info_hash)
+        .bind(&f.web_torrent_filename)
+        .bind(&f.web_info_hash)
         .execute(&mut *c)
         .await?;
         sqlx::query(
@@ -389,11 +412,119 @@ pub async fn upsert_file(ex: Ex<'_>, f: &VideoFile) -> Result<()> {
     })
 }
 
+const FILE_COLUMNS: &str = "id, video_id, resolution, width, height, fps, size, bandwidth, codecs,
+    filename, playlist_filename, web_filename, web_size, has_audio, has_video, torrent_filename,
+    info_hash, web_torrent_filename, web_info_hash";
+
 pub async fn files(ex: Ex<'_>, video_id: i64) -> Result<Vec<VideoFile>> {
-    dual!(ex, |c| sqlx::query_as(
-        "SELECT id, video_id, resolution, width, height, fps, size, bandwidth, codecs, filename,
-            playlist_filename, web_filename, web_size, has_audio, has_video
-         FROM video_files WHERE video_id = $1 ORDER BY resolution DESC"
+    let sql = format!(
+        "SELECT {FILE_COLUMNS} FROM video_files WHERE video_id = $1 ORDER BY resolution DESC"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(video_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Files of our videos lacking a torrent (the fragmented MP4's, or the web video's when there
+/// is one), oldest first.
+pub async fn files_without_torrents(ex: Ex<'_>, limit: i64) -> Result<Vec<VideoFile>> {
+    let sql = format!(
+        "SELECT {FILE_COLUMNS} FROM video_files
+         WHERE torrent_filename IS NULL OR (web_filename IS NOT NULL AND web_torrent_filename IS NULL)
+         ORDER BY id LIMIT $1"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(limit)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Records a file's torrents (either may be left as it is with `None`).
+pub async fn set_file_torrents(
+    ex: Ex<'_>,
+    file_id: i64,
+    hls: Option<(&str, &str)>,
+    web: Option<(&str, &str)>,
+) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE video_files SET
+            torrent_filename = COALESCE($2, torrent_filename), info_hash = COALESCE($3, info_hash),
+            web_torrent_filename = COALESCE($4, web_torrent_filename),
+            web_info_hash = COALESCE($5, web_info_hash)
+         WHERE id = $1"
+    )
+    .bind(file_id)
+    .bind(hls.map(|h| h.0))
+    .bind(hls.map(|h| h.1))
+    .bind(web.map(|w| w.0))
+    .bind(web.map(|w| w.1))
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// The file whose torrent (of either kind) is named `name`, and whether it is the web video's.
+pub async fn file_by_torrent(ex: Ex<'_>, name: &str) -> Result<Option<(VideoFile, bool)>> {
+    let sql = format!(
+        "SELECT {FILE_COLUMNS} FROM video_files WHERE torrent_filename = $1 OR web_torrent_filename = $1"
+    );
+    let f: Option<VideoFile> = dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(name)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))?;
+    Ok(f.map(|f| {
+        let web = f.web_torrent_filename.as_deref() == Some(name);
+        (f, web)
+    }))
+}
+
+/// The info hashes the tracker serves for a video, replaced as a whole.
+pub async fn set_tracked(mut ex: Ex<'_>, video_id: i64, hashes: &[String]) -> Result<()> {
+    dual!(ex.reborrow(), |c| sqlx::query(
+        "DELETE FROM tracked_hashes WHERE video_id = $1"
+    )
+    .bind(video_id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))?;
+    for h in hashes {
+        // A hash another video already holds (the same file federated twice) stays with it.
+        dual!(ex.reborrow(), |c| sqlx::query(
+            "INSERT INTO tracked_hashes (info_hash, video_id) VALUES ($1, $2)
+             ON CONFLICT (info_hash) DO NOTHING"
+        )
+        .bind(h)
+        .bind(video_id)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))?;
+    }
+    Ok(())
+}
+
+/// Whether the tracker serves `info_hash` (lowercase hex).
+pub async fn is_tracked(ex: Ex<'_>, info_hash: &str) -> Result<bool> {
+    let n: Option<i64> = dual!(ex, |c| sqlx::query_scalar(
+        "SELECT video_id FROM tracked_hashes WHERE info_hash = $1"
+    )
+    .bind(info_hash)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))?;
+    Ok(n.is_some())
+}
+
+/// The info hashes tracked for a video.
+pub async fn tracked_of(ex: Ex<'_>, video_id: i64) -> Result<Vec<String>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT info_hash FROM tracked_hashes WHERE video_id = $1 ORDER BY info_hash"
     )
     .bind(video_id)
     .fetch_all(c)
@@ -672,7 +803,7 @@ pub struct RemoteVideo {
     pub name: String,
     pub description: Option<String>,
     pub support: Option<String>,
-    pub privacy: i64,
+    pub privacy: Privacy,
     pub category: Option<i64>,
     pub licence: Option<i64>,
     pub language: Option<String>,
@@ -700,7 +831,7 @@ pub async fn upsert_remote(mut ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
             language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
             progress, duration, aspect_ratio, views, quota_size, source_filename, url, remote_media,
             created_at, updated_at, published_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, FALSE, 1, 100, $14, $15, $16,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, FALSE, $21, 100, $14, $15, $16,
             0, '', $17, $18, $19, $20, $19)
          ON CONFLICT (url) DO UPDATE SET channel_id = $2, name = $3, description = $4, support = $5,
             privacy = $6, category = $7, licence = $8, language = $9, tags = $10, nsfw = $11,
@@ -714,7 +845,7 @@ pub async fn upsert_remote(mut ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
     .bind(&r.name)
     .bind(&r.description)
     .bind(&r.support)
-    .bind(r.privacy)
+    .bind(r.privacy.id())
     .bind(r.category)
     .bind(r.licence)
     .bind(&r.language)
@@ -729,6 +860,7 @@ pub async fn upsert_remote(mut ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
     .bind(&r.remote_media)
     .bind(r.published_at)
     .bind(r.updated_at)
+    .bind(VideoState::Published.id())
     .fetch_optional(c)
     .await
     .map_err(StoreError::from)
@@ -869,4 +1001,71 @@ pub async fn shares(
         Ok::<_, sqlx::Error>((rows, total))
     })
     .map_err(StoreError::from)
+}
+
+/// The uploaded file of one of our videos, and its torrent.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Source {
+    pub video_id: i64,
+    pub torrent_filename: String,
+    pub info_hash: String,
+    pub resolution: i64,
+    pub width: i64,
+    pub height: i64,
+    pub fps: f64,
+    pub size: i64,
+    pub has_audio: bool,
+    pub has_video: bool,
+}
+
+pub async fn set_source(ex: Ex<'_>, s: &Source) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+        "INSERT INTO video_sources (video_id, torrent_filename, info_hash, resolution, width, height, fps,
+            size, has_audio, has_video)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (video_id) DO UPDATE SET torrent_filename = $2, info_hash = $3,
+            resolution = $4, width = $5, height = $6, fps = $7, size = $8, has_audio = $9,
+            has_video = $10"
+    )
+    .bind(s.video_id)
+    .bind(&s.torrent_filename)
+    .bind(&s.info_hash)
+    .bind(s.resolution)
+    .bind(s.width)
+    .bind(s.height)
+    .bind(s.fps)
+    .bind(s.size)
+    .bind(s.has_audio)
+    .bind(s.has_video)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from)
+    })
+}
+
+pub async fn source_of(ex: Ex<'_>, video_id: i64) -> Result<Option<Source>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT video_id, torrent_filename, info_hash, resolution, width, height, fps, size,
+            has_audio, has_video FROM video_sources WHERE video_id = $1"
+    )
+    .bind(video_id)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn source_by_torrent(mut ex: Ex<'_>, name: &str) -> Result<Option<Source>> {
+    let id: Option<i64> = dual!(ex.reborrow(), |c| sqlx::query_scalar(
+        "SELECT video_id FROM video_sources WHERE torrent_filename = $1"
+    )
+    .bind(name)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))?;
+    match id {
+        Some(id) => source_of(ex, id).await,
+        None => Ok(None),
+    }
 }

@@ -2,6 +2,9 @@
 //! on both backends.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
+use ruche_domain::follow::FollowState;
+use ruche_domain::user::{RegistrationState, Role};
+use ruche_domain::video::{Privacy, VideoState};
 use ruche_store::federation::{self, RemoteActor, RemoteProfile, Side};
 use ruche_store::users::{self, NewChannel, NewUser};
 use ruche_store::videos::{self, ListFilter, NewVideo, VideoFile};
@@ -15,7 +18,7 @@ async fn make_user(store: &Store, name: &str) -> i64 {
             username: name,
             email: &format!("{name}@example.org"),
             password_hash: "x",
-            role: 2,
+            role: Role::User,
             video_quota: 1000,
             video_quota_daily: -1,
         },
@@ -31,7 +34,7 @@ async fn make_video(store: &Store, channel_id: i64, name: &str, size: i64) -> i6
     let v = NewVideo {
         channel_id,
         name: name.into(),
-        privacy: 1,
+        privacy: Privacy::Public,
         ..Default::default()
     };
     let id = videos::insert(
@@ -83,7 +86,7 @@ db_test!(users_accounts_channels, |store: Store| async move {
             username: "alice",
             email: "other@example.org",
             password_hash: "x",
-            role: 2,
+            role: Role::User,
             video_quota: -1,
             video_quota_daily: -1,
         },
@@ -146,7 +149,7 @@ db_test!(users_accounts_channels, |store: Store| async move {
     let u = users::user_by_id(c.ex(), uid).await.unwrap();
     assert_eq!(
         (u.username.as_str(), u.email.as_str(), u.role, u.video_quota),
-        ("alice", "alice@example.org", 2, 1000)
+        ("alice", "alice@example.org", Role::User, 1000)
     );
     assert!(matches!(
         users::user_by_id(c.ex(), uid + 1000).await,
@@ -162,7 +165,7 @@ db_test!(
         let reg = users::create_registration(tx.ex(), "fay", "Fay@example.org", "h1", "birds")
             .await
             .unwrap();
-        users::set_registration_state(tx.ex(), reg, 2, Some("no"), None)
+        users::set_registration_state(tx.ex(), reg, RegistrationState::Rejected, Some("no"), None)
             .await
             .unwrap();
         let again = users::create_registration(tx.ex(), "fay", "fay@example.org", "h2", "birds")
@@ -187,7 +190,10 @@ db_test!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((r.id, r.password_hash.as_str(), r.state), (again, "h2", 1));
+        assert_eq!(
+            (r.id, r.password_hash.as_str(), r.state),
+            (again, "h2", RegistrationState::Pending)
+        );
         assert_eq!(
             users::registration_by_login(c.ex(), "fay")
                 .await
@@ -214,7 +220,7 @@ db_test!(
                 refused.moderation_response.as_deref(),
                 refused.reason.as_str()
             ),
-            ("fay", 2, Some("no"), "birds")
+            ("fay", RegistrationState::Rejected, Some("no"), "birds")
         );
         assert!(matches!(
             users::registration(c.ex(), again + 1000).await,
@@ -241,7 +247,7 @@ db_test!(
                         username: &name,
                         email: &format!("{name}@example.org"),
                         password_hash: "x",
-                        role: 2,
+                        role: Role::User,
                         video_quota: -1,
                         video_quota_daily: -1,
                     },
@@ -507,6 +513,10 @@ db_test!(videos_files_quota_views, |store: Store| async move {
         web_size: None,
         has_audio: true,
         has_video: true,
+        torrent_filename: None,
+        info_hash: None,
+        web_torrent_filename: None,
+        web_info_hash: None,
     };
     videos::upsert_file(tx.ex(), &file).await.unwrap();
     // A retried job rewrites the same resolution: still one file.
@@ -550,10 +560,94 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     let v = videos::by_id(c.ex(), a).await.unwrap().unwrap();
     assert_eq!(
         (v.state, v.quota_size, v.channel_name.as_str()),
-        (1, 150, "vid_channel")
+        (VideoState::Published, 150, "vid_channel")
     );
     assert!(v.published_at.is_some());
     assert_eq!(videos::files(c.ex(), a).await.unwrap().len(), 2);
+    drop(c);
+
+    // Torrents: both files lack theirs until made; a file is found by its torrent's name.
+    let mut tx = store.begin().await.unwrap();
+    let missing = videos::files_without_torrents(tx.ex(), 10).await.unwrap();
+    assert_eq!(missing.len(), 2);
+    let f240 = missing.iter().find(|f| f.resolution == 240).unwrap().id;
+    videos::set_file_torrents(tx.ex(), f240, Some(("t-240-hls.torrent", "aa")), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        videos::files_without_torrents(tx.ex(), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let (found, web) = videos::file_by_torrent(tx.ex(), "t-240-hls.torrent")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id, found.info_hash.as_deref(), web),
+        (f240, Some("aa"), false)
+    );
+    assert!(
+        videos::file_by_torrent(tx.ex(), "nope.torrent")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // What the tracker serves for it, replaced as a whole.
+    videos::set_tracked(tx.ex(), a, &["aa".into(), "bb".into()])
+        .await
+        .unwrap();
+    videos::set_tracked(tx.ex(), a, &["aa".into(), "cc".into()])
+        .await
+        .unwrap();
+    assert_eq!(videos::tracked_of(tx.ex(), a).await.unwrap(), ["aa", "cc"]);
+    assert!(videos::is_tracked(tx.ex(), "cc").await.unwrap());
+    assert!(!videos::is_tracked(tx.ex(), "bb").await.unwrap());
+    // The uploaded file's torrent.
+    let source = videos::Source {
+        video_id: a,
+        torrent_filename: "s.torrent".into(),
+        info_hash: "dd".into(),
+        resolution: 720,
+        width: 1280,
+        height: 720,
+        fps: 25.0,
+        size: 1000,
+        has_audio: true,
+        has_video: true,
+    };
+    videos::set_source(tx.ex(), &source).await.unwrap();
+    videos::set_source(
+        tx.ex(),
+        &videos::Source {
+            size: 1001,
+            ..source.clone()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        videos::source_of(tx.ex(), a).await.unwrap().unwrap().size,
+        1001
+    );
+    assert_eq!(
+        videos::source_by_torrent(tx.ex(), "s.torrent")
+            .await
+            .unwrap()
+            .unwrap()
+            .video_id,
+        a
+    );
+    assert!(
+        videos::source_by_torrent(tx.ex(), "x")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
     // The same video by its uuid; every uuid, for the sweep of stray directories.
     assert_eq!(
         videos::by_uuid(c.ex(), &v.uuid).await.unwrap().unwrap().id,
@@ -610,7 +704,7 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     let failed = videos::by_id(c.ex(), b).await.unwrap().unwrap();
     assert_eq!(
         (failed.state, failed.failure_reason.as_deref()),
-        (7, Some("not a video"))
+        (VideoState::TranscodingFailed, Some("not a video"))
     );
     drop(c);
 
@@ -1230,7 +1324,7 @@ db_test!(
             tx.ex(),
             &actor.url,
             local,
-            "accepted",
+            FollowState::Accepted,
             "https://a.example/f/1",
         )
         .await
@@ -1253,7 +1347,7 @@ db_test!(
             tx.ex(),
             "https://a.example/accounts/bob",
             local,
-            "accepted",
+            FollowState::Accepted,
             "https://a.example/f/2",
         )
         .await
@@ -1262,7 +1356,7 @@ db_test!(
             tx.ex(),
             "https://b.example/u/x",
             local,
-            "pending",
+            FollowState::Pending,
             "https://b.example/f/3",
         )
         .await
@@ -1275,10 +1369,16 @@ db_test!(
             .await
             .unwrap();
         assert_eq!((rows.len(), total), (3, 3));
-        let (_, accepted) =
-            federation::follows_of(tx.ex(), local, Side::Followers, Some("accepted"), 0, 10)
-                .await
-                .unwrap();
+        let (_, accepted) = federation::follows_of(
+            tx.ex(),
+            local,
+            Side::Followers,
+            Some(FollowState::Accepted),
+            0,
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(accepted, 2);
         let anns = federation::follow(tx.ex(), &actor.url, local)
             .await
@@ -1299,8 +1399,8 @@ db_test!(
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(follow.state, "pending");
-        federation::set_follow_state(tx.ex(), follow.id, "accepted")
+        assert_eq!(follow.state, FollowState::Pending);
+        federation::set_follow_state(tx.ex(), follow.id, FollowState::Accepted)
             .await
             .unwrap();
         let by_id = federation::follow_by_id(tx.ex(), follow.id)
@@ -1335,7 +1435,7 @@ db_test!(
             uuid: "2f0d1c3a-0000-4000-8000-000000000001".into(),
             channel_id: ch,
             name: "Remote".into(),
-            privacy: 1,
+            privacy: Privacy::Public,
             comments_enabled: true,
             download_enabled: true,
             duration: 12,
@@ -1366,7 +1466,7 @@ db_test!(
                     username: "carol",
                     email: "carol@example.org",
                     password_hash: "x",
-                    role: 2,
+                    role: Role::User,
                     video_quota: 1000,
                     video_quota_daily: -1,
                 },
@@ -1418,7 +1518,7 @@ db_test!(
             tx.ex(),
             "https://local.example/accounts/peertube",
             sharer,
-            "accepted",
+            FollowState::Accepted,
             "https://local.example/accounts/peertube/follows/1",
         )
         .await
@@ -1544,7 +1644,7 @@ db_test!(
         assert_eq!(due.len(), 2);
         drop(c);
         assert_eq!(
-            federation::host_of("https://B.example:8443/users/x/inbox"),
+            ruche_domain::urls::host("https://B.example:8443/users/x/inbox"),
             "b.example:8443"
         );
         let got = federation::claim_deliveries(&store, "a.example", 5, 60_000)
@@ -2203,7 +2303,7 @@ db_test!(
             tx.ex(),
             "https://a.example/accounts/ann",
             url,
-            "accepted",
+            FollowState::Accepted,
             "https://a.example/f/9",
         )
         .await
@@ -2212,7 +2312,7 @@ db_test!(
             tx.ex(),
             url,
             elsewhere,
-            "accepted",
+            FollowState::Accepted,
             "https://us.example/f/1",
         )
         .await

@@ -121,6 +121,10 @@ async fn run() -> Result<()> {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // A log nobody reads any more (a closed pipe) is lost, not fatal: tracing's own report
+        // of the failed write goes through `eprintln!`, which panics on that same pipe, in
+        // whatever task logged (the signal handler included, which then never stops us).
+        .log_internal_errors(false)
         .init();
     let cli = Cli::parse();
     let settings = load_settings(cli.config.as_deref())?;
@@ -298,6 +302,7 @@ async fn serve(mut settings: Settings) -> Result<()> {
     worker::spawn(tube.clone(), shutdown.clone());
     ruche_tube::federation::spawn(tube.clone(), shutdown.clone());
     housekeeping::spawn(tube.clone(), shutdown.clone());
+    ruche_tube::tracker::spawn(tube.clone(), shutdown.clone());
     ruche_pages::mail::spawn(
         tube.store.clone(),
         tube.settings.mail.clone(),
@@ -305,12 +310,18 @@ async fn serve(mut settings: Settings) -> Result<()> {
         shutdown.clone(),
     );
     ruche_pages::sites::spawn_housekeeping(tube.store.clone(), shutdown.clone());
-    println!("Ruche is running at {public_url}");
+    // The banner is for whoever started us; if nobody reads it any more (a closed pipe), the
+    // server runs on regardless (a failed write must not stop it, nor its shutdown).
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "Ruche is running at {public_url}");
     if let Some(pw) = admin_password {
-        println!("Administrator login: root / {pw}");
-        println!("(This password is shown once; change it under \"My account\" after logging in.)");
+        let _ = writeln!(out, "Administrator login: root / {pw}");
+        let _ = writeln!(
+            out,
+            "(This password is shown once; change it under \"My account\" after logging in.)"
+        );
     }
-    std::io::stdout().flush()?;
+    let _ = out.flush();
     ruche_web::serve(tube, listener, shutdown).await?;
     tracing::info!("stopped");
     Ok(())

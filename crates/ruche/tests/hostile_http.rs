@@ -731,3 +731,48 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
     assert!(status.success(), "exit status {status:?}\n{}", inst.log());
     inst.stop().await;
 }
+
+/// A server whose output nobody reads any more (its pipe closed, as when whatever started it
+/// went away) still stops on SIGTERM: writing its log must not kill the task that handles
+/// signals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_server_whose_output_nobody_reads() {
+    use std::io::BufRead;
+    let mut inst = Instance::start(rig!(Sqlite), &[]).await;
+    inst.kill9();
+    let mut child = inst
+        .command()
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read up to the banner, then close both pipes.
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut r = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    assert!(line.starts_with("Ruche is running at"), "{line}");
+    drop(child.stderr.take());
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // It exits (it logs "stopping" into the closed pipe on the way).
+    let exited = tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        tokio::task::spawn_blocking(move || child.wait().unwrap()),
+    )
+    .await;
+    assert!(
+        exited.is_ok(),
+        "still running after SIGTERM with its output closed"
+    );
+    inst.stop().await;
+}

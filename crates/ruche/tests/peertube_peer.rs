@@ -323,6 +323,15 @@ both!(peertube_video_gains_renditions, |db| async move {
             "application/vnd.apple.mpegurl",
             master.into_bytes(),
         );
+        // Its viewers' swarms (p2p-media-loader's hashes of this master) and its trackers.
+        for h in ruche_p2p::swarm::playlist_info_hashes(&format!("{base}{master_path}"), n) {
+            tag.push(json!({ "type": "Infohash", "name": h }));
+        }
+        tag.push(
+            json!({ "type": "Link", "name": "sha256", "mediaType": "application/json",
+                         "href": format!("{base}{hls}/segments-sha256.json") }),
+        );
+        let ws = base.replacen("http://", "ws://", 1);
         let mut doc = ruche_testkit::peer::video_doc(
             &base,
             uuid,
@@ -331,6 +340,10 @@ both!(peertube_video_gains_renditions, |db| async move {
             vec![
                 json!({ "type": "Link", "mediaType": "application/x-mpegURL",
                          "href": format!("{base}{master_path}"), "tag": tag }),
+                json!({ "type": "Link", "name": "tracker-http", "rel": ["tracker", "http"],
+                         "href": format!("{base}/tracker/announce") }),
+                json!({ "type": "Link", "name": "tracker-websocket", "rel": ["tracker", "websocket"],
+                         "href": format!("{ws}/tracker/socket") }),
             ],
             &format!("{base}/lazy-static/thumbnails/t.jpg"),
         );
@@ -390,6 +403,44 @@ both!(peertube_video_gains_renditions, |db| async move {
         let r = reqwest::get(url).await.unwrap();
         assert_eq!(r.status(), 200, "{url}");
     }
+    // Its viewers here join its origin's swarm: the player is given the origin's tracker, and
+    // our tracker serves the swarms the origin published (an HTTP announce of one is taken).
+    let ws_tracker = format!("{}/tracker/socket", base.replacen("http://", "ws://", 1));
+    assert_eq!(v["trackerUrls"], json!([ws_tracker]), "{v:#}");
+    let page = reqwest::get(format!("{}/w/{uuid}", a.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("data-trackers=\"{ws_tracker}\"")),
+        "{page}"
+    );
+    let swarm = ruche_p2p::swarm::stream_hash(master, ruche_p2p::swarm::StreamKind::Main, 2);
+    let encoded: String = swarm.iter().map(|b| format!("%{b:02X}")).collect();
+    let announce = format!(
+        "{}/tracker/announce?info_hash={encoded}&peer_id=-PM0202-abcdefghijkl&port=6881&left=0",
+        a.url,
+    );
+    let body = reqwest::get(&announce)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        body.starts_with(b"d8:completei1e"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let unknown = announce.replace(&encoded, "AAAAAAAAAAAAAAAAAAAA");
+    let body = reqwest::get(&unknown).await.unwrap().bytes().await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("Unknown infoHash"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
     // Nobody here follows its account or channel, and no actor followed from here shared it:
     // it is reachable by its id, but not listed (PeerTube's rule, which keeps unsolicited
     // videos out of the instance's lists).

@@ -31,11 +31,26 @@ both!(upload_transcode_publish_and_serve, |db| async move {
             .starts_with("/lazy-static/thumbnails/")
     );
     assert_eq!(v["embedPath"], format!("/videos/embed/{short}"));
-    assert_eq!(
-        v["files"],
-        Value::Array(vec![]),
-        "web videos are off by default"
-    );
+    // Web videos are off by default: no file beside HLS. (Its owner is also given the uploaded
+    // file and its torrent while it is kept, until transcoding ends: what PeerTube's clients
+    // wait for after an upload; the interop test with PeerTube's CLI covers it.)
+    let (status, public) = inst
+        .api()
+        .get_json(&format!("/api/v1/videos/{short}"))
+        .await;
+    assert_eq!(status, 200, "{public}");
+    assert_eq!(public["files"], Value::Array(vec![]), "web videos are off");
+    inst.eventually(
+        "the uploaded file gone from its owner's files",
+        30,
+        || async {
+            let (_, v) = inst
+                .get_json(&root, &format!("/api/v1/videos/{short}"))
+                .await;
+            (v["files"] == Value::Array(vec![])).then_some(())
+        },
+    )
+    .await;
     let playlist = &v["streamingPlaylists"][0];
     assert_eq!(playlist["type"], 1);
     let files = playlist["files"].as_array().unwrap();
@@ -589,13 +604,13 @@ both!(kill_during_transcoding_then_restart, |db| async move {
         playlist["segmentsSha256Url"].clone(),
     ]
     .into_iter()
-    .chain(
-        playlist["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|f| [f["fileUrl"].clone(), f["playlistUrl"].clone()]),
-    )
+    .chain(playlist["files"].as_array().unwrap().iter().flat_map(|f| {
+        [
+            f["fileUrl"].clone(),
+            f["playlistUrl"].clone(),
+            f["torrentUrl"].clone(),
+        ]
+    }))
     .map(|u| u.as_str().unwrap().rsplit('/').next().unwrap().to_string())
     .collect();
     expected.sort();

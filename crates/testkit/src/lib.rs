@@ -1,7 +1,9 @@
 //! The kit of Ruche's scenario tests (`crates/ruche/tests`) and of the federation bench: real
 //! `ruche serve` processes on loopback, each with its own data directory and database (SQLite,
 //! or a fresh PostgreSQL database), real ffmpeg, PeerTube's API spoken as its clients speak it,
-//! and another instance played by the test ([`peer`]).
+//! and another instance played by the test ([`peer`]). In between, [`TestApp`]: the whole web
+//! router in the test's process over a fresh database of either backend, for what a handler and
+//! the services under it do without a process around them.
 //!
 //! The binary under test comes from the caller: `env!("CARGO_BIN_EXE_ruche")` exists only in the
 //! `ruche` crate's own tests, so [`both!`] and [`rig!`], expanded there, name it in the [`Rig`]
@@ -9,12 +11,15 @@
 #![allow(clippy::unwrap_used)] // A test kit fails loudly on the first surprise.
 
 pub mod api;
+pub mod app;
 pub mod bombs;
 pub mod instance;
 pub mod peer;
 pub mod server;
+pub mod tracker;
 
 pub use api::Api;
+pub use app::TestApp;
 pub use instance::Instance;
 pub use ruche_store::testing::Backend;
 pub use server::{Banner, serve};

@@ -4,7 +4,7 @@
 use crate::auth::{MIN_PASSWORD_LEN, hash_password};
 use crate::limiter::address_key;
 use crate::{Tube, TubeError, TubeResult};
-use ruche_domain::user::{Role, check_username};
+use ruche_domain::user::{RegistrationState, Role, check_username};
 use ruche_store::StoreError;
 use ruche_store::users::{self, NewUser};
 pub use ruche_store::users::{Account, Channel, User};
@@ -129,7 +129,7 @@ async fn insert_user(
             username: n.username,
             email: n.email,
             password_hash: hash,
-            role: n.role.id(),
+            role: n.role,
             video_quota: n.video_quota.unwrap_or(tube.settings.user.video_quota),
             video_quota_daily: n
                 .video_quota_daily
@@ -256,7 +256,7 @@ pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
         .await
         .map_err(|_| TubeError::NotFound("registration"))?;
     drop(c);
-    if r.state != 1 {
+    if r.state != RegistrationState::Pending {
         return Err(TubeError::Conflict(
             "This registration was already processed.".into(),
         ));
@@ -271,7 +271,7 @@ pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
     };
     // Mark it processed first so the names it holds are free for the user it becomes.
     let mut tx = tube.store.begin().await?;
-    users::set_registration_state(tx.ex(), id, 3, None, None).await?;
+    users::set_registration_state(tx.ex(), id, RegistrationState::Accepted, None, None).await?;
     tx.commit().await?;
     let inserted = match insert_user(tube, &n, &r.password_hash, Via::Admin).await {
         Ok(Inserted::User(uid)) => Ok(uid),
@@ -283,13 +283,21 @@ pub async fn accept_registration(tube: &Tube, id: i64) -> TubeResult<i64> {
     match inserted {
         Ok(uid) => {
             let mut tx = tube.store.begin().await?;
-            users::set_registration_state(tx.ex(), id, 3, None, Some(uid)).await?;
+            users::set_registration_state(
+                tx.ex(),
+                id,
+                RegistrationState::Accepted,
+                None,
+                Some(uid),
+            )
+            .await?;
             tx.commit().await?;
             Ok(uid)
         }
         Err(e) => {
             let mut tx = tube.store.begin().await?;
-            users::set_registration_state(tx.ex(), id, 1, None, None).await?;
+            users::set_registration_state(tx.ex(), id, RegistrationState::Pending, None, None)
+                .await?;
             tx.commit().await?;
             Err(e)
         }
@@ -301,12 +309,19 @@ pub async fn reject_registration(tube: &Tube, id: i64, response: &str) -> TubeRe
     let r = users::registration(tx.ex(), id)
         .await
         .map_err(|_| TubeError::NotFound("registration"))?;
-    if r.state != 1 {
+    if r.state != RegistrationState::Pending {
         return Err(TubeError::Conflict(
             "This registration was already processed.".into(),
         ));
     }
-    users::set_registration_state(tx.ex(), id, 2, Some(response), None).await?;
+    users::set_registration_state(
+        tx.ex(),
+        id,
+        RegistrationState::Rejected,
+        Some(response),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

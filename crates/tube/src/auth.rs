@@ -8,6 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use ruche_domain::ids::random_hex;
+use ruche_domain::user::RegistrationState;
 use ruche_store::now_ms;
 use ruche_store::users::{self, User};
 use sha2::{Digest, Sha256};
@@ -364,10 +365,10 @@ async fn check_password(tube: &Tube, login: &str, password: &str) -> TubeResult<
             (Holder::User(u), Some(hash))
         }
         None => match users::registration_by_login(c.ex(), login).await? {
-            Some(r) if r.state == 1 => {
+            Some(r) if r.state == RegistrationState::Pending => {
                 (Holder::Request(Unapproved::Pending), Some(r.password_hash))
             }
-            Some(r) if r.state == 2 => (
+            Some(r) if r.state == RegistrationState::Rejected => (
                 Holder::Request(Unapproved::Rejected(
                     r.moderation_response
                         .filter(|m| !m.trim().is_empty())

@@ -3,6 +3,7 @@
 
 use crate::accounts::{Account, Channel, User, account, local_name};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
 use ruche_domain::user::check_channel_name;
 use ruche_store::StoreError;
 use ruche_store::users::{self, NewChannel};
@@ -120,7 +121,7 @@ pub async fn delete(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
         crate::federation::outbox::video_deleted(tx.ex(), tube, v).await?;
     }
     crate::federation::outbox::channel_deleted(tx.ex(), tube, &ch).await?;
-    let url = crate::federation::channel_url(crate::federation::base(tube), &ch.name);
+    let url = urls::channel(crate::federation::base(tube), &ch.name);
     users::delete_channel(tx.ex(), ch.id, &url).await?;
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();

@@ -2,7 +2,6 @@
 //! the comment's author, the video's owner, moderators.
 
 use crate::{Tube, TubeError, TubeResult, videos};
-use ruche_domain::user::Role;
 use ruche_store::Ex;
 use ruche_store::comments;
 pub use ruche_store::comments::Comment;
@@ -164,7 +163,7 @@ pub async fn delete(tube: &Tube, user: &User, video: &str, comment_id: i64) -> T
         _ => return Err(TubeError::NotFound("comment")),
     };
     let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
-    let moderator = Role::from_id(user.role).is_some_and(Role::can_moderate);
+    let moderator = user.role.can_moderate();
     if c.account_id != account.id && v.account_id != account.id && !moderator {
         return Err(TubeError::Forbidden(
             "Cannot remove the comment of another user".into(),

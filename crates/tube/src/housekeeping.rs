@@ -6,15 +6,30 @@ use crate::storage::{list_names, remove_dir_if_exists, remove_file_if_exists};
 use crate::{Tube, TubeResult};
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Runs the chores every minute (more often when uploads are to be dropped sooner than that)
 /// until `shutdown`; a round that fails or panics does not stop the next.
 pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
     let every = Duration::from_secs((tube.settings.uploads.abandoned_after_secs / 2).clamp(1, 60));
+    let torrents_made = Arc::new(AtomicBool::new(false));
     ruche_jobs::every("housekeeping", every, shutdown, move || {
         let tube = tube.clone();
-        async move { chores(&tube).await.map_err(|e| e.to_string()) }
+        let torrents_made = torrents_made.clone();
+        async move {
+            // Once per start (until it succeeds): torrents of files made before torrents existed.
+            if !torrents_made.load(Ordering::Relaxed) {
+                let n = crate::torrents::backfill(&tube)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if n > 0 {
+                    tracing::info!("made the torrents of {n} earlier files");
+                }
+                torrents_made.store(true, Ordering::Relaxed);
+            }
+            chores(&tube).await.map_err(|e| e.to_string())
+        }
     });
 }
 
@@ -84,7 +99,9 @@ pub async fn recover_after_restart(tube: &Tube) -> TubeResult<()> {
     }
     let sources = tube.storage.root().join("original-video-files");
     for name in list_names(&sources).await? {
-        if !uuids.contains(&name) && untouched_for(&sources.join(&name), min_age).await {
+        // A source `<uuid>` and its torrent `<uuid>.torrent` are its video's.
+        let uuid = name.strip_suffix(".torrent").unwrap_or(&name);
+        if !uuids.contains(uuid) && untouched_for(&sources.join(&name), min_age).await {
             tracing::info!("removing the source of a video that was never created: {name}");
             remove_file_if_exists(&sources.join(name)).await?;
         }

@@ -10,6 +10,8 @@ pub mod accounts;
 pub mod auth;
 pub mod channels;
 pub mod comments;
+mod copies;
+pub mod downloads;
 pub mod error;
 pub mod federation;
 pub mod housekeeping;
@@ -18,6 +20,8 @@ pub mod playback;
 pub mod profiles;
 pub mod quota;
 pub mod storage;
+pub mod torrents;
+pub mod tracker;
 pub mod uploads;
 pub mod videos;
 pub mod worker;
@@ -56,6 +60,8 @@ pub struct Tube {
     /// The local OAuth client (id, secret) once read: it never changes, and every token
     /// request (a flood of bad ones included) asks for it.
     pub local_client: std::sync::OnceLock<(String, String)>,
+    /// The tracker (its swarms are this process's).
+    pub tracker: tracker::Hub,
 }
 
 impl Tube {
@@ -74,7 +80,6 @@ impl Tube {
             settings.rates.hash_wait_secs,
         ));
         Ok(Arc::new(Tube {
-            settings,
             store,
             storage,
             transcode_ready: Arc::default(),
@@ -86,6 +91,8 @@ impl Tube {
             rates,
             hashing,
             local_client: std::sync::OnceLock::new(),
+            tracker: tracker::Hub::new(&settings),
+            settings,
         }))
     }
 }

@@ -3,6 +3,8 @@
 //! and the embed read this one description, so a remote video plays like ours.
 
 use crate::federation::remote::RemoteMedia;
+use ruche_domain::urls;
+use ruche_domain::video::Privacy;
 use ruche_store::videos::{Video, VideoFile};
 
 /// The HLS master playlist, its segment hashes and its renditions, as absolute URLs.
@@ -12,6 +14,8 @@ pub struct Playback {
     pub segments_sha256: Option<String>,
     /// Best last, as PeerTube lists files.
     pub files: Vec<PlayFile>,
+    /// The trackers of its swarm (its origin's): PeerTube's `trackerUrls`.
+    pub trackers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -36,6 +40,47 @@ pub struct PlayFile {
     pub metadata_url: Option<String>,
     pub has_audio: bool,
     pub has_video: bool,
+    /// The fragmented MP4's torrent and magnet; the web video's (when there is one).
+    pub torrent: Option<Torrent>,
+    pub web_torrent: Option<Torrent>,
+}
+
+/// Where a file's `.torrent` is, and its magnet.
+#[derive(Debug, Clone, Default)]
+pub struct Torrent {
+    pub url: String,
+    /// Ours only (PeerTube's `/download/torrents/`); another instance's is its `url`.
+    pub download_url: String,
+    pub magnet: String,
+}
+
+impl Torrent {
+    /// One of our torrents, of a file served at `file_url`.
+    pub(crate) fn ours(
+        base: &str,
+        v: &Video,
+        name: &str,
+        info_hash: &str,
+        file_url: &str,
+    ) -> Torrent {
+        let url = urls::torrent(base, name);
+        let seeds = if matches!(v.privacy, Privacy::Public | Privacy::Unlisted) {
+            vec![file_url.to_string()]
+        } else {
+            Vec::new()
+        };
+        Torrent {
+            magnet: ruche_p2p::torrent::magnet(
+                &url,
+                info_hash,
+                &v.name,
+                &urls::trackers(base),
+                &seeds,
+            ),
+            download_url: urls::torrent_download(base, name),
+            url,
+        }
+    }
 }
 
 /// The playback of `v`, with `files` its rows (ours; ignored for a remote video).
@@ -64,6 +109,12 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
                 metadata_url: f.metadata.clone(),
                 has_audio: f.has_audio,
                 has_video: f.has_video,
+                torrent: f.torrent.as_ref().map(|t| Torrent {
+                    url: t.url.clone(),
+                    download_url: t.url.clone(),
+                    magnet: t.magnet.clone(),
+                }),
+                web_torrent: None,
             })
             .collect();
         list.sort_by_key(|f| f.resolution);
@@ -75,10 +126,12 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
             master: m.playlist,
             segments_sha256: m.segments_sha256,
             files: list,
+            trackers: m.trackers,
         };
     }
-    let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+    let hls = urls::hls(base, &v.uuid);
     Playback {
+        trackers: urls::trackers(base),
         master: v.playlist_filename.as_ref().map(|m| format!("{hls}/{m}")),
         segments_sha256: v.sha256_filename.as_ref().map(|s| format!("{hls}/{s}")),
         files: files
@@ -98,9 +151,20 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
                     "{base}/download/streaming-playlists/hls/videos/{}-{}-fragmented.mp4",
                     v.uuid, f.resolution
                 ),
-                metadata_url: Some(format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id)),
+                metadata_url: Some(urls::file_metadata(base, &v.uuid, f.id)),
                 has_audio: f.has_audio,
                 has_video: f.has_video,
+                torrent: f
+                    .torrent_filename
+                    .as_deref()
+                    .zip(f.info_hash.as_deref())
+                    .map(|(n, h)| Torrent::ours(base, v, n, h, &format!("{hls}/{}", f.filename))),
+                web_torrent: f
+                    .web_torrent_filename
+                    .as_deref()
+                    .zip(f.web_info_hash.as_deref())
+                    .zip(f.web_filename.as_deref())
+                    .map(|((n, h), w)| Torrent::ours(base, v, n, h, &format!("{hls}/{w}"))),
             })
             .collect(),
     }
@@ -144,7 +208,7 @@ const REMOTE_PREVIEW_MAX: (u32, u32) = (1280, 720);
 
 /// A remote video's thumbnail (or preview) on our disk: fetched from its origin the first time
 /// it is asked for (through the guarded fetcher; once however many ask at the same time, and not
-/// again for a while if it failed: [`crate::profiles::copy_once`]), checked and re-encoded as a
+/// again for a while if it failed: [`crate::copies::once`]), checked and re-encoded as a
 /// JPEG under the pixel budget (so nothing of the original but its pixels reaches a browser),
 /// then served from here.
 pub async fn remote_picture(
@@ -169,12 +233,12 @@ pub async fn remote_picture(
         let mut c = tube.store.read().await?;
         ruche_store::videos::by_uuid(c.ex(), uuid)
             .await?
-            .filter(|v| !v.is_local() && v.state == 1)
+            .filter(|v| !v.is_local() && v.state == ruche_domain::video::VideoState::Published)
             .ok_or(TubeError::NotFound("file"))?
     };
     let m = RemoteMedia::of(&v).unwrap_or_default();
     let url = if preview { m.preview } else { m.thumbnail }.ok_or(TubeError::NotFound("file"))?;
-    crate::profiles::copy_once(&path, || async {
+    crate::copies::once(&path, || async {
         let got = tube
             .fetcher
             .get(&url, "image/jpeg, image/png, image/webp")
@@ -203,7 +267,7 @@ pub async fn remote_picture(
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        crate::profiles::write_file(&path, &jpeg).await
+        Ok(crate::storage::write_atomic(&path, &jpeg).await?)
     })
     .await?;
     Ok(path)

@@ -77,6 +77,12 @@ impl Storage {
     pub fn source(&self, uuid: &str) -> PathBuf {
         self.root.join("original-video-files").join(uuid)
     }
+    /// The uploaded file's torrent (`<uuid>.torrent`, beside it).
+    pub fn source_torrent(&self, uuid: &str) -> PathBuf {
+        self.root
+            .join("original-video-files")
+            .join(format!("{uuid}.torrent"))
+    }
     pub fn upload_part(&self, id: &str) -> PathBuf {
         self.tmp.join("uploads").join(format!("{id}.part"))
     }
@@ -101,6 +107,7 @@ impl Storage {
         remove_dir_if_exists(&self.hls_dir(uuid)).await?;
         remove_dir_if_exists(&self.work_dir(uuid)).await?;
         remove_file_if_exists(&self.source(uuid)).await?;
+        remove_file_if_exists(&self.source_torrent(uuid)).await?;
         if let Some(t) = thumbnail {
             remove_file_if_exists(&self.thumbnail(t)).await?;
         }
@@ -131,11 +138,25 @@ pub async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
-/// Writes a small file under a temporary name, then renames it over the target.
+/// Writes a file whole under its final name: first under a hidden name of its own beside it
+/// (`.{name}.{random}.tmp`, never served: served names do not start with a dot), then renamed.
+/// Two writers of the same file each write their own, and the last rename wins with the same
+/// bytes; a failed write leaves nothing behind.
 pub async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp-write");
-    tokio::fs::write(&tmp, bytes).await?;
-    tokio::fs::rename(&tmp, path).await
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = async {
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, path).await
+    }
+    .await;
+    if written.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    written
 }
 
 pub async fn remove_file_if_exists(p: &Path) -> io::Result<()> {

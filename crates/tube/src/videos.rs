@@ -4,8 +4,7 @@
 use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::ShortUuid;
 use ruche_domain::ids::VideoRef;
-use ruche_domain::user::Role;
-use ruche_domain::video::{Privacy, Viewer, category_label, licence_label};
+use ruche_domain::video::{Privacy, VideoState, Viewer, category_label, licence_label};
 use ruche_store::users::User;
 use ruche_store::videos::{self as vstore, NewVideo};
 pub use ruche_store::videos::{ListFilter, Video, VideoFile};
@@ -40,7 +39,7 @@ impl From<NewVideo> for VideoInput {
         VideoInput {
             name: Some(v.name),
             channel_id: Some(v.channel_id),
-            privacy: Some(v.privacy),
+            privacy: Some(v.privacy.id()),
             description: v.description,
             support: v.support,
             category: v.category,
@@ -76,10 +75,10 @@ pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult
         .channel_id
         .ok_or_else(|| bad("channelId is required."))?;
     crate::channels::owned(tube, user, channel_id).await?;
-    let privacy = input.privacy.unwrap_or(Privacy::Public.id());
-    if Privacy::from_id(privacy).is_none() {
-        return Err(bad("The privacy is not valid."));
-    }
+    let privacy = match input.privacy {
+        None => Privacy::default(),
+        Some(p) => Privacy::try_from(p).map_err(|_| bad("The privacy is not valid."))?,
+    };
     if input.category.is_some_and(|c| category_label(c).is_none()) {
         return Err(bad("The category is not valid."));
     }
@@ -199,8 +198,15 @@ pub async fn create_from_file(
     let source = tube.storage.source(&uuid.to_string());
     crate::storage::move_file(file, &source).await?;
     let result = async {
+        // Its torrent first, as PeerTube makes it before transcoding: PeerTube's clients wait
+        // for the uploaded file's torrent before they say the upload is done.
+        let mut made =
+            crate::torrents::make_source(tube, &uuid.to_string(), &video.name, &probe, &source)
+                .await?;
         let mut tx = tube.store.begin().await?;
         let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, "source", size).await?;
+        made.video_id = id;
+        vstore::set_source(tx.ex(), &made).await?;
         let payload = serde_json::json!({ "videoId": id }).to_string();
         ruche_store::jobs::enqueue(tx.ex(), TRANSCODE, &payload, Some(id), 3).await?;
         tx.commit().await?;
@@ -218,6 +224,8 @@ pub async fn create_from_file(
         }
         Err(e) => {
             crate::storage::remove_file_if_exists(&source).await?;
+            crate::storage::remove_file_if_exists(&tube.storage.source_torrent(&uuid.to_string()))
+                .await?;
             Err(e)
         }
     }
@@ -257,7 +265,7 @@ pub fn viewer(video: &Video, user: Option<&User>) -> Viewer {
     match user {
         None => Viewer::Anonymous,
         Some(u) if video.user_id == Some(u.id) => Viewer::Owner,
-        Some(u) if Role::from_id(u.role).is_some_and(Role::can_moderate) => Viewer::Moderator,
+        Some(u) if u.role.can_moderate() => Viewer::Moderator,
         Some(_) => Viewer::LoggedIn,
     }
 }
@@ -273,7 +281,7 @@ pub fn by_number(r: &str) -> bool {
 /// would list every unlisted video), except by its owner and moderators.
 pub async fn find_visible(tube: &Tube, r: &str, user: Option<&User>) -> TubeResult<Video> {
     let v = find(tube, r).await?;
-    let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
+    let privacy = v.privacy;
     let who = viewer(&v, user);
     if !privacy.visible_to(who) {
         return Err(TubeError::NotFound("video"));
@@ -285,7 +293,7 @@ pub async fn find_visible(tube: &Tube, r: &str, user: Option<&User>) -> TubeResu
         return Err(TubeError::NotFound("video"));
     }
     // Until it is published only its owner and moderators see it.
-    if v.state != 1 && !matches!(who, Viewer::Owner | Viewer::Moderator) {
+    if v.state != VideoState::Published && !matches!(who, Viewer::Owner | Viewer::Moderator) {
         return Err(TubeError::NotFound("video"));
     }
     Ok(v)

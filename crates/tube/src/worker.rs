@@ -38,39 +38,37 @@ pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
         poll: Duration::from_secs(2),
         grace: Duration::from_secs(10),
     };
-    let handler: ruche_jobs::Handler = {
-        let tube = tube.clone();
-        Arc::new(move |job: Job| {
-            let tube = tube.clone();
-            Box::pin(async move { run_job(&tube, &job).await })
-        })
-    };
-    // Attempts spent, or a panic: the owner sees that the video failed, and why.
-    let gave_up: ruche_jobs::GaveUp = {
-        let tube = tube.clone();
-        Arc::new(move |job: Job, reason: String| {
-            let tube = tube.clone();
-            Box::pin(async move {
-                if let Ok(p) = serde_json::from_str::<Payload>(&job.payload)
-                    && let Err(e) =
-                        mark_failed(&tube, p.video_id, &format!("Transcoding failed: {reason}"))
-                            .await
-                {
-                    tracing::error!("video {}: cannot record the failure: {e}", p.video_id);
-                }
-                ruche_jobs::Outcome::Done
-            })
-        })
-    };
     let wake = tube.transcode_ready.clone();
     ruche_jobs::spawn(
         tube.store.clone(),
         queue,
         wake,
         shutdown,
-        handler,
-        Some(gave_up),
+        Arc::new(Transcoding(tube)),
     );
+}
+
+/// The transcoding queue's work.
+struct Transcoding(Arc<Tube>);
+
+impl ruche_jobs::Handler for Transcoding {
+    async fn run(&self, job: Job) -> ruche_jobs::Outcome {
+        run_job(&self.0, &job).await
+    }
+
+    /// Attempts spent, or a panic: the owner sees that the video failed, and why.
+    async fn gave_up(&self, job: Job, reason: String) {
+        if let Ok(p) = serde_json::from_str::<Payload>(&job.payload)
+            && let Err(e) = mark_failed(
+                &self.0,
+                p.video_id,
+                &format!("Transcoding failed: {reason}"),
+            )
+            .await
+        {
+            tracing::error!("video {}: cannot record the failure: {e}", p.video_id);
+        }
+    }
 }
 
 fn lease_ms(tube: &Tube) -> i64 {
@@ -303,7 +301,10 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
     let mut tx = tube.store.begin().await?;
     vstore::set_progress(tx.ex(), video_id, 100).await?;
     tx.commit().await?;
+    // The uploaded file is not kept once transcoded (PeerTube's default), nor its torrent: its
+    // owner no longer sees it among the files.
     remove_file_if_exists(&source).await?;
+    remove_file_if_exists(&tube.storage.source_torrent(&uuid)).await?;
     remove_dir_if_exists(&work).await?;
     Ok(())
 }
@@ -315,9 +316,16 @@ async fn sweep_unreferenced(hls: &Path, video: &Video, files: &[VideoFile]) -> T
     for f in files {
         keep.insert(&f.filename);
         keep.insert(&f.playlist_filename);
-        if let Some(w) = &f.web_filename {
-            keep.insert(w);
-        }
+        keep.extend(
+            [
+                &f.web_filename,
+                &f.torrent_filename,
+                &f.web_torrent_filename,
+            ]
+            .into_iter()
+            .flatten()
+            .map(String::as_str),
+        );
     }
     if !files.is_empty() {
         keep.extend(video.playlist_filename.as_deref());
@@ -410,7 +418,15 @@ async fn store_outputs(
             web_size,
             has_audio: o.has_audio,
             has_video: o.has_video,
+            torrent_filename: None,
+            info_hash: None,
+            web_torrent_filename: None,
+            web_info_hash: None,
         });
+    }
+    // Their torrents, so the Create or Update recorded with them already lists them.
+    for r in &mut rows {
+        crate::torrents::make_missing(tube, video, r, hls).await?;
     }
     // The names given by an earlier phase (or attempt) stay, so players that loaded them stay valid.
     let now = current(tube, video.id)
@@ -445,6 +461,9 @@ async fn store_outputs(
     for r in &rows {
         vstore::upsert_file(tx.ex(), r).await?;
     }
+    let base = ruche_domain::urls::base(&tube.settings.public_url);
+    let tracked = crate::torrents::hashes_of(base, &video.uuid, Some(&master), &all);
+    vstore::set_tracked(tx.ex(), video.id, &tracked).await?;
     vstore::set_media(
         tx.ex(),
         video.id,

@@ -6,6 +6,7 @@
 //! `inReplyTo` and mentions), and every activity we send can carry an RsaSignature2017.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
+use ruche_domain::urls;
 use ruche_federation::ap;
 use ruche_store::comments::Comment;
 use ruche_store::users::{Account, Channel, Picture};
@@ -239,7 +240,7 @@ fn video() -> Video {
         name: "Une vidéo".into(),
         description: Some("**Bonjour**".into()),
         support: None,
-        privacy: 1,
+        privacy: ruche_domain::video::Privacy::Public,
         category: Some(15),
         licence: Some(1),
         language: Some("fr".into()),
@@ -248,7 +249,7 @@ fn video() -> Video {
         comments_enabled: true,
         download_enabled: true,
         wait_transcoding: true,
-        state: 1,
+        state: ruche_domain::video::VideoState::Published,
         failure_reason: None,
         progress: 100,
         duration: 10,
@@ -350,6 +351,10 @@ fn files() -> Vec<VideoFile> {
         web_size: None,
         has_audio: true,
         has_video: true,
+        torrent_filename: Some("b-360-hls.torrent".into()),
+        info_hash: Some("70518e13604965f4a5aa7f9b35f968ba50df77a1".into()),
+        web_torrent_filename: None,
+        web_info_hash: None,
     }]
 }
 
@@ -444,7 +449,7 @@ fn outgoing() -> Vec<(&'static str, Value)> {
             objects::delete(
                 &account,
                 &format!("{BASE}/videos/watch/{}", v.uuid),
-                json!([objects::followers_of(BASE, "root")]),
+                json!([urls::followers_of_account(BASE, "root")]),
                 json!([]),
             ),
         ),

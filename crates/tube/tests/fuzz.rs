@@ -17,6 +17,7 @@
 #![allow(clippy::unwrap_used)]
 
 use proptest::prelude::*;
+use ruche_domain::video::Privacy;
 use ruche_federation::ap;
 use ruche_tube::comments::MAX_TEXT;
 use ruche_tube::federation::acceptance::{
@@ -115,7 +116,7 @@ proptest! {
         prop_assert!(v.support.as_ref().is_none_or(|d| d.chars().count() <= 1_000));
         prop_assert!(v.tags.len() <= 5 && v.tags.iter().all(|t| t.chars().count() <= 30));
         prop_assert!(v.language.as_ref().is_none_or(|l| l.len() <= 15));
-        prop_assert!(matches!(v.privacy, 1 | 2), "privacy {}", v.privacy);
+        prop_assert!(matches!(v.privacy, Privacy::Public | Privacy::Unlisted), "privacy {:?}", v.privacy);
         prop_assert!(v.duration >= 0 && v.views >= 0);
         prop_assert!(!p.attributed_to.is_empty());
         for a in &p.attributed_to {

@@ -34,6 +34,27 @@ pub(crate) struct Precompressed {
 // `PRECOMPRESSED`, sorted by path; empty in debug builds.
 include!(concat!(env!("OUT_DIR"), "/precompressed.rs"));
 
+/// The player's import map: the vendored p2p-media-loader for hls.js imports its core by its
+/// package name, and the file stays as npm gave it. Inline, so `script-src` names its hash
+/// ([`import_map_hash`]).
+pub const IMPORT_MAP: &str = r#"{"imports":{"p2p-media-loader-core":"/assets/vendor/p2p-media-loader-core/p2p-media-loader-core.es.min.js"}}"#;
+
+/// `'sha256-…'` of [`IMPORT_MAP`], for the Content-Security-Policy.
+pub fn import_map_hash() -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(IMPORT_MAP.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The `<script type="importmap">` element, for the player's pages.
+pub fn import_map_tag() -> String {
+    format!(r#"<script type="importmap">{IMPORT_MAP}</script>"#)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new().route("/assets/{*path}", get(asset))
 }

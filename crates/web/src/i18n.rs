@@ -142,8 +142,12 @@ impl Tr {
         self.t1(key, name, &"%s")
     }
     pub fn t1(&self, key: &str, name: &str, value: &dyn std::fmt::Display) -> String {
-        self.i18n
-            .message(self.lang, key, &[(name, &value.to_string())])
+        self.tn(key, &[(name, value)])
+    }
+    pub fn tn(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let args: Vec<(&str, String)> = args.iter().map(|(n, v)| (*n, v.to_string())).collect();
+        let refs: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.i18n.message(self.lang, key, &refs)
     }
 }
 

@@ -16,6 +16,7 @@ mod media;
 pub mod oembed;
 mod server;
 mod sites;
+mod tracker;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -74,6 +75,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(sites::editor::routes())
         .merge(oembed::routes())
         .merge(media::routes())
+        .merge(tracker::routes())
         .merge(assets::routes())
         // Any other path: a translated "not found" page (PeerTube's JSON under /api/).
         .fallback(html::not_found)

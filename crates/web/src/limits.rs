@@ -452,15 +452,28 @@ impl Policies {
         } else {
             "https:"
         };
+        // The player signals through the tracker of the video's origin: ours, or another
+        // instance's (wss:, ws: where federation takes plain http).
+        let trackers = if s.federation.allow_insecure {
+            "wss: ws:"
+        } else {
+            "wss:"
+        };
         let common = format!(
             "default-src {own}; script-src {own}; style-src {own} 'unsafe-inline'; \
              font-src {own}; object-src 'none'; base-uri 'self'; form-action {own}"
         );
         // Tube: our pictures only (another instance's are copied here); the player's
         // MediaSource (blob:) and hls.js's worker (blob:).
+        // Tube's pages may carry the player's import map (inline, allowed by its hash).
+        let tube_common = common.replacen(
+            &format!("script-src {own};"),
+            &format!("script-src {own} {};", crate::assets::import_map_hash()),
+            1,
+        );
         let tube = format!(
-            "{common}; img-src {own} data: blob:; media-src {own} blob: {remote}; \
-             connect-src {own} {remote}; worker-src {own} blob:"
+            "{tube_common}; img-src {own} data: blob:; media-src {own} blob: {remote}; \
+             connect-src {own} {remote} {trackers}; worker-src {own} blob:"
         );
         // Pages: a document's pictures may be any web address (imports, another instance's
         // video thumbnail), the map's tiles come from the tile server once the map is opened,
@@ -727,8 +740,8 @@ mod tests {
         let own = "'self' https://tube.example";
         assert_eq!(
             of(&p.tube, "script-src"),
-            Some(own),
-            "no inline or eval'd script"
+            Some(format!("{own} {}", crate::assets::import_map_hash()).as_str()),
+            "no inline or eval'd script but the player's import map"
         );
         assert_eq!(of(&p.tube, "default-src"), Some(own));
         assert_eq!(of(&p.tube, "object-src"), Some("'none'"));
@@ -742,7 +755,7 @@ mod tests {
         );
         assert_eq!(
             of(&p.tube, "connect-src"),
-            Some(format!("{own} https:").as_str())
+            Some(format!("{own} https: wss:").as_str())
         );
         assert_eq!(
             of(&p.tube, "worker-src"),

@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
             "/download/streaming-playlists/hls/videos/{name}",
             get(download),
         )
+        .route("/lazy-static/torrents/{name}", get(torrent))
+        .route("/download/torrents/{name}", get(torrent_download))
+        .route("/download/original-video-files/{uuid}", get(original))
 }
 
 /// A plain file name: no directory parts, nothing hidden.
@@ -50,6 +53,7 @@ fn mime_for(name: &str) -> &'static str {
         Some("json") => "application/json",
         Some("jpg") | Some("jpeg") => "image/jpeg",
         Some("webp") => "image/webp",
+        Some("torrent") => "application/x-bittorrent",
         _ => "application/octet-stream",
     }
 }
@@ -95,10 +99,8 @@ async fn send_video_file(
 ) -> ApiResult<Response> {
     use ruche_domain::video::{Privacy, VideoState};
     let mut res = send(path, req, immutable).await?;
-    let for_all = matches!(
-        Privacy::from_id(video.privacy),
-        Some(Privacy::Public | Privacy::Unlisted)
-    ) && VideoState::from_id(video.state) == VideoState::Published;
+    let for_all = matches!(video.privacy, Privacy::Public | Privacy::Unlisted)
+        && video.state == VideoState::Published;
     if !for_all {
         let h = res.headers_mut();
         h.insert(
@@ -215,5 +217,72 @@ async fn download(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
+    Ok(r)
+}
+
+/// A file's `.torrent` (PeerTube's `/lazy-static/torrents/`), for whoever may see its video.
+async fn torrent(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    user: MaybeUser,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let (path, video, _) =
+        ruche_tube::downloads::torrent(&st.tube, safe_name(&name)?, user.user.as_ref()).await?;
+    send_video_file(path, req, &video, true).await
+}
+
+/// The same as an attachment named after the video (`/download/torrents/`).
+async fn torrent_download(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    user: MaybeUser,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let (path, video, download) =
+        ruche_tube::downloads::torrent(&st.tube, safe_name(&name)?, user.user.as_ref()).await?;
+    let mut r = send_video_file(path, req, &video, true).await?;
+    r.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, content_disposition(&download));
+    Ok(r)
+}
+
+/// `attachment; filename="…"` with an ASCII fallback and the UTF-8 name (RFC 6266).
+fn content_disposition(name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
+    let utf8 = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+/// An uploaded file, for its owner and moderators.
+async fn original(
+    State(st): State<AppState>,
+    Path(uuid): Path<String>,
+    user: MaybeUser,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let (path, name) =
+        ruche_tube::downloads::original(&st.tube, safe_name(&uuid)?, user.user.as_ref()).await?;
+    let mut r = send(path, req, true).await?;
+    let h = r.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+    h.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
     Ok(r)
 }

@@ -270,7 +270,9 @@ async fn connection(
         // Node, under PeerTube, takes 16 KiB): more is answered 431.
         .max_buf_size(MAX_HEAD)
         .keep_alive(true);
-    let mut conn = pin!(builder.serve_connection(io, service));
+    // Upgrades (the tracker's WebSockets) leave this loop: the socket then lives in its own
+    // task, bounded by the tracker's own caps and timeouts.
+    let mut conn = pin!(builder.serve_connection(io, service).with_upgrades());
     let mut stopping = false;
     loop {
         let idle_check = async {

@@ -45,6 +45,9 @@
 //! actor's `type` and the document gives only its URL, [`guess_actor_type`] reads it from
 //! PeerTube's (and our) URL layout; the `…_with` variants take another resolver.
 
+// PeerTube's `new URL(url).host` is the URL standard's host, which `host_of` computes too.
+use ruche_domain::host::host_of;
+use ruche_domain::urls;
 use serde_json::Value;
 
 /// `Err(why PeerTube drops it)`, or `Ok(what PeerTube drops or replaces while keeping it)`.
@@ -200,7 +203,7 @@ pub fn guess_actor_type(url: &str) -> Option<&'static str> {
         return None;
     }
     match first {
-        "accounts" | "a" if name == super::INSTANCE_ACTOR => Some("Application"),
+        "accounts" | "a" if name == urls::INSTANCE_ACTOR => Some("Application"),
         "accounts" | "a" => Some("Person"),
         "video-channels" | "c" => Some("Group"),
         _ => None,
@@ -1815,25 +1818,6 @@ fn is_fqdn(host: &str, require_tld: bool) -> bool {
             && !p.starts_with('-')
             && !p.ends_with('-')
     })
-}
-
-/// The host of a URL as `new URL(url).host` gives it: lower case, default port left out.
-fn host_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host.to_ascii_lowercase();
-    let default = match scheme.to_ascii_lowercase().as_str() {
-        "http" => ":80",
-        "https" => ":443",
-        _ => "",
-    };
-    let host = if default.is_empty() {
-        host.as_str()
-    } else {
-        host.strip_suffix(default).unwrap_or(&host)
-    };
-    Some(host.to_string()).filter(|h| !h.is_empty())
 }
 
 /// `checkUrlsSameHost`.

@@ -2,9 +2,10 @@
 //! following, and a video's likes, dislikes, comments and shares. Every collection is paged in
 //! SQL: however long, a request reads at most [`PAGE_SIZE`] rows.
 
-use super::{INSTANCE_ACTOR, objects};
+use super::objects;
 use crate::videos::{ListFilter, Video};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
 use ruche_store::federation::{self as fstore, Side};
 use ruche_store::{comments, users, videos as vstore};
 use serde_json::{Value, json};
@@ -124,7 +125,15 @@ async fn of_actor(tube: &Tube, actor: &str, which: &str, at: Slice) -> TubeResul
     };
     let (rows, total) = {
         let mut c = tube.store.read().await?;
-        fstore::follows_of(c.ex(), actor, side, Some("accepted"), at.start, at.count).await?
+        fstore::follows_of(
+            c.ex(),
+            actor,
+            side,
+            Some(ruche_domain::follow::FollowState::Accepted),
+            at.start,
+            at.count,
+        )
+        .await?
     };
     let items = rows
         .into_iter()
@@ -149,8 +158,8 @@ pub async fn of_account(
     at: Slice,
 ) -> TubeResult<Option<Value>> {
     let base = super::base(tube);
-    let actor = super::account_url(base, name);
-    let account = if name == INSTANCE_ACTOR {
+    let actor = urls::account(base, name);
+    let account = if name == urls::INSTANCE_ACTOR {
         None
     } else {
         let mut c = tube.store.read().await?;
@@ -171,12 +180,7 @@ pub async fn of_account(
             None => item(objects::own_announce(base, v, objects::INSTANCE_SHARE)),
         })
         .collect();
-    Ok(Some(collection(
-        &format!("{actor}/outbox"),
-        at,
-        total,
-        items,
-    )))
+    Ok(Some(collection(&urls::outbox(&actor), at, total, items)))
 }
 
 /// A channel's collection `which` (its outbox announces its public videos), `None` if there is
@@ -195,7 +199,7 @@ pub async fn of_channel(
             .filter(|ch| ch.host.is_none())
             .ok_or(TubeError::NotFound("channel"))?
     };
-    let actor = super::channel_url(base, &ch.name);
+    let actor = urls::channel(base, &ch.name);
     if which != "outbox" {
         return of_actor(tube, &actor, which, at).await;
     }
@@ -204,12 +208,7 @@ pub async fn of_channel(
         .iter()
         .map(|v| item(objects::own_announce(base, v, ch.id)))
         .collect();
-    Ok(Some(collection(
-        &format!("{actor}/outbox"),
-        at,
-        total,
-        items,
-    )))
+    Ok(Some(collection(&urls::outbox(&actor), at, total, items)))
 }
 
 /// A shared video's collection `which`: its likes and dislikes (the rating activities, as
@@ -226,7 +225,7 @@ pub async fn of_video(tube: &Tube, v: &Video, which: &str, at: Slice) -> TubeRes
             let items = rows
                 .into_iter()
                 .map(|(name, actor, activity)| {
-                    let actor = actor.unwrap_or_else(|| super::account_url(base, &name));
+                    let actor = actor.unwrap_or_else(|| urls::account(base, &name));
                     json!(activity.unwrap_or_else(|| format!("{actor}/{which}/{}", v.id)))
                 })
                 .collect();
@@ -236,9 +235,7 @@ pub async fn of_video(tube: &Tube, v: &Video, which: &str, at: Slice) -> TubeRes
             let (rows, total) = comments::ids_of_video(c.ex(), v.id, at.start, at.count).await?;
             let items = rows
                 .into_iter()
-                .map(|(cid, url)| {
-                    json!(url.unwrap_or_else(|| super::comment_url(base, &v.uuid, cid)))
-                })
+                .map(|(cid, url)| json!(url.unwrap_or_else(|| urls::comment(base, &v.uuid, cid))))
                 .collect();
             (items, total)
         }
@@ -248,7 +245,7 @@ pub async fn of_video(tube: &Tube, v: &Video, which: &str, at: Slice) -> TubeRes
             let own: Vec<Value> = if super::outbox::federated(tube, v) {
                 [v.channel_id, objects::INSTANCE_SHARE]
                     .iter()
-                    .map(|n| json!(format!("{}/announces/{n}", super::video_url(base, &v.uuid))))
+                    .map(|n| json!(format!("{}/announces/{n}", urls::video(base, &v.uuid))))
                     .collect()
             } else {
                 Vec::new()
@@ -267,6 +264,6 @@ pub async fn of_video(tube: &Tube, v: &Video, which: &str, at: Slice) -> TubeRes
         }
         _ => return Ok(None),
     };
-    let id = format!("{}/{which}", super::video_url(base, &v.uuid));
+    let id = format!("{}/{which}", urls::video(base, &v.uuid));
     Ok(Some(collection(&id, at, total, items)))
 }

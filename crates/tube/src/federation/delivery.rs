@@ -13,6 +13,12 @@
 //! Deliveries are claimed with a lease, as jobs are: a worker that dies mid-delivery leaves it
 //! to be claimed again, so an activity may arrive twice but is never lost (inboxes ignore an
 //! activity id they have seen).
+//!
+//! Why not a `ruche_jobs` queue: that runner takes due jobs of a kind in order, while
+//! deliveries are chosen per instance (the limits above, an instance's failures holding all of
+//! its deliveries). It keeps the runner's other promises: leases, a panic ends one delivery (for
+//! good, as a fault of ours would only repeat) and never the worker or a slot, shutdown stops
+//! claiming, and an idle worker only reads.
 
 use super::{Signer, backoff_ms};
 use crate::{Tube, TubeError};
@@ -295,7 +301,11 @@ async fn attempt(tube: &Tube, keys: &Keys, d: &Delivery) -> Outcome {
 
 /// Makes one attempt and records its outcome; returns whether the inbox answered.
 async fn deliver(tube: &Tube, keys: &Keys, d: Delivery) -> bool {
-    let outcome = attempt(tube, keys, &d).await;
+    use futures_util::FutureExt;
+    let outcome = std::panic::AssertUnwindSafe(attempt(tube, keys, &d))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|p| Outcome::Refused(format!("panicked: {}", ruche_jobs::message(&p))));
     let answered = !matches!(outcome, Outcome::Failed(_));
     let result = async {
         let mut tx = tube.store.begin().await?;
@@ -340,12 +350,20 @@ async fn deliver(tube: &Tube, keys: &Keys, d: Delivery) -> bool {
     answered
 }
 
-/// Drops deliveries to instances unreachable for longer than allowed.
+/// Drops deliveries to instances unreachable for longer than allowed (with none waiting, it
+/// only reads: an idle instance takes no write lock).
 async fn give_up(tube: &Tube) {
     let after = i64::try_from(tube.settings.federation.give_up_after_secs)
         .unwrap_or(i64::MAX / 1000)
         .saturating_mul(1000);
     let result = async {
+        let waiting = {
+            let mut c = tube.store.read().await?;
+            fstore::next_delivery_at(c.ex()).await?.is_some()
+        };
+        if !waiting {
+            return Ok(0);
+        }
         let mut tx = tube.store.begin().await?;
         let n = fstore::give_up_hosts(tx.ex(), now_ms().saturating_sub(after)).await?;
         tx.commit().await?;

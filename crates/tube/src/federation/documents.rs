@@ -2,10 +2,11 @@
 //! actors' documents, a video's `Video` object and a comment's `Note`, under the rule of which
 //! videos other servers may see. The web layer only negotiates the content type and says it.
 
-use super::{INSTANCE_ACTOR, Signer, key_pair, objects};
+use super::{Signer, key_pair, objects};
 use crate::comments::Comment;
 use crate::videos::{ListFilter, Video};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
 use ruche_domain::video::{Privacy, VideoState};
 use ruche_store::{comments, users, videos as vstore};
 use serde_json::Value;
@@ -19,7 +20,7 @@ pub enum LocalActor {
 
 /// Which of our actors `name` is: the instance actor, an account or a channel of ours.
 pub async fn local_actor(tube: &Tube, name: &str) -> TubeResult<Option<LocalActor>> {
-    if name == INSTANCE_ACTOR {
+    if name == urls::INSTANCE_ACTOR {
         return Ok(Some(LocalActor::Instance));
     }
     let mut c = tube.store.read().await?;
@@ -75,12 +76,11 @@ pub async fn shared_video(tube: &Tube, id: &str) -> TubeResult<Shared> {
     if let Some(origin) = &v.url {
         return Ok(Shared::Elsewhere(origin.clone()));
     }
-    let privacy = Privacy::from_id(v.privacy);
-    let shared = matches!(privacy, Some(Privacy::Public | Privacy::Unlisted));
-    if !shared || VideoState::from_id(v.state) != VideoState::Published {
+    let shared = matches!(v.privacy, Privacy::Public | Privacy::Unlisted);
+    if !shared || v.state != VideoState::Published {
         return Ok(Shared::Hidden);
     }
-    if privacy == Some(Privacy::Unlisted) && crate::videos::by_number(id) {
+    if v.privacy == Privacy::Unlisted && crate::videos::by_number(id) {
         return Ok(Shared::Hidden);
     }
     Ok(Shared::Ours(Box::new(v)))
@@ -135,9 +135,9 @@ pub async fn instance_actor(tube: &Tube) -> TubeResult<Value> {
     ))
 }
 
-/// One of our accounts as its `Person` (the instance's `Application` for [`INSTANCE_ACTOR`]).
+/// One of our accounts as its `Person` (the instance's `Application` for [`urls::INSTANCE_ACTOR`]).
 pub async fn account_actor(tube: &Tube, name: &str) -> TubeResult<Value> {
-    if name == INSTANCE_ACTOR {
+    if name == urls::INSTANCE_ACTOR {
         return instance_actor(tube).await;
     }
     let a = {

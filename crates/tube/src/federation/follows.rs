@@ -4,16 +4,16 @@
 //! an instance, a user subscribes to a remote channel): a `Follow` is sent and the follow is
 //! pending until the other side accepts.
 
-use super::{Signer, base, instance_url, objects, outbox, remote};
+use super::{Signer, base, objects, outbox, remote};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
 use ruche_federation::ap;
 use ruche_store::federation as fstore;
 pub use ruche_store::federation::{Follow, Side};
 use serde_json::{Value, json};
 
-pub const PENDING: &str = "pending";
-pub const ACCEPTED: &str = "accepted";
-pub const REJECTED: &str = "rejected";
+use FollowState::{Accepted, Pending, Rejected};
+pub use ruche_domain::follow::FollowState;
 
 /// The job that reads a newly followed actor's outbox, so its existing videos appear here.
 pub const CRAWL_JOB: &str = "crawl-outbox";
@@ -31,28 +31,28 @@ pub async fn followed(tube: &Tube, a: &Value, follower: &str, target: &str) -> T
     let before = fstore::follow(tx.ex(), &who.url, target).await?;
     let state = match &before {
         // A follow already decided stays so (a Follow sent again is answered again).
-        Some(f) if f.state == ACCEPTED => ACCEPTED,
-        Some(f) if f.state == REJECTED && instance_follow && !accept => REJECTED,
-        _ if accept => ACCEPTED,
-        _ => PENDING,
+        Some(f) if f.state == Accepted => Accepted,
+        Some(f) if f.state == Rejected && instance_follow && !accept => Rejected,
+        _ if accept => Accepted,
+        _ => Pending,
     };
     fstore::upsert_follow(tx.ex(), &who.url, target, state, &follow_id).await?;
     let row = fstore::follow(tx.ex(), &who.url, target)
         .await?
         .ok_or(TubeError::NotFound("follow"))?;
-    if state != PENDING {
-        answer(tx.ex(), tube, &row, local, state == ACCEPTED).await?;
+    if state != Pending {
+        answer(tx.ex(), tube, &row, local, state == Accepted).await?;
     }
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
     if instance_follow
         && who.kind == "Application"
         && tube.settings.federation.auto_follow_back
-        && state == ACCEPTED
+        && state == Accepted
     {
         let back = {
             let mut c = tube.store.read().await?;
-            fstore::follow(c.ex(), &instance_url(base(tube)), &who.url).await?
+            fstore::follow(c.ex(), &urls::instance_actor(base(tube)), &who.url).await?
         };
         if back.is_none() {
             follow_actor(tube, Signer::Instance, &who.url).await?;
@@ -96,15 +96,15 @@ pub enum Decision {
 
 /// An administrator decides on a follow of our instance; the follower hears of it.
 pub async fn decide(tube: &Tube, follow_id: i64, d: Decision) -> TubeResult<()> {
-    let instance = instance_url(base(tube));
+    let instance = urls::instance_actor(base(tube));
     let mut tx = tube.store.begin().await?;
     let f = fstore::follow_by_id(tx.ex(), follow_id)
         .await?
         .filter(|f| f.following == instance)
         .ok_or(TubeError::NotFound("follow"))?;
     match d {
-        Decision::Accept => fstore::set_follow_state(tx.ex(), f.id, ACCEPTED).await?,
-        Decision::Reject => fstore::set_follow_state(tx.ex(), f.id, REJECTED).await?,
+        Decision::Accept => fstore::set_follow_state(tx.ex(), f.id, Accepted).await?,
+        Decision::Reject => fstore::set_follow_state(tx.ex(), f.id, Rejected).await?,
         Decision::Remove => {
             fstore::delete_follow(tx.ex(), &f.follower, &f.following).await?;
         }
@@ -131,10 +131,10 @@ pub async fn answered(tube: &Tube, yes: bool, actor: &str, object: &Value) -> Tu
     let Some(f) = f.filter(|f| f.following == actor) else {
         return Ok(());
     };
-    let state = if yes { ACCEPTED } else { REJECTED };
+    let state = if yes { Accepted } else { Rejected };
     fstore::set_follow_state(tx.ex(), f.id, state).await?;
     // A first acceptance: what the followed actor published before is read from its outbox.
-    let crawl = yes && f.state != ACCEPTED;
+    let crawl = yes && f.state != Accepted;
     if crawl {
         let payload = json!({ "actor": actor }).to_string();
         ruche_store::jobs::enqueue(tx.ex(), CRAWL_JOB, &payload, None, 3).await?;
@@ -178,8 +178,8 @@ pub async fn follow_actor(tube: &Tube, by: Signer, target: &str) -> TubeResult<F
     let mut tx = tube.store.begin().await?;
     let before = fstore::follow(tx.ex(), &me, &who.url).await?;
     let state = match &before {
-        Some(f) if f.state == ACCEPTED => ACCEPTED,
-        _ => PENDING,
+        Some(f) if f.state == Accepted => Accepted,
+        _ => Pending,
     };
     fstore::upsert_follow(tx.ex(), &me, &who.url, state, &id).await?;
     outbox::send(
@@ -251,7 +251,7 @@ pub async fn follow_hosts(tube: &Tube, hosts: &[String]) -> TubeResult<Vec<Follo
 
 /// The admin stops following an instance (by host) or an actor (by handle).
 pub async fn unfollow_host(tube: &Tube, host_or_handle: &str) -> TubeResult<()> {
-    let me = instance_url(base(tube));
+    let me = urls::instance_actor(base(tube));
     let (follows, _) = {
         let mut c = tube.store.read().await?;
         fstore::follows_of(c.ex(), &me, fstore::Side::Following, None, 0, 10_000).await?
@@ -308,7 +308,7 @@ pub async fn copy_follows(tube: &Tube, host: &str) -> TubeResult<Vec<String>> {
         let data = page["data"].as_array().cloned().unwrap_or_default();
         for f in &data {
             if let Some(h) = f["following"]["host"].as_str()
-                && f["following"]["name"] == super::INSTANCE_ACTOR
+                && f["following"]["name"] == urls::INSTANCE_ACTOR
                 && !hosts.iter().any(|x: &String| x == h)
             {
                 hosts.push(h.to_string());
@@ -320,7 +320,7 @@ pub async fn copy_follows(tube: &Tube, host: &str) -> TubeResult<Vec<String>> {
             break;
         }
     }
-    let me = instance_url(base(tube));
+    let me = urls::instance_actor(base(tube));
     let ours = super::our_host(tube);
     let mut added = Vec::new();
     for h in hosts {
@@ -439,7 +439,7 @@ pub async fn counts(tube: &Tube, actor: &str) -> TubeResult<(i64, i64)> {
     let mut c = tube.store.read().await?;
     let mut n = [0; 2];
     for (i, side) in [Side::Followers, Side::Following].into_iter().enumerate() {
-        n[i] = fstore::follows_of(c.ex(), actor, side, Some(ACCEPTED), 0, 0)
+        n[i] = fstore::follows_of(c.ex(), actor, side, Some(Accepted), 0, 0)
             .await?
             .1;
     }
@@ -451,11 +451,11 @@ pub async fn counts(tube: &Tube, actor: &str) -> TubeResult<(i64, i64)> {
 pub async fn of_instance(
     tube: &Tube,
     side: Side,
-    state: Option<&str>,
+    state: Option<FollowState>,
     start: i64,
     count: i64,
 ) -> TubeResult<(Vec<Follow>, i64)> {
-    let me = instance_url(base(tube));
+    let me = urls::instance_actor(base(tube));
     let mut c = tube.store.read().await?;
     Ok(fstore::follows_of(c.ex(), &me, side, state, start, count).await?)
 }
@@ -476,7 +476,7 @@ pub async fn party(tube: &Tube, url: &str) -> TubeResult<Party> {
         .strip_prefix(base(tube))
         .and_then(|p| p.strip_prefix('/'))
     {
-        let name = path.rsplit('/').next().unwrap_or(super::INSTANCE_ACTOR);
+        let name = path.rsplit('/').next().unwrap_or(urls::INSTANCE_ACTOR);
         return Ok(Party::Ours {
             name: name.to_string(),
             since_ms: crate::accounts::started_ms(tube).await?,
@@ -492,7 +492,7 @@ pub async fn party(tube: &Tube, url: &str) -> TubeResult<Party> {
 /// The follow of our instance by the instance or actor a handle names (`peertube@host`, or a
 /// bare host).
 pub async fn instance_follower(tube: &Tube, handle: &str) -> TubeResult<Follow> {
-    let (name, host) = ap::split_handle(handle).unwrap_or((super::INSTANCE_ACTOR, handle));
+    let (name, host) = ap::split_handle(handle).unwrap_or((urls::INSTANCE_ACTOR, handle));
     let (rows, _) = of_instance(tube, Side::Followers, None, 0, 10_000).await?;
     let mut c = tube.store.read().await?;
     for f in rows {
@@ -512,7 +512,7 @@ async fn channel_actor(tube: &Tube, handle: &str) -> TubeResult<String> {
     match crate::accounts::local_name(tube, handle) {
         Some(name) => {
             let ch = crate::channels::by_handle(tube, name).await?;
-            Ok(super::channel_url(base(tube), &ch.name))
+            Ok(urls::channel(base(tube), &ch.name))
         }
         None => remote::webfinger(tube, handle).await,
     }
@@ -525,10 +525,10 @@ pub async fn subscribe(tube: &Tube, user: &crate::accounts::User, handle: &str) 
     let target = channel_actor(tube, handle.trim()).await?;
     if target.starts_with(&format!("{}/", base(tube))) {
         // A channel of ours: nothing to send, the subscription is at once in force.
-        let me = super::account_url(base(tube), &account.name);
+        let me = urls::account(base(tube), &account.name);
         let mut tx = tube.store.begin().await?;
         let id = format!("{me}/follows/{}", uuid::Uuid::new_v4());
-        fstore::upsert_follow(tx.ex(), &me, &target, ACCEPTED, &id).await?;
+        fstore::upsert_follow(tx.ex(), &me, &target, Accepted, &id).await?;
         tx.commit().await?;
     } else {
         follow_actor(tube, Signer::Account(account.id), &target).await?;
@@ -547,11 +547,11 @@ pub async fn unsubscribe(
     let target = ch
         .url
         .clone()
-        .unwrap_or_else(|| super::channel_url(base(tube), &ch.name));
+        .unwrap_or_else(|| urls::channel(base(tube), &ch.name));
     if ch.url.is_some() {
         unfollow_actor(tube, Signer::Account(account.id), &target).await?;
     } else {
-        let me = super::account_url(base(tube), &account.name);
+        let me = urls::account(base(tube), &account.name);
         let mut tx = tube.store.begin().await?;
         fstore::delete_follow(tx.ex(), &me, &target).await?;
         tx.commit().await?;
@@ -573,7 +573,7 @@ pub async fn subscriptions(
     use ruche_store::users;
     let mut c = tube.store.read().await?;
     let account = users::account_of_user(c.ex(), user.id).await?;
-    let me = super::account_url(base(tube), &account.name);
+    let me = urls::account(base(tube), &account.name);
     let (rows, total) =
         fstore::follows_of(c.ex(), &me, Side::Following, None, start, count).await?;
     let mut out = Vec::new();

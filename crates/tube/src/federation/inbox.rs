@@ -8,6 +8,8 @@
 
 use super::{base, outbox, remote};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
+use ruche_domain::video::VideoState;
 use ruche_federation::ap;
 use ruche_store::federation as fstore;
 use ruche_store::{jobs, now_ms};
@@ -448,16 +450,13 @@ async fn rate(
 
 /// One of our published videos by its id, if the URL is one.
 async fn local_video(tube: &Tube, url: &str) -> TubeResult<Option<ruche_store::videos::Video>> {
-    let Some(uuid) = url
-        .strip_prefix(&format!("{}/videos/watch/", base(tube)))
-        .filter(|u| !u.contains('/'))
-    else {
+    let Some(uuid) = urls::video_uuid_in(base(tube), url) else {
         return Ok(None);
     };
     let mut c = tube.store.read().await?;
     Ok(ruche_store::videos::by_uuid(c.ex(), uuid)
         .await?
-        .filter(|v| v.is_local() && v.state == 1))
+        .filter(|v| v.is_local() && v.state == VideoState::Published))
 }
 
 /// A view of one of our videos on another instance (PeerTube's viewer pings, with `expires`,
@@ -607,11 +606,8 @@ struct Place {
 fn open_to_replies(v: &ruche_store::videos::Video) -> TubeResult<()> {
     use ruche_domain::video::Privacy;
     let open = !v.is_local()
-        || (v.state == 1
-            && matches!(
-                Privacy::from_id(v.privacy),
-                Some(Privacy::Public | Privacy::Unlisted)
-            ));
+        || (v.state == VideoState::Published
+            && matches!(v.privacy, Privacy::Public | Privacy::Unlisted));
     if open {
         Ok(())
     } else {
@@ -630,9 +626,8 @@ async fn place_of(tube: &Tube, url: &str, depth: usize) -> TubeResult<Place> {
     if depth > MAX_DEPTH {
         return Err(TubeError::Remote("a reply chain too long".into()));
     }
-    let ours = format!("{}/videos/watch/", base(tube));
     let mut c = tube.store.read().await?;
-    if let Some(rest) = url.strip_prefix(&ours) {
+    if let Some(rest) = urls::under_videos(base(tube), url) {
         let mut parts = rest.split('/');
         let uuid = parts.next().unwrap_or_default();
         let v = ruche_store::videos::by_uuid(c.ex(), uuid)
@@ -833,8 +828,7 @@ async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
     let Some(reply) = ap::id_of(&a["object"]) else {
         return Ok(());
     };
-    let ours = format!("{}/videos/watch/", base(tube));
-    let Some(rest) = reply.strip_prefix(&ours) else {
+    let Some(rest) = urls::under_videos(base(tube), reply) else {
         return Ok(());
     };
     let mut parts = rest.split('/');

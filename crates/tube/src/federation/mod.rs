@@ -26,11 +26,8 @@ pub mod outbox;
 pub mod remote;
 
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
 use ruche_store::actors::{self, KeyPair};
-
-/// The instance actor's name (an `Application`), as PeerTube names its own: other servers look
-/// up `peertube@host` when nodeinfo does not tell them.
-pub const INSTANCE_ACTOR: &str = "peertube";
 
 /// The public audience.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -65,32 +62,12 @@ impl Signer {
 
 /// Our public URL without its trailing slash: every id we mint starts with it.
 pub fn base(tube: &Tube) -> &str {
-    tube.settings.public_url.trim_end_matches('/')
+    urls::base(&tube.settings.public_url)
 }
 
 /// Our host as other servers write it in handles and as deliveries group it (`host[:port]`).
 pub fn our_host(tube: &Tube) -> String {
-    ruche_store::federation::host_of(base(tube))
-}
-
-pub fn instance_url(base: &str) -> String {
-    format!("{base}/accounts/{INSTANCE_ACTOR}")
-}
-
-pub fn account_url(base: &str, name: &str) -> String {
-    format!("{base}/accounts/{name}")
-}
-
-pub fn channel_url(base: &str, name: &str) -> String {
-    format!("{base}/video-channels/{name}")
-}
-
-pub fn video_url(base: &str, uuid: &str) -> String {
-    format!("{base}/videos/watch/{uuid}")
-}
-
-pub fn comment_url(base: &str, video_uuid: &str, id: i64) -> String {
-    format!("{base}/videos/watch/{video_uuid}/comments/{id}")
+    urls::host(&tube.settings.public_url)
 }
 
 /// A new key pair, in the store's shape.
@@ -161,11 +138,11 @@ pub async fn actor_url_in(
     signer: Signer,
 ) -> TubeResult<String> {
     Ok(match signer {
-        Signer::Instance => instance_url(base),
+        Signer::Instance => urls::instance_actor(base),
         Signer::Account(id) => {
-            account_url(base, &ruche_store::users::account_by_id(ex, id).await?.name)
+            urls::account(base, &ruche_store::users::account_by_id(ex, id).await?.name)
         }
-        Signer::Channel(id) => channel_url(
+        Signer::Channel(id) => urls::channel(
             base,
             &ruche_store::users::channel_by_id(ex, id)
                 .await?
@@ -183,7 +160,7 @@ pub async fn local_actor(tube: &Tube, url: &str) -> TubeResult<Option<Signer>> {
     };
     let mut c = tube.store.read().await?;
     if let Some(name) = path.strip_prefix("accounts/") {
-        if name == INSTANCE_ACTOR {
+        if name == urls::INSTANCE_ACTOR {
             return Ok(Some(Signer::Instance));
         }
         return Ok(ruche_store::users::local_account_by_name(c.ex(), name)
@@ -258,15 +235,19 @@ pub fn spawn(tube: std::sync::Arc<Tube>, shutdown: tokio_util::sync::Cancellatio
         poll: Duration::from_secs(1),
         grace: Duration::from_secs(10),
     };
-    let handler: ruche_jobs::Handler = {
-        let tube = tube.clone();
-        std::sync::Arc::new(move |job: ruche_store::jobs::Job| {
-            let tube = tube.clone();
-            Box::pin(async move { run_job(&tube, &job).await })
-        })
-    };
     let wake = tube.federation_ready.clone();
-    ruche_jobs::spawn(tube.store.clone(), queue, wake, shutdown, handler, None);
+    let work = std::sync::Arc::new(Jobs(tube.clone()));
+    ruche_jobs::spawn(tube.store.clone(), queue, wake, shutdown, work);
+}
+
+/// The federation queue's work: applying what the inbox took in, pushing counts, reading
+/// outboxes.
+struct Jobs(std::sync::Arc<Tube>);
+
+impl ruche_jobs::Handler for Jobs {
+    async fn run(&self, job: ruche_store::jobs::Job) -> ruche_jobs::Outcome {
+        run_job(&self.0, &job).await
+    }
 }
 
 /// The longest a federation job may run. Each fetch is bounded by the fetcher, but a job may

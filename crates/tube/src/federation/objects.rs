@@ -6,7 +6,7 @@
 //! activities about them with PeerTube's ids.
 
 use super::PUBLIC;
-use ruche_domain::ShortUuid;
+use ruche_domain::urls;
 use ruche_domain::video::{Privacy, category_label, language_label, licence_label};
 use ruche_federation::ap;
 use ruche_store::comments::Comment;
@@ -66,12 +66,6 @@ fn note_context() -> Value {
     ])
 }
 
-pub fn short_uuid(uuid: &str) -> String {
-    uuid::Uuid::parse_str(uuid)
-        .map(|u| ShortUuid(u).to_string())
-        .unwrap_or_default()
-}
-
 /// What an actor document is made of.
 pub struct Actor<'a> {
     pub kind: &'static str,
@@ -99,7 +93,7 @@ fn images(base: &str, dir: &str, pictures: &[Picture]) -> Value {
                 "mediaType": "image/webp",
                 "height": p.height,
                 "width": p.width,
-                "url": format!("{base}/lazy-static/{dir}/{}", p.filename),
+                "url": urls::picture(base, dir, &p.filename),
             })
         })
         .collect();
@@ -116,14 +110,14 @@ pub fn actor(base: &str, a: &Actor<'_>) -> Value {
         "@context": actor_context(),
         "type": a.kind,
         "id": id,
-        "following": format!("{id}/following"),
-        "followers": format!("{id}/followers"),
+        "following": urls::following(&id),
+        "followers": urls::followers(&id),
         "playlists": format!("{id}/playlists"),
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
+        "inbox": urls::inbox(&id),
+        "outbox": urls::outbox(&id),
         "preferredUsername": a.name,
         "name": a.display_name,
-        "endpoints": { "sharedInbox": format!("{base}/inbox") },
+        "endpoints": { "sharedInbox": urls::inbox(base) },
         "publicKey": {
             "id": super::key_id(&id),
             "owner": id,
@@ -148,15 +142,15 @@ pub fn actor(base: &str, a: &Actor<'_>) -> Value {
 /// The HTML pages of an account, the main one last.
 fn account_pages(base: &str, name: &str) -> Vec<String> {
     vec![
-        format!("{base}/a/{name}/video-channels"),
-        format!("{base}/a/{name}"),
-        format!("{base}/accounts/{name}"),
+        urls::account_channels_page(base, name),
+        urls::account_page(base, name),
+        urls::account(base, name),
     ]
 }
 
 /// The instance's `Application` actor.
 pub fn instance_actor(base: &str, started_ms: i64, public_pem: &str) -> Value {
-    let name = super::INSTANCE_ACTOR;
+    let name = urls::INSTANCE_ACTOR;
     actor(
         base,
         &Actor {
@@ -205,9 +199,9 @@ pub fn channel_actor(base: &str, ch: &Channel, owner: &Account, public_pem: &str
             summary: ch.description.as_deref(),
             published_ms: ch.created_at,
             pages: vec![
-                format!("{base}/c/{}/videos", ch.name),
-                format!("{base}/c/{}", ch.name),
-                format!("{base}/video-channels/{}", ch.name),
+                urls::channel_videos_page(base, &ch.name),
+                urls::channel_page(base, &ch.name),
+                urls::channel(base, &ch.name),
             ],
             public_pem,
             avatars: pictures(ch.avatars.as_deref()),
@@ -217,7 +211,7 @@ pub fn channel_actor(base: &str, ch: &Channel, owner: &Account, public_pem: &str
     doc["support"] = json!(ch.support);
     // Only the channel's owner posts in it (Lemmy's term, which PeerTube sets too).
     doc["postingRestrictedToMods"] = json!(true);
-    doc["attributedTo"] = json!([super::account_url(base, &owner.name)]);
+    doc["attributedTo"] = json!([urls::account(base, &owner.name)]);
     doc
 }
 
@@ -225,7 +219,7 @@ pub fn channel_actor(base: &str, ch: &Channel, owner: &Account, public_pem: &str
 /// followers, with PeerTube's id (`<actor>#updates/<date>`).
 pub fn update_actor(actor_doc: Value, updated_ms: i64) -> Value {
     let id = ap::id_of(&actor_doc["id"]).unwrap_or_default().to_owned();
-    let followers = format!("{id}/followers");
+    let followers = urls::followers(&id);
     let context = actor_doc["@context"].clone();
     let mut a = activity(
         "Update",
@@ -246,8 +240,8 @@ fn identifier(id: Option<String>, name: Option<&str>) -> Value {
     }
 }
 
-fn fragmented(base: &str, v: &Video, f: &VideoFile) -> [Value; 2] {
-    let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+fn fragmented(base: &str, v: &Video, f: &VideoFile) -> Vec<Value> {
+    let hls = urls::hls(base, &v.uuid);
     let mut kinds = Vec::new();
     if f.has_audio {
         kinds.push(
@@ -263,7 +257,7 @@ fn fragmented(base: &str, v: &Video, f: &VideoFile) -> [Value; 2] {
         json!({ "type": "PropertyValue", "name": "peertube_format_flag", "value": "fragmented" }),
     );
     let fps = f.fps.round() as i64;
-    [
+    let mut links = vec![
         json!({
             "type": "Link",
             "mediaType": "video/mp4",
@@ -278,41 +272,63 @@ fn fragmented(base: &str, v: &Video, f: &VideoFile) -> [Value; 2] {
             "type": "Link",
             "rel": ["metadata", "video/mp4"],
             "mediaType": "application/json",
-            "href": format!("{base}/api/v1/videos/{}/metadata/{}", v.uuid, f.id),
+            "href": urls::file_metadata(base, &v.uuid, f.id),
             "height": f.height,
             "width": f.width,
             "fps": fps,
         }),
-    ]
-}
-
-/// The followers collection of a local account.
-pub fn followers_of(base: &str, account_name: &str) -> String {
-    format!("{}/followers", super::account_url(base, account_name))
+    ];
+    // Its torrent and magnet, as PeerTube links them (BitTorrent clients and PeerTube's own
+    // redundancy read them).
+    if let (Some(name), Some(hash)) = (&f.torrent_filename, &f.info_hash) {
+        let file_url = format!("{hls}/{}", f.filename);
+        let t = crate::playback::Torrent::ours(base, v, name, hash, &file_url);
+        links.push(json!({
+            "type": "Link",
+            "mediaType": "application/x-bittorrent",
+            "href": t.url,
+            "height": f.height,
+            "width": f.width,
+            "fps": fps,
+        }));
+        links.push(json!({
+            "type": "Link",
+            "mediaType": "application/x-bittorrent;x-scheme-handler/magnet",
+            "href": t.magnet,
+            "height": f.height,
+            "width": f.width,
+            "fps": fps,
+        }));
+    }
+    links
 }
 
 /// Who a video is addressed to: public videos to everyone (and the account's followers in
 /// copy), unlisted ones the other way round, as PeerTube does.
 pub fn audience(base: &str, v: &Video) -> (Value, Value) {
-    let followers = followers_of(base, &v.account_name);
-    match Privacy::from_id(v.privacy) {
-        Some(Privacy::Unlisted) => (json!([followers]), json!([PUBLIC])),
+    let followers = urls::followers_of_account(base, &v.account_name);
+    match v.privacy {
+        Privacy::Unlisted => (json!([followers]), json!([PUBLIC])),
         _ => (json!([PUBLIC]), json!([followers])),
     }
 }
 
 /// The `Video` object of one of our videos.
 pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
-    let id = super::video_url(base, &v.uuid);
+    let id = urls::video(base, &v.uuid);
     let (to, cc) = audience(base, v);
     let tags: Vec<String> = serde_json::from_str(&v.tags).unwrap_or_default();
     let mut url = vec![
-        json!({ "type": "Link", "mediaType": "text/html", "href": format!("{base}/w/{}", short_uuid(&v.uuid)) }),
+        json!({ "type": "Link", "mediaType": "text/html", "href": urls::watch_page(base, &v.uuid) }),
         json!({ "type": "Link", "mediaType": "text/html", "href": id }),
     ];
     if let Some(master) = &v.playlist_filename {
-        let hls = format!("{base}/static/streaming-playlists/hls/{}", v.uuid);
+        let hls = urls::hls(base, &v.uuid);
         let mut tag = Vec::new();
+        // The swarms of its viewers (p2p-media-loader's, one per variant), as PeerTube tags them.
+        for h in ruche_p2p::swarm::playlist_info_hashes(&format!("{hls}/{master}"), files.len()) {
+            tag.push(json!({ "type": "Infohash", "name": h }));
+        }
         if let Some(sha) = &v.sha256_filename {
             tag.push(json!({ "type": "Link", "name": "sha256", "mediaType": "application/json", "href": format!("{hls}/{sha}") }));
         }
@@ -326,12 +342,16 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
             "tag": tag,
         }));
     }
+    if v.playlist_filename.is_some() {
+        url.push(json!({ "type": "Link", "name": "tracker-http", "rel": ["tracker", "http"], "href": urls::tracker_announce(base) }));
+        url.push(json!({ "type": "Link", "name": "tracker-websocket", "rel": ["tracker", "websocket"], "href": urls::tracker_socket(base) }));
+    }
     let mut icon = Vec::new();
     if let Some(t) = &v.thumbnail_filename {
-        icon.push(json!({ "type": "Image", "url": format!("{base}/lazy-static/thumbnails/{t}"), "mediaType": "image/jpeg", "width": 280, "height": 157 }));
+        icon.push(json!({ "type": "Image", "url": urls::thumbnail(base, t), "mediaType": "image/jpeg", "width": 280, "height": 157 }));
     }
     if let Some(p) = &v.preview_filename {
-        icon.push(json!({ "type": "Image", "url": format!("{base}/lazy-static/previews/{p}"), "mediaType": "image/jpeg", "width": 850, "height": 480 }));
+        icon.push(json!({ "type": "Image", "url": urls::preview(base, p), "mediaType": "image/jpeg", "width": 850, "height": 480 }));
     }
     json!({
         "@context": video_context(),
@@ -349,7 +369,7 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
         "sensitive": v.nsfw,
         "summary": null,
         "waitTranscoding": v.wait_transcoding,
-        "state": v.state,
+        "state": v.state.id(),
         // PeerTube 6 reads `commentsEnabled`; 7 and later read `commentsPolicy`.
         "commentsEnabled": v.comments_enabled,
         "canReply": null,
@@ -372,8 +392,8 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
         "shares": format!("{id}/announces"),
         "comments": format!("{id}/comments"),
         "attributedTo": [
-            super::account_url(base, &v.account_name),
-            super::channel_url(base, &v.channel_name),
+            urls::account(base, &v.account_name),
+            urls::channel(base, &v.channel_name),
         ],
         "isLiveBroadcast": false,
         "liveSaveReplay": null,
@@ -384,16 +404,14 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
 
 /// The ActivityPub id of a video, ours or another instance's.
 pub fn video_id(base: &str, v: &Video) -> String {
-    v.url
-        .clone()
-        .unwrap_or_else(|| super::video_url(base, &v.uuid))
+    v.url.clone().unwrap_or_else(|| urls::video(base, &v.uuid))
 }
 
 /// The ActivityPub id of a comment, ours or another instance's.
 pub fn comment_id(base: &str, video: &Video, c: &Comment) -> String {
     c.url
         .clone()
-        .unwrap_or_else(|| super::comment_url(base, &video.uuid, c.id))
+        .unwrap_or_else(|| urls::comment(base, &video.uuid, c.id))
 }
 
 /// A comment of ours as a `Note`: in reply to the video (a thread) or to its parent comment,
@@ -411,7 +429,7 @@ pub struct NoteParts<'a> {
 }
 
 pub fn note(p: &NoteParts<'_>) -> Value {
-    let mut cc = vec![format!("{}/followers", p.author)];
+    let mut cc = vec![urls::followers(p.author)];
     cc.extend(p.mentions.iter().map(|(id, _)| id.clone()));
     cc.dedup();
     json!({
@@ -467,11 +485,11 @@ pub fn activity(kind: &str, id: &str, actor: &str, object: Value, to: Value, cc:
 pub fn create_video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
     let object = video(base, v, files);
     let (to, cc) = audience(base, v);
-    let id = format!("{}/activity", super::video_url(base, &v.uuid));
+    let id = format!("{}/activity", urls::video(base, &v.uuid));
     let mut a = activity(
         "Create",
         &id,
-        &super::account_url(base, &v.account_name),
+        &urls::account(base, &v.account_name),
         object,
         to,
         cc,
@@ -482,7 +500,7 @@ pub fn create_video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
 
 /// The same `Create` as an item of its account's outbox: the video by its id, no `@context`.
 pub fn create_video_ref(base: &str, actor: &str, v: &Video) -> Value {
-    let object = super::video_url(base, &v.uuid);
+    let object = urls::video(base, &v.uuid);
     let (to, cc) = audience(base, v);
     let mut a = activity(
         "Create",
@@ -502,11 +520,11 @@ pub fn create_video_ref(base: &str, actor: &str, v: &Video) -> Value {
 pub fn update_video(base: &str, v: &Video, files: &[VideoFile], at_ms: i64) -> Value {
     let object = video(base, v, files);
     let (to, cc) = audience(base, v);
-    let id = format!("{}/updates/{}", super::video_url(base, &v.uuid), iso(at_ms));
+    let id = format!("{}/updates/{}", urls::video(base, &v.uuid), iso(at_ms));
     let mut a = activity(
         "Update",
         &id,
-        &super::account_url(base, &v.account_name),
+        &urls::account(base, &v.account_name),
         object,
         to,
         cc,
@@ -525,12 +543,12 @@ pub const INSTANCE_SHARE: i64 = 0;
 /// shared it, which for our videos are the channel and the instance).
 pub fn involved_followers(base: &str, v: &Video) -> Vec<String> {
     [
-        super::account_url(base, &v.account_name),
-        super::channel_url(base, &v.channel_name),
-        super::instance_url(base),
+        urls::account(base, &v.account_name),
+        urls::channel(base, &v.channel_name),
+        urls::instance_actor(base),
     ]
     .into_iter()
-    .map(|a| format!("{a}/followers"))
+    .map(|a| urls::followers(&a))
     .collect()
 }
 
@@ -542,9 +560,9 @@ pub fn involved_followers(base: &str, v: &Video) -> Vec<String> {
 /// public and the followers of everyone involved in the video. None for another number.
 pub fn own_announce(base: &str, v: &Video, share: i64) -> Option<Value> {
     let announcer = if share == INSTANCE_SHARE {
-        super::instance_url(base)
+        urls::instance_actor(base)
     } else if share == v.channel_id {
-        super::channel_url(base, &v.channel_name)
+        urls::channel(base, &v.channel_name)
     } else {
         return None;
     };
@@ -579,7 +597,7 @@ pub fn actor_delete(actor: &str) -> Value {
         actor,
         actor,
         json!([PUBLIC]),
-        json!([format!("{actor}/followers")]),
+        json!([urls::followers(actor)]),
     )
 }
 

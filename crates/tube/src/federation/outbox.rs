@@ -9,12 +9,13 @@
 //! and the instance; interactions with another instance's video go to its origin, which forwards
 //! comments to everyone following the video's account, channel and instance.
 
-use super::{INSTANCE_ACTOR, Signer, objects};
+use super::{Signer, objects};
 use crate::{Tube, TubeError, TubeResult};
-use ruche_domain::video::Privacy;
+use ruche_domain::urls;
+use ruche_domain::video::{Privacy, VideoState};
 use ruche_federation::ap;
 use ruche_store::comments::Comment;
-use ruche_store::federation::{self as fstore, host_of};
+use ruche_store::federation as fstore;
 use ruche_store::users::{self, Account, Holder};
 use ruche_store::videos::{self as vstore, Video};
 use ruche_store::{Ex, actors, now_ms};
@@ -80,7 +81,7 @@ pub async fn forward(
     activity: &Value,
     followers_of: &[String],
 ) -> TubeResult<usize> {
-    let author_host = ap::id_of(&activity["actor"]).map(host_of);
+    let author_host = ap::id_of(&activity["actor"]).map(urls::host);
     enqueue(
         ex,
         tube,
@@ -106,7 +107,7 @@ async fn enqueue(
     let mut targets = fstore::follower_inboxes(ex.reborrow(), followers_of).await?;
     targets.extend(inboxes.iter().cloned());
     targets.retain(|i| {
-        let h = host_of(i);
+        let h = urls::host(i);
         h != ours && Some(h.as_str()) != skip_host
     });
     let give_up = i64::try_from(tube.settings.federation.give_up_after_secs)
@@ -155,7 +156,7 @@ pub async fn actor_updated(mut ex: Ex<'_>, tube: &Tube, holder: Holder) -> TubeR
         tube,
         &update,
         signer,
-        &[url, super::instance_url(base)],
+        &[url, urls::instance_actor(base)],
         &[],
     )
     .await?;
@@ -170,14 +171,14 @@ pub async fn channel_deleted(
     channel: &users::Channel,
 ) -> TubeResult<()> {
     let base = super::base(tube);
-    let url = super::channel_url(base, &channel.name);
+    let url = urls::channel(base, &channel.name);
     let delete = objects::actor_delete(&url);
     send(
         ex.reborrow(),
         tube,
         &delete,
         Signer::Channel(channel.id),
-        &[url, super::instance_url(base)],
+        &[url, urls::instance_actor(base)],
         &[],
     )
     .await?;
@@ -189,12 +190,12 @@ pub async fn channel_deleted(
 /// drops the `Video` (while its inbox answers 204).
 pub fn federated(tube: &Tube, v: &Video) -> bool {
     v.is_local()
-        && v.state == 1
+        && v.state == VideoState::Published
         && v.thumbnail_filename.is_some()
-        && match Privacy::from_id(v.privacy) {
-            Some(Privacy::Public) => true,
-            Some(Privacy::Unlisted) => tube.settings.federation.federate_unlisted,
-            _ => false,
+        && match v.privacy {
+            Privacy::Public => true,
+            Privacy::Unlisted => tube.settings.federation.federate_unlisted,
+            Privacy::Private | Privacy::Internal => false,
         }
 }
 
@@ -203,9 +204,9 @@ pub fn federated(tube: &Tube, v: &Video) -> bool {
 fn video_audience(tube: &Tube, v: &Video) -> Vec<String> {
     let base = super::base(tube);
     vec![
-        super::account_url(base, &v.account_name),
-        super::channel_url(base, &v.channel_name),
-        super::instance_url(base),
+        urls::account(base, &v.account_name),
+        urls::channel(base, &v.channel_name),
+        urls::instance_actor(base),
     ]
 }
 
@@ -301,9 +302,9 @@ pub async fn video_deleted(ex: Ex<'_>, tube: &Tube, v: &Video) -> TubeResult<()>
         return Ok(());
     }
     let base = super::base(tube);
-    let id = super::video_url(base, &v.uuid);
+    let id = urls::video(base, &v.uuid);
     let (to, cc) = objects::audience(base, v);
-    let delete = objects::delete(&super::account_url(base, &v.account_name), &id, to, cc);
+    let delete = objects::delete(&urls::account(base, &v.account_name), &id, to, cc);
     let audience = video_audience(tube, v);
     send(
         ex,
@@ -353,7 +354,7 @@ async fn mentions(
     let url = a
         .url
         .clone()
-        .unwrap_or_else(|| super::account_url(super::base(tube), &a.name));
+        .unwrap_or_else(|| urls::account(super::base(tube), &a.name));
     Ok(vec![(url, format!("@{}@{host}", a.name))])
 }
 
@@ -403,7 +404,7 @@ pub async fn note_document(
     }
     let note = objects::note(&objects::NoteParts {
         id: &id,
-        author: &super::account_url(base, &author.name),
+        author: &urls::account(base, &author.name),
         in_reply_to: &in_reply_to,
         text: &c.text,
         published_ms: c.created_at,
@@ -428,7 +429,7 @@ pub async fn comment_created(
     }
     let base = super::base(tube);
     let (note, tagged) = note_document(ex.reborrow(), tube, v, c).await?;
-    let author_url = super::account_url(base, &author.name);
+    let author_url = urls::account(base, &author.name);
     let id = objects::comment_id(base, v, c);
     let mut cc = note["cc"].clone();
     let to = note["to"].clone();
@@ -483,7 +484,7 @@ pub async fn comment_deleted(
         return Ok(());
     }
     let base = super::base(tube);
-    let author_url = super::account_url(base, &author.name);
+    let author_url = urls::account(base, &author.name);
     let id = objects::comment_id(base, v, c);
     let (followers_of, origin) = comment_audience(ex.reborrow(), tube, v, &author_url).await?;
     let inboxes: Vec<String> = origin.into_iter().map(|(_, inbox)| inbox).collect();
@@ -491,7 +492,7 @@ pub async fn comment_deleted(
         &author_url,
         &id,
         json!([super::PUBLIC]),
-        json!([format!("{author_url}/followers")]),
+        json!([urls::followers(&author_url)]),
     );
     send(
         ex,
@@ -526,7 +527,7 @@ pub async fn rated(
         return Ok(());
     };
     let base = super::base(tube);
-    let me = super::account_url(base, &account.name);
+    let me = urls::account(base, &account.name);
     let video = objects::video_id(base, v);
     let kind = |k: &str| if k == "like" { "Like" } else { "Dislike" };
     if let Some(o) = old {
@@ -559,7 +560,7 @@ pub async fn viewed(mut ex: Ex<'_>, tube: &Tube, v: &Video, viewer: &str) -> Tub
         return Ok(());
     };
     let base = super::base(tube);
-    let me = format!("{base}/accounts/{INSTANCE_ACTOR}");
+    let me = urls::instance_actor(base);
     let view = objects::view(&me, &objects::video_id(base, v), v.id, viewer, &origin);
     send(ex, tube, &view, Signer::Instance, &[], &[inbox]).await?;
     Ok(())

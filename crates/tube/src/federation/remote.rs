@@ -8,6 +8,7 @@
 
 use super::{Signer, base, key_id, key_pair};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::urls;
 use ruche_domain::video::{Privacy, category_label, licence_label};
 use ruche_federation::ap::{self, ActorDoc};
 use ruche_store::federation::{self as fstore, RemoteActor, RemoteProfile};
@@ -41,7 +42,7 @@ pub async fn fetch(tube: &Tube, url: &str) -> TubeResult<Value> {
         return Err(remote(format!("{url} is one of ours")));
     }
     let key = key_pair(tube, Signer::Instance).await?;
-    let kid = key_id(&super::instance_url(base(tube)));
+    let kid = key_id(&urls::instance_actor(base(tube)));
     let sign = |u: &ruche_fetch::Url| {
         super::signed_headers(&kid, &key.private_pem, "GET", u, None).unwrap_or_default()
     };
@@ -293,7 +294,7 @@ pub async fn instance_actor(tube: &Tube, host: &str) -> TubeResult<String> {
     {
         return Ok(href.to_string());
     }
-    webfinger(tube, &format!("{}@{host}", super::INSTANCE_ACTOR)).await
+    webfinger(tube, &format!("{}@{host}", urls::INSTANCE_ACTOR)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -311,6 +312,12 @@ pub struct RemoteMedia {
     pub files: Vec<RemoteFile>,
     pub thumbnail: Option<String>,
     pub preview: Option<String>,
+    /// The WebSocket trackers its origin announces (its viewers' swarm), and the info hashes it
+    /// published (its playlist's swarms, its torrents), which our tracker serves too.
+    #[serde(default)]
+    pub trackers: Vec<String>,
+    #[serde(default)]
+    pub info_hashes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -325,6 +332,15 @@ pub struct RemoteFile {
     pub fps: i64,
     pub has_audio: bool,
     pub has_video: bool,
+    /// Its torrent on its origin (PeerTube's `application/x-bittorrent` Link and magnet).
+    #[serde(default)]
+    pub torrent: Option<RemoteTorrent>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RemoteTorrent {
+    pub url: String,
+    pub magnet: String,
 }
 
 impl RemoteMedia {
@@ -372,6 +388,14 @@ fn web_url(insecure: bool, u: &str) -> bool {
 const MAX_URL_LINKS: usize = 64;
 const MAX_PLAYLIST_TAGS: usize = 128;
 const MAX_FILES: usize = 16;
+const MAX_TRACKERS: usize = 4;
+const MAX_INFO_HASHES: usize = 48;
+const TORRENT: &str = "application/x-bittorrent";
+const MAGNET: &str = "application/x-bittorrent;x-scheme-handler/magnet";
+
+fn is_info_hash(h: &str) -> bool {
+    h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit())
+}
 const MAX_ICONS: usize = 16;
 
 fn int(v: &Value) -> i64 {
@@ -383,9 +407,25 @@ fn int(v: &Value) -> i64 {
 /// The links of a `Video` object's `url` and `icon`.
 fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
     let mut m = RemoteMedia::default();
-    // (height, href) of the files' metadata links, matched to the files below.
+    // (height, href) of the files' metadata links, torrents and magnets, matched to the files
+    // below.
     let mut metadata: Vec<(i64, String)> = Vec::new();
+    let mut torrents: Vec<(i64, String)> = Vec::new();
+    let mut magnets: Vec<(i64, String)> = Vec::new();
     for link in ap::each(&doc["url"]).into_iter().take(MAX_URL_LINKS) {
+        let is_tracker = ap::each(&link["rel"])
+            .iter()
+            .any(|r| r.as_str() == Some("websocket"));
+        if is_tracker
+            && let Some(h) = ap::href(link).filter(|h| {
+                (h.starts_with("wss://") || (insecure && h.starts_with("ws://")))
+                    && h.len() <= ap::MAX_URL
+            })
+            && m.trackers.len() < MAX_TRACKERS
+        {
+            m.trackers.push(h.to_string());
+            continue;
+        }
         let Some(href) = ap::href(link).filter(|h| web_url(insecure, h)) else {
             continue;
         };
@@ -394,11 +434,35 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
             "application/x-mpegURL" if m.playlist.is_none() => {
                 m.playlist = Some(href.to_string());
                 for t in ap::each(&link["tag"]).into_iter().take(MAX_PLAYLIST_TAGS) {
+                    if t["type"] == "Infohash" {
+                        if let Some(h) = t["name"].as_str().filter(|h| is_info_hash(h))
+                            && m.info_hashes.len() < MAX_INFO_HASHES
+                        {
+                            m.info_hashes.push(h.to_ascii_lowercase());
+                        }
+                        continue;
+                    }
+                    if t["mediaType"] == MAGNET {
+                        if let Some(h) = t["href"].as_str().filter(|h| h.len() <= ap::MAX_URL)
+                            && h.starts_with("magnet:?")
+                            && magnets.len() < MAX_FILES
+                        {
+                            magnets.push((int(&t["height"]), h.to_string()));
+                        }
+                        continue;
+                    }
                     let Some(th) = ap::href(t).filter(|h| web_url(insecure, h)) else {
                         continue;
                     };
+                    if t["type"] == "Infohash" {
+                        continue; // read below: its name is no URL
+                    }
                     if t["name"] == "sha256" {
                         m.segments_sha256 = Some(th.to_string());
+                    } else if t["mediaType"] == TORRENT {
+                        if torrents.len() < MAX_FILES {
+                            torrents.push((int(&t["height"]), th.to_string()));
+                        }
                     } else if ap::each(&t["rel"])
                         .iter()
                         .any(|r| r.as_str() == Some("metadata"))
@@ -424,6 +488,7 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
                             fps: int(&t["fps"]),
                             has_audio: kinds.is_empty() || kinds.contains(&"audio"),
                             has_video: kinds.is_empty() || kinds.contains(&"video"),
+                            torrent: None,
                         });
                     }
                 }
@@ -432,10 +497,23 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
         }
     }
     for f in &mut m.files {
-        f.metadata = metadata
-            .iter()
-            .find(|(h, _)| *h == f.height)
-            .map(|(_, u)| u.clone());
+        let at = |list: &[(i64, String)]| {
+            list.iter()
+                .find(|(h, _)| *h == f.height)
+                .map(|(_, u)| u.clone())
+        };
+        f.metadata = at(&metadata);
+        f.torrent = at(&torrents)
+            .zip(at(&magnets))
+            .map(|(url, magnet)| RemoteTorrent { url, magnet });
+    }
+    for (_, magnet) in &magnets {
+        if let Some(h) = ruche_p2p::torrent::magnet_info_hash(magnet)
+            && m.info_hashes.len() < MAX_INFO_HASHES
+            && !m.info_hashes.contains(&h)
+        {
+            m.info_hashes.push(h);
+        }
     }
     let mut icons: Vec<(i64, String)> = ap::each(&doc["icon"])
         .into_iter()
@@ -542,7 +620,7 @@ pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
         name: name.chars().take(120).collect(),
         description: ap::str_of(doc, "content").map(|d| d.chars().take(10_000).collect()),
         support: ap::str_of(doc, "support").map(|d| d.chars().take(1000).collect()),
-        privacy: privacy.id(),
+        privacy,
         category: identifier("category")
             .and_then(|c| c.parse().ok())
             .filter(|c| category_label(*c).is_some()),
@@ -648,16 +726,19 @@ pub async fn store_video_by(tube: &Tube, doc: &Value, by: Option<&str>) -> TubeR
     let v = vstore::by_id(tx.ex(), vid)
         .await?
         .ok_or(TubeError::NotFound("video"))?;
+    // Its swarms and torrents: our tracker serves them too (an instance following it has
+    // viewers of it), as PeerTube's does.
+    let hashes = RemoteMedia::of(&v)
+        .map(|m| m.info_hashes)
+        .unwrap_or_default();
+    vstore::set_tracked(tx.ex(), vid, &hashes).await?;
     tx.commit().await?;
     Ok(v)
 }
 
 /// A video by its ActivityPub id: ours, one already known, or fetched from its origin.
 pub async fn video(tube: &Tube, url: &str) -> TubeResult<Video> {
-    if let Some(uuid) = url
-        .strip_prefix(&format!("{}/videos/watch/", base(tube)))
-        .filter(|u| !u.contains('/'))
-    {
+    if let Some(uuid) = urls::video_uuid_in(base(tube), url) {
         let mut c = tube.store.read().await?;
         return vstore::by_uuid(c.ex(), uuid)
             .await?

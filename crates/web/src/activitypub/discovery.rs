@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use ruche_tube::federation::INSTANCE_ACTOR;
+use ruche_domain::urls;
 use ruche_tube::federation::documents::{self, LocalActor};
 use serde_json::json;
 
@@ -69,12 +69,9 @@ pub(super) async fn webfinger(
         }
     };
     let (actor, page) = match &named {
-        LocalActor::Instance => (format!("{base}/accounts/{INSTANCE_ACTOR}"), base.clone()),
-        LocalActor::Account(n) => (format!("{base}/accounts/{n}"), format!("{base}/a/{n}")),
-        LocalActor::Channel(n) => (
-            format!("{base}/video-channels/{n}"),
-            format!("{base}/c/{n}"),
-        ),
+        LocalActor::Instance => (urls::instance_actor(&base), base.clone()),
+        LocalActor::Account(n) => (urls::account(&base, n), urls::account_page(&base, n)),
+        LocalActor::Channel(n) => (urls::channel(&base, n), urls::channel_page(&base, n)),
     };
     jrd(json!({
         "subject": format!("acct:{name}@{ours}"),
@@ -93,7 +90,7 @@ pub(super) async fn nodeinfo_links(State(st): State<AppState>) -> Response {
         "links": [
             { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": format!("{base}/nodeinfo/2.0.json") },
             { "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{base}/nodeinfo/2.1.json") },
-            { "rel": "https://www.w3.org/ns/activitystreams#Application", "href": format!("{base}/accounts/{INSTANCE_ACTOR}") },
+            { "rel": "https://www.w3.org/ns/activitystreams#Application", "href": urls::instance_actor(base) },
         ],
     }))
 }

@@ -7,8 +7,8 @@ use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use ruche_domain::ids::short_uuid;
 use ruche_tube::federation::documents::{self, Shared};
-use ruche_tube::federation::objects;
 use ruche_tube::videos::Video;
 
 /// A video other servers may see (published, public or unlisted), or the answer that says why
@@ -42,11 +42,7 @@ pub(super) async fn comment(
         Ok((_, _, doc)) if wants_activity_json(&headers) => activity_json(&doc),
         Ok((v, cm, _)) => {
             let thread = cm.thread_id.unwrap_or(cm.id);
-            Redirect::to(&format!(
-                "/w/{}?threadId={thread}",
-                objects::short_uuid(&v.uuid)
-            ))
-            .into_response()
+            Redirect::to(&format!("/w/{}?threadId={thread}", short_uuid(&v.uuid))).into_response()
         }
         Err(e) => ApiError(e).into_response(),
     }

@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use ruche_domain::time::iso;
+use ruche_domain::urls;
 use ruche_tube::accounts::Account;
 use ruche_tube::comments::{self, Comment};
-use ruche_tube::federation::comment_url;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -35,7 +35,7 @@ fn comment_json(st: &AppState, authors: &Authors, video_uuid: &str, c: &Comment)
     };
     json!({
         "id": c.id,
-        "url": c.url.clone().unwrap_or_else(|| comment_url(base, video_uuid, c.id)),
+        "url": c.url.clone().unwrap_or_else(|| urls::comment(base, video_uuid, c.id)),
         "text": c.text,
         "threadId": c.thread_id.unwrap_or(c.id),
         "inReplyToCommentId": c.in_reply_to_id,

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ruche_domain::time::iso;
 use ruche_tube::TubeError;
-use ruche_tube::federation::follows::{self, Follow, Party, Side};
+use ruche_tube::federation::follows::{self, Follow, FollowState, Party, Side};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -50,17 +50,14 @@ async fn follow_json(st: &AppState, f: &Follow) -> ApiResult<Value> {
         "following": actor_json(st, &f.following).await?,
         // PeerTube's reachability score; ours is kept per instance, not per follow.
         "score": 1000,
-        "state": f.state,
+        "state": f.state.as_str(),
         "createdAt": iso(f.created_at),
         "updatedAt": iso(f.updated_at),
     }))
 }
 
 async fn list(st: &AppState, side: Side, q: &ListQuery) -> ApiResult<Json<Value>> {
-    let state = q
-        .state
-        .as_deref()
-        .filter(|s| matches!(*s, "pending" | "accepted" | "rejected"));
+    let state = q.state.clone().and_then(|s| FollowState::try_from(s).ok());
     let (rows, total) = follows::of_instance(
         &st.tube,
         side,

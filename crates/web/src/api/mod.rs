@@ -18,7 +18,8 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 use ruche_domain::time::iso;
-use ruche_domain::video::{Privacy, VideoState, category_label, language_label, licence_label};
+use ruche_domain::urls;
+use ruche_domain::video::{category_label, language_label, licence_label};
 use ruche_tube::accounts::{Account, Channel};
 use ruche_tube::playback::PlayFile;
 use ruche_tube::videos::{Video, VideoFile};
@@ -199,7 +200,7 @@ pub(crate) async fn count_follows(st: &AppState, v: &mut Value) -> ApiResult<()>
 
 pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
     json!({
-        "url": a.url.clone().unwrap_or_else(|| format!("{base}/accounts/{}", a.name)),
+        "url": a.url.clone().unwrap_or_else(|| urls::account(base, &a.name)),
         "name": a.name,
         "host": a.host.as_deref().unwrap_or(host),
         "avatars": pictures_json(base, "avatars", a.avatars.as_deref()),
@@ -217,7 +218,7 @@ pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
 
 pub(crate) fn channel_json(base: &str, host: &str, c: &Channel, owner: Option<&Account>) -> Value {
     let mut v = json!({
-        "url": c.url.clone().unwrap_or_else(|| format!("{base}/video-channels/{}", c.name)),
+        "url": c.url.clone().unwrap_or_else(|| urls::channel(base, &c.name)),
         "name": c.name,
         "host": c.host.as_deref().unwrap_or(host),
         "avatars": pictures_json(base, "avatars", c.avatars.as_deref()),
@@ -272,7 +273,7 @@ fn video_channel(v: &Video) -> Channel {
     }
 }
 
-pub(crate) use ruche_tube::federation::objects::short_uuid;
+pub(crate) use ruche_domain::ids::short_uuid;
 
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -287,15 +288,14 @@ fn truncate(s: &str, n: usize) -> String {
 pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) -> Value {
     let account = video_account(v);
     let channel = video_channel(v);
-    let state = VideoState::from_id(v.state);
-    let privacy = Privacy::from_id(v.privacy).unwrap_or(Privacy::Private);
+    let (state, privacy) = (v.state, v.privacy);
     let short = short_uuid(&v.uuid);
     let (thumbnail, preview) = ruche_tube::playback::pictures(v);
     let mut j = json!({
         "id": v.id,
         "uuid": v.uuid,
         "shortUUID": short,
-        "url": v.url.clone().unwrap_or_else(|| format!("{base}/videos/watch/{}", v.uuid)),
+        "url": v.url.clone().unwrap_or_else(|| urls::video(base, &v.uuid)),
         "name": v.name,
         "category": id_label(v.category, v.category.and_then(category_label)),
         "licence": id_label(v.licence, v.licence.and_then(licence_label)),
@@ -343,7 +343,6 @@ fn file_json(f: &PlayFile, web: bool) -> Value {
         "resolution": { "id": f.resolution, "label": if f.has_video { format!("{}p", f.resolution) } else { "Audio only".to_string() } },
         "width": f.width,
         "height": f.height,
-        // No torrent fields until torrents exist (P2P): PeerTube's schema wants strings or nothing.
         "size": size,
         "fps": f.fps,
         "fileUrl": file_url,
@@ -356,7 +355,50 @@ fn file_json(f: &PlayFile, web: bool) -> Value {
     if !web && let Some(p) = &f.playlist_url {
         j["playlistUrl"] = json!(p);
     }
+    // Its torrent, as PeerTube gives it (PeerTube says null while it has none, which its own
+    // schema refuses: we leave the fields out).
+    if let Some(t) = if web { &f.web_torrent } else { &f.torrent } {
+        j["magnetUri"] = json!(t.magnet);
+        j["torrentUrl"] = json!(t.url);
+        j["torrentDownloadUrl"] = json!(t.download_url);
+    }
     j
+}
+
+/// The uploaded file as a `VideoFile` (its owner's view until transcoding is done).
+pub(crate) fn source_file_json(base: &str, v: &Video, s: &ruche_tube::downloads::Source) -> Value {
+    let base = base.trim_end_matches('/');
+    let url = ruche_domain::urls::original_file(base, &v.uuid);
+    let torrent = ruche_domain::urls::torrent(base, &s.torrent_filename);
+    let f = PlayFile {
+        id: 0,
+        resolution: s.resolution,
+        width: s.width,
+        height: s.height,
+        fps: s.fps.round() as i64,
+        size: s.size,
+        url: url.clone(),
+        playlist_url: None,
+        web_url: Some(url.clone()),
+        web_size: Some(s.size),
+        download_url: url,
+        metadata_url: None,
+        has_audio: s.has_audio,
+        has_video: s.has_video,
+        torrent: None,
+        web_torrent: Some(ruche_tube::playback::Torrent {
+            magnet: ruche_p2p::torrent::magnet(
+                &torrent,
+                &s.info_hash,
+                &v.name,
+                &urls::trackers(base),
+                &[],
+            ),
+            download_url: ruche_domain::urls::torrent_download(base, &s.torrent_filename),
+            url: torrent,
+        }),
+    };
+    file_json(&f, true)
 }
 
 /// PeerTube's `VideoDetails`: the list shape plus description, tags, files and the HLS playlist.
@@ -379,11 +421,11 @@ pub(crate) fn video_details_json(
         json!({"id": 2, "label": "Disabled"})
     };
     j["downloadEnabled"] = json!(v.download_enabled);
-    j["trackerUrls"] = json!([]);
     j["comments"] = json!(0);
     j["blacklisted"] = json!(false);
     j["blacklistedReason"] = json!(null);
     let play = ruche_tube::playback::of(base.trim_end_matches('/'), v, files);
+    j["trackerUrls"] = json!(play.trackers);
     let web_files: Vec<Value> = play
         .files
         .iter()

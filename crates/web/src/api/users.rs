@@ -16,12 +16,8 @@ use ruche_tube::{TubeError, auth};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn role_of(u: &User) -> Role {
-    Role::from_id(u.role).unwrap_or(Role::User)
-}
-
 pub(crate) fn require_role(u: &User, moderator_ok: bool) -> ApiResult<()> {
-    match role_of(u) {
+    match u.role {
         Role::Admin => Ok(()),
         Role::Moderator if moderator_ok => Ok(()),
         _ => Err(TubeError::Forbidden("You are not allowed to do this.".into()).into()),
@@ -41,7 +37,8 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "video": { "file": { "extensions": [".mp4", ".webm", ".ogv", ".mkv", ".mov", ".avi", ".flv", ".m4v", ".mp3", ".ogg", ".wav", ".flac", ".m4a"] } },
         "avatar": { "file": { "size": { "max": ruche_tube::profiles::limits().max_bytes }, "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"] } },
         "banner": { "file": { "size": { "max": ruche_tube::profiles::limits().max_bytes }, "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"] } },
-        "tracker": { "enabled": false },
+        "tracker": { "enabled": s.p2p.enabled },
+        "webrtc": { "stunServers": s.p2p.stun_servers },
         "webadmin": { "configuration": { "edition": { "allowed": false } } },
     })))
 }
@@ -116,7 +113,7 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
     let base = &st.tube.settings.public_url;
     let host = st.tube.settings.host();
     let me = accounts::me(&st.tube, user).await?;
-    let role = role_of(&me.user);
+    let role = me.user.role;
     Ok(json!({
         "id": me.user.id,
         "username": me.user.username,
@@ -207,8 +204,8 @@ pub async fn create_user(
     ApiUser(admin): ApiUser,
     Json(b): Json<CreateUser>,
 ) -> ApiResult<Json<Value>> {
-    let role = Role::from_id(b.role)
-        .ok_or_else(|| TubeError::BadRequest("The role is not valid.".into()))?;
+    let role = Role::try_from(b.role)
+        .map_err(|_| TubeError::BadRequest("The role is not valid.".into()))?;
     require_role(&admin, role == Role::User)?;
     let id = accounts::create_user(
         &st.tube,
@@ -292,16 +289,11 @@ pub async fn registrations(
 ) -> ApiResult<Json<Value>> {
     require_role(&u, true)?;
     let regs = accounts::registrations(&st.tube).await?;
-    let label = |s: i64| match s {
-        1 => "Pending",
-        2 => "Rejected",
-        _ => "Accepted",
-    };
     let data: Vec<Value> = regs
         .iter()
         .map(|r| json!({
             "id": r.id, "username": r.username, "email": r.email, "registrationReason": r.reason,
-            "state": { "id": r.state, "label": label(r.state) }, "moderationResponse": r.moderation_response,
+            "state": { "id": r.state.id(), "label": r.state.label() }, "moderationResponse": r.moderation_response,
             "user": r.user_id.map(|id| json!({ "id": id })), "createdAt": iso(r.created_at),
         }))
         .collect();

@@ -140,6 +140,16 @@ pub async fn get(
     let comments = ruche_tube::comments::count_visible(&st.tube, v.id).await?;
     let mut j = video_details_json(base, &host, &v, &files, owner_view);
     j["comments"] = json!(comments);
+    // Its owner also sees the uploaded file while no web video is listed and the file is kept
+    // (until transcoding ends), as PeerTube lists it until transcoding replaces it (PeerTube's
+    // clients wait for its torrent after an upload).
+    if owner_view
+        && v.is_local()
+        && j["files"].as_array().is_some_and(Vec::is_empty)
+        && let Some(src) = ruche_tube::downloads::source_of(&st.tube, &v).await?
+    {
+        j["files"] = json!([super::source_file_json(base, &v, &src)]);
+    }
     Ok(Json(j))
 }
 

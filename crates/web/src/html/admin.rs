@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use ruche_domain::urls;
 use ruche_domain::user::Role;
 use ruche_federation::ap;
 use ruche_tube::TubeError;
@@ -31,7 +32,7 @@ struct Row {
     id: i64,
     /// `name@host` of the other end.
     handle: String,
-    state: String,
+    state: &'static str,
     state_text: String,
 }
 
@@ -44,6 +45,8 @@ struct FollowsPage {
     auto_accept: bool,
     notice: Option<String>,
     error: Option<String>,
+    /// The tracker's counts in a sentence, or that P2P is off.
+    p2p: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -136,7 +139,7 @@ async fn rows(st: &AppState, chrome: &Chrome, side: Side) -> Result<Vec<Row>, Tu
             id: f.id,
             handle,
             state_text: chrome.tr.t(&format!("follows-state-{}", f.state)),
-            state: f.state,
+            state: f.state.as_str(),
         });
     }
     Ok(out)
@@ -163,6 +166,19 @@ async fn page(
     .await;
     match lists {
         Ok((following, followers)) => render(&FollowsPage {
+            p2p: if st.tube.tracker.enabled() {
+                let s = st.tube.tracker.stats();
+                chrome.tr.tn(
+                    "admin-p2p-stats",
+                    &[
+                        ("swarms", &s.swarms),
+                        ("peers", &s.peers),
+                        ("connections", &s.connections),
+                    ],
+                )
+            } else {
+                chrome.tr.t("admin-p2p-off")
+            },
             following,
             followers,
             auto_accept: st.tube.settings.federation.auto_accept_instance_followers,
@@ -200,7 +216,7 @@ fn back(result: Result<&str, TubeError>, host: &str) -> Response {
 #[allow(clippy::result_large_err)] // The error is the answer itself.
 fn admin(chrome: Chrome, user: &crate::auth::MaybeUser, csrf: &str) -> Result<(), Response> {
     let (chrome, u) = form_user(chrome, user, csrf, "/admin/follows")?;
-    if Role::from_id(u.role) != Some(Role::Admin) {
+    if u.role != Role::Admin {
         let msg = chrome.tr.t("error-forbidden");
         return Err(error_page(chrome, TubeError::Forbidden(msg)));
     }
@@ -265,7 +281,7 @@ async fn unfollow(
     if let Err(r) = admin(chrome, &user, &f.csrf) {
         return r;
     }
-    let me = fed::instance_url(fed::base(&st.tube));
+    let me = urls::instance_actor(fed::base(&st.tube));
     let found = follows::by_id(&st.tube, id)
         .await
         .and_then(|f| match f.follower == me {

@@ -1,7 +1,7 @@
 //! Browsing: the home page's grid of videos, channel and account pages (and their actor ids,
 //! which answer ActivityPub documents to servers), the language switch and the favicon.
 
-use super::{Chrome, Moment, Page, error_page, human_duration, markdown, moment, render, short};
+use super::{Chrome, Moment, Page, error_page, human_duration, markdown, moment, render};
 use crate::AppState;
 use crate::i18n::Tr;
 use askama::Template;
@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use ruche_domain::ids::short_uuid;
 use ruche_tube::TubeError;
 use ruche_tube::videos::ListFilter;
 use serde::Deserialize;
@@ -114,7 +115,7 @@ pub(super) async fn grid(
     let videos = rows
         .iter()
         .map(|v| Card {
-            short_uuid: short(&v.uuid),
+            short_uuid: short_uuid(&v.uuid),
             name: v.name.clone(),
             thumbnail: ruche_tube::playback::pictures(v).0,
             duration: human_duration(v.duration),

@@ -3,10 +3,11 @@
 //! comment, reply and delete, which need no script.
 
 use crate::AppState;
-use crate::html::{Chrome, CsrfForm, Moment, Page, error_page, form_user, markdown, moment, short};
+use crate::html::{Chrome, CsrfForm, Moment, Page, error_page, form_user, markdown, moment};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use ruche_domain::ids::short_uuid;
 use ruche_tube::accounts::{Account, User};
 use ruche_tube::comments::{self, Comment};
 use ruche_tube::videos::Video;
@@ -172,9 +173,7 @@ pub async fn view(
             None => None,
         },
         may_delete_any: viewer.is_some_and(|u| {
-            Some(u.id) == video.user_id
-                || ruche_domain::user::Role::from_id(u.role)
-                    .is_some_and(|r| r != ruche_domain::user::Role::User)
+            Some(u.id) == video.user_id || u.role != ruche_domain::user::Role::User
         }),
     };
     let all: Vec<&Comment> = found
@@ -204,7 +203,7 @@ pub async fn view(
         count,
         threads,
         can_post: viewer.is_some() && video.comments_enabled,
-        action: format!("/w/{}/comments", short(&video.uuid)),
+        action: format!("/w/{}/comments", short_uuid(&video.uuid)),
     })
 }
 

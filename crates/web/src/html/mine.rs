@@ -4,7 +4,7 @@
 use super::account::{ProfileForm, after_change, picture_upload, profile_user};
 use super::{
     Chrome, CsrfForm, Moment, Page, error_page, form_user, human_bytes, login_redirect, moment,
-    render, short,
+    render,
 };
 use crate::AppState;
 use crate::i18n::Tr;
@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use ruche_domain::ids::short_uuid;
 use ruche_domain::video::{Privacy, VideoState};
 use ruche_tube::accounts::User;
 use ruche_tube::channels;
@@ -116,7 +117,7 @@ pub(super) struct MyVideos {
 }
 
 pub(super) fn state_text(tr: &Tr, v: &Video) -> String {
-    match VideoState::from_id(v.state) {
+    match v.state {
         VideoState::ToTranscode => format!("{} ({} %)", tr.t("state-2"), v.progress),
         s => tr.t(&format!("state-{}", s.id())),
     }
@@ -138,15 +139,15 @@ pub(super) async fn my_videos(State(st): State<AppState>, Page { chrome, user }:
         Ok(r) => r,
         Err(e) => return error_page(chrome, e),
     };
-    let processing = rows.iter().any(|v| v.state == VideoState::ToTranscode.id());
+    let processing = rows.iter().any(|v| v.state == VideoState::ToTranscode);
     let videos = rows
         .iter()
         .map(|v| Row {
             id: v.id,
-            short_uuid: short(&v.uuid),
+            short_uuid: short_uuid(&v.uuid),
             name: v.name.clone(),
             thumbnail: ruche_tube::playback::pictures(v).0,
-            state: v.state,
+            state: v.state.id(),
             state_text: state_text(&chrome.tr, v),
             reason: v.failure_reason.clone(),
             date: moment(&chrome.tr, v.created_at),

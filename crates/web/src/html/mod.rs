@@ -51,14 +51,8 @@ pub(crate) async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser)
         instance_name: st.tube.settings.instance.name.clone(),
         username: user.user.as_ref().map(|u| u.username.clone()),
         csrf: user.csrf.clone(),
-        is_moderator: user
-            .user
-            .as_ref()
-            .is_some_and(|u| Role::from_id(u.role).is_some_and(Role::can_moderate)),
-        is_admin: user
-            .user
-            .as_ref()
-            .is_some_and(|u| Role::from_id(u.role) == Some(Role::Admin)),
+        is_moderator: user.user.as_ref().is_some_and(|u| u.role.can_moderate()),
+        is_admin: user.user.as_ref().is_some_and(|u| u.role == Role::Admin),
         signup_open: accounts::signup_allowed(&st.tube).await.unwrap_or(false),
         other_lang: if lang == "fr" { "en" } else { "fr" },
     }
@@ -255,10 +249,6 @@ pub(crate) fn full_date(tr: &Tr, at: &chrono::DateTime<chrono::Utc>) -> Option<S
     // An invalid format (a faulty translation) is an error here, not a panic.
     write!(out, "{}", at.format(&format)).ok()?;
     Some(out)
-}
-
-pub(crate) fn short(uuid: &str) -> String {
-    crate::api::short_uuid(uuid)
 }
 
 /// "Try again in N minutes", for a form refused by a rate limit (429 with `Retry-After`).

@@ -52,8 +52,10 @@ pub(super) async fn registrations_page(
                 .into_iter()
                 .map(|r| RegRow {
                     id: r.id,
-                    state_text: chrome.tr.t(&format!("registrations-state-{}", r.state)),
-                    pending: r.state == 1,
+                    state_text: chrome
+                        .tr
+                        .t(&format!("registrations-state-{}", r.state.id())),
+                    pending: r.state == ruche_domain::user::RegistrationState::Pending,
                     username: r.username,
                     email: r.email,
                     reason: r.reason,

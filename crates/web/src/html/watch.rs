@@ -1,6 +1,6 @@
 //! The watch page (player, details, comments) and the embed page other sites frame.
 
-use super::{Chrome, Moment, Page, error_page, markdown, moment, render, short};
+use super::{Chrome, Moment, Page, error_page, markdown, moment, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -9,7 +9,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use ruche_domain::ShortUuid;
+use ruche_domain::urls;
 use ruche_domain::video::VideoState;
+use ruche_tube::playback::Playback;
 use ruche_tube::{TubeError, videos};
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -56,6 +58,45 @@ pub(super) struct Watch {
     files: Vec<FileLink>,
     download_enabled: bool,
     duration_secs: i64,
+    p2p: Option<P2p>,
+    import_map: String,
+}
+
+/// What the player needs to share segments with other viewers: the WebSocket trackers of the
+/// video's origin (its swarm is there, whoever's video it is), the segment hashes every piece
+/// from a peer is checked against, and STUN servers if the instance names some.
+pub(super) struct P2p {
+    /// Space-separated `ws://` / `wss://` URLs.
+    trackers: String,
+    sha256: String,
+    /// JSON array of `stun:` URLs.
+    stun: String,
+}
+
+impl P2p {
+    /// None when P2P is off here, the video is not for everyone, or its origin gives no
+    /// WebSocket tracker or segment hashes.
+    fn of(st: &AppState, v: &ruche_tube::videos::Video, play: &Playback) -> Option<P2p> {
+        use ruche_domain::video::Privacy;
+        let p = &st.tube.settings.p2p;
+        if !p.enabled || !matches!(v.privacy, Privacy::Public | Privacy::Unlisted) {
+            return None;
+        }
+        let trackers: Vec<&str> = play
+            .trackers
+            .iter()
+            .map(String::as_str)
+            .filter(|t| t.starts_with("ws://") || t.starts_with("wss://"))
+            .collect();
+        if trackers.is_empty() {
+            return None;
+        }
+        Some(P2p {
+            trackers: trackers.join(" "),
+            sha256: play.segments_sha256.clone()?,
+            stun: serde_json::to_string(&p.stun_servers).unwrap_or_else(|_| "[]".into()),
+        })
+    }
 }
 
 pub(super) async fn watch(
@@ -97,7 +138,7 @@ pub(super) async fn watch(
         })
         .collect();
     links.sort_by_key(|f| (f.resolution > 720, -f.resolution));
-    let state = VideoState::from_id(v.state);
+    let state = v.state;
     let published = state == VideoState::Published && !play.files.is_empty();
     let failed = state == VideoState::TranscodingFailed;
     let state_text = if failed {
@@ -122,12 +163,8 @@ pub(super) async fn watch(
         comments,
         name: v.name.clone(),
         uuid: v.uuid.clone(),
-        oembed_link: crate::oembed::discovery_link(
-            base,
-            &format!("{base}/w/{}", short(&v.uuid)),
-            &v.name,
-        ),
-        url: format!("{base}/w/{}", short(&v.uuid)),
+        oembed_link: crate::oembed::discovery_link(base, &urls::watch_page(base, &v.uuid), &v.name),
+        url: urls::watch_page(base, &v.uuid),
         by: chrome.tr.t1("video-by", "channel", &v.channel_display_name),
         channel_url: match &v.channel_host {
             Some(h) => format!("/c/{}@{h}", v.channel_name),
@@ -149,6 +186,8 @@ pub(super) async fn watch(
         files: links,
         download_enabled: v.download_enabled,
         duration_secs: v.duration,
+        p2p: P2p::of(&st, &v, &play),
+        import_map: crate::assets::import_map_tag(),
         chrome,
     };
     render(&t)
@@ -181,6 +220,8 @@ pub(super) struct Embed {
     poster: Option<String>,
     fallback: Option<String>,
     duration_secs: i64,
+    p2p: Option<P2p>,
+    import_map: String,
 }
 
 /// `/videos/embed/{id}`, PeerTube's embed URL: the player alone, for iframes.
@@ -201,7 +242,7 @@ pub(super) async fn embed(
     let (v, play) = match found {
         Ok((v, files)) => {
             let play = ruche_tube::playback::of(&st.tube.settings.public_url, &v, &files);
-            if v.state != VideoState::Published.id() || play.files.is_empty() {
+            if v.state != VideoState::Published || play.files.is_empty() {
                 return error_page(chrome, TubeError::NotFound("video"));
             }
             (v, play)
@@ -218,11 +259,13 @@ pub(super) async fn embed(
     render(&Embed {
         lang: chrome.tr.lang,
         name: v.name.clone(),
-        url: format!("{}/w/{}", st.tube.settings.public_url, short(&v.uuid)),
+        url: urls::watch_page(urls::base(&st.tube.settings.public_url), &v.uuid),
         master: play.master.clone().unwrap_or_default(),
         poster: ruche_tube::playback::pictures(&v).1,
         fallback,
         duration_secs: v.duration,
+        p2p: P2p::of(&st, &v, &play),
+        import_map: crate::assets::import_map_tag(),
         uuid: v.uuid,
     })
 }

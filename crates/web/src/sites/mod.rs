@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::i18n::I18n;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use ruche_domain::urls;
 use ruche_pages::document::Site;
 use ruche_pages::render;
 use ruche_pages::render::Mode;
@@ -75,7 +76,7 @@ pub(crate) fn canonical(settings: &ruche_domain::settings::Settings, slug: &str)
                 .map_or("https", |(s, _)| s);
             format!("{scheme}://{slug}.{d}/")
         }
-        None => format!("{}/p/{slug}/", settings.public_url),
+        None => urls::site(urls::base(&settings.public_url), slug),
     }
 }
 
@@ -189,7 +190,7 @@ pub(crate) async fn draw(st: &AppState, site: &Site, site_id: i64, mode: Mode) -
     let public = &st.tube.settings.public_url;
     let canonical = canonical(&st.tube.settings, &site.slug);
     let action = match mode {
-        Mode::Static => format!("{public}/p/{}/contact", site.slug),
+        Mode::Static => urls::site_contact(urls::base(public), &site.slug),
         _ => format!("/p/{}/contact", site.slug),
     };
     let token = match (form_secret(st).await, mode) {

@@ -3,7 +3,7 @@
 set -euo pipefail
 want=(ffmpeg)
 if [ "${1:-run}" = test ]; then
-  want+=(postgresql chromium python3-venv)
+  want+=(postgresql chromium python3-venv python3-libtorrent)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -69,6 +69,10 @@ watch-processing = This video is being prepared ({ $progress } %). This page ref
 watch-failed = This video could not be prepared: { $reason }
 watch-download = Download
 watch-no-js = Your browser cannot play this video here; download it instead.
+watch-p2p-share = Share with other viewers
+watch-p2p-help = While this page is open, viewers of this video exchange pieces of it with each other, so your address is visible to them. Untick to load everything from the server.
+watch-p2p-peers = Peers: { $count }
+watch-p2p-received = From peers: { $size }
 my-videos-title = My videos
 my-videos-empty = You have not uploaded any video yet.
 my-videos-state = State
@@ -540,3 +544,6 @@ comments-too-many = You are commenting too fast. Please try again in { $minutes 
     [one] a minute
    *[other] { $minutes } minutes
 }.
+admin-p2p-title = Peer-to-peer
+admin-p2p-stats = The tracker holds { $swarms } swarms, { $peers } peers, { $connections } open connections.
+admin-p2p-off = Peer-to-peer sharing is off on this instance ([p2p] enabled = false): viewers load everything from the server.

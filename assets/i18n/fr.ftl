@@ -69,6 +69,10 @@ watch-processing = Cette vidéo est en cours de préparation ({ $progress } %). 
 watch-failed = Cette vidéo n’a pas pu être préparée : { $reason }
 watch-download = Télécharger
 watch-no-js = Votre navigateur ne peut pas lire cette vidéo ici ; téléchargez-la.
+watch-p2p-share = Partager avec les autres spectateurs
+watch-p2p-help = Tant que cette page est ouverte, les spectateurs de cette vidéo s’en échangent des morceaux : votre adresse leur est visible. Décochez pour tout charger depuis le serveur.
+watch-p2p-peers = Pairs : { $count }
+watch-p2p-received = Reçu des pairs : { $size }
 my-videos-title = Mes vidéos
 my-videos-empty = Vous n’avez encore publié aucune vidéo.
 my-videos-state = État
@@ -537,3 +541,6 @@ comments-too-many = Vous commentez trop vite. Réessayez dans { $minutes ->
     [one] une minute
    *[other] { $minutes } minutes
 }.
+admin-p2p-title = Pair à pair
+admin-p2p-stats = Le tracker compte { $swarms } essaims, { $peers } pairs, { $connections } connexions ouvertes.
+admin-p2p-off = Le partage pair à pair est désactivé sur cette instance ([p2p] enabled = false) : les spectateurs chargent tout depuis le serveur.

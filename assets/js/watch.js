@@ -10,6 +10,12 @@
 // `autoplay=1`, as PeerTube's embeds do after a click on a facade).
 
 const HLS_MODULE = '/assets/vendor/hls.js/hls.min.mjs';
+// Segments shared between viewers (p2p-media-loader 2.2, the generation PeerTube 8's player
+// runs, so our viewers and PeerTube's meet in one swarm). Its core is found through the page's
+// import map.
+const P2P_MODULE = '/assets/vendor/p2p-media-loader-hlsjs/p2p-media-loader-hlsjs.es.min.js';
+// The viewer's choice, remembered: 'off' when they switched sharing off.
+const P2P_CHOICE = 'ruche-p2p';
 // Automatic quality starts at the highest rung at or below this height (and not above what the
 // player shows): hls.js's bandwidth estimate needs a first segment of real size, and one from the
 // lowest rung of a short clip keeps it there.
@@ -32,16 +38,17 @@ const granted = () => {
   return w;
 };
 
-/** Plays from `src` keeping the position and whether it was playing (or asked to). */
-function switchTo(src) {
-  const t = video.currentTime;
-  const playing = !video.paused || granted();
+/** Where the viewer is: the position, and whether it was playing (or asked to). */
+const here = () => ({ t: video.currentTime, playing: !video.paused || granted() });
+
+/** Plays from `src` from where the viewer was (`at`: now, unless the old player is gone). */
+function switchTo(src, at = here()) {
   video.src = src;
-  if (t) video.currentTime = t;
-  if (playing) video.play().catch(() => {});
+  if (at.t) video.currentTime = at.t;
+  if (at.playing) video.play().catch(() => {});
 }
 
-function useProgressive() {
+function useProgressive(at = here()) {
   const first = progressive[0];
   if (!first) return;
   video.dataset.player = 'progressive';
@@ -50,17 +57,170 @@ function useProgressive() {
     quality.onchange = () => switchTo(quality.value);
   }
   // preload="none": nothing is fetched until the viewer presses play.
-  switchTo(first.url);
+  switchTo(first.url, at);
 }
 
 /** Without hls.js: the browser's own HLS (Safari), else the progressive file. */
-function playNatively() {
+function playNatively(at = here()) {
   if (master && video.canPlayType('application/vnd.apple.mpegurl')) {
     video.dataset.player = 'native';
-    switchTo(master);
+    switchTo(master, at);
   } else {
-    useProgressive();
+    useProgressive(at);
   }
+}
+
+// Peer-to-peer: where the page offers it (trackers and segment hashes given), the browser can
+// open data channels and check hashes, and the viewer has not switched it off.
+const trackers = (video.dataset.trackers || '').split(' ').filter(Boolean);
+const p2pPanel = document.getElementById('p2p');
+const shareBox = document.getElementById('p2p-share');
+const remembered = () => {
+  try {
+    return localStorage.getItem(P2P_CHOICE) !== 'off';
+  } catch {
+    return true;
+  }
+};
+const p2pPossible = trackers.length > 0 && video.dataset.sha256 && 'RTCPeerConnection' in window && window.crypto?.subtle;
+
+/**
+ * Checks every segment a peer hands over against the origin's `segments-sha256.json` (read once,
+ * and again when a rendition it does not list yet joins): a lying peer's bytes are refused and
+ * the segment comes over HTTP instead.
+ */
+function segmentValidator(url, refused) {
+  let table = null;
+  let loading = null;
+  const load = () =>
+    (loading ??= fetch(url, { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : {}))
+      .catch(() => ({}))
+      .then((t) => (table = t))
+      .finally(() => (loading = null)));
+  return async (segmentUrl, byteRange, data) => {
+    const name = new URL(segmentUrl, location.href).pathname.split('/').pop();
+    let entry = (table ?? (await load()))[name];
+    if (!entry) entry = (await load())[name];
+    const expected = byteRange && entry && typeof entry === 'object' ? entry[`${byteRange.start}-${byteRange.end}`] : entry;
+    if (typeof expected !== 'string') return false;
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (hex !== expected) {
+      video.dataset.p2pRefused = String(Number(video.dataset.p2pRefused || 0) + 1);
+      if (byteRange) refused.add(rangeKey(segmentUrl, byteRange));
+      return false;
+    }
+    return true;
+  };
+}
+
+const rangeKey = (url, range) => `${new URL(url, location.href).href} ${range.start}-${range.end}`;
+
+/**
+ * The fetch of a byte-range segment a peer lied about, so that it loads over HTTP.
+ *
+ * p2p-media-loader 2.2.2 forgets the length of a byte-range segment when it refuses a peer's copy
+ * (`Request.clearLoadedBytes` clears `_totalBytes`, which for a range only the constructor sets),
+ * and then takes the server's `Content-Range` of the refetch for a length mismatch: the error is
+ * swallowed (`handleError` passes on aborts only), the request times out after 3 s, twice more,
+ * and hls.js is told the segment failed — playback stalls on the first refused segment. The
+ * refetch of a refused range is therefore made here, and handed over without its `Content-Range`
+ * once that is checked here to be the range asked for.
+ */
+function refusedRefetch(refused) {
+  const marked = new WeakSet();
+  const fetchOriginal = window.fetch;
+  window.fetch = async function (input, init) {
+    const res = await fetchOriginal.call(this, input, init);
+    if (!(input instanceof Request) || !marked.has(input) || res.status !== 206) return res;
+    const asked = /^bytes=(\d+)-(\d*)$/.exec(input.headers.get('Range') || '');
+    const got = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('Content-Range') || '');
+    if (!asked || !got || asked[1] !== got[1] || (asked[2] && asked[2] !== got[2])) return res;
+    const headers = new Headers(res.headers);
+    headers.delete('Content-Range');
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  };
+  return (segmentUrl, byteRange, signal, requestRange) => {
+    if (!byteRange || !requestRange || !refused.has(rangeKey(segmentUrl, byteRange))) return undefined;
+    const req = new Request(segmentUrl, {
+      headers: { Range: `bytes=${requestRange.start}-${requestRange.end ?? ''}` },
+      signal,
+    });
+    marked.add(req);
+    return req;
+  };
+}
+
+const megabytes = (n) => `${(n / 1e6).toFixed(1)} MB`;
+
+/** The p2p-media-loader options for hls.js, and the counters the viewer (and tests) see. */
+function p2pOptions() {
+  const peers = new Set();
+  const bytes = { p2p: 0, http: 0, up: 0 };
+  const stats = document.getElementById('p2p-stats');
+  const show = () => {
+    video.dataset.p2pPeers = String(peers.size);
+    video.dataset.p2pBytes = String(bytes.p2p);
+    video.dataset.httpBytes = String(bytes.http);
+    video.dataset.p2pUploaded = String(bytes.up);
+    if (stats && p2pPanel) {
+      stats.value = `${p2pPanel.dataset.peers.replace('%s', peers.size)} · ${p2pPanel.dataset.received.replace('%s', megabytes(bytes.p2p))}`;
+    }
+  };
+  let stun = [];
+  try {
+    stun = JSON.parse(video.dataset.stun || '[]');
+  } catch {}
+  const refused = new Set(); // rangeKey of each segment a peer lied about
+  return {
+    core: {
+      swarmId: master,
+      announceTrackers: trackers,
+      rtcConfig: { iceServers: stun.map((urls) => ({ urls })) },
+      validateP2PSegment: segmentValidator(video.dataset.sha256, refused),
+      httpRequestSetup: refusedRefetch(refused),
+    },
+    onHlsJsCreated(hls) {
+      const engine = hls.p2pEngine;
+      video.dataset.p2p = 'on';
+      // Counted once a segment is whole and, from a peer, has passed the hash check: a lying
+      // peer's bytes are not counted as received.
+      engine.addEventListener('onSegmentLoaded', ({ bytesLength, downloadSource }) => {
+        bytes[downloadSource === 'p2p' ? 'p2p' : 'http'] += bytesLength;
+        show();
+      });
+      engine.addEventListener('onChunkUploaded', (n) => {
+        bytes.up += n;
+        show();
+      });
+      engine.addEventListener('onPeerConnect', (p) => {
+        if (!p.streamType || p.streamType === 'main') peers.add(p.peerId);
+        show();
+      });
+      engine.addEventListener('onPeerClose', (p) => {
+        peers.delete(p.peerId);
+        show();
+      });
+      if (shareBox) {
+        shareBox.onchange = () => {
+          engine.applyDynamicConfig({ core: { isP2PDisabled: !shareBox.checked } });
+          video.dataset.p2p = shareBox.checked ? 'on' : 'off';
+        };
+      }
+      show();
+    },
+  };
+}
+
+if (p2pPanel && p2pPossible) {
+  p2pPanel.hidden = false;
+  shareBox.checked = remembered();
+  shareBox.addEventListener('change', () => {
+    try {
+      localStorage.setItem(P2P_CHOICE, shareBox.checked ? 'on' : 'off');
+    } catch {}
+  });
 }
 
 const height = (level) => Math.min(level.width, level.height) || level.height || 0;
@@ -74,9 +234,9 @@ function startLevel(levels, cap) {
   return cap >= 0 ? Math.min(start, cap) : start;
 }
 
-function playWithHls(Hls) {
+function playWithHls(Hls, p2p) {
   // Segments load from the first play (autoStartLoad off): the page costs a playlist until then.
-  const hls = new Hls({ capLevelToPlayerSize: true, autoStartLoad: false });
+  const hls = new Hls({ capLevelToPlayerSize: true, autoStartLoad: false, ...(p2p ? { p2p } : {}) });
   let parsed = false; // hls.js loads nothing before it has read the master playlist
   let loading = false;
   let chosen = -1; // the viewer's choice in the menu; -1 is automatic
@@ -113,8 +273,11 @@ function playWithHls(Hls) {
   });
   hls.on(Hls.Events.ERROR, (_e, data) => {
     if (!data.fatal) return;
+    // Read before hls.js lets go of the <video>, which resets it to the start, paused.
+    const at = here();
     hls.destroy();
-    playNatively();
+    video.dataset.fallback = data.details || 'error';
+    playNatively(at);
   });
   for (const ev of ['play', 'seeking']) video.addEventListener(ev, begin);
   const placeholder = video.src.startsWith('blob:') ? video.src : null;
@@ -129,7 +292,18 @@ if (master && ('MediaSource' in window || 'ManagedMediaSource' in window)) {
     if (started) return;
     started = true;
     import(HLS_MODULE)
-      .then(({ default: Hls }) => (Hls.isSupported() ? playWithHls(Hls) : playNatively()))
+      .then(async ({ default: Hls }) => {
+        if (!Hls.isSupported()) return playNatively();
+        if (p2pPossible && remembered()) {
+          try {
+            const { HlsJsP2PEngine } = await import(P2P_MODULE);
+            return playWithHls(HlsJsP2PEngine.injectMixin(Hls), p2pOptions());
+          } catch {
+            // Without it, the server serves everything.
+          }
+        }
+        return playWithHls(Hls);
+      })
       .catch(() => useProgressive());
   };
   // Until hls.js is there the <video> holds an empty MediaSource: it costs no request, and it

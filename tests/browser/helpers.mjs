@@ -1,6 +1,6 @@
 // Shared helpers for the headless Chromium tests.
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,16 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchChromium() {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/** Headless Chromium with CHROMIUM_ARGS and any `extraArgs`. */
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
+
+/**
+ * For WebRTC between pages of one machine with no network beyond it: host candidates are real
+ * addresses rather than mDNS names (which need multicast resolution), and loopback is allowed.
+ */
+export const WEBRTC_LOOPBACK_ARGS = ['--disable-features=WebRtcHideLocalIpsWithMdns', '--allow-loopback-in-peer-connection'];
 
 export async function ensureOutDir() {
   await mkdir(OUT_DIR, { recursive: true });
@@ -94,9 +101,11 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Spawn `bin serve` (its own process group, so stopping it stops its ffmpeg too) on `dataDir`
  * and a free loopback port, with `env` over the settings, and wait for its two start-up lines.
- * Resolves to { child, baseUrl, password, log }; stop it with stopRuche.
+ * Resolves to { child, baseUrl, password, log }; stop it with stopRuche. `restart`: the data
+ * directory was served before, so no administrator password is shown (password is then null).
+ * If it does not start, it is killed.
  */
-export async function startRuche(bin, dataDir, env = {}, timeoutMs = 30_000) {
+export async function startRuche(bin, dataDir, env = {}, timeoutMs = 30_000, { restart = false } = {}) {
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
   const child = spawn(bin, ['serve'], {
@@ -117,18 +126,20 @@ export async function startRuche(bin, dataDir, env = {}, timeoutMs = 30_000) {
     let pending = '';
     let baseUrl = null;
     let password = null;
+    const ready = () => baseUrl && (password || restart);
     const fail = (msg) => {
       clearTimeout(timer);
+      killOnExit();
       reject(new Error(`${msg}\n--- server output ---\n${log.join('').slice(-8_000)}`));
     };
     const timer = setTimeout(() => fail(`ruche did not start within ${timeoutMs / 1000} s`), timeoutMs);
     child.on('error', (err) => fail(`cannot start ${bin}: ${err.message}`));
     child.on('exit', (code, signal) => {
-      if (!baseUrl || !password) fail(`ruche exited (${code ?? signal}) before it was ready`);
+      if (!ready()) fail(`ruche exited (${code ?? signal}) before it was ready`);
     });
     child.stdout.on('data', (d) => {
       log.push(d);
-      if (baseUrl && password) return;
+      if (ready()) return;
       pending += d;
       const lines = pending.split('\n');
       pending = lines.pop();
@@ -136,12 +147,47 @@ export async function startRuche(bin, dataDir, env = {}, timeoutMs = 30_000) {
         baseUrl ??= line.match(/running at (\S+)/)?.[1] ?? null;
         password ??= line.match(/login: root \/ (\S+)/)?.[1] ?? null;
       }
-      if (baseUrl && password) {
+      if (ready()) {
         clearTimeout(timer);
         resolve({ child, baseUrl: baseUrl.replace(/\/+$/, ''), password, log });
       }
     });
   });
+}
+
+/** A response's JSON body; its status and start of body as the error when it is not 2xx. */
+export async function json(res) {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${res.status} ${res.url}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/**
+ * The API of a startRuche server as its administrator, logged in by PeerTube's OAuth flow:
+ * { auth (the headers), get(path) → JSON, upload(file, name) → the upload's answer }.
+ */
+export async function rootApi(server) {
+  const base = server.baseUrl;
+  const client = await json(await fetch(`${base}/api/v1/oauth-clients/local`));
+  const token = await json(await fetch(`${base}/api/v1/users/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      client_id: client.client_id, client_secret: client.client_secret,
+      grant_type: 'password', username: 'root', password: server.password,
+    }),
+  }));
+  const auth = { authorization: `Bearer ${token.access_token}` };
+  const get = async (p) => json(await fetch(base + p, { headers: auth }));
+  const upload = async (file, name) => {
+    const me = await get('/api/v1/users/me');
+    const form = new FormData();
+    form.set('channelId', String(me.videoChannels[0].id));
+    form.set('name', name);
+    form.set('privacy', '1');
+    form.set('videofile', new Blob([await readFile(file)], { type: 'video/mp4' }), path.basename(file));
+    return json(await fetch(`${base}/api/v1/videos/upload`, { method: 'POST', headers: auth, body: form }));
+  };
+  return { auth, get, upload };
 }
 
 /** SIGTERM a startRuche server's process group; SIGKILL it if it is still there after 5 s. */

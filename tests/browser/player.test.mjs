@@ -5,14 +5,14 @@
 //
 // Run: RUCHE_BIN=/path/to/ruche node --test tests/browser/player.test.mjs
 import assert from 'node:assert/strict';
-import { constants as fsConstants, readFileSync } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { ensureOutDir, launchChromium, run, sleep, startRuche, stopRuche } from './helpers.mjs';
+import { ensureOutDir, json, launchChromium, rootApi, run, sleep, startRuche, stopRuche } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 300_000;
 const TRANSCODE_TIMEOUT_MS = 150_000;
@@ -31,12 +31,6 @@ async function makeClip(file) {
     file,
   ]);
   return file;
-}
-
-async function json(res) {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${res.status} ${res.url}: ${text.slice(0, 500)}`);
-  return JSON.parse(text);
 }
 
 /** GET with exactly these headers (no decoding): { status, headers, body: Buffer }. */
@@ -67,26 +61,11 @@ describe('the player, the embed and compressed assets', { timeout: TOTAL_BUDGET_
     const data = path.join(tmp, 'data');
     await mkdir(data);
     server = await startRuche(bin, data);
-    const base = server.baseUrl;
 
     // Log in and upload by PeerTube's API.
-    const client = await json(await fetch(`${base}/api/v1/oauth-clients/local`));
-    const token = await json(await fetch(`${base}/api/v1/users/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        client_id: client.client_id, client_secret: client.client_secret,
-        grant_type: 'password', username: 'root', password: server.password,
-      }),
-    }));
-    const auth = { authorization: `Bearer ${token.access_token}` };
-    api = async (p) => json(await fetch(base + p, { headers: auth }));
-    const me = await api('/api/v1/users/me');
-    const form = new FormData();
-    form.set('channelId', String(me.videoChannels[0].id));
-    form.set('name', 'Player test clip');
-    form.set('privacy', '1');
-    form.set('videofile', new Blob([readFileSync(clip)], { type: 'video/mp4' }), 'clip.mp4');
-    const up = await json(await fetch(`${base}/api/v1/videos/upload`, { method: 'POST', headers: auth, body: form }));
+    const root = await rootApi(server);
+    api = root.get;
+    const up = await root.upload(clip, 'Player test clip');
 
     // Published with its whole ladder.
     const deadline = Date.now() + TRANSCODE_TIMEOUT_MS;

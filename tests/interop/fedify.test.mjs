@@ -11,12 +11,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import {
+  api, failureTracker, getToken, makeClip, request, rucheBin, startRuche, stopProcess, uploadClip,
+  waitFor,
+} from './lib/ruche.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = path.join(HERE, 'out');
@@ -27,7 +30,6 @@ const VIDEO_NAME = 'Federated with fedify';
 // of hanging it; and it polls often enough that a passing run stays quick.
 const WAIT_MS = 60_000;
 const POLL_MS = 250;
-const REQUEST_TIMEOUT_MS = 30_000;
 // A step waits at most WAIT_MS per condition; this bounds a step that waits for several.
 const STEP_TIMEOUT_MS = 3 * WAIT_MS;
 // fedify's debug log says why it refused a signature or an activity, which is the evidence a
@@ -35,12 +37,11 @@ const STEP_TIMEOUT_MS = 3 * WAIT_MS;
 const FEDIFY_LOG_LEVEL = process.env.FEDIFY_ACTOR_LOG ?? 'debug';
 const READY = /^fedify actor ready at (http:\/\/127\.0\.0\.1:(\d+)\/users\/alice)$/m;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 let tmp; // everything this file writes outside out/
-let ruche; // { child, url, host, password, stdout, stderr, exited }
-let alice; // { child, id, origin, port, host, stderr, exited }
-let failed = false;
+let ruche; // { child, url, host, port, password, stdout, stderr, exited }
+let alice; // { label, child, id, origin, port, host, stdout, stderr, exited }
+// A failing step marks the run as failed, so that `after` prints both servers' stderr.
+const { tracked, failed } = failureTracker();
 // Every process spawned, from the moment it is spawned, so that `after` kills even one whose
 // startup failed or that was still starting when the other one failed.
 const spawned = [];
@@ -48,18 +49,6 @@ let token; // root's bearer token on Ruche
 // What the steps learn, in order; a step whose inputs are missing skips, since the step that
 // should have produced them has already failed.
 const learned = {};
-
-/** Marks the run as failed (so `after` prints both servers' stderr) and rethrows. */
-function tracked(fn) {
-  return async (t) => {
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  };
-}
 
 /** Skips `t` unless every key of `learned` named in `keys` is set; returns whether it skipped. */
 function needs(t, ...keys) {
@@ -69,42 +58,8 @@ function needs(t, ...keys) {
   return true;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close((err) => (err ? reject(err) : resolve(port)));
-    });
-  });
-}
-
 const asArray = (v) => (v == null ? [] : Array.isArray(v) ? v : [v]);
 const idOf = (v) => (typeof v === 'string' ? v : v?.id);
-
-/** A 4 s, 640x360, 25 fps H.264/AAC mp4 (lavfi testsrc2 + sine), as the CLI test makes it. */
-async function makeClip(file) {
-  const child = spawn('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=4',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=4',
-    '-map', '0:v:0', '-map', '1:a:0',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k', '-ac', '2',
-    '-t', '4', '-shortest', '-movflags', '+faststart',
-    file,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((resolve, reject) => {
-    child.on('error', (err) => reject(new Error(`cannot run ffmpeg: ${err.message}`)));
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new Error(`ffmpeg failed (${code}):\n${stderr}`);
-  return file;
-}
 
 /**
  * Spawns `cmd` in its own process group (so it and anything it starts can be killed together)
@@ -143,36 +98,21 @@ async function spawnUntilReady(label, cmd, args, { env, cwd, ready, timeoutMs })
   return { p, match };
 }
 
-async function startRuche(bin, dataDir) {
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    RUCHE_DATA_DIR: dataDir,
-    RUCHE_LISTEN: `127.0.0.1:${port}`,
-    RUCHE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    RUCHE_TRANSCODING_RESOLUTIONS: '360,240',
-    RUCHE_TRANSCODING_THREADS: '1',
-    // Both servers speak plain http on loopback, which Ruche refuses to reach unless told.
-    RUCHE_FEDERATION_ALLOW_INSECURE: 'true',
-    // A delivery that fails once (e.g. before fedify has the actor's key cached) is retried
-    // within seconds, well inside the test's waits.
-    RUCHE_FEDERATION_RETRY_BASE_SECS: '1',
-    RUCHE_FEDERATION_RETRY_MAX_SECS: '2',
-    RUCHE_LOG: process.env.RUCHE_LOG ?? 'info,sqlx=warn',
-    // The log goes to a file and to the test's output, where colour codes are only noise.
-    NO_COLOR: '1',
-  };
-  const { p, match } = await spawnUntilReady('Ruche', bin, ['serve'], {
-    env,
-    ready: (out) => {
-      const url = out.match(/running at (\S+)/);
-      const pw = out.match(/login: root \/ (\S+)/);
-      return url && pw ? { url: url[1].replace(/\/+$/, ''), password: pw[1] } : null;
+async function startRucheServer(bin, dataDir) {
+  ruche = await startRuche(bin, dataDir, {
+    env: {
+      RUCHE_TRANSCODING_THREADS: '1',
+      // Both servers speak plain http on loopback, which Ruche refuses to reach unless told.
+      RUCHE_FEDERATION_ALLOW_INSECURE: 'true',
+      // A delivery that fails once (e.g. before fedify has the actor's key cached) is retried
+      // within seconds, well inside the test's waits.
+      RUCHE_FEDERATION_RETRY_BASE_SECS: '1',
+      RUCHE_FEDERATION_RETRY_MAX_SECS: '2',
+      RUCHE_LOG: process.env.RUCHE_LOG ?? 'info,sqlx=warn',
     },
-    timeoutMs: 30_000,
+    onSpawn: (p) => spawned.push(p),
   });
-  ruche = Object.assign(p, match, { host: `127.0.0.1:${port}` });
-  assert.equal(ruche.url, `http://127.0.0.1:${port}`, 'Ruche runs at its RUCHE_PUBLIC_URL');
+  assert.equal(ruche.url, `http://127.0.0.1:${ruche.port}`, 'Ruche runs at its RUCHE_PUBLIC_URL');
 }
 
 async function startAlice() {
@@ -189,50 +129,6 @@ async function startAlice() {
     origin: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
   });
-}
-
-async function stop(p) {
-  // A child that could not be spawned has no pid and will never emit 'exit'.
-  if (!p || p.exited !== null || p.child.pid == null) return;
-  const gone = new Promise((r) => p.child.once('exit', r));
-  const kill = (sig) => {
-    try {
-      process.kill(-p.child.pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
-  kill('SIGTERM');
-  const t = setTimeout(() => kill('SIGKILL'), 5_000);
-  await gone;
-  clearTimeout(t);
-}
-
-async function request(url, { method = 'GET', headers = {}, body, json } = {}) {
-  const h = { ...headers };
-  let payload = body;
-  if (json !== undefined) {
-    h['Content-Type'] = 'application/json';
-    payload = JSON.stringify(json);
-  }
-  // Bounded too, so that a request that hangs fails its step rather than waiting out the
-  // step's own timeout.
-  const res = await fetch(url, { method, headers: h, body: payload, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  const text = await res.text();
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.status, text, json: parsed };
-}
-
-/** PeerTube's REST API on Ruche, as root when `auth` is set. */
-function api(pathname, { auth = false, ...opts } = {}) {
-  const headers = { Accept: 'application/json', ...(opts.headers ?? {}) };
-  if (auth) headers.Authorization = `Bearer ${token}`;
-  return request(ruche.url + pathname, { ...opts, headers });
 }
 
 /** An ActivityPub document of Ruche's, asked for the way fedify and Mastodon ask. */
@@ -276,19 +172,8 @@ function summarize(inbox) {
  * On timeout, the error says what was awaited and what `describe()` reports of the last state,
  * so a failure shows the evidence without rerunning. Either server dying ends the wait at once.
  */
-async function waitFor(what, probe, describe, timeoutMs = WAIT_MS) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (ruche.exited !== null) throw new Error(`Ruche exited (${ruche.exited}) while waiting for ${what}`);
-    if (alice.exited !== null) throw new Error(`the fedify actor exited (${alice.exited}) while waiting for ${what}`);
-    if (Date.now() >= deadline) {
-      const state = describe ? await describe().catch((e) => `(could not describe: ${e})`) : '';
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${state}`);
-    }
-    await sleep(POLL_MS);
-  }
+function wait(what, probe, describe, timeoutMs = WAIT_MS) {
+  return waitFor(what, probe, { describe, timeoutMs, pollMs: POLL_MS, servers: [ruche, alice] });
 }
 
 async function describeAliceInbox() {
@@ -316,43 +201,16 @@ function assertVerified(record, what) {
   }
 }
 
-/** Logs in as root with PeerTube's OAuth password grant, as the CLI test does. */
-async function getToken() {
-  const client = await api('/api/v1/oauth-clients/local');
-  assert.equal(client.status, 200, `GET /api/v1/oauth-clients/local: ${client.text}`);
-  const tok = await api('/api/v1/users/token', {
-    method: 'POST',
-    body: new URLSearchParams({
-      client_id: client.json.client_id,
-      client_secret: client.json.client_secret,
-      grant_type: 'password',
-      response_type: 'code',
-      username: 'root',
-      password: ruche.password,
-    }),
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-  });
-  assert.equal(tok.status, 200, `POST /api/v1/users/token: ${tok.text}`);
-  assert.ok(tok.json.access_token, `no access_token in ${tok.text}`);
-  return tok.json.access_token;
-}
-
 before(tracked(async () => {
-  const bin = process.env.RUCHE_BIN;
-  if (!bin) {
-    throw new Error(
-      'RUCHE_BIN is not set. Build the server (cargo build -p ruche) and run:\n' +
-        '  RUCHE_BIN=target/debug/ruche node --test tests/interop/',
-    );
-  }
+  const bin = rucheBin();
   if (!existsSync(path.join(FEDIFY_DIR, 'node_modules', '@fedify', 'fedify'))) {
     throw new Error('The fedify actor is not installed. Run: (cd tests/interop/fedify && npm ci)');
   }
   tmp = await mkdtemp(path.join(os.tmpdir(), 'ruche-fedify-'));
   await mkdir(OUT_DIR, { recursive: true });
   learned.clip = await makeClip(path.join(tmp, 'clip.mp4'));
-  await Promise.all([startRuche(path.resolve(bin), path.join(tmp, 'data')), startAlice()]);
-  token = await getToken();
+  await Promise.all([startRucheServer(bin, path.join(tmp, 'data')), startAlice()]);
+  token = await getToken(ruche);
 }), { timeout: 120_000 });
 
 after(async () => {
@@ -363,10 +221,10 @@ after(async () => {
       if (r) await writeFile(path.join(OUT_DIR, `fedify-alice-${name}.json`), r.text).catch(() => {});
     }
   }
-  await Promise.all(spawned.map(stop));
+  await Promise.all(spawned.map(stopProcess));
   if (ruche) await writeFile(path.join(OUT_DIR, 'fedify-ruche.log'), ruche.stdout + ruche.stderr).catch(() => {});
   if (alice) await writeFile(path.join(OUT_DIR, 'fedify-alice.log'), alice.stderr).catch(() => {});
-  if (failed) {
+  if (failed()) {
     if (ruche) {
       console.error(`--- Ruche stderr (last 8000 chars; full log in ${path.join(OUT_DIR, 'fedify-ruche.log')}) ---`);
       console.error(ruche.stderr.slice(-8000));
@@ -401,7 +259,7 @@ test('2. alice follows root_channel and Ruche accepts', { timeout: STEP_TIMEOUT_
   assert.equal(follow.target, channelUrl, 'WebFinger leads to the channel actor');
 
   // fedify lists it only once a verified Accept from the channel names alice's Follow.
-  await waitFor(
+  await wait(
     `alice's following to list ${channelUrl} (Ruche's Accept)`,
     async () => (await control('GET', 'following')).includes(channelUrl),
     describeAliceInbox,
@@ -411,7 +269,7 @@ test('2. alice follows root_channel and Ruche accepts', { timeout: STEP_TIMEOUT_
   assertVerified(accept, 'the Accept');
   assert.equal(idOf(accept.object), follow.follow, 'the Accept names alice\'s Follow');
 
-  await waitFor(
+  await wait(
     'Ruche\'s channel followers collection to have totalItems 1',
     async () => (await channelFollowers()) === 1,
     async () => `followers: ${JSON.stringify(await apGet('/video-channels/root_channel/followers'))}`,
@@ -424,21 +282,13 @@ test('2. alice follows root_channel and Ruche accepts', { timeout: STEP_TIMEOUT_
 test('3. root uploads a clip and it gets published', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
   if (needs(t, 'channelUrl')) return;
   // The legacy multipart upload, fields as PeerTube's CLI sends them.
-  const form = new FormData();
-  form.append('name', VIDEO_NAME);
-  form.append('channelId', '1');
-  form.append('privacy', '1');
-  form.append('videofile', new Blob([await readFile(learned.clip)], { type: 'video/mp4' }), 'clip.mp4');
-  const up = await api('/api/v1/videos/upload', { method: 'POST', body: form, auth: true });
-  assert.equal(up.status, 200, `POST /api/v1/videos/upload: ${up.text}`);
-  const { id, uuid } = up.json.video ?? {};
-  assert.ok(id && uuid, `no video id/uuid in ${up.text}`);
+  const { id, uuid } = await uploadClip(ruche, token, learned.clip, VIDEO_NAME);
 
   let last;
-  await waitFor(
+  await wait(
     `GET /api/v1/videos/${id} to say state 1 (published)`,
     async () => {
-      last = await api(`/api/v1/videos/${id}`, { auth: true });
+      last = await api(ruche, `/api/v1/videos/${id}`, { token });
       assert.notEqual(last.json?.state?.id, 7, `transcoding failed: ${last.text}`);
       return last.status === 200 && last.json?.state?.id === 1;
     },
@@ -454,7 +304,7 @@ test('4. alice gets the video\'s Create and the channel\'s Announce, both verifi
   const { uuid } = learned.video;
   const { accountUrl, channelUrl } = learned;
 
-  const create = await waitFor(
+  const create = await wait(
     `a Create{Video} with uuid ${uuid} in alice's inbox`,
     async () => (await control('GET', 'inbox')).find((a) =>
       a.type === 'Create' && a.object?.type === 'Video' && a.object?.uuid === uuid),
@@ -473,7 +323,7 @@ test('4. alice gets the video\'s Create and the channel\'s Announce, both verifi
   assert.ok(attributedTo.includes(channelUrl), `attributedTo lacks the channel: ${JSON.stringify(video.attributedTo)}`);
 
   // Mastodon shows a video to the channel's followers through the channel's Announce.
-  const announce = await waitFor(
+  const announce = await wait(
     `an Announce by ${channelUrl} of ${video.id} in alice's inbox`,
     async () => (await control('GET', 'inbox')).find((a) =>
       a.type === 'Announce' && idOf(a.actor) === channelUrl && idOf(a.object) === video.id),
@@ -495,10 +345,10 @@ test('5. alice\'s reply becomes a comment on Ruche', { timeout: STEP_TIMEOUT_MS 
   });
 
   let last;
-  const comment = await waitFor(
+  const comment = await wait(
     `alice's comment in GET /api/v1/videos/${uuid}/comment-threads`,
     async () => {
-      last = await api(`/api/v1/videos/${uuid}/comment-threads`);
+      last = await api(ruche, `/api/v1/videos/${uuid}/comment-threads`);
       return last.json?.data?.find((c) => c.account?.name === 'alice');
     },
     async () => `last: ${last?.status} ${last?.text.slice(0, 1500)}\nalice's outbox: ${JSON.stringify((await control('GET', 'outbox')).map((d) => ({ url: d.url, type: d.body?.type, status: d.status, responseBody: d.responseBody })))}`,
@@ -513,14 +363,14 @@ test('6. root\'s answer reaches alice as a verified Create{Note} that mentions h
   if (needs(t, 'commentId', 'aliceNote')) return;
   const { uuid } = learned.video;
   const text = 'Thanks for watching, alice!';
-  const r = await api(`/api/v1/videos/${uuid}/comments/${learned.commentId}`, {
+  const r = await api(ruche, `/api/v1/videos/${uuid}/comments/${learned.commentId}`, {
     method: 'POST',
     json: { text },
-    auth: true,
+    token,
   });
   assert.equal(r.status, 200, `POST /api/v1/videos/${uuid}/comments/${learned.commentId}: ${r.text}`);
 
-  const create = await waitFor(
+  const create = await wait(
     `a Create{Note} in reply to ${learned.aliceNote} in alice's inbox`,
     async () => (await control('GET', 'inbox')).find((a) =>
       a.type === 'Create' && a.object?.type === 'Note' && a.object?.inReplyTo === learned.aliceNote),
@@ -540,10 +390,10 @@ test('7a. alice likes the video and Ruche counts it', { timeout: STEP_TIMEOUT_MS
   const { uuid } = learned.video;
   await control('POST', 'like', { object: learned.videoApId, to: learned.accountUrl });
   let last;
-  await waitFor(
+  await wait(
     `GET /api/v1/videos/${uuid} to say likes 1`,
     async () => {
-      last = await api(`/api/v1/videos/${uuid}`);
+      last = await api(ruche, `/api/v1/videos/${uuid}`);
       return last.json?.likes === 1;
     },
     async () => `last: likes ${JSON.stringify(last?.json?.likes)} (${last?.status})`,
@@ -554,7 +404,7 @@ test('7b. alice unfollows and Ruche drops her from the channel\'s followers', { 
   if (needs(t, 'followed')) return;
   const undo = await control('POST', 'unfollow', { target: learned.channelUrl });
   assert.equal(undo.target, learned.channelUrl);
-  await waitFor(
+  await wait(
     'Ruche\'s channel followers collection to have totalItems 0',
     async () => (await channelFollowers()) === 0,
     async () => `followers: ${JSON.stringify(await apGet('/video-channels/root_channel/followers'))}`,
@@ -566,14 +416,14 @@ test('8. alice deletes her account: her comment and her account are gone from Ru
   const { uuid } = learned.video;
   await control('POST', 'delete-self', { to: learned.accountUrl });
   let last;
-  await waitFor(
+  await wait(
     `alice's comment to leave GET /api/v1/videos/${uuid}/comment-threads`,
     async () => {
-      last = await api(`/api/v1/videos/${uuid}/comment-threads`);
+      last = await api(ruche, `/api/v1/videos/${uuid}/comment-threads`);
       return last.status === 200 && !last.json?.data?.some((c) => c.id === learned.commentId);
     },
     async () => `last: ${last?.status} ${last?.text.slice(0, 800)}`,
   );
-  const account = await api(`/api/v1/accounts/alice@${alice.host}`);
+  const account = await api(ruche, `/api/v1/accounts/alice@${alice.host}`);
   assert.equal(account.status, 404, `alice's account: ${account.text.slice(0, 300)}`);
 }));

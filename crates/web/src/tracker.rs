@@ -84,10 +84,14 @@ async fn serve(st: AppState, ip: IpAddr, mut socket: WebSocket) {
                     // Closed, or broken (a message over the limit among others).
                     _ => break,
                 };
+                // Boxed: the message's work may wait on the database, and a future that large
+                // inline would be part of every idle socket's task.
                 let flow = match msg {
-                    Message::Text(t) => hub.ws_message(&st.tube, conn, ip, t.as_str()).await,
+                    Message::Text(t) => {
+                        Box::pin(hub.ws_message(&st.tube, conn, ip, t.as_str())).await
+                    }
                     Message::Binary(_) => {
-                        hub.ws_message(&st.tube, conn, ip, "binary messages are not JSON")
+                        Box::pin(hub.ws_message(&st.tube, conn, ip, "binary messages are not JSON"))
                             .await
                     }
                     Message::Close(_) => break,

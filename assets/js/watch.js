@@ -282,6 +282,9 @@ function playWithHls(Hls, p2p) {
   for (const ev of ['play', 'seeking']) video.addEventListener(ev, begin);
   const placeholder = video.src.startsWith('blob:') ? video.src : null;
   hls.once(Hls.Events.MEDIA_ATTACHED, () => placeholder && URL.revokeObjectURL(placeholder));
+  // A press on play just before hls.js takes the <video> may fire no `play` (the browser drops
+  // it when the source changes): kept as a wish, granted once the playlist is read.
+  if (!video.paused) wanted = true;
   hls.attachMedia(video);
   hls.loadSource(master);
 }
@@ -320,6 +323,13 @@ if (master && ('MediaSource' in window || 'ManagedMediaSource' in window)) {
     wanted = true;
     start();
   });
+  // The gesture itself counts too, in case its `play` is lost in the switch of sources.
+  const pressed = (e) => {
+    if (video.dataset.player || !video.paused) return;
+    if (e.type === 'click' || [' ', 'Enter', 'k'].includes(e.key)) wanted = true;
+  };
+  video.addEventListener('click', pressed, { capture: true });
+  video.addEventListener('keydown', pressed, { capture: true });
   // The viewer reaching for the player (hovering, touching, focusing) loads it at once; otherwise
   // it comes once the page has loaded and the main thread is free.
   for (const ev of ['pointerenter', 'pointerdown', 'focusin']) {

@@ -16,13 +16,13 @@ import { WEBRTC_LOOPBACK_ARGS, json, launchChromium, rootApi, run, sleep, startR
 const TOTAL_BUDGET_MS = 180_000;
 const TRANSCODE_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 60_000; // one wait for a condition (a whole play of the clip at most)
-// Long enough that a viewer loads the segments near the playhead over HTTP (3 s ahead) and the
-// next ones from peers (3 to 6 s ahead): 18 segments of 2 s.
+// Long enough that a viewer loads the segments near the playhead over HTTP (p2p-media-loader's
+// 15 s high-demand window) and later ones from peers: 9 segments of 4 s (the ladder's HLS time).
 const CLIP_SECONDS = 36;
 // The first viewer plays the whole clip this much faster, to hold every segment sooner.
 const FAST = 4;
 
-/** A CLIP_SECONDS 320x240 clip with a keyframe every second (so 2 s segments). */
+/** A CLIP_SECONDS 320x240 clip with a keyframe every second (segments are cut every 4 s). */
 async function makeClip(file) {
   await run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',

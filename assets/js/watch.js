@@ -294,18 +294,20 @@ if (master && ('MediaSource' in window || 'ManagedMediaSource' in window)) {
   const start = () => {
     if (started) return;
     started = true;
+    // Both modules at once (the P2P engine does not import hls.js): one wait, not two in a row.
+    // Without the P2P module (it failed to load), the server serves everything.
+    const p2p = p2pPossible && remembered() ? import(P2P_MODULE).catch(() => null) : null;
     import(HLS_MODULE)
       .then(async ({ default: Hls }) => {
         if (!Hls.isSupported()) return playNatively();
-        if (p2pPossible && remembered()) {
-          try {
-            const { HlsJsP2PEngine } = await import(P2P_MODULE);
-            return playWithHls(HlsJsP2PEngine.injectMixin(Hls), p2pOptions());
-          } catch {
-            // Without it, the server serves everything.
-          }
+        const engine = p2p && (await p2p);
+        let P2PHls = null;
+        try {
+          P2PHls = engine && engine.HlsJsP2PEngine.injectMixin(Hls);
+        } catch {
+          // As without the module.
         }
-        return playWithHls(Hls);
+        return P2PHls ? playWithHls(P2PHls, p2pOptions()) : playWithHls(Hls);
       })
       .catch(() => useProgressive());
   };

@@ -16,6 +16,7 @@
 
 mod error;
 mod fileid;
+pub mod files;
 mod hls;
 // Its errors and sizes are described by their messages and names.
 #[allow(missing_docs)]

@@ -234,18 +234,7 @@ async fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         return Ok(());
     }
     // A name of its own: two uploads of the same picture at once each write theirs.
-    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
-    let written = async {
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, path).await
-    }
-    .await;
-    if written.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    written
+    ruche_media::files::write_atomic(path, bytes).await
 }
 
 /// The bytes of a base64 `data:image/…` URI.

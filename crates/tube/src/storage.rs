@@ -138,26 +138,8 @@ pub async fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
-/// Writes a file whole under its final name: first under a hidden name of its own beside it
-/// (`.{name}.{random}.tmp`, never served: served names do not start with a dot), then renamed.
-/// Two writers of the same file each write their own, and the last rename wins with the same
-/// bytes; a failed write leaves nothing behind.
-pub async fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let written = async {
-        tokio::fs::write(&tmp, bytes).await?;
-        tokio::fs::rename(&tmp, path).await
-    }
-    .await;
-    if written.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    written
-}
+/// Files are written whole, under a hidden name first ([`ruche_media::files::write_atomic`]).
+pub use ruche_media::files::write_atomic;
 
 pub async fn remove_file_if_exists(p: &Path) -> io::Result<()> {
     match tokio::fs::remove_file(p).await {

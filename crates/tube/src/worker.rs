@@ -208,6 +208,9 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
                 "The uploaded file is missing.".into(),
             ));
         }
+        // An earlier attempt finished and was stopped while it cleaned up: finish that.
+        remove_file_if_exists(&tube.storage.source_torrent(&uuid)).await?;
+        remove_dir_if_exists(&work).await?;
         return Ok(());
     }
 

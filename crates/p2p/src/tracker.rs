@@ -14,13 +14,15 @@
 //! connection (a WebSocket peer) or address (an HTTP peer) may speak for it, so nobody takes
 //! over another's place to receive its answers.
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 pub type Hash = [u8; 20];
 pub type PeerId = [u8; 20];
@@ -48,6 +50,11 @@ pub struct Limits {
     pub max_queued_bytes: usize,
     /// A peer that has not announced for this long is forgotten.
     pub peer_ttl: Duration,
+    /// A connection that has sent nothing for this long is closed (peers announce every
+    /// `ws_interval`).
+    pub silence: Duration,
+    /// A connection that has not taken what it is sent for this long is closed.
+    pub stall: Duration,
     /// What we ask WebSocket and HTTP peers to wait between announces, in seconds.
     pub ws_interval: u64,
     pub http_interval: u64,
@@ -66,6 +73,8 @@ impl Default for Limits {
             max_signal_bytes: 16 * 1024,
             max_queued_bytes: 64 * 1024 * 1024,
             peer_ttl: Duration::from_secs(10 * 60),
+            silence: Duration::from_secs(5 * 60),
+            stall: Duration::from_secs(30),
             ws_interval: 120,
             http_interval: 600,
         }
@@ -114,14 +123,15 @@ pub struct WsAnnounce {
 #[derive(Debug)]
 pub struct Offer {
     pub offer_id: String,
-    pub offer: Value,
+    /// The offer as its peer wrote it, relayed verbatim.
+    pub offer: Box<RawValue>,
 }
 
 #[derive(Debug)]
 pub struct Answer {
     pub to_peer_id: PeerId,
     pub offer_id: String,
-    pub answer: Value,
+    pub answer: Box<RawValue>,
 }
 
 /// A failure a client is told about: `{"failure reason": …}`.
@@ -144,46 +154,101 @@ pub fn bytes_to_binary(b: &[u8]) -> String {
     b.iter().map(|&c| char::from(c)).collect()
 }
 
-fn twenty(v: Option<&Value>, what: &str) -> Result<[u8; 20], Failure> {
-    v.and_then(Value::as_str)
+/// A WebSocket message's fields, each kept as its raw JSON until it is looked at: the offers
+/// and answers are relayed as their peers wrote them, never rebuilt.
+#[derive(Deserialize)]
+struct RawMessage<'a> {
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+    #[serde(borrow)]
+    info_hash: Option<&'a RawValue>,
+    #[serde(borrow)]
+    peer_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
+    #[serde(borrow)]
+    left: Option<&'a RawValue>,
+    /// Read in the same pass as the rest (a list of anything else makes the message
+    /// unreadable).
+    #[serde(borrow)]
+    offers: Option<Vec<RawOffer<'a>>>,
+    #[serde(borrow)]
+    answer: Option<&'a RawValue>,
+    #[serde(borrow)]
+    to_peer_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    offer_id: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawOffer<'a> {
+    #[serde(borrow)]
+    offer_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    offer: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawSignal<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow)]
+    sdp: Option<&'a RawValue>,
+}
+
+/// A raw JSON value that is a string: the string.
+fn text(v: Option<&RawValue>) -> Option<String> {
+    serde_json::from_str::<String>(v?.get()).ok()
+}
+
+fn twenty(v: Option<&RawValue>, what: &str) -> Result<[u8; 20], Failure> {
+    text(v)
+        .as_deref()
         .and_then(binary_to_bytes)
         .and_then(|b| <[u8; 20]>::try_from(b.as_slice()).ok())
         .ok_or_else(|| Failure(format!("invalid {what}")))
 }
 
-fn signal(v: Option<&Value>, kind: &str, limits: &Limits) -> Result<Value, Failure> {
-    let v = v
-        .filter(|v| v.get("type").and_then(Value::as_str) == Some(kind))
-        .filter(|v| v.get("sdp").is_some_and(Value::is_string))
-        .ok_or_else(|| Failure(format!("invalid {kind}")))?;
-    if v.to_string().len() > limits.max_signal_bytes {
+/// An offer or an answer: an object whose `type` is `kind` and whose `sdp` is a string, within
+/// the size bound; kept as written.
+fn signal(v: Option<&RawValue>, kind: &str, limits: &Limits) -> Result<Box<RawValue>, Failure> {
+    let invalid = || Failure(format!("invalid {kind}"));
+    let v = v.ok_or_else(invalid)?;
+    let s: RawSignal = serde_json::from_str(v.get()).map_err(|_| invalid())?;
+    if text(s.kind).as_deref() != Some(kind) || !s.sdp.is_some_and(|d| d.get().starts_with('"')) {
+        return Err(invalid());
+    }
+    if v.get().len() > limits.max_signal_bytes {
         return Err(Failure(format!("{kind} too large")));
     }
-    Ok(v.clone())
+    Ok(v.to_owned())
 }
 
-fn offer_id(v: Option<&Value>) -> Result<String, Failure> {
-    let s = v.and_then(Value::as_str).unwrap_or_default();
-    match binary_to_bytes(s) {
-        Some(b) if b.len() == 20 => Ok(s.to_string()),
+fn offer_id(v: Option<&RawValue>) -> Result<String, Failure> {
+    match text(v) {
+        Some(s) if binary_to_bytes(&s).is_some_and(|b| b.len() == 20) => Ok(s),
         _ => Err(Failure::new("invalid offer_id")),
     }
 }
 
 /// Reads one WebSocket message. Cheap checks first; nothing here allocates more than the
 /// message already holds.
-pub fn parse_ws(text: &str, limits: &Limits) -> Result<WsRequest, Failure> {
-    let v: Value = serde_json::from_str(text).map_err(|_| Failure::new("invalid JSON"))?;
-    let o = v.as_object().ok_or_else(|| Failure::new("invalid JSON"))?;
-    match o.get("action").and_then(Value::as_str) {
+pub fn parse_ws(text_: &str, limits: &Limits) -> Result<WsRequest, Failure> {
+    let o: RawMessage = serde_json::from_str(text_).map_err(|_| Failure::new("invalid JSON"))?;
+    match text(o.action).as_deref() {
         Some("announce") => {}
         Some("scrape") => {
-            let hashes = match o.get("info_hash") {
-                Some(Value::Array(a)) if a.len() <= MAX_ANNOUNCE_PEERS => a
-                    .iter()
-                    .map(|h| twenty(Some(h), "info_hash"))
-                    .collect::<Result<Vec<_>, _>>()?,
-                Some(Value::Array(_)) => return Err(Failure::new("too many info_hash")),
+            let hashes = match o.info_hash {
+                Some(h) if h.get().starts_with('[') => {
+                    let a: Vec<&RawValue> = serde_json::from_str(h.get())
+                        .map_err(|_| Failure::new("invalid info_hash"))?;
+                    if a.len() > MAX_ANNOUNCE_PEERS {
+                        return Err(Failure::new("too many info_hash"));
+                    }
+                    a.into_iter()
+                        .map(|h| twenty(Some(h), "info_hash"))
+                        .collect::<Result<Vec<_>, _>>()?
+                }
                 h @ Some(_) => vec![twenty(h, "info_hash")?],
                 None => return Err(Failure::new("invalid info_hash")),
             };
@@ -199,29 +264,37 @@ pub fn parse_ws(text: &str, limits: &Limits) -> Result<WsRequest, Failure> {
             )));
         }
     }
-    let info_hash = twenty(o.get("info_hash"), "info_hash")?;
-    let peer_id = twenty(o.get("peer_id"), "peer_id")?;
-    let event = Event::parse(o.get("event").and_then(Value::as_str)).map_err(Failure)?;
-    let complete = o.get("left").and_then(Value::as_f64) == Some(0.0);
-    let offers = match o.get("offers") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) if a.len() <= limits.max_offers => a
-            .iter()
-            .map(|x| {
-                Ok(Offer {
-                    offer_id: offer_id(x.get("offer_id"))?,
-                    offer: signal(x.get("offer"), "offer", limits)?,
-                })
-            })
-            .collect::<Result<Vec<_>, Failure>>()?,
-        Some(Value::Array(_)) => return Err(Failure::new("too many offers")),
-        Some(_) => return Err(Failure::new("invalid offers")),
+    let info_hash = twenty(o.info_hash, "info_hash")?;
+    let peer_id = twenty(o.peer_id, "peer_id")?;
+    let event = match o.event {
+        None => Event::Update,
+        Some(e) => match text(Some(e)) {
+            Some(s) => Event::parse(Some(&s)).map_err(Failure)?,
+            None => return Err(Failure::new("invalid event")),
+        },
     };
-    let answer = match o.get("answer") {
-        None | Some(Value::Null) => None,
+    let complete = o
+        .left
+        .and_then(|l| l.get().parse::<f64>().ok())
+        .is_some_and(|l| l == 0.0);
+    let offers = o.offers.unwrap_or_default();
+    if offers.len() > limits.max_offers {
+        return Err(Failure::new("too many offers"));
+    }
+    let offers = offers
+        .into_iter()
+        .map(|x| {
+            Ok(Offer {
+                offer_id: offer_id(x.offer_id)?,
+                offer: signal(x.offer, "offer", limits)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let answer = match o.answer {
+        None => None,
         a => Some(Answer {
-            to_peer_id: twenty(o.get("to_peer_id"), "`to_peer_id` (required with `answer`)")?,
-            offer_id: offer_id(o.get("offer_id"))?,
+            to_peer_id: twenty(o.to_peer_id, "`to_peer_id` (required with `answer`)")?,
+            offer_id: offer_id(o.offer_id)?,
             answer: signal(a, "answer", limits)?,
         }),
     };
@@ -355,100 +428,216 @@ struct Queued {
     relayed: bool,
 }
 
-/// The queue of what one connection is to be sent. Two kinds of message go into it: answers
-/// to the connection's own messages ([`Outbox::reply`]: at most one per message it sent, so its
-/// own pace bounds them) and messages relayed from other peers ([`Outbox::relay`]: at most
-/// [`RELAYED_QUEUED`] waiting, and all connections' together within the tracker's byte
-/// budget). Under load, others' offers are dropped first (a WebTorrent peer gives up an
-/// unanswered offer and makes new ones); an announce's answer is dropped only when the
-/// connection has not read [`QUEUED`] messages, and then the connection is ended.
-#[derive(Debug, Clone)]
-pub struct Outbox {
-    tx: mpsc::Sender<Queued>,
+/// What [`Wire::send_now`] did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Written whole.
+    Whole,
+    /// Partly written; the wire keeps the rest, for the socket's task to write.
+    Partly,
+    /// Not written (the wire has bytes waiting, or the socket is busy): queue it.
+    NotNow,
+}
+
+/// The socket of a connection, as the tracker may write to it directly: a message for a
+/// connection with nothing queued goes straight to its socket (and, on loopback or a fast
+/// client, into the kernel's buffer) instead of waiting in the queue for its task to run.
+/// This is what keeps memory flat when thousands of peers exchange offers.
+pub trait Wire: Send + Sync + std::fmt::Debug {
+    /// Writes `text` as one message if nothing is waiting to be written before it; never
+    /// blocks.
+    fn send_now(&self, text: &str) -> Sent;
+}
+
+/// What one connection is to be sent, shared by the tracker ([`Outbox`]) and the socket that
+/// writes it ([`Inbox`]). An empty mailbox holds no buffer: an idle connection costs its
+/// counters and the waker of its socket's task.
+#[derive(Debug)]
+struct Mailbox {
+    state: Mutex<MailState>,
     /// Bytes waiting, all connections together.
     queued: Arc<AtomicUsize>,
-    /// Relayed messages waiting for this connection.
-    relayed: Arc<AtomicUsize>,
     max: usize,
 }
+
+#[derive(Debug)]
+struct MailState {
+    queue: VecDeque<Queued>,
+    /// Relayed messages in `queue`.
+    relayed: usize,
+    /// The socket's task, woken when there is something to send or the connection is closed.
+    waker: Option<Waker>,
+    /// No more messages: the socket sends what is queued and ends.
+    closed: bool,
+    /// When the socket last read a message from its client.
+    heard: Instant,
+    /// Since when the socket has had bytes its client does not take.
+    stalled: Option<Instant>,
+    /// The socket, once it is attached ([`Inbox::attach`]).
+    wire: Option<Arc<dyn Wire>>,
+}
+
+impl Mailbox {
+    fn lock(&self) -> MutexGuard<'_, MailState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends `text` at once when nothing is queued before it and the socket takes it, else
+    /// queues it unless `admit` refuses it; wakes the socket when it has work.
+    fn push(&self, text: String, relayed: bool, admit: impl FnOnce(&MailState) -> bool) -> bool {
+        let n = text.len();
+        let waker = {
+            let mut s = self.lock();
+            if s.closed {
+                return false;
+            }
+            let sent = match &s.wire {
+                Some(w) if s.queue.is_empty() => w.send_now(&text),
+                _ => Sent::NotNow,
+            };
+            match sent {
+                Sent::Whole => return true,
+                Sent::Partly => s.waker.take(),
+                Sent::NotNow => {
+                    if !admit(&s) {
+                        return false;
+                    }
+                    if relayed {
+                        if self.queued.fetch_add(n, Ordering::Relaxed) + n > self.max {
+                            self.queued.fetch_sub(n, Ordering::Relaxed);
+                            return false;
+                        }
+                        s.relayed += 1;
+                    } else {
+                        self.queued.fetch_add(n, Ordering::Relaxed);
+                    }
+                    s.queue.push_back(Queued { text, relayed });
+                    s.waker.take()
+                }
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// Ends the connection: nothing more is queued, the socket sends what is and ends.
+    fn close(&self) {
+        let waker = {
+            let mut s = self.lock();
+            s.closed = true;
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Forgets what is queued (the socket is gone).
+    fn clear(&self) {
+        let mut s = self.lock();
+        s.closed = true;
+        let bytes: usize = s.queue.drain(..).map(|q| q.text.len()).sum();
+        s.relayed = 0;
+        s.queue = VecDeque::new();
+        s.wire = None;
+        self.queued.fetch_sub(bytes, Ordering::Relaxed);
+    }
+}
+
+/// The tracker's side of a connection's queue. Two kinds of message go into it: answers to the
+/// connection's own messages ([`Outbox::reply`]: at most one per message it sent, so its own
+/// pace bounds them) and messages relayed from other peers ([`Outbox::relay`]: at most
+/// [`RELAYED_QUEUED`] waiting, and all connections' together within the tracker's byte budget).
+/// Under load, others' offers are dropped first (a WebTorrent peer gives up an unanswered
+/// offer and makes new ones); a connection that has not read [`QUEUED`] messages is ended.
+#[derive(Debug, Clone)]
+pub struct Outbox(Arc<Mailbox>);
 
 impl Outbox {
     /// Queues a message relayed from another peer; false when this connection's share or the
     /// tracker's budget is full (the message is dropped).
     fn relay(&self, text: String) -> bool {
-        let n = text.len();
-        if self.relayed.fetch_add(1, Ordering::Relaxed) >= RELAYED_QUEUED {
-            self.relayed.fetch_sub(1, Ordering::Relaxed);
-            return false;
-        }
-        if self.queued.fetch_add(n, Ordering::Relaxed) + n > self.max {
-            self.queued.fetch_sub(n, Ordering::Relaxed);
-            self.relayed.fetch_sub(1, Ordering::Relaxed);
-            return false;
-        }
-        if self
-            .tx
-            .try_send(Queued {
-                text,
-                relayed: true,
-            })
-            .is_err()
-        {
-            self.queued.fetch_sub(n, Ordering::Relaxed);
-            self.relayed.fetch_sub(1, Ordering::Relaxed);
-            return false;
-        }
-        true
+        self.0.push(text, true, |s| {
+            s.relayed < RELAYED_QUEUED && s.queue.len() < QUEUED
+        })
     }
 
     /// Queues the answer to one of this connection's own messages, whatever others' traffic;
-    /// false only when the connection has stopped reading (its whole queue is full) or is gone.
-    fn reply(&self, text: String) -> bool {
-        let n = text.len();
-        self.queued.fetch_add(n, Ordering::Relaxed);
-        if self
-            .tx
-            .try_send(Queued {
-                text,
-                relayed: false,
-            })
-            .is_err()
-        {
-            self.queued.fetch_sub(n, Ordering::Relaxed);
-            return false;
+    /// false only when the connection has stopped reading (its whole queue is full: it is
+    /// then ended) or is gone.
+    pub fn reply(&self, text: String) -> bool {
+        let full = std::cell::Cell::new(false);
+        let queued = self.0.push(text, false, |s| {
+            full.set(s.queue.len() >= QUEUED);
+            !full.get()
+        });
+        if full.get() {
+            self.0.close();
         }
-        true
+        queued
     }
 }
 
-/// The receiving side of a connection's queue: the web layer's writer takes from it.
-pub struct Inbox {
-    rx: mpsc::Receiver<Queued>,
-    queued: Arc<AtomicUsize>,
-    relayed: Arc<AtomicUsize>,
+/// The socket's side of a connection's queue.
+#[derive(Debug)]
+pub struct Inbox(Arc<Mailbox>);
+
+/// What [`Inbox::take`] found besides the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mail {
+    Open,
+    /// The tracker ended the connection: send what was taken, then close.
+    Closed,
 }
 
 impl Inbox {
-    pub async fn recv(&mut self) -> Option<String> {
-        let q = self.rx.recv().await?;
-        Some(self.taken(q))
+    /// Attaches the socket: from now on, messages go straight to it when nothing is queued.
+    pub fn attach(&self, wire: Arc<dyn Wire>) {
+        self.0.lock().wire = Some(wire);
     }
 
-    fn taken(&self, q: Queued) -> String {
-        self.queued.fetch_sub(q.text.len(), Ordering::Relaxed);
-        if q.relayed {
-            self.relayed.fetch_sub(1, Ordering::Relaxed);
+    /// Moves up to `max` waiting messages into `into`, and has `waker` woken when more come or
+    /// the connection is ended.
+    pub fn take(&self, waker: &Waker, into: &mut Vec<String>, max: usize) -> Mail {
+        let mut s = self.0.lock();
+        let mut bytes = 0;
+        while into.len() < max {
+            let Some(q) = s.queue.pop_front() else { break };
+            bytes += q.text.len();
+            if q.relayed {
+                s.relayed -= 1;
+            }
+            into.push(q.text);
         }
-        q.text
+        if s.queue.is_empty() && s.queue.capacity() > 0 {
+            s.queue = VecDeque::new();
+        }
+        self.0.queued.fetch_sub(bytes, Ordering::Relaxed);
+        if !s.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            s.waker = Some(waker.clone());
+        }
+        if s.closed { Mail::Closed } else { Mail::Open }
+    }
+
+    /// The client sent a message.
+    pub fn heard(&self, now: Instant) {
+        self.0.lock().heard = now;
+    }
+
+    /// The client has not taken what it was sent (`Some`: since when), or has (`None`).
+    pub fn stalled(&self, since: Option<Instant>) {
+        let mut s = self.0.lock();
+        if since.is_none() || s.stalled.is_none() {
+            s.stalled = since;
+        }
     }
 }
 
 impl Drop for Inbox {
     fn drop(&mut self) {
-        self.rx.close();
-        while let Ok(q) = self.rx.try_recv() {
-            self.taken(q);
-        }
+        self.0.clear();
     }
 }
 
@@ -545,8 +734,19 @@ impl Tracker {
         if n >= self.limits.max_connections_per_address {
             return Err(Failure::new("too many connections from your address"));
         }
-        let (tx, rx) = mpsc::channel(QUEUED);
-        let relayed = Arc::new(AtomicUsize::new(0));
+        let mailbox = Arc::new(Mailbox {
+            state: Mutex::new(MailState {
+                queue: VecDeque::new(),
+                relayed: 0,
+                waker: None,
+                closed: false,
+                heard: Instant::now(),
+                stalled: None,
+                wire: None,
+            }),
+            queued: self.queued.clone(),
+            max: self.limits.max_queued_bytes,
+        });
         let id = self.next_conn;
         self.next_conn += 1;
         self.per_ip.insert(key, n + 1);
@@ -554,23 +754,11 @@ impl Tracker {
             id,
             Conn {
                 ip: key,
-                out: Outbox {
-                    tx,
-                    queued: self.queued.clone(),
-                    relayed: relayed.clone(),
-                    max: self.limits.max_queued_bytes,
-                },
+                out: Outbox(mailbox.clone()),
                 joined: Vec::new(),
             },
         );
-        Ok((
-            id,
-            Inbox {
-                rx,
-                queued: self.queued.clone(),
-                relayed,
-            },
-        ))
+        Ok((id, Inbox(mailbox)))
     }
 
     /// A WebSocket closed: its peers leave every swarm at once.
@@ -578,6 +766,7 @@ impl Tracker {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
+        c.out.0.close();
         if let Some(n) = self.per_ip.get_mut(&c.ip) {
             *n -= 1;
             if *n == 0 {
@@ -692,23 +881,24 @@ impl Tracker {
     /// Sends `conn` the answer to one of its own messages (false if it is gone or has stopped
     /// reading: [`Outbox::reply`]).
     pub fn send(&self, conn: ConnId, text: String) -> bool {
-        self.conns.get(&conn).is_some_and(|c| c.out.reply(text))
+        self.outbox(conn).is_some_and(|o| o.reply(text))
     }
 
-    /// Relays another peer's message to `conn` (false if it is gone or over its share of the
-    /// queue: [`Outbox::relay`]).
-    fn relay(&self, conn: ConnId, text: String) -> bool {
-        self.conns.get(&conn).is_some_and(|c| c.out.relay(text))
+    /// Where `conn`'s messages go: to send one after letting go of the tracker, whose lock
+    /// should not be held while a socket is written.
+    pub fn outbox(&self, conn: ConnId) -> Option<Outbox> {
+        self.conns.get(&conn).map(|c| c.out.clone())
     }
 
-    /// A WebSocket announce from `conn`: its answer and the offers or answer it carries are
-    /// queued for their peers.
+    /// A WebSocket announce from `conn`: its answer, and the offers or the answer it carries
+    /// for their peers, to be delivered once the tracker is let go of.
     pub fn ws_announce(
         &mut self,
         conn: ConnId,
         a: WsAnnounce,
         now: Instant,
-    ) -> Result<(), Failure> {
+    ) -> Result<Delivery, Failure> {
+        let mut d = Delivery(Vec::new());
         let Some(c) = self.conns.get(&conn) else {
             return Err(Failure::new("connection closed"));
         };
@@ -734,11 +924,13 @@ impl Tracker {
                 now,
             )?;
             if !joined && let Some(c) = self.conns.get_mut(&conn) {
+                // Most sockets are in one swarm: no room for four.
+                c.joined.reserve_exact(1);
                 c.joined.push(key);
             }
         }
-        let hash_s = bytes_to_binary(&a.info_hash);
-        let peer_s = bytes_to_binary(&a.peer_id);
+        let hash_s = json_string(&bytes_to_binary(&a.info_hash));
+        let peer_s = json_string(&bytes_to_binary(&a.peer_id));
         if let Some(ans) = a.answer {
             // To the peer that made the offer, if it is still here and on a WebSocket.
             let to = self.swarms.get(&a.info_hash).and_then(|s| {
@@ -750,48 +942,33 @@ impl Tracker {
                         Where::Http(_) => None,
                     })
             });
-            if let Some(to) = to {
-                let msg = json!({
-                    "action": "announce",
-                    "answer": ans.answer,
-                    "offer_id": ans.offer_id,
-                    "peer_id": peer_s,
-                    "info_hash": hash_s,
-                });
-                self.relay(to, msg.to_string());
+            if let Some(to) = to.and_then(|to| self.outbox(to)) {
+                let msg = relayed("answer", &ans.answer, &ans.offer_id, &peer_s, &hash_s);
+                d.0.push((to, msg, true));
             }
-            return Ok(());
+            return Ok(d);
         }
         let counts = self.counts(&a.info_hash);
-        self.send(
-            conn,
-            json!({
-                "action": "announce",
-                "interval": self.limits.ws_interval,
-                "info_hash": hash_s,
-                "complete": counts.complete,
-                "incomplete": counts.incomplete,
-            })
-            .to_string(),
-        );
+        if let Some(me) = self.outbox(conn) {
+            let answer = format!(
+                r#"{{"action":"announce","interval":{},"info_hash":{hash_s},"complete":{},"incomplete":{}}}"#,
+                self.limits.ws_interval, counts.complete, counts.incomplete
+            );
+            d.0.push((me, answer, false));
+        }
         if a.offers.is_empty() || a.event == Event::Stopped {
-            return Ok(());
+            return Ok(d);
         }
         let targets = self.pick(&a.info_hash, a.offers.len(), |p| {
             p.id != a.peer_id && matches!(p.at, Where::Ws(c) if c != conn)
         });
         for (offer, target) in a.offers.into_iter().zip(targets) {
             let Where::Ws(to) = target.1 else { continue };
-            let msg = json!({
-                "action": "announce",
-                "offer": offer.offer,
-                "offer_id": offer.offer_id,
-                "peer_id": peer_s,
-                "info_hash": hash_s,
-            });
-            self.relay(to, msg.to_string());
+            let Some(to) = self.outbox(to) else { continue };
+            let msg = relayed("offer", &offer.offer, &offer.offer_id, &peer_s, &hash_s);
+            d.0.push((to, msg, true));
         }
-        Ok(())
+        Ok(d)
     }
 
     /// Up to `n` peers of a swarm passing `keep`, from a random place in it.
@@ -886,6 +1063,28 @@ impl Tracker {
         gone.len()
     }
 
+    /// Ends connections silent for longer than [`Limits::silence`] or that have not taken what
+    /// they are sent for longer than [`Limits::stall`]; returns how many. Their sockets send
+    /// what is queued and close.
+    pub fn sweep_connections(&mut self, now: Instant) -> usize {
+        let (silence, stall) = (self.limits.silence, self.limits.stall);
+        let mut ended = 0;
+        for c in self.conns.values() {
+            let end = {
+                let s = c.out.0.lock();
+                !s.closed
+                    && (now.saturating_duration_since(s.heard) > silence
+                        || s.stalled
+                            .is_some_and(|t| now.saturating_duration_since(t) > stall))
+            };
+            if end {
+                c.out.0.close();
+                ended += 1;
+            }
+        }
+        ended
+    }
+
     /// The WebSocket scrape answer.
     pub fn ws_scrape(&self, hashes: &[Hash]) -> String {
         let mut files = Map::new();
@@ -902,6 +1101,52 @@ impl Tracker {
         })
         .to_string()
     }
+}
+
+/// Messages an announce makes, for their connections: delivered ([`Delivery::deliver`]) after
+/// the tracker's lock is let go of, since each may be written to its socket there and then.
+#[must_use = "messages are sent only by `deliver`"]
+#[derive(Debug)]
+pub struct Delivery(Vec<(Outbox, String, bool)>);
+
+impl Delivery {
+    pub fn deliver(self) {
+        for (to, text, relayed) in self.0 {
+            if relayed {
+                to.relay(text);
+            } else {
+                to.reply(text);
+            }
+        }
+    }
+}
+
+/// `s` as a JSON string.
+fn json_string(s: &str) -> String {
+    Value::from(s).to_string()
+}
+
+/// An offer or an answer relayed to another peer: `signal` as its sender wrote it, the other
+/// fields already JSON strings.
+fn relayed(kind: &str, signal: &RawValue, offer_id: &str, peer: &str, hash: &str) -> String {
+    let offer_id = json_string(offer_id);
+    let mut m = String::with_capacity(signal.get().len() + 2 * 64 + 80);
+    for part in [
+        r#"{"action":"announce",""#,
+        kind,
+        r#"":"#,
+        signal.get(),
+        r#","offer_id":"#,
+        &offer_id,
+        r#","peer_id":"#,
+        peer,
+        r#","info_hash":"#,
+        hash,
+        "}",
+    ] {
+        m.push_str(part);
+    }
+    m
 }
 
 /// Bencoded answers of the HTTP tracker.

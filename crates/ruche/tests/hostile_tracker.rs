@@ -16,6 +16,9 @@
 //! - `idle_sockets_are_capped_overall_and_per_address`: 2,200 sockets from 40 addresses, held
 //!   idle, meet the per-address and the overall caps; the HTTP tracker and the site answer
 //!   meanwhile; once closed, every place is given back.
+//! - `frames_are_read_as_rfc_6455_frames_them`: a fragmented announce with a ping inside it is
+//!   answered (the ping first, with its payload), a close is echoed with its code; a text that
+//!   is not UTF-8 or a continuation of nothing ends its socket.
 //! - `bad_http_announces_get_bencoded_failures`: missing or malformed query values are answered
 //!   200 with a bencoded `failure reason`, as trackers answer; a scrape must name a hash.
 //!
@@ -751,5 +754,84 @@ both!(bad_http_announces_get_bencoded_failures, |rig| async move {
     let swarm = files.get("files").and_then(|f| f.get(hash)).unwrap();
     assert_eq!(swarm.get("incomplete").and_then(Bencode::int), Some(2));
     visitor_served(&inst, &video).await;
+    inst.stop().await;
+});
+
+both!(frames_are_read_as_rfc_6455_frames_them, |rig| async move {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+    let inst = Instance::start(rig, &[]).await;
+    let video = tracked_video(&inst).await;
+    let hash = video.info_hash;
+    let from = "127.0.0.81";
+    let text = announce(&hash, &peer_id("fragments"))
+        .to_string()
+        .into_bytes();
+    let third = text.len() / 3;
+    let mut ws = socket_from(&inst, from).await;
+    // An announce in three fragments, a ping between the first two: the ping is answered at
+    // once with its payload, the announce once whole.
+    let frag = |part: &[u8], op: Data, fin: bool| {
+        Message::Frame(Frame::message(part.to_vec(), OpCode::Data(op), fin))
+    };
+    ws.send(frag(&text[..third], Data::Text, false))
+        .await
+        .unwrap();
+    ws.send(Message::Ping(b"are you there".to_vec().into()))
+        .await
+        .unwrap();
+    let pong = loop {
+        match tokio::time::timeout(NEVER, ws.next()).await.unwrap() {
+            Some(Ok(Message::Pong(p))) => break p,
+            Some(Ok(Message::Ping(_))) => continue,
+            other => panic!("a pong was due: {other:?}"),
+        }
+    };
+    assert_eq!(&pong[..], b"are you there");
+    ws.send(frag(&text[third..2 * third], Data::Continue, false))
+        .await
+        .unwrap();
+    ws.send(frag(&text[2 * third..], Data::Continue, true))
+        .await
+        .unwrap();
+    let v = said(&mut ws, "a fragmented announce").await;
+    answered(&v, &hash, "a fragmented announce");
+    // A close is echoed with its code.
+    ws.send(Message::Close(Some(
+        tokio_tungstenite::tungstenite::protocol::CloseFrame {
+            code: CloseCode::Away,
+            reason: "bye".into(),
+        },
+    )))
+    .await
+    .unwrap();
+    let echoed = loop {
+        match tokio::time::timeout(NEVER, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(c))) => break c,
+            Some(Ok(_)) => continue,
+            other => panic!("a close was due: {other:?}"),
+        }
+    };
+    assert_eq!(echoed.map(|c| c.code), Some(CloseCode::Away));
+
+    // A text message that is not UTF-8 ends the socket; so does a continuation that continues
+    // nothing. Neither disturbs anyone else.
+    let mut ws = socket_from(&inst, from).await;
+    ws.send(Message::Frame(Frame::message(
+        vec![b'{', 0xC3, 0x28, b'}'],
+        OpCode::Data(Data::Text),
+        true,
+    )))
+    .await
+    .unwrap();
+    closed(&mut ws, "a text message that is not UTF-8").await;
+    let mut ws = socket_from(&inst, from).await;
+    ws.send(frag(b"{}", Data::Continue, true)).await.unwrap();
+    closed(&mut ws, "a continuation of nothing").await;
+    visitor_served(&inst, &video).await;
+    let mut ws = socket_from(&inst, from).await;
+    send(&mut ws, &announce(&hash, &peer_id("after"))).await;
+    let v = said(&mut ws, "an announce after the bad frames").await;
+    answered(&v, &hash, "an announce after the bad frames");
     inst.stop().await;
 });

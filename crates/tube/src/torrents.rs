@@ -250,14 +250,18 @@ impl Default for Tracked {
 }
 
 impl Tracked {
+    /// What the cache knows of `info_hash_hex`, without asking the database.
+    pub fn cached(&self, info_hash_hex: &str) -> Option<bool> {
+        let c = self.cache.lock().ok()?;
+        let (known, at) = c.get(info_hash_hex)?;
+        (at.elapsed() < TRACKED_TTL).then_some(*known)
+    }
+
     pub async fn contains(&self, tube: &Tube, info_hash_hex: &str) -> TubeResult<bool> {
-        let now = Instant::now();
-        if let Ok(c) = self.cache.lock()
-            && let Some((known, at)) = c.get(info_hash_hex)
-            && now.duration_since(*at) < TRACKED_TTL
-        {
-            return Ok(*known);
+        if let Some(known) = self.cached(info_hash_hex) {
+            return Ok(known);
         }
+        let now = Instant::now();
         let known = {
             let mut c = tube.store.read().await?;
             vstore::is_tracked(c.ex(), info_hash_hex).await?

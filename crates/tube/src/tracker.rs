@@ -15,6 +15,7 @@ use ruche_p2p::tracker::{
 };
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -28,6 +29,12 @@ pub enum Flow {
     Continue,
     /// The failure was sent; close the socket.
     Close,
+}
+
+/// A message handled, or the rest of its handling (waiting on the database).
+pub enum Step {
+    Done(Flow),
+    Later(Pin<Box<dyn Future<Output = Flow> + Send>>),
 }
 
 pub struct Hub {
@@ -128,60 +135,98 @@ impl Hub {
         self.core().disconnect(conn);
     }
 
-    /// One text message of a WebSocket.
-    pub async fn ws_message(&self, tube: &Tube, conn: ConnId, ip: IpAddr, text: &str) -> Flow {
-        let say = |text: String| {
-            self.core().send(conn, text);
-        };
-        if self.announces.check(&address_key(ip)).is_err() {
-            say(Tracker::ws_failure(
-                "announce",
-                None,
-                &Failure("Too many requests".into()),
-            ));
-            return Flow::Close;
+    /// One text message of a WebSocket, handled at once unless whether its info hash may be
+    /// tracked must be asked of the database: then the rest is the returned future's.
+    pub fn ws_message(tube: &Arc<Tube>, conn: ConnId, ip: IpAddr, text: &str) -> Step {
+        let hub = &tube.tracker;
+        if hub.announces.check(&address_key(ip)).is_err() {
+            hub.say(
+                conn,
+                Tracker::ws_failure("announce", None, &Failure("Too many requests".into())),
+            );
+            return Step::Done(Flow::Close);
         }
-        let limits = self.core().limits().clone();
+        let limits = hub.core().limits().clone();
         match core::parse_ws(text, &limits) {
             Err(f) => {
-                say(Tracker::ws_failure("announce", None, &f));
-                Flow::Continue
+                hub.say(conn, Tracker::ws_failure("announce", None, &f));
+                Step::Done(Flow::Continue)
             }
             Ok(WsRequest::Scrape(hashes)) => {
-                let answer = self.core().ws_scrape(&hashes);
-                say(answer);
-                Flow::Continue
+                let answer = hub.core().ws_scrape(&hashes);
+                hub.say(conn, answer);
+                Step::Done(Flow::Continue)
             }
             Ok(WsRequest::Announce(a)) => {
-                let hash = a.info_hash;
-                match self.may_track(tube, &hash).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        self.block(ip);
-                        say(Tracker::ws_failure(
-                            "announce",
-                            Some(&hash),
-                            &Failure(format!("Unknown infoHash {}", hex::encode(hash))),
-                        ));
-                        return Flow::Close;
-                    }
-                    Err(e) => {
-                        tracing::warn!("tracker: cannot check an info hash: {e}");
-                        say(Tracker::ws_failure(
-                            "announce",
-                            Some(&hash),
-                            &Failure("Try again later".into()),
-                        ));
-                        return Flow::Continue;
+                let known = if hub.private {
+                    hub.tracked.cached(&hex::encode(a.info_hash))
+                } else {
+                    Some(true)
+                };
+                match known {
+                    Some(known) => Step::Done(hub.ws_announce(conn, ip, a, Ok(known))),
+                    None => {
+                        let tube = tube.clone();
+                        Step::Later(Box::pin(async move {
+                            let known = tube.tracker.may_track(&tube, &a.info_hash).await;
+                            tube.tracker.ws_announce(conn, ip, a, known)
+                        }))
                     }
                 }
-                let mut core = self.core();
-                if let Err(f) = core.ws_announce(conn, a, Instant::now()) {
-                    core.send(conn, Tracker::ws_failure("announce", Some(&hash), &f));
-                }
-                Flow::Continue
             }
         }
+    }
+
+    /// Sends `conn` an answer, the tracker's lock let go of first.
+    fn say(&self, conn: ConnId, text: String) {
+        let out = self.core().outbox(conn);
+        if let Some(out) = out {
+            out.reply(text);
+        }
+    }
+
+    /// An announce, once whether its hash may be tracked is known.
+    fn ws_announce(
+        &self,
+        conn: ConnId,
+        ip: IpAddr,
+        a: core::WsAnnounce,
+        known: crate::TubeResult<bool>,
+    ) -> Flow {
+        let hash = a.info_hash;
+        match known {
+            Ok(true) => {}
+            Ok(false) => {
+                self.block(ip);
+                self.say(
+                    conn,
+                    Tracker::ws_failure(
+                        "announce",
+                        Some(&hash),
+                        &Failure(format!("Unknown infoHash {}", hex::encode(hash))),
+                    ),
+                );
+                return Flow::Close;
+            }
+            Err(e) => {
+                tracing::warn!("tracker: cannot check an info hash: {e}");
+                self.say(
+                    conn,
+                    Tracker::ws_failure(
+                        "announce",
+                        Some(&hash),
+                        &Failure("Try again later".into()),
+                    ),
+                );
+                return Flow::Continue;
+            }
+        }
+        let done = self.core().ws_announce(conn, a, Instant::now());
+        match done {
+            Ok(delivery) => delivery.deliver(),
+            Err(f) => self.say(conn, Tracker::ws_failure("announce", Some(&hash), &f)),
+        }
+        Flow::Continue
     }
 
     async fn may_track(&self, tube: &Tube, hash: &[u8; 20]) -> crate::TubeResult<bool> {
@@ -233,9 +278,11 @@ impl Hub {
         }
     }
 
-    /// Forgets silent peers.
-    pub fn sweep(&self) -> usize {
-        self.core().sweep(Instant::now())
+    /// Forgets silent peers and ends silent or stalled connections: (peers, connections).
+    pub fn sweep(&self) -> (usize, usize) {
+        let now = Instant::now();
+        let mut core = self.core();
+        (core.sweep(now), core.sweep_connections(now))
     }
 }
 
@@ -247,18 +294,21 @@ fn disabled() -> String {
     )
 }
 
-/// Forgets silent peers every minute until `shutdown`.
+/// Forgets silent peers and ends silent or stalled connections every ten seconds until
+/// `shutdown`.
 pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
     ruche_jobs::every(
         "tracker sweep",
-        Duration::from_secs(60),
+        Duration::from_secs(10),
         shutdown,
         move || {
             let tube = tube.clone();
             async move {
-                let n = tube.tracker.sweep();
-                if n > 0 {
-                    tracing::debug!("tracker: {n} silent peers forgotten");
+                let (peers, conns) = tube.tracker.sweep();
+                if peers + conns > 0 {
+                    tracing::debug!(
+                        "tracker: {peers} silent peers forgotten, {conns} connections ended"
+                    );
                 }
                 Ok::<(), String>(())
             }

@@ -420,6 +420,16 @@ struct Watched {
     lingering: Option<Lingering>,
 }
 
+/// The TCP stream under an upgraded connection (the tracker's WebSockets are served on it
+/// directly), and what hyper had read past the handshake; `Err` for a connection not served by
+/// [`run`].
+pub(crate) fn into_tcp(
+    upgraded: hyper::upgrade::Upgraded,
+) -> Result<(TcpStream, axum::body::Bytes), hyper::upgrade::Upgraded> {
+    let parts = upgraded.downcast::<hyper_util::rt::TokioIo<Watched>>()?;
+    Ok((parts.io.into_inner().inner, parts.read_buf))
+}
+
 /// A closing connection still read: until when, and how many bytes more.
 struct Lingering {
     until: Pin<Box<Sleep>>,

@@ -34,7 +34,9 @@ fn announce(peer: PeerId, offers: usize) -> String {
 
 fn run(t: &mut Tracker, conn: ConnId, text: &str) -> Result<(), Failure> {
     match parse_ws(text, t.limits())? {
-        WsRequest::Announce(a) => t.ws_announce(conn, a, Instant::now()),
+        WsRequest::Announce(a) => t
+            .ws_announce(conn, a, Instant::now())
+            .map(Delivery::deliver),
         WsRequest::Scrape(h) => {
             let s = t.ws_scrape(&h);
             t.send(conn, s);
@@ -45,11 +47,10 @@ fn run(t: &mut Tracker, conn: ConnId, text: &str) -> Result<(), Failure> {
 
 fn drain(i: &mut Inbox) -> Vec<Value> {
     let mut out = Vec::new();
-    while let Ok(q) = i.rx.try_recv() {
-        let t = i.taken(q);
-        out.push(serde_json::from_str(&t).expect("json"));
-    }
-    out
+    i.take(std::task::Waker::noop(), &mut out, usize::MAX);
+    out.iter()
+        .map(|t| serde_json::from_str(t).expect("json"))
+        .collect()
 }
 
 #[test]
@@ -332,5 +333,69 @@ fn http_peers_get_compact_lists_of_each_other() {
     assert_eq!(
         parse_http_announce("info_hash=x").expect_err("bad").0,
         "invalid port"
+    );
+}
+
+/// A socket that takes messages while `open`, else answers "not now".
+#[derive(Debug, Default)]
+struct FakeWire {
+    open: std::sync::atomic::AtomicBool,
+    got: Mutex<Vec<String>>,
+}
+
+impl Wire for FakeWire {
+    fn send_now(&self, text: &str) -> Sent {
+        if !self.open.load(Ordering::Relaxed) {
+            return Sent::NotNow;
+        }
+        self.got.lock().expect("lock").push(text.to_string());
+        Sent::Whole
+    }
+}
+
+#[test]
+fn messages_go_straight_to_the_socket_unless_others_wait_before_them() {
+    let mut t = Tracker::new(Limits::default());
+    let (a, mut ia) = t.connect(ip(1)).expect("a");
+    let wire = Arc::new(FakeWire::default());
+    ia.attach(wire.clone());
+    wire.open.store(true, Ordering::Relaxed);
+    run(&mut t, a, &announce(id(1), 0)).expect("a");
+    assert_eq!(wire.got.lock().expect("lock").len(), 1, "written at once");
+    assert!(drain(&mut ia).is_empty(), "nothing queued");
+    // The socket is full: messages wait in the queue, and later ones go behind them even once
+    // the socket takes messages again, so that the order holds.
+    wire.open.store(false, Ordering::Relaxed);
+    run(&mut t, a, &announce(id(1), 0)).expect("a");
+    wire.open.store(true, Ordering::Relaxed);
+    run(&mut t, a, &announce(id(1), 0)).expect("a");
+    assert_eq!(wire.got.lock().expect("lock").len(), 1);
+    assert_eq!(drain(&mut ia).len(), 2, "both queued, in order");
+    assert_eq!(t.stats().queued_bytes, 0);
+}
+
+#[test]
+fn silent_and_stalled_connections_are_ended() {
+    let mut t = Tracker::new(Limits::default());
+    let (_a, ia) = t.connect(ip(1)).expect("a");
+    let (_b, ib) = t.connect(ip(2)).expect("b");
+    let (_c, ic) = t.connect(ip(3)).expect("c");
+    let now = Instant::now();
+    let later = now + Limits::default().silence + Duration::from_secs(1);
+    ia.heard(later);
+    ib.heard(later);
+    ib.stalled(Some(now));
+    ic.heard(now);
+    // b has not taken its bytes since `now`, c has said nothing since `now`: both end.
+    assert_eq!(t.sweep_connections(later), 2);
+    let mut taken = Vec::new();
+    assert_eq!(ia.take(std::task::Waker::noop(), &mut taken, 1), Mail::Open);
+    assert_eq!(
+        ib.take(std::task::Waker::noop(), &mut taken, 1),
+        Mail::Closed
+    );
+    assert_eq!(
+        ic.take(std::task::Waker::noop(), &mut taken, 1),
+        Mail::Closed
     );
 }

@@ -1,121 +1,105 @@
 //! The tracker's HTTP face, at PeerTube's paths: `/tracker/socket` (the WebTorrent tracker over
 //! WebSocket, which browsers' p2p-media-loader and `bittorrent-tracker` speak),
-//! `/tracker/announce` and `/tracker/scrape` (BitTorrent's HTTP tracker). Each socket is one
-//! task that hands what it reads to `tube::tracker::Hub` and writes what its bounded queue
-//! holds, and ends when it is silent for longer than peers announce, sends more than a message
-//! may hold, or does not take what it is sent.
+//! `/tracker/announce` and `/tracker/scrape` (BitTorrent's HTTP tracker).
+//!
+//! A WebSocket is upgraded here and then served by [`socket::Socket`], our own framing
+//! ([`frames`]) over the bare TCP stream, which hands each message to `tube::tracker::Hub` and
+//! writes what the tracker queues for it. It ends when it is silent for longer than peers
+//! announce, sends more than a message may hold, or does not take what it is sent (the
+//! tracker's sweep decides the last two).
+
+mod frames;
+mod socket;
 
 use crate::AppState;
 use crate::auth::ClientAddr;
 use axum::Router;
-use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderValue, Uri, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::{SinkExt, StreamExt};
-use ruche_tube::tracker::Flow;
-use std::net::IpAddr;
-use std::time::Duration;
-
-/// The largest message a socket may send: five offers of a few kilobytes each.
-const MAX_MESSAGE: usize = 64 * 1024;
-/// A socket silent for this long is closed (peers announce every two minutes).
-const IDLE: Duration = Duration::from_secs(5 * 60);
-/// A message not taken by its client within this time ends the socket.
-const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+use base64::Engine;
+use sha1::{Digest, Sha1};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/tracker/socket", get(socket))
+        .route("/tracker/socket", get(upgrade))
         .route("/tracker/announce", get(announce))
         .route("/tracker/scrape", get(scrape))
 }
 
-async fn socket(
-    State(st): State<AppState>,
-    ClientAddr(ip): ClientAddr,
-    ws: WebSocketUpgrade,
-) -> Response {
-    // Small buffers: tungstenite's default 128 KiB read buffer is filled on the first read and
-    // stays resident, which thousands of idle sockets would turn into gigabytes.
-    ws.max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| serve(st, ip, socket))
+fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    })
 }
 
-async fn serve(st: AppState, ip: IpAddr, mut socket: WebSocket) {
-    let hub = &st.tube.tracker;
-    let (conn, mut inbox) = match hub.connect(ip) {
-        Ok(c) => c,
-        Err(refusal) => {
-            let _ = tokio::time::timeout(SEND_TIMEOUT, async {
-                socket.send(Message::Text(refusal.into())).await?;
-                socket.close().await
-            })
-            .await;
-            return;
-        }
+/// The `Sec-WebSocket-Accept` of a client's key (RFC 6455 §4.2.2).
+fn accept_key(key: &[u8]) -> String {
+    let mut h = Sha1::new();
+    h.update(key);
+    h.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+/// The opening handshake (RFC 6455 §4.2): answered 101, then the socket is served in a task of
+/// its own once hyper hands the connection over.
+async fn upgrade(State(st): State<AppState>, ClientAddr(ip): ClientAddr, req: Request) -> Response {
+    let (mut parts, _) = req.into_parts();
+    let h = &parts.headers;
+    if !has_token(h, header::CONNECTION, "upgrade") || !has_token(h, header::UPGRADE, "websocket") {
+        return (StatusCode::UPGRADE_REQUIRED, "WebSocket only").into_response();
+    }
+    if h.get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        let mut r = (StatusCode::BAD_REQUEST, "WebSocket version 13 only").into_response();
+        r.headers_mut().insert(
+            header::SEC_WEBSOCKET_VERSION,
+            HeaderValue::from_static("13"),
+        );
+        return r;
+    }
+    let Some(key) = h.get(header::SEC_WEBSOCKET_KEY) else {
+        return (StatusCode::BAD_REQUEST, "Sec-WebSocket-Key missing").into_response();
     };
-    // One task per socket, reading and writing in turn (a second task and a split socket cost
-    // memory that ten thousand idle peers multiply). Silence is counted from the last message
-    // read, whatever is written meanwhile.
-    let mut silent_until = tokio::time::Instant::now() + IDLE;
-    let mut sending = true;
-    loop {
-        tokio::select! {
-            out = inbox.recv() => {
-                let Some(text) = out else { break };
-                // A client that does not take its messages ends its socket.
-                match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await {
-                    Ok(Ok(())) => {}
-                    _ => {
-                        sending = false;
-                        break;
-                    }
-                }
+    let Ok(accept) = HeaderValue::from_str(&accept_key(key.as_bytes())) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let Some(on_upgrade) = parts.extensions.remove::<hyper::upgrade::OnUpgrade>() else {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            "This connection cannot be upgraded",
+        )
+            .into_response();
+    };
+    let tube = st.tube.clone();
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!("tracker socket from {ip}: upgrade failed: {e}");
+                return;
             }
-            next = socket.next() => {
-                silent_until = tokio::time::Instant::now() + IDLE;
-                let msg = match next {
-                    Some(Ok(m)) => m,
-                    // Closed, or broken (a message over the limit among others).
-                    _ => break,
-                };
-                // Boxed: the message's work may wait on the database, and a future that large
-                // inline would be part of every idle socket's task.
-                let flow = match msg {
-                    Message::Text(t) => {
-                        Box::pin(hub.ws_message(&st.tube, conn, ip, t.as_str())).await
-                    }
-                    Message::Binary(_) => {
-                        Box::pin(hub.ws_message(&st.tube, conn, ip, "binary messages are not JSON"))
-                            .await
-                    }
-                    Message::Close(_) => break,
-                    Message::Ping(_) | Message::Pong(_) => Flow::Continue,
-                };
-                if flow == Flow::Close {
-                    break;
-                }
+        };
+        match crate::server::into_tcp(upgraded) {
+            // A task of its own, holding the socket alone (this one's state is gone with it);
+            // `early` is a view of hyper's 8 KiB read buffer, which it keeps alive: copied,
+            // then freed.
+            Ok((stream, early)) => {
+                tokio::spawn(socket::Socket::open(stream, tube, ip, &early));
             }
-            () = tokio::time::sleep_until(silent_until) => break,
+            Err(_) => tracing::error!("tracker socket from {ip}: not a TCP connection"),
         }
-    }
-    // Its peers leave their swarms at once; what is still queued for it (a last failure) is
-    // sent, then the socket is closed.
-    hub.disconnect(conn);
-    if sending {
-        let _ = tokio::time::timeout(SEND_TIMEOUT, async {
-            while let Some(text) = inbox.recv().await {
-                socket.send(Message::Text(text.into())).await?;
-            }
-            socket.close().await
-        })
-        .await;
-    }
+    });
+    let mut r = StatusCode::SWITCHING_PROTOCOLS.into_response();
+    let rh = r.headers_mut();
+    rh.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    rh.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    rh.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    r
 }
 
 fn bencoded(body: Vec<u8>) -> Response {

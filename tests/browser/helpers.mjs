@@ -1,6 +1,6 @@
 // Shared helpers for the headless Chromium tests.
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,7 +164,7 @@ export async function json(res) {
 
 /**
  * The API of a startRuche server as its administrator, logged in by PeerTube's OAuth flow:
- * { auth (the headers), get(path) → JSON, upload(file, name) → the upload's answer }.
+ * { auth (the headers), get(path) → JSON, upload(file, name, privacy = 1) → the upload's answer }.
  */
 export async function rootApi(server) {
   const base = server.baseUrl;
@@ -178,16 +178,29 @@ export async function rootApi(server) {
   }));
   const auth = { authorization: `Bearer ${token.access_token}` };
   const get = async (p) => json(await fetch(base + p, { headers: auth }));
-  const upload = async (file, name) => {
+  const upload = async (file, name, privacy = 1) => {
     const me = await get('/api/v1/users/me');
     const form = new FormData();
     form.set('channelId', String(me.videoChannels[0].id));
     form.set('name', name);
-    form.set('privacy', '1');
+    form.set('privacy', String(privacy));
     form.set('videofile', new Blob([await readFile(file)], { type: 'video/mp4' }), path.basename(file));
     return json(await fetch(`${base}/api/v1/videos/upload`, { method: 'POST', headers: auth, body: form }));
   };
   return { auth, get, upload };
+}
+
+/**
+ * The end of a test file: the browser closed, the server stopped (its output printed when a test
+ * failed), the temporary directory removed. Each may be missing (a `before` that failed early).
+ */
+export async function teardown({ browser, server, tmp }) {
+  await browser?.close().catch(() => {});
+  if (server) {
+    await stopRuche(server.child);
+    if (process.exitCode) process.stderr.write(`----- server output -----\n${server.log.join('').slice(-20_000)}\n`);
+  }
+  if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
 }
 
 /** SIGTERM a startRuche server's process group; SIGKILL it if it is still there after 5 s. */

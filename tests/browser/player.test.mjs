@@ -6,13 +6,13 @@
 // Run: RUCHE_BIN=/path/to/ruche node --test tests/browser/player.test.mjs
 import assert from 'node:assert/strict';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { ensureOutDir, json, launchChromium, rootApi, run, sleep, startRuche, stopRuche } from './helpers.mjs';
+import { ensureOutDir, json, launchChromium, rootApi, run, sleep, startRuche, teardown } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 300_000;
 const TRANSCODE_TIMEOUT_MS = 150_000;
@@ -82,14 +82,7 @@ describe('the player, the embed and compressed assets', { timeout: TOTAL_BUDGET_
     browser = await launchChromium();
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    if (server) {
-      await stopRuche(server.child);
-      if (process.exitCode) process.stderr.write(`----- server output -----\n${server.log.join('').slice(-20_000)}\n`);
-    }
-    if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
-  });
+  after(() => teardown({ browser, server, tmp }));
 
   /** A page in a fresh context that records its errors and requests. */
   async function openPage(options = {}) {

@@ -128,6 +128,12 @@ pub fn hls(base: &str, uuid: &str) -> String {
     format!("{base}/static/streaming-playlists/hls/{uuid}")
 }
 
+/// The same folder of a private, internal or password-protected video: PeerTube's private path,
+/// reached with permission only (`?videoFileToken=`, a session or a bearer token).
+pub fn hls_private(base: &str, uuid: &str) -> String {
+    format!("{base}/static/streaming-playlists/hls/private/{uuid}")
+}
+
 /// A picture served by `/lazy-static/{dir}/` (`thumbnails`, `previews`, `avatars`, `banners`).
 pub fn picture(base: &str, dir: &str, filename: &str) -> String {
     format!("{base}/lazy-static/{dir}/{filename}")

@@ -60,6 +60,12 @@ impl Privacy {
             Privacy::Private => matches!(viewer, Viewer::Owner | Viewer::Moderator),
         }
     }
+    /// Whose files live under the private paths and are reached only with permission (a
+    /// session, a bearer token or a `videoFileToken`), as PeerTube's
+    /// `isVideoInPrivateDirectory`.
+    pub fn files_private(self) -> bool {
+        !matches!(self, Privacy::Public | Privacy::Unlisted)
+    }
     /// Only public videos appear in lists.
     pub fn listed(self) -> bool {
         self == Privacy::Public

@@ -448,13 +448,5 @@ pub async fn act_on_message(
 
 /// The key that signs contact-form tokens: made once per instance and kept in the store.
 pub async fn form_secret(store: &Store) -> Result<String, StoreError> {
-    let mut tx = store.begin().await?;
-    let secret = ruche_store::users::kv_get_or_insert(
-        tx.ex(),
-        "pages_form_secret",
-        &ruche_domain::ids::random_hex(32),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(secret)
+    ruche_store::users::secret(store, "pages_form_secret").await
 }

@@ -354,7 +354,11 @@ both!(
             404
         );
         let master = v["streamingPlaylists"][0]["playlistUrl"].as_str().unwrap();
-        assert_eq!(inst.http.get(master).send().await.unwrap().status(), 404);
+        assert_eq!(
+            inst.http.get(master).send().await.unwrap().status(),
+            403,
+            "under the private path, as PeerTube"
+        );
         assert_eq!(
             inst.http
                 .get(master)

@@ -586,6 +586,15 @@ pub async fn kv_get(ex: Ex<'_>, key: &str) -> Result<Option<String>> {
     .map_err(StoreError::from))
 }
 
+/// The instance's secret named `key` (32 random bytes, hex), made the first time it is asked for;
+/// every process of the instance reads the same.
+pub async fn secret(store: &crate::Store, key: &str) -> Result<String> {
+    let mut tx = store.begin().await?;
+    let s = kv_get_or_insert(tx.ex(), key, &ruche_domain::ids::random_hex(32)).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
 /// Sets `key` only if it is unset; returns the value in force afterwards.
 pub async fn kv_get_or_insert(ex: Ex<'_>, key: &str, value: &str) -> Result<String> {
     dual!(ex, |c| {

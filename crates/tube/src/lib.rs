@@ -14,6 +14,7 @@ mod copies;
 pub mod downloads;
 pub mod error;
 pub mod federation;
+pub mod file_tokens;
 pub mod housekeeping;
 pub mod limiter;
 pub mod playback;
@@ -62,6 +63,8 @@ pub struct Tube {
     pub local_client: std::sync::OnceLock<(String, String)>,
     /// The tracker (its swarms are this process's).
     pub tracker: tracker::Hub,
+    /// The key that signs tokens to private videos' files, once read.
+    pub file_token_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 impl Tube {
@@ -91,6 +94,7 @@ impl Tube {
             rates,
             hashing,
             local_client: std::sync::OnceLock::new(),
+            file_token_key: tokio::sync::OnceCell::new(),
             tracker: tracker::Hub::new(&settings),
             settings,
         }))

@@ -129,7 +129,11 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
             trackers: m.trackers,
         };
     }
-    let hls = urls::hls(base, &v.uuid);
+    let hls = if v.privacy.files_private() {
+        urls::hls_private(base, &v.uuid)
+    } else {
+        urls::hls(base, &v.uuid)
+    };
     Playback {
         trackers: urls::trackers(base),
         master: v.playlist_filename.as_ref().map(|m| format!("{hls}/{m}")),

@@ -8,7 +8,7 @@ use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,6 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/static/streaming-playlists/hls/{uuid}/{file}",
             get(hls_file),
+        )
+        .route(
+            "/static/streaming-playlists/hls/private/{uuid}/{file}",
+            get(private_hls_file),
         )
         .route("/lazy-static/thumbnails/{name}", get(thumbnail))
         .route("/lazy-static/previews/{name}", get(preview))
@@ -112,6 +116,17 @@ async fn send_video_file(
     Ok(res)
 }
 
+/// The query of a file URL: PeerTube's temporary token, and whether playlists should carry it
+/// on to the URLs they name (for players that cannot add it themselves, such as Safari's).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FileQuery {
+    video_file_token: Option<String>,
+    reinject_video_file_token: Option<String>,
+}
+
+/// A file of a public or unlisted video (a private, internal or password-protected video's
+/// live under the private path: absent here, as on PeerTube).
 async fn hls_file(
     State(st): State<AppState>,
     Path((uuid, file)): Path<(String, String)>,
@@ -120,11 +135,118 @@ async fn hls_file(
 ) -> ApiResult<Response> {
     let file = safe_name(&file)?;
     let video = videos::find_visible(&st.tube, &uuid, user.user.as_ref()).await?;
+    if video.privacy.files_private() {
+        return Err(TubeError::NotFound("file").into());
+    }
+    send_hls(&st, &video, file, req, None).await
+}
+
+/// `/static/streaming-playlists/hls/private/<uuid>/<file>`: for whoever may see the video, or
+/// with a `videoFileToken` that opens it; 403 for anyone else.
+async fn private_hls_file(
+    State(st): State<AppState>,
+    Path((uuid, file)): Path<(String, String)>,
+    Query(q): Query<FileQuery>,
+    user: MaybeUser,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let file = safe_name(&file)?;
+    let token = q.video_file_token.as_deref();
+    let found =
+        ruche_tube::file_tokens::find_for_files(&st.tube, &uuid, user.user.as_ref(), token).await;
+    // A video that exists, asked for without permission: 403, as PeerTube answers on this path.
+    let video = match found {
+        Err(TubeError::NotFound(_)) if videos::find(&st.tube, &uuid).await.is_ok() => {
+            return Err(
+                TubeError::Forbidden("You may not access this video's files.".into()).into(),
+            );
+        }
+        other => other?,
+    };
+    let reinject = token.filter(|_| q.reinject_video_file_token.as_deref() == Some("true"));
+    send_hls(&st, &video, file, req, reinject).await
+}
+
+async fn send_hls(
+    st: &AppState,
+    video: &ruche_tube::videos::Video,
+    file: &str,
+    req: Request<Body>,
+    reinject: Option<&str>,
+) -> ApiResult<Response> {
     let path = st.tube.storage.hls_dir(&video.uuid).join(file);
     // The master playlist and the hashes are rewritten when renditions join; the rest never change.
     let mutable = Some(file) == video.playlist_filename.as_deref()
         || Some(file) == video.sha256_filename.as_deref();
-    send_video_file(path, req, &video, !mutable).await
+    match reinject {
+        Some(token) if file.ends_with(".m3u8") => playlist_with_token(&path, token).await,
+        _ => send_video_file(path, req, video, !mutable).await,
+    }
+}
+
+/// A playlist whose URLs carry `token` on, as PeerTube's `reinjectVideoFileToken` asks.
+async fn playlist_with_token(path: &std::path::Path, token: &str) -> ApiResult<Response> {
+    // Playlists are a few kilobytes; a larger file is none of ours.
+    const MAX_PLAYLIST: u64 = 1024 * 1024;
+    let len = tokio::fs::metadata(path)
+        .await
+        .map_err(|_| TubeError::NotFound("file"))?
+        .len();
+    if len > MAX_PLAYLIST {
+        return Err(TubeError::NotFound("file").into());
+    }
+    let text = tokio::fs::read_to_string(path)
+        .await
+        .map_err(|_| TubeError::NotFound("file"))?;
+    // It opened the video, so it is one of ours: URL-safe base64. Checked all the same, since it
+    // goes into the playlist as it came.
+    if !token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(TubeError::NotFound("file").into());
+    }
+    let body = inject_query(
+        &text,
+        &format!("videoFileToken={token}&reinjectVideoFileToken=true"),
+    );
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.apple.mpegurl"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(r)
+}
+
+/// `query` appended to every `.m3u8` and `.mp4` name of a playlist (URI lines and `URI="…"`
+/// attributes), as PeerTube's `injectQueryToPlaylistUrls`.
+fn inject_query(playlist: &str, query: &str) -> String {
+    let mut out = String::with_capacity(playlist.len() + 64);
+    let mut rest = playlist;
+    while let Some(i) = rest.find('.') {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        let ext = [".m3u8", ".mp4"].into_iter().find(|e| tail.starts_with(e));
+        match ext {
+            Some(e) => {
+                out.push_str(e);
+                out.push('?');
+                out.push_str(query);
+                rest = &tail[e.len()..];
+            }
+            None => {
+                out.push('.');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 async fn thumbnail(
@@ -187,6 +309,7 @@ async fn banner(
 async fn download(
     State(st): State<AppState>,
     Path(name): Path<String>,
+    Query(q): Query<FileQuery>,
     user: MaybeUser,
     req: Request<Body>,
 ) -> ApiResult<Response> {
@@ -198,7 +321,13 @@ async fn download(
     let res: i64 = res
         .parse()
         .map_err(|_| ApiError(TubeError::NotFound("file")))?;
-    let video = videos::find_visible(&st.tube, uuid, user.user.as_ref()).await?;
+    let video = ruche_tube::file_tokens::find_for_files(
+        &st.tube,
+        uuid,
+        user.user.as_ref(),
+        q.video_file_token.as_deref(),
+    )
+    .await?;
     if !video.download_enabled {
         return Err(TubeError::Forbidden("Downloads are disabled for this video.".into()).into());
     }
@@ -285,4 +414,23 @@ async fn original(
     h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
     h.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inject_query;
+
+    #[test]
+    fn a_playlist_carries_the_token_on_to_every_file_it_names() {
+        let master = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"avc1.64001f\"\na-720.m3u8\n";
+        assert_eq!(
+            inject_query(master, "t=1"),
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"avc1.64001f\"\na-720.m3u8?t=1\n"
+        );
+        let media = "#EXT-X-MAP:URI=\"a-720-fragmented.mp4\",BYTERANGE=\"1@0\"\n#EXTINF:4.0,\na-720-fragmented.mp4\n";
+        assert_eq!(
+            inject_query(media, "t=1"),
+            "#EXT-X-MAP:URI=\"a-720-fragmented.mp4?t=1\",BYTERANGE=\"1@0\"\n#EXTINF:4.0,\na-720-fragmented.mp4?t=1\n"
+        );
+    }
 }

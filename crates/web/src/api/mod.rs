@@ -113,6 +113,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
+        .route("/api/v1/videos/{id}/token", post(videos::file_token))
         .route(
             "/api/v1/videos/{id}/comment-threads",
             get(comments::threads).post(comments::add_thread),

@@ -173,6 +173,26 @@ pub async fn description(
     Ok(Json(json!({ "description": v.description })))
 }
 
+/// `POST /api/v1/videos/{id}/token`: a temporary token to the video's files, for a user who may
+/// see it (PeerTube answers 401 without one, as a video password is not yet taken here).
+pub async fn file_token(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    user: MaybeUser,
+) -> ApiResult<Json<Value>> {
+    let Some(u) = user.user.as_ref() else {
+        return Err(TubeError::Unauthorized.into());
+    };
+    let v = videos::find_visible(&st.tube, &id, Some(u)).await?;
+    let t = ruche_tube::file_tokens::issue(&st.tube, &v, Some(u.id)).await?;
+    Ok(Json(json!({
+        "files": {
+            "token": t.token,
+            "expires": t.expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        }
+    })))
+}
+
 pub async fn remove(
     State(st): State<AppState>,
     Path(id): Path<String>,

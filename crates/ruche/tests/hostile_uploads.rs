@@ -97,9 +97,10 @@ both!(
         let public_files = files(&inst.wait_transcoded(&root, &public, 2).await);
 
         for url in &private_files {
-            // Anonymous: not found, as the video itself.
+            // Anonymous: refused, under the private path (403, as PeerTube answers there).
+            assert!(url.contains("/hls/private/"), "{url}");
             let res = inst.http.get(url).send().await.unwrap();
-            assert_eq!(res.status(), 404, "{url}");
+            assert_eq!(res.status(), 403, "{url}");
             let res = inst
                 .http
                 .get(url)

@@ -1,6 +1,7 @@
 //! Comment threads on the API, in PeerTube's shapes: `VideoCommentThreads` lists,
 //! `VideoCommentThreadTree` for one thread, `{comment}` for what was just written.
 
+use super::body::Body;
 use super::{account_json, videos::Paging};
 use crate::AppState;
 use crate::auth::{ApiUser, MaybeUser};
@@ -174,7 +175,7 @@ pub async fn add_thread(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
-    Json(c): Json<NewComment>,
+    Body(c): Body<NewComment>,
 ) -> ApiResult<Json<Value>> {
     let comment = comments::add(&st.tube, &u, &id, None, &c.text).await?;
     written(&st, &id, &comment).await
@@ -185,7 +186,7 @@ pub async fn reply(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path((id, parent)): Path<(String, i64)>,
-    Json(c): Json<NewComment>,
+    Body(c): Body<NewComment>,
 ) -> ApiResult<Json<Value>> {
     let comment = comments::add(&st.tube, &u, &id, Some(parent), &c.text).await?;
     written(&st, &id, &comment).await

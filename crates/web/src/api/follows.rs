@@ -3,6 +3,7 @@
 //! of another instance", and users' subscriptions to channels (`/api/v1/users/me/subscriptions`,
 //! `name@host` handles).
 
+use super::body::Body;
 use super::channel_json;
 use super::users::require_role;
 use crate::AppState;
@@ -101,7 +102,7 @@ pub struct FollowBody {
 pub async fn follow(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Json(b): Json<FollowBody>,
+    Body(b): Body<FollowBody>,
 ) -> ApiResult<Response> {
     require_role(&u, false)?;
     let mut all = b.hosts;
@@ -134,7 +135,7 @@ pub struct CopyBody {
 pub async fn copy(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Json(b): Json<CopyBody>,
+    Body(b): Body<CopyBody>,
 ) -> ApiResult<Json<Value>> {
     require_role(&u, false)?;
     let added = follows::copy_follows(&st.tube, &b.host).await?;
@@ -180,7 +181,7 @@ pub struct SubscribeBody {
 pub async fn subscribe(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Json(b): Json<SubscribeBody>,
+    Body(b): Body<SubscribeBody>,
 ) -> ApiResult<Response> {
     follows::subscribe(&st.tube, &u, &b.uri).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -2,6 +2,7 @@
 //! our rows so that PeerTube clients read them unchanged
 //! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
 
+pub(crate) mod body;
 mod comments;
 mod follows;
 mod profiles;

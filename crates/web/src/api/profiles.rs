@@ -1,6 +1,7 @@
 //! Profiles in PeerTube's API: a user's display name and description, a channel's, and their
 //! avatars and banners (`…/avatar/pick`, `…/banner/pick`, and `DELETE` to remove them).
 
+use super::body::Body;
 use super::pictures_json;
 use crate::AppState;
 use crate::auth::ApiUser;
@@ -166,7 +167,7 @@ pub async fn update_channel(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
     Path(handle): Path<String>,
-    Json(b): Json<UpdateChannel>,
+    Body(b): Body<UpdateChannel>,
 ) -> ApiResult<StatusCode> {
     let ch = my_channel(&st, &user, &handle).await?;
     profiles::update_channel(

@@ -1,13 +1,14 @@
 //! Accounts on the API: instance config, OAuth, users, sign-up and registrations, channels.
 
+use super::body::Body;
 use super::{account_json, channel_json, count_follows};
 use crate::AppState;
 use crate::auth::{ApiUser, ClientAddr};
 use crate::error::ApiResult;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use ruche_domain::time::iso;
 use ruche_domain::user::Role;
 use ruche_tube::accounts::{self, NewAccount, SignedUp, User};
@@ -63,7 +64,7 @@ pub struct TokenForm {
 pub async fn token(
     State(st): State<AppState>,
     ClientAddr(from): ClientAddr,
-    Form(f): Form<TokenForm>,
+    Body(f): Body<TokenForm>,
 ) -> ApiResult<Response> {
     let pair = match f.grant_type.as_str() {
         "password" => {
@@ -161,7 +162,7 @@ pub struct UpdateMe {
 pub async fn update_me(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(b): Json<UpdateMe>,
+    Body(b): Body<UpdateMe>,
 ) -> ApiResult<StatusCode> {
     if let Some(new) = &b.password {
         let current = b.current_password.as_deref().unwrap_or_default();
@@ -202,7 +203,7 @@ pub struct CreateUser {
 pub async fn create_user(
     State(st): State<AppState>,
     ApiUser(admin): ApiUser,
-    Json(b): Json<CreateUser>,
+    Body(b): Body<CreateUser>,
 ) -> ApiResult<Json<Value>> {
     let role = Role::try_from(b.role)
         .map_err(|_| TubeError::BadRequest("The role is not valid.".into()))?;
@@ -239,7 +240,7 @@ pub struct Register {
 pub async fn register(
     State(st): State<AppState>,
     ClientAddr(from): ClientAddr,
-    Json(b): Json<Register>,
+    Body(b): Body<Register>,
 ) -> ApiResult<Response> {
     if st.tube.settings.signup.requires_approval {
         return Err(TubeError::Forbidden(
@@ -255,7 +256,7 @@ pub async fn register(
 pub async fn request_registration(
     State(st): State<AppState>,
     ClientAddr(from): ClientAddr,
-    Json(b): Json<Register>,
+    Body(b): Body<Register>,
 ) -> ApiResult<Json<Value>> {
     if !st.tube.settings.signup.requires_approval {
         return Err(TubeError::BadRequest(
@@ -342,7 +343,7 @@ pub struct CreateChannel {
 pub async fn create_channel(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
-    Json(b): Json<CreateChannel>,
+    Body(b): Body<CreateChannel>,
 ) -> ApiResult<Json<Value>> {
     let id = channels::create(
         &st.tube,

@@ -1,5 +1,6 @@
 //! Videos on the API: lists, details, deletion, views, PeerTube's constant tables.
 
+use super::body::Body;
 use super::{video_details_json, video_json};
 use crate::AppState;
 use crate::auth::{ApiUser, ClientAddr, MaybeUser};
@@ -272,7 +273,7 @@ pub async fn rate(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<String>,
-    axum::extract::Json(r): axum::extract::Json<Rating>,
+    Body(r): Body<Rating>,
 ) -> ApiResult<StatusCode> {
     videos::rate(&st.tube, &u, &id, &r.rating).await?;
     Ok(StatusCode::NO_CONTENT)

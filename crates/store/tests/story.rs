@@ -311,6 +311,12 @@ db_test!(tokens_and_sessions, |store: Store| async move {
     );
     assert_eq!(users::kv_get(tx.ex(), "absent").await.unwrap(), None);
     tx.commit().await.unwrap();
+    // A secret is made once, 32 random bytes in hex, and read back the same ever after.
+    let secret = users::secret(&store, "story_secret").await.unwrap();
+    assert_eq!(secret.len(), 64);
+    assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(users::secret(&store, "story_secret").await.unwrap(), secret);
+    assert_ne!(users::secret(&store, "another").await.unwrap(), secret);
 
     // One credential ended, then every one but the session that changes the password.
     let now = ruche_store::now_ms();

@@ -24,7 +24,7 @@ PARTIAL = {
     ("GET", "/api/v1/videos"): "no filters or sorts beyond paging yet (issue 14)",
     ("GET", "/api/v1/video-channels/{channelHandle}/videos"): "no filters or sorts beyond paging yet",
     ("GET", "/api/v1/accounts/{name}/videos"): "no filters or sorts beyond paging yet",
-    ("POST", "/api/v1/videos/{id}/token"): "no video passwords yet (a user's token only)",
+    ("PUT", "/api/v1/videos/{id}"): "commentsPolicy 3 (held for approval) waits for issue 15",
 }
 
 # Paths PeerTube's document writes loosely, and the route that serves them here.

@@ -191,6 +191,21 @@ export async function rootApi(server) {
 }
 
 /**
+ * Uploads `file` through `api` (from `rootApi`) and waits until it is published with at least
+ * one rendition: its VideoDetails.
+ */
+export async function uploadTranscoded(api, file, name, privacy = 1, timeoutMs = 150_000) {
+  const up = await api.upload(file, name, privacy);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await api.get(`/api/v1/videos/${up.video.uuid}`);
+    if (v.state?.id === 1 && (v.streamingPlaylists?.[0]?.files ?? []).length >= 1) return v;
+    if (Date.now() > deadline) throw new Error(`not transcoded in time: ${JSON.stringify(v.state)}`);
+    await sleep(250);
+  }
+}
+
+/**
  * The end of a test file: the browser closed, the server stopped (its output printed when a test
  * failed), the temporary directory removed. Each may be missing (a `before` that failed early).
  */

@@ -10,10 +10,9 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { json, launchChromium, rootApi, run, sleep, startRuche, teardown } from './helpers.mjs';
+import { json, launchChromium, rootApi, run, startRuche, teardown, uploadTranscoded } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 240_000;
-const TRANSCODE_TIMEOUT_MS = 150_000;
 
 describe('a private video', { timeout: TOTAL_BUDGET_MS }, () => {
   let tmp;
@@ -38,17 +37,7 @@ describe('a private video', { timeout: TOTAL_BUDGET_MS }, () => {
     await mkdir(data);
     server = await startRuche(bin, data);
     root = await rootApi(server);
-    const up = await root.upload(clip, 'Rien que pour moi', 3);
-    const deadline = Date.now() + TRANSCODE_TIMEOUT_MS;
-    for (;;) {
-      const v = await root.get(`/api/v1/videos/${up.video.uuid}`);
-      if (v.state?.id === 1 && (v.streamingPlaylists?.[0]?.files ?? []).length >= 1) {
-        video = v;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error(`not transcoded in time: ${JSON.stringify(v.state)}`);
-      await sleep(250);
-    }
+    video = await uploadTranscoded(root, clip, 'Rien que pour moi', 3);
     browser = await launchChromium();
   });
 

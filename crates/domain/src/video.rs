@@ -37,6 +37,9 @@ pub enum Privacy {
     Unlisted = 2,
     Private = 3,
     Internal = 4,
+    /// PeerTube 6's video passwords: watched by whoever gives one of them
+    /// (`x-peertube-video-password`), and by its owner and moderators.
+    PasswordProtected = 5,
 }
 
 impl Privacy {
@@ -49,17 +52,33 @@ impl Privacy {
             Privacy::Unlisted => "Unlisted",
             Privacy::Private => "Private",
             Privacy::Internal => "Internal",
+            Privacy::PasswordProtected => "Password protected",
         }
     }
     /// Who may see a video: anyone with the link for public and unlisted, any logged-in user of
-    /// the instance for internal, only the owner (and moderators) for private.
+    /// the instance for internal, only the owner (and moderators) for private and, without its
+    /// password, for password-protected (the password is checked apart: [`Privacy::needs_password`]).
     pub fn visible_to(self, viewer: Viewer) -> bool {
         match self {
             Privacy::Public | Privacy::Unlisted => true,
             Privacy::Internal => !matches!(viewer, Viewer::Anonymous),
-            Privacy::Private => matches!(viewer, Viewer::Owner | Viewer::Moderator),
+            Privacy::Private | Privacy::PasswordProtected => {
+                matches!(viewer, Viewer::Owner | Viewer::Moderator)
+            }
         }
     }
+    /// Whether `viewer` must give one of the video's passwords to see it.
+    pub fn needs_password(self, viewer: Viewer) -> bool {
+        self == Privacy::PasswordProtected && !matches!(viewer, Viewer::Owner | Viewer::Moderator)
+    }
+    /// Every level, in PeerTube's order.
+    pub const ALL: [Privacy; 5] = [
+        Privacy::Public,
+        Privacy::Unlisted,
+        Privacy::Private,
+        Privacy::Internal,
+        Privacy::PasswordProtected,
+    ];
     /// Whose files live under the private paths and are reached only with permission (a
     /// session, a bearer token or a `videoFileToken`), as PeerTube's
     /// `isVideoInPrivateDirectory`.
@@ -99,6 +118,7 @@ impl TryFrom<i64> for Privacy {
             2 => Privacy::Unlisted,
             3 => Privacy::Private,
             4 => Privacy::Internal,
+            5 => Privacy::PasswordProtected,
             _ => return Err(Unknown::new("privacy", id)),
         })
     }
@@ -191,6 +211,10 @@ mod tests {
         assert!(!Privacy::Private.visible_to(Viewer::LoggedIn));
         assert!(Privacy::Private.visible_to(Viewer::Owner));
         assert!(Privacy::try_from(9).is_err());
+        assert!(Privacy::PasswordProtected.needs_password(Viewer::LoggedIn));
+        assert!(!Privacy::PasswordProtected.needs_password(Viewer::Owner));
+        assert!(Privacy::PasswordProtected.files_private());
+        assert!(!Privacy::PasswordProtected.listed());
         assert_eq!(Privacy::try_from(2), Ok(Privacy::Unlisted));
     }
 

@@ -213,6 +213,8 @@ pub enum Job {
     Cover(Vec<(u32, u32)>),
     /// [`jpeg`] within this box.
     Jpeg((u32, u32)),
+    /// [`jpeg_cover`] to this size.
+    JpegCover((u32, u32)),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,7 +451,19 @@ pub async fn jpeg_async(
     within: (u32, u32),
 ) -> Result<Vec<u8>, ImageError> {
     in_turn(bytes, limits, Job::Jpeg(within), move |bytes, header| {
-        make_jpeg(bytes, header, within)
+        make_jpeg(bytes, header, within, false)
+    })
+    .await
+}
+
+/// [`jpeg_cover`], in turn with every other picture of the process, on a blocking thread.
+pub async fn jpeg_cover_async(
+    bytes: Vec<u8>,
+    limits: Limits,
+    size: (u32, u32),
+) -> Result<Vec<u8>, ImageError> {
+    in_turn(bytes, limits, Job::JpegCover(size), move |bytes, header| {
+        make_jpeg(bytes, header, size, true)
     })
     .await
 }
@@ -490,7 +504,18 @@ pub fn cover(
 /// [`jpeg_async`].
 pub fn jpeg(bytes: &[u8], limits: &Limits, within: (u32, u32)) -> Result<Vec<u8>, ImageError> {
     let header = checked(bytes, limits, &Job::Jpeg(within))?;
-    make_jpeg(bytes, &header, within)
+    make_jpeg(bytes, &header, within, false)
+}
+
+/// A picture cut to the proportions of `size` (around its centre), scaled to it and re-encoded
+/// as a JPEG like [`jpeg`]: a video's thumbnail or preview chosen by its owner, at the size of
+/// the generated ones (a JPEG, which PeerTube requires of a federated video's icon).
+///
+/// Synchronous and CPU-heavy, and outside the process's budget: the server calls
+/// [`jpeg_cover_async`].
+pub fn jpeg_cover(bytes: &[u8], limits: &Limits, size: (u32, u32)) -> Result<Vec<u8>, ImageError> {
+    let header = checked(bytes, limits, &Job::JpegCover(size))?;
+    make_jpeg(bytes, &header, size, true)
 }
 
 /// What making `job` of this picture would take at most at one time, in bytes, estimated from
@@ -607,15 +632,29 @@ fn make_covers(
     Ok(out)
 }
 
-fn make_jpeg(bytes: &[u8], header: &Header, within: (u32, u32)) -> Result<Vec<u8>, ImageError> {
+/// `size` is the box to fit within, or with `cover` the exact size to cut and scale to.
+fn make_jpeg(
+    bytes: &[u8],
+    header: &Header,
+    size: (u32, u32),
+    cover: bool,
+) -> Result<Vec<u8>, ImageError> {
     let mut source = decode(bytes, header)?;
     let (width, height) = header.shown();
-    let (w, h) = fit_within(width, height, within);
+    let (w, h) = if cover {
+        (size.0.max(1), size.1.max(1))
+    } else {
+        fit_within(width, height, size)
+    };
     let small = if (w, h) == (width, height) {
         source
     } else {
         let (sw, sh) = header.stored((w, h));
-        let crop = whole(&source);
+        let crop = if cover {
+            CropBox::fit_src_into_dst_size(source.width, source.height, sw, sh, None)
+        } else {
+            whole(&source)
+        };
         resize(&mut Resizer::new(), &mut source, crop, sw, sh)?
     };
     let small = orient(small, header.orientation)?;
@@ -1221,8 +1260,12 @@ fn needed(header: &Header, width: u32, height: u32, job: &Job) -> u64 {
             }
             source + intermediate + result
         }
-        Job::Jpeg(within) => {
-            let (jw, jh) = fit_within(shown_w, shown_h, *within);
+        Job::Jpeg(_) | Job::JpegCover(_) => {
+            let (jw, jh) = match job {
+                Job::JpegCover((cw, ch)) => ((*cw).max(1), (*ch).max(1)),
+                Job::Jpeg(within) => fit_within(shown_w, shown_h, *within),
+                _ => unreachable!("matched above"),
+            };
             let small = u64::from(jw) * u64::from(jh);
             // Laid on white into RGB, then encoded (the encoder's output, at most as large).
             let encoding = small * kept + 2 * small * 3;

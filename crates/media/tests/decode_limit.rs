@@ -75,3 +75,21 @@ async fn a_remote_thumbnail_becomes_a_plain_jpeg_within_its_box() {
         Err(images::ImageError::Svg)
     ));
 }
+
+#[tokio::test]
+async fn a_chosen_thumbnail_is_cut_to_its_exact_size() {
+    // A wide picture and a tall one, larger and smaller than the target: always exactly the
+    // size asked (cut around the centre, enlarged if need be), always a JPEG.
+    for (w, h) in [(1920, 600), (300, 900), (100, 60)] {
+        let thumb = images::jpeg_cover_async(jpeg(w, h), Limits::default(), (280, 157))
+            .await
+            .unwrap();
+        assert!(thumb.starts_with(&[0xFF, 0xD8, 0xFF]), "{w}x{h}");
+        let decoded = image::load_from_memory(&thumb).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (280, 157), "{w}x{h}");
+    }
+    assert!(matches!(
+        images::jpeg_cover_async(b"not a picture".to_vec(), Limits::default(), (280, 157)).await,
+        Err(images::ImageError::NotAnImage)
+    ));
+}

@@ -71,6 +71,38 @@ pub async fn enqueue_once(
     })
 }
 
+/// Sets the one waiting job of `kind` for `video_id` to run at `run_at` (ms since the epoch),
+/// adding it if none waits: a job that follows a date its video may move (a scheduled
+/// publication), never two of them.
+pub async fn enqueue_at(
+    ex: Ex<'_>,
+    kind: &str,
+    payload: &str,
+    video_id: i64,
+    run_at: i64,
+) -> Result<()> {
+    let now = now_ms();
+    let key = format!("{kind}:{video_id}");
+    dual!(ex, |c| {
+        sqlx::query(
+        "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, video_id, created_at, updated_at, once_key)
+         VALUES ($1, $2, 'pending', 0, 5, $3, $4, $5, $5, $6)
+         ON CONFLICT (once_key) WHERE state = 'pending'
+         DO UPDATE SET run_at = excluded.run_at, payload = excluded.payload, updated_at = excluded.updated_at"
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(run_at)
+    .bind(video_id)
+    .bind(now)
+    .bind(&key)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from)
+    })
+}
+
 /// Whether a job of one of `kinds` can be claimed now (pending and due, or running with a
 /// lapsed lease): a read, so that idle workers poll without opening write transactions (on
 /// SQLite every claim takes the one writer).

@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0013_revisions_kept.sql"),
     ),
     (14, "p2p", include_str!("../migrations/0014_p2p.sql")),
+    (
+        15,
+        "video_edit",
+        include_str!("../migrations/0015_video_edit.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -41,6 +41,12 @@ pub struct Video {
     pub created_at: i64,
     pub updated_at: i64,
     pub published_at: Option<i64>,
+    /// When it was first published elsewhere, as its owner says (PeerTube's
+    /// `originallyPublishedAt`).
+    pub originally_published_at: Option<i64>,
+    /// PeerTube 7.2's NSFW flags (1 violent, 2 explicit sex), when `nsfw`.
+    pub nsfw_flags: i64,
+    pub nsfw_summary: Option<String>,
     pub channel_name: String,
     pub channel_display_name: String,
     pub channel_description: Option<String>,
@@ -79,7 +85,7 @@ const VIDEO_SELECT: &str =
     v.wait_transcoding, v.state, v.failure_reason, v.progress, v.duration, v.aspect_ratio, v.views,
     v.likes, v.dislikes, v.quota_size, v.source_filename, v.playlist_filename, v.sha256_filename,
     v.thumbnail_filename, v.preview_filename, v.created_at, v.updated_at, v.published_at,
-    c.name AS channel_name, c.display_name AS channel_display_name,
+    v.originally_published_at, v.nsfw_flags, v.nsfw_summary, c.name AS channel_name, c.display_name AS channel_display_name,
     c.description AS channel_description, c.support AS channel_support,
     c.created_at AS channel_created_at, c.updated_at AS channel_updated_at,
     a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name,
@@ -105,6 +111,11 @@ pub struct NewVideo {
     pub comments_enabled: bool,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
+    #[serde(default)]
+    pub originally_published_at: Option<i64>,
+    /// A password-protected video's passwords (written by [`replace_passwords`]).
+    #[serde(default)]
+    pub passwords: Vec<String>,
 }
 
 /// Inserts a video in state "to transcode"; returns its id.
@@ -121,8 +132,8 @@ pub async fn insert(
         sqlx::query_scalar(
         "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
             language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
-            quota_size, source_filename, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $15, $16, $17, $17)
+            quota_size, source_filename, created_at, updated_at, originally_published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $15, $16, $17, $17, $19)
          RETURNING id"
     )
     .bind(uuid)
@@ -143,6 +154,7 @@ pub async fn insert(
     .bind(source_filename)
     .bind(now)
     .bind(VideoState::ToTranscode.id())
+    .bind(v.originally_published_at)
     .fetch_one(c)
     .await
     .map_err(StoreError::from)
@@ -165,6 +177,256 @@ pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
         .fetch_optional(c)
         .await
         .map_err(StoreError::from))
+}
+
+/// What an edit sets (PeerTube's `PUT /api/v1/videos/{id}`): every field, as checked by the
+/// service from the video's current values and the request.
+#[derive(Debug, Clone)]
+pub struct VideoEdit {
+    pub channel_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub support: Option<String>,
+    pub category: Option<i64>,
+    pub licence: Option<i64>,
+    pub language: Option<String>,
+    pub tags: Vec<String>,
+    pub nsfw: bool,
+    pub nsfw_flags: i64,
+    pub nsfw_summary: Option<String>,
+    pub comments_enabled: bool,
+    pub download_enabled: bool,
+    pub wait_transcoding: bool,
+    pub originally_published_at: Option<i64>,
+    pub privacy: Privacy,
+    pub published_at: Option<i64>,
+}
+
+impl VideoEdit {
+    /// The video's values as they stand: what an edit starts from.
+    pub fn of(v: &Video) -> VideoEdit {
+        VideoEdit {
+            channel_id: v.channel_id,
+            name: v.name.clone(),
+            description: v.description.clone(),
+            support: v.support.clone(),
+            category: v.category,
+            licence: v.licence,
+            language: v.language.clone(),
+            tags: serde_json::from_str(&v.tags).unwrap_or_default(),
+            nsfw: v.nsfw,
+            nsfw_flags: v.nsfw_flags,
+            nsfw_summary: v.nsfw_summary.clone(),
+            comments_enabled: v.comments_enabled,
+            download_enabled: v.download_enabled,
+            wait_transcoding: v.wait_transcoding,
+            originally_published_at: v.originally_published_at,
+            privacy: v.privacy,
+            published_at: v.published_at,
+        }
+    }
+}
+
+/// Writes an edit of video `id`.
+pub async fn edit(ex: Ex<'_>, id: i64, e: &VideoEdit) -> Result<()> {
+    let tags = serde_json::to_string(&e.tags).unwrap_or_else(|_| "[]".into());
+    dual!(ex, |c| {
+        sqlx::query(
+            "UPDATE videos SET channel_id = $2, name = $3, description = $4, support = $5,
+                category = $6, licence = $7, language = $8, tags = $9, nsfw = $10, nsfw_flags = $11,
+                nsfw_summary = $12, comments_enabled = $13, download_enabled = $14,
+                wait_transcoding = $15, originally_published_at = $16, privacy = $17,
+                published_at = $18, updated_at = $19
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(e.channel_id)
+        .bind(&e.name)
+        .bind(&e.description)
+        .bind(&e.support)
+        .bind(e.category)
+        .bind(e.licence)
+        .bind(&e.language)
+        .bind(&tags)
+        .bind(e.nsfw)
+        .bind(e.nsfw_flags)
+        .bind(&e.nsfw_summary)
+        .bind(e.comments_enabled)
+        .bind(e.download_enabled)
+        .bind(e.wait_transcoding)
+        .bind(e.originally_published_at)
+        .bind(e.privacy.id())
+        .bind(e.published_at)
+        .bind(now_ms())
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from)
+    })
+}
+
+/// Sets a local video's thumbnail or preview file names (a picture its owner chose); `None`
+/// keeps the current one.
+pub async fn set_pictures(
+    ex: Ex<'_>,
+    id: i64,
+    thumbnail: Option<&str>,
+    preview: Option<&str>,
+) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+            "UPDATE videos SET thumbnail_filename = COALESCE($2, thumbnail_filename),
+                preview_filename = COALESCE($3, preview_filename), updated_at = $4
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(thumbnail)
+        .bind(preview)
+        .bind(now_ms())
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from)
+    })
+}
+
+/// A video's scheduled update: when, and the privacy it then takes (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Schedule {
+    pub update_at: i64,
+    pub privacy: Option<i64>,
+}
+
+pub async fn schedule_of(ex: Ex<'_>, video_id: i64) -> Result<Option<Schedule>> {
+    dual!(ex, |c| sqlx::query_as(
+        "SELECT update_at, privacy FROM video_schedules WHERE video_id = $1"
+    )
+    .bind(video_id)
+    .fetch_optional(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Sets (or moves) the video's scheduled update.
+pub async fn set_schedule(ex: Ex<'_>, video_id: i64, s: Schedule) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+        "INSERT INTO video_schedules (video_id, update_at, privacy) VALUES ($1, $2, $3)
+         ON CONFLICT (video_id) DO UPDATE SET update_at = excluded.update_at, privacy = excluded.privacy"
+    )
+    .bind(video_id)
+    .bind(s.update_at)
+    .bind(s.privacy)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from)
+    })
+}
+
+/// Removes the video's scheduled update; whether there was one.
+pub async fn delete_schedule(ex: Ex<'_>, video_id: i64) -> Result<bool> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM video_schedules WHERE video_id = $1"
+    )
+    .bind(video_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() > 0)
+    .map_err(StoreError::from))
+}
+
+/// One of a password-protected video's passwords.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VideoPassword {
+    pub id: i64,
+    pub video_id: i64,
+    pub password: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A page of the video's passwords (oldest first, or newest when `newest_first`) and their
+/// number.
+pub async fn passwords(
+    ex: Ex<'_>,
+    video_id: i64,
+    start: i64,
+    count: i64,
+    newest_first: bool,
+) -> Result<(Vec<VideoPassword>, i64)> {
+    let order = if newest_first { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT id, video_id, password, created_at, updated_at FROM video_passwords
+         WHERE video_id = $1 ORDER BY created_at {order}, id {order} LIMIT $2 OFFSET $3"
+    );
+    dual!(ex, |c| {
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(video_id)
+            .bind(count)
+            .bind(start)
+            .fetch_all(&mut *c)
+            .await?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM video_passwords WHERE video_id = $1")
+                .bind(video_id)
+                .fetch_one(&mut *c)
+                .await?;
+        Ok((rows, total))
+    })
+}
+
+/// Replaces the video's passwords by `list` (duplicates kept once).
+pub async fn replace_passwords(mut ex: Ex<'_>, video_id: i64, list: &[String]) -> Result<()> {
+    let now = now_ms();
+    dual!(ex.reborrow(), |c| sqlx::query(
+        "DELETE FROM video_passwords WHERE video_id = $1"
+    )
+    .bind(video_id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))?;
+    for p in list {
+        dual!(ex.reborrow(), |c| sqlx::query(
+            "INSERT INTO video_passwords (video_id, password, created_at, updated_at)
+             VALUES ($1, $2, $3, $3) ON CONFLICT (video_id, password) DO NOTHING"
+        )
+        .bind(video_id)
+        .bind(p)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))?;
+    }
+    Ok(())
+}
+
+/// Removes one password of the video; whether it was there.
+pub async fn delete_password(ex: Ex<'_>, video_id: i64, id: i64) -> Result<bool> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM video_passwords WHERE video_id = $1 AND id = $2"
+    )
+    .bind(video_id)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() > 0)
+    .map_err(StoreError::from))
+}
+
+/// Whether `password` is one of the video's.
+pub async fn password_matches(ex: Ex<'_>, video_id: i64, password: &str) -> Result<bool> {
+    dual!(ex, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM video_passwords WHERE video_id = $1 AND password = $2"
+    )
+    .bind(video_id)
+    .bind(password)
+    .fetch_one(c)
+    .await
+    .map(|n| n > 0)
+    .map_err(StoreError::from))
 }
 
 /// Which videos a list shows.

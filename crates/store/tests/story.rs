@@ -2360,3 +2360,130 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    video_edits_schedules_and_passwords,
+    |store: Store| async move {
+        let uid = make_user(&store, "editor").await;
+        let mut c = store.read().await.unwrap();
+        let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+        let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+        drop(c);
+        let id = make_video(&store, ch, "before", 100).await;
+
+        // An edit writes every field; what it leaves alone stays.
+        let mut tx = store.begin().await.unwrap();
+        let v = videos::by_id(tx.ex(), id).await.unwrap().unwrap();
+        let mut e = videos::VideoEdit::of(&v);
+        e.name = "after".into();
+        e.tags = vec!["one".into(), "two".into()];
+        e.nsfw = true;
+        e.nsfw_flags = 3;
+        e.nsfw_summary = Some("why".into());
+        e.originally_published_at = Some(1_000);
+        e.privacy = Privacy::PasswordProtected;
+        e.published_at = Some(2_000);
+        videos::edit(tx.ex(), id, &e).await.unwrap();
+        videos::set_pictures(tx.ex(), id, Some("t.jpg"), None)
+            .await
+            .unwrap();
+        videos::set_pictures(tx.ex(), id, None, Some("p.jpg"))
+            .await
+            .unwrap();
+        let w = videos::by_id(tx.ex(), id).await.unwrap().unwrap();
+        assert_eq!(w.name, "after");
+        assert_eq!(w.tags, "[\"one\",\"two\"]");
+        assert_eq!((w.nsfw, w.nsfw_flags), (true, 3));
+        assert_eq!(w.nsfw_summary.as_deref(), Some("why"));
+        assert_eq!(w.originally_published_at, Some(1_000));
+        assert_eq!(w.privacy, Privacy::PasswordProtected);
+        assert_eq!(w.published_at, Some(2_000));
+        assert_eq!(w.thumbnail_filename.as_deref(), Some("t.jpg"));
+        assert_eq!(w.preview_filename.as_deref(), Some("p.jpg"));
+        assert_eq!(w.channel_id, v.channel_id);
+
+        // Passwords: replaced as a whole (a repeated one kept once), paged, matched exactly.
+        videos::replace_passwords(tx.ex(), id, &["a1".into(), "b2".into(), "a1".into()])
+            .await
+            .unwrap();
+        let (page, total) = videos::passwords(tx.ex(), id, 0, 10, false).await.unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(
+            page.iter().map(|p| p.password.as_str()).collect::<Vec<_>>(),
+            ["a1", "b2"]
+        );
+        let (newest, _) = videos::passwords(tx.ex(), id, 0, 1, true).await.unwrap();
+        assert_eq!(newest[0].password, "b2");
+        assert!(videos::password_matches(tx.ex(), id, "b2").await.unwrap());
+        assert!(!videos::password_matches(tx.ex(), id, "B2").await.unwrap());
+        assert!(
+            videos::delete_password(tx.ex(), id, page[0].id)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !videos::delete_password(tx.ex(), id, page[0].id)
+                .await
+                .unwrap()
+        );
+        assert!(!videos::password_matches(tx.ex(), id, "a1").await.unwrap());
+        videos::replace_passwords(tx.ex(), id, &["c3".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            videos::passwords(tx.ex(), id, 0, 10, false)
+                .await
+                .unwrap()
+                .1,
+            1
+        );
+
+        // A schedule: one per video, moved by setting it again, gone once deleted.
+        let s = videos::Schedule {
+            update_at: 5_000,
+            privacy: Some(1),
+        };
+        assert_eq!(videos::schedule_of(tx.ex(), id).await.unwrap(), None);
+        videos::set_schedule(tx.ex(), id, s).await.unwrap();
+        let moved = videos::Schedule {
+            update_at: 6_000,
+            privacy: None,
+        };
+        videos::set_schedule(tx.ex(), id, moved).await.unwrap();
+        assert_eq!(videos::schedule_of(tx.ex(), id).await.unwrap(), Some(moved));
+        assert!(videos::delete_schedule(tx.ex(), id).await.unwrap());
+        assert!(!videos::delete_schedule(tx.ex(), id).await.unwrap());
+
+        // A job that follows a date: one waiting job per video, its date moved each time.
+        let far = ruche_domain::time::now_ms() + 3_600_000;
+        jobs::enqueue_at(tx.ex(), "publish", "{}", id, far)
+            .await
+            .unwrap();
+        jobs::enqueue_at(tx.ex(), "publish", "{\"v\":2}", id, 0)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let job = jobs::claim(&store, "publish", 60_000)
+            .await
+            .unwrap()
+            .expect("moved to now: due");
+        assert_eq!(job.payload, "{\"v\":2}");
+        assert!(
+            jobs::claim(&store, "publish", 60_000)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // A password-protected video's passwords go with it.
+        let mut tx = store.begin().await.unwrap();
+        videos::delete(tx.ex(), id).await.unwrap();
+        assert_eq!(
+            videos::passwords(tx.ex(), id, 0, 10, false)
+                .await
+                .unwrap()
+                .1,
+            0
+        );
+        tx.commit().await.unwrap();
+    }
+);

@@ -45,8 +45,9 @@ pub async fn add(
     video: &str,
     parent: Option<i64>,
     text: &str,
+    password: Option<videos::Password<'_>>,
 ) -> TubeResult<Comment> {
-    let v = videos::find_visible(tube, video, Some(user)).await?;
+    let v = videos::find_visible_with(tube, video, Some(user), password).await?;
     if !v.comments_enabled {
         return Err(TubeError::Conflict("Video comments are disabled".into()));
     }
@@ -99,19 +100,20 @@ async fn insert(
     Ok(c)
 }
 
-/// A page of a video's threads, their total, and the count of comments not deleted.
+/// The video, a page of its threads, their total, and the count of comments not deleted.
 pub async fn threads(
     tube: &Tube,
     user: Option<&User>,
     video: &str,
     start: i64,
     count: i64,
-) -> TubeResult<(i64, Vec<Comment>, i64, i64)> {
-    let v = videos::find_visible(tube, video, user).await?;
+    password: Option<videos::Password<'_>>,
+) -> TubeResult<(ruche_store::videos::Video, Vec<Comment>, i64, i64)> {
+    let v = videos::find_visible_with(tube, video, user, password).await?;
     let mut c = tube.store.read().await?;
     let (rows, total) = comments::threads(c.ex(), v.id, start, count).await?;
     let visible = comments::count_visible(c.ex(), v.id).await?;
-    Ok((v.id, rows, total, visible))
+    Ok((v, rows, total, visible))
 }
 
 /// The newest `count` threads of `v` (a video the caller already may see), each with its newest
@@ -144,8 +146,9 @@ pub async fn thread(
     user: Option<&User>,
     video: &str,
     thread_id: i64,
+    password: Option<videos::Password<'_>>,
 ) -> TubeResult<Vec<Comment>> {
-    let v = videos::find_visible(tube, video, user).await?;
+    let v = videos::find_visible_with(tube, video, user, password).await?;
     let mut c = tube.store.read().await?;
     let all = comments::thread(c.ex(), v.id, thread_id, THREAD_REPLIES).await?;
     if all.is_empty() {

@@ -13,6 +13,10 @@ pub enum TubeError {
     InvalidGrant(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A password-protected video asked for without its password, or with a wrong one
+    /// (PeerTube: 403 with the code `video_requires_password` or `incorrect_video_password`).
+    #[error("{}", if *wrong { "Incorrect video password. Access to the video is denied." } else { "Please provide a password to access this password protected video" })]
+    VideoPassword { wrong: bool },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]

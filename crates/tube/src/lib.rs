@@ -12,6 +12,7 @@ pub mod channels;
 pub mod comments;
 mod copies;
 pub mod downloads;
+pub mod editing;
 pub mod error;
 pub mod federation;
 pub mod file_tokens;

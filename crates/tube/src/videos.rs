@@ -32,6 +32,10 @@ pub struct VideoInput {
     pub download_enabled: Option<bool>,
     pub wait_transcoding: Option<bool>,
     pub filename: Option<String>,
+    /// For a password-protected video (privacy 5): its passwords.
+    #[serde(default)]
+    pub video_passwords: Vec<String>,
+    pub originally_published_at: Option<String>,
 }
 
 impl From<NewVideo> for VideoInput {
@@ -51,6 +55,8 @@ impl From<NewVideo> for VideoInput {
             download_enabled: Some(v.download_enabled),
             wait_transcoding: Some(v.wait_transcoding),
             filename: None,
+            originally_published_at: v.originally_published_at.map(ruche_domain::time::iso),
+            video_passwords: v.passwords,
         }
     }
 }
@@ -59,18 +65,91 @@ fn bad(msg: &str) -> TubeError {
     TubeError::BadRequest(msg.to_string())
 }
 
-/// Checks metadata with PeerTube's limits and that `user` owns the channel.
-pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult<NewVideo> {
-    let name = input
-        .name
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
-    let len = name.chars().count();
-    if !(3..=120).contains(&len) {
+/// A name as PeerTube takes it: trimmed, 3 to 120 characters.
+pub fn check_name(name: &str) -> TubeResult<String> {
+    let name = name.trim().to_string();
+    if !(3..=120).contains(&name.chars().count()) {
         return Err(bad("The name must be 3 to 120 characters long."));
     }
+    Ok(name)
+}
+
+pub fn check_category(c: Option<i64>) -> TubeResult<Option<i64>> {
+    if c.is_some_and(|c| category_label(c).is_none()) {
+        return Err(bad("The category is not valid."));
+    }
+    Ok(c)
+}
+
+pub fn check_licence(l: Option<i64>) -> TubeResult<Option<i64>> {
+    if l.is_some_and(|l| licence_label(l).is_none()) {
+        return Err(bad("The licence is not valid."));
+    }
+    Ok(l)
+}
+
+pub fn check_language(l: Option<String>) -> TubeResult<Option<String>> {
+    if l.as_deref().is_some_and(|l| l.is_empty() || l.len() > 15) {
+        return Err(bad("The language is not valid."));
+    }
+    Ok(l)
+}
+
+/// A description (blank: none), at most 10,000 characters.
+pub fn check_description(d: Option<String>) -> TubeResult<Option<String>> {
+    if d.as_deref().is_some_and(|d| d.chars().count() > 10_000) {
+        return Err(bad("The description is limited to 10000 characters."));
+    }
+    Ok(d.filter(|d| !d.trim().is_empty()))
+}
+
+/// A support text (blank: none), at most 1,000 characters.
+pub fn check_support(s: Option<String>) -> TubeResult<Option<String>> {
+    if s.as_deref().is_some_and(|d| d.chars().count() > 1000) {
+        return Err(bad("The support text is limited to 1000 characters."));
+    }
+    Ok(s.filter(|d| !d.trim().is_empty()))
+}
+
+/// Up to 5 tags of 2 to 30 characters each (blank ones dropped).
+pub fn check_tags(tags: &[String]) -> TubeResult<Vec<String>> {
+    let tags: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.len() > 5 || tags.iter().any(|t| !(2..=30).contains(&t.chars().count())) {
+        return Err(bad("Up to 5 tags of 2 to 30 characters each."));
+    }
+    Ok(tags)
+}
+
+/// The most passwords one video may have.
+pub const MAX_PASSWORDS: usize = 100;
+
+/// A password-protected video's passwords, as PeerTube takes them: at least one, each 2 to 100
+/// characters, no two alike.
+pub fn check_passwords(list: &[String]) -> TubeResult<Vec<String>> {
+    if list.is_empty() || list.len() > MAX_PASSWORDS {
+        return Err(bad(
+            "A password-protected video needs 1 to 100 passwords (videoPasswords).",
+        ));
+    }
+    if list.iter().any(|p| !(2..=100).contains(&p.chars().count())) {
+        return Err(bad("Each video password is 2 to 100 characters long."));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if !list.iter().all(|p| seen.insert(p.as_str())) {
+        return Err(bad(
+            "The video passwords must be different from each other.",
+        ));
+    }
+    Ok(list.to_vec())
+}
+
+/// Checks metadata with PeerTube's limits and that `user` owns the channel.
+pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult<NewVideo> {
+    let name = check_name(input.name.as_deref().unwrap_or_default())?;
     let channel_id = input
         .channel_id
         .ok_or_else(|| bad("channelId is required."))?;
@@ -79,56 +158,34 @@ pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult
         None => Privacy::default(),
         Some(p) => Privacy::try_from(p).map_err(|_| bad("The privacy is not valid."))?,
     };
-    if input.category.is_some_and(|c| category_label(c).is_none()) {
-        return Err(bad("The category is not valid."));
-    }
-    if input.licence.is_some_and(|l| licence_label(l).is_none()) {
-        return Err(bad("The licence is not valid."));
-    }
-    if input
-        .language
-        .as_deref()
-        .is_some_and(|l| l.is_empty() || l.len() > 15)
-    {
-        return Err(bad("The language is not valid."));
-    }
-    if input
-        .description
-        .as_deref()
-        .is_some_and(|d| d.chars().count() > 10_000)
-    {
-        return Err(bad("The description is limited to 10000 characters."));
-    }
-    if input
-        .support
-        .as_deref()
-        .is_some_and(|d| d.chars().count() > 1000)
-    {
-        return Err(bad("The support text is limited to 1000 characters."));
-    }
-    let tags: Vec<String> = input
-        .tags
-        .iter()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tags.len() > 5 || tags.iter().any(|t| !(2..=30).contains(&t.chars().count())) {
-        return Err(bad("Up to 5 tags of 2 to 30 characters each."));
-    }
+    let passwords = if privacy == Privacy::PasswordProtected {
+        check_passwords(&input.video_passwords)?
+    } else {
+        Vec::new()
+    };
+    let originally_published_at = match input.originally_published_at.as_deref() {
+        None | Some("") => None,
+        Some(d) => Some(
+            ruche_domain::time::parse_date(d)
+                .ok_or_else(|| bad("Incorrect request parameters: originallyPublishedAt"))?,
+        ),
+    };
     Ok(NewVideo {
         channel_id,
         name,
-        description: input.description.filter(|d| !d.trim().is_empty()),
-        support: input.support.filter(|d| !d.trim().is_empty()),
+        description: check_description(input.description)?,
+        support: check_support(input.support)?,
         privacy,
-        category: input.category,
-        licence: input.licence,
-        language: input.language,
-        tags,
+        category: check_category(input.category)?,
+        licence: check_licence(input.licence)?,
+        language: check_language(input.language)?,
+        tags: check_tags(&input.tags)?,
         nsfw: input.nsfw.unwrap_or(false),
         comments_enabled: input.comments_enabled.unwrap_or(true),
         download_enabled: input.download_enabled.unwrap_or(true),
         wait_transcoding: input.wait_transcoding.unwrap_or(true),
+        originally_published_at,
+        passwords,
     })
 }
 
@@ -205,6 +262,9 @@ pub async fn create_from_file(
                 .await?;
         let mut tx = tube.store.begin().await?;
         let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, "source", size).await?;
+        if !video.passwords.is_empty() {
+            vstore::replace_passwords(tx.ex(), id, &video.passwords).await?;
+        }
         made.video_id = id;
         vstore::set_source(tx.ex(), &made).await?;
         let payload = serde_json::json!({ "videoId": id }).to_string();
@@ -276,13 +336,52 @@ pub fn by_number(r: &str) -> bool {
     matches!(VideoRef::parse(r), Some(VideoRef::Id(_)))
 }
 
+/// A video password as a viewer gave it (`x-peertube-video-password`), and the address it came
+/// from, which a wrong guess counts against.
+#[derive(Debug, Clone, Copy)]
+pub struct Password<'a> {
+    pub password: &'a str,
+    pub from: std::net::IpAddr,
+}
+
 /// Finds a video `user` may see; others get "not found", as PeerTube hides private videos. An
 /// unlisted video is found by its UUID, not by its number (as PeerTube: counting through ids
-/// would list every unlisted video), except by its owner and moderators.
+/// would list every unlisted video), except by its owner and moderators. A password-protected
+/// video asks for its password ([`find_visible_with`]).
 pub async fn find_visible(tube: &Tube, r: &str, user: Option<&User>) -> TubeResult<Video> {
+    find_visible_with(tube, r, user, None).await
+}
+
+/// [`find_visible`], with the password a viewer gave for a password-protected video: without
+/// one, 403 "requires a password"; a wrong one, 403 "incorrect", counted against the address
+/// and the video (past the limit, 429 until the window passes).
+pub async fn find_visible_with(
+    tube: &Tube,
+    r: &str,
+    user: Option<&User>,
+    password: Option<Password<'_>>,
+) -> TubeResult<Video> {
     let v = find(tube, r).await?;
     let privacy = v.privacy;
     let who = viewer(&v, user);
+    if privacy.needs_password(who) {
+        if v.state != VideoState::Published {
+            return Err(TubeError::NotFound("video"));
+        }
+        let Some(p) = password else {
+            return Err(TubeError::VideoPassword { wrong: false });
+        };
+        let key = (crate::limiter::address_key(p.from), v.id);
+        tube.rates.video_password.peek(&key)?;
+        let mut c = tube.store.read().await?;
+        if p.password.chars().count() <= 100
+            && vstore::password_matches(c.ex(), v.id, p.password).await?
+        {
+            return Ok(v);
+        }
+        tube.rates.video_password.check(&key)?;
+        return Err(TubeError::VideoPassword { wrong: true });
+    }
     if !privacy.visible_to(who) {
         return Err(TubeError::NotFound("video"));
     }
@@ -367,7 +466,13 @@ pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResul
 }
 
 /// PeerTube's ratings: `like`, `dislike`, or `none` to take one back.
-pub async fn rate(tube: &Tube, user: &User, r: &str, rating: &str) -> TubeResult<()> {
+pub async fn rate(
+    tube: &Tube,
+    user: &User,
+    r: &str,
+    rating: &str,
+    password: Option<Password<'_>>,
+) -> TubeResult<()> {
     let kind = match rating {
         "like" => Some("like"),
         "dislike" => Some("dislike"),
@@ -378,7 +483,7 @@ pub async fn rate(tube: &Tube, user: &User, r: &str, rating: &str) -> TubeResult
             ));
         }
     };
-    let v = find_visible(tube, r, Some(user)).await?;
+    let v = find_visible_with(tube, r, Some(user), password).await?;
     let mut tx = tube.store.begin().await?;
     let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
     let before = ruche_store::videos::rate_of(tx.ex(), account.id, v.id).await?;

@@ -9,6 +9,7 @@
 
 use crate::storage::{list_names, move_file, remove_dir_if_exists, remove_file_if_exists};
 use crate::{Tube, TubeError, TubeResult};
+use ruche_domain::video::VideoState;
 use ruche_media::{MediaError, Output, Rendition};
 use ruche_store::jobs::Job;
 use ruche_store::videos::{self as vstore, MediaInfo, Video, VideoFile};
@@ -114,7 +115,7 @@ async fn run_job(tube: &Arc<Tube>, job: &Job) -> ruche_jobs::Outcome {
             );
             let unpublished = current(tube, video_id)
                 .await
-                .map(|v| v.is_some_and(|v| v.published_at.is_none()));
+                .map(|v| v.is_some_and(|v| v.state != VideoState::Published));
             match unpublished {
                 Ok(true) => mark_failed(tube, video_id, &reason).await,
                 Ok(false) => Ok(()),
@@ -483,7 +484,8 @@ async fn store_outputs(
     .await?;
     // Other instances hear of it with the change: its Create when it is first published, an
     // Update when renditions join.
-    if now.published_at.is_none() {
+    // (By its state, not its date: a scheduled publication dates a video before it is out.)
+    if now.state != VideoState::Published {
         crate::federation::outbox::video_published(tx.ex(), tube, video.id).await?;
     } else {
         crate::federation::outbox::video_updated(tx.ex(), tube, video.id).await?;

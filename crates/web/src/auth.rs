@@ -52,6 +52,39 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
+/// The video password a viewer sent (`x-peertube-video-password`, as PeerTube's clients send
+/// it) and the address it came from; `None` without the header.
+pub struct VideoPassword(pub Option<(String, IpAddr)>);
+
+impl VideoPassword {
+    pub fn get(&self) -> Option<ruche_tube::videos::Password<'_>> {
+        self.0
+            .as_ref()
+            .map(|(password, from)| ruche_tube::videos::Password {
+                password,
+                from: *from,
+            })
+    }
+}
+
+impl FromRequestParts<AppState> for VideoPassword {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        st: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        let Some(p) = parts
+            .headers
+            .get("x-peertube-video-password")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        else {
+            return Ok(VideoPassword(None));
+        };
+        let ClientAddr(from) = ClientAddr::from_request_parts(parts, st).await?;
+        Ok(VideoPassword(Some((p, from))))
+    }
+}
+
 /// An authenticated API caller; 401 otherwise, 403 for a cookie request without its CSRF token.
 pub struct ApiUser(pub User);
 

@@ -21,7 +21,7 @@ pub fn status_of(e: &TubeError) -> StatusCode {
     match e {
         TubeError::BadRequest(_) | TubeError::InvalidGrant(_) => StatusCode::BAD_REQUEST,
         TubeError::Unauthorized => StatusCode::UNAUTHORIZED,
-        TubeError::Forbidden(_) => StatusCode::FORBIDDEN,
+        TubeError::Forbidden(_) | TubeError::VideoPassword { .. } => StatusCode::FORBIDDEN,
         TubeError::NotFound(_) => StatusCode::NOT_FOUND,
         TubeError::Conflict(_) | TubeError::RangeMismatch { .. } => StatusCode::CONFLICT,
         TubeError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -60,6 +60,8 @@ impl IntoResponse for ApiError {
         let code = match &self.0 {
             TubeError::InvalidGrant(_) => Some("invalid_grant"),
             TubeError::TooLarge(_) => Some("quota_reached"),
+            TubeError::VideoPassword { wrong: false } => Some("video_requires_password"),
+            TubeError::VideoPassword { wrong: true } => Some("incorrect_video_password"),
             _ => None,
         };
         let mut body = serde_json::json!({

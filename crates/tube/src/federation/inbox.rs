@@ -515,6 +515,12 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
         }
         let mut tx = tube.store.begin().await?;
         videos::delete(tx.ex(), v.id).await?;
+        // The video may be published again (made public after being private), and its next
+        // Delete then comes with the same id and content (PeerTube's and ours are
+        // `<video>/delete`): once applied, this one is forgotten so that it is taken in again.
+        if let Some(id) = ap::str_of(a, "id") {
+            fstore::forget_received(tx.ex(), id).await?;
+        }
         tx.commit().await?;
         tube.storage.remove_video_files(&v).await?;
         return Ok(());

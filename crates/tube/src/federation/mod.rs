@@ -220,14 +220,20 @@ pub fn signed_headers(
 }
 
 /// Starts the federation workers until `shutdown`: the delivery worker, and the job queue that
-/// applies activities taken in, pushes videos' new counts and reads newly followed outboxes.
+/// applies activities taken in, pushes videos' new counts, reads newly followed outboxes and
+/// carries out scheduled publications (which federate the video).
 pub fn spawn(tube: std::sync::Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
     use std::time::Duration;
     delivery::spawn(tube.clone(), shutdown.clone());
     let queue = ruche_jobs::Queue {
         name: "federation",
         // In this order when several are due: what arrived first.
-        kinds: vec![inbox::JOB, outbox::PUSH_JOB, follows::CRAWL_JOB],
+        kinds: vec![
+            inbox::JOB,
+            outbox::PUSH_JOB,
+            follows::CRAWL_JOB,
+            crate::editing::SCHEDULE_JOB,
+        ],
         workers: 4,
         // Longer than any job takes (a few fetches, each bounded by the fetcher's timeout); kept
         // alive while the job runs.
@@ -261,6 +267,7 @@ async fn run_job(tube: &Tube, job: &ruche_store::jobs::Job) -> ruche_jobs::Outco
         match job.kind.as_str() {
             inbox::JOB => inbox::apply_job(tube, &job.payload).await,
             outbox::PUSH_JOB => outbox::push_job(tube, &job.payload).await,
+            crate::editing::SCHEDULE_JOB => crate::editing::run_schedule(tube, &job.payload).await,
             _ => follows::crawl_outbox(tube, &job.payload).await,
         }
     };

@@ -376,7 +376,7 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
         "commentsPolicy": if v.comments_enabled { 1 } else { 2 },
         "downloadEnabled": v.download_enabled,
         "published": iso(v.published_at.unwrap_or(v.created_at)),
-        "originallyPublishedAt": null,
+        "originallyPublishedAt": v.originally_published_at.map(iso),
         "updated": iso(v.updated_at),
         "schedules": [],
         "tag": tags.iter().map(|t| json!({ "type": "Hashtag", "name": t })).collect::<Vec<_>>(),

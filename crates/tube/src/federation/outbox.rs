@@ -195,7 +195,7 @@ pub fn federated(tube: &Tube, v: &Video) -> bool {
         && match v.privacy {
             Privacy::Public => true,
             Privacy::Unlisted => tube.settings.federation.federate_unlisted,
-            Privacy::Private | Privacy::Internal => false,
+            Privacy::Private | Privacy::Internal | Privacy::PasswordProtected => false,
         }
 }
 

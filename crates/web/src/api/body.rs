@@ -25,6 +25,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let (body, _) = with_files(req, state, &[], 0).await?;
+        Ok(body)
+    }
+}
+
+/// Files sent along a multipart body, by field name, in the order they came.
+pub type Files = Vec<(String, Bytes)>;
+
+/// A body as [`Body`] reads it, and the files of a multipart body whose fields are named in
+/// `file_fields` (each once, each at most `max_file` bytes: a larger one is 413, a file in any
+/// other field 400).
+pub async fn with_files<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+    file_fields: &[&str],
+    max_file: usize,
+) -> Result<(Body<T>, Files), ApiError> {
+    let body = {
         let kind = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -49,24 +67,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             "multipart/form-data" => {
                 let mut m = Multipart::from_request(req, state).await.map_err(invalid)?;
                 let mut fields: Vec<(String, String)> = Vec::new();
-                while let Some(field) = m.next_field().await.map_err(invalid)? {
-                    if fields.len() >= MAX_FIELDS {
+                let mut files: Files = Vec::new();
+                while let Some(mut field) = m.next_field().await.map_err(invalid)? {
+                    if fields.len() + files.len() >= MAX_FIELDS {
                         return Err(invalid("too many fields"));
                     }
                     let name = field.name().unwrap_or_default().to_string();
                     if field.file_name().is_some() {
-                        return Err(invalid(format!("{name}: a file where text is expected")));
+                        if !file_fields.contains(&name.as_str()) {
+                            return Err(invalid(format!("{name}: a file where text is expected")));
+                        }
+                        if files.iter().any(|(n, _)| *n == name) {
+                            return Err(invalid(format!("{name}: one file only")));
+                        }
+                        let mut bytes = Vec::new();
+                        while let Some(chunk) = field.chunk().await.map_err(invalid)? {
+                            if bytes.len() + chunk.len() > max_file {
+                                return Err(ApiError(TubeError::TooLarge(format!(
+                                    "{name}: the file is larger than {} MB.",
+                                    max_file / (1024 * 1024)
+                                ))));
+                            }
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        files.push((name, Bytes::from(bytes)));
+                        continue;
                     }
                     let text = field.text().await.map_err(invalid)?;
                     fields.push((name, text));
                 }
-                from_fields(fields)
+                return Ok((from_fields(fields)?, files));
             }
             other => Err(ApiError(TubeError::UnsupportedMedia(format!(
                 "A body of type {other} is not read here: send JSON, a form or multipart."
             )))),
         }
-    }
+    };
+    Ok((body?, Vec::new()))
 }
 
 /// `name[]` and `name[<n>]` as `name`: qs's lists, which the form reader takes as a repeated key.

@@ -4,7 +4,7 @@
 use super::body::Body;
 use super::{account_json, videos::Paging};
 use crate::AppState;
-use crate::auth::{ApiUser, MaybeUser};
+use crate::auth::{ApiUser, MaybeUser, VideoPassword};
 use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -65,13 +65,20 @@ async fn written(st: &AppState, video: &str, comment: &Comment) -> ApiResult<Jso
 pub async fn threads(
     State(st): State<AppState>,
     user: MaybeUser,
+    password: VideoPassword,
     Path(id): Path<String>,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<Value>> {
     let f = p.filter()?;
-    let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
-    let (_, rows, total, visible) =
-        comments::threads(&st.tube, user.user.as_ref(), &id, f.start, f.count).await?;
+    let (v, rows, total, visible) = comments::threads(
+        &st.tube,
+        user.user.as_ref(),
+        &id,
+        f.start,
+        f.count,
+        password.get(),
+    )
+    .await?;
     // A deleted comment shows no author: only the others' authors are read.
     let shown: Vec<&Comment> = rows.iter().filter(|c| c.deleted_at.is_none()).collect();
     let authors = comments::authors(&st.tube, shown).await?;
@@ -90,10 +97,14 @@ pub async fn threads(
 pub async fn thread(
     State(st): State<AppState>,
     user: MaybeUser,
+    password: VideoPassword,
     Path((id, thread_id)): Path<(String, i64)>,
 ) -> ApiResult<Json<Value>> {
-    let v = ruche_tube::videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
-    let all = comments::thread(&st.tube, user.user.as_ref(), &id, thread_id).await?;
+    let v =
+        ruche_tube::videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get())
+            .await?;
+    let all =
+        comments::thread(&st.tube, user.user.as_ref(), &id, thread_id, password.get()).await?;
     let shown: Vec<&Comment> = all.iter().filter(|c| c.deleted_at.is_none()).collect();
     let authors = comments::authors(&st.tube, shown).await?;
     let nodes = all
@@ -174,10 +185,11 @@ pub struct NewComment {
 pub async fn add_thread(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
+    password: VideoPassword,
     Path(id): Path<String>,
     Body(c): Body<NewComment>,
 ) -> ApiResult<Json<Value>> {
-    let comment = comments::add(&st.tube, &u, &id, None, &c.text).await?;
+    let comment = comments::add(&st.tube, &u, &id, None, &c.text, password.get()).await?;
     written(&st, &id, &comment).await
 }
 
@@ -185,10 +197,11 @@ pub async fn add_thread(
 pub async fn reply(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
+    password: VideoPassword,
     Path((id, parent)): Path<(String, i64)>,
     Body(c): Body<NewComment>,
 ) -> ApiResult<Json<Value>> {
-    let comment = comments::add(&st.tube, &u, &id, Some(parent), &c.text).await?;
+    let comment = comments::add(&st.tube, &u, &id, Some(parent), &c.text, password.get()).await?;
     written(&st, &id, &comment).await
 }
 

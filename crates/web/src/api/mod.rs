@@ -4,6 +4,7 @@
 
 pub(crate) mod body;
 mod comments;
+mod editing;
 mod follows;
 mod profiles;
 mod upload;
@@ -151,7 +152,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/videos/{id}",
-            get(videos::get).delete(videos::remove),
+            get(videos::get)
+                .delete(videos::remove)
+                .put(editing::update.layer(limits::body(Kind::Profile))),
+        )
+        .route(
+            "/api/v1/videos/{id}/passwords",
+            get(editing::passwords).put(editing::set_passwords),
+        )
+        .route(
+            "/api/v1/videos/{id}/passwords/{password}",
+            axum::routing::delete(editing::delete_password),
         )
         .route("/api/v1/videos/{id}/views", post(videos::view))
         .route("/api/v1/videos/{id}/metadata/{file}", get(videos::metadata))
@@ -304,8 +315,8 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
         "language": json!({ "id": v.language, "label": v.language.as_deref().and_then(language_label).unwrap_or("Unknown") }),
         "privacy": id_label(Some(privacy.id()), Some(privacy.label())),
         "nsfw": v.nsfw,
-        "nsfwFlags": 0,
-        "nsfwSummary": null,
+        "nsfwFlags": v.nsfw_flags,
+        "nsfwSummary": v.nsfw_summary,
         "truncatedDescription": v.description.as_deref().map(|d| truncate(d, 250)),
         "description": v.description.as_deref().map(|d| truncate(d, 250)),
         "isLocal": v.is_local(),
@@ -321,7 +332,7 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
         "createdAt": iso(v.created_at),
         "updatedAt": iso(v.updated_at),
         "publishedAt": iso(v.published_at.unwrap_or(v.created_at)),
-        "originallyPublishedAt": null,
+        "originallyPublishedAt": v.originally_published_at.map(iso),
         "isLive": false,
         "account": account_json(base, host, &account),
         "channel": channel_json(base, host, &channel, Some(&account)),

@@ -51,6 +51,10 @@ fn set_field(input: &mut VideoInput, name: &str, v: String) -> ApiResult<()> {
         "commentsPolicy" => input.comments_enabled = Some(v != "2"),
         "downloadEnabled" => input.download_enabled = Some(bool_field(&v)),
         "waitTranscoding" => input.wait_transcoding = Some(bool_field(&v)),
+        "originallyPublishedAt" => input.originally_published_at = Some(v),
+        n if n == "videoPasswords" || (n.starts_with("videoPasswords[") && n.ends_with(']')) => {
+            input.video_passwords.push(v)
+        }
         _ => {}
     }
     Ok(())

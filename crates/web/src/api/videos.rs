@@ -3,7 +3,7 @@
 use super::body::Body;
 use super::{video_details_json, video_json};
 use crate::AppState;
-use crate::auth::{ApiUser, ClientAddr, MaybeUser};
+use crate::auth::{ApiUser, ClientAddr, MaybeUser, VideoPassword};
 use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -26,6 +26,11 @@ pub struct Paging {
 }
 
 impl Paging {
+    /// The `sort` asked for, if any.
+    pub(crate) fn sort(&self) -> Option<&str> {
+        self.sort.as_deref()
+    }
+
     /// PeerTube's rules: start ≥ 0, 0 ≤ count ≤ 100 (default 15); a bad value is a 400 naming it.
     pub(crate) fn filter(&self) -> ApiResult<ListFilter> {
         let num = |v: &Option<String>, name: &str, default: i64, max: i64| -> ApiResult<i64> {
@@ -130,8 +135,9 @@ pub async fn get(
     State(st): State<AppState>,
     Path(id): Path<String>,
     user: MaybeUser,
+    password: VideoPassword,
 ) -> ApiResult<Json<Value>> {
-    let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+    let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
     let files = videos::files(&st.tube, v.id).await?;
     let owner_view = matches!(
         videos::viewer(&v, user.user.as_ref()),
@@ -141,6 +147,15 @@ pub async fn get(
     let comments = ruche_tube::comments::count_visible(&st.tube, v.id).await?;
     let mut j = video_details_json(base, &host, &v, &files, owner_view);
     j["comments"] = json!(comments);
+    if owner_view {
+        j["scheduledUpdate"] = match ruche_tube::editing::schedule_of(&st.tube, v.id).await? {
+            Some(s) => json!({
+                "updateAt": ruche_domain::time::iso(s.update_at),
+                "privacy": s.privacy,
+            }),
+            None => Value::Null,
+        };
+    }
     // Its owner also sees the uploaded file while no web video is listed and the file is kept
     // (until transcoding ends), as PeerTube lists it until transcoding replaces it (PeerTube's
     // clients wait for its torrent after an upload).
@@ -169,23 +184,27 @@ pub async fn description(
     State(st): State<AppState>,
     Path(id): Path<String>,
     user: MaybeUser,
+    password: VideoPassword,
 ) -> ApiResult<Json<Value>> {
-    let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+    let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
     Ok(Json(json!({ "description": v.description })))
 }
 
 /// `POST /api/v1/videos/{id}/token`: a temporary token to the video's files, for a user who may
-/// see it (PeerTube answers 401 without one, as a video password is not yet taken here).
+/// see it, or for whoever gives a password-protected video's password (PeerTube answers 401
+/// to anyone else).
 pub async fn file_token(
     State(st): State<AppState>,
     Path(id): Path<String>,
     user: MaybeUser,
+    password: VideoPassword,
 ) -> ApiResult<Json<Value>> {
-    let Some(u) = user.user.as_ref() else {
+    let u = user.user.as_ref();
+    if u.is_none() && password.0.is_none() {
         return Err(TubeError::Unauthorized.into());
-    };
-    let v = videos::find_visible(&st.tube, &id, Some(u)).await?;
-    let t = ruche_tube::file_tokens::issue(&st.tube, &v, Some(u.id)).await?;
+    }
+    let v = videos::find_visible_with(&st.tube, &id, u, password.get()).await?;
+    let t = ruche_tube::file_tokens::issue(&st.tube, &v, u.map(|u| u.id)).await?;
     Ok(Json(json!({
         "files": {
             "token": t.token,
@@ -210,9 +229,10 @@ pub async fn view(
     State(st): State<AppState>,
     Path(id): Path<String>,
     user: MaybeUser,
+    password: VideoPassword,
     ClientAddr(ip): ClientAddr,
 ) -> ApiResult<StatusCode> {
-    let v = videos::find_visible(&st.tube, &id, user.user.as_ref()).await?;
+    let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
     let key = match &user.user {
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{}", ruche_tube::limiter::address_key(ip)),
@@ -235,16 +255,7 @@ pub async fn languages() -> Json<Value> {
     table(LANGUAGES.iter().map(|(i, l)| (i.to_string(), *l)))
 }
 pub async fn privacies() -> Json<Value> {
-    table(
-        [
-            Privacy::Public,
-            Privacy::Unlisted,
-            Privacy::Private,
-            Privacy::Internal,
-        ]
-        .iter()
-        .map(|p| (p.id().to_string(), p.label())),
-    )
+    table(Privacy::ALL.iter().map(|p| (p.id().to_string(), p.label())))
 }
 
 /// Jobs still to do, by kind and state (admins; tests wait on it for the queue to drain).
@@ -272,10 +283,11 @@ pub struct Rating {
 pub async fn rate(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
+    password: VideoPassword,
     Path(id): Path<String>,
     Body(r): Body<Rating>,
 ) -> ApiResult<StatusCode> {
-    videos::rate(&st.tube, &u, &id, &r.rating).await?;
+    videos::rate(&st.tube, &u, &id, &r.rating, password.get()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -226,7 +226,7 @@ pub async fn post(
         Ok(v) => v,
         Err(refusal) => return refusal,
     };
-    match comments::add(&st.tube, &u, &id, f.parent, &f.text).await {
+    match comments::add(&st.tube, &u, &id, f.parent, &f.text, None).await {
         Ok(c) => Redirect::to(&format!("{back}#comment-{}", c.id)).into_response(),
         Err(e) => refused(chrome, e),
     }

@@ -11,6 +11,7 @@ use crate::i18n::Tr;
 use crate::limits::{self, Kind};
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::handler::Handler;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -29,6 +30,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/upload", get(upload_page))
         .route("/my-videos", get(my_videos))
         .route("/my-videos/{id}/delete", post(delete_video))
+        .route(
+            "/my-videos/{id}/edit",
+            get(super::edit::edit_page).post(super::edit::save.layer(limits::body(Kind::Profile))),
+        )
         .route("/my-channels", get(channels_page).post(create_channel))
         .route(
             "/my-channels/{id}/profile",

@@ -23,6 +23,7 @@ pub(crate) mod account;
 pub(crate) mod admin;
 pub(crate) mod browse;
 pub(crate) mod comments;
+pub(crate) mod edit;
 pub(crate) mod mine;
 pub(crate) mod registrations;
 pub(crate) mod session;

@@ -16,7 +16,7 @@ use ruche_tube::{TubeError, videos};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/w/{id}", get(watch))
+        .route("/w/{id}", get(watch).post(watch_with_password))
         .route("/w/{id}/comments", post(super::comments::post))
         .route(
             "/w/{id}/comments/{comment}/delete",
@@ -112,10 +112,84 @@ pub(super) async fn watch(
     if ruche_domain::ids::VideoRef::parse(&id).is_none() {
         return error_page(chrome, TubeError::NotFound("video"));
     }
-    let v = match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
+    match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
+        Ok(v) => show(&st, chrome, &user, v, None).await,
+        // A password-protected video: its password is asked for.
+        Err(TubeError::VideoPassword { wrong }) => password_prompt(chrome, &id, wrong),
+        Err(e) => error_page(chrome, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "video_password.html")]
+pub(super) struct PasswordPrompt {
+    chrome: Chrome,
+    id: String,
+    wrong: bool,
+}
+
+fn password_prompt(chrome: Chrome, id: &str, wrong: bool) -> Response {
+    let page = render(&PasswordPrompt {
+        chrome,
+        id: id.to_string(),
+        wrong,
+    });
+    (axum::http::StatusCode::FORBIDDEN, page).into_response()
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct PasswordForm {
+    password: String,
+}
+
+/// The password of a password-protected video, sent from its prompt: the watch page, its
+/// player reaching the files with a `videoFileToken`; a wrong one asks again (guesses are
+/// limited as on the API).
+pub(super) async fn watch_with_password(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(id): Path<String>,
+    crate::auth::ClientAddr(from): crate::auth::ClientAddr,
+    axum::Form(f): axum::Form<PasswordForm>,
+) -> Response {
+    if ruche_domain::ids::VideoRef::parse(&id).is_none() {
+        return error_page(chrome, TubeError::NotFound("video"));
+    }
+    let password = videos::Password {
+        password: &f.password,
+        from,
+    };
+    let v = match videos::find_visible_with(&st.tube, &id, user.user.as_ref(), Some(password)).await
+    {
         Ok(v) => v,
+        Err(TubeError::VideoPassword { wrong }) => return password_prompt(chrome, &id, wrong),
         Err(e) => return error_page(chrome, e),
     };
+    let token = match ruche_tube::file_tokens::issue(&st.tube, &v, user.user.as_ref().map(|u| u.id))
+        .await
+    {
+        Ok(t) => t.token,
+        Err(e) => return error_page(chrome, e),
+    };
+    let mut res = show(&st, chrome, &user, v, Some(token)).await;
+    // A page opened with a password is nobody else's: not kept by a shared cache.
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
+
+/// The watch page of `v`, a video the viewer may see; with `token`, its files are reached with
+/// it (a password-protected video opened by its password).
+async fn show(
+    st: &AppState,
+    chrome: Chrome,
+    user: &crate::auth::MaybeUser,
+    v: videos::Video,
+    token: Option<String>,
+) -> Response {
+    let st = st.clone();
     let files = match videos::files(&st.tube, v.id).await {
         Ok(f) => f,
         Err(e) => return error_page(chrome, e),
@@ -123,12 +197,16 @@ pub(super) async fn watch(
     let base = &st.tube.settings.public_url;
     let play = ruche_tube::playback::of(base, &v, &files);
     // Progressive fallback, best first up to 720p so a phone is not handed 4K.
+    let with_token = |url: &str| match &token {
+        Some(t) => format!("{url}?videoFileToken={t}"),
+        None => url.to_string(),
+    };
     let mut links: Vec<FileLink> = play
         .files
         .iter()
         .map(|f| FileLink {
-            url: f.url.clone(),
-            download: f.download_url.clone(),
+            url: with_token(&f.url),
+            download: with_token(&f.download_url),
             label: if f.has_video {
                 format!("{}p", f.resolution)
             } else {
@@ -177,7 +255,10 @@ pub(super) async fn watch(
         published,
         failed,
         state_text,
-        master: play.master.clone().unwrap_or_default(),
+        master: match (&play.master, &token) {
+            (Some(m), Some(t)) => format!("{m}?videoFileToken={t}&reinjectVideoFileToken=true"),
+            (m, _) => m.clone().unwrap_or_default(),
+        },
         absolute_poster: poster
             .as_ref()
             .map(|p| format!("{base}{p}"))

@@ -21,9 +21,9 @@ METHODS = ("get", "post", "put", "delete", "patch")
 
 # (METHOD, path as PeerTube's document writes it): what our route lacks.
 PARTIAL = {
-    ("GET", "/api/v1/videos"): "no filters or sorts beyond paging yet (issue 14)",
-    ("GET", "/api/v1/video-channels/{channelHandle}/videos"): "no filters or sorts beyond paging yet",
-    ("GET", "/api/v1/accounts/{name}/videos"): "no filters or sorts beyond paging yet",
+    ("GET", "/api/v1/videos"): "every sort and filter but `search`, `include`, `host`, `autoTagOneOf`",
+    ("GET", "/api/v1/video-channels/{channelHandle}/videos"): "as /api/v1/videos",
+    ("GET", "/api/v1/accounts/{name}/videos"): "as /api/v1/videos",
     ("PUT", "/api/v1/videos/{id}"): "commentsPolicy 3 (held for approval) waits for issue 15",
 }
 

@@ -163,6 +163,17 @@ impl Store {
                 .max_connections(4)
                 .connect_with(opts.read_only(true))
                 .await?;
+            // The video sorts `hot` and `best` take logarithms: SQLite has them only when built
+            // with its math functions (`.cargo/config.toml` asks for them). Said now, not when
+            // a list is first sorted.
+            sqlx::query_scalar::<_, f64>("SELECT log(10, 100)")
+                .fetch_one(&read)
+                .await
+                .map_err(|e| {
+                    StoreError::Migration(format!(
+                        "this SQLite has no math functions ({e}): build with LIBSQLITE3_FLAGS=SQLITE_ENABLE_MATH_FUNCTIONS, as .cargo/config.toml does"
+                    ))
+                })?;
             Backend::Sqlite { write, read }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "video_edit",
         include_str!("../migrations/0015_video_edit.sql"),
     ),
+    (
+        16,
+        "video_stats",
+        include_str!("../migrations/0016_video_stats.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -179,6 +179,9 @@ pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
         .map_err(StoreError::from))
 }
 
+/// A day in milliseconds: [`add_view`] counts views per UTC day for trending.
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+
 /// What an edit sets (PeerTube's `PUT /api/v1/videos/{id}`): every field, as checked by the
 /// service from the video's current values and the request.
 #[derive(Debug, Clone)]
@@ -429,39 +432,155 @@ pub async fn password_matches(ex: Ex<'_>, video_id: i64, password: &str) -> Resu
     .map_err(StoreError::from))
 }
 
+/// What a list is ordered by (PeerTube's `sort`, without its `-`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// `publishedAt` (a video not yet published: by its creation).
+    #[default]
+    Published,
+    /// `originallyPublishedAt`, its publication here where it has none.
+    OriginallyPublished,
+    Created,
+    Updated,
+    Name,
+    Duration,
+    Views,
+    Likes,
+    /// `trending`: views counted here over the last [`ListFilter::trending_days`] days.
+    Trending,
+    /// `hot` (and `best`): PeerTube's score of likes, dislikes, views and comments (their
+    /// logarithms, weighted), plus a half-day's worth for each 47,000 s of its publication date.
+    Hot,
+}
+
+impl Sort {
+    /// PeerTube's name of a sort column; `None` for one it does not sort videos by.
+    pub fn parse(column: &str) -> Option<Sort> {
+        Some(match column {
+            "publishedAt" => Sort::Published,
+            "originallyPublishedAt" => Sort::OriginallyPublished,
+            "createdAt" => Sort::Created,
+            "updatedAt" => Sort::Updated,
+            "name" => Sort::Name,
+            "duration" => Sort::Duration,
+            "views" => Sort::Views,
+            "likes" => Sort::Likes,
+            "trending" => Sort::Trending,
+            "hot" | "best" => Sort::Hot,
+            _ => return None,
+        })
+    }
+
+    /// The SQL expression ordered by.
+    fn key(self) -> &'static str {
+        match self {
+            Sort::Published => "COALESCE(v.published_at, v.created_at)",
+            Sort::OriginallyPublished => {
+                "COALESCE(v.originally_published_at, v.published_at, v.created_at)"
+            }
+            Sort::Created => "v.created_at",
+            Sort::Updated => "v.updated_at",
+            Sort::Name => "LOWER(v.name)",
+            Sort::Duration => "v.duration",
+            Sort::Views => "v.views",
+            Sort::Likes => "v.likes",
+            Sort::Trending => {
+                "(SELECT COALESCE(SUM(st.views), 0) FROM video_stats st
+                  WHERE st.video_id = v.id AND st.day >= $3)"
+            }
+            // PeerTube's weights (`videos-id-list-query-builder.ts`): like 150, dislike −150,
+            // view 16, comment 100, on base-10 logarithms; the date in half-days of 47,000 s
+            // from its epoch 1446156582.
+            Sort::Hot => {
+                "(LOG(10, CASE WHEN v.likes - 1 > 1 THEN v.likes - 1 ELSE 1 END) * 150
+                  - LOG(10, CASE WHEN v.dislikes - 1 > 1 THEN v.dislikes - 1 ELSE 1 END) * 150
+                  + LOG(10, v.views + 1) * 16
+                  + LOG(10, CASE WHEN c_count.n > 1 THEN c_count.n ELSE 1 END) * 100
+                  + (COALESCE(v.published_at, v.created_at) / 1000.0 - 1446156582) / 47000)"
+            }
+        }
+    }
+}
+
+/// What a list is filtered by, beside its owner and state: PeerTube's `…OneOf` parameters.
+/// An empty list filters nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Facets {
+    pub categories: Vec<i64>,
+    pub licences: Vec<i64>,
+    /// Language codes; `_unknown` is a video without one.
+    pub languages: Vec<String>,
+    /// Lowercased tags: videos with one of them…
+    pub tags_one_of: Vec<String>,
+    /// …and videos with all of these.
+    pub tags_all_of: Vec<String>,
+    /// Only sensitive (`true`) or only safe (`false`) videos.
+    pub nsfw: Option<bool>,
+    /// With (`true`) or without a web video (a progressive MP4 beside the HLS renditions).
+    pub has_web_videos: Option<bool>,
+    /// With (`true`) or without HLS renditions.
+    pub has_hls: Option<bool>,
+    /// Only these privacies (moderators' lists); else what the list's viewer may see listed.
+    pub privacies: Vec<i64>,
+}
+
 /// Which videos a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
-    /// Only published, public videos (what anonymous lists show). In the instance's lists
-    /// (neither an account's nor a channel's), other instances' videos are listed as PeerTube
-    /// lists them: only those shared by an actor followed from here (an `Announce` kept in
-    /// `video_shares`) or whose channel or account is followed from here. A video that merely
-    /// arrived (a `Create` from an actor nobody here follows) is reachable by its id, not listed.
+    /// Only published, public videos (what anonymous lists show; a logged-in viewer's also
+    /// show internal ones, [`ListFilter::logged_in`]). In the instance's lists (neither an
+    /// account's nor a channel's), other instances' videos are listed as PeerTube lists them:
+    /// only those shared by an actor followed from here (an `Announce` kept in `video_shares`)
+    /// or whose channel or account is followed from here. A video that merely arrived (a
+    /// `Create` from an actor nobody here follows) is reachable by its id, not listed.
     pub public_only: bool,
+    /// The viewer is a user of this instance: internal videos are listed too (as PeerTube).
+    pub logged_in: bool,
     /// Only videos of this account (a user's own list shows every state).
     pub account_id: Option<i64>,
     /// Only videos of this channel.
     pub channel_id: Option<i64>,
     pub start: i64,
     pub count: i64,
-    /// Newest first when true (`-publishedAt`), else oldest first.
+    pub sort: Sort,
+    /// Descending order of `sort` (`-publishedAt`: newest first), else ascending.
     pub newest_first: bool,
     /// Only this instance's videos (`Some(true)`), or only other instances' (`Some(false)`).
     pub is_local: Option<bool>,
+    pub facets: Facets,
+    /// The first day (ms, UTC midnight) whose views count for [`Sort::Trending`].
+    pub trending_since: i64,
+}
+
+/// A value bound to a list's query.
+#[derive(Debug, Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
 }
 
 impl ListFilter {
     /// The WHERE clause, its placeholders numbered from `first`, and the values to bind.
-    fn conditions(&self, first: usize) -> (String, Vec<i64>) {
+    fn conditions(&self, first: usize) -> (String, Vec<Bind>) {
         let mut conds = Vec::new();
-        let mut binds = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut mark = |binds: &mut Vec<Bind>, b: Bind| {
+            binds.push(b);
+            format!("${}", first + binds.len() - 1)
+        };
+        let f = &self.facets;
         if self.public_only {
-            conds.push(format!(
-                "v.state = ${} AND v.privacy = ${}",
-                first + binds.len(),
-                first + binds.len() + 1
-            ));
-            binds.extend([VideoState::Published.id(), Privacy::Public.id()]);
+            let published = mark(&mut binds, Bind::Int(VideoState::Published.id()));
+            conds.push(format!("v.state = {published}"));
+            if f.privacies.is_empty() {
+                let public = mark(&mut binds, Bind::Int(Privacy::Public.id()));
+                if self.logged_in {
+                    let internal = mark(&mut binds, Bind::Int(Privacy::Internal.id()));
+                    conds.push(format!("v.privacy IN ({public}, {internal})"));
+                } else {
+                    conds.push(format!("v.privacy = {public}"));
+                }
+            }
             if self.account_id.is_none() && self.channel_id.is_none() {
                 // Follows of another instance's actor are always ours (we keep no follows
                 // between two other instances' actors).
@@ -482,9 +601,84 @@ impl ListFilter {
         }
         for (column, value) in [("a.id", self.account_id), ("c.id", self.channel_id)] {
             if let Some(v) = value {
-                conds.push(format!("{column} = ${}", first + binds.len()));
-                binds.push(v);
+                let m = mark(&mut binds, Bind::Int(v));
+                conds.push(format!("{column} = {m}"));
             }
+        }
+        for (column, values) in [
+            ("v.category", &f.categories),
+            ("v.licence", &f.licences),
+            ("v.privacy", &f.privacies),
+        ] {
+            if !values.is_empty() {
+                let marks: Vec<String> = values
+                    .iter()
+                    .map(|v| mark(&mut binds, Bind::Int(*v)))
+                    .collect();
+                conds.push(format!("{column} IN ({})", marks.join(", ")));
+            }
+        }
+        if !f.languages.is_empty() {
+            let mut any = Vec::new();
+            let known: Vec<String> = f
+                .languages
+                .iter()
+                .filter(|l| l.as_str() != "_unknown")
+                .map(|l| mark(&mut binds, Bind::Text(l.clone())))
+                .collect();
+            if !known.is_empty() {
+                any.push(format!("v.language IN ({})", known.join(", ")));
+            }
+            if f.languages.iter().any(|l| l == "_unknown") {
+                any.push("v.language IS NULL".to_string());
+            }
+            conds.push(format!("({})", any.join(" OR ")));
+        }
+        // Tags are kept as a JSON list: a tag is found by its JSON string, quotes included, so
+        // that `rust` does not find `rustacean`; LIKE's own characters are escaped.
+        let tag_like =
+            |binds: &mut Vec<Bind>,
+             tag: &str,
+             mark: &mut dyn FnMut(&mut Vec<Bind>, Bind) -> String| {
+                let quoted = serde_json::to_string(&tag.to_lowercase()).unwrap_or_default();
+                let escaped = quoted
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let m = mark(binds, Bind::Text(format!("%{escaped}%")));
+                format!("LOWER(v.tags) LIKE {m} ESCAPE '\\'")
+            };
+        if !f.tags_one_of.is_empty() {
+            let any: Vec<String> = f
+                .tags_one_of
+                .iter()
+                .map(|t| tag_like(&mut binds, t, &mut mark))
+                .collect();
+            conds.push(format!("({})", any.join(" OR ")));
+        }
+        for t in &f.tags_all_of {
+            let c = tag_like(&mut binds, t, &mut mark);
+            conds.push(c);
+        }
+        match f.nsfw {
+            Some(true) => conds.push("v.nsfw = TRUE".to_string()),
+            Some(false) => conds.push("v.nsfw = FALSE".to_string()),
+            None => {}
+        }
+        // Ours have their renditions in `video_files`; another instance's as its links.
+        let hls = "(EXISTS (SELECT 1 FROM video_files vf WHERE vf.video_id = v.id)
+                    OR v.remote_media LIKE '%\"playlist\":\"%')";
+        match f.has_hls {
+            Some(true) => conds.push(hls.to_string()),
+            Some(false) => conds.push(format!("NOT {hls}")),
+            None => {}
+        }
+        let web = "EXISTS (SELECT 1 FROM video_files vf WHERE vf.video_id = v.id
+                           AND vf.web_filename IS NOT NULL)";
+        match f.has_web_videos {
+            Some(true) => conds.push(web.to_string()),
+            Some(false) => conds.push(format!("NOT {web}")),
+            None => {}
         }
         let clause = if conds.is_empty() {
             String::new()
@@ -498,9 +692,19 @@ impl ListFilter {
 /// A page of videos and the total count matching the filter.
 pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     let order = if f.newest_first { "DESC" } else { "ASC" };
-    let (where_, binds) = f.conditions(3);
+    // $1 and $2 page; $3 is the trending window, bound only when trending (PostgreSQL refuses
+    // a value no placeholder takes).
+    let trending = f.sort == Sort::Trending;
+    let (where_, binds) = f.conditions(if trending { 4 } else { 3 });
+    let comments = if f.sort == Sort::Hot {
+        " LEFT JOIN (SELECT video_id, COUNT(*) AS n FROM video_comments WHERE deleted_at IS NULL
+           GROUP BY video_id) c_count ON c_count.video_id = v.id"
+    } else {
+        ""
+    };
+    let key = f.sort.key();
     let sql = format!(
-        "{VIDEO_SELECT}{where_} ORDER BY COALESCE(v.published_at, v.created_at) {order}, v.id {order} LIMIT $1 OFFSET $2"
+        "{VIDEO_SELECT}{comments}{where_} ORDER BY {key} {order}, v.id {order} LIMIT $1 OFFSET $2"
     );
     let (count_where, _) = f.conditions(1);
     let count_sql = format!(
@@ -510,10 +714,21 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(f.count)
             .bind(f.start);
+        if trending {
+            q = q.bind(f.trending_since);
+        }
         let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
         for b in &binds {
-            q = q.bind(*b);
-            cq = cq.bind(*b);
+            match b {
+                Bind::Int(i) => {
+                    q = q.bind(*i);
+                    cq = cq.bind(*i);
+                }
+                Bind::Text(t) => {
+                    q = q.bind(t.clone());
+                    cq = cq.bind(t.clone());
+                }
+            }
         }
         let rows = q.fetch_all(&mut *c).await?;
         let total: i64 = cq.fetch_one(&mut *c).await?;
@@ -863,6 +1078,15 @@ pub async fn add_view(ex: Ex<'_>, video_id: i64, viewer: &str, window_ms: i64) -
                 .bind(video_id)
                 .execute(&mut *c)
                 .await?;
+            // The day's count, which trending sums over its last days.
+            sqlx::query(
+                "INSERT INTO video_stats (video_id, day, views) VALUES ($1, $2, 1)
+                 ON CONFLICT (video_id, day) DO UPDATE SET views = video_stats.views + 1",
+            )
+            .bind(video_id)
+            .bind(now - now.rem_euclid(DAY_MS))
+            .execute(&mut *c)
+            .await?;
             sqlx::query("DELETE FROM video_views WHERE window_start < $1")
                 .bind(window_start - window_ms)
                 .execute(&mut *c)

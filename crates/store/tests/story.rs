@@ -2487,3 +2487,275 @@ db_test!(
         tx.commit().await.unwrap();
     }
 );
+
+db_test!(list_filters_and_sorts, |store: Store| async move {
+    use videos::{Facets, Sort};
+    let uid = make_user(&store, "lister").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    drop(c);
+    /// (name, category, language, tags, nsfw, views, likes, privacy)
+    type Spec<'a> = (
+        &'a str,
+        i64,
+        Option<&'a str>,
+        &'a [&'a str],
+        bool,
+        i64,
+        i64,
+        Privacy,
+    );
+    let specs: [Spec; 5] = [
+        (
+            "alpha",
+            1,
+            Some("fr"),
+            &["Rust", "video"],
+            false,
+            10,
+            0,
+            Privacy::Public,
+        ),
+        (
+            "Bravo",
+            2,
+            Some("en"),
+            &["rust"],
+            true,
+            500,
+            2,
+            Privacy::Public,
+        ),
+        (
+            "charlie",
+            1,
+            None,
+            &["rustacean", "50%_off"],
+            false,
+            0,
+            1,
+            Privacy::Public,
+        ),
+        (
+            "delta",
+            3,
+            Some("fr"),
+            &["video"],
+            false,
+            80,
+            1,
+            Privacy::Internal,
+        ),
+        (
+            "echo",
+            1,
+            Some("fr"),
+            &["rust"],
+            false,
+            5,
+            0,
+            Privacy::Private,
+        ),
+    ];
+    let mut raters = Vec::new();
+    for r in ["rater_a", "rater_b"] {
+        let u = make_user(&store, r).await;
+        let mut c = store.read().await.unwrap();
+        raters.push(users::account_of_user(c.ex(), u).await.unwrap().id);
+    }
+    let mut ids = Vec::new();
+    for (i, (name, cat, lang, tags, nsfw, views, likes, privacy)) in specs.iter().enumerate() {
+        let id = make_video(&store, ch, name, 10).await;
+        let mut tx = store.begin().await.unwrap();
+        let v = videos::by_id(tx.ex(), id).await.unwrap().unwrap();
+        let mut e = videos::VideoEdit::of(&v);
+        e.category = Some(*cat);
+        e.language = lang.map(String::from);
+        e.tags = tags.iter().map(|t| t.to_string()).collect();
+        e.nsfw = *nsfw;
+        e.privacy = *privacy;
+        e.published_at = Some(1_000_000 * (i as i64 + 1));
+        videos::edit(tx.ex(), id, &e).await.unwrap();
+        videos::set_media(
+            tx.ex(),
+            id,
+            &videos::MediaInfo {
+                duration: 100 - i as i64,
+                aspect_ratio: None,
+                playlist_filename: "m.m3u8",
+                sha256_filename: "s.json",
+                thumbnail_filename: None,
+                preview_filename: None,
+            },
+            true,
+        )
+        .await
+        .unwrap();
+        for r in &raters[..*likes as usize] {
+            videos::set_rate(tx.ex(), *r, id, Some("like"), None)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        for n in 0..*views {
+            let mut tx = store.begin().await.unwrap();
+            videos::add_view(tx.ex(), id, &format!("viewer{n}"), 60_000)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        ids.push(id);
+    }
+    let names = |rows: &[videos::Video]| rows.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+    let list = |f: ListFilter| {
+        let store = store.clone();
+        async move {
+            let mut c = store.read().await.unwrap();
+            let (rows, total) = videos::list(c.ex(), &f).await.unwrap();
+            assert_eq!(rows.len() as i64, total.min(f.count), "{f:?}");
+            names(&rows)
+        }
+    };
+    let public = |facets: Facets, sort: Sort, desc: bool| ListFilter {
+        public_only: true,
+        count: 10,
+        sort,
+        newest_first: desc,
+        facets,
+        ..Default::default()
+    };
+    // Anonymous: public only; a user of the instance also sees internal videos listed.
+    assert_eq!(
+        list(public(Facets::default(), Sort::Published, true)).await,
+        ["charlie", "Bravo", "alpha"]
+    );
+    let mut logged = public(Facets::default(), Sort::Published, true);
+    logged.logged_in = true;
+    assert_eq!(list(logged).await, ["delta", "charlie", "Bravo", "alpha"]);
+    // Moderators' privacy filter.
+    let f = Facets {
+        privacies: vec![Privacy::Private.id(), Privacy::Internal.id()],
+        ..Default::default()
+    };
+    assert_eq!(list(public(f, Sort::Name, false)).await, ["delta", "echo"]);
+    // Sorts: by name (case ignored), duration, views, likes, trending, hot.
+    assert_eq!(
+        list(public(Facets::default(), Sort::Name, false)).await,
+        ["alpha", "Bravo", "charlie"]
+    );
+    assert_eq!(
+        list(public(Facets::default(), Sort::Duration, false)).await,
+        ["charlie", "Bravo", "alpha"]
+    );
+    assert_eq!(
+        list(public(Facets::default(), Sort::Views, true)).await,
+        ["Bravo", "alpha", "charlie"]
+    );
+    assert_eq!(
+        list(public(Facets::default(), Sort::Likes, true)).await,
+        ["Bravo", "charlie", "alpha"]
+    );
+    let mut trending = public(Facets::default(), Sort::Trending, true);
+    trending.trending_since = ruche_domain::time::now_ms() - 7 * videos::DAY_MS;
+    assert_eq!(list(trending.clone()).await, ["Bravo", "alpha", "charlie"]);
+    trending.trending_since = ruche_domain::time::now_ms() + videos::DAY_MS;
+    assert_eq!(
+        list(trending).await,
+        ["charlie", "Bravo", "alpha"],
+        "no views in the window: ties, by id"
+    );
+    assert_eq!(
+        list(public(Facets::default(), Sort::Hot, true)).await,
+        ["Bravo", "alpha", "charlie"]
+    );
+    for s in [
+        "hot",
+        "best",
+        "-trending",
+        "trending",
+        "name",
+        "originallyPublishedAt",
+    ] {
+        assert!(Sort::parse(s.trim_start_matches('-')).is_some(), "{s}");
+    }
+    assert_eq!(Sort::parse("size"), None);
+    // Facets.
+    let facet = |f: Facets| public(f, Sort::Name, false);
+    assert_eq!(
+        list(facet(Facets {
+            categories: vec![1],
+            ..Default::default()
+        }))
+        .await,
+        ["alpha", "charlie"]
+    );
+    assert_eq!(
+        list(facet(Facets {
+            languages: vec!["en".into(), "_unknown".into()],
+            ..Default::default()
+        }))
+        .await,
+        ["Bravo", "charlie"]
+    );
+    assert_eq!(
+        list(facet(Facets {
+            tags_one_of: vec!["RUST".into()],
+            ..Default::default()
+        }))
+        .await,
+        ["alpha", "Bravo"],
+        "whole tags, case ignored: not rustacean"
+    );
+    assert_eq!(
+        list(facet(Facets {
+            tags_all_of: vec!["rust".into(), "video".into()],
+            ..Default::default()
+        }))
+        .await,
+        ["alpha"]
+    );
+    assert_eq!(
+        list(facet(Facets {
+            tags_one_of: vec!["50%_off".into()],
+            ..Default::default()
+        }))
+        .await,
+        ["charlie"]
+    );
+    assert!(
+        list(facet(Facets {
+            tags_one_of: vec!["5%".into()],
+            ..Default::default()
+        }))
+        .await
+        .is_empty(),
+        "LIKE's characters are literal"
+    );
+    assert_eq!(
+        list(facet(Facets {
+            nsfw: Some(false),
+            ..Default::default()
+        }))
+        .await,
+        ["alpha", "charlie"]
+    );
+    assert_eq!(
+        list(facet(Facets {
+            has_hls: Some(false),
+            ..Default::default()
+        }))
+        .await,
+        Vec::<String>::new(),
+        "no files recorded: HLS means files here"
+    );
+    assert_eq!(
+        list(facet(Facets {
+            has_web_videos: Some(false),
+            ..Default::default()
+        }))
+        .await,
+        ["alpha", "Bravo", "charlie"]
+    );
+    drop(ids);
+});

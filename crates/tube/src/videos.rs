@@ -7,7 +7,7 @@ use ruche_domain::ids::VideoRef;
 use ruche_domain::video::{Privacy, VideoState, Viewer, category_label, licence_label};
 use ruche_store::users::User;
 use ruche_store::videos::{self as vstore, NewVideo};
-pub use ruche_store::videos::{ListFilter, Video, VideoFile};
+pub use ruche_store::videos::{Facets, ListFilter, Sort, Video, VideoFile};
 use std::path::Path;
 
 /// The job kind of transcoding.
@@ -503,12 +503,36 @@ pub async fn rating(tube: &Tube, user: &User, r: &str) -> TubeResult<(i64, Strin
     Ok((v.id, kind.unwrap_or_else(|| "none".into())))
 }
 
-/// A page of published public videos (as `f` filters them) and how many there are: the
-/// instance-wide lists show another instance's video only when it was shared with or followed
-/// from here.
-pub async fn list_public(tube: &Tube, f: ListFilter) -> TubeResult<(Vec<Video>, i64)> {
+/// How many days of views the `trending` sort counts (PeerTube's `trending.videos.interval_days`
+/// default).
+pub const TRENDING_DAYS: i64 = 7;
+
+/// A page of published videos `viewer` may see listed (as `f` filters them) and how many there
+/// are: public ones, and internal ones for a user of this instance; the instance-wide lists show
+/// another instance's video only when it was shared with or followed from here. Only moderators
+/// choose privacies (`privacyOneOf`: 401 for nobody, 403 for another user, as PeerTube).
+pub async fn list_public(
+    tube: &Tube,
+    viewer: Option<&User>,
+    f: ListFilter,
+) -> TubeResult<(Vec<Video>, i64)> {
+    if !f.facets.privacies.is_empty() {
+        match viewer {
+            None => return Err(TubeError::Unauthorized),
+            Some(u) if !u.role.can_moderate() => {
+                return Err(TubeError::Forbidden(
+                    "You are not allowed to see all videos.".into(),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let now = ruche_domain::time::now_ms();
+    let today = now - now.rem_euclid(vstore::DAY_MS);
     let f = ListFilter {
         public_only: true,
+        logged_in: viewer.is_some(),
+        trending_since: today - (TRENDING_DAYS - 1) * vstore::DAY_MS,
         ..f
     };
     let mut c = tube.store.read().await?;

@@ -107,7 +107,7 @@ pub async fn with_files<T: DeserializeOwned, S: Send + Sync>(
 }
 
 /// `name[]` and `name[<n>]` as `name`: qs's lists, which the form reader takes as a repeated key.
-fn list_key(k: &str) -> &str {
+pub(crate) fn list_key(k: &str) -> &str {
     match k.find('[') {
         Some(i)
             if k.ends_with(']') && k[i + 1..k.len() - 1].bytes().all(|b| b.is_ascii_digit()) =>

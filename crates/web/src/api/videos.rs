@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::auth::{ApiUser, ClientAddr, MaybeUser, VideoPassword};
 use crate::error::ApiResult;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use ruche_domain::video::{CATEGORIES, LANGUAGES, LICENCES, Privacy, Viewer};
 use ruche_tube::channels;
@@ -66,9 +66,114 @@ impl Paging {
     }
 }
 
-/// A page of published public videos as `{total, data}`.
-async fn public_list(st: &AppState, f: ListFilter) -> ApiResult<Json<Value>> {
-    let (rows, total) = videos::list_public(&st.tube, f).await?;
+/// A video list's query as PeerTube takes it (`VideosCommonQuery`): paging, `sort`, and the
+/// filters, lists written as qs writes them (`categoryOneOf=1&categoryOneOf=2`,
+/// `tagsOneOf[]=a`, `tagsOneOf[0]=a`). Unknown parameters are ignored; a bad value is a 400
+/// naming it.
+pub struct VideoQuery {
+    pub filter: ListFilter,
+    /// `isLive=true`: no video here is a live, so the list is empty.
+    lives_only: bool,
+}
+
+/// The most values a list parameter (all `…OneOf` together) may carry.
+const MAX_LIST_VALUES: usize = 100;
+
+impl VideoQuery {
+    fn parse(raw: Option<&str>) -> ApiResult<VideoQuery> {
+        use ruche_tube::videos::{Facets, Sort};
+        let bad = |name: &str| -> crate::error::ApiError {
+            TubeError::BadRequest(format!("Incorrect request parameters: {name}")).into()
+        };
+        let mut paging = Paging::default();
+        let mut facets = Facets::default();
+        let mut lives_only = false;
+        let mut sort = (Sort::Published, true);
+        let mut values = 0usize;
+        let flag = |v: &str, name: &str| match v {
+            "true" | "1" => Ok(Some(true)),
+            "false" | "0" => Ok(Some(false)),
+            _ => Err(bad(name)),
+        };
+        for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            let key = super::body::list_key(&k);
+            let v = v.into_owned();
+            if key.ends_with("OneOf") || key.ends_with("AllOf") {
+                values += 1;
+                if values > MAX_LIST_VALUES {
+                    return Err(bad(key));
+                }
+            }
+            let int = |name: &str| v.trim().parse::<i64>().map_err(|_| bad(name));
+            match key {
+                "start" => paging.start = Some(v),
+                "count" => paging.count = Some(v),
+                "isLocal" => paging.is_local = Some(v),
+                "sort" => {
+                    let (column, desc) = match v.strip_prefix('-') {
+                        Some(c) => (c, true),
+                        None => (v.as_str(), false),
+                    };
+                    sort = (Sort::parse(column).ok_or_else(|| bad("sort"))?, desc);
+                }
+                "categoryOneOf" => facets.categories.push(int(key)?),
+                "licenceOneOf" => facets.licences.push(int(key)?),
+                "privacyOneOf" => facets.privacies.push(int(key)?),
+                "languageOneOf" if !v.is_empty() && v.len() <= 15 => facets.languages.push(v),
+                "tagsOneOf" | "tagsAllOf" if (1..=30).contains(&v.chars().count()) => {
+                    let tag = v.to_lowercase();
+                    if key == "tagsOneOf" {
+                        facets.tags_one_of.push(tag);
+                    } else {
+                        facets.tags_all_of.push(tag);
+                    }
+                }
+                "languageOneOf" | "tagsOneOf" | "tagsAllOf" => return Err(bad(key)),
+                "nsfw" => {
+                    facets.nsfw = match v.as_str() {
+                        "both" => None,
+                        other => flag(other, key)?,
+                    }
+                }
+                "isLive" => lives_only = flag(&v, key)? == Some(true),
+                "hasHLSFiles" => facets.has_hls = flag(&v, key)?,
+                "hasWebVideoFiles" | "hasWebtorrentFiles" => facets.has_web_videos = flag(&v, key)?,
+                "skipCount" => {
+                    flag(&v, key)?;
+                }
+                _ => {}
+            }
+        }
+        let filter = ListFilter {
+            sort: sort.0,
+            newest_first: sort.1,
+            facets,
+            ..paging.filter()?
+        };
+        Ok(VideoQuery { filter, lives_only })
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for VideoQuery {
+    type Rejection = crate::error::ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        VideoQuery::parse(parts.uri.query())
+    }
+}
+
+/// A page of published videos `viewer` may see listed, as `{total, data}`.
+async fn public_list(
+    st: &AppState,
+    viewer: Option<&ruche_tube::accounts::User>,
+    q: VideoQuery,
+) -> ApiResult<Json<Value>> {
+    if q.lives_only {
+        return Ok(Json(json!({ "total": 0, "data": [] })));
+    }
+    let (rows, total) = videos::list_public(&st.tube, viewer, q.filter).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let data: Vec<Value> = rows
         .iter()
@@ -77,52 +182,47 @@ async fn public_list(st: &AppState, f: ListFilter) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "total": total, "data": data })))
 }
 
-/// `GET /api/v1/videos`: published public videos, newest first by default.
-pub async fn list(State(st): State<AppState>, Query(p): Query<Paging>) -> ApiResult<Json<Value>> {
-    public_list(&st, p.filter()?).await
+/// `GET /api/v1/videos`: published public videos (internal ones too for a user of this
+/// instance), newest first by default.
+pub async fn list(
+    State(st): State<AppState>,
+    user: MaybeUser,
+    q: VideoQuery,
+) -> ApiResult<Json<Value>> {
+    public_list(&st, user.user.as_ref(), q).await
 }
 
 /// `GET /api/v1/video-channels/{handle}/videos`.
 pub async fn channel_videos(
     State(st): State<AppState>,
     Path(handle): Path<String>,
-    Query(p): Query<Paging>,
+    user: MaybeUser,
+    mut q: VideoQuery,
 ) -> ApiResult<Json<Value>> {
     let ch = channels::by_handle(&st.tube, &handle).await?;
-    public_list(
-        &st,
-        ListFilter {
-            channel_id: Some(ch.id),
-            ..p.filter()?
-        },
-    )
-    .await
+    q.filter.channel_id = Some(ch.id);
+    public_list(&st, user.user.as_ref(), q).await
 }
 
 /// `GET /api/v1/accounts/{name}/videos`.
 pub async fn account_videos(
     State(st): State<AppState>,
     Path(handle): Path<String>,
-    Query(p): Query<Paging>,
+    user: MaybeUser,
+    mut q: VideoQuery,
 ) -> ApiResult<Json<Value>> {
     let a = accounts::account_by_handle(&st.tube, &handle).await?;
-    public_list(
-        &st,
-        ListFilter {
-            account_id: Some(a.id),
-            ..p.filter()?
-        },
-    )
-    .await
+    q.filter.account_id = Some(a.id);
+    public_list(&st, user.user.as_ref(), q).await
 }
 
 /// `GET /api/v1/users/me/videos`: the caller's videos in every state, with progress and errors.
 pub async fn my_videos(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
-    Query(p): Query<Paging>,
+    q: VideoQuery,
 ) -> ApiResult<Json<Value>> {
-    let (rows, total) = videos::list_mine(&st.tube, &u, p.filter()?).await?;
+    let (rows, total) = videos::list_mine(&st.tube, &u, q.filter).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let data: Vec<Value> = rows
         .iter()

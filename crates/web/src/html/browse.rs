@@ -102,6 +102,7 @@ pub(super) async fn grid(
     tr: &Tr,
     filter: ListFilter,
     page: Option<i64>,
+    viewer: Option<&ruche_tube::accounts::User>,
 ) -> Result<Grid, TubeError> {
     // Past this, every page is empty anyway; the bound keeps `page * PER_PAGE` from overflowing.
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
@@ -111,7 +112,7 @@ pub(super) async fn grid(
         newest_first: true,
         ..filter
     };
-    let (rows, total) = ruche_tube::videos::list_public(&st.tube, f).await?;
+    let (rows, total) = ruche_tube::videos::list_public(&st.tube, viewer, f).await?;
     let videos = rows
         .iter()
         .map(|v| Card {
@@ -141,7 +142,7 @@ pub(super) struct HomeQuery {
 
 pub(super) async fn home(
     State(st): State<AppState>,
-    Page { chrome, .. }: Page,
+    Page { chrome, user }: Page,
     Query(q): Query<HomeQuery>,
 ) -> Response {
     let scope = match q.scope.as_deref() {
@@ -157,7 +158,7 @@ pub(super) async fn home(
         },
         ..Default::default()
     };
-    match grid(&st, &chrome.tr, filter, q.page).await {
+    match grid(&st, &chrome.tr, filter, q.page, user.user.as_ref()).await {
         Ok(g) => render(&Home {
             chrome,
             videos: g.videos,
@@ -212,12 +213,13 @@ pub(super) async fn profile(
     chrome: Chrome,
     found: Result<Owner, TubeError>,
     page: Option<i64>,
+    viewer: Option<&ruche_tube::accounts::User>,
 ) -> Response {
     let who = match found {
         Ok(w) => w,
         Err(e) => return error_page(chrome, e),
     };
-    match grid(st, &chrome.tr, who.filter, page).await {
+    match grid(st, &chrome.tr, who.filter, page, viewer).await {
         Ok(g) => render(&Profile {
             display_name: who.display_name,
             handle: format!(
@@ -243,7 +245,7 @@ pub(super) async fn profile(
 /// `/c/{name}`, PeerTube's channel page: the channel and its public videos.
 pub(super) async fn channel_page(
     State(st): State<AppState>,
-    Page { chrome, .. }: Page,
+    Page { chrome, user }: Page,
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
@@ -269,13 +271,13 @@ pub(super) async fn channel_page(
         })
     }
     .await;
-    profile(&st, chrome, found, q.page).await
+    profile(&st, chrome, found, q.page, user.user.as_ref()).await
 }
 
 /// `/a/{name}`, PeerTube's account page: the account, its channels and its public videos.
 pub(super) async fn account_page(
     State(st): State<AppState>,
-    Page { chrome, .. }: Page,
+    Page { chrome, user }: Page,
     Path(name): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
@@ -302,7 +304,7 @@ pub(super) async fn account_page(
         })
     }
     .await;
-    profile(&st, chrome, found, q.page).await
+    profile(&st, chrome, found, q.page, user.user.as_ref()).await
 }
 
 pub(super) async fn account_actor(

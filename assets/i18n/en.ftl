@@ -618,3 +618,17 @@ language-pl = Polish
 language-pt = Portuguese
 language-ru = Russian
 language-zh = Chinese
+
+# Search
+search-title = Search
+search-results-for = Results for “{ $text }”
+search-field = Search videos and channels
+search-placeholder = Search…
+search-submit = Search
+search-sort = Sort by
+search-sort-match = Best match
+search-sort-newest = Newest
+search-sort-views = Most viewed
+search-any = Any
+search-channels = Channels
+search-videos = Videos

@@ -615,3 +615,17 @@ language-pl = Polonais
 language-pt = Portugais
 language-ru = Russe
 language-zh = Chinois
+
+# Recherche
+search-title = Recherche
+search-results-for = Résultats pour « { $text } »
+search-field = Chercher des vidéos et des chaînes
+search-placeholder = Chercher…
+search-submit = Chercher
+search-sort = Trier par
+search-sort-match = Pertinence
+search-sort-newest = Plus récentes
+search-sort-views = Plus vues
+search-any = Toutes
+search-channels = Chaînes
+search-videos = Vidéos

@@ -1,10 +1,19 @@
 // The video edit page: says the browser's time zone (a scheduled date is typed in local time),
-// and lets the owner pick a frame of the video as its thumbnail: the frame under the slider is
+// shows the passwords field only for a password-protected video, and lets the owner pick a frame of the video as its thumbnail: the frame under the slider is
 // drawn on a canvas and put in the form's thumbnail field, sent with the rest on Save.
 const form = document.getElementById('edit-form');
 
 if (form) {
   form.elements.tz_offset.value = String(new Date().getTimezoneOffset());
+
+  // The passwords are asked for only when the video is to be password-protected (5).
+  const privacy = form.elements.privacy;
+  const passwords = form.elements.passwords?.closest('label');
+  if (privacy && passwords) {
+    const show = () => { passwords.hidden = privacy.value !== '5'; };
+    privacy.addEventListener('change', show);
+    show();
+  }
 
   const picker = form.querySelector('.frame-picker');
   const video = document.getElementById('frame-video');

@@ -75,6 +75,20 @@ describe('editing a video from My videos', { timeout: TOTAL_BUDGET_MS }, () => {
     assert.equal(thumb.status, 200);
     assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
 
+    // Found by the header's search box, by a word of its new title, accents ignored.
+    await page.goto(`${server.baseUrl}/`);
+    await page.fill('.header-search input[name=search]', 'MEILLEUR titre');
+    await Promise.all([page.waitForNavigation(), page.press('.header-search input[name=search]', 'Enter')]);
+    assert.match(page.url(), /\/search\?search=MEILLEUR/);
+    assert.equal(await page.locator('ul.grid li.card strong').first().textContent(), 'Un bien meilleur titre');
+    await page.screenshot({ path: path.join(tmp, 'search.png'), fullPage: true });
+    await page.goto(`${server.baseUrl}/my-videos/${video.id}/edit`);
+    await page.screenshot({ path: path.join(tmp, 'edit.png'), fullPage: true });
+    if (process.env.RUCHE_SCREENSHOTS) {
+      const { copyFile } = await import('node:fs/promises');
+      for (const f of ['search.png', 'edit.png']) await copyFile(path.join(tmp, f), path.join(process.env.RUCHE_SCREENSHOTS, f));
+    }
+
     // Made private from the same form.
     await page.selectOption('#edit-form select[name=privacy]', '3');
     await Promise.all([page.waitForNavigation(), page.click('#edit-form button[type=submit]')]);

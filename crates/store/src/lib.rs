@@ -20,6 +20,7 @@ pub mod comments;
 pub mod federation;
 pub mod jobs;
 pub mod migrate;
+pub mod search;
 pub mod sites;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,6 +1,6 @@
 //! Schema migrations, one SQL file each, applied in order and recorded with a checksum.
-//! The files are written for PostgreSQL; for SQLite the one dialect difference we use (the
-//! auto-increment key) is rewritten. A hand-written runner instead of `sqlx::migrate!` so one
+//! The files are written for PostgreSQL; for SQLite the two dialect differences we use (the
+//! auto-increment key, and byte-order text as `COLLATE "C"`) are rewritten. A hand-written runner instead of `sqlx::migrate!` so one
 //! set of files serves both backends.
 
 use crate::{Store, StoreError, dual};
@@ -63,6 +63,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "video_stats",
         include_str!("../migrations/0016_video_stats.sql"),
     ),
+    (17, "search", include_str!("../migrations/0017_search.sql")),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.
@@ -109,6 +110,7 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
         }
         let sql = if sqlite {
             sql.replace("BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+                .replace("COLLATE \"C\"", "COLLATE BINARY")
         } else {
             sql.to_string()
         };

@@ -448,6 +448,8 @@ pub enum Sort {
     Likes,
     /// `trending`: views counted here over the last [`ListFilter::trending_days`] days.
     Trending,
+    /// `match`: how well a search matched (without a search, as `publishedAt`).
+    Match,
     /// `hot` (and `best`): PeerTube's score of likes, dislikes, views and comments (their
     /// logarithms, weighted), plus a half-day's worth for each 47,000 s of its publication date.
     Hot,
@@ -467,6 +469,7 @@ impl Sort {
             "likes" => Sort::Likes,
             "trending" => Sort::Trending,
             "hot" | "best" => Sort::Hot,
+            "match" => Sort::Match,
             _ => return None,
         })
     }
@@ -475,6 +478,7 @@ impl Sort {
     fn key(self) -> &'static str {
         match self {
             Sort::Published => "COALESCE(v.published_at, v.created_at)",
+            Sort::Match => "m.score",
             Sort::OriginallyPublished => {
                 "COALESCE(v.originally_published_at, v.published_at, v.created_at)"
             }
@@ -550,6 +554,8 @@ pub struct ListFilter {
     pub facets: Facets,
     /// The first day (ms, UTC midnight) whose views count for [`Sort::Trending`].
     pub trending_since: i64,
+    /// Only videos matching these words (a search); none: no search.
+    pub search: Vec<ruche_domain::search::QueryWord>,
 }
 
 /// A value bound to a list's query.
@@ -693,22 +699,46 @@ impl ListFilter {
 pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     let order = if f.newest_first { "DESC" } else { "ASC" };
     // $1 and $2 page; $3 is the trending window, bound only when trending (PostgreSQL refuses
-    // a value no placeholder takes).
+    // a value no placeholder takes); then the search's words, then the conditions'.
     let trending = f.sort == Sort::Trending;
-    let (where_, binds) = f.conditions(if trending { 4 } else { 3 });
-    let comments = if f.sort == Sort::Hot {
+    let searching = !f.search.is_empty();
+    let sort = if f.sort == Sort::Match && !searching {
+        Sort::Published
+    } else {
+        f.sort
+    };
+    let first = if trending { 4 } else { 3 };
+    let (matches, words) = crate::search::video_matches(&f.search, first);
+    let (count_matches, _) = crate::search::video_matches(&f.search, 1);
+    let join = |m: &str| {
+        if searching {
+            format!(" JOIN ({m}) m ON m.video_id = v.id")
+        } else {
+            String::new()
+        }
+    };
+    let (where_, binds) = f.conditions(first + words.len());
+    let comments = if sort == Sort::Hot {
         " LEFT JOIN (SELECT video_id, COUNT(*) AS n FROM video_comments WHERE deleted_at IS NULL
            GROUP BY video_id) c_count ON c_count.video_id = v.id"
     } else {
         ""
     };
-    let key = f.sort.key();
+    let key = sort.key();
+    // A search's best first, newest first among equals.
+    let then = if sort == Sort::Match {
+        "COALESCE(v.published_at, v.created_at) DESC, "
+    } else {
+        ""
+    };
     let sql = format!(
-        "{VIDEO_SELECT}{comments}{where_} ORDER BY {key} {order}, v.id {order} LIMIT $1 OFFSET $2"
+        "{VIDEO_SELECT}{}{comments}{where_} ORDER BY {key} {order}, {then}v.id {order} LIMIT $1 OFFSET $2",
+        join(&matches)
     );
-    let (count_where, _) = f.conditions(1);
+    let (count_where, _) = f.conditions(1 + words.len());
     let count_sql = format!(
-        "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id{count_where}"
+        "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id{}{count_where}",
+        join(&count_matches)
     );
     dual!(ex, |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
@@ -718,6 +748,10 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
             q = q.bind(f.trending_since);
         }
         let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+        for w in &words {
+            q = q.bind(w.clone());
+            cq = cq.bind(w.clone());
+        }
         for b in &binds {
             match b {
                 Bind::Int(i) => {

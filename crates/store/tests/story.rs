@@ -53,6 +53,25 @@ async fn make_video(store: &Store, channel_id: i64, name: &str, size: i64) -> i6
     id
 }
 
+/// Marks video `id` transcoded and published (its media facts made up).
+async fn publish(ex: ruche_store::Ex<'_>, id: i64, duration: i64) {
+    videos::set_media(
+        ex,
+        id,
+        &videos::MediaInfo {
+            duration,
+            aspect_ratio: None,
+            playlist_filename: "m.m3u8",
+            sha256_filename: "s.json",
+            thumbnail_filename: None,
+            preview_filename: None,
+        },
+        true,
+    )
+    .await
+    .unwrap();
+}
+
 db_test!(users_accounts_channels, |store: Store| async move {
     let uid = make_user(&store, "alice").await;
     let mut c = store.read().await.unwrap();
@@ -2577,21 +2596,7 @@ db_test!(list_filters_and_sorts, |store: Store| async move {
         e.privacy = *privacy;
         e.published_at = Some(1_000_000 * (i as i64 + 1));
         videos::edit(tx.ex(), id, &e).await.unwrap();
-        videos::set_media(
-            tx.ex(),
-            id,
-            &videos::MediaInfo {
-                duration: 100 - i as i64,
-                aspect_ratio: None,
-                playlist_filename: "m.m3u8",
-                sha256_filename: "s.json",
-                thumbnail_filename: None,
-                preview_filename: None,
-            },
-            true,
-        )
-        .await
-        .unwrap();
+        publish(tx.ex(), id, 100 - i as i64).await;
         for r in &raters[..*likes as usize] {
             videos::set_rate(tx.ex(), *r, id, Some("like"), None)
                 .await
@@ -2758,4 +2763,158 @@ db_test!(list_filters_and_sorts, |store: Store| async move {
         ["alpha", "Bravo", "charlie"]
     );
     drop(ids);
+});
+
+db_test!(search_finds_and_ranks_alike, |store: Store| async move {
+    use ruche_domain::search::{Field, query, terms};
+    use ruche_store::search;
+    let uid = make_user(&store, "cook").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    drop(c);
+    // (name, tags, description)
+    let specs = [
+        (
+            "Crêpes bretonnes",
+            "recette dessert",
+            "Une recette de crêpes, pas de galettes.",
+        ),
+        (
+            "Galettes de sarrasin",
+            "recette",
+            "Les galettes salées, sans crêpe sucrée.",
+        ),
+        (
+            "Running a marathon",
+            "sport",
+            "How runners train for a race.",
+        ),
+        ("Le chat et la crêpe", "chats", "Un chat regarde une crêpe."),
+    ];
+    let mut ids = Vec::new();
+    for (i, (name, tags, description)) in specs.iter().enumerate() {
+        let id = make_video(&store, ch, name, 10).await;
+        let mut tx = store.begin().await.unwrap();
+        let v = videos::by_id(tx.ex(), id).await.unwrap().unwrap();
+        let mut e = videos::VideoEdit::of(&v);
+        e.published_at = Some(1_000 * (i as i64 + 1));
+        videos::edit(tx.ex(), id, &e).await.unwrap();
+        publish(tx.ex(), id, 10).await;
+        let t = terms(&[
+            (Field::Name, name),
+            (Field::Tag, tags),
+            (Field::Description, description),
+        ]);
+        search::set_video_terms(tx.ex(), id, &t).await.unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    // The channel, under its owner's name.
+    let mut tx = store.begin().await.unwrap();
+    let t = terms(&[(Field::Name, "Cuisine de Bretagne"), (Field::Owner, "cook")]);
+    search::set_channel_terms(tx.ex(), ch, &t).await.unwrap();
+    assert!(
+        search::unindexed_videos(tx.ex(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        search::unindexed_channels(tx.ex(), 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| *c != ch)
+    );
+    tx.commit().await.unwrap();
+
+    let found = |text: &'static str| {
+        let store = store.clone();
+        async move {
+            let mut c = store.read().await.unwrap();
+            let f = ListFilter {
+                public_only: true,
+                count: 10,
+                sort: videos::Sort::Match,
+                newest_first: true,
+                search: query(text),
+                ..Default::default()
+            };
+            let (rows, total) = videos::list(c.ex(), &f).await.unwrap();
+            assert_eq!(total as usize, rows.len(), "{text}");
+            rows.iter().map(|v| v.name.clone()).collect::<Vec<_>>()
+        }
+    };
+    // Accents and case ignored; a name counts more than a description; newest among equals.
+    assert_eq!(
+        found("CREPE").await,
+        [
+            "Le chat et la crêpe",
+            "Crêpes bretonnes",
+            "Galettes de sarrasin"
+        ]
+    );
+    // Every word must be found; stems join forms (French and English).
+    // (Each has one word in its name, the other in its description: equal, the newest first.)
+    assert_eq!(
+        found("crêpes galette").await,
+        ["Galettes de sarrasin", "Crêpes bretonnes"]
+    );
+    assert_eq!(found("runner").await, ["Running a marathon"]);
+    assert_eq!(
+        found("recettes").await,
+        ["Galettes de sarrasin", "Crêpes bretonnes"]
+    );
+    // The last word as a prefix (still being typed); the others whole.
+    assert_eq!(found("mara").await, ["Running a marathon"]);
+    assert!(
+        found("mara running").await.is_empty(),
+        "only the last word is a prefix"
+    );
+    assert_eq!(found("running mara").await, ["Running a marathon"]);
+    // By the channel's or its owner's name: all its videos.
+    assert_eq!(found("bretagne").await.len(), 4);
+    assert_eq!(found("cook chat").await, ["Le chat et la crêpe"]);
+    assert!(found("pizza").await.is_empty());
+    assert_eq!(found("").await.len(), 4, "no words: no search");
+
+    // Channels by their names.
+    let mut c = store.read().await.unwrap();
+    let (chs, total) = search::channels(c.ex(), &query("bretagne cuisine"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!((chs.len(), total), (1, 1));
+    assert_eq!(chs[0].id, ch);
+    assert_eq!(
+        search::channels(c.ex(), &query("cuis"), 0, 10)
+            .await
+            .unwrap()
+            .1,
+        1
+    );
+    assert_eq!(
+        search::channels(c.ex(), &query("paris"), 0, 10)
+            .await
+            .unwrap()
+            .1,
+        0
+    );
+    assert_eq!(search::channels(c.ex(), &[], 0, 10).await.unwrap().1, 0);
+    drop(c);
+    // An account renamed: its channels are indexed again by the backfill.
+    let mut tx = store.begin().await.unwrap();
+    search::reindex_channels_of_account(tx.ex(), acc.id)
+        .await
+        .unwrap();
+    assert!(
+        search::unindexed_channels(tx.ex(), 10)
+            .await
+            .unwrap()
+            .contains(&ch)
+    );
+    // Deleted videos take their terms with them.
+    videos::delete(tx.ex(), ids[0]).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(found("bretonnes").await, Vec::<String>::new());
 });

@@ -138,6 +138,11 @@ async fn insert_user(
     )
     .await
     .map_err(taken)?;
+    // Its first channel, found by search at once.
+    let account = users::account_of_user(tx.ex(), id).await?;
+    for ch in users::channels_of_account(tx.ex(), account.id).await? {
+        crate::index::index_channel(tx.ex(), ch.id).await?;
+    }
     tx.commit().await?;
     Ok(Inserted::User(id))
 }

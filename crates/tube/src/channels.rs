@@ -90,6 +90,7 @@ pub async fn create(
         }
         e => e.into(),
     })?;
+    crate::index::index_channel(tx.ex(), id).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -253,6 +253,7 @@ pub async fn update(
             e.published_at = Some(now_ms());
         }
         vstore::edit(tx.ex(), v.id, &e).await?;
+        crate::index::index_video(tx.ex(), v.id).await?;
         let pick = |k: PictureKind| made.iter().find(|(m, _)| *m == k).map(|(_, n)| n.as_str());
         vstore::set_pictures(
             tx.ex(),

@@ -1,5 +1,5 @@
 //! Periodic chores: abandoned resumable uploads, expired credentials, old ids of activities
-//! taken in, and (at start-up of the
+//! taken in, what the search index still lacks, and (at start-up of the
 //! embedded instance) scratch space and storage directories nobody references.
 
 use crate::storage::{list_names, remove_dir_if_exists, remove_file_if_exists};
@@ -27,6 +27,12 @@ pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
                     tracing::info!("made the torrents of {n} earlier files");
                 }
                 torrents_made.store(true, Ordering::Relaxed);
+            }
+            let indexed = crate::index::backfill(&tube)
+                .await
+                .map_err(|e| e.to_string())?;
+            if indexed > 0 {
+                tracing::info!("indexed {indexed} videos and channels for search");
             }
             chores(&tube).await.map_err(|e| e.to_string())
         }

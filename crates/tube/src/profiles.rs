@@ -90,6 +90,7 @@ pub async fn update_account(
     )
     .await?;
     outbox::actor_updated(tx.ex(), tube, Holder::Account(account_id)).await?;
+    crate::index::account_renamed(tx.ex(), account_id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -115,6 +116,7 @@ pub async fn update_channel(
     )
     .await?;
     outbox::actor_updated(tx.ex(), tube, Holder::Channel(channel_id)).await?;
+    crate::index::index_channel(tx.ex(), channel_id).await?;
     tx.commit().await?;
     Ok(())
 }

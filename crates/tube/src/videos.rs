@@ -265,6 +265,7 @@ pub async fn create_from_file(
         if !video.passwords.is_empty() {
             vstore::replace_passwords(tx.ex(), id, &video.passwords).await?;
         }
+        crate::index::index_video(tx.ex(), id).await?;
         made.video_id = id;
         vstore::set_source(tx.ex(), &made).await?;
         let payload = serde_json::json!({ "videoId": id }).to_string();

@@ -64,6 +64,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(api::routes())
         .merge(activitypub::routes())
         .merge(html::browse::routes())
+        .merge(html::search::routes())
         .merge(html::watch::routes())
         .merge(html::session::routes())
         .merge(html::mine::routes())

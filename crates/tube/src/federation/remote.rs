@@ -723,6 +723,7 @@ pub async fn store_video_by(tube: &Tube, doc: &Value, by: Option<&str>) -> TubeR
     };
     let mut tx = tube.store.begin().await?;
     let vid = vstore::upsert_remote(tx.ex(), &r).await?;
+    crate::index::index_video(tx.ex(), vid).await?;
     let v = vstore::by_id(tx.ex(), vid)
         .await?
         .ok_or(TubeError::NotFound("video"))?;

@@ -7,6 +7,7 @@ mod comments;
 mod editing;
 mod follows;
 mod profiles;
+mod search;
 mod upload;
 mod users;
 mod videos;
@@ -114,6 +115,8 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(follows::unsubscribe),
         )
         .route("/api/v1/videos", get(videos::list))
+        .route("/api/v1/search/videos", get(search::videos))
+        .route("/api/v1/search/video-channels", get(search::channels))
         .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
         .route("/api/v1/videos/{id}/token", post(videos::file_token))
         .route(

@@ -73,7 +73,11 @@ impl Paging {
 pub struct VideoQuery {
     pub filter: ListFilter,
     /// `isLive=true`: no video here is a live, so the list is empty.
-    lives_only: bool,
+    pub lives_only: bool,
+    /// `search`: what a search looks for (words, a URL or a handle).
+    pub search: Option<String>,
+    /// Whether `sort` was given (a search's default is `-match`).
+    pub sorted: bool,
 }
 
 /// The most values a list parameter (all `…OneOf` together) may carry.
@@ -90,6 +94,8 @@ impl VideoQuery {
         let mut lives_only = false;
         let mut sort = (Sort::Published, true);
         let mut values = 0usize;
+        let mut search = None;
+        let mut sorted = false;
         let flag = |v: &str, name: &str| match v {
             "true" | "1" => Ok(Some(true)),
             "false" | "0" => Ok(Some(false)),
@@ -109,7 +115,9 @@ impl VideoQuery {
                 "start" => paging.start = Some(v),
                 "count" => paging.count = Some(v),
                 "isLocal" => paging.is_local = Some(v),
+                "search" => search = Some(v),
                 "sort" => {
+                    sorted = true;
                     let (column, desc) = match v.strip_prefix('-') {
                         Some(c) => (c, true),
                         None => (v.as_str(), false),
@@ -150,7 +158,12 @@ impl VideoQuery {
             facets,
             ..paging.filter()?
         };
-        Ok(VideoQuery { filter, lives_only })
+        Ok(VideoQuery {
+            filter,
+            lives_only,
+            search,
+            sorted,
+        })
     }
 }
 
@@ -164,6 +177,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for VideoQuery {
     }
 }
 
+/// A page of videos as `{total, data}`, in PeerTube's list shape.
+pub(crate) fn page_json(
+    st: &AppState,
+    rows: &[ruche_tube::videos::Video],
+    total: i64,
+) -> Json<Value> {
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|v| video_json(base, &host, v, false))
+        .collect();
+    Json(json!({ "total": total, "data": data }))
+}
+
 /// A page of published videos `viewer` may see listed, as `{total, data}`.
 async fn public_list(
     st: &AppState,
@@ -174,12 +201,7 @@ async fn public_list(
         return Ok(Json(json!({ "total": 0, "data": [] })));
     }
     let (rows, total) = videos::list_public(&st.tube, viewer, q.filter).await?;
-    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let data: Vec<Value> = rows
-        .iter()
-        .map(|v| video_json(base, &host, v, false))
-        .collect();
-    Ok(Json(json!({ "total": total, "data": data })))
+    Ok(page_json(st, &rows, total))
 }
 
 /// `GET /api/v1/videos`: published public videos (internal ones too for a user of this

@@ -60,14 +60,15 @@ pub(super) async fn favicon(headers: HeaderMap) -> Response {
     res
 }
 
-pub(super) struct Card {
-    short_uuid: String,
-    name: String,
-    thumbnail: Option<String>,
-    duration: String,
-    channel: String,
-    views: String,
-    date: Moment,
+/// A video as a grid shows it.
+pub(crate) struct Card {
+    pub(crate) short_uuid: String,
+    pub(crate) name: String,
+    pub(crate) thumbnail: Option<String>,
+    pub(crate) duration: String,
+    pub(crate) channel: String,
+    pub(crate) views: String,
+    pub(crate) date: Moment,
 }
 
 #[derive(Template)]
@@ -91,18 +92,19 @@ pub(super) struct PageQuery {
 pub(super) const PER_PAGE: i64 = 24;
 
 /// One page of a video grid (home, channel, account): the cards and the neighbouring pages.
-pub(super) struct Grid {
-    videos: Vec<Card>,
-    prev_page: Option<i64>,
-    next_page: Option<i64>,
+pub(crate) struct Grid {
+    pub(crate) videos: Vec<Card>,
+    pub(crate) prev_page: Option<i64>,
+    pub(crate) next_page: Option<i64>,
 }
 
-pub(super) async fn grid(
+pub(crate) async fn grid(
     st: &AppState,
     tr: &Tr,
     filter: ListFilter,
     page: Option<i64>,
     viewer: Option<&ruche_tube::accounts::User>,
+    search: Option<&str>,
 ) -> Result<Grid, TubeError> {
     // Past this, every page is empty anyway; the bound keeps `page * PER_PAGE` from overflowing.
     let page = page.unwrap_or(1).clamp(1, 1_000_000);
@@ -112,7 +114,10 @@ pub(super) async fn grid(
         newest_first: true,
         ..filter
     };
-    let (rows, total) = ruche_tube::videos::list_public(&st.tube, viewer, f).await?;
+    let (rows, total) = match search {
+        Some(text) => ruche_tube::search::videos(&st.tube, viewer, text, f).await?,
+        None => ruche_tube::videos::list_public(&st.tube, viewer, f).await?,
+    };
     let videos = rows
         .iter()
         .map(|v| Card {
@@ -158,7 +163,7 @@ pub(super) async fn home(
         },
         ..Default::default()
     };
-    match grid(&st, &chrome.tr, filter, q.page, user.user.as_ref()).await {
+    match grid(&st, &chrome.tr, filter, q.page, user.user.as_ref(), None).await {
         Ok(g) => render(&Home {
             chrome,
             videos: g.videos,
@@ -219,7 +224,7 @@ pub(super) async fn profile(
         Ok(w) => w,
         Err(e) => return error_page(chrome, e),
     };
-    match grid(st, &chrome.tr, who.filter, page, viewer).await {
+    match grid(st, &chrome.tr, who.filter, page, viewer, None).await {
         Ok(g) => render(&Profile {
             display_name: who.display_name,
             handle: format!(

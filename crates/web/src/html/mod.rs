@@ -26,6 +26,7 @@ pub(crate) mod comments;
 pub(crate) mod edit;
 pub(crate) mod mine;
 pub(crate) mod registrations;
+pub(crate) mod search;
 pub(crate) mod session;
 pub(crate) mod watch;
 

@@ -1,0 +1,218 @@
+//! The search index (`video_terms`, `channel_terms`) and what reads it. A query word matches a
+//! term equal to one of its forms, or (the last word) one it begins; a video matches when every
+//! word matches its own terms or its channel's, and scores the sum, over the words, of the
+//! heaviest field each was found in. The same SQL runs on both backends over byte-ordered terms,
+//! so SQLite and PostgreSQL find and rank alike.
+
+use crate::users::{CHANNEL_COLS, Channel};
+use crate::{Ex, Result, StoreError, dual, now_ms};
+use ruche_domain::search::QueryWord;
+
+/// Rows per INSERT when terms are written.
+const BATCH: usize = 300;
+
+/// Replaces the terms of `table`'s row `id` (`video_terms`/`videos` or `channel_terms`/
+/// `channels`) and marks the row indexed.
+async fn set_terms(
+    mut ex: Ex<'_>,
+    terms_table: &str,
+    key: &str,
+    rows_table: &str,
+    id: i64,
+    terms: &[(String, i64)],
+) -> Result<()> {
+    let delete = format!("DELETE FROM {terms_table} WHERE {key} = $1");
+    dual!(ex.reborrow(), |c| sqlx::query(sqlx::AssertSqlSafe(
+        delete.as_str()
+    ))
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))?;
+    for chunk in terms.chunks(BATCH) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {terms_table} ({key}, term, weight) VALUES {}",
+            values.join(", ")
+        );
+        dual!(ex.reborrow(), |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(id);
+            for (term, weight) in chunk {
+                q = q.bind(term).bind(*weight);
+            }
+            q.execute(c).await.map(|_| ()).map_err(StoreError::from)
+        })?;
+    }
+    let mark = format!("UPDATE {rows_table} SET indexed_at = $2 WHERE id = $1");
+    dual!(ex, |c| sqlx::query(sqlx::AssertSqlSafe(mark.as_str()))
+        .bind(id)
+        .bind(now_ms())
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
+/// Replaces a video's terms.
+pub async fn set_video_terms(ex: Ex<'_>, video_id: i64, terms: &[(String, i64)]) -> Result<()> {
+    set_terms(ex, "video_terms", "video_id", "videos", video_id, terms).await
+}
+
+/// Replaces a channel's terms.
+pub async fn set_channel_terms(ex: Ex<'_>, channel_id: i64, terms: &[(String, i64)]) -> Result<()> {
+    set_terms(
+        ex,
+        "channel_terms",
+        "channel_id",
+        "channels",
+        channel_id,
+        terms,
+    )
+    .await
+}
+
+/// Up to `limit` videos never indexed (made before the index, or by a process that stopped
+/// before indexing them).
+pub async fn unindexed_videos(ex: Ex<'_>, limit: i64) -> Result<Vec<i64>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT id FROM videos WHERE indexed_at IS NULL ORDER BY id LIMIT $1"
+    )
+    .bind(limit)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Up to `limit` channels never indexed.
+pub async fn unindexed_channels(ex: Ex<'_>, limit: i64) -> Result<Vec<i64>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT id FROM channels WHERE indexed_at IS NULL ORDER BY id LIMIT $1"
+    )
+    .bind(limit)
+    .fetch_all(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+/// Marks a channel's videos for indexing again (their channel's names are part of what finds
+/// them only through `channel_terms`, so nothing is needed there): used when an account's name
+/// changes, for its channels.
+pub async fn reindex_channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE channels SET indexed_at = NULL WHERE account_id = $1"
+    )
+    .bind(account_id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// The condition of one query word on `alias.term`, its placeholders from `binds.len() + 1`
+/// after `first - 1` others.
+fn word_condition(alias: &str, w: &QueryWord, first: usize, binds: &mut Vec<String>) -> String {
+    let mut mark = |v: String| {
+        binds.push(v);
+        format!("${}", first + binds.len() - 1)
+    };
+    let forms: Vec<String> = w.forms.iter().map(|f| mark(f.clone())).collect();
+    let mut any = vec![format!("{alias}.term IN ({})", forms.join(", "))];
+    if let Some(p) = &w.prefix {
+        // Every term that begins with `p` sorts from `p` to `p` + the last code point, byte by
+        // byte as by code point (UTF-8 keeps their order); no term holds that code point.
+        let from = mark(p.clone());
+        let to = mark(format!("{p}\u{10FFFF}"));
+        any.push(format!("({alias}.term >= {from} AND {alias}.term < {to})"));
+    }
+    format!("({})", any.join(" OR "))
+}
+
+/// The videos matching `words` with their score, as SQL (`video_id`, `score`) with its
+/// placeholders numbered from `first`, and the values to bind in order.
+pub(crate) fn video_matches(words: &[QueryWord], first: usize) -> (String, Vec<String>) {
+    let mut binds = Vec::new();
+    let parts: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let own = word_condition("vt", w, first, &mut binds);
+            let channel = word_condition("ct", w, first, &mut binds);
+            format!(
+                "SELECT vid, MAX(w) AS w FROM (
+                   SELECT vt.video_id AS vid, vt.weight AS w FROM video_terms vt WHERE {own}
+                   UNION ALL
+                   SELECT v2.id AS vid, ct.weight AS w FROM channel_terms ct
+                     JOIN videos v2 ON v2.channel_id = ct.channel_id WHERE {channel}
+                 ) x GROUP BY vid"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT vid AS video_id, SUM(w) AS score FROM ({}) y GROUP BY vid HAVING COUNT(*) = {}",
+        parts.join(" UNION ALL "),
+        words.len()
+    );
+    (sql, binds)
+}
+
+/// The channels matching `words` with their score, as SQL (`cid`, `score`) with its
+/// placeholders numbered from `first`, and the values to bind in order.
+fn channel_matches(words: &[QueryWord], first: usize) -> (String, Vec<String>) {
+    let mut binds = Vec::new();
+    let parts: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let cond = word_condition("ct", w, first, &mut binds);
+            format!(
+                "SELECT ct.channel_id AS cid, MAX(ct.weight) AS w FROM channel_terms ct
+                 WHERE {cond} GROUP BY ct.channel_id"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT cid, SUM(w) AS score FROM ({}) y GROUP BY cid HAVING COUNT(*) = {}",
+        parts.join(" UNION ALL "),
+        words.len()
+    );
+    (sql, binds)
+}
+
+/// A page of channels matching `words`, best first, and how many match: by their names and
+/// their account's.
+pub async fn channels(
+    ex: Ex<'_>,
+    words: &[QueryWord],
+    start: i64,
+    count: i64,
+) -> Result<(Vec<Channel>, i64)> {
+    if words.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let (matches, binds) = channel_matches(words, 3);
+    let (count_matches, _) = channel_matches(words, 1);
+    let cols = CHANNEL_COLS
+        .split(", ")
+        .map(|c| format!("ch.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM channels ch JOIN ({matches}) m ON m.cid = ch.id
+         ORDER BY m.score DESC, ch.id ASC LIMIT $1 OFFSET $2"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM ({count_matches}) m");
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(count)
+            .bind(start);
+        let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+        for b in &binds {
+            q = q.bind(b.clone());
+            cq = cq.bind(b.clone());
+        }
+        let rows = q.fetch_all(&mut *c).await?;
+        let total: i64 = cq.fetch_one(&mut *c).await?;
+        Ok((rows, total))
+    })
+}

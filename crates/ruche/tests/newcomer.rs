@@ -102,7 +102,13 @@ both!(
                 .header("Accept", "text/html")
                 .send()
         };
-        for path in ["/search", "/about", "/admin", "/w/not-a-uuid!", "/c/nobody"] {
+        for path in [
+            "/nowhere",
+            "/about",
+            "/admin",
+            "/w/not-a-uuid!",
+            "/c/nobody",
+        ] {
             let r = get(path, "fr-FR,fr;q=0.9").await.unwrap();
             assert_eq!(r.status(), 404, "{path}");
             assert!(

@@ -155,7 +155,10 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // 8 MiB of pages per connection (SQLite's default is 2): lists and search read
+                // the same hot pages over and over (bench/api/lists.py).
+                .pragma("cache_size", "-8192");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.clone())
@@ -177,8 +180,11 @@ impl Store {
                 })?;
             Backend::Sqlite { write, read }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts =
-                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.into()))?;
+            // No JIT: PostgreSQL compiles a list's query when its estimated cost passes
+            // `jit_above_cost`, which costs more than the query itself (bench/api/lists.py).
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(url.into()))?
+                .options([("jit", "off")]);
             Backend::Postgres(
                 PgPoolOptions::new()
                     .max_connections(10)

@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0016_video_stats.sql"),
     ),
     (17, "search", include_str!("../migrations/0017_search.sql")),
+    (
+        18,
+        "list_indexes",
+        include_str!("../migrations/0018_list_indexes.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

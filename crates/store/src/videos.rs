@@ -488,10 +488,7 @@ impl Sort {
             Sort::Duration => "v.duration",
             Sort::Views => "v.views",
             Sort::Likes => "v.likes",
-            Sort::Trending => {
-                "(SELECT COALESCE(SUM(st.views), 0) FROM video_stats st
-                  WHERE st.video_id = v.id AND st.day >= $3)"
-            }
+            Sort::Trending => "COALESCE(tr.n, 0)",
             // PeerTube's weights (`videos-id-list-query-builder.ts`): like 150, dislike −150,
             // view 16, comment 100, on base-10 logarithms; the date in half-days of 47,000 s
             // from its epoch 1446156582.
@@ -724,16 +721,31 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     } else {
         ""
     };
-    let key = sort.key();
-    // A search's best first, newest first among equals.
-    let then = if sort == Sort::Match {
-        "COALESCE(v.published_at, v.created_at) DESC, "
+    // The views of the trending window, summed once (not per candidate).
+    let trend = if trending {
+        " LEFT JOIN (SELECT video_id, SUM(views) AS n FROM video_stats WHERE day >= $3
+           GROUP BY video_id) tr ON tr.video_id = v.id"
     } else {
         ""
     };
+    let key = sort.key();
+    // A search's best first, newest first among equals.
+    let then = if sort == Sort::Match {
+        "page.p2 DESC, "
+    } else {
+        ""
+    };
+    // The page is chosen on ids and sort keys alone, then its rows read: sorting thousands of
+    // whole rows (descriptions included) for 15 was what a list cost.
     let sql = format!(
-        "{VIDEO_SELECT}{}{comments}{where_} ORDER BY {key} {order}, {then}v.id {order} LIMIT $1 OFFSET $2",
-        join(&matches)
+        "WITH page AS (
+           SELECT v.id AS pid, {key} AS k, COALESCE(v.published_at, v.created_at) AS p2
+           FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id
+           {}{comments}{trend}{where_}
+           ORDER BY k {order}, {}v.id {order} LIMIT $1 OFFSET $2)
+         {VIDEO_SELECT} JOIN page ON page.pid = v.id ORDER BY page.k {order}, {then}v.id {order}",
+        join(&matches),
+        then.replace("page.p2", "p2"),
     );
     let (count_where, _) = f.conditions(1 + words.len());
     let count_sql = format!(

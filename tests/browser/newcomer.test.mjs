@@ -72,7 +72,7 @@ describe('a newcomer finds no dead end', { timeout: 300_000 }, () => {
   }
   // Paths this file asks for on purpose, knowing they do not exist; and the login form, which
   // answers 401 to a refused login.
-  const expected404 = new Set(['/search', '/about', '/admin', '/no-such-page', '/w/not-a-uuid!']);
+  const expected404 = new Set(['/nowhere', '/about', '/admin', '/no-such-page', '/w/not-a-uuid!']);
   const expectedStatus = (url) => {
     const p = new URL(url).pathname;
     return expected404.has(p) || p === '/login';
@@ -318,7 +318,7 @@ describe('a newcomer finds no dead end', { timeout: 300_000 }, () => {
     const fr = await watched(await browser.newContext({ locale: 'fr-FR', extraHTTPHeaders: { 'Accept-Language': 'fr-FR,fr;q=0.9' } }));
     const errors = [];
     fr.on('console', (m) => { if (m.type() === 'error') errors.push({ text: m.text(), url: m.location()?.url ?? '' }); });
-    for (const p of ['/search', '/about', '/admin', '/w/not-a-uuid!']) {
+    for (const p of ['/nowhere', '/about', '/admin', '/w/not-a-uuid!']) {
       const res = await fr.goto(`${server.url}${p}`);
       assert.equal(res.status(), 404, p);
       assert.equal(await fr.locator('h1').innerText(), 'Page introuvable', p);

@@ -5,6 +5,7 @@
 pub mod follow;
 pub mod host;
 pub mod ids;
+pub mod playlist;
 pub mod search;
 pub mod settings;
 pub mod text;

@@ -190,6 +190,21 @@ pub fn file_metadata(base: &str, uuid: &str, file_id: i64) -> String {
     format!("{base}/api/v1/videos/{uuid}/metadata/{file_id}")
 }
 
+/// A playlist's ActivityPub id (PeerTube's `/video-playlists/<uuid>`).
+pub fn playlist(base: &str, uuid: &str) -> String {
+    format!("{base}/video-playlists/{uuid}")
+}
+
+/// An element of one of our playlists (`/video-playlists/<uuid>/videos/<id>`).
+pub fn playlist_element(base: &str, uuid: &str, id: i64) -> String {
+    format!("{base}/video-playlists/{uuid}/videos/{id}")
+}
+
+/// A playlist's page, by its short UUID, as PeerTube links it.
+pub fn playlist_page(base: &str, uuid: &str) -> String {
+    format!("{base}/w/p/{}", short_uuid(uuid))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

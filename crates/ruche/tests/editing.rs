@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 use reqwest::Method;
-use ruche_testkit::{Instance, both, small_clip};
+use ruche_testkit::{FEDERATION, Instance, both, small_clip};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -730,14 +730,6 @@ both!(a_scheduled_video_publishes_itself, |db| async move {
     inst.stop().await;
 });
 
-/// Settings that let instances federate over http on loopback, and retry fast.
-const FEDERATION: &[(&str, &str)] = &[
-    ("RUCHE_FEDERATION_ALLOW_INSECURE", "true"),
-    ("RUCHE_FEDERATION_RETRY_BASE_SECS", "1"),
-    ("RUCHE_FEDERATION_RETRY_MAX_SECS", "2"),
-    ("RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS", "3"),
-];
-
 both!(
     edits_and_privacy_changes_reach_a_follower,
     |db| async move {
@@ -745,17 +737,7 @@ both!(
         let b = Instance::start(db, FEDERATION).await;
         let logs = vec![a.stderr_log.clone(), b.stderr_log.clone()];
         let (ta, tb) = (a.root_token().await, b.root_token().await);
-        let (s, body) = b
-            .api()
-            .with(&tb)
-            .post_json("/api/v1/server/following", json!({ "hosts": [a.host()] }))
-            .await;
-        assert_eq!(s, 204, "{body}");
-        ruche_testkit::eventually(&logs, "B follows A", 20, || async {
-            let (_, f) = b.api().get_json("/api/v1/server/following").await;
-            (f["data"][0]["state"] == "accepted").then_some(())
-        })
-        .await;
+        b.follow_instance(&tb, &a).await;
         let dir = tempfile::tempdir().unwrap();
         let clip = small_clip(dir.path());
         let (_, up) = a.upload(&ta, &clip, 1, "Federated title").await;

@@ -20,6 +20,7 @@ pub mod comments;
 pub mod federation;
 pub mod jobs;
 pub mod migrate;
+pub mod playlists;
 pub mod search;
 pub mod sites;
 #[cfg(feature = "testing")]
@@ -38,6 +39,26 @@ macro_rules! dual {
         }
     };
 }
+
+/// A value bound to a query built at run time (a list's filters).
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Binds each of `binds` (an iterator of [`Bind`]), in order, to every query named.
+macro_rules! bind_each {
+    ($binds:expr, $($q:ident),+) => {
+        for b in $binds {
+            match b {
+                $crate::Bind::Int(i) => { $( $q = $q.bind(*i); )+ }
+                $crate::Bind::Text(t) => { $( $q = $q.bind(t.clone()); )+ }
+            }
+        }
+    };
+}
+pub(crate) use bind_each;
 
 /// Errors of the store, in domain terms.
 #[derive(Debug, thiserror::Error)]

@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "list_indexes",
         include_str!("../migrations/0018_list_indexes.sql"),
     ),
+    (
+        19,
+        "playlists",
+        include_str!("../migrations/0019_playlists.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -74,6 +74,23 @@ pub async fn set_channel_terms(ex: Ex<'_>, channel_id: i64, terms: &[(String, i6
     .await
 }
 
+/// Replaces a playlist's terms.
+pub(crate) async fn set_playlist_terms(
+    ex: Ex<'_>,
+    playlist_id: i64,
+    terms: &[(String, i64)],
+) -> Result<()> {
+    set_terms(
+        ex,
+        "playlist_terms",
+        "playlist_id",
+        "playlists",
+        playlist_id,
+        terms,
+    )
+    .await
+}
+
 /// Up to `limit` videos never indexed (made before the index, or by a process that stopped
 /// before indexing them).
 pub async fn unindexed_videos(ex: Ex<'_>, limit: i64) -> Result<Vec<i64>> {
@@ -157,22 +174,38 @@ pub(crate) fn video_matches(words: &[QueryWord], first: usize) -> (String, Vec<S
     (sql, binds)
 }
 
-/// The channels matching `words` with their score, as SQL (`cid`, `score`) with its
-/// placeholders numbered from `first`, and the values to bind in order.
-fn channel_matches(words: &[QueryWord], first: usize) -> (String, Vec<String>) {
+/// A table of terms and the column naming what they are of.
+pub(crate) struct Terms {
+    table: &'static str,
+    key: &'static str,
+}
+
+const CHANNELS: Terms = Terms {
+    table: "channel_terms",
+    key: "channel_id",
+};
+pub(crate) const PLAYLISTS: Terms = Terms {
+    table: "playlist_terms",
+    key: "playlist_id",
+};
+
+/// What matches `words` in `terms` (every word, each in one of its terms) with its score, as SQL
+/// (`id`, `score`) with its placeholders numbered from `first`, and the values to bind in order.
+pub(crate) fn matches(terms: Terms, words: &[QueryWord], first: usize) -> (String, Vec<String>) {
+    let Terms { table, key } = terms;
     let mut binds = Vec::new();
     let parts: Vec<String> = words
         .iter()
         .map(|w| {
-            let cond = word_condition("ct", w, first, &mut binds);
+            let cond = word_condition("t", w, first, &mut binds);
             format!(
-                "SELECT ct.channel_id AS cid, MAX(ct.weight) AS w FROM channel_terms ct
-                 WHERE {cond} GROUP BY ct.channel_id"
+                "SELECT t.{key} AS id, MAX(t.weight) AS w FROM {table} t
+                 WHERE {cond} GROUP BY t.{key}"
             )
         })
         .collect();
     let sql = format!(
-        "SELECT cid, SUM(w) AS score FROM ({}) y GROUP BY cid HAVING COUNT(*) = {}",
+        "SELECT id, SUM(w) AS score FROM ({}) y GROUP BY id HAVING COUNT(*) = {}",
         parts.join(" UNION ALL "),
         words.len()
     );
@@ -190,15 +223,15 @@ pub async fn channels(
     if words.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let (matches, binds) = channel_matches(words, 3);
-    let (count_matches, _) = channel_matches(words, 1);
+    let (count_matches, _) = matches(CHANNELS, words, 1);
+    let (matched, binds) = matches(CHANNELS, words, 3);
     let cols = CHANNEL_COLS
         .split(", ")
         .map(|c| format!("ch.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {cols} FROM channels ch JOIN ({matches}) m ON m.cid = ch.id
+        "SELECT {cols} FROM channels ch JOIN ({matched}) m ON m.id = ch.id
          ORDER BY m.score DESC, ch.id ASC LIMIT $1 OFFSET $2"
     );
     let count_sql = format!("SELECT COUNT(*) FROM ({count_matches}) m");

@@ -1,6 +1,6 @@
 //! Videos, their rendition files, resumable uploads in progress, views and quota sums.
 
-use crate::{Ex, Result, StoreError, dual, now_ms};
+use crate::{Bind, Ex, Result, StoreError, dual, now_ms};
 use ruche_domain::follow::FollowState;
 use ruche_domain::video::{Privacy, VideoState};
 
@@ -177,6 +177,22 @@ pub async fn by_uuid(ex: Ex<'_>, uuid: &str) -> Result<Option<Video>> {
         .fetch_optional(c)
         .await
         .map_err(StoreError::from))
+}
+
+/// The videos of `ids` that exist, in no particular order.
+pub async fn by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Video>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("{VIDEO_SELECT} WHERE v.id IN ({})", marks.join(", "));
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await.map_err(StoreError::from)
+    })
 }
 
 /// A day in milliseconds: [`add_view`] counts views per UTC day for trending.
@@ -555,13 +571,6 @@ pub struct ListFilter {
     pub search: Vec<ruche_domain::search::QueryWord>,
 }
 
-/// A value bound to a list's query.
-#[derive(Debug, Clone)]
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
 impl ListFilter {
     /// The WHERE clause, its placeholders numbered from `first`, and the values to bind.
     fn conditions(&self, first: usize) -> (String, Vec<Bind>) {
@@ -764,18 +773,7 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
             q = q.bind(w.clone());
             cq = cq.bind(w.clone());
         }
-        for b in &binds {
-            match b {
-                Bind::Int(i) => {
-                    q = q.bind(*i);
-                    cq = cq.bind(*i);
-                }
-                Bind::Text(t) => {
-                    q = q.bind(t.clone());
-                    cq = cq.bind(t.clone());
-                }
-            }
-        }
+        crate::bind_each!(&binds, q, cq);
         let rows = q.fetch_all(&mut *c).await?;
         let total: i64 = cq.fetch_one(&mut *c).await?;
         Ok((rows, total))

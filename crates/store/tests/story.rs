@@ -2918,3 +2918,191 @@ db_test!(search_finds_and_ranks_alike, |store: Store| async move {
     tx.commit().await.unwrap();
     assert_eq!(found("bretonnes").await, Vec::<String>::new());
 });
+
+db_test!(playlists_keep_their_order, |store: Store| async move {
+    use ruche_domain::playlist::{PlaylistKind, PlaylistPrivacy};
+    use ruche_store::playlists::{self, ListFilter as PFilter, PlaylistFields, Sort as PSort};
+    let uid = make_user(&store, "lister").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    drop(c);
+    let v: Vec<i64> = [
+        make_video(&store, ch, "a", 1).await,
+        make_video(&store, ch, "b", 1).await,
+        make_video(&store, ch, "c", 1).await,
+    ]
+    .to_vec();
+    let mut tx = store.begin().await.unwrap();
+    let fields = PlaylistFields {
+        name: "Évasions".into(),
+        description: Some("Des vidéos de voyage".into()),
+        privacy: PlaylistPrivacy::Public,
+        channel_id: Some(ch),
+    };
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let p = playlists::insert(
+        tx.ex(),
+        &uuid,
+        acc.id,
+        PlaylistKind::Regular,
+        &fields,
+        None,
+        5,
+    )
+    .await
+    .unwrap();
+    let wl = playlists::insert(
+        tx.ex(),
+        &uuid::Uuid::new_v4().to_string(),
+        acc.id,
+        PlaylistKind::WatchLater,
+        &PlaylistFields {
+            name: "Watch later".into(),
+            ..Default::default()
+        },
+        None,
+        6,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // One "Watch later" per account (the failed insert spoils its transaction on PostgreSQL).
+    let mut tx = store.begin().await.unwrap();
+    assert!(
+        playlists::insert(
+            tx.ex(),
+            &uuid::Uuid::new_v4().to_string(),
+            acc.id,
+            PlaylistKind::WatchLater,
+            &PlaylistFields::default(),
+            None,
+            7,
+        )
+        .await
+        .is_err()
+    );
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    let mut els = Vec::new();
+    for (video, start) in [(v[0], None), (v[1], Some(3)), (v[2], None), (v[0], Some(1))] {
+        els.push(
+            playlists::add_element(tx.ex(), p, video, start, None)
+                .await
+                .unwrap(),
+        );
+    }
+    playlists::set_element_times(tx.ex(), p, els[2], Some(1), Some(2))
+        .await
+        .unwrap();
+    playlists::reorder(tx.ex(), p, 4, 0, 1).await.unwrap();
+    assert!(playlists::remove_element(tx.ex(), p, els[1]).await.unwrap());
+    assert!(!playlists::remove_element(tx.ex(), p, els[1]).await.unwrap());
+    playlists::touch(tx.ex(), p).await.unwrap();
+    playlists::set_thumbnail(tx.ex(), p, Some("t.jpg"))
+        .await
+        .unwrap();
+    let t = ruche_domain::search::terms(&[(ruche_domain::search::Field::Name, "Évasions")]);
+    playlists::set_terms(tx.ex(), p, &t).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut c = store.read().await.unwrap();
+    let (rows, total) = playlists::elements(c.ex(), p, 0, 10).await.unwrap();
+    assert_eq!(total, 3);
+    let order: Vec<(i64, i64)> = rows.iter().map(|e| (e.id, e.position)).collect();
+    assert_eq!(order, vec![(els[3], 1), (els[0], 2), (els[2], 3)]);
+    assert_eq!(rows[2].start_timestamp, Some(1));
+    assert_eq!(rows[2].stop_timestamp, Some(2));
+    let one = playlists::element(c.ex(), p, els[0])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.video_id, Some(v[0]));
+    assert_eq!(playlists::first_video(c.ex(), p).await.unwrap(), Some(v[0]));
+    let got = playlists::by_uuid(c.ex(), &uuid).await.unwrap().unwrap();
+    assert_eq!(got.videos_length, 3);
+    assert_eq!(got.thumbnail_filename.as_deref(), Some("t.jpg"));
+    assert_eq!(got.channel_name.as_deref(), Some("lister_channel"));
+    assert_eq!(
+        playlists::watch_later_of(c.ex(), acc.id)
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(wl)
+    );
+    assert_eq!(
+        playlists::count_of_account(c.ex(), acc.id).await.unwrap(),
+        2
+    );
+    let exist = playlists::videos_exist(c.ex(), acc.id, &[v[0], v[1]])
+        .await
+        .unwrap();
+    assert_eq!(exist.len(), 2, "v0 twice, v1 removed");
+    // Lists: public ones, then every kind of the account's, by name; the search.
+    let public = PFilter {
+        public_only: true,
+        count: 10,
+        ..Default::default()
+    };
+    assert_eq!(playlists::list(c.ex(), &public).await.unwrap().1, 1);
+    let (all, n) = playlists::list(
+        c.ex(),
+        &PFilter {
+            account_id: Some(acc.id),
+            count: 10,
+            sort: PSort::Name,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(all[0].name, "Watch later");
+    let found = PFilter {
+        search: ruche_domain::search::query("evasion"),
+        sort: PSort::Match,
+        ..public.clone()
+    };
+    assert_eq!(playlists::list(c.ex(), &found).await.unwrap().1, 1);
+    assert!(
+        playlists::unindexed(c.ex(), 10)
+            .await
+            .unwrap()
+            .contains(&wl)
+    );
+    assert!(
+        playlists::by_url(c.ex(), "https://x.example/p/1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    drop(c);
+    // Another instance's playlist's elements replaced as its origin lists them; a deleted
+    // video leaves its element, without a video.
+    let mut tx = store.begin().await.unwrap();
+    playlists::replace_elements(
+        tx.ex(),
+        p,
+        &[playlists::RemoteElement {
+            video_id: v[1],
+            position: 1,
+            start_timestamp: None,
+            stop_timestamp: None,
+            url: "https://x.example/e/1".into(),
+        }],
+    )
+    .await
+    .unwrap();
+    playlists::update(tx.ex(), p, &fields, 9).await.unwrap();
+    videos::delete(tx.ex(), v[1]).await.unwrap();
+    let (rows, _) = playlists::elements(tx.ex(), p, 0, 10).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].video_id, None);
+    assert_eq!(
+        videos::by_ids(tx.ex(), &[v[0], v[1]]).await.unwrap().len(),
+        1
+    );
+    playlists::delete(tx.ex(), p).await.unwrap();
+    assert!(playlists::by_id(tx.ex(), p).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+});

@@ -207,6 +207,30 @@ impl Instance {
         .await
     }
 
+    /// Makes this instance (its administrator holding `token`) follow `other`'s instance actor,
+    /// and waits until `other` accepted.
+    pub async fn follow_instance(&self, token: &str, other: &Instance) {
+        let (s, body) = self
+            .api()
+            .with(token)
+            .post_json(
+                "/api/v1/server/following",
+                serde_json::json!({ "hosts": [other.host()] }),
+            )
+            .await;
+        assert_eq!(s, 204, "following {}: {body}", other.host());
+        let logs = [self.stderr_log.clone(), other.stderr_log.clone()];
+        crate::eventually(&logs, "the follow accepted", 20, || async {
+            let (_, f) = self.api().get_json("/api/v1/server/following").await;
+            let accepted = f["data"].as_array().is_some_and(|l| {
+                l.iter()
+                    .any(|x| x["following"]["host"] == other.host() && x["state"] == "accepted")
+            });
+            accepted.then_some(())
+        })
+        .await;
+    }
+
     /// Stops the server and drops its database.
     pub async fn stop(mut self) {
         self.kill9();

@@ -48,6 +48,14 @@ macro_rules! rig {
     };
 }
 
+/// Settings that let test instances federate over http on loopback, and retry fast.
+pub const FEDERATION: &[(&str, &str)] = &[
+    ("RUCHE_FEDERATION_ALLOW_INSECURE", "true"),
+    ("RUCHE_FEDERATION_RETRY_BASE_SECS", "1"),
+    ("RUCHE_FEDERATION_RETRY_MAX_SECS", "2"),
+    ("RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS", "3"),
+];
+
 /// Declares a test on SQLite and on PostgreSQL: `both!(name, |rig| async move { … })` makes
 /// `name::sqlite` and `name::postgres`, each handing the body its [`Rig`].
 #[macro_export]

@@ -67,7 +67,7 @@ pub struct VideoUpdate {
 }
 
 /// A field that is there, even as `null`, is `Some` (`null` included); absent, `None`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
     Value::deserialize(d).map(Some)
 }
 
@@ -230,18 +230,7 @@ pub async fn update(
     // nothing.
     let mut made: Vec<(PictureKind, String)> = Vec::new();
     for (kind, bytes) in pictures {
-        let limits = ruche_media::images::Limits {
-            max_bytes: MAX_PICTURE_BYTES,
-            ..ruche_media::images::Limits::default()
-        };
-        let jpeg = ruche_media::images::jpeg_cover_async(bytes, limits, kind.size()).await?;
-        let name = format!("{}.jpg", uuid::Uuid::new_v4());
-        let path = match kind {
-            PictureKind::Thumbnail => tube.storage.thumbnail(&name),
-            PictureKind::Preview => tube.storage.preview(&name),
-        };
-        crate::storage::write_atomic(&path, &jpeg).await?;
-        made.push((kind, name));
+        made.push((kind, write_picture(tube, kind, bytes).await?));
     }
     let result = async {
         let mut tx = tube.store.begin().await?;
@@ -298,9 +287,30 @@ pub async fn update(
     }
 }
 
+/// Cuts a picture sent by a user to `kind`'s size as a JPEG and writes it under a new name,
+/// returned; a file that is not a picture (or too large a one) is refused.
+pub(crate) async fn write_picture(
+    tube: &Tube,
+    kind: PictureKind,
+    bytes: Vec<u8>,
+) -> TubeResult<String> {
+    let limits = ruche_media::images::Limits {
+        max_bytes: MAX_PICTURE_BYTES,
+        ..ruche_media::images::Limits::default()
+    };
+    let jpeg = ruche_media::images::jpeg_cover_async(bytes, limits, kind.size()).await?;
+    let name = format!("{}.jpg", uuid::Uuid::new_v4());
+    let path = match kind {
+        PictureKind::Thumbnail => tube.storage.thumbnail(&name),
+        PictureKind::Preview => tube.storage.preview(&name),
+    };
+    crate::storage::write_atomic(&path, &jpeg).await?;
+    Ok(name)
+}
+
 /// Removes a picture file no row names any more (a failure is only logged: the file is an
 /// orphan the housekeeping can take).
-fn drop_later(tube: &Tube, kind: PictureKind, name: String) {
+pub(crate) fn drop_later(tube: &Tube, kind: PictureKind, name: String) {
     let path = match kind {
         PictureKind::Thumbnail => tube.storage.thumbnail(&name),
         PictureKind::Preview => tube.storage.preview(&name),

@@ -1,4 +1,4 @@
-//! The search index (`ruche_store::search`) kept in step with videos and channels (searching
+//! The search index (`ruche_store::search`) kept in step with videos, channels and playlists (searching
 //! it is [`crate::search`]). A video is indexed in the transaction that creates or edits it (ours) or stores
 //! it (another instance's); a channel when it is created or renamed; whatever a change left
 //! unindexed (a channel another instance sent, an account renamed, rows older than the index) is
@@ -44,6 +44,21 @@ pub async fn index_channel(mut ex: Ex<'_>, id: i64) -> TubeResult<()> {
     Ok(sstore::set_channel_terms(ex, id, &t).await?)
 }
 
+/// Indexes playlist `id`: its name and description.
+pub async fn index_playlist(mut ex: Ex<'_>, id: i64) -> TubeResult<()> {
+    let Some(p) = ruche_store::playlists::by_id(ex.reborrow(), id).await? else {
+        return Ok(());
+    };
+    let t = terms(&[
+        (Field::Name, &p.name),
+        (
+            Field::Description,
+            p.description.as_deref().unwrap_or_default(),
+        ),
+    ]);
+    Ok(ruche_store::playlists::set_terms(ex, id, &t).await?)
+}
+
 /// Marks an account's channels for indexing again (its name is part of theirs).
 pub async fn account_renamed(ex: Ex<'_>, account_id: i64) -> TubeResult<()> {
     Ok(sstore::reindex_channels_of_account(ex, account_id).await?)
@@ -54,14 +69,15 @@ pub async fn backfill(tube: &Tube) -> TubeResult<usize> {
     const BATCH: i64 = 200;
     let mut done = 0;
     loop {
-        let (videos, channels) = {
+        let (videos, channels, playlists) = {
             let mut c = tube.store.read().await?;
             (
                 sstore::unindexed_videos(c.ex(), BATCH).await?,
                 sstore::unindexed_channels(c.ex(), BATCH).await?,
+                ruche_store::playlists::unindexed(c.ex(), BATCH).await?,
             )
         };
-        if videos.is_empty() && channels.is_empty() {
+        if videos.is_empty() && channels.is_empty() && playlists.is_empty() {
             return Ok(done);
         }
         let mut tx = tube.store.begin().await?;
@@ -71,7 +87,10 @@ pub async fn backfill(tube: &Tube) -> TubeResult<usize> {
         for id in &channels {
             index_channel(tx.ex(), *id).await?;
         }
+        for id in &playlists {
+            index_playlist(tx.ex(), *id).await?;
+        }
         tx.commit().await?;
-        done += videos.len() + channels.len();
+        done += videos.len() + channels.len() + playlists.len();
     }
 }

@@ -20,6 +20,7 @@ pub mod housekeeping;
 pub mod index;
 pub mod limiter;
 pub mod playback;
+pub mod playlists;
 pub mod profiles;
 pub mod quota;
 pub mod search;

@@ -276,3 +276,25 @@ pub async fn remote_picture(
     .await?;
     Ok(path)
 }
+
+/// The picture of a playlist: its own, else its first video's thumbnail when that video is
+/// public or unlisted (PeerTube makes one from it). Its path on our host.
+pub async fn playlist_thumbnail(
+    tube: &crate::Tube,
+    p: &ruche_store::playlists::Playlist,
+) -> crate::TubeResult<Option<String>> {
+    if let Some(t) = &p.thumbnail_filename {
+        return Ok(Some(format!("/lazy-static/thumbnails/{t}")));
+    }
+    let mut c = tube.store.read().await?;
+    let Some(id) = ruche_store::playlists::first_video(c.ex(), p.id).await? else {
+        return Ok(None);
+    };
+    let Some(v) = ruche_store::videos::by_id(c.ex(), id).await? else {
+        return Ok(None);
+    };
+    if v.privacy.files_private() || v.state != ruche_domain::video::VideoState::Published {
+        return Ok(None);
+    }
+    Ok(pictures(&v).0)
+}

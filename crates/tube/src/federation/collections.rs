@@ -113,15 +113,47 @@ async fn public_videos(
     Ok(vstore::list(c.ex(), &filter).await?)
 }
 
-/// An actor's collections other than its outbox: its accepted followers or followings (actor
-/// ids), and its playlists (advertised in the actor, which PeerTube reads: empty until playlists
-/// exist). `None` for any other name.
+/// An account's or a channel's public playlists (their ids), newest first; the instance's
+/// (neither) has none.
+async fn playlists(
+    tube: &Tube,
+    actor: &str,
+    account_id: Option<i64>,
+    channel_id: Option<i64>,
+    at: Slice,
+) -> TubeResult<Option<Value>> {
+    let id = format!("{actor}/playlists");
+    if account_id.is_none() && channel_id.is_none() {
+        return Ok(Some(collection(&id, at, 0, Vec::new())));
+    }
+    let f = ruche_store::playlists::ListFilter {
+        public_only: true,
+        account_id,
+        channel_id,
+        start: at.start,
+        count: at.count,
+        descending: true,
+        ..Default::default()
+    };
+    let (rows, total) = {
+        let mut c = tube.store.read().await?;
+        ruche_store::playlists::list(c.ex(), &f).await?
+    };
+    let base = super::base(tube);
+    let items = rows
+        .iter()
+        .map(|p| json!(super::playlists::playlist_id(base, p)))
+        .collect();
+    Ok(Some(collection(&id, at, total, items)))
+}
+
+/// An actor's collections other than its outbox and playlists: its accepted followers or
+/// followings (actor ids). `None` for any other name.
 async fn of_actor(tube: &Tube, actor: &str, which: &str, at: Slice) -> TubeResult<Option<Value>> {
     let id = format!("{actor}/{which}");
     let side = match which {
         "followers" => Side::Followers,
         "following" => Side::Following,
-        "playlists" => return Ok(Some(collection(&id, at, 0, Vec::new()))),
         _ => return Ok(None),
     };
     let (rows, total) = {
@@ -170,6 +202,9 @@ pub async fn of_account(
                 .ok_or(TubeError::NotFound("account"))?,
         )
     };
+    if which == "playlists" {
+        return playlists(tube, &actor, account.as_ref().map(|a| a.id), None, at).await;
+    }
     if which != "outbox" {
         return of_actor(tube, &actor, which, at).await;
     }
@@ -201,6 +236,9 @@ pub async fn of_channel(
             .ok_or(TubeError::NotFound("channel"))?
     };
     let actor = urls::channel(base, &ch.name);
+    if which == "playlists" {
+        return playlists(tube, &actor, None, Some(ch.id), at).await;
+    }
     if which != "outbox" {
         return of_actor(tube, &actor, which, at).await;
     }

@@ -300,7 +300,11 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
                 Ok(())
             }
             "Note" => create_note(tube, a, object, actor).await,
-            // Playlists, watch statistics and redundancy copies are not kept.
+            "Playlist" => {
+                same_origin(object_id, actor)?;
+                super::playlists::store_remote(tube, object, actor, &ap::ids(&a["to"])).await
+            }
+            // Watch statistics and redundancy copies are not kept.
             _ => Ok(()),
         },
         "Update" => match ap::type_of(object) {
@@ -318,6 +322,10 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
                 remote::refresh_actor(tube, actor).await.map(|_| ())
             }
             "Note" => update_note(tube, object, actor).await,
+            "Playlist" => {
+                same_origin(object_id, actor)?;
+                super::playlists::store_remote(tube, object, actor, &ap::ids(&a["to"])).await
+            }
             _ => Ok(()),
         },
         "Delete" => delete(tube, a, actor, object_id).await,
@@ -526,6 +534,7 @@ async fn delete(tube: &Tube, a: &Value, actor: &str, object_id: &str) -> TubeRes
         return Ok(());
     }
     let Some((c, author, under)) = comment else {
+        super::playlists::delete_remote(tube, object_id, actor).await?;
         return Ok(());
     };
     let by_author = ap::same_origin(object_id, actor)

@@ -23,6 +23,7 @@ pub mod follows;
 pub mod inbox;
 pub mod objects;
 pub mod outbox;
+pub mod playlists;
 pub mod remote;
 
 use crate::{Tube, TubeError, TubeResult};

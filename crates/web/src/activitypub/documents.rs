@@ -77,3 +77,48 @@ pub(super) async fn video_share(
         Err(r) => r,
     }
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct PlaylistPage {
+    page: Option<u32>,
+}
+
+/// One of our public or unlisted playlists: its `Playlist` (paged with `?page=N`) for servers,
+/// its page for browsers. Private playlists and other instances' are not found here.
+pub(super) async fn playlist(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<PlaylistPage>,
+) -> Response {
+    let p = match ruche_tube::playlists::find(&st.tube, &id).await {
+        Ok(p) if p.is_local() && p.privacy.federated() => p,
+        Ok(_) | Err(ruche_tube::TubeError::NotFound(_)) => return not_found("video playlist"),
+        Err(e) => return ApiError(e).into_response(),
+    };
+    if !wants_activity_json(&headers) {
+        return Redirect::to(&format!("/w/p/{}", short_uuid(&p.uuid))).into_response();
+    }
+    answer(
+        ruche_tube::federation::playlists::object(&st.tube, &p, q.page)
+            .await
+            .map(Some),
+        "video playlist",
+    )
+}
+
+/// An element of one of our public or unlisted playlists, as its `PlaylistElement`.
+pub(super) async fn playlist_element(
+    State(st): State<AppState>,
+    Path((id, element)): Path<(String, i64)>,
+) -> Response {
+    let p = match ruche_tube::playlists::find(&st.tube, &id).await {
+        Ok(p) if p.is_local() && p.privacy.federated() => p,
+        Ok(_) | Err(ruche_tube::TubeError::NotFound(_)) => return not_found("video playlist"),
+        Err(e) => return ApiError(e).into_response(),
+    };
+    answer(
+        ruche_tube::federation::playlists::element_object(&st.tube, &p, element).await,
+        "video playlist element",
+    )
+}

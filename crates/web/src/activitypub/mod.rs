@@ -52,6 +52,11 @@ pub fn routes() -> Router<AppState> {
             "/videos/watch/{id}/comments/{comment}",
             get(documents::comment),
         )
+        .route("/video-playlists/{id}", get(documents::playlist))
+        .route(
+            "/video-playlists/{id}/videos/{element}",
+            get(documents::playlist_element),
+        )
         .route("/.well-known/webfinger", get(discovery::webfinger))
         .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
         .route(

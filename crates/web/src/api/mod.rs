@@ -6,6 +6,7 @@ pub(crate) mod body;
 mod comments;
 mod editing;
 mod follows;
+pub(crate) mod playlists;
 mod profiles;
 mod search;
 mod upload;
@@ -117,6 +118,45 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/search/videos", get(search::videos))
         .route("/api/v1/search/video-channels", get(search::channels))
+        .route("/api/v1/search/video-playlists", get(playlists::search))
+        .route(
+            "/api/v1/video-playlists",
+            get(playlists::list).post(playlists::create.layer(limits::body(Kind::Profile))),
+        )
+        .route(
+            "/api/v1/video-playlists/privacies",
+            get(playlists::privacies),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}",
+            get(playlists::get)
+                .put(playlists::update.layer(limits::body(Kind::Profile)))
+                .delete(playlists::remove),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}/videos",
+            get(playlists::elements).post(playlists::add),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}/videos/reorder",
+            post(playlists::reorder),
+        )
+        .route(
+            "/api/v1/video-playlists/{id}/videos/{element}",
+            axum::routing::put(playlists::update_element).delete(playlists::remove_element),
+        )
+        .route(
+            "/api/v1/users/me/video-playlists/videos-exist",
+            get(playlists::videos_exist),
+        )
+        .route(
+            "/api/v1/accounts/{name}/video-playlists",
+            get(playlists::of_account),
+        )
+        .route(
+            "/api/v1/video-channels/{handle}/video-playlists",
+            get(playlists::of_channel),
+        )
         .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
         .route("/api/v1/videos/{id}/token", post(videos::file_token))
         .route(

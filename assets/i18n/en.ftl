@@ -632,3 +632,49 @@ search-sort-views = Most viewed
 search-any = Any
 search-channels = Channels
 search-videos = Videos
+
+## Playlists
+nav-my-playlists = My playlists
+playlists-title = My playlists
+playlist-name = Name
+playlist-description = Description
+playlist-privacy = Visibility
+playlist-privacy-1 = Public
+playlist-privacy-2 = Unlisted
+playlist-privacy-3 = Private
+playlist-channel = Channel
+playlist-channel-help = A public playlist belongs to one of your channels.
+playlist-no-channel = No channel
+playlist-videos = Videos
+playlist-play = Play
+playlist-new = New playlist
+playlist-create = Create the playlist
+playlist-edit = Edit the playlist
+playlist-empty = This playlist is empty: use “Save” under a video to add it here.
+playlist-up = Move up
+playlist-down = Move down
+playlist-remove = Remove
+playlist-delete = Delete the playlist
+playlist-delete-confirm = Delete this playlist for good? Its videos stay.
+playlist-delete-yes = Yes, delete this playlist
+playlist-watch-later = Watch later
+playlist-deleted-video = Deleted video
+playlist-private-video = Private video
+playlist-save = Save to
+playlist-save-button = Save
+playlist-saved = Saved to your playlist.
+playlist-of = Playlist: { $name }
+playlist-position = { $position } of { $count }
+playlist-next = Next
+channel-playlists = Playlists
+profile-followers = { $count ->
+    [one] { $count } follower
+   *[other] { $count } followers
+}
+profile-subscribe = Subscribe
+profile-unsubscribe = Unsubscribe
+profile-support = Support
+profile-playlist-videos = { $count ->
+    [one] { $count } video
+   *[other] { $count } videos
+}

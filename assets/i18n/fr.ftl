@@ -629,3 +629,49 @@ search-sort-views = Plus vues
 search-any = Toutes
 search-channels = Chaînes
 search-videos = Vidéos
+
+## Listes de lecture
+nav-my-playlists = Mes listes de lecture
+playlists-title = Mes listes de lecture
+playlist-name = Nom
+playlist-description = Description
+playlist-privacy = Visibilité
+playlist-privacy-1 = Publique
+playlist-privacy-2 = Non listée
+playlist-privacy-3 = Privée
+playlist-channel = Chaîne
+playlist-channel-help = Une liste publique appartient à l’une de vos chaînes.
+playlist-no-channel = Aucune chaîne
+playlist-videos = Vidéos
+playlist-play = Lire
+playlist-new = Nouvelle liste de lecture
+playlist-create = Créer la liste
+playlist-edit = Modifier la liste
+playlist-empty = Cette liste est vide : utilisez « Enregistrer » sous une vidéo pour l’y ajouter.
+playlist-up = Monter
+playlist-down = Descendre
+playlist-remove = Retirer
+playlist-delete = Supprimer la liste
+playlist-delete-confirm = Supprimer définitivement cette liste ? Ses vidéos restent.
+playlist-delete-yes = Oui, supprimer cette liste
+playlist-watch-later = À regarder plus tard
+playlist-deleted-video = Vidéo supprimée
+playlist-private-video = Vidéo privée
+playlist-save = Enregistrer dans
+playlist-save-button = Enregistrer
+playlist-saved = Enregistrée dans votre liste.
+playlist-of = Liste de lecture : { $name }
+playlist-position = { $position } sur { $count }
+playlist-next = Suivante
+channel-playlists = Listes de lecture
+profile-followers = { $count ->
+    [one] { $count } abonné
+   *[other] { $count } abonnés
+}
+profile-subscribe = S’abonner
+profile-unsubscribe = Se désabonner
+profile-support = Soutenir
+profile-playlist-videos = { $count ->
+    [one] { $count } vidéo
+   *[other] { $count } vidéos
+}

@@ -68,6 +68,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(html::watch::routes())
         .merge(html::session::routes())
         .merge(html::mine::routes())
+        .merge(html::playlists::routes())
         .merge(html::account::routes())
         .merge(html::registrations::routes())
         .merge(html::admin::routes())

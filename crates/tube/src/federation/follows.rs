@@ -559,6 +559,28 @@ pub async fn unsubscribe(
     Ok(())
 }
 
+/// Whether a user's account follows the channel `handle` names (accepted or pending, as
+/// PeerTube's `subscriptions/exist` says); `false` for a channel not known here.
+pub async fn is_subscribed(
+    tube: &Tube,
+    user: &crate::accounts::User,
+    handle: &str,
+) -> TubeResult<bool> {
+    let ch = match crate::channels::by_handle(tube, handle).await {
+        Ok(ch) => ch,
+        Err(TubeError::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let account = crate::accounts::account_of(tube, user.id).await?;
+    let me = urls::account(base(tube), &account.name);
+    let target = ch
+        .url
+        .clone()
+        .unwrap_or_else(|| urls::channel(base(tube), &ch.name));
+    let mut c = tube.store.read().await?;
+    Ok(fstore::follow(c.ex(), &me, &target).await?.is_some())
+}
+
 /// The channels a user follows (accepted or pending), each with its account: a page of them and
 /// how many follows there are.
 pub async fn subscriptions(

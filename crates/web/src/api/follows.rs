@@ -217,3 +217,34 @@ pub async fn subscriptions(
         .collect();
     Ok(Json(json!({ "total": total, "data": data })))
 }
+
+/// `GET /api/v1/users/me/subscriptions/exist?uris=a@host&uris=b@host`: for each handle asked,
+/// whether the caller follows that channel.
+pub async fn subscriptions_exist(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    uri: axum::http::Uri,
+) -> ApiResult<Json<Value>> {
+    let mut out = serde_json::Map::new();
+    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
+        if crate::api::body::list_key(&k) != "uris" {
+            continue;
+        }
+        for handle in v.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            if out.len() >= 100 {
+                return Err(ruche_tube::TubeError::BadRequest(
+                    "Incorrect request parameters: uris (at most 100)".into(),
+                )
+                .into());
+            }
+            let yes = ruche_tube::federation::follows::is_subscribed(&st.tube, &u, handle).await?;
+            out.insert(handle.to_string(), json!(yes));
+        }
+    }
+    if out.is_empty() {
+        return Err(
+            ruche_tube::TubeError::BadRequest("Incorrect request parameters: uris".into()).into(),
+        );
+    }
+    Ok(Json(Value::Object(out)))
+}

@@ -112,6 +112,10 @@ pub fn routes() -> Router<AppState> {
             get(follows::subscriptions).post(follows::subscribe),
         )
         .route(
+            "/api/v1/users/me/subscriptions/exist",
+            get(follows::subscriptions_exist),
+        )
+        .route(
             "/api/v1/users/me/subscriptions/{handle}",
             axum::routing::delete(follows::unsubscribe),
         )

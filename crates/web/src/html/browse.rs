@@ -24,6 +24,37 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/video-channels/{name}", get(channel_actor))
         .route("/accounts/{name}", get(account_actor))
         .route("/favicon.ico", get(favicon))
+        .route("/subscriptions/{action}", axum::routing::post(subscription))
+}
+
+#[derive(Deserialize)]
+pub(super) struct SubscriptionForm {
+    csrf: String,
+    handle: String,
+}
+
+/// A channel page's *Subscribe* and *Unsubscribe*: the follow made or undone, then back to the
+/// channel.
+pub(super) async fn subscription(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(action): Path<String>,
+    axum::Form(f): axum::Form<SubscriptionForm>,
+) -> Response {
+    let back = format!("/c/{}", f.handle);
+    let (chrome, u) = match super::form_user(chrome, &user, &f.csrf, &back) {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    let done = match action.as_str() {
+        "add" => ruche_tube::federation::follows::subscribe(&st.tube, &u, &f.handle).await,
+        "remove" => ruche_tube::federation::follows::unsubscribe(&st.tube, &u, &f.handle).await,
+        _ => Err(TubeError::NotFound("page")),
+    };
+    match done {
+        Ok(()) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(chrome, e),
+    }
 }
 
 /// `/favicon.ico`, which browsers ask for on every site (pages link the SVG one too).
@@ -197,6 +228,21 @@ pub(super) struct Profile {
     prev_page: Option<i64>,
     next_page: Option<i64>,
     page_base: String,
+    /// What the channel asks of its viewers (its support text, as Markdown made HTML).
+    support_html: Option<String>,
+    followers: String,
+    /// A channel's handle to subscribe with, and whether the viewer is subscribed already
+    /// (`None`: an account's page, or a visitor not logged in).
+    subscribe: Option<(String, bool)>,
+    playlists: Vec<PlaylistCard>,
+}
+
+/// A playlist on a channel's or an account's page.
+pub(super) struct PlaylistCard {
+    short_uuid: String,
+    name: String,
+    videos: String,
+    thumbnail: Option<String>,
 }
 
 /// Whose page a profile is, and which videos it lists.
@@ -211,6 +257,12 @@ pub(super) struct Owner {
     host: Option<String>,
     avatar: Option<String>,
     banner: Option<String>,
+    support: Option<String>,
+    /// Its ActivityPub id, whose followers are counted.
+    actor_url: String,
+    /// A channel's handle (`name` or `name@host`), for subscribing; `None` for an account.
+    channel_handle: Option<String>,
+    playlists: Vec<ruche_tube::playlists::Playlist>,
 }
 
 pub(super) async fn profile(
@@ -224,8 +276,44 @@ pub(super) async fn profile(
         Ok(w) => w,
         Err(e) => return error_page(chrome, e),
     };
+    let around = async {
+        let (followers, _) =
+            ruche_tube::federation::follows::counts(&st.tube, &who.actor_url).await?;
+        let subscribe = match (&who.channel_handle, viewer) {
+            (Some(h), Some(u)) => Some((
+                h.clone(),
+                ruche_tube::federation::follows::is_subscribed(&st.tube, u, h).await?,
+            )),
+            _ => None,
+        };
+        let mut playlists = Vec::new();
+        for p in &who.playlists {
+            playlists.push(PlaylistCard {
+                short_uuid: ruche_domain::ids::short_uuid(&p.uuid),
+                name: p.name.clone(),
+                videos: chrome
+                    .tr
+                    .t1("profile-playlist-videos", "count", &p.videos_length),
+                thumbnail: ruche_tube::playlists::thumbnail_of(&st.tube, p).await?,
+            });
+        }
+        Ok::<_, TubeError>((followers, subscribe, playlists))
+    }
+    .await;
+    let (followers, subscribe, playlists) = match around {
+        Ok(a) => a,
+        Err(e) => return error_page(chrome, e),
+    };
     match grid(st, &chrome.tr, who.filter, page, viewer, None).await {
         Ok(g) => render(&Profile {
+            support_html: who
+                .support
+                .as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(markdown),
+            followers: chrome.tr.t1("profile-followers", "count", &followers),
+            subscribe,
+            playlists,
             display_name: who.display_name,
             handle: format!(
                 "{}@{}",
@@ -260,7 +348,29 @@ pub(super) async fn channel_page(
             Some(h) => format!("{}@{h}", owner.name),
             None => owner.name.clone(),
         };
+        let base = &st.tube.settings.public_url;
+        let f = ruche_tube::playlists::ListFilter {
+            count: 12,
+            descending: true,
+            ..Default::default()
+        };
+        let (playlists, _) =
+            ruche_tube::playlists::list_of_channel(&st.tube, user.user.as_ref(), &ch, &owner, f)
+                .await?;
         Ok(Owner {
+            support: ch.support.clone(),
+            actor_url: ch
+                .url
+                .clone()
+                .unwrap_or_else(|| ruche_domain::urls::channel(base, &ch.name)),
+            channel_handle: Some(match &ch.host {
+                Some(h) => format!("{}@{h}", ch.name),
+                None => ch.name.clone(),
+            }),
+            playlists: playlists
+                .into_iter()
+                .filter(|p| p.privacy == ruche_domain::playlist::PlaylistPrivacy::Public)
+                .collect(),
             filter: ListFilter {
                 channel_id: Some(ch.id),
                 ..Default::default()
@@ -290,7 +400,22 @@ pub(super) async fn account_page(
         let a = ruche_tube::accounts::account_by_handle(&st.tube, &name).await?;
         let channels = ruche_tube::channels::of_account(&st.tube, a.id).await?;
         let suffix = a.host.as_ref().map(|h| format!("@{h}")).unwrap_or_default();
+        let base = &st.tube.settings.public_url;
+        let f = ruche_tube::playlists::ListFilter {
+            count: 12,
+            descending: true,
+            ..Default::default()
+        };
+        // As anyone sees them: its owner finds the rest under My playlists.
+        let (playlists, _) = ruche_tube::playlists::list_of_account(&st.tube, None, &a, f).await?;
         Ok(Owner {
+            support: None,
+            actor_url: a
+                .url
+                .clone()
+                .unwrap_or_else(|| ruche_domain::urls::account(base, &a.name)),
+            channel_handle: None,
+            playlists,
             filter: ListFilter {
                 account_id: Some(a.id),
                 ..Default::default()

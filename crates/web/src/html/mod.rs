@@ -25,6 +25,7 @@ pub(crate) mod browse;
 pub(crate) mod comments;
 pub(crate) mod edit;
 pub(crate) mod mine;
+pub(crate) mod playlists;
 pub(crate) mod registrations;
 pub(crate) mod search;
 pub(crate) mod session;

@@ -4,7 +4,7 @@ use super::{Chrome, Moment, Page, error_page, markdown, moment, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,6 +17,7 @@ use ruche_tube::{TubeError, videos};
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/w/{id}", get(watch).post(watch_with_password))
+        .route("/w/p/{id}", get(watch_playlist))
         .route("/w/{id}/comments", post(super::comments::post))
         .route(
             "/w/{id}/comments/{comment}/delete",
@@ -60,6 +61,44 @@ pub(super) struct Watch {
     duration_secs: i64,
     p2p: Option<P2p>,
     import_map: String,
+    /// The playlist being played through, if any.
+    playlist: Option<PlaylistNav>,
+    /// The viewer's playlists, for *Save* (none when logged out).
+    saves: Vec<(i64, String)>,
+    /// The video was just saved to a playlist.
+    saved: bool,
+}
+
+/// A playlist played through on the watch page: its videos, the one playing, the next.
+pub(super) struct PlaylistNav {
+    name: String,
+    items: Vec<NavItem>,
+    position_text: String,
+    /// Where the next video plays, if there is one.
+    next: Option<String>,
+    /// Seconds where this element starts and stops.
+    start: Option<i64>,
+    stop: Option<i64>,
+}
+
+pub(super) struct NavItem {
+    name: String,
+    href: String,
+    current: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct WatchQuery {
+    saved: Option<String>,
+    #[serde(rename = "playlistPosition")]
+    playlist_position: Option<String>,
+}
+
+/// What the watch page shows beside the video.
+#[derive(Default)]
+struct Around {
+    playlist: Option<PlaylistNav>,
+    saved: bool,
 }
 
 /// What the player needs to share segments with other viewers: the WebSocket trackers of the
@@ -103,6 +142,7 @@ pub(super) async fn watch(
     State(st): State<AppState>,
     Page { chrome, user }: Page,
     Path(id): Path<String>,
+    Query(q): Query<WatchQuery>,
     headers: HeaderMap,
 ) -> Response {
     if crate::activitypub::wants_activity_json(&headers) {
@@ -113,7 +153,13 @@ pub(super) async fn watch(
         return error_page(chrome, TubeError::NotFound("video"));
     }
     match videos::find_visible(&st.tube, &id, user.user.as_ref()).await {
-        Ok(v) => show(&st, chrome, &user, v, None).await,
+        Ok(v) => {
+            let around = Around {
+                playlist: None,
+                saved: q.saved.is_some(),
+            };
+            show(&st, chrome, &user, v, None, around).await
+        }
         // A password-protected video: its password is asked for.
         Err(TubeError::VideoPassword { wrong }) => password_prompt(chrome, &id, wrong),
         Err(e) => error_page(chrome, e),
@@ -171,7 +217,7 @@ pub(super) async fn watch_with_password(
         Ok(t) => t.token,
         Err(e) => return error_page(chrome, e),
     };
-    let mut res = show(&st, chrome, &user, v, Some(token)).await;
+    let mut res = show(&st, chrome, &user, v, Some(token), Around::default()).await;
     // A page opened with a password is nobody else's: not kept by a shared cache.
     res.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
@@ -188,6 +234,7 @@ async fn show(
     user: &crate::auth::MaybeUser,
     v: videos::Video,
     token: Option<String>,
+    around: Around,
 ) -> Response {
     let st = st.clone();
     let files = match videos::files(&st.tube, v.id).await {
@@ -237,8 +284,21 @@ async fn show(
     } else {
         None
     };
+    let saves = match &user.user {
+        Some(u) if published => match super::playlists::mine(&st, u).await {
+            Ok(list) => list
+                .iter()
+                .map(|p| (p.id, super::playlists::display_name(&chrome, p)))
+                .collect(),
+            Err(e) => return error_page(chrome, e),
+        },
+        _ => Vec::new(),
+    };
     let t = Watch {
         comments,
+        playlist: around.playlist,
+        saves,
+        saved: around.saved,
         name: v.name.clone(),
         uuid: v.uuid.clone(),
         oembed_link: crate::oembed::discovery_link(base, &urls::watch_page(base, &v.uuid), &v.name),
@@ -272,6 +332,89 @@ async fn show(
         chrome,
     };
     render(&t)
+}
+
+/// `/w/p/{id}`: a playlist played through, from `?playlistPosition=N` (its first video by
+/// default): the video's watch page with the playlist beside it, the next video playing when
+/// one ends (or reaches its element's stop time).
+pub(super) async fn watch_playlist(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path(id): Path<String>,
+    Query(q): Query<WatchQuery>,
+) -> Response {
+    if ruche_domain::ids::VideoRef::parse(&id).is_none() {
+        return error_page(chrome, TubeError::NotFound("video playlist"));
+    }
+    let (p, rows, _) = match ruche_tube::playlists::elements(
+        &st.tube,
+        user.user.as_ref(),
+        &id,
+        0,
+        ruche_domain::playlist::MAX_ELEMENTS,
+    )
+    .await
+    {
+        Ok(found) => found,
+        // A private playlist is a page nobody else finds.
+        Err(TubeError::Forbidden(_)) => {
+            return error_page(chrome, TubeError::NotFound("video playlist"));
+        }
+        Err(e) => return error_page(chrome, e),
+    };
+    let playable: Vec<_> = rows.iter().filter(|e| e.video.is_some()).collect();
+    let want = q
+        .playlist_position
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1);
+    let Some(current) = playable
+        .iter()
+        .find(|e| e.element.position >= want)
+        .or(playable.first())
+        .copied()
+    else {
+        return error_page(chrome, TubeError::NotFound("video"));
+    };
+    let short = ruche_domain::ids::short_uuid(&p.uuid);
+    let href = |position: i64| format!("/w/p/{short}?playlistPosition={position}");
+    let items = playable
+        .iter()
+        .map(|e| NavItem {
+            name: e.video.as_ref().map(|v| v.name.clone()).unwrap_or_default(),
+            href: href(e.element.position),
+            current: e.element.id == current.element.id,
+        })
+        .collect();
+    let index = playable
+        .iter()
+        .position(|e| e.element.id == current.element.id)
+        .unwrap_or(0);
+    let nav = PlaylistNav {
+        name: chrome.tr.t1(
+            "playlist-of",
+            "name",
+            &super::playlists::display_name(&chrome, &p),
+        ),
+        items,
+        position_text: chrome.tr.tn(
+            "playlist-position",
+            &[("position", &(index + 1)), ("count", &playable.len())],
+        ),
+        next: playable
+            .get(index + 1)
+            .map(|e| format!("{}&autoplay=1", href(e.element.position))),
+        start: current.element.start_timestamp,
+        stop: current.element.stop_timestamp,
+    };
+    let Some(v) = current.video.clone() else {
+        return error_page(chrome, TubeError::NotFound("video"));
+    };
+    let around = Around {
+        playlist: Some(nav),
+        saved: q.saved.is_some(),
+    };
+    show(&st, chrome, &user, v, None, around).await
 }
 
 pub(super) async fn watch_redirect(

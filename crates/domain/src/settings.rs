@@ -265,6 +265,10 @@ pub struct UploadSettings {
     /// Resumable uploads one user may have open at once (each holds its declared size of the
     /// user's quota until it ends).
     pub max_open_per_user: u64,
+    /// Whether owners may replace a video's file (PeerTube's `video_file.update.enabled`, off
+    /// there by default; on here: a creator fixing a cut keeps the video's link, comments and
+    /// counts).
+    pub replace_enabled: bool,
 }
 
 /// One-page sites.
@@ -413,6 +417,7 @@ impl Default for UploadSettings {
             // Counted from the last chunk received: an upload going on is never swept.
             abandoned_after_secs: 6 * 3600,
             max_open_per_user: 10,
+            replace_enabled: true,
         }
     }
 }
@@ -652,6 +657,7 @@ impl Settings {
                 "RUCHE_UPLOADS_MAX_OPEN_PER_USER" => {
                     self.uploads.max_open_per_user = parse(&k, &v)?
                 }
+                "RUCHE_UPLOADS_REPLACE_ENABLED" => self.uploads.replace_enabled = parse(&k, &v)?,
                 _ => {}
             }
         }

@@ -794,6 +794,29 @@ pub async fn delete(ex: Ex<'_>, id: i64) -> Result<()> {
     })
 }
 
+/// A video's file is being replaced: back to "to transcode" from 0 %, its new size counted, its
+/// renditions forgotten (the transcoding job removes their files and makes new ones).
+pub async fn start_replacement(ex: Ex<'_>, id: i64, size: i64, filename: &str) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query("DELETE FROM video_files WHERE video_id = $1")
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query(
+            "UPDATE videos SET state = $2, progress = 0, quota_size = $3, failure_reason = NULL,
+                updated_at = $4, source_filename = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(VideoState::ToTranscode.id())
+        .bind(size)
+        .bind(now_ms())
+        .bind(filename)
+        .execute(&mut *c)
+        .await?;
+        Ok(())
+    })
+}
+
 pub async fn set_progress(ex: Ex<'_>, id: i64, progress: i64) -> Result<()> {
     dual!(ex, |c| sqlx::query(
         "UPDATE videos SET progress = $2 WHERE id = $1"

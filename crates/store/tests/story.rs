@@ -3106,3 +3106,51 @@ db_test!(playlists_keep_their_order, |store: Store| async move {
     assert!(playlists::by_id(tx.ex(), p).await.unwrap().is_none());
     tx.commit().await.unwrap();
 });
+
+db_test!(a_replaced_source_starts_over, |store: Store| async move {
+    let uid = make_user(&store, "recutter").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    drop(c);
+    let id = make_video(&store, ch, "cut", 100).await;
+    let mut tx = store.begin().await.unwrap();
+    publish(tx.ex(), id, 3).await;
+    videos::upsert_file(
+        tx.ex(),
+        &VideoFile {
+            id: 0,
+            video_id: id,
+            resolution: 240,
+            width: 426,
+            height: 240,
+            fps: 25.0,
+            size: 120,
+            bandwidth: 1000,
+            codecs: "avc1.64001f,mp4a.40.2".into(),
+            filename: "r.mp4".into(),
+            playlist_filename: "r.m3u8".into(),
+            web_filename: None,
+            web_size: None,
+            has_audio: true,
+            has_video: true,
+            torrent_filename: None,
+            info_hash: None,
+            web_torrent_filename: None,
+            web_info_hash: None,
+        },
+    )
+    .await
+    .unwrap();
+    videos::start_replacement(tx.ex(), id, 500, "new.mp4")
+        .await
+        .unwrap();
+    let v = videos::by_id(tx.ex(), id).await.unwrap().unwrap();
+    assert_eq!(v.state, VideoState::ToTranscode);
+    assert_eq!(v.progress, 0);
+    assert_eq!(v.quota_size, 500);
+    assert_eq!(v.source_filename, "new.mp4");
+    assert!(v.published_at.is_some(), "still dated as first published");
+    assert!(videos::files(tx.ex(), id).await.unwrap().is_empty());
+    tx.commit().await.unwrap();
+});

@@ -66,6 +66,33 @@ pub async fn source_of(tube: &Tube, v: &Video) -> TubeResult<Option<vstore::Sour
     Ok(vstore::source_of(c.ex(), v.id).await?)
 }
 
+/// What one of our videos was made from (PeerTube's `GET /api/v1/videos/{id}/source`), for its
+/// owner and moderators: the video, the upload as it was probed (none for videos older than
+/// that record), and whether the file itself is still kept (until transcoding ends).
+pub async fn source_info(
+    tube: &Tube,
+    user: &ruche_store::users::User,
+    r: &str,
+) -> TubeResult<(Video, Option<vstore::Source>, bool)> {
+    use crate::videos::viewer;
+    use ruche_domain::video::Viewer;
+    let v = crate::videos::find(tube, r).await?;
+    if !v.is_local() {
+        return Err(TubeError::NotFound("video source"));
+    }
+    if !matches!(viewer(&v, Some(user)), Viewer::Owner | Viewer::Moderator) {
+        return Err(TubeError::Forbidden(
+            "Only the video's owner sees its source.".into(),
+        ));
+    }
+    let kept = tokio::fs::try_exists(tube.storage.source(&v.uuid))
+        .await
+        .unwrap_or(false);
+    let mut c = tube.store.read().await?;
+    let s = vstore::source_of(c.ex(), v.id).await?;
+    Ok((v, s, kept))
+}
+
 /// The uploaded file itself, for its owner and moderators: where it is and a name to save it
 /// under (`/download/original-video-files/<uuid>`).
 pub async fn original(

@@ -97,8 +97,9 @@ pub async fn finish_legacy(
     size: i64,
 ) -> TubeResult<Created> {
     let result = async {
+        let original = input.filename.clone().unwrap_or_default();
         let video = videos::validate(tube, user, input).await?;
-        videos::create_from_file(tube, user, video, staged, size, None).await
+        videos::create_from_file(tube, user, video, staged, size, None, &original).await
     }
     .await;
     crate::storage::remove_file_if_exists(staged).await?;
@@ -147,6 +148,47 @@ pub async fn init_resumable(
     }
     let video = videos::validate(tube, user, input).await?;
     let metadata = serde_json::to_string(&video).map_err(|e| TubeError::Internal(e.to_string()))?;
+    open_upload(tube, user, &metadata, &filename, declared_size, 0).await
+}
+
+/// The key of a replacement's metadata: the id of the video whose file it replaces.
+const REPLACES: &str = "replaceVideoId";
+
+/// Starts (or finds again) the resumable upload of a new file for one of `user`'s videos
+/// (PeerTube's `source/replace-resumable`). Returns its id and whether it already existed.
+pub async fn init_replacement(
+    tube: &Tube,
+    user: &User,
+    video: &str,
+    filename: &str,
+    declared_size: i64,
+    content_type: Option<&str>,
+) -> TubeResult<(String, bool)> {
+    if !tube.settings.uploads.replace_enabled {
+        return Err(TubeError::Forbidden(
+            "Replacing a video's file is disabled on this instance.".into(),
+        ));
+    }
+    videos::check_media_type(content_type, filename)?;
+    if declared_size <= 0 {
+        return Err(TubeError::BadRequest("The file is empty.".into()));
+    }
+    let v = videos::find(tube, video).await?;
+    videos::check_replaceable(&v, user)?;
+    let metadata = serde_json::json!({ REPLACES: v.id }).to_string();
+    open_upload(tube, user, &metadata, filename, declared_size, v.quota_size).await
+}
+
+/// Opens a resumable upload of `declared_size` bytes described by `metadata`, within the
+/// user's open uploads and quota (`replaced`: the bytes it frees once done).
+async fn open_upload(
+    tube: &Tube,
+    user: &User,
+    metadata: &str,
+    filename: &str,
+    declared_size: i64,
+    replaced: i64,
+) -> TubeResult<(String, bool)> {
     // Same user, same file, same metadata: the same upload, so a client that lost the Location
     // after a crash resumes instead of starting again (uploadx does the same).
     let id = crate::auth::sha256_hex(&format!(
@@ -171,11 +213,11 @@ pub async fn init_resumable(
         )));
     }
     if let Some(room) = crate::quota::room_in(tx.ex(), tube, user, Some(&id)).await?
-        && declared_size > room
+        && declared_size - replaced > room
     {
         return Err(over_quota());
     }
-    vstore::insert_upload(tx.ex(), &id, user.id, &metadata, &filename, declared_size).await?;
+    vstore::insert_upload(tx.ex(), &id, user.id, metadata, filename, declared_size).await?;
     tx.commit().await?;
     crate::storage::remove_file_if_exists(&tube.storage.upload_part(&id)).await?;
     Ok((id, false))
@@ -337,11 +379,34 @@ async fn finalize(
     size: i64,
 ) -> TubeResult<ChunkOutcome> {
     let part = tube.storage.upload_part(&up.id);
-    let input: VideoInput = serde_json::from_str::<ruche_store::videos::NewVideo>(&up.metadata)
-        .map(VideoInput::from)
-        .map_err(|e| TubeError::Internal(format!("stored upload metadata unreadable: {e}")))?;
-    let video = videos::validate(tube, user, input).await?;
-    let created = videos::create_from_file(tube, user, video, &part, size, Some(&up.id)).await;
+    let replaces = serde_json::from_str::<serde_json::Value>(&up.metadata)
+        .ok()
+        .and_then(|m| m[REPLACES].as_i64());
+    let created = match replaces {
+        Some(video_id) => {
+            videos::replace_from_file(
+                tube,
+                user,
+                video_id,
+                &part,
+                size,
+                Some(&up.id),
+                &up.filename,
+            )
+            .await
+        }
+        None => {
+            let input: VideoInput =
+                serde_json::from_str::<ruche_store::videos::NewVideo>(&up.metadata)
+                    .map(VideoInput::from)
+                    .map_err(|e| {
+                        TubeError::Internal(format!("stored upload metadata unreadable: {e}"))
+                    })?;
+            let video = videos::validate(tube, user, input).await?;
+            videos::create_from_file(tube, user, video, &part, size, Some(&up.id), &up.filename)
+                .await
+        }
+    };
     match created {
         Ok(created) => {
             let mut tx = tube.store.begin().await?;

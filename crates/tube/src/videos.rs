@@ -230,6 +230,7 @@ pub async fn create_from_file(
     file: &Path,
     size: i64,
     upload: Option<&str>,
+    original_name: &str,
 ) -> TubeResult<Created> {
     if size == 0 {
         return Err(bad("The file is empty."));
@@ -261,7 +262,7 @@ pub async fn create_from_file(
             crate::torrents::make_source(tube, &uuid.to_string(), &video.name, &probe, &source)
                 .await?;
         let mut tx = tube.store.begin().await?;
-        let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, "source", size).await?;
+        let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, original_name, size).await?;
         if !video.passwords.is_empty() {
             vstore::replace_passwords(tx.ex(), id, &video.passwords).await?;
         }
@@ -290,6 +291,100 @@ pub async fn create_from_file(
             Err(e)
         }
     }
+}
+
+/// Replaces the file of one of `user`'s videos (PeerTube 6's source replacement): the new file
+/// is checked as an upload is, counted against the quota in place of the old one, and the
+/// video goes through the ladder again under the same UUID, keeping its URL, comments, ratings,
+/// views and playlists. Meanwhile it is "being prepared" (as PeerTube shows it), and other
+/// instances hear of it again once its first rendition is made.
+pub async fn replace_from_file(
+    tube: &Tube,
+    user: &User,
+    video_id: i64,
+    file: &Path,
+    size: i64,
+    upload: Option<&str>,
+    original_name: &str,
+) -> TubeResult<Created> {
+    let v = {
+        let mut c = tube.store.read().await?;
+        vstore::by_id(c.ex(), video_id)
+            .await?
+            .ok_or(TubeError::NotFound("video"))?
+    };
+    check_replaceable(&v, user)?;
+    if size == 0 {
+        return Err(bad("The file is empty."));
+    }
+    let probe = ruche_media::probe(file)
+        .await
+        .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    let limits = ruche_media::Limits {
+        max_duration: tube.settings.transcoding.max_duration,
+        max_size: tube.settings.transcoding.max_upload_size,
+    };
+    ruche_media::check_limits(&probe, &limits)
+        .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    if let Some(room) = crate::quota::room(tube, user, upload).await?
+        && size - v.quota_size > room
+    {
+        return Err(TubeError::TooLarge(
+            "The video is larger than your remaining video quota.".into(),
+        ));
+    }
+    let source = tube.storage.source(&v.uuid);
+    crate::storage::move_file(file, &source).await?;
+    let result = async {
+        let mut made =
+            crate::torrents::make_source(tube, &v.uuid, &v.name, &probe, &source).await?;
+        let mut tx = tube.store.begin().await?;
+        // Checked again in the transaction: two replacements finishing at once make one.
+        let now = vstore::by_id(tx.ex(), v.id)
+            .await?
+            .ok_or(TubeError::NotFound("video"))?;
+        check_replaceable(&now, user)?;
+        vstore::start_replacement(tx.ex(), v.id, size, original_name).await?;
+        made.video_id = v.id;
+        vstore::set_source(tx.ex(), &made).await?;
+        let payload = serde_json::json!({ "videoId": v.id }).to_string();
+        ruche_store::jobs::enqueue(tx.ex(), TRANSCODE, &payload, Some(v.id), 3).await?;
+        tx.commit().await?;
+        Ok::<_, TubeError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            tube.transcode_ready.notify_one();
+            let uuid =
+                uuid::Uuid::parse_str(&v.uuid).map_err(|e| TubeError::Internal(e.to_string()))?;
+            Ok(Created {
+                id: v.id,
+                uuid: v.uuid.clone(),
+                short_uuid: ShortUuid(uuid).to_string(),
+            })
+        }
+        Err(e) => {
+            crate::storage::remove_file_if_exists(&source).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Whether `user` may replace `v`'s file now: their own video of this instance, not being
+/// transcoded already.
+pub fn check_replaceable(v: &Video, user: &User) -> TubeResult<()> {
+    if !v.is_local() || v.user_id != Some(user.id) {
+        return Err(TubeError::Forbidden(
+            "You cannot replace the file of this video.".into(),
+        ));
+    }
+    if v.state == VideoState::ToTranscode {
+        return Err(TubeError::Conflict(
+            "This video is being transcoded: wait until it is done to replace its file.".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn created(tube: &Tube, id: i64) -> TubeResult<Created> {

@@ -195,6 +195,12 @@ pub fn routes() -> Router<AppState> {
                         .put(upload::chunk.layer(limits::body(Kind::Upload)))
                         .delete(upload::cancel),
                 )
+                .route(
+                    "/api/v1/videos/{id}/source/replace-resumable",
+                    post(upload::replace_init)
+                        .put(upload::replace_chunk.layer(limits::body(Kind::Upload)))
+                        .delete(upload::replace_cancel),
+                )
                 .layer(axum::middleware::map_response(upload::close_on_error)),
         )
         .route(
@@ -215,6 +221,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/videos/{id}/metadata/{file}", get(videos::metadata))
         .route("/api/v1/jobs/pending", get(videos::pending_jobs))
         .route("/api/v1/videos/{id}/description", get(videos::description))
+        .route("/api/v1/videos/{id}/source", get(upload::source))
 }
 
 fn id_label(id: Option<i64>, label: Option<&str>) -> Value {

@@ -283,3 +283,113 @@ pub async fn cancel(
     uploads::cancel(&st.tube, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `GET /api/v1/videos/{id}/source`: PeerTube's `VideoSource`, for the video's owner and
+/// moderators; its file links only while the file is kept.
+pub async fn source(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let (v, s, kept) = ruche_tube::downloads::source_info(&st.tube, &user, &id).await?;
+    let base = st.tube.settings.public_url.trim_end_matches('/');
+    let url = kept.then(|| ruche_domain::urls::original_file(base, &v.uuid));
+    let name = (!v.source_filename.is_empty() && v.source_filename != "source")
+        .then(|| v.source_filename.clone());
+    let mut j = serde_json::json!({
+        "filename": name,
+        "inputFilename": name,
+        "fileUrl": url,
+        "fileDownloadUrl": url,
+        "createdAt": ruche_domain::time::iso(v.created_at),
+        "metadata": {},
+    });
+    if let Some(s) = s {
+        j["resolution"] = serde_json::json!({
+            "id": s.resolution,
+            "label": if s.has_video { format!("{}p", s.resolution) } else { "Audio only".into() },
+        });
+        j["size"] = serde_json::json!(s.size);
+        j["fps"] = serde_json::json!(s.fps);
+        j["width"] = serde_json::json!(s.width);
+        j["height"] = serde_json::json!(s.height);
+    }
+    Ok(axum::Json(j))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ReplaceInit {
+    filename: Option<String>,
+}
+
+fn replace_location(st: &AppState, video: &str, id: &str) -> ApiResult<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{}/api/v1/videos/{video}/source/replace-resumable?upload_id={id}",
+        st.tube.settings.public_url
+    ))
+    .map_err(|e| TubeError::Internal(e.to_string()).into())
+}
+
+/// `POST /api/v1/videos/{id}/source/replace-resumable`: starts the upload of a new file for
+/// the video (`{filename}`, `X-Upload-Content-Length`, `X-Upload-Content-Type`): 201 with its
+/// Location, 200 if the same upload exists.
+pub async fn replace_init(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    axum::extract::Path(video): axum::extract::Path<String>,
+    headers: HeaderMap,
+    crate::api::body::Body(b): crate::api::body::Body<ReplaceInit>,
+) -> ApiResult<Response> {
+    let size = headers
+        .get("x-upload-content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| TubeError::BadRequest("X-Upload-Content-Length is required.".into()))?;
+    let content_type = headers
+        .get("x-upload-content-type")
+        .and_then(|v| v.to_str().ok());
+    let filename = b.filename.unwrap_or_default();
+    let (id, existed) =
+        uploads::init_replacement(&st.tube, &user, &video, &filename, size, content_type).await?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut res = status.into_response();
+    res.headers_mut()
+        .insert(header::LOCATION, replace_location(&st, &video, &id)?);
+    Ok(res)
+}
+
+/// `PUT /api/v1/videos/{id}/source/replace-resumable?upload_id=…`: a chunk of the new file; 308
+/// while it is partial, 204 once the file is whole and the video goes through the ladder again.
+pub async fn replace_chunk(
+    State(st): State<AppState>,
+    user: ApiUser,
+    axum::extract::Path(_video): axum::extract::Path<String>,
+    q: Query<UploadId>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let res = chunk(State(st), user, q, headers, body).await?;
+    if res.status() == StatusCode::OK {
+        let mut done = StatusCode::NO_CONTENT.into_response();
+        if let Some(c) = res.headers().get(header::CONNECTION) {
+            done.headers_mut().insert(header::CONNECTION, c.clone());
+        }
+        return Ok(done);
+    }
+    Ok(res)
+}
+
+/// `DELETE /api/v1/videos/{id}/source/replace-resumable?upload_id=…`: the replacement
+/// cancelled, 204.
+pub async fn replace_cancel(
+    st: State<AppState>,
+    user: ApiUser,
+    axum::extract::Path(_video): axum::extract::Path<String>,
+    q: Query<UploadId>,
+) -> ApiResult<StatusCode> {
+    cancel(st, user, q).await
+}

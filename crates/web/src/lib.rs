@@ -3,6 +3,8 @@
 //!
 //! **Architecture invariant:** handlers hold no business rules: they read the request, call a
 //! service of `ruche-tube`, and render its answer as PeerTube JSON or HTML.
+// `json!` of PeerTube's larger documents (`/api/v1/config`) nests deeper than the default.
+#![recursion_limit = "256"]
 
 mod activitypub;
 mod api;

@@ -4,6 +4,7 @@
 
 pub(crate) mod body;
 mod comments;
+mod config;
 mod editing;
 mod follows;
 pub(crate) mod playlists;
@@ -31,7 +32,8 @@ use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/config", get(users::config))
+        .route("/api/v1/config", get(config::config))
+        .route("/api/v1/config/about", get(config::about))
         .route("/api/v1/oauth-clients/local", get(users::oauth_client))
         .route("/api/v1/users/token", post(users::token))
         .route("/api/v1/users/revoke-token", post(users::revoke_token))

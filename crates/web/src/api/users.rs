@@ -25,25 +25,6 @@ pub(crate) fn require_role(u: &User, moderator_ok: bool) -> ApiResult<()> {
     }
 }
 
-/// A subset of PeerTube's `ServerConfig`: what clients need to log in and upload.
-pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = &st.tube.settings;
-    let allowed = accounts::signup_allowed(&st.tube).await?;
-    Ok(Json(json!({
-        "instance": { "name": s.instance.name, "shortDescription": s.instance.short_description, "isNSFW": false, "defaultNSFWPolicy": "display", "defaultLanguage": "en" },
-        "serverVersion": env!("CARGO_PKG_VERSION"),
-        "signup": { "allowed": allowed, "allowedForCurrentIP": allowed, "requiresApproval": s.signup.requires_approval, "requiresEmailVerification": false, "minimumAge": 16 },
-        "user": { "videoQuota": s.user.video_quota, "videoQuotaDaily": s.user.video_quota_daily },
-        "transcoding": { "hls": { "enabled": true }, "web_videos": { "enabled": s.transcoding.web_videos }, "enabledResolutions": s.transcoding.resolutions, "profile": "default", "availableProfiles": ["default"], "remoteRunners": { "enabled": false } },
-        "video": { "file": { "extensions": [".mp4", ".webm", ".ogv", ".mkv", ".mov", ".avi", ".flv", ".m4v", ".mp3", ".ogg", ".wav", ".flac", ".m4a"] } },
-        "avatar": { "file": { "size": { "max": ruche_tube::profiles::limits().max_bytes }, "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"] } },
-        "banner": { "file": { "size": { "max": ruche_tube::profiles::limits().max_bytes }, "extensions": [".png", ".jpeg", ".jpg", ".gif", ".webp"] } },
-        "tracker": { "enabled": s.p2p.enabled },
-        "webrtc": { "stunServers": s.p2p.stun_servers },
-        "webadmin": { "configuration": { "edition": { "allowed": false } } },
-    })))
-}
-
 pub async fn oauth_client(State(st): State<AppState>) -> ApiResult<Json<Value>> {
     let (id, secret) = auth::local_client(&st.tube).await?;
     Ok(Json(json!({ "client_id": id, "client_secret": secret })))

@@ -23,4 +23,4 @@ fi
 if [ "${1:-}" = --setup-only ]; then exit 0; fi
 
 cd "$dir"
-exec "$venv/bin/python" -m unittest -v "$@" test_contract
+exec "$venv/bin/python" -m unittest -v "$@" test_contract test_fuzz

@@ -64,22 +64,11 @@ impl IntoResponse for ApiError {
             TubeError::VideoPassword { wrong: true } => Some("incorrect_video_password"),
             _ => None,
         };
-        let mut body = serde_json::json!({
-            "type": "about:blank",
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "detail": detail,
-            "status": status.as_u16(),
-            "error": detail,
-            "docs": "https://docs.joinpeertube.org/api-rest-reference.html",
-        });
+        let mut body = problem_body(status, &detail);
         if let Some(code) = code {
             body["code"] = code.into();
         }
-        let mut res = (status, Json(body)).into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json; charset=utf-8"),
-        );
+        let mut res = problem(status, body);
         set_retry_after(&mut res, &self.0);
         if let TubeError::RangeMismatch { received, .. } = &self.0
             && *received > 0
@@ -99,6 +88,59 @@ pub fn set_retry_after(res: &mut Response, e: &TubeError) {
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
+}
+
+/// PeerTube's error JSON (RFC 9457 with its `error` and `docs`).
+pub fn problem_body(status: StatusCode, detail: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "detail": detail,
+        "status": status.as_u16(),
+        "error": detail,
+        "docs": "https://docs.joinpeertube.org/api-rest-reference.html",
+    })
+}
+
+/// `body` as an error answer, `application/problem+json`.
+pub fn problem(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json; charset=utf-8"),
+    );
+    res
+}
+
+/// An API answer that is an error but not PeerTube's JSON (a path or query the extractors could
+/// not read, a method the route has not): made PeerTube's error JSON, its status and headers
+/// kept, its text as the detail. PeerTube's clients read every error as JSON.
+pub async fn as_problem(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    // Extractors' rejections are a sentence; anything longer is cut.
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let detail = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
+    let body = problem_body(status, &detail).to_string();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json; charset=utf-8"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 #[cfg(test)]

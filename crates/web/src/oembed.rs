@@ -79,20 +79,7 @@ impl IntoResponse for Refusal {
         match self {
             Refusal::Api(e) => e.into_response(),
             Refusal::Status(status, detail) => {
-                let body = serde_json::json!({
-                    "type": "about:blank",
-                    "title": status.canonical_reason().unwrap_or("Error"),
-                    "detail": detail,
-                    "status": status.as_u16(),
-                    "error": detail,
-                    "docs": "https://docs.joinpeertube.org/api-rest-reference.html",
-                });
-                let mut res = (status, Json(body)).into_response();
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/problem+json; charset=utf-8"),
-                );
-                res
+                crate::error::problem(status, crate::error::problem_body(status, detail))
             }
         }
     }

@@ -7,6 +7,7 @@ mod comments;
 mod config;
 mod editing;
 mod follows;
+pub(crate) mod openapi;
 pub(crate) mod playlists;
 mod profiles;
 mod search;
@@ -22,6 +23,7 @@ use crate::limits::{self, Kind};
 use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
+use openapi::Table;
 use ruche_domain::time::iso;
 use ruche_domain::urls;
 use ruche_domain::video::{category_label, language_label, licence_label};
@@ -31,199 +33,793 @@ use ruche_tube::videos::{Video, VideoFile};
 use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/config", get(config::config))
-        .route("/api/v1/config/about", get(config::about))
-        .route("/api/v1/oauth-clients/local", get(users::oauth_client))
-        .route("/api/v1/users/token", post(users::token))
-        .route("/api/v1/users/revoke-token", post(users::revoke_token))
-        .route("/api/v1/users", post(users::create_user))
-        .route("/api/v1/users/me", get(users::me).put(users::update_me))
-        .route("/api/v1/users/me/video-quota-used", get(users::quota_used))
-        .route("/api/v1/users/me/videos", get(videos::my_videos))
-        .route("/api/v1/users/register", post(users::register))
-        .route(
+    table().into_router()
+}
+
+/// Every route of the API, with what the OpenAPI document says of it.
+pub(crate) fn table() -> Table {
+    use axum::routing::{delete, put};
+    use openapi::Reply::{Json, List, Nothing, One};
+    use openapi::Takes::{Body, Page, Plain, Upload};
+    // An upload refused before its body was read: the connection is closed after the answer.
+    let closing = || axum::middleware::map_response(upload::close_on_error);
+    Table::default()
+        .op(
+            "GET",
+            "/api/v1/config",
+            "The instance's configuration",
+            Plain,
+            One("ServerConfig"),
+            false,
+            get(config::config),
+        )
+        .op(
+            "GET",
+            "/api/v1/config/about",
+            "The instance's About",
+            Plain,
+            One("About"),
+            false,
+            get(config::about),
+        )
+        .op(
+            "GET",
+            "/api/v1/oauth-clients/local",
+            "The local OAuth client",
+            Plain,
+            Json,
+            false,
+            get(users::oauth_client),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/token",
+            "Log in (password or refresh grant)",
+            Body,
+            Json,
+            false,
+            post(users::token),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/revoke-token",
+            "Log out",
+            Plain,
+            Nothing,
+            true,
+            post(users::revoke_token),
+        )
+        .op(
+            "POST",
+            "/api/v1/users",
+            "Create a user (administrators)",
+            Body,
+            Json,
+            true,
+            post(users::create_user),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me",
+            "The current user",
+            Plain,
+            One("User"),
+            true,
+            get(users::me),
+        )
+        .op(
+            "PUT",
+            "/api/v1/users/me",
+            "Change the current user",
+            Body,
+            Nothing,
+            true,
+            put(users::update_me),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/video-quota-used",
+            "The current user's quota used",
+            Plain,
+            Json,
+            true,
+            get(users::quota_used),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/videos",
+            "The current user's videos",
+            Page,
+            List("Video"),
+            true,
+            get(videos::my_videos),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/register",
+            "Sign up",
+            Body,
+            Nothing,
+            false,
+            post(users::register),
+        )
+        .op(
+            "POST",
             "/api/v1/users/registrations/request",
+            "Ask to sign up",
+            Body,
+            Json,
+            false,
             post(users::request_registration),
         )
-        .route("/api/v1/users/registrations", get(users::registrations))
-        .route(
+        .op(
+            "GET",
+            "/api/v1/users/registrations",
+            "Registration requests (moderators)",
+            Page,
+            List("Registration"),
+            true,
+            get(users::registrations),
+        )
+        .op(
+            "POST",
             "/api/v1/users/registrations/{id}/accept",
+            "Accept a registration",
+            Body,
+            Nothing,
+            true,
             post(users::accept_registration),
         )
-        .route(
+        .op(
+            "POST",
             "/api/v1/users/registrations/{id}/reject",
+            "Reject a registration",
+            Body,
+            Nothing,
+            true,
             post(users::reject_registration),
         )
-        .route("/api/v1/video-channels", post(users::create_channel))
-        .route(
-            "/api/v1/video-channels/{handle}",
-            get(users::channel)
-                .put(profiles::update_channel)
-                .delete(profiles::delete_channel),
+        .op(
+            "POST",
+            "/api/v1/video-channels",
+            "Create a channel",
+            Body,
+            Json,
+            true,
+            post(users::create_channel),
         )
-        .route(
+        .op(
+            "GET",
+            "/api/v1/video-channels/{handle}",
+            "A channel",
+            Plain,
+            One("VideoChannel"),
+            false,
+            get(users::channel),
+        )
+        .op(
+            "PUT",
+            "/api/v1/video-channels/{handle}",
+            "Change a channel",
+            Body,
+            Nothing,
+            true,
+            put(profiles::update_channel),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/video-channels/{handle}",
+            "Delete a channel",
+            Plain,
+            Nothing,
+            true,
+            delete(profiles::delete_channel),
+        )
+        .op(
+            "POST",
             "/api/v1/users/me/avatar/pick",
+            "Set the current user's avatar",
+            Upload,
+            Json,
+            true,
             post(profiles::pick_my_avatar).layer(limits::body(Kind::Picture)),
         )
-        .route(
+        .op(
+            "DELETE",
             "/api/v1/users/me/avatar",
-            axum::routing::delete(profiles::delete_my_avatar),
+            "Remove the current user's avatar",
+            Plain,
+            Nothing,
+            true,
+            delete(profiles::delete_my_avatar),
         )
-        .route(
+        .op(
+            "POST",
             "/api/v1/video-channels/{handle}/{which}/pick",
+            "Set a channel's avatar or banner",
+            Upload,
+            Json,
+            true,
             post(profiles::pick_channel_picture).layer(limits::body(Kind::Picture)),
         )
-        .route(
+        .op(
+            "DELETE",
             "/api/v1/video-channels/{handle}/{which}",
-            axum::routing::delete(profiles::delete_channel_picture),
+            "Remove a channel's avatar or banner",
+            Plain,
+            Nothing,
+            true,
+            delete(profiles::delete_channel_picture),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/video-channels/{handle}/videos",
+            "A channel's videos",
+            Page,
+            List("Video"),
+            false,
             get(videos::channel_videos),
         )
-        .route("/api/v1/accounts/{name}", get(users::account))
-        .route(
+        .op(
+            "GET",
+            "/api/v1/accounts/{name}",
+            "An account",
+            Plain,
+            One("Account"),
+            false,
+            get(users::account),
+        )
+        .op(
+            "GET",
             "/api/v1/accounts/{name}/videos",
+            "An account's videos",
+            Page,
+            List("Video"),
+            false,
             get(videos::account_videos),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/accounts/{name}/video-channels",
+            "An account's channels",
+            Plain,
+            List("VideoChannel"),
+            false,
             get(users::account_channels),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/server/following",
-            get(follows::following).post(follows::follow),
+            "Instances this one follows",
+            Page,
+            Json,
+            false,
+            get(follows::following),
         )
-        .route("/api/v1/server/following/copy", post(follows::copy))
-        .route(
+        .op(
+            "POST",
+            "/api/v1/server/following",
+            "Follow instances or channels (administrators)",
+            Body,
+            Nothing,
+            true,
+            post(follows::follow),
+        )
+        .op(
+            "POST",
+            "/api/v1/server/following/copy",
+            "Copy another instance's follows",
+            Body,
+            Json,
+            true,
+            post(follows::copy),
+        )
+        .op(
+            "DELETE",
             "/api/v1/server/following/{target}",
-            axum::routing::delete(follows::unfollow),
+            "Stop following",
+            Plain,
+            Nothing,
+            true,
+            delete(follows::unfollow),
         )
-        .route("/api/v1/server/followers", get(follows::followers))
-        .route(
+        .op(
+            "GET",
+            "/api/v1/server/followers",
+            "Instances following this one",
+            Page,
+            Json,
+            false,
+            get(follows::followers),
+        )
+        .op(
+            "DELETE",
             "/api/v1/server/followers/{handle}",
-            axum::routing::delete(follows::remove_follower),
+            "Remove a follower",
+            Plain,
+            Nothing,
+            true,
+            delete(follows::remove_follower),
         )
-        .route(
+        .op(
+            "POST",
             "/api/v1/server/followers/{handle}/{action}",
+            "Accept or reject a follower",
+            Plain,
+            Nothing,
+            true,
             post(follows::decide),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/users/me/subscriptions",
-            get(follows::subscriptions).post(follows::subscribe),
+            "The current user's subscriptions",
+            Page,
+            List("VideoChannel"),
+            true,
+            get(follows::subscriptions),
         )
-        .route(
+        .op(
+            "POST",
+            "/api/v1/users/me/subscriptions",
+            "Subscribe to a channel",
+            Body,
+            Nothing,
+            true,
+            post(follows::subscribe),
+        )
+        .op(
+            "GET",
             "/api/v1/users/me/subscriptions/exist",
+            "Whether the current user follows channels",
+            Plain,
+            Json,
+            true,
             get(follows::subscriptions_exist),
         )
-        .route(
+        .op(
+            "DELETE",
             "/api/v1/users/me/subscriptions/{handle}",
-            axum::routing::delete(follows::unsubscribe),
+            "Unsubscribe from a channel",
+            Plain,
+            Nothing,
+            true,
+            delete(follows::unsubscribe),
         )
-        .route("/api/v1/videos", get(videos::list))
-        .route("/api/v1/search/videos", get(search::videos))
-        .route("/api/v1/search/video-channels", get(search::channels))
-        .route("/api/v1/search/video-playlists", get(playlists::search))
-        .route(
+        .op(
+            "GET",
+            "/api/v1/videos",
+            "Videos",
+            Page,
+            List("Video"),
+            false,
+            get(videos::list),
+        )
+        .op(
+            "GET",
+            "/api/v1/search/videos",
+            "Search videos",
+            Page,
+            List("Video"),
+            false,
+            get(search::videos),
+        )
+        .op(
+            "GET",
+            "/api/v1/search/video-channels",
+            "Search channels",
+            Page,
+            List("VideoChannel"),
+            false,
+            get(search::channels),
+        )
+        .op(
+            "GET",
+            "/api/v1/search/video-playlists",
+            "Search playlists",
+            Page,
+            List("VideoPlaylist"),
+            false,
+            get(playlists::search),
+        )
+        .op(
+            "GET",
             "/api/v1/video-playlists",
-            get(playlists::list).post(playlists::create.layer(limits::body(Kind::Profile))),
+            "Playlists",
+            Page,
+            List("VideoPlaylist"),
+            false,
+            get(playlists::list),
         )
-        .route(
+        .op(
+            "POST",
+            "/api/v1/video-playlists",
+            "Create a playlist",
+            Body,
+            Json,
+            true,
+            post(playlists::create.layer(limits::body(Kind::Profile))),
+        )
+        .op(
+            "GET",
             "/api/v1/video-playlists/privacies",
+            "Playlist privacies",
+            Plain,
+            Json,
+            false,
             get(playlists::privacies),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/video-playlists/{id}",
-            get(playlists::get)
-                .put(playlists::update.layer(limits::body(Kind::Profile)))
-                .delete(playlists::remove),
+            "A playlist",
+            Plain,
+            One("VideoPlaylist"),
+            false,
+            get(playlists::get),
         )
-        .route(
+        .op(
+            "PUT",
+            "/api/v1/video-playlists/{id}",
+            "Change a playlist",
+            Body,
+            Nothing,
+            true,
+            put(playlists::update.layer(limits::body(Kind::Profile))),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/video-playlists/{id}",
+            "Delete a playlist",
+            Plain,
+            Nothing,
+            true,
+            delete(playlists::remove),
+        )
+        .op(
+            "GET",
             "/api/v1/video-playlists/{id}/videos",
-            get(playlists::elements).post(playlists::add),
+            "A playlist's elements",
+            Page,
+            List("VideoPlaylistElement"),
+            false,
+            get(playlists::elements),
         )
-        .route(
+        .op(
+            "POST",
+            "/api/v1/video-playlists/{id}/videos",
+            "Add a video to a playlist",
+            Body,
+            Json,
+            true,
+            post(playlists::add),
+        )
+        .op(
+            "POST",
             "/api/v1/video-playlists/{id}/videos/reorder",
+            "Reorder a playlist",
+            Body,
+            Nothing,
+            true,
             post(playlists::reorder),
         )
-        .route(
+        .op(
+            "PUT",
             "/api/v1/video-playlists/{id}/videos/{element}",
-            axum::routing::put(playlists::update_element).delete(playlists::remove_element),
+            "Change an element's times",
+            Body,
+            Nothing,
+            true,
+            put(playlists::update_element),
         )
-        .route(
+        .op(
+            "DELETE",
+            "/api/v1/video-playlists/{id}/videos/{element}",
+            "Remove an element",
+            Plain,
+            Nothing,
+            true,
+            delete(playlists::remove_element),
+        )
+        .op(
+            "GET",
             "/api/v1/users/me/video-playlists/videos-exist",
+            "Where videos are in the current user's playlists",
+            Plain,
+            Json,
+            true,
             get(playlists::videos_exist),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/accounts/{name}/video-playlists",
+            "An account's playlists",
+            Page,
+            List("VideoPlaylist"),
+            false,
             get(playlists::of_account),
         )
-        .route(
+        .op(
+            "GET",
             "/api/v1/video-channels/{handle}/video-playlists",
+            "A channel's playlists",
+            Page,
+            List("VideoPlaylist"),
+            false,
             get(playlists::of_channel),
         )
-        .route("/api/v1/videos/{id}/rate", axum::routing::put(videos::rate))
-        .route("/api/v1/videos/{id}/token", post(videos::file_token))
-        .route(
-            "/api/v1/videos/{id}/comment-threads",
-            get(comments::threads).post(comments::add_thread),
+        .op(
+            "PUT",
+            "/api/v1/videos/{id}/rate",
+            "Rate a video",
+            Body,
+            Nothing,
+            true,
+            put(videos::rate),
         )
-        .route(
+        .op(
+            "POST",
+            "/api/v1/videos/{id}/token",
+            "A token to a video's files",
+            Plain,
+            Json,
+            false,
+            post(videos::file_token),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/{id}/comment-threads",
+            "A video's comment threads",
+            Page,
+            List("VideoComment"),
+            false,
+            get(comments::threads),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/{id}/comment-threads",
+            "Start a comment thread",
+            Body,
+            Json,
+            true,
+            post(comments::add_thread),
+        )
+        .op(
+            "GET",
             "/api/v1/videos/{id}/comment-threads/{thread}",
+            "A comment thread",
+            Plain,
+            One("VideoCommentThreadTree"),
+            false,
             get(comments::thread),
         )
-        .route(
+        .op(
+            "POST",
             "/api/v1/videos/{id}/comments/{comment}",
-            post(comments::reply).delete(comments::delete),
+            "Reply to a comment",
+            Body,
+            Json,
+            true,
+            post(comments::reply),
         )
-        .route(
+        .op(
+            "DELETE",
+            "/api/v1/videos/{id}/comments/{comment}",
+            "Delete a comment",
+            Plain,
+            Nothing,
+            true,
+            delete(comments::delete),
+        )
+        .op(
+            "GET",
             "/api/v1/users/me/videos/{id}/rating",
+            "The current user's rating of a video",
+            Plain,
+            Json,
+            true,
             get(videos::my_rating),
         )
-        .route("/api/v1/videos/categories", get(videos::categories))
-        .route("/api/v1/videos/licences", get(videos::licences))
-        .route("/api/v1/videos/languages", get(videos::languages))
-        .route("/api/v1/videos/privacies", get(videos::privacies))
-        .merge(
-            Router::new()
-                .route(
-                    "/api/v1/videos/upload",
-                    post(upload::legacy).layer(limits::body(Kind::Upload)),
-                )
-                .route(
-                    "/api/v1/videos/upload-resumable",
-                    post(upload::init)
-                        .put(upload::chunk.layer(limits::body(Kind::Upload)))
-                        .delete(upload::cancel),
-                )
-                .route(
-                    "/api/v1/videos/{id}/source/replace-resumable",
-                    post(upload::replace_init)
-                        .put(upload::replace_chunk.layer(limits::body(Kind::Upload)))
-                        .delete(upload::replace_cancel),
-                )
-                .layer(axum::middleware::map_response(upload::close_on_error)),
+        .op(
+            "GET",
+            "/api/v1/videos/categories",
+            "Video categories",
+            Plain,
+            Json,
+            false,
+            get(videos::categories),
         )
-        .route(
+        .op(
+            "GET",
+            "/api/v1/videos/licences",
+            "Video licences",
+            Plain,
+            Json,
+            false,
+            get(videos::licences),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/languages",
+            "Video languages",
+            Plain,
+            Json,
+            false,
+            get(videos::languages),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/privacies",
+            "Video privacies",
+            Plain,
+            Json,
+            false,
+            get(videos::privacies),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/upload",
+            "Upload a video",
+            Upload,
+            Json,
+            true,
+            post(upload::legacy)
+                .layer(limits::body(Kind::Upload))
+                .layer(closing()),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/upload-resumable",
+            "Start a resumable upload",
+            Upload,
+            Json,
+            true,
+            post(upload::init).layer(closing()),
+        )
+        .op(
+            "PUT",
+            "/api/v1/videos/upload-resumable",
+            "Send a chunk of a resumable upload",
+            Upload,
+            Json,
+            true,
+            put(upload::chunk.layer(limits::body(Kind::Upload))).layer(closing()),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/videos/upload-resumable",
+            "Cancel a resumable upload",
+            Upload,
+            Nothing,
+            true,
+            delete(upload::cancel).layer(closing()),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/{id}/source/replace-resumable",
+            "Start replacing a video's file",
+            Upload,
+            Json,
+            true,
+            post(upload::replace_init).layer(closing()),
+        )
+        .op(
+            "PUT",
+            "/api/v1/videos/{id}/source/replace-resumable",
+            "Send a chunk of a video's new file",
+            Upload,
+            Nothing,
+            true,
+            put(upload::replace_chunk.layer(limits::body(Kind::Upload))).layer(closing()),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/videos/{id}/source/replace-resumable",
+            "Cancel a replacement",
+            Upload,
+            Nothing,
+            true,
+            delete(upload::replace_cancel).layer(closing()),
+        )
+        .op(
+            "GET",
             "/api/v1/videos/{id}",
-            get(videos::get)
-                .delete(videos::remove)
-                .put(editing::update.layer(limits::body(Kind::Profile))),
+            "A video",
+            Plain,
+            One("VideoDetails"),
+            false,
+            get(videos::get),
         )
-        .route(
+        .op(
+            "DELETE",
+            "/api/v1/videos/{id}",
+            "Delete a video",
+            Plain,
+            Nothing,
+            true,
+            delete(videos::remove),
+        )
+        .op(
+            "PUT",
+            "/api/v1/videos/{id}",
+            "Change a video",
+            Body,
+            Nothing,
+            true,
+            put(editing::update.layer(limits::body(Kind::Profile))),
+        )
+        .op(
+            "GET",
             "/api/v1/videos/{id}/passwords",
-            get(editing::passwords).put(editing::set_passwords),
+            "A video's passwords",
+            Page,
+            Json,
+            true,
+            get(editing::passwords),
         )
-        .route(
+        .op(
+            "PUT",
+            "/api/v1/videos/{id}/passwords",
+            "Set a video's passwords",
+            Body,
+            Nothing,
+            true,
+            put(editing::set_passwords),
+        )
+        .op(
+            "DELETE",
             "/api/v1/videos/{id}/passwords/{password}",
-            axum::routing::delete(editing::delete_password),
+            "Delete a video password",
+            Plain,
+            Nothing,
+            true,
+            delete(editing::delete_password),
         )
-        .route("/api/v1/videos/{id}/views", post(videos::view))
-        .route("/api/v1/videos/{id}/metadata/{file}", get(videos::metadata))
-        .route("/api/v1/jobs/pending", get(videos::pending_jobs))
-        .route("/api/v1/videos/{id}/description", get(videos::description))
-        .route("/api/v1/videos/{id}/source", get(upload::source))
+        .op(
+            "POST",
+            "/api/v1/videos/{id}/views",
+            "Count a view",
+            Body,
+            Nothing,
+            false,
+            post(videos::view),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/{id}/metadata/{file}",
+            "A file's metadata",
+            Plain,
+            Json,
+            false,
+            get(videos::metadata),
+        )
+        .op(
+            "GET",
+            "/api/v1/jobs/pending",
+            "Jobs waiting (administrators)",
+            Page,
+            Json,
+            true,
+            get(videos::pending_jobs),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/{id}/description",
+            "A video's description",
+            Plain,
+            Json,
+            false,
+            get(videos::description),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/{id}/source",
+            "A video's source",
+            Plain,
+            Json,
+            true,
+            get(upload::source),
+        )
 }
 
 fn id_label(id: Option<i64>, label: Option<&str>) -> Value {

@@ -3,7 +3,7 @@
 Ruche, so that the gap is always visible.
 
 A method is *done* when our router serves it (read from the `.route(...)` calls under
-crates/web/src), unless PARTIAL says what is missing; *not yet* when it does not, unless
+crates/web/src, and from the API's route table, its `.op("METHOD", "path", …)` entries), unless PARTIAL says what is missing; *not yet* when it does not, unless
 NOT_APPLICABLE says why it never will. Run it after adding or removing a route:
 
     python3 scripts/api-status.py [path/to/peertube-openapi.yaml] > docs/api.md
@@ -32,6 +32,11 @@ ALIASES = {
     "/static/streaming-playlists/hls/{filename}": "/static/streaming-playlists/hls/{uuid}/{file}",
     "/static/streaming-playlists/hls/private/{filename}":
         "/static/streaming-playlists/hls/private/{uuid}/{file}",
+    # One route serves a channel's avatar and banner alike.
+    "/api/v1/video-channels/{channelHandle}/avatar/pick": "/api/v1/video-channels/{handle}/{which}/pick",
+    "/api/v1/video-channels/{channelHandle}/banner/pick": "/api/v1/video-channels/{handle}/{which}/pick",
+    "/api/v1/video-channels/{channelHandle}/avatar": "/api/v1/video-channels/{handle}/{which}",
+    "/api/v1/video-channels/{channelHandle}/banner": "/api/v1/video-channels/{handle}/{which}",
 }
 
 # Path prefixes that will not be served, and why.
@@ -60,6 +65,8 @@ def our_routes():
             body = rest if end < 0 else rest[:end]
             for method in re.findall(r"\b(get|post|put|delete|patch)\s*\(", body):
                 routes.add((method.upper(), norm(m.group(1))))
+        for m in re.finditer(r"\.op\(\s*\"([A-Z]+)\",\s*\"([^\"]+)\"", text):
+            routes.add((m.group(1), norm(m.group(2))))
     return routes
 
 

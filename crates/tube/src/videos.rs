@@ -221,17 +221,9 @@ pub struct Created {
     pub short_uuid: String,
 }
 
-/// Turns a received file into a video: probes it (refusing what is not media, with the
-/// reason), moves it to storage as the source, and commits the row with its transcoding job.
-pub async fn create_from_file(
-    tube: &Tube,
-    user: &User,
-    video: NewVideo,
-    file: &Path,
-    size: i64,
-    upload: Option<&str>,
-    original_name: &str,
-) -> TubeResult<Created> {
+/// A received file checked as media we take: not empty, readable by ffprobe as a video or audio,
+/// within the instance's duration and size limits. Its probe.
+async fn received_media(tube: &Tube, file: &Path, size: i64) -> TubeResult<ruche_media::Probe> {
     if size == 0 {
         return Err(bad("The file is empty."));
     }
@@ -244,6 +236,21 @@ pub async fn create_from_file(
     };
     ruche_media::check_limits(&probe, &limits)
         .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    Ok(probe)
+}
+
+/// Turns a received file into a video: probes it (refusing what is not media, with the
+/// reason), moves it to storage as the source, and commits the row with its transcoding job.
+pub async fn create_from_file(
+    tube: &Tube,
+    user: &User,
+    video: NewVideo,
+    file: &Path,
+    size: i64,
+    upload: Option<&str>,
+    original_name: &str,
+) -> TubeResult<Created> {
+    let probe = received_media(tube, file, size).await?;
     // The quota again, now that the size is certain (a legacy upload declares none).
     if let Some(room) = crate::quota::room(tube, user, upload).await?
         && size > room
@@ -314,18 +321,7 @@ pub async fn replace_from_file(
             .ok_or(TubeError::NotFound("video"))?
     };
     check_replaceable(&v, user)?;
-    if size == 0 {
-        return Err(bad("The file is empty."));
-    }
-    let probe = ruche_media::probe(file)
-        .await
-        .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
-    let limits = ruche_media::Limits {
-        max_duration: tube.settings.transcoding.max_duration,
-        max_size: tube.settings.transcoding.max_upload_size,
-    };
-    ruche_media::check_limits(&probe, &limits)
-        .map_err(|e| TubeError::Unprocessable(e.to_string()))?;
+    let probe = received_media(tube, file, size).await?;
     if let Some(room) = crate::quota::room(tube, user, upload).await?
         && size - v.quota_size > room
     {

@@ -203,6 +203,18 @@ pub async fn chunk(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
+    receive_chunk(&st, &user, q, headers, body, created).await
+}
+
+/// A chunk of a resumable upload: 308 while partial, `done` of what the whole file made.
+async fn receive_chunk(
+    st: &AppState,
+    user: &ruche_tube::accounts::User,
+    q: UploadId,
+    headers: HeaderMap,
+    body: Body,
+    done: fn(Created) -> Response,
+) -> ApiResult<Response> {
     let id = q
         .upload_id
         .ok_or_else(|| TubeError::BadRequest("upload_id is required.".into()))?;
@@ -228,14 +240,14 @@ pub async fn chunk(
             }),
     };
     let mut stream = body.into_data_stream();
-    let outcome = uploads::put_chunk(&st.tube, &user, &id, range, &mut stream).await;
+    let outcome = uploads::put_chunk(&st.tube, user, &id, range, &mut stream).await;
     // Some answers come before the body is read (a refused chunk, a replayed last chunk, a
     // status query): read what the client is still sending, within reason, so that it gets
     // the answer and the connection stays usable; past that budget, close the connection.
     let drained = drain(&mut stream, 16 << 20).await;
     let mut res = match outcome {
         Ok(ChunkOutcome::Partial(n)) => partial(n),
-        Ok(ChunkOutcome::Done(c)) => created(c),
+        Ok(ChunkOutcome::Done(c)) => done(c),
         Err(e) => ApiError::from(e).into_response(),
     };
     if !drained {
@@ -366,21 +378,16 @@ pub async fn replace_init(
 /// while it is partial, 204 once the file is whole and the video goes through the ladder again.
 pub async fn replace_chunk(
     State(st): State<AppState>,
-    user: ApiUser,
+    ApiUser(user): ApiUser,
     axum::extract::Path(_video): axum::extract::Path<String>,
-    q: Query<UploadId>,
+    Query(q): Query<UploadId>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let res = chunk(State(st), user, q, headers, body).await?;
-    if res.status() == StatusCode::OK {
-        let mut done = StatusCode::NO_CONTENT.into_response();
-        if let Some(c) = res.headers().get(header::CONNECTION) {
-            done.headers_mut().insert(header::CONNECTION, c.clone());
-        }
-        return Ok(done);
-    }
-    Ok(res)
+    receive_chunk(&st, &user, q, headers, body, |_| {
+        StatusCode::NO_CONTENT.into_response()
+    })
+    .await
 }
 
 /// `DELETE /api/v1/videos/{id}/source/replace-resumable?upload_id=…`: the replacement

@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it: installs what the tests need (ffmpeg, PostgreSQL,
 # Chromium, the browser test's npm packages), starts a private PostgreSQL on loopback, then runs
 # formatting and lint checks, licence checks, every Rust test (database tests on SQLite and on
-# PostgreSQL), the contract test against PeerTube's OpenAPI document, and the headless Chromium
-# test.
+# PostgreSQL), the contract test against PeerTube's OpenAPI document, the conformance test
+# against schemas made from PeerTube's own TypeScript models, the interop tests and the headless
+# Chromium test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -50,6 +51,10 @@ cargo test --locked --workspace
 
 echo "== Contract: responses against PeerTube's OpenAPI document"
 RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" tests/contract/run.sh
+
+echo "== Conformance: answers against JSON schemas made from @peertube/peertube-types, /config keys against PeerTube 8.0.1's"
+(cd tests/conformance && npm ci --no-audit --no-fund --silent)
+RUCHE_BIN="$CARGO_TARGET_DIR/debug/ruche" node --test tests/conformance/
 
 echo "== Interop: PeerTube's own CLI, a fedify actor, bittorrent-tracker clients and libtorrent against Ruche"
 (cd tests/interop && npm ci --no-audit --no-fund --silent)

@@ -162,6 +162,24 @@ both!(upload_transcode_publish_and_serve, |db| async move {
         .unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["data"][0]["shortUUID"], short.as_str());
+    // Each whole download above counted once; the byte ranges a player asks for are not.
+    assert_eq!(list["data"][0]["downloads"], files.len(), "{list}");
+    // PeerTube 8.1's `thumbnails`: the thumbnail and the preview, sized, on our host.
+    let pictures = list["data"][0]["thumbnails"].as_array().unwrap();
+    let sizes: Vec<(i64, i64)> = pictures
+        .iter()
+        .map(|t| (t["width"].as_i64().unwrap(), t["height"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(sizes, vec![(280, 157), (850, 480)]);
+    for t in pictures {
+        let got = inst
+            .http
+            .get(t["fileUrl"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.headers()["content-type"], "image/jpeg");
+    }
     let page = inst
         .http
         .get(format!("{}/w/{short}", inst.url))

@@ -231,24 +231,120 @@ pub async fn ids_of_video(
     start: i64,
     count: i64,
 ) -> Result<(Vec<(i64, Option<String>)>, i64)> {
-    dual!(ex, |c| {
-        let rows = sqlx::query_as(
-            "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL
-             ORDER BY id DESC LIMIT $2 OFFSET $3",
-        )
-        .bind(video_id)
-        .bind(count)
-        .bind(start)
-        .fetch_all(&mut *c)
-        .await?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments
-             WHERE video_id = $1 AND deleted_at IS NULL",
-        )
-        .bind(video_id)
-        .fetch_one(&mut *c)
-        .await?;
-        Ok::<_, sqlx::Error>((rows, total))
-    })
-    .map_err(StoreError::from)
+    crate::paged(
+        ex,
+        "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL
+         ORDER BY id DESC LIMIT $2 OFFSET $3",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments
+         WHERE video_id = $1 AND deleted_at IS NULL",
+        &[crate::Bind::Int(video_id)],
+        count,
+        start,
+    )
+    .await
+}
+
+/// Which comments a moderator's or a creator's list shows (PeerTube's `GET /videos/comments`
+/// and `/users/me/videos/comments`); deleted ones never.
+#[derive(Debug, Clone, Default)]
+pub struct RecentFilter {
+    /// Only comments under the videos of this account (a creator's own list).
+    pub on_videos_of_account: Option<i64>,
+    pub video_id: Option<i64>,
+    pub channel_id: Option<i64>,
+    /// `Some(true)`: only comments written here; `Some(false)`: only other instances'.
+    pub is_local: Option<bool>,
+    /// `Some(true)`: only under our videos; `Some(false)`: only under other instances'.
+    pub on_local_video: Option<bool>,
+    /// Words in the text, the author's name or the video's name.
+    pub search: Option<String>,
+    pub search_account: Option<String>,
+    pub search_video: Option<String>,
+    pub oldest_first: bool,
+    pub start: i64,
+    pub count: i64,
+}
+
+/// `%text%` for a `LIKE … ESCAPE '\'` that matches `text` literally.
+fn contains_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+/// A page of the comments `f` selects, newest first unless asked otherwise, and how many match.
+pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)> {
+    let mut conds = vec!["c.deleted_at IS NULL".to_string()];
+    let mut binds: Vec<crate::Bind> = Vec::new();
+    // Placeholders in order; the page's count and start come after them.
+    let next = |b: crate::Bind, binds: &mut Vec<crate::Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    if let Some(a) = f.on_videos_of_account {
+        let m = next(crate::Bind::Int(a), &mut binds);
+        conds.push(format!("ch.account_id = {m}"));
+    }
+    if let Some(v) = f.video_id {
+        let m = next(crate::Bind::Int(v), &mut binds);
+        conds.push(format!("c.video_id = {m}"));
+    }
+    if let Some(ch) = f.channel_id {
+        let m = next(crate::Bind::Int(ch), &mut binds);
+        conds.push(format!("v.channel_id = {m}"));
+    }
+    match f.is_local {
+        Some(true) => conds.push("a.host IS NULL".into()),
+        Some(false) => conds.push("a.host IS NOT NULL".into()),
+        None => {}
+    }
+    match f.on_local_video {
+        Some(true) => conds.push("v.url IS NULL".into()),
+        Some(false) => conds.push("v.url IS NOT NULL".into()),
+        None => {}
+    }
+    let like = |col: &str, m: &str| format!("LOWER({col}) LIKE {m} ESCAPE '\\'");
+    if let Some(s) = f.search.as_deref().filter(|s| !s.is_empty()) {
+        let m = next(crate::Bind::Text(contains_pattern(s)), &mut binds);
+        conds.push(format!(
+            "({} OR {} OR {} OR {})",
+            like("c.text", &m),
+            like("a.name", &m),
+            like("a.display_name", &m),
+            like("v.name", &m)
+        ));
+    }
+    if let Some(s) = f.search_account.as_deref().filter(|s| !s.is_empty()) {
+        let m = next(crate::Bind::Text(contains_pattern(s)), &mut binds);
+        conds.push(format!(
+            "({} OR {})",
+            like("a.name", &m),
+            like("a.display_name", &m)
+        ));
+    }
+    if let Some(s) = f.search_video.as_deref().filter(|s| !s.is_empty()) {
+        let m = next(crate::Bind::Text(contains_pattern(s)), &mut binds);
+        conds.push(like("v.name", &m));
+    }
+    let from = format!(
+        "FROM video_comments c JOIN accounts a ON a.id = c.account_id
+         JOIN videos v ON v.id = c.video_id JOIN channels ch ON ch.id = v.channel_id
+         WHERE {}",
+        conds.join(" AND ")
+    );
+    let order = if f.oldest_first { "ASC" } else { "DESC" };
+    let n = binds.len();
+    let sql = format!(
+        "SELECT {REPLY_COLS} {from} ORDER BY c.id {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) {from}");
+    crate::paged(ex, &sql, &count_sql, &binds, f.count, f.start).await
 }

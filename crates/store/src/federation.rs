@@ -341,33 +341,89 @@ pub async fn follows_of(
     start: i64,
     count: i64,
 ) -> Result<(Vec<Follow>, i64)> {
+    follows_of_any(ex, &[actor.to_string()], side, state, false, start, count).await
+}
+
+/// As [`follows_of`], for the follows of any of `actors` (an account with its channels), oldest
+/// first if asked.
+pub async fn follows_of_any(
+    ex: Ex<'_>,
+    actors: &[String],
+    side: Side,
+    state: Option<FollowState>,
+    oldest_first: bool,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<Follow>, i64)> {
+    if actors.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
     let column = match side {
         Side::Followers => "following",
         Side::Following => "follower",
     };
-    let sql = format!(
-        "SELECT {FOLLOW_COLS} FROM follows WHERE {column} = $1 AND ($2 = '' OR state = $2)
-         ORDER BY id DESC LIMIT $3 OFFSET $4"
+    let marks: Vec<String> = (0..actors.len()).map(|i| format!("${}", i + 2)).collect();
+    let n = actors.len() + 1;
+    let matches = format!(
+        "FROM follows WHERE {column} IN ({}) AND ($1 = '' OR state = $1)",
+        marks.join(", ")
     );
-    let count_sql =
-        format!("SELECT COUNT(*) FROM follows WHERE {column} = $1 AND ($2 = '' OR state = $2)");
-    let state = state.map_or("", FollowState::as_str);
-    dual!(ex, |c| {
-        let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(actor)
-            .bind(state)
-            .bind(count)
-            .bind(start)
-            .fetch_all(&mut *c)
-            .await?;
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
-            .bind(actor)
-            .bind(state)
-            .fetch_one(&mut *c)
-            .await?;
-        Ok::<_, sqlx::Error>((rows, total))
-    })
-    .map_err(StoreError::from)
+    let sql = format!(
+        "SELECT {FOLLOW_COLS} {matches} ORDER BY id {} LIMIT ${} OFFSET ${}",
+        if oldest_first { "ASC" } else { "DESC" },
+        n + 1,
+        n + 2
+    );
+    let mut binds = vec![crate::Bind::Text(
+        state.map_or("", FollowState::as_str).into(),
+    )];
+    binds.extend(actors.iter().map(|a| crate::Bind::Text(a.clone())));
+    crate::paged(
+        ex,
+        &sql,
+        &format!("SELECT COUNT(*) {matches}"),
+        &binds,
+        count,
+        start,
+    )
+    .await
+}
+
+/// The accepted followers and followings of each of `actors`: `(followers, following)` by
+/// actor, in two grouped reads whatever their number (an actor with none is absent).
+pub async fn accepted_counts(
+    mut ex: Ex<'_>,
+    actors: &[String],
+) -> Result<std::collections::HashMap<String, (i64, i64)>> {
+    let mut out = std::collections::HashMap::new();
+    if actors.is_empty() {
+        return Ok(out);
+    }
+    let marks: Vec<String> = (0..actors.len()).map(|i| format!("${}", i + 2)).collect();
+    let accepted = FollowState::Accepted.as_str();
+    for (i, column) in ["following", "follower"].into_iter().enumerate() {
+        let sql = format!(
+            "SELECT {column}, COUNT(*) FROM follows WHERE state = $1 AND {column} IN ({})
+             GROUP BY {column}",
+            marks.join(", ")
+        );
+        let rows: Vec<(String, i64)> = dual!(ex.reborrow(), |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(accepted);
+            for a in actors {
+                q = q.bind(a.as_str());
+            }
+            q.fetch_all(c).await.map_err(StoreError::from)
+        })?;
+        for (actor, n) in rows {
+            let e: &mut (i64, i64) = out.entry(actor).or_default();
+            if i == 0 {
+                e.0 = n;
+            } else {
+                e.1 = n;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The inboxes that reach every accepted remote follower of any of `actors`: each follower's

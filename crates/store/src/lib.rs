@@ -60,6 +60,48 @@ macro_rules! bind_each {
 }
 pub(crate) use bind_each;
 
+/// A row type both backends read.
+pub(crate) trait Row:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> Row for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// A page of rows and how many match in all, on either backend: `sql` selects the page, its
+/// placeholders `binds` then the page's count and start (`… LIMIT $n+1 OFFSET $n+2`);
+/// `count_sql` counts the matches with `binds` alone.
+pub(crate) async fn paged<T>(
+    ex: Ex<'_>,
+    sql: &str,
+    count_sql: &str,
+    binds: &[Bind],
+    count: i64,
+    start: i64,
+) -> Result<(Vec<T>, i64)>
+where
+    T: Row,
+{
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+        bind_each!(binds, q, cq);
+        let rows = q.bind(count).bind(start).fetch_all(&mut *c).await?;
+        let total: i64 = cq.fetch_one(&mut *c).await?;
+        Ok::<_, sqlx::Error>((rows, total))
+    })
+    .map_err(StoreError::from)
+}
+
 /// Errors of the store, in domain terms.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

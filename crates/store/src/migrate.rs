@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "playlists",
         include_str!("../migrations/0019_playlists.sql"),
     ),
+    (
+        20,
+        "downloads",
+        include_str!("../migrations/0020_downloads.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

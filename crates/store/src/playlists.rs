@@ -27,6 +27,8 @@ pub struct Playlist {
     pub updated_at: i64,
     /// How many elements it holds.
     pub videos_length: i64,
+    /// The video of its first element that still exists (its picture is that video's).
+    pub first_video_id: Option<i64>,
     pub account_name: String,
     pub account_host: Option<String>,
     pub account_display_name: String,
@@ -49,6 +51,8 @@ impl Playlist {
 const SELECT: &str = "SELECT p.id, p.uuid, p.account_id, p.channel_id, p.name, p.description,
     p.privacy, p.kind, p.thumbnail_filename, p.url, p.created_at, p.updated_at,
     (SELECT CAST(COUNT(*) AS BIGINT) FROM playlist_elements e WHERE e.playlist_id = p.id) AS videos_length,
+    (SELECT e.video_id FROM playlist_elements e WHERE e.playlist_id = p.id AND e.video_id IS NOT NULL
+     ORDER BY e.position ASC LIMIT 1) AS first_video_id,
     a.name AS account_name, a.host AS account_host, a.display_name AS account_display_name,
     a.url AS account_url, a.avatars AS account_avatars, a.user_id AS user_id,
     c.name AS channel_name, c.host AS channel_host, c.display_name AS channel_display_name,
@@ -592,18 +596,6 @@ pub async fn videos_exist(
         }
         q.fetch_all(c).await.map_err(StoreError::from)
     })
-}
-
-/// The first video of a playlist that has one (for its picture when it has none of its own).
-pub async fn first_video(ex: Ex<'_>, playlist_id: i64) -> Result<Option<i64>> {
-    dual!(ex, |c| sqlx::query_scalar(
-        "SELECT video_id FROM playlist_elements WHERE playlist_id = $1 AND video_id IS NOT NULL
-         ORDER BY position ASC LIMIT 1"
-    )
-    .bind(playlist_id)
-    .fetch_optional(c)
-    .await
-    .map_err(StoreError::from))
 }
 
 /// Replaces a playlist's search terms.

@@ -244,6 +244,102 @@ pub async fn account_by_id(ex: Ex<'_>, id: i64) -> Result<Account> {
     })
 }
 
+/// How a list of accounts or channels is sorted (PeerTube's `id`, `name`, `createdAt`,
+/// `updatedAt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ActorSort {
+    Id,
+    Name,
+    #[default]
+    Created,
+    Updated,
+}
+
+impl ActorSort {
+    /// PeerTube's column names, without the leading `-`.
+    pub fn parse(column: &str) -> Option<ActorSort> {
+        Some(match column {
+            "id" => ActorSort::Id,
+            "name" => ActorSort::Name,
+            "createdAt" => ActorSort::Created,
+            "updatedAt" => ActorSort::Updated,
+            _ => return None,
+        })
+    }
+    fn key(self) -> &'static str {
+        match self {
+            ActorSort::Id => "id",
+            ActorSort::Name => "LOWER(name)",
+            ActorSort::Created => "created_at",
+            ActorSort::Updated => "updated_at",
+        }
+    }
+}
+
+/// A page of the rows of `table` (every one: ours and those known from other instances) in
+/// `sort` order, and how many there are.
+async fn page_of<T>(
+    ex: Ex<'_>,
+    table: &str,
+    cols: &str,
+    sort: ActorSort,
+    descending: bool,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<T>, i64)>
+where
+    T: crate::Row,
+{
+    let order = if descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {cols} FROM {table} ORDER BY {} {order}, id {order} LIMIT $1 OFFSET $2",
+        sort.key()
+    );
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
+    crate::paged(ex, &sql, &count_sql, &[], count, start).await
+}
+
+/// A page of every account, and how many there are (PeerTube's `GET /accounts`).
+pub async fn list_accounts(
+    ex: Ex<'_>,
+    sort: ActorSort,
+    descending: bool,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<Account>, i64)> {
+    page_of(ex, "accounts", ACCOUNT_COLS, sort, descending, start, count).await
+}
+
+/// A page of every channel, and how many there are (PeerTube's `GET /video-channels`).
+pub async fn list_channels(
+    ex: Ex<'_>,
+    sort: ActorSort,
+    descending: bool,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<Channel>, i64)> {
+    page_of(ex, "channels", CHANNEL_COLS, sort, descending, start, count).await
+}
+
+/// The accounts of `ids` that exist, in no particular order.
+pub async fn accounts_by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Account>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {ACCOUNT_COLS} FROM accounts WHERE id IN ({})",
+        marks.join(", ")
+    );
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await.map_err(StoreError::from)
+    })
+}
+
 pub(crate) const CHANNEL_COLS: &str = "id, account_id, name, host, display_name, description, support, created_at, updated_at, url, avatars, banners";
 
 pub async fn channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<Vec<Channel>> {

@@ -47,6 +47,8 @@ pub struct Video {
     /// PeerTube 7.2's NSFW flags (1 violent, 2 explicit sex), when `nsfw`.
     pub nsfw_flags: i64,
     pub nsfw_summary: Option<String>,
+    /// Whole downloads of its files (PeerTube's `downloads`).
+    pub downloads: i64,
     pub channel_name: String,
     pub channel_display_name: String,
     pub channel_description: Option<String>,
@@ -70,6 +72,8 @@ pub struct Video {
     pub account_host: Option<String>,
     pub channel_avatars: Option<String>,
     pub account_avatars: Option<String>,
+    /// Its comments that are not deleted (PeerTube's `comments`).
+    pub comments: i64,
 }
 
 impl Video {
@@ -85,14 +89,15 @@ const VIDEO_SELECT: &str =
     v.wait_transcoding, v.state, v.failure_reason, v.progress, v.duration, v.aspect_ratio, v.views,
     v.likes, v.dislikes, v.quota_size, v.source_filename, v.playlist_filename, v.sha256_filename,
     v.thumbnail_filename, v.preview_filename, v.created_at, v.updated_at, v.published_at,
-    v.originally_published_at, v.nsfw_flags, v.nsfw_summary, c.name AS channel_name, c.display_name AS channel_display_name,
+    v.originally_published_at, v.nsfw_flags, v.nsfw_summary, v.downloads, c.name AS channel_name, c.display_name AS channel_display_name,
     c.description AS channel_description, c.support AS channel_support,
     c.created_at AS channel_created_at, c.updated_at AS channel_updated_at,
     a.id AS account_id, a.name AS account_name, a.display_name AS account_display_name,
     a.description AS account_description, a.created_at AS account_created_at,
     a.updated_at AS account_updated_at, a.user_id AS user_id, v.url, v.remote_media,
     c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host,
-    c.avatars AS channel_avatars, a.avatars AS account_avatars
+    c.avatars AS channel_avatars, a.avatars AS account_avatars,
+    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL) AS comments
     FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
 
 /// The metadata a new video is created with.
@@ -1464,6 +1469,54 @@ pub async fn add_views(ex: Ex<'_>, id: i64, n: i64) -> Result<()> {
     .map_err(StoreError::from))
 }
 
+/// One rating an account gave: its video, `like` or `dislike`, and when.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRate {
+    pub video_id: i64,
+    pub kind: String,
+    pub created_at: i64,
+}
+
+/// A page of an account's ratings, newest first unless `oldest_first`, of one kind if `kind`
+/// is given, and how many there are.
+pub async fn rates_of_account(
+    ex: Ex<'_>,
+    account_id: i64,
+    kind: Option<&str>,
+    oldest_first: bool,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<AccountRate>, i64)> {
+    let order = if oldest_first { "ASC" } else { "DESC" };
+    let matches = "FROM video_rates WHERE account_id = $1 AND ($2 = '' OR kind = $2)";
+    let sql = format!(
+        "SELECT video_id, kind, created_at {matches}
+         ORDER BY created_at {order}, video_id {order} LIMIT $3 OFFSET $4"
+    );
+    let binds = [Bind::Int(account_id), Bind::Text(kind.unwrap_or("").into())];
+    crate::paged(
+        ex,
+        &sql,
+        &format!("SELECT COUNT(*) {matches}"),
+        &binds,
+        count,
+        start,
+    )
+    .await
+}
+
+/// Counts one whole download of a video's file.
+pub async fn add_download(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET downloads = downloads + 1 WHERE id = $1"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
 /// A page of the rates of one kind of a video, newest first, and how many there are in all:
 /// the account (name, ActivityPub id if another instance's) and the rating activity's id if it
 /// came from elsewhere.
@@ -1474,28 +1527,17 @@ pub async fn rates(
     start: i64,
     count: i64,
 ) -> Result<(Vec<(String, Option<String>, Option<String>)>, i64)> {
-    dual!(ex, |c| {
-        let rows = sqlx::query_as(
-            "SELECT a.name, a.url, r.url FROM video_rates r JOIN accounts a ON a.id = r.account_id
-             WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC, r.account_id DESC
-             LIMIT $3 OFFSET $4",
-        )
-        .bind(video_id)
-        .bind(kind)
-        .bind(count)
-        .bind(start)
-        .fetch_all(&mut *c)
-        .await?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM video_rates WHERE video_id = $1 AND kind = $2",
-        )
-        .bind(video_id)
-        .bind(kind)
-        .fetch_one(&mut *c)
-        .await?;
-        Ok::<_, sqlx::Error>((rows, total))
-    })
-    .map_err(StoreError::from)
+    crate::paged(
+        ex,
+        "SELECT a.name, a.url, r.url FROM video_rates r JOIN accounts a ON a.id = r.account_id
+         WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC, r.account_id DESC
+         LIMIT $3 OFFSET $4",
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM video_rates WHERE video_id = $1 AND kind = $2",
+        &[Bind::Int(video_id), Bind::Text(kind.into())],
+        count,
+        start,
+    )
+    .await
 }
 
 /// Records that `actor` shared (announced) one of our videos, once per actor.

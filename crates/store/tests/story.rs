@@ -722,10 +722,14 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     );
     videos::set_failed(tx.ex(), b, "not a video").await.unwrap();
     videos::set_progress(tx.ex(), a, 40).await.unwrap();
+    videos::add_download(tx.ex(), a).await.unwrap();
     tx.commit().await.unwrap();
     let mut c = store.read().await.unwrap();
     let viewed = videos::by_id(c.ex(), a).await.unwrap().unwrap();
-    assert_eq!((viewed.views, viewed.progress), (2, 40));
+    assert_eq!(
+        (viewed.views, viewed.progress, viewed.downloads),
+        (2, 40, 1)
+    );
     let failed = videos::by_id(c.ex(), b).await.unwrap().unwrap();
     assert_eq!(
         (failed.state, failed.failure_reason.as_deref()),
@@ -3018,9 +3022,8 @@ db_test!(playlists_keep_their_order, |store: Store| async move {
         .unwrap()
         .unwrap();
     assert_eq!(one.video_id, Some(v[0]));
-    assert_eq!(playlists::first_video(c.ex(), p).await.unwrap(), Some(v[0]));
     let got = playlists::by_uuid(c.ex(), &uuid).await.unwrap().unwrap();
-    assert_eq!(got.videos_length, 3);
+    assert_eq!((got.videos_length, got.first_video_id), (3, Some(v[0])));
     assert_eq!(got.thumbnail_filename.as_deref(), Some("t.jpg"));
     assert_eq!(got.channel_name.as_deref(), Some("lister_channel"));
     assert_eq!(
@@ -3154,3 +3157,214 @@ db_test!(a_replaced_source_starts_over, |store: Store| async move {
     assert!(videos::files(tx.ex(), id).await.unwrap().is_empty());
     tx.commit().await.unwrap();
 });
+
+db_test!(
+    the_directory_ratings_and_recent_comments,
+    |store: Store| async move {
+        let alice = make_user(&store, "alice").await;
+        let bob = make_user(&store, "bob").await;
+        let mut c = store.read().await.unwrap();
+        let a = users::account_of_user(c.ex(), alice).await.unwrap();
+        let b = users::account_of_user(c.ex(), bob).await.unwrap();
+        let a_channel = users::channels_of_account(c.ex(), a.id).await.unwrap()[0].id;
+        drop(c);
+        let v1 = make_video(&store, a_channel, "Première vidéo", 10).await;
+        let v2 = make_video(&store, a_channel, "Second", 10).await;
+
+        // Every account and channel, in the order asked, paged.
+        let mut c = store.read().await.unwrap();
+        let (rows, total) = users::list_accounts(c.ex(), users::ActorSort::Name, true, 0, 1)
+            .await
+            .unwrap();
+        assert_eq!((total, rows[0].name.as_str()), (2, "bob"));
+        let (rows, total) = users::list_channels(c.ex(), users::ActorSort::Name, false, 1, 5)
+            .await
+            .unwrap();
+        assert_eq!((total, rows[0].name.as_str()), (2, "bob_channel"));
+        let mut found: Vec<String> = users::accounts_by_ids(c.ex(), &[b.id, a.id, 999_999])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|x| x.name)
+            .collect();
+        found.sort();
+        assert_eq!(found, vec!["alice", "bob"]);
+        assert!(
+            users::accounts_by_ids(c.ex(), &[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        drop(c);
+
+        // Follows of several actors at once, and their accepted counts grouped.
+        let (acc_url, ch_url) = (
+            "https://here/accounts/alice",
+            "https://here/video-channels/a",
+        );
+        let mut tx = store.begin().await.unwrap();
+        for (follower, following, state) in [
+            ("https://x/1", acc_url, FollowState::Accepted),
+            ("https://x/2", ch_url, FollowState::Accepted),
+            ("https://x/3", ch_url, FollowState::Pending),
+            (acc_url, "https://x/1", FollowState::Accepted),
+        ] {
+            federation::upsert_follow(
+                tx.ex(),
+                follower,
+                following,
+                state,
+                &format!("{follower}/f"),
+            )
+            .await
+            .unwrap();
+        }
+        // Ratings: Bob likes one video, dislikes the other.
+        videos::set_rate(tx.ex(), b.id, v1, Some("like"), None)
+            .await
+            .unwrap();
+        videos::set_rate(tx.ex(), b.id, v2, Some("dislike"), None)
+            .await
+            .unwrap();
+        // Comments: Bob on Alice's first video, one deleted.
+        let kept =
+            ruche_store::comments::insert(tx.ex(), v1, b.id, None, "Bravo 100% réussi", None)
+                .await
+                .unwrap();
+        let gone = ruche_store::comments::insert(tx.ex(), v2, b.id, None, "oups", None)
+            .await
+            .unwrap();
+        ruche_store::comments::soft_delete(tx.ex(), gone)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut c = store.read().await.unwrap();
+        let both = [acc_url.to_string(), ch_url.to_string()];
+        let (rows, total) =
+            federation::follows_of_any(c.ex(), &both, Side::Followers, None, true, 0, 10)
+                .await
+                .unwrap();
+        let order: Vec<&str> = rows.iter().map(|f| f.follower.as_str()).collect();
+        assert_eq!(
+            (total, order),
+            (3, vec!["https://x/1", "https://x/2", "https://x/3"])
+        );
+        let counts = federation::accepted_counts(c.ex(), &both).await.unwrap();
+        assert_eq!(counts.get(acc_url), Some(&(1, 1)));
+        assert_eq!(counts.get(ch_url), Some(&(1, 0)));
+        assert!(
+            federation::accepted_counts(c.ex(), &[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let (rates, total) = videos::rates_of_account(c.ex(), b.id, None, false, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(rates.len(), 2);
+        let (likes, total) = videos::rates_of_account(c.ex(), b.id, Some("like"), false, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            (total, likes[0].video_id, likes[0].kind.as_str()),
+            (1, v1, "like")
+        );
+
+        use ruche_store::comments::RecentFilter;
+        let all = RecentFilter {
+            count: 10,
+            ..Default::default()
+        };
+        let (rows, total) = ruche_store::comments::recent(c.ex(), &all).await.unwrap();
+        assert_eq!(
+            (total, rows[0].id),
+            (1, kept),
+            "the deleted one is left out"
+        );
+        for (f, want) in [
+            (
+                RecentFilter {
+                    on_videos_of_account: Some(a.id),
+                    ..all.clone()
+                },
+                1,
+            ),
+            (
+                RecentFilter {
+                    on_videos_of_account: Some(b.id),
+                    ..all.clone()
+                },
+                0,
+            ),
+            (
+                RecentFilter {
+                    search: Some("100%".into()),
+                    ..all.clone()
+                },
+                1,
+            ),
+            (
+                RecentFilter {
+                    search: Some("1000%".into()),
+                    ..all.clone()
+                },
+                0,
+            ),
+            (
+                RecentFilter {
+                    search: Some("RÉUSSI".into()),
+                    ..all.clone()
+                },
+                1,
+            ),
+            (
+                RecentFilter {
+                    search_account: Some("BOB".into()),
+                    ..all.clone()
+                },
+                1,
+            ),
+            (
+                RecentFilter {
+                    search_video: Some("première".into()),
+                    ..all.clone()
+                },
+                1,
+            ),
+            (
+                RecentFilter {
+                    video_id: Some(v2),
+                    ..all.clone()
+                },
+                0,
+            ),
+            (
+                RecentFilter {
+                    channel_id: Some(a_channel),
+                    ..all.clone()
+                },
+                1,
+            ),
+            (
+                RecentFilter {
+                    is_local: Some(false),
+                    ..all.clone()
+                },
+                0,
+            ),
+            (
+                RecentFilter {
+                    on_local_video: Some(true),
+                    ..all.clone()
+                },
+                1,
+            ),
+        ] {
+            let (_, total) = ruche_store::comments::recent(c.ex(), &f).await.unwrap();
+            assert_eq!(total, want, "{f:?}");
+        }
+    }
+);

@@ -179,23 +179,53 @@ pub async fn delete(tube: &Tube, user: &User, video: &str, comment_id: i64) -> T
     Ok(())
 }
 
-/// How many comments under a video are not deleted.
-pub async fn count_visible(tube: &Tube, video_id: i64) -> TubeResult<i64> {
-    let mut c = tube.store.read().await?;
-    Ok(comments::count_visible(c.ex(), video_id).await?)
-}
-
-/// The accounts of the authors of `list`, each read once however many comments they wrote.
+/// The accounts of the authors of `list`, read at once.
 pub async fn authors<'a>(
     tube: &Tube,
     list: impl IntoIterator<Item = &'a Comment>,
 ) -> TubeResult<std::collections::HashMap<i64, crate::accounts::Account>> {
+    let mut ids: Vec<i64> = list.into_iter().map(|cm| cm.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
     let mut c = tube.store.read().await?;
-    let mut found = std::collections::HashMap::new();
-    for cm in list {
-        if let std::collections::hash_map::Entry::Vacant(e) = found.entry(cm.account_id) {
-            e.insert(ruche_store::users::account_by_id(c.ex(), cm.account_id).await?);
-        }
+    Ok(ruche_store::users::accounts_by_ids(c.ex(), &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}
+
+pub use ruche_store::comments::RecentFilter;
+
+/// A page of recent comments, with the videos they are under (by id), and how many match.
+/// `mine`: the comments under `user`'s own videos (PeerTube's `/users/me/videos/comments`);
+/// otherwise every comment of the instance, for moderators (`/videos/comments`).
+pub async fn recent(
+    tube: &Tube,
+    user: &User,
+    mine: bool,
+    mut f: RecentFilter,
+) -> TubeResult<(
+    Vec<Comment>,
+    std::collections::HashMap<i64, ruche_store::videos::Video>,
+    i64,
+)> {
+    if mine {
+        f.on_videos_of_account = Some(crate::accounts::account_of(tube, user.id).await?.id);
+    } else if !user.role.can_moderate() {
+        return Err(TubeError::Forbidden(
+            "Only moderators see every comment of the instance.".into(),
+        ));
     }
-    Ok(found)
+    let mut c = tube.store.read().await?;
+    let (rows, total) = comments::recent(c.ex(), &f).await?;
+    let mut ids: Vec<i64> = rows.iter().map(|cm| cm.video_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let videos = ruche_store::videos::by_ids(c.ex(), &ids)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    Ok((rows, videos, total))
 }

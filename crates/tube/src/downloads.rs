@@ -93,6 +93,29 @@ pub async fn source_info(
     Ok((v, s, kept))
 }
 
+/// Deletes the kept uploaded file of one of our videos and its torrent (PeerTube's
+/// `DELETE /api/v1/videos/{id}/source/file`), for its owner and moderators. Transcoding reads
+/// it: while the video waits for it, the file stays (409). The record of what was uploaded
+/// (`GET …/source`) stays.
+pub async fn delete_source_file(
+    tube: &Tube,
+    user: &ruche_store::users::User,
+    r: &str,
+) -> TubeResult<()> {
+    let (v, _, kept) = source_info(tube, user, r).await?;
+    if !kept {
+        return Err(TubeError::NotFound("video source file"));
+    }
+    if v.state == ruche_domain::video::VideoState::ToTranscode {
+        return Err(TubeError::Conflict(
+            "The video is being transcoded from this file.".into(),
+        ));
+    }
+    crate::storage::remove_file_if_exists(&tube.storage.source(&v.uuid)).await?;
+    crate::storage::remove_file_if_exists(&tube.storage.source_torrent(&v.uuid)).await?;
+    Ok(())
+}
+
 /// The uploaded file itself, for its owner and moderators: where it is and a name to save it
 /// under (`/download/original-video-files/<uuid>`).
 pub async fn original(

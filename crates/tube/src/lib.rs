@@ -11,6 +11,7 @@ pub mod auth;
 pub mod channels;
 pub mod comments;
 mod copies;
+pub mod directory;
 pub mod downloads;
 pub mod editing;
 pub mod error;

@@ -174,6 +174,9 @@ pub fn of(base: &str, v: &Video, files: &[VideoFile]) -> Playback {
     }
 }
 
+/// The sizes of a video's thumbnail and preview, as made.
+pub use ruche_media::{PREVIEW_SIZE, THUMBNAIL_SIZE};
+
 /// The paths of a video's pictures on our host (`/lazy-static/…`): ours as stored, another
 /// instance's under names that fetch them from its origin on first use (so pages never make
 /// browsers ask another host for a thumbnail).
@@ -277,24 +280,51 @@ pub async fn remote_picture(
     Ok(path)
 }
 
-/// The picture of a playlist: its own, else its first video's thumbnail when that video is
-/// public or unlisted (PeerTube makes one from it). Its path on our host.
+/// The pictures of playlists, in their order: each one's own, else its first video's thumbnail
+/// when that video is public or unlisted and published (PeerTube makes one from it). Paths on
+/// our host; the first videos are read in one query for the whole page.
+pub async fn playlist_thumbnails(
+    tube: &crate::Tube,
+    list: &[ruche_store::playlists::Playlist],
+) -> crate::TubeResult<Vec<Option<String>>> {
+    let wanted: Vec<i64> = list
+        .iter()
+        .filter(|p| p.thumbnail_filename.is_none())
+        .filter_map(|p| p.first_video_id)
+        .collect();
+    let videos: std::collections::HashMap<i64, Video> = if wanted.is_empty() {
+        Default::default()
+    } else {
+        let mut c = tube.store.read().await?;
+        ruche_store::videos::by_ids(c.ex(), &wanted)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v))
+            .collect()
+    };
+    Ok(list
+        .iter()
+        .map(|p| match (&p.thumbnail_filename, p.first_video_id) {
+            (Some(t), _) => Some(format!("/lazy-static/thumbnails/{t}")),
+            (None, Some(id)) => videos
+                .get(&id)
+                .filter(|v| {
+                    !v.privacy.files_private()
+                        && v.state == ruche_domain::video::VideoState::Published
+                })
+                .and_then(|v| pictures(v).0),
+            (None, None) => None,
+        })
+        .collect())
+}
+
+/// The picture of one playlist, as [`playlist_thumbnails`].
 pub async fn playlist_thumbnail(
     tube: &crate::Tube,
     p: &ruche_store::playlists::Playlist,
 ) -> crate::TubeResult<Option<String>> {
-    if let Some(t) = &p.thumbnail_filename {
-        return Ok(Some(format!("/lazy-static/thumbnails/{t}")));
-    }
-    let mut c = tube.store.read().await?;
-    let Some(id) = ruche_store::playlists::first_video(c.ex(), p.id).await? else {
-        return Ok(None);
-    };
-    let Some(v) = ruche_store::videos::by_id(c.ex(), id).await? else {
-        return Ok(None);
-    };
-    if v.privacy.files_private() || v.state != ruche_domain::video::VideoState::Published {
-        return Ok(None);
-    }
-    Ok(pictures(&v).0)
+    Ok(playlist_thumbnails(tube, std::slice::from_ref(p))
+        .await?
+        .pop()
+        .flatten())
 }

@@ -18,7 +18,9 @@ use ruche_store::videos::{self as vstore, Video};
 use ruche_store::{Ex, now_ms};
 use serde_json::Value;
 
-pub use crate::playback::playlist_thumbnail as thumbnail_of;
+pub use crate::playback::{
+    playlist_thumbnail as thumbnail_of, playlist_thumbnails as thumbnails_of,
+};
 pub use ruche_store::playlists::{Element, ListFilter, Placement, Playlist, Sort};
 
 /// What a create or an update says (PeerTube's `displayName`, `description`, `privacy`,

@@ -529,6 +529,13 @@ pub async fn delete(tube: &Tube, user: &User, r: &str) -> TubeResult<()> {
     Ok(tube.storage.remove_video_files(&v).await?)
 }
 
+/// Counts a whole download of one of the video's files.
+pub async fn add_download(tube: &Tube, video: &Video) -> TubeResult<()> {
+    let mut tx = tube.store.begin().await?;
+    vstore::add_download(tx.ex(), video.id).await?;
+    Ok(tx.commit().await?)
+}
+
 /// Counts a view, once per viewer per configured window.
 pub async fn add_view(tube: &Tube, video: &Video, viewer_key: &str) -> TubeResult<bool> {
     let mut tx = tube.store.begin().await?;

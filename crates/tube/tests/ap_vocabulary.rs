@@ -290,6 +290,8 @@ fn video() -> Video {
         account_host: None,
         channel_avatars: None,
         account_avatars: None,
+        comments: 0,
+        downloads: 0,
     }
 }
 

@@ -346,6 +346,7 @@ async fn download(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
+    count_download(&st, &video, r.status()).await?;
     Ok(r)
 }
 
@@ -414,6 +415,18 @@ async fn original(
     h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
     h.insert(header::CONTENT_DISPOSITION, content_disposition(&name));
     Ok(r)
+}
+
+/// Counts a download when the whole file is sent (a `200`, not a range a player asks for).
+async fn count_download(
+    st: &AppState,
+    video: &ruche_tube::videos::Video,
+    status: axum::http::StatusCode,
+) -> ApiResult<()> {
+    if status == axum::http::StatusCode::OK {
+        videos::add_download(&st.tube, video).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

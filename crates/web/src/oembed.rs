@@ -23,8 +23,7 @@ use url::Url;
 /// The iframe's size unless the consumer asks for less (PeerTube's `EMBED_SIZE`).
 const EMBED_SIZE: (u32, u32) = (560, 315);
 /// Sizes of the preview and thumbnail pictures (`ruche_media::thumbs`, PeerTube's defaults).
-const PREVIEW_SIZE: (u32, u32) = (850, 480);
-const THUMBNAIL_SIZE: (u32, u32) = (280, 157);
+use ruche_tube::playback::{PREVIEW_SIZE, THUMBNAIL_SIZE};
 /// How long consumers may cache an answer, in seconds.
 const CACHE_AGE: u64 = 3600;
 // ---------------------------------------------------------------------------------------------

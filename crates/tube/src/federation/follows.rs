@@ -436,14 +436,10 @@ pub async fn crawl_outbox(tube: &Tube, payload: &str) -> TubeResult<()> {
 /// How many accepted followers and followings an actor (its URL) has: what its `followers` and
 /// `following` collections list.
 pub async fn counts(tube: &Tube, actor: &str) -> TubeResult<(i64, i64)> {
-    let mut c = tube.store.read().await?;
-    let mut n = [0; 2];
-    for (i, side) in [Side::Followers, Side::Following].into_iter().enumerate() {
-        n[i] = fstore::follows_of(c.ex(), actor, side, Some(Accepted), 0, 0)
-            .await?
-            .1;
-    }
-    Ok((n[0], n[1]))
+    Ok(crate::directory::follow_counts(tube, &[actor.to_string()])
+        .await?
+        .remove(actor)
+        .unwrap_or_default())
 }
 
 /// The instance's follows on one side, in a state (any if `None`), a page of them and how

@@ -214,3 +214,115 @@ pub async fn delete(
     comments::delete(&st.tube, &u, &id, comment).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// What a list of recent comments takes (PeerTube's `GET /videos/comments` and
+/// `/users/me/videos/comments`), beside its page.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentQuery {
+    search: Option<String>,
+    search_account: Option<String>,
+    search_video: Option<String>,
+    video_id: Option<String>,
+    video_channel_id: Option<String>,
+    is_local: Option<String>,
+    on_local_video: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl RecentQuery {
+    fn filter(&self) -> ApiResult<comments::RecentFilter> {
+        let bad = |name: &str| -> crate::error::ApiError {
+            ruche_tube::TubeError::BadRequest(format!("Incorrect request parameters: {name}"))
+                .into()
+        };
+        let id = |v: &Option<String>, name: &str| -> ApiResult<Option<i64>> {
+            v.as_deref()
+                .map(|s| {
+                    s.parse::<i64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| bad(name))
+                })
+                .transpose()
+        };
+        let flag = |v: &Option<String>, name: &str| -> ApiResult<Option<bool>> {
+            match v.as_deref() {
+                None => Ok(None),
+                Some("true") => Ok(Some(true)),
+                Some("false") => Ok(Some(false)),
+                Some(_) => Err(bad(name)),
+            }
+        };
+        let text = |v: &Option<String>| v.as_deref().map(|s| s.chars().take(100).collect());
+        let page = self.paging.filter()?;
+        let ((), newest_first) = self
+            .paging
+            .sorted(|c| (c == "createdAt").then_some(()), ((), true))?;
+        Ok(comments::RecentFilter {
+            on_videos_of_account: None,
+            video_id: id(&self.video_id, "videoId")?,
+            channel_id: id(&self.video_channel_id, "videoChannelId")?,
+            is_local: flag(&self.is_local, "isLocal")?,
+            on_local_video: flag(&self.on_local_video, "onLocalVideo")?,
+            search: text(&self.search),
+            search_account: text(&self.search_account),
+            search_video: text(&self.search_video),
+            oldest_first: !newest_first,
+            start: page.start,
+            count: page.count,
+        })
+    }
+}
+
+/// PeerTube's `VideoCommentForAdminOrUser` list: each comment with its author and the video it
+/// is under.
+async fn recent(
+    st: &AppState,
+    user: &ruche_tube::accounts::User,
+    mine: bool,
+    q: &RecentQuery,
+) -> ApiResult<Json<Value>> {
+    let (rows, videos, total) = comments::recent(&st.tube, user, mine, q.filter()?).await?;
+    let authors = comments::authors(&st.tube, &rows).await?;
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let data: Vec<Value> = rows
+        .iter()
+        .filter_map(|c| {
+            let v = videos.get(&c.video_id)?;
+            Some(json!({
+                "id": c.id,
+                "url": c.url.clone().unwrap_or_else(|| urls::comment(base, &v.uuid, c.id)),
+                "text": c.text,
+                "heldForReview": false,
+                "threadId": c.thread_id.unwrap_or(c.id),
+                "inReplyToCommentId": c.in_reply_to_id,
+                "createdAt": iso(c.created_at),
+                "updatedAt": iso(c.updated_at),
+                "account": authors.get(&c.account_id).map(|a| account_json(base, &host, a)),
+                "video": { "id": v.id, "uuid": v.uuid, "name": v.name },
+                "automaticTags": [],
+            }))
+        })
+        .collect();
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+/// `GET /api/v1/videos/comments`: the instance's comments, newest first, for moderators.
+pub async fn instance_comments(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<RecentQuery>,
+) -> ApiResult<Json<Value>> {
+    recent(&st, &user, false, &q).await
+}
+
+/// `GET /api/v1/users/me/videos/comments`: the comments under the user's videos.
+pub async fn my_videos_comments(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<RecentQuery>,
+) -> ApiResult<Json<Value>> {
+    recent(&st, &user, true, &q).await
+}

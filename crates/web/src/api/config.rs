@@ -35,7 +35,9 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
     let defaults = json!({
         "publish": { "downloadEnabled": true, "commentsPolicy": 1, "privacy": 1, "licence": null },
         "p2p": { "webapp": { "enabled": s.p2p.enabled }, "embed": { "enabled": s.p2p.enabled } },
-        "player": { "theme": "default", "autoPlay": false },
+        "live": { "saveReplay": false },
+        // PeerTube's default player skin; Ruche's own player does not switch skins.
+        "player": { "theme": "galaxy", "autoPlay": false },
     });
     let instance = json!({
         "name": s.instance.name,
@@ -60,7 +62,7 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "builtIn": [],
         "default": "default",
         "customization": {
-            "primaryColor": null, "foregroundColor": null, "backgroundColor": null,
+            "primaryColor": null, "onPrimaryColor": null, "foregroundColor": null, "backgroundColor": null,
             "backgroundSecondaryColor": null, "menuForegroundColor": null,
             "menuBackgroundColor": null, "menuBorderRadius": null,
             "headerForegroundColor": null, "headerBackgroundColor": null,
@@ -68,7 +70,8 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         },
     });
     let live = json!({
-        "enabled": false, "allowReplay": false, "latencySetting": off, "maxDuration": -1,
+        "enabled": false, "allowReplay": false, "dvr": { "maxWindow": 0 },
+        "latencySetting": off, "maxDuration": -1,
         "maxInstanceLives": 0, "maxUserLives": 0,
         "transcoding": {
             "enabled": false, "remoteRunners": off, "enabledResolutions": [],
@@ -125,6 +128,7 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "autoBlacklist": { "videos": { "ofUsers": off } },
         "avatar": { "file": { "size": { "max": picture_max }, "extensions": PICTURE_EXTENSIONS } },
         "banner": { "file": { "size": { "max": picture_max }, "extensions": PICTURE_EXTENSIONS } },
+        "logo": { "file": { "size": { "max": picture_max }, "extensions": PICTURE_EXTENSIONS } },
         "video": {
             "image": {
                 "extensions": [".png", ".jpg", ".jpeg", ".webp"],

@@ -44,7 +44,8 @@ async fn actor_json(st: &AppState, url: &str) -> ApiResult<Value> {
     })
 }
 
-async fn follow_json(st: &AppState, f: &Follow) -> ApiResult<Value> {
+/// PeerTube's `ActorFollow`.
+pub(crate) async fn follow_json(st: &AppState, f: &Follow) -> ApiResult<Value> {
     Ok(json!({
         "id": f.id,
         "follower": actor_json(st, &f.follower).await?,

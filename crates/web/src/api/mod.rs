@@ -5,6 +5,7 @@
 pub(crate) mod body;
 mod comments;
 mod config;
+mod directory;
 mod editing;
 mod follows;
 pub(crate) mod openapi;
@@ -820,6 +821,78 @@ pub(crate) fn table() -> Table {
             true,
             get(upload::source),
         )
+        .op(
+            "DELETE",
+            "/api/v1/videos/{id}/source/file",
+            "Delete a video's kept uploaded file",
+            Plain,
+            Nothing,
+            true,
+            delete(upload::delete_source_file),
+        )
+        .op(
+            "GET",
+            "/api/v1/accounts",
+            "Every account known here",
+            Page,
+            List("Account"),
+            false,
+            get(directory::accounts),
+        )
+        .op(
+            "GET",
+            "/api/v1/video-channels",
+            "Every channel known here",
+            Page,
+            List("VideoChannel"),
+            false,
+            get(directory::channels),
+        )
+        .op(
+            "GET",
+            "/api/v1/accounts/{name}/followers",
+            "Who follows an account or its channels (owner, moderators)",
+            Page,
+            Json,
+            true,
+            get(directory::account_followers),
+        )
+        .op(
+            "GET",
+            "/api/v1/video-channels/{handle}/followers",
+            "Who follows a channel (owner, moderators)",
+            Page,
+            Json,
+            true,
+            get(directory::channel_followers),
+        )
+        .op(
+            "GET",
+            "/api/v1/accounts/{name}/ratings",
+            "An account's likes and dislikes (owner)",
+            Page,
+            Json,
+            true,
+            get(directory::ratings),
+        )
+        .op(
+            "GET",
+            "/api/v1/videos/comments",
+            "The instance's comments (moderators)",
+            Page,
+            Json,
+            true,
+            get(comments::instance_comments),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/videos/comments",
+            "The comments under the current user's videos",
+            Page,
+            Json,
+            true,
+            get(comments::my_videos_comments),
+        )
 }
 
 fn id_label(id: Option<i64>, label: Option<&str>) -> Value {
@@ -850,16 +923,24 @@ pub(crate) fn picture_path(dir: &str, json: Option<&str>, width: u32) -> Option<
     ruche_tube::profiles::pick(json, width).map(|p| format!("/lazy-static/{dir}/{}", p.filename))
 }
 
-/// Sets an account's or a channel's `followersCount` and `followingCount` (their JSON made by
-/// [`account_json`] or [`channel_json`]) to the accepted follows of its actor, its `url`: what
-/// its ActivityPub `followers` and `following` collections list.
-pub(crate) async fn count_follows(st: &AppState, v: &mut Value) -> ApiResult<()> {
-    let Some(url) = v["url"].as_str().map(str::to_string) else {
-        return Ok(());
-    };
-    let (followers, following) = ruche_tube::federation::follows::counts(&st.tube, &url).await?;
-    v["followersCount"] = json!(followers);
-    v["followingCount"] = json!(following);
+/// Sets `followersCount` and `followingCount` of each account or channel of `list` (their JSON
+/// made by [`account_json`] or [`channel_json`]) to the accepted follows of its actor, its
+/// `url`: what its ActivityPub `followers` and `following` collections list. Read together.
+pub(crate) async fn count_follows(st: &AppState, list: &mut [Value]) -> ApiResult<()> {
+    let actors: Vec<String> = list
+        .iter()
+        .filter_map(|v| v["url"].as_str().map(str::to_string))
+        .collect();
+    let counts = ruche_tube::directory::follow_counts(&st.tube, &actors).await?;
+    for v in list {
+        let (followers, following) = v["url"]
+            .as_str()
+            .and_then(|u| counts.get(u))
+            .copied()
+            .unwrap_or_default();
+        v["followersCount"] = json!(followers);
+        v["followingCount"] = json!(following);
+    }
     Ok(())
 }
 
@@ -976,8 +1057,11 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
         "aspectRatio": v.aspect_ratio,
         "views": v.views,
         "viewers": 0,
+        "downloads": v.downloads,
+        "comments": v.comments,
         "likes": v.likes,
         "dislikes": v.dislikes,
+        "thumbnails": thumbnails_json(base, thumbnail.as_deref(), preview.as_deref()),
         "thumbnailPath": thumbnail,
         "previewPath": preview,
         "embedPath": format!("/videos/embed/{short}"),
@@ -996,6 +1080,19 @@ pub(crate) fn video_json(base: &str, host: &str, v: &Video, owner_view: bool) ->
         j["transcodingError"] = json!(v.failure_reason);
     }
     j
+}
+
+/// PeerTube 8.1's `thumbnails`: each picture of a video with its size, 16:9 as ours are made.
+pub(crate) fn thumbnails_json(base: &str, thumbnail: Option<&str>, preview: Option<&str>) -> Value {
+    use ruche_tube::playback::{PREVIEW_SIZE, THUMBNAIL_SIZE};
+    let base = base.trim_end_matches('/');
+    let list: Vec<Value> = [(thumbnail, THUMBNAIL_SIZE), (preview, PREVIEW_SIZE)]
+        .into_iter()
+        .filter_map(|(path, (w, h))| {
+            path.map(|p| json!({ "width": w, "height": h, "aspectRatio": "16:9", "fileUrl": format!("{base}{p}") }))
+        })
+        .collect();
+    json!(list)
 }
 
 fn file_json(f: &PlayFile, web: bool) -> Value {
@@ -1086,7 +1183,8 @@ pub(crate) fn video_details_json(
         json!({"id": 2, "label": "Disabled"})
     };
     j["downloadEnabled"] = json!(v.download_enabled);
-    j["comments"] = json!(0);
+    j["embedPrivacyPolicy"] = json!({ "id": 1, "label": "All allowed" });
+    j["inputFileUpdatedAt"] = Value::Null;
     j["blacklisted"] = json!(false);
     j["blacklistedReason"] = json!(null);
     let play = ruche_tube::playback::of(base.trim_end_matches('/'), v, files);

@@ -46,11 +46,10 @@ impl Summary<'_> {
     }
 }
 
-/// PeerTube's `VideoPlaylist`.
-pub(crate) async fn playlist_json(st: &AppState, p: &Playlist) -> ApiResult<Value> {
+/// PeerTube's `VideoPlaylist`, with its picture (from [`playlists::thumbnails_of`]).
+fn playlist_json(st: &AppState, p: &Playlist, thumbnail: Option<String>) -> Value {
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let short = short_uuid(&p.uuid);
-    let thumbnail = playlists::thumbnail_of(&st.tube, p).await?;
     let account = Summary {
         id: p.account_id,
         name: &p.account_name,
@@ -79,7 +78,7 @@ pub(crate) async fn playlist_json(st: &AppState, p: &Playlist) -> ApiResult<Valu
         _ => Value::Null,
     };
     let embed = format!("/video-playlists/embed/{short}");
-    Ok(json!({
+    json!({
         "id": p.id,
         "uuid": p.uuid,
         "shortUUID": short,
@@ -90,6 +89,8 @@ pub(crate) async fn playlist_json(st: &AppState, p: &Playlist) -> ApiResult<Valu
         "privacy": { "id": p.privacy.id(), "label": p.privacy.label() },
         "thumbnailPath": thumbnail,
         "thumbnailUrl": thumbnail.as_ref().map(|t| format!("{base}{t}")),
+        // A playlist's picture is its first video's thumbnail.
+        "thumbnails": super::thumbnails_json(base, thumbnail.as_deref(), None),
         "embedPath": embed,
         "embedUrl": format!("{base}{embed}"),
         "type": { "id": p.kind.id(), "label": p.kind.label() },
@@ -98,15 +99,19 @@ pub(crate) async fn playlist_json(st: &AppState, p: &Playlist) -> ApiResult<Valu
         "updatedAt": iso(p.updated_at),
         "ownerAccount": account,
         "videoChannel": channel,
-    }))
+        // Ruche keeps a channel's playlists newest first; they have no hand-set order.
+        "videoChannelPosition": null,
+    })
 }
 
 /// `{total, data}` of playlists.
 async fn page_json(st: &AppState, rows: &[Playlist], total: i64) -> ApiResult<Json<Value>> {
-    let mut data = Vec::with_capacity(rows.len());
-    for p in rows {
-        data.push(playlist_json(st, p).await?);
-    }
+    let pictures = playlists::thumbnails_of(&st.tube, rows).await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .zip(pictures)
+        .map(|(p, t)| playlist_json(st, p, t))
+        .collect();
     Ok(Json(json!({ "total": total, "data": data })))
 }
 
@@ -125,16 +130,7 @@ impl PlaylistQuery {
         let page = self.paging.filter()?;
         let bad =
             |what: &str| TubeError::BadRequest(format!("Incorrect request parameters: {what}"));
-        let (sort, descending) = match self.paging.sort() {
-            None => (Sort::Created, true),
-            Some(s) => {
-                let (desc, col) = match s.strip_prefix('-') {
-                    Some(c) => (true, c),
-                    None => (false, s),
-                };
-                (Sort::parse(col).ok_or_else(|| bad("sort"))?, desc)
-            }
-        };
+        let (sort, descending) = self.paging.sorted(Sort::parse, (Sort::Created, true))?;
         let kind = match self.playlist_type.as_deref() {
             None => None,
             Some(t) => Some(
@@ -247,7 +243,8 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let p = playlists::find_visible(&st.tube, &id, user.user.as_ref()).await?;
-    Ok(Json(playlist_json(&st, &p).await?))
+    let thumbnail = playlists::thumbnail_of(&st.tube, &p).await?;
+    Ok(Json(playlist_json(&st, &p, thumbnail)))
 }
 
 /// `PUT /api/v1/video-playlists/{id}`: 204.

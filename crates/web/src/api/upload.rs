@@ -329,6 +329,17 @@ pub async fn source(
     Ok(axum::Json(j))
 }
 
+/// `DELETE /api/v1/videos/{id}/source/file`: deletes the kept uploaded file (not the record of
+/// what was uploaded), for the video's owner and moderators.
+pub async fn delete_source_file(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<StatusCode> {
+    ruche_tube::downloads::delete_source_file(&st.tube, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct ReplaceInit {
     filename: Option<String>,

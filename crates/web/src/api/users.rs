@@ -94,6 +94,7 @@ pub async fn revoke_token(
 pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
     let base = &st.tube.settings.public_url;
     let host = st.tube.settings.host();
+    let watch_later = ruche_tube::playlists::watch_later(&st.tube, &user).await?;
     let me = accounts::me(&st.tube, user).await?;
     let role = me.user.role;
     Ok(json!({
@@ -104,9 +105,23 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
         "emailPublic": false,
         "pendingEmail": null,
         "nsfwPolicy": "display",
+        "nsfwFlagsDisplayed": 0,
+        "nsfwFlagsHidden": 0,
+        "nsfwFlagsWarned": 0,
+        "nsfwFlagsBlurred": 0,
         "p2pEnabled": true,
         "videosHistoryEnabled": true,
         "autoPlayVideo": true,
+        // Ruche's watch page does not play on after a video; its playlist page does.
+        "autoPlayNextVideo": false,
+        "autoPlayNextVideoPlaylist": true,
+        "videoLanguages": null,
+        "noInstanceConfigWarningModal": true,
+        "noWelcomeModal": true,
+        "noAccountSetupWarningModal": true,
+        "newFeaturesInfoRead": 0,
+        "adminFlags": 0,
+        "lastLoginDate": null,
         "language": "en",
         "theme": "instance-default",
         "role": { "id": role.id(), "label": role.label() },
@@ -122,6 +137,7 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
         "twoFactorEnabled": false,
         "pluginAuth": null,
         "videoChannelCollaborations": [],
+        "specialPlaylists": [{ "id": watch_later.id, "name": watch_later.name, "type": 2 }],
     }))
 }
 
@@ -350,7 +366,7 @@ pub async fn channel(
         &ch,
         Some(&owner),
     );
-    count_follows(&st, &mut v).await?;
+    count_follows(&st, std::slice::from_mut(&mut v)).await?;
     Ok(Json(v))
 }
 
@@ -361,7 +377,7 @@ pub async fn account(
 ) -> ApiResult<Json<Value>> {
     let a = accounts::account_by_handle(&st.tube, &handle).await?;
     let mut v = account_json(&st.tube.settings.public_url, &st.tube.settings.host(), &a);
-    count_follows(&st, &mut v).await?;
+    count_follows(&st, std::slice::from_mut(&mut v)).await?;
     Ok(Json(v))
 }
 
@@ -373,11 +389,10 @@ pub async fn account_channels(
     let a = accounts::account_by_handle(&st.tube, &handle).await?;
     let channels = channels::of_account(&st.tube, a.id).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let mut data = Vec::new();
-    for ch in &channels {
-        let mut v = channel_json(base, &host, ch, Some(&a));
-        count_follows(&st, &mut v).await?;
-        data.push(v);
-    }
+    let mut data: Vec<Value> = channels
+        .iter()
+        .map(|ch| channel_json(base, &host, ch, Some(&a)))
+        .collect();
+    count_follows(&st, &mut data).await?;
     Ok(Json(json!({ "total": data.len(), "data": data })))
 }

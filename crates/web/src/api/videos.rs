@@ -31,6 +31,25 @@ impl Paging {
         self.sort.as_deref()
     }
 
+    /// The `sort` asked for, parsed by `parse` from its column (a leading `-`: descending), or
+    /// `default` when none is given; an unknown column is a 400.
+    pub(crate) fn sorted<T>(
+        &self,
+        parse: impl Fn(&str) -> Option<T>,
+        default: (T, bool),
+    ) -> ApiResult<(T, bool)> {
+        let Some(s) = self.sort.as_deref() else {
+            return Ok(default);
+        };
+        let (descending, column) = match s.strip_prefix('-') {
+            Some(c) => (true, c),
+            None => (false, s),
+        };
+        let sort = parse(column)
+            .ok_or_else(|| TubeError::BadRequest("Incorrect request parameters: sort".into()))?;
+        Ok((sort, descending))
+    }
+
     /// PeerTube's rules: start ≥ 0, 0 ≤ count ≤ 100 (default 15); a bad value is a 400 naming it.
     pub(crate) fn filter(&self) -> ApiResult<ListFilter> {
         let num = |v: &Option<String>, name: &str, default: i64, max: i64| -> ApiResult<i64> {
@@ -266,9 +285,7 @@ pub async fn get(
         Viewer::Owner | Viewer::Moderator
     );
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
-    let comments = ruche_tube::comments::count_visible(&st.tube, v.id).await?;
     let mut j = video_details_json(base, &host, &v, &files, owner_view);
-    j["comments"] = json!(comments);
     if owner_view {
         j["scheduledUpdate"] = match ruche_tube::editing::schedule_of(&st.tube, v.id).await? {
             Some(s) => json!({

@@ -286,15 +286,16 @@ pub(super) async fn profile(
             )),
             _ => None,
         };
+        let pictures = ruche_tube::playlists::thumbnails_of(&st.tube, &who.playlists).await?;
         let mut playlists = Vec::new();
-        for p in &who.playlists {
+        for (p, thumbnail) in who.playlists.iter().zip(pictures) {
             playlists.push(PlaylistCard {
                 short_uuid: ruche_domain::ids::short_uuid(&p.uuid),
                 name: p.name.clone(),
                 videos: chrome
                     .tr
                     .t1("profile-playlist-videos", "count", &p.videos_length),
-                thumbnail: ruche_tube::playlists::thumbnail_of(&st.tube, p).await?,
+                thumbnail,
             });
         }
         Ok::<_, TubeError>((followers, subscribe, playlists))

@@ -115,15 +115,16 @@ async fn channel_choices(
 async fn list_view(st: &AppState, chrome: Chrome, u: &User, error: Option<String>) -> Response {
     let made = async {
         let rows = mine(st, u).await?;
+        let pictures = playlists::thumbnails_of(&st.tube, &rows).await?;
         let mut playlists = Vec::with_capacity(rows.len());
-        for p in &rows {
+        for (p, thumbnail) in rows.iter().zip(pictures) {
             playlists.push(Row {
                 id: p.id,
                 short_uuid: short_uuid(&p.uuid),
                 name: display_name(&chrome, p),
                 privacy: privacy_label(&chrome, p.privacy),
                 videos: p.videos_length,
-                thumbnail: playlists::thumbnail_of(&st.tube, p).await?,
+                thumbnail,
                 watch_later: p.kind == PlaylistKind::WatchLater,
             });
         }

@@ -236,7 +236,7 @@ async fn heartbeat(store: Store, id: i64, lease_ms: i64) {
         let renewed = async {
             let mut tx = store.begin().await?;
             jobs::heartbeat(tx.ex(), id, lease_ms).await?;
-            tx.commit().await
+            tx.commit_unseen().await
         }
         .await;
         if let Err(e) = renewed {

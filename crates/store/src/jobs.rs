@@ -180,7 +180,7 @@ pub async fn claim(store: &Store, kind: &str, lease_ms: i64) -> Result<Option<Jo
     .bind(kind)
     .fetch_optional(&mut *c)
     .await)?;
-    tx.commit().await?;
+    tx.commit_unseen().await?;
     Ok(job)
 }
 

@@ -146,6 +146,8 @@ enum Backend {
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<Backend>,
+    /// Write transactions this process committed (see [`Store::writes`]).
+    writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A borrowed connection of either backend; what every query function takes.
@@ -184,22 +186,36 @@ impl Conn {
 }
 
 /// A write transaction; dropped without [`Tx::commit`] it rolls back.
-pub enum Tx {
+pub struct Tx {
+    inner: TxInner,
+    writes: Arc<std::sync::atomic::AtomicU64>,
+}
+
+enum TxInner {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub fn ex(&mut self) -> Ex<'_> {
-        match self {
-            Tx::Sqlite(t) => Ex::Sqlite(t),
-            Tx::Postgres(t) => Ex::Postgres(t),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Ex::Sqlite(t),
+            TxInner::Postgres(t) => Ex::Postgres(t),
         }
     }
+    /// Commits, and counts a write in [`Store::writes`].
     pub async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        let writes = self.writes.clone();
+        self.commit_unseen().await?;
+        writes.fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+    /// Commits a transaction that changes nothing anyone reads (a job's lease), without
+    /// counting it in [`Store::writes`].
+    pub async fn commit_unseen(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
@@ -260,6 +276,7 @@ impl Store {
         };
         let store = Store {
             backend: Arc::new(backend),
+            writes: Default::default(),
         };
         migrate::run(&store).await?;
         Ok(store)
@@ -267,6 +284,13 @@ impl Store {
 
     pub fn is_sqlite(&self) -> bool {
         matches!(*self.backend, Backend::Sqlite { .. })
+    }
+
+    /// How many write transactions this process has committed: what was read before it last
+    /// changed may have changed since (answers cached by this process check it; other
+    /// processes' writes are not counted here).
+    pub fn writes(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// A connection for reading.
@@ -279,9 +303,15 @@ impl Store {
 
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite).
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(match &*self.backend {
-            Backend::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        let inner = match &*self.backend {
+            Backend::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            writes: self.writes.clone(),
         })
     }
 

@@ -42,6 +42,8 @@ pub struct AppState {
     pub page_cache: Arc<sites::PageCache>,
     /// The contact forms' signing key, read once.
     pub form_secret: Arc<tokio::sync::OnceCell<String>>,
+    /// Anonymous answers of the catalogue's API reads, kept for a moment.
+    pub answers: Arc<api::cache::AnswerCache>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             i18n: Arc::new(i18n::I18n::load()),
             page_cache: Default::default(),
             form_secret: Default::default(),
+            answers: Default::default(),
         })
     }
 }
@@ -63,7 +66,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
     let policies = Arc::new(limits::Policies::from_settings(&tube.settings));
     let state = AppState::new(tube)?;
     Ok(Router::new()
-        .merge(api::routes())
+        .merge(api::routes().layer(from_fn_with_state(state.clone(), api::cache::layer)))
         .merge(activitypub::routes())
         .merge(html::browse::routes())
         .merge(html::search::routes())

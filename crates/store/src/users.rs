@@ -682,6 +682,29 @@ pub async fn kv_get(ex: Ex<'_>, key: &str) -> Result<Option<String>> {
     .map_err(StoreError::from))
 }
 
+/// Sets `key` to `value`, whatever it was.
+pub async fn kv_set(ex: Ex<'_>, key: &str, value: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2"
+    )
+    .bind(key)
+    .bind(value)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// Removes `key`.
+pub async fn kv_delete(ex: Ex<'_>, key: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query("DELETE FROM kv WHERE key = $1")
+        .bind(key)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
+}
+
 /// The instance's secret named `key` (32 random bytes, hex), made the first time it is asked for;
 /// every process of the instance reads the same.
 pub async fn secret(store: &crate::Store, key: &str) -> Result<String> {

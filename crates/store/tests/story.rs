@@ -329,6 +329,14 @@ db_test!(tokens_and_sessions, |store: Store| async move {
         Some("v1")
     );
     assert_eq!(users::kv_get(tx.ex(), "absent").await.unwrap(), None);
+    users::kv_set(tx.ex(), "k", "v3").await.unwrap();
+    users::kv_set(tx.ex(), "new", "n").await.unwrap();
+    assert_eq!(
+        users::kv_get(tx.ex(), "k").await.unwrap().as_deref(),
+        Some("v3")
+    );
+    users::kv_delete(tx.ex(), "new").await.unwrap();
+    assert_eq!(users::kv_get(tx.ex(), "new").await.unwrap(), None);
     tx.commit().await.unwrap();
     // A secret is made once, 32 random bytes in hex, and read back the same ever after.
     let secret = users::secret(&store, "story_secret").await.unwrap();

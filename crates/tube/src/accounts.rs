@@ -98,12 +98,13 @@ async fn insert_user(
     hash: &str,
     via: Via,
 ) -> TubeResult<Inserted> {
+    let cfg = crate::instance::current(tube).await?;
     let mut tx = tube.store.begin().await?;
     match via {
         Via::SignUp => {
             // Counted inside the transaction that inserts, holding the sign-up lock: concurrent
             // sign-ups cannot all see room for one more.
-            let limit = tube.settings.signup.limit;
+            let limit = cfg.signup_limit;
             let count = users::count_users_for_signup(tx.ex()).await?;
             if limit >= 0 && count >= limit {
                 return Err(signup_closed());
@@ -130,10 +131,8 @@ async fn insert_user(
             email: n.email,
             password_hash: hash,
             role: n.role,
-            video_quota: n.video_quota.unwrap_or(tube.settings.user.video_quota),
-            video_quota_daily: n
-                .video_quota_daily
-                .unwrap_or(tube.settings.user.video_quota_daily),
+            video_quota: n.video_quota.unwrap_or(cfg.video_quota),
+            video_quota_daily: n.video_quota_daily.unwrap_or(cfg.video_quota_daily),
         },
     )
     .await
@@ -149,15 +148,15 @@ async fn insert_user(
 
 /// Whether sign-up is possible now, as `GET /api/v1/config` reports it.
 pub async fn signup_allowed(tube: &Tube) -> TubeResult<bool> {
-    let s = &tube.settings.signup;
-    if !s.enabled {
+    let s = crate::instance::current(tube).await?;
+    if !s.signup_enabled {
         return Ok(false);
     }
-    if s.limit < 0 {
+    if s.signup_limit < 0 {
         return Ok(true);
     }
     let mut c = tube.store.read().await?;
-    Ok(users::count_users(c.ex()).await? < s.limit)
+    Ok(users::count_users(c.ex()).await? < s.signup_limit)
 }
 
 /// The outcome of a sign-up.
@@ -213,7 +212,9 @@ async fn register(
     check_username(username).map_err(|e| TubeError::BadRequest(format!("Username {e}.")))?;
     check_email(email)?;
     check_password(password)?;
-    let approval = tube.settings.signup.requires_approval;
+    let approval = crate::instance::current(tube)
+        .await?
+        .signup_requires_approval;
     if approval && reason.trim().is_empty() {
         return Err(TubeError::BadRequest(
             "Please tell the moderators why you want an account.".into(),

@@ -19,6 +19,7 @@ pub mod federation;
 pub mod file_tokens;
 pub mod housekeeping;
 pub mod index;
+pub mod instance;
 pub mod limiter;
 pub mod playback;
 pub mod playlists;
@@ -70,6 +71,8 @@ pub struct Tube {
     pub tracker: tracker::Hub,
     /// The key that signs tokens to private videos' files, once read.
     pub file_token_key: tokio::sync::OnceCell<Vec<u8>>,
+    /// The administrators' configuration as this process last read it (`instance::current`).
+    pub instance_config: instance::Cached,
 }
 
 impl Tube {
@@ -100,6 +103,7 @@ impl Tube {
             hashing,
             local_client: std::sync::OnceLock::new(),
             file_token_key: tokio::sync::OnceCell::new(),
+            instance_config: Default::default(),
             tracker: tracker::Hub::new(&settings),
             settings,
         }))

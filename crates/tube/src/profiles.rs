@@ -145,6 +145,30 @@ fn images_name_is_safe(name: &str) -> bool {
         && !name.starts_with('.')
 }
 
+/// The files of a new avatar or banner, one per size, from an uploaded picture, written; their
+/// records, for whoever keeps them.
+pub(crate) async fn make_pictures(
+    tube: &Tube,
+    kind: PictureKind,
+    bytes: Vec<u8>,
+) -> TubeResult<Vec<Picture>> {
+    let variants = cover(bytes, sizes(kind).to_vec()).await?;
+    for v in &variants {
+        crate::storage::write_atomic(&tube.storage.picture(&v.file_name), &v.bytes).await?;
+    }
+    let now = now_ms();
+    Ok(variants
+        .iter()
+        .map(|v| Picture {
+            filename: v.file_name.clone(),
+            width: Some(v.width),
+            height: Some(v.height),
+            url: None,
+            created_at: now,
+        })
+        .collect())
+}
+
 /// A new avatar or banner for one of our accounts or channels, from an uploaded picture.
 /// Returns its sizes.
 pub async fn set_picture(
@@ -156,21 +180,7 @@ pub async fn set_picture(
     if matches!((holder, kind), (Holder::Account(_), PictureKind::Banner)) {
         return Err(TubeError::BadRequest("Accounts have no banner.".into()));
     }
-    let variants = cover(bytes, sizes(kind).to_vec()).await?;
-    for v in &variants {
-        crate::storage::write_atomic(&tube.storage.picture(&v.file_name), &v.bytes).await?;
-    }
-    let now = now_ms();
-    let new: Vec<Picture> = variants
-        .iter()
-        .map(|v| Picture {
-            filename: v.file_name.clone(),
-            width: Some(v.width),
-            height: Some(v.height),
-            url: None,
-            created_at: now,
-        })
-        .collect();
+    let new = make_pictures(tube, kind, bytes).await?;
     let stored = async {
         let mut tx = tube.store.begin().await?;
         let old = users::set_pictures(tx.ex(), holder, kind, &new).await?;

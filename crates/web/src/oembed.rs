@@ -190,7 +190,11 @@ async fn answer(st: &AppState, q: &OembedQuery) -> Result<OembedVideo, Refusal> 
         escape(&v.name),
         escape(&embed_url),
     );
-    let provider_name = match st.tube.settings.instance.name.trim() {
+    let instance = match ruche_tube::instance::current(&st.tube).await {
+        Ok(c) => c,
+        Err(_) => ruche_tube::instance::cached(&st.tube),
+    };
+    let provider_name = match instance.name.trim() {
         "" => "Ruche".to_string(),
         name => name.to_string(),
     };

@@ -103,10 +103,10 @@ pub(super) async fn nodeinfo(State(st): State<AppState>, version: &'static str) 
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let settings = &st.tube.settings;
     let open = ruche_tube::accounts::signup_allowed(&st.tube)
         .await
         .unwrap_or(false);
+    let instance = ruche_tube::instance::cached(&st.tube);
     let software = json!({ "name": "ruche", "version": env!("CARGO_PKG_VERSION") });
     let body = json!({
         "version": version,
@@ -125,8 +125,8 @@ pub(super) async fn nodeinfo(State(st): State<AppState>, version: &'static str) 
         },
         "metadata": {
             "taxonomy": { "postsName": "Videos" },
-            "nodeName": settings.instance.name,
-            "nodeDescription": settings.instance.short_description,
+            "nodeName": instance.name,
+            "nodeDescription": instance.short_description,
         },
     });
     let profile = format!(

@@ -3,6 +3,7 @@
 //! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
 
 pub(crate) mod body;
+pub(crate) mod cache;
 mod comments;
 mod config;
 mod directory;
@@ -62,6 +63,69 @@ pub(crate) fn table() -> Table {
             One("About"),
             false,
             get(config::about),
+        )
+        .op(
+            "GET",
+            "/api/v1/config/custom",
+            "The configuration administrators edit",
+            Plain,
+            Json,
+            true,
+            get(config::custom),
+        )
+        .op(
+            "PUT",
+            "/api/v1/config/custom",
+            "Change the configuration (administrators)",
+            Body,
+            Json,
+            true,
+            put(config::update_custom),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/config/custom",
+            "Back to the settings file's configuration (administrators)",
+            Plain,
+            Json,
+            true,
+            delete(config::reset_custom),
+        )
+        .op(
+            "POST",
+            "/api/v1/config/instance-avatar/pick",
+            "The instance's avatar (administrators)",
+            Upload,
+            Nothing,
+            true,
+            post(config::pick_instance_avatar).layer(limits::body(Kind::Picture)),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/config/instance-avatar",
+            "Remove the instance's avatar (administrators)",
+            Plain,
+            Nothing,
+            true,
+            delete(config::delete_instance_avatar),
+        )
+        .op(
+            "POST",
+            "/api/v1/config/instance-banner/pick",
+            "The instance's banner (administrators)",
+            Upload,
+            Nothing,
+            true,
+            post(config::pick_instance_banner).layer(limits::body(Kind::Picture)),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/config/instance-banner",
+            "Remove the instance's banner (administrators)",
+            Plain,
+            Nothing,
+            true,
+            delete(config::delete_instance_banner),
         )
         .op(
             "GET",

@@ -74,6 +74,25 @@ fn picked(st: &AppState, kind: PictureKind, pictures: &[Picture]) -> Json<Value>
     Json(json!({ key: pictures_json(&st.tube.settings.public_url, dir, json.as_deref()) }))
 }
 
+/// The picture PeerTube's `…/pick` routes take (`avatarfile` or `bannerfile`), counted against
+/// the user's picture rate before its body is read (a refused picture costs its decode too).
+pub(crate) async fn picked_file(
+    st: &AppState,
+    user: &User,
+    kind: PictureKind,
+    multipart: Multipart,
+) -> ApiResult<Vec<u8>> {
+    st.tube.rates.picture.check(&user.id)?;
+    let field = match kind {
+        PictureKind::Avatar => "avatarfile",
+        PictureKind::Banner => "bannerfile",
+    };
+    let (_, mut files) = picture_form(multipart, &[field]).await?;
+    Ok(files
+        .remove(field)
+        .ok_or_else(|| TubeError::BadRequest(format!("The {field} field is missing.")))?)
+}
+
 async fn pick(
     st: &AppState,
     user: &User,
@@ -81,16 +100,7 @@ async fn pick(
     kind: PictureKind,
     multipart: Multipart,
 ) -> ApiResult<Json<Value>> {
-    // Before the body is read: a refused picture costs its decode too.
-    st.tube.rates.picture.check(&user.id)?;
-    let field = match kind {
-        PictureKind::Avatar => "avatarfile",
-        PictureKind::Banner => "bannerfile",
-    };
-    let (_, mut files) = picture_form(multipart, &[field]).await?;
-    let bytes = files
-        .remove(field)
-        .ok_or_else(|| TubeError::BadRequest(format!("The {field} field is missing.")))?;
+    let bytes = picked_file(st, user, kind, multipart).await?;
     let pictures = profiles::set_picture(&st.tube, holder, kind, bytes).await?;
     Ok(picked(st, kind, &pictures))
 }

@@ -239,7 +239,10 @@ pub async fn register(
     ClientAddr(from): ClientAddr,
     Body(b): Body<Register>,
 ) -> ApiResult<Response> {
-    if st.tube.settings.signup.requires_approval {
+    if ruche_tube::instance::current(&st.tube)
+        .await?
+        .signup_requires_approval
+    {
         return Err(TubeError::Forbidden(
             "Registrations require approval: use /api/v1/users/registrations/request.".into(),
         )
@@ -255,7 +258,10 @@ pub async fn request_registration(
     ClientAddr(from): ClientAddr,
     Body(b): Body<Register>,
 ) -> ApiResult<Json<Value>> {
-    if !st.tube.settings.signup.requires_approval {
+    if !ruche_tube::instance::current(&st.tube)
+        .await?
+        .signup_requires_approval
+    {
         return Err(TubeError::BadRequest(
             "Registrations do not require approval here: use /api/v1/users/register.".into(),
         )

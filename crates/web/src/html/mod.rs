@@ -51,7 +51,10 @@ pub(crate) async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser)
     let lang = st.i18n.pick(jar.get("lang").map(|c| c.value()), accept);
     Chrome {
         tr: Tr::new(st.i18n.clone(), lang),
-        instance_name: st.tube.settings.instance.name.clone(),
+        instance_name: ruche_tube::instance::current(&st.tube)
+            .await
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|_| st.tube.settings.instance.name.clone()),
         username: user.user.as_ref().map(|u| u.username.clone()),
         csrf: user.csrf.clone(),
         is_moderator: user.user.as_ref().is_some_and(|u| u.role.can_moderate()),

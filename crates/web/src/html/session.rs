@@ -191,7 +191,7 @@ pub(super) async fn signup_page(State(st): State<AppState>, Page { chrome, .. }:
         chrome,
         error: None,
         open,
-        requires_approval: st.tube.settings.signup.requires_approval,
+        requires_approval: ruche_tube::instance::cached(&st.tube).signup_requires_approval,
     })
 }
 
@@ -258,7 +258,7 @@ pub(super) async fn signup(
                 chrome,
                 error,
                 open,
-                requires_approval: st.tube.settings.signup.requires_approval,
+                requires_approval: ruche_tube::instance::cached(&st.tube).signup_requires_approval,
             });
             match e {
                 // 429 or 503, with Retry-After.

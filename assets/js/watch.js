@@ -362,3 +362,35 @@ video.addEventListener('timeupdate', () => {
     fetch(`/api/v1/videos/${video.dataset.uuid}/views`, { method: 'POST', credentials: 'same-origin' }).catch(() => {});
   }
 });
+
+// Where a logged-in viewer left off: the page says it (their history), the player starts there
+// unless the link names a time; while playing, where they are is reported every 10 s and on
+// pause, as PeerTube's player does (`PUT …/watching`).
+const resumeAt = Number(video.dataset.resume || 0);
+if (resumeAt > 0 && !/[?&#](t|start)=/.test(location.href)) {
+  const seek = () => { if (video.currentTime < 1) video.currentTime = resumeAt; };
+  if (video.readyState >= 1) seek();
+  else video.addEventListener('loadedmetadata', seek, { once: true });
+}
+if (video.dataset.csrf) {
+  let reported = -1;
+  const report = () => {
+    const at = Math.floor(video.currentTime);
+    if (at === reported) return;
+    reported = at;
+    fetch(`/api/v1/videos/${video.dataset.uuid}/watching`, {
+      method: 'PUT',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': video.dataset.csrf },
+      body: JSON.stringify({ currentTime: at }),
+    }).catch(() => {});
+  };
+  let lastReport = 0;
+  video.addEventListener('timeupdate', () => {
+    if (Date.now() - lastReport >= 10000) {
+      lastReport = Date.now();
+      report();
+    }
+  });
+  video.addEventListener('pause', report);
+}

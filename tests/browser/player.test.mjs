@@ -1,7 +1,7 @@
 // The player in headless Chromium against a real `ruche serve`: a clip with several renditions
 // is uploaded through PeerTube's API; the embed page plays it adaptively with hls.js and counts a
-// view, the watch page plays HLS without ever fetching the progressive file, the page without
-// script still plays the file, and the assets come compressed as asked, identical once decoded.
+// view, the watch page plays HLS without ever fetching the progressive file and resumes where a
+// logged-in viewer stopped, the page without script still plays the file, and the assets come compressed as asked, identical once decoded.
 //
 // Run: RUCHE_BIN=/path/to/ruche node --test tests/browser/player.test.mjs
 import assert from 'node:assert/strict';
@@ -227,6 +227,42 @@ describe('the player, the embed and compressed assets', { timeout: TOTAL_BUDGET_
       for (const r of mp4) assert.match(r.range ?? '', /^bytes=\d+-\d+$/, `${r.url} is a segment's byte range`);
       assert.deepEqual(errors, []);
       await page.screenshot({ path: path.join(await ensureOutDir(), 'watch-hls.png') });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps where a logged-in viewer stopped and starts there next time', { timeout: 90_000 }, async () => {
+    const { page, context, errors } = await openPage();
+    try {
+      await page.goto(`${server.baseUrl}/login`);
+      await page.fill('#login-form input[name=username]', 'root');
+      await page.fill('#login-form input[name=password]', server.password);
+      await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+      await page.goto(`${server.baseUrl}/w/${video.short}`);
+      await playPast(page, 2);
+      await page.keyboard.press('Space'); // pause: the player reports where it is
+      const deadline = Date.now() + PLAYBACK_TIMEOUT_MS;
+      let history;
+      for (;;) {
+        history = await api('/api/v1/users/me/history/videos');
+        if (history.data?.[0]?.userHistory?.currentTime >= 2) break;
+        if (Date.now() > deadline) throw new Error(`no progress kept: ${JSON.stringify(history)}`);
+        await sleep(100);
+      }
+      const kept = history.data[0].userHistory.currentTime;
+      assert.equal(history.data[0].uuid, video.uuid);
+      // The next visit starts there.
+      await page.goto(`${server.baseUrl}/w/${video.short}`);
+      assert.equal(await page.locator('video#player').getAttribute('data-resume'), String(kept));
+      await page.locator('video#player').focus();
+      await page.keyboard.press('Space');
+      const first = await page.waitForFunction(() => {
+        const v = document.querySelector('video#player');
+        return v.currentTime > 0 ? v.currentTime : null;
+      }, null, { polling: 50 });
+      assert.ok((await first.jsonValue()) >= kept - 0.1, 'playback starts where it was left');
+      assert.deepEqual(errors, []);
     } finally {
       await context.close();
     }

@@ -265,19 +265,6 @@ pub struct RecentFilter {
     pub count: i64,
 }
 
-/// `%text%` for a `LIKE … ESCAPE '\'` that matches `text` literally.
-fn contains_pattern(text: &str) -> String {
-    let mut out = String::from("%");
-    for ch in text.to_lowercase().chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    out
-}
-
 /// A page of the comments `f` selects, newest first unless asked otherwise, and how many match.
 pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)> {
     let mut conds = vec!["c.deleted_at IS NULL".to_string()];
@@ -311,7 +298,7 @@ pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)>
     }
     let like = |col: &str, m: &str| format!("LOWER({col}) LIKE {m} ESCAPE '\\'");
     if let Some(s) = f.search.as_deref().filter(|s| !s.is_empty()) {
-        let m = next(crate::Bind::Text(contains_pattern(s)), &mut binds);
+        let m = next(crate::Bind::Text(crate::like_pattern(s)), &mut binds);
         conds.push(format!(
             "({} OR {} OR {} OR {})",
             like("c.text", &m),
@@ -321,7 +308,7 @@ pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)>
         ));
     }
     if let Some(s) = f.search_account.as_deref().filter(|s| !s.is_empty()) {
-        let m = next(crate::Bind::Text(contains_pattern(s)), &mut binds);
+        let m = next(crate::Bind::Text(crate::like_pattern(s)), &mut binds);
         conds.push(format!(
             "({} OR {})",
             like("a.name", &m),
@@ -329,7 +316,7 @@ pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)>
         ));
     }
     if let Some(s) = f.search_video.as_deref().filter(|s| !s.is_empty()) {
-        let m = next(crate::Bind::Text(contains_pattern(s)), &mut binds);
+        let m = next(crate::Bind::Text(crate::like_pattern(s)), &mut binds);
         conds.push(like("v.name", &m));
     }
     let from = format!(

@@ -60,6 +60,20 @@ macro_rules! bind_each {
 }
 pub(crate) use bind_each;
 
+/// `%text%`, lowercased, for a `LOWER(…) LIKE … ESCAPE '\'` that matches `text` literally
+/// (a `%` or a `_` in it is no wildcard).
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
 /// A row type both backends read.
 pub(crate) trait Row:
     for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>

@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "downloads",
         include_str!("../migrations/0020_downloads.sql"),
     ),
+    (
+        21,
+        "history",
+        include_str!("../migrations/0021_history.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

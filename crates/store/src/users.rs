@@ -16,6 +16,8 @@ pub struct User {
     pub video_quota_daily: i64,
     pub blocked: bool,
     pub created_at: i64,
+    /// Whether what they watch is kept in their history (PeerTube's `videosHistoryEnabled`).
+    pub history_enabled: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -62,8 +64,8 @@ pub struct NewUser<'a> {
     pub video_quota_daily: i64,
 }
 
-const USER_COLS: &str =
-    "id, username, email, password_hash, role, video_quota, video_quota_daily, blocked, created_at";
+const USER_COLS: &str = "id, username, email, password_hash, role, video_quota, video_quota_daily,
+    blocked, created_at, history_enabled";
 
 /// Creates a user, its account and its default channel (`<username>_channel`, "Main <username>
 /// channel", as PeerTube names it). Returns the user id.
@@ -902,4 +904,133 @@ pub async fn delete_channel(ex: Ex<'_>, id: i64, url: &str) -> Result<()> {
         Ok::<_, sqlx::Error>(())
     })
     .map_err(StoreError::from)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watch history
+
+/// Where a user was in a video, and when.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Watched {
+    pub video_id: i64,
+    pub position_secs: i64,
+    pub updated_at: i64,
+}
+
+/// Records that `user_id` is at `position_secs` in `video_id` (once per user and video, the
+/// latest wins). Its time is after every other of the user's, so "last watched first" is exact
+/// however close two reports come.
+pub async fn set_watched(
+    mut ex: Ex<'_>,
+    user_id: i64,
+    video_id: i64,
+    position_secs: i64,
+) -> Result<()> {
+    let last: Option<i64> = dual!(ex.reborrow(), |c| sqlx::query_scalar(
+        "SELECT MAX(updated_at) FROM user_video_history WHERE user_id = $1"
+    )
+    .bind(user_id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))?;
+    let at = now_ms().max(last.map_or(0, |l| l + 1));
+    dual!(ex, |c| sqlx::query(
+        "INSERT INTO user_video_history (user_id, video_id, position_secs, updated_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, video_id) DO UPDATE SET position_secs = $3, updated_at = $4"
+    )
+    .bind(user_id)
+    .bind(video_id)
+    .bind(position_secs)
+    .bind(at)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// Where `user_id` was in each of `video_ids` they watched.
+pub async fn watched_of(ex: Ex<'_>, user_id: i64, video_ids: &[i64]) -> Result<Vec<Watched>> {
+    if video_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (0..video_ids.len())
+        .map(|i| format!("${}", i + 2))
+        .collect();
+    let sql = format!(
+        "SELECT video_id, position_secs, updated_at FROM user_video_history
+         WHERE user_id = $1 AND video_id IN ({})",
+        marks.join(", ")
+    );
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(user_id);
+        for id in video_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await.map_err(StoreError::from)
+    })
+}
+
+/// A page of what `user_id` watched, last watched first (only videos whose name holds `search`
+/// when given), and how many there are.
+pub async fn history(
+    ex: Ex<'_>,
+    user_id: i64,
+    search: Option<&str>,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<Watched>, i64)> {
+    let matches = "FROM user_video_history h JOIN videos v ON v.id = h.video_id
+         WHERE h.user_id = $1 AND ($2 = '' OR LOWER(v.name) LIKE $2 ESCAPE '\\')";
+    let sql = format!(
+        "SELECT h.video_id, h.position_secs, h.updated_at {matches}
+         ORDER BY h.updated_at DESC, h.video_id DESC LIMIT $3 OFFSET $4"
+    );
+    let pattern = search
+        .filter(|s| !s.is_empty())
+        .map(crate::like_pattern)
+        .unwrap_or_default();
+    crate::paged(
+        ex,
+        &sql,
+        &format!("SELECT CAST(COUNT(*) AS BIGINT) {matches}"),
+        &[crate::Bind::Int(user_id), crate::Bind::Text(pattern)],
+        count,
+        start,
+    )
+    .await
+}
+
+/// Forgets one video of `user_id`'s history, or all they watched before `before_ms` (all of
+/// it when `None`); how many were forgotten.
+pub async fn forget_watched(
+    ex: Ex<'_>,
+    user_id: i64,
+    video_id: Option<i64>,
+    before_ms: Option<i64>,
+) -> Result<u64> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM user_video_history WHERE user_id = $1
+         AND ($2 < 0 OR video_id = $2) AND updated_at < $3"
+    )
+    .bind(user_id)
+    .bind(video_id.unwrap_or(-1))
+    .bind(before_ms.unwrap_or(i64::MAX))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(StoreError::from))
+}
+
+/// Turns a user's history on or off.
+pub async fn set_history_enabled(ex: Ex<'_>, user_id: i64, enabled: bool) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE users SET history_enabled = $2 WHERE id = $1"
+    )
+    .bind(user_id)
+    .bind(enabled)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }

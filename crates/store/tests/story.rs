@@ -3376,3 +3376,89 @@ db_test!(
         }
     }
 );
+
+db_test!(a_users_watch_history, |store: Store| async move {
+    let uid = make_user(&store, "watcher").await;
+    let other = make_user(&store, "other").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    assert!(
+        users::user_by_id(c.ex(), uid)
+            .await
+            .unwrap()
+            .history_enabled
+    );
+    drop(c);
+    let a = make_video(&store, ch, "Balade du matin", 10).await;
+    let b = make_video(&store, ch, "Causerie_du soir", 10).await;
+
+    // Reported twice within the same millisecond or not, the last report is the latest.
+    let mut tx = store.begin().await.unwrap();
+    users::set_watched(tx.ex(), uid, a, 4).await.unwrap();
+    users::set_watched(tx.ex(), uid, b, 7).await.unwrap();
+    users::set_watched(tx.ex(), uid, a, 9).await.unwrap();
+    users::set_watched(tx.ex(), other, b, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    let (rows, total) = users::history(c.ex(), uid, None, 0, 10).await.unwrap();
+    let seen: Vec<(i64, i64)> = rows.iter().map(|w| (w.video_id, w.position_secs)).collect();
+    assert_eq!((total, seen), (2, vec![(a, 9), (b, 7)]));
+    assert!(rows[0].updated_at > rows[1].updated_at);
+    let (rows, total) = users::history(c.ex(), uid, Some("_DU S"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (total, rows[0].video_id),
+        (1, b),
+        "searched literally, case ignored"
+    );
+    let (_, total) = users::history(c.ex(), uid, Some("%"), 0, 10).await.unwrap();
+    assert_eq!(total, 0);
+    let at = users::watched_of(c.ex(), uid, &[b, 999_999]).await.unwrap();
+    assert_eq!((at.len(), at[0].position_secs), (1, 7));
+    assert!(
+        users::watched_of(c.ex(), uid, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(c);
+
+    // Forgotten: one, then before a date, then all; another user's stays.
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        users::forget_watched(tx.ex(), uid, Some(b), None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        users::forget_watched(tx.ex(), uid, None, Some(0))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        users::forget_watched(tx.ex(), uid, None, None)
+            .await
+            .unwrap(),
+        1
+    );
+    users::set_history_enabled(tx.ex(), uid, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert_eq!(users::history(c.ex(), uid, None, 0, 10).await.unwrap().1, 0);
+    assert_eq!(
+        users::history(c.ex(), other, None, 0, 10).await.unwrap().1,
+        1
+    );
+    assert!(
+        !users::user_by_id(c.ex(), uid)
+            .await
+            .unwrap()
+            .history_enabled
+    );
+});

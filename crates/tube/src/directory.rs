@@ -177,21 +177,12 @@ pub async fn ratings(
     )
     .await?;
     let ids: Vec<i64> = rates.iter().map(|r| r.video_id).collect();
-    let mut videos: HashMap<i64, Video> = ruche_store::videos::by_ids(c.ex(), &ids)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
+    let mut videos = crate::videos::still_seen_by(&mut c, user, &ids).await?;
     let list = rates
         .into_iter()
         .filter_map(|r| {
-            let v = videos.remove(&r.video_id)?;
-            let viewer = crate::videos::viewer(&v, Some(user));
-            // Who rated a password-protected video was given its password.
-            let seen = v.privacy.visible_to(viewer)
-                || v.privacy == ruche_domain::video::Privacy::PasswordProtected;
-            seen.then_some(Rating {
-                video: v,
+            videos.remove(&r.video_id).map(|video| Rating {
+                video,
                 kind: r.kind,
             })
         })

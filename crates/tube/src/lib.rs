@@ -17,6 +17,7 @@ pub mod editing;
 pub mod error;
 pub mod federation;
 pub mod file_tokens;
+pub mod history;
 pub mod housekeeping;
 pub mod index;
 pub mod instance;

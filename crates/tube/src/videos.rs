@@ -422,6 +422,25 @@ pub fn viewer(video: &Video, user: Option<&User>) -> Viewer {
     }
 }
 
+/// The videos of `ids` that `user` may still see, by id: for lists of their own (ratings,
+/// history), where a password-protected video counts (they were given its password), one made
+/// private since does not.
+pub(crate) async fn still_seen_by(
+    c: &mut ruche_store::Conn,
+    user: &User,
+    ids: &[i64],
+) -> TubeResult<std::collections::HashMap<i64, Video>> {
+    Ok(vstore::by_ids(c.ex(), ids)
+        .await?
+        .into_iter()
+        .filter(|v| {
+            v.privacy.visible_to(viewer(v, Some(user)))
+                || v.privacy == ruche_domain::video::Privacy::PasswordProtected
+        })
+        .map(|v| (v.id, v))
+        .collect())
+}
+
 /// Whether `r` names a video by its number (which anyone can count through) rather than by its
 /// UUID or short UUID (which only those it was given to know).
 pub fn by_number(r: &str) -> bool {

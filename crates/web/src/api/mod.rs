@@ -9,6 +9,7 @@ mod config;
 mod directory;
 mod editing;
 mod follows;
+mod history;
 pub(crate) mod openapi;
 pub(crate) mod playlists;
 mod profiles;
@@ -947,6 +948,42 @@ pub(crate) fn table() -> Table {
             Json,
             true,
             get(comments::instance_comments),
+        )
+        .op(
+            "PUT",
+            "/api/v1/videos/{id}/watching",
+            "Where the current user is in a video (their history)",
+            Body,
+            Nothing,
+            true,
+            put(history::watching),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/history/videos",
+            "What the current user watched, last first",
+            Page,
+            Json,
+            true,
+            get(history::list),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/users/me/history/videos/{videoId}",
+            "Forget a video of the current user's history",
+            Plain,
+            Nothing,
+            true,
+            delete(history::forget),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/me/history/videos/remove",
+            "Forget the current user's history up to a date",
+            Body,
+            Nothing,
+            true,
+            post(history::remove),
         )
         .op(
             "GET",

@@ -110,7 +110,7 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
         "nsfwFlagsWarned": 0,
         "nsfwFlagsBlurred": 0,
         "p2pEnabled": true,
-        "videosHistoryEnabled": true,
+        "videosHistoryEnabled": me.user.history_enabled,
         "autoPlayVideo": true,
         // Ruche's watch page does not play on after a video; its playlist page does.
         "autoPlayNextVideo": false,
@@ -152,10 +152,11 @@ pub struct UpdateMe {
     current_password: Option<String>,
     display_name: Option<String>,
     description: Option<String>,
+    videos_history_enabled: Option<bool>,
 }
 
 /// `PUT /api/v1/users/me`: the password (with the current one, as PeerTube asks), the display
-/// name and the description.
+/// name, the description, and whether the history is kept.
 pub async fn update_me(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
@@ -164,6 +165,9 @@ pub async fn update_me(
     if let Some(new) = &b.password {
         let current = b.current_password.as_deref().unwrap_or_default();
         accounts::change_password(&st.tube, &user, current, new, None).await?;
+    }
+    if let Some(on) = b.videos_history_enabled {
+        ruche_tube::history::set_enabled(&st.tube, &user, on).await?;
     }
     super::profiles::update_my_profile(
         &st,

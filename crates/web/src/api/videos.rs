@@ -286,6 +286,13 @@ pub async fn get(
     );
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let mut j = video_details_json(base, &host, &v, &files, owner_view);
+    if let Some(u) = &user.user
+        && let Some(at) = ruche_tube::history::positions(&st.tube, u, &[v.id])
+            .await?
+            .get(&v.id)
+    {
+        j["userHistory"] = json!({ "currentTime": at });
+    }
     if owner_view {
         j["scheduledUpdate"] = match ruche_tube::editing::schedule_of(&st.tube, v.id).await? {
             Some(s) => json!({

@@ -67,6 +67,10 @@ pub(super) struct Watch {
     saves: Vec<(i64, String)>,
     /// The video was just saved to a playlist.
     saved: bool,
+    /// Where the viewer left off (their history), when not at the very end.
+    resume: Option<i64>,
+    /// The viewer keeps a history: the player reports where they are.
+    reports_progress: bool,
 }
 
 /// A playlist played through on the watch page: its videos, the one playing, the next.
@@ -294,7 +298,24 @@ async fn show(
         },
         _ => Vec::new(),
     };
+    // Where the viewer left off: resumed unless in its last twentieth (at least its last
+    // second) or in a playlist (the element's start wins).
+    let resume = match &user.user {
+        Some(u) if published && u.history_enabled && around.playlist.is_none() => {
+            match ruche_tube::history::positions(&st.tube, u, &[v.id]).await {
+                Ok(at) => {
+                    let end = v.duration - (v.duration / 20).max(1);
+                    at.get(&v.id).copied().filter(|t| *t > 0 && *t < end)
+                }
+                Err(e) => return error_page(chrome, e),
+            }
+        }
+        _ => None,
+    };
+    let reports_progress = published && user.user.as_ref().is_some_and(|u| u.history_enabled);
     let t = Watch {
+        resume,
+        reports_progress,
         comments,
         playlist: around.playlist,
         saves,

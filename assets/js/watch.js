@@ -234,6 +234,17 @@ function startLevel(levels, cap) {
   return cap >= 0 ? Math.min(start, cap) : start;
 }
 
+/**
+ * Plays, as the viewer asked. A play interrupted by the media loading under it (`AbortError`:
+ * hls.js attaching, a source switch) is asked again once the media can play, so a press is not
+ * lost to that race; one the browser refuses (no gesture) is not.
+ */
+function playOnceReady() {
+  video.play().catch((e) => {
+    if (e?.name === 'AbortError') video.addEventListener('canplay', () => video.play().catch(() => {}), { once: true });
+  });
+}
+
 function playWithHls(Hls, p2p) {
   // Segments load from the first play (autoStartLoad off): the page costs a playlist until then.
   const hls = new Hls({ capLevelToPlayerSize: true, autoStartLoad: false, ...(p2p ? { p2p } : {}) });
@@ -268,7 +279,7 @@ function playWithHls(Hls, p2p) {
     }
     if (granted() || !video.paused) {
       begin();
-      video.play().catch(() => {});
+      playOnceReady();
     }
   });
   hls.on(Hls.Events.ERROR, (_e, data) => {

@@ -123,6 +123,26 @@ both!(
             400
         );
 
+        // PeerTube 6's players report through the view itself; a view without a time still counts.
+        let views = format!("/api/v1/videos/{}/views", ids[0].1);
+        assert_eq!(
+            as_bob
+                .post_json(&views, json!({ "currentTime": 2 }))
+                .await
+                .0,
+            204
+        );
+        assert_eq!(
+            as_bob
+                .post_json(&views, json!({ "currentTime": "x" }))
+                .await
+                .0,
+            204
+        );
+        let (_, h) = as_bob.get_json("/api/v1/users/me/history/videos").await;
+        assert_eq!(names(&h), vec!["Morning walk"]);
+        assert_eq!(h["data"][0]["userHistory"]["currentTime"], 2);
+
         // Turned off: nothing more is kept, and /users/me says so.
         let (s, _) = as_bob
             .put_json("/api/v1/users/me", json!({ "videosHistoryEnabled": false }))
@@ -132,8 +152,14 @@ both!(
         assert_eq!(me["videosHistoryEnabled"], false);
         assert_eq!(watch(&ids[1].1, json!({ "currentTime": 1 })).await, 204);
         assert_eq!(
-            as_bob.get_json("/api/v1/users/me/history/videos").await.1["total"],
-            0
+            as_bob
+                .post_json(&views, json!({ "currentTime": 3 }))
+                .await
+                .0,
+            204
         );
+        let (_, h) = as_bob.get_json("/api/v1/users/me/history/videos").await;
+        assert_eq!(names(&h), vec!["Morning walk"], "nothing new kept: {h}");
+        assert_eq!(h["data"][0]["userHistory"]["currentTime"], 2);
     }
 );

@@ -368,7 +368,7 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/videos/{id}/views`: counted once per viewer (the user, else the client's
+/// `POST /api/v1/videos/{id}/views`, with PeerTube's `currentTime` or none: counted once per viewer (the user, else the client's
 /// address as the rate limits see it: behind a trusted proxy the forwarded one, an IPv6 client
 /// by its /64, so that rotating addresses within one network adds no views) per window.
 pub async fn view(
@@ -377,6 +377,7 @@ pub async fn view(
     user: MaybeUser,
     password: VideoPassword,
     ClientAddr(ip): ClientAddr,
+    body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
     let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
     let key = match &user.user {
@@ -384,6 +385,15 @@ pub async fn view(
         None => format!("ip:{}", ruche_tube::limiter::address_key(ip)),
     };
     videos::add_view(&st.tube, &v, &key).await?;
+    // PeerTube 6's players say where they are (`currentTime`): a logged-in viewer's history.
+    // A view without it, or with one that is not a time, still counts.
+    let at = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b["currentTime"].as_f64())
+        .filter(|t| t.is_finite() && *t >= 0.0);
+    if let (Some(u), Some(at)) = (&user.user, at) {
+        ruche_tube::history::record(&st.tube, u, &v, at.floor() as i64).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -719,6 +719,25 @@ pub async fn reorder(
     Ok(())
 }
 
+/// Moves one element a place up or down (the pages' ↑ and ↓), reading that element only; at
+/// the top or the bottom it stays.
+pub async fn move_element(
+    tube: &Tube,
+    user: &User,
+    r: &str,
+    element: i64,
+    up: bool,
+) -> TubeResult<()> {
+    let (p, e) = managed_element(tube, user, r, element).await?;
+    let at = e.position;
+    // Up: after the one two places above; down: after the one below.
+    let after = if up { at - 2 } else { at + 1 };
+    if after < 0 || after > p.videos_length {
+        return Ok(());
+    }
+    reorder(tube, user, r, at, after, Some(1)).await
+}
+
 /// Where each video of `video_ids` is in `user`'s playlists (PeerTube's `videos-exist`).
 pub async fn videos_exist(
     tube: &Tube,

@@ -366,27 +366,7 @@ async fn move_element(
         Ok(v) => v,
         Err(refusal) => return refusal,
     };
-    let moved = async {
-        let (_, rows, _) = playlists::elements(
-            &st.tube,
-            Some(&u),
-            &id.to_string(),
-            0,
-            ruche_domain::playlist::MAX_ELEMENTS,
-        )
-        .await?;
-        let Some(e) = rows.iter().find(|e| e.element.id == element) else {
-            return Err(TubeError::NotFound("video playlist element"));
-        };
-        let at = e.element.position;
-        // Up: after the one two places above; down: after the one below.
-        let after = if f.to == "up" { at - 2 } else { at + 1 };
-        if after < 0 || after > rows.len() as i64 {
-            return Ok(());
-        }
-        playlists::reorder(&st.tube, &u, &id.to_string(), at, after, Some(1)).await
-    }
-    .await;
+    let moved = playlists::move_element(&st.tube, &u, &id.to_string(), element, f.to == "up").await;
     match moved {
         Ok(()) => Redirect::to(&format!("{back}#element-{element}")).into_response(),
         Err(e) => error_page(chrome, e),

@@ -8,16 +8,9 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 use ruche_testkit::{Instance, both, small_clip};
-use serde_json::{Value, json};
+use serde_json::json;
 
-fn names(list: &Value, key: &str) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v[key].as_str().unwrap_or("-").to_string())
-        .collect()
-}
+use ruche_testkit::field_of_each as names;
 
 both!(the_catalogue_as_peertube_lists_it, |db| async move {
     let inst = Instance::start(db, &[]).await;

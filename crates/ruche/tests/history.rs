@@ -9,12 +9,7 @@ use ruche_testkit::{Instance, both, small_clip};
 use serde_json::{Value, json};
 
 fn names(list: &Value) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap_or("-").to_string())
-        .collect()
+    ruche_testkit::field_of_each(list, "name")
 }
 
 both!(

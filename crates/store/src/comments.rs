@@ -234,7 +234,7 @@ pub async fn ids_of_video(
     crate::paged(
         ex,
         "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL
-         ORDER BY id DESC LIMIT $2 OFFSET $3",
+         ORDER BY id DESC",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments
          WHERE video_id = $1 AND deleted_at IS NULL",
         &[crate::Bind::Int(video_id)],
@@ -269,7 +269,7 @@ pub struct RecentFilter {
 pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)> {
     let mut conds = vec!["c.deleted_at IS NULL".to_string()];
     let mut binds: Vec<crate::Bind> = Vec::new();
-    // Placeholders in order; the page's count and start come after them.
+    // Placeholders in order (`paged` adds the page's after them).
     let next = |b: crate::Bind, binds: &mut Vec<crate::Bind>| {
         binds.push(b);
         format!("${}", binds.len())
@@ -326,12 +326,7 @@ pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)>
         conds.join(" AND ")
     );
     let order = if f.oldest_first { "ASC" } else { "DESC" };
-    let n = binds.len();
-    let sql = format!(
-        "SELECT {REPLY_COLS} {from} ORDER BY c.id {order} LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
+    let sql = format!("SELECT {REPLY_COLS} {from} ORDER BY c.id {order}");
     let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) {from}");
     crate::paged(ex, &sql, &count_sql, &binds, f.count, f.start).await
 }

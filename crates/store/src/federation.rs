@@ -363,17 +363,12 @@ pub async fn follows_of_any(
         Side::Following => "follower",
     };
     let marks: Vec<String> = (0..actors.len()).map(|i| format!("${}", i + 2)).collect();
-    let n = actors.len() + 1;
     let matches = format!(
         "FROM follows WHERE {column} IN ({}) AND ($1 = '' OR state = $1)",
         marks.join(", ")
     );
-    let sql = format!(
-        "SELECT {FOLLOW_COLS} {matches} ORDER BY id {} LIMIT ${} OFFSET ${}",
-        if oldest_first { "ASC" } else { "DESC" },
-        n + 1,
-        n + 2
-    );
+    let order = if oldest_first { "ASC" } else { "DESC" };
+    let sql = format!("SELECT {FOLLOW_COLS} {matches} ORDER BY id {order}");
     let mut binds = vec![crate::Bind::Text(
         state.map_or("", FollowState::as_str).into(),
     )];

@@ -91,9 +91,9 @@ impl<T> Row for T where
 {
 }
 
-/// A page of rows and how many match in all, on either backend: `sql` selects the page, its
-/// placeholders `binds` then the page's count and start (`… LIMIT $n+1 OFFSET $n+2`);
-/// `count_sql` counts the matches with `binds` alone.
+/// A page of rows and how many match in all, on either backend: `sql` selects and orders every
+/// match (its placeholders are `binds`, `$1` to `$n`), the page's `LIMIT $n+1 OFFSET $n+2` is
+/// added here; `count_sql` counts the matches with `binds`.
 pub(crate) async fn paged<T>(
     ex: Ex<'_>,
     sql: &str,
@@ -105,8 +105,10 @@ pub(crate) async fn paged<T>(
 where
     T: Row,
 {
+    let n = binds.len();
+    let sql = format!("{sql} LIMIT ${} OFFSET ${}", n + 1, n + 2);
     dual!(ex, |c| {
-        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
         bind_each!(binds, q, cq);
         let rows = q.bind(count).bind(start).fetch_all(&mut *c).await?;

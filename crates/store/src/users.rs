@@ -54,6 +54,24 @@ pub struct Channel {
     pub banners: Option<String>,
 }
 
+impl Account {
+    /// Its ActivityPub id: another instance's as given, ours under `base`.
+    pub fn actor_url(&self, base: &str) -> String {
+        self.url
+            .clone()
+            .unwrap_or_else(|| ruche_domain::urls::account(base, &self.name))
+    }
+}
+
+impl Channel {
+    /// Its ActivityPub id: another instance's as given, ours under `base`.
+    pub fn actor_url(&self, base: &str) -> String {
+        self.url
+            .clone()
+            .unwrap_or_else(|| ruche_domain::urls::channel(base, &self.name))
+    }
+}
+
 /// What a new user is made of.
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -294,7 +312,7 @@ where
 {
     let order = if descending { "DESC" } else { "ASC" };
     let sql = format!(
-        "SELECT {cols} FROM {table} ORDER BY {} {order}, id {order} LIMIT $1 OFFSET $2",
+        "SELECT {cols} FROM {table} ORDER BY {} {order}, id {order}",
         sort.key()
     );
     let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
@@ -984,7 +1002,7 @@ pub async fn history(
          WHERE h.user_id = $1 AND ($2 = '' OR LOWER(v.name) LIKE $2 ESCAPE '\\')";
     let sql = format!(
         "SELECT h.video_id, h.position_secs, h.updated_at {matches}
-         ORDER BY h.updated_at DESC, h.video_id DESC LIMIT $3 OFFSET $4"
+         ORDER BY h.updated_at DESC, h.video_id DESC"
     );
     let pattern = search
         .filter(|s| !s.is_empty())

@@ -1491,7 +1491,7 @@ pub async fn rates_of_account(
     let matches = "FROM video_rates WHERE account_id = $1 AND ($2 = '' OR kind = $2)";
     let sql = format!(
         "SELECT video_id, kind, created_at {matches}
-         ORDER BY created_at {order}, video_id {order} LIMIT $3 OFFSET $4"
+         ORDER BY created_at {order}, video_id {order}"
     );
     let binds = [Bind::Int(account_id), Bind::Text(kind.unwrap_or("").into())];
     crate::paged(
@@ -1530,8 +1530,7 @@ pub async fn rates(
     crate::paged(
         ex,
         "SELECT a.name, a.url, r.url FROM video_rates r JOIN accounts a ON a.id = r.account_id
-         WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC, r.account_id DESC
-         LIMIT $3 OFFSET $4",
+         WHERE r.video_id = $1 AND r.kind = $2 ORDER BY r.created_at DESC, r.account_id DESC",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM video_rates WHERE video_id = $1 AND kind = $2",
         &[Bind::Int(video_id), Bind::Text(kind.into())],
         count,

@@ -117,6 +117,19 @@ pub async fn ap_get(url: &str) -> (u16, Value) {
 }
 
 /// How many entries a directory has (0 if it does not exist).
+/// The `key` of each item of a `{total, data}` list, in order ("-" where it is not a string).
+pub fn field_of_each(list: &serde_json::Value, key: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|v| v[key].as_str().unwrap_or("-").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn entries(dir: &Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |d| d.count())
 }

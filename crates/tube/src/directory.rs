@@ -5,7 +5,6 @@
 use crate::accounts::{Account, Channel, User};
 use crate::videos::Video;
 use crate::{Tube, TubeError, TubeResult};
-use ruche_domain::urls;
 use ruche_store::federation::{self as fstore, Follow, Side};
 use ruche_store::users;
 use std::collections::HashMap;
@@ -58,20 +57,6 @@ async fn owners_of(
         .collect())
 }
 
-/// The ActivityPub id of an account or a channel.
-pub fn account_actor(tube: &Tube, a: &Account) -> String {
-    a.url
-        .clone()
-        .unwrap_or_else(|| urls::account(&tube.settings.public_url, &a.name))
-}
-
-/// The ActivityPub id of a channel.
-pub fn channel_actor(tube: &Tube, ch: &Channel) -> String {
-    ch.url
-        .clone()
-        .unwrap_or_else(|| urls::channel(&tube.settings.public_url, &ch.name))
-}
-
 /// The accepted `(followers, following)` of each actor of `actors`, read in two queries.
 pub async fn follow_counts(
     tube: &Tube,
@@ -104,9 +89,10 @@ pub async fn account_followers(
     page: Page<()>,
 ) -> TubeResult<(Vec<Follow>, i64)> {
     may_see_followers(tube, user, account.id).await?;
-    let mut actors = vec![account_actor(tube, account)];
+    let base = &tube.settings.public_url;
+    let mut actors = vec![account.actor_url(base)];
     for ch in crate::channels::of_account(tube, account.id).await? {
-        actors.push(channel_actor(tube, &ch));
+        actors.push(ch.actor_url(base));
     }
     followers_of(tube, &actors, page).await
 }
@@ -120,7 +106,7 @@ pub async fn channel_followers(
     page: Page<()>,
 ) -> TubeResult<(Vec<Follow>, i64)> {
     may_see_followers(tube, user, channel.account_id).await?;
-    followers_of(tube, &[channel_actor(tube, channel)], page).await
+    followers_of(tube, &[channel.actor_url(&tube.settings.public_url)], page).await
 }
 
 /// A page of the follows of any of `actors`, in the order of their creation.

@@ -12,6 +12,18 @@ use crate::{Tube, TubeResult};
 use ruche_store::users;
 use std::collections::HashMap;
 
+/// The whole seconds a player's `currentTime` gives: a number, or its text in a form; `None`
+/// for anything else, negative or not finite.
+pub fn position(current_time: &serde_json::Value) -> Option<i64> {
+    match current_time {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|t| t.is_finite() && *t >= 0.0)
+    .map(|t| t.floor() as i64)
+}
+
 /// Records that `user` is `position_secs` into `video` (a video they may see), if they keep a
 /// history.
 pub async fn record(tube: &Tube, user: &User, video: &Video, position_secs: i64) -> TubeResult<()> {

@@ -540,10 +540,7 @@ pub async fn unsubscribe(
 ) -> TubeResult<()> {
     let account = crate::accounts::account_of(tube, user.id).await?;
     let ch = crate::channels::by_handle(tube, handle).await?;
-    let target = ch
-        .url
-        .clone()
-        .unwrap_or_else(|| urls::channel(base(tube), &ch.name));
+    let target = ch.actor_url(base(tube));
     if ch.url.is_some() {
         unfollow_actor(tube, Signer::Account(account.id), &target).await?;
     } else {
@@ -569,10 +566,7 @@ pub async fn is_subscribed(
     };
     let account = crate::accounts::account_of(tube, user.id).await?;
     let me = urls::account(base(tube), &account.name);
-    let target = ch
-        .url
-        .clone()
-        .unwrap_or_else(|| urls::channel(base(tube), &ch.name));
+    let target = ch.actor_url(base(tube));
     let mut c = tube.store.read().await?;
     Ok(fstore::follow(c.ex(), &me, &target).await?.is_some())
 }

@@ -351,10 +351,7 @@ async fn mentions(
     };
     let a = ruche_store::users::account_by_id(ex.reborrow(), p.account_id).await?;
     let host = a.host.clone().unwrap_or_else(|| super::our_host(tube));
-    let url = a
-        .url
-        .clone()
-        .unwrap_or_else(|| urls::account(super::base(tube), &a.name));
+    let url = a.actor_url(super::base(tube));
     Ok(vec![(url, format!("@{}@{host}", a.name))])
 }
 

@@ -225,7 +225,6 @@ pub struct RecentQuery {
     search_video: Option<String>,
     video_id: Option<String>,
     video_channel_id: Option<String>,
-    is_local: Option<String>,
     on_local_video: Option<String>,
     #[serde(flatten)]
     paging: Paging,
@@ -247,29 +246,22 @@ impl RecentQuery {
                 })
                 .transpose()
         };
-        let flag = |v: &Option<String>, name: &str| -> ApiResult<Option<bool>> {
-            match v.as_deref() {
-                None => Ok(None),
-                Some("true") => Ok(Some(true)),
-                Some("false") => Ok(Some(false)),
-                Some(_) => Err(bad(name)),
-            }
-        };
         let text = |v: &Option<String>| v.as_deref().map(|s| s.chars().take(100).collect());
+        // `isLocal` is read with the page, as every list reads it.
         let page = self.paging.filter()?;
-        let ((), newest_first) = self
-            .paging
-            .sorted(|c| (c == "createdAt").then_some(()), ((), true))?;
         Ok(comments::RecentFilter {
             on_videos_of_account: None,
             video_id: id(&self.video_id, "videoId")?,
             channel_id: id(&self.video_channel_id, "videoChannelId")?,
-            is_local: flag(&self.is_local, "isLocal")?,
-            on_local_video: flag(&self.on_local_video, "onLocalVideo")?,
+            is_local: page.is_local,
+            on_local_video: match self.on_local_video.as_deref() {
+                Some(v) => super::videos::query_flag(v, "onLocalVideo")?,
+                None => None,
+            },
             search: text(&self.search),
             search_account: text(&self.search_account),
             search_video: text(&self.search_video),
-            oldest_first: !newest_first,
+            oldest_first: !self.paging.newest_first()?,
             start: page.start,
             count: page.count,
         })

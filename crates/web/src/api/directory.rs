@@ -29,12 +29,11 @@ fn actor_page(p: &Paging) -> ApiResult<Page<ActorSort>> {
 /// The page a query asks for, in creation order (`createdAt` or `-createdAt`, the default).
 fn created_page(p: &Paging) -> ApiResult<Page<()>> {
     let f = p.filter()?;
-    let ((), descending) = p.sorted(|c| (c == "createdAt").then_some(()), ((), true))?;
     Ok(Page {
         start: f.start,
         count: f.count,
         sort: (),
-        descending,
+        descending: p.newest_first()?,
     })
 }
 

@@ -29,16 +29,10 @@ pub async fn watching(
     Path(id): Path<String>,
     Body(b): Body<Watching>,
 ) -> ApiResult<StatusCode> {
-    // A number, or its text in a form.
-    let at = match &b.current_time {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    }
-    .filter(|t| t.is_finite() && *t >= 0.0)
-    .ok_or_else(|| TubeError::BadRequest("Incorrect request parameters: currentTime".into()))?;
+    let at = history::position(&b.current_time)
+        .ok_or_else(|| TubeError::BadRequest("Incorrect request parameters: currentTime".into()))?;
     let v = videos::find_visible_with(&st.tube, &id, Some(&user), password.get()).await?;
-    history::record(&st.tube, &user, &v, at.floor() as i64).await?;
+    history::record(&st.tube, &user, &v, at).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

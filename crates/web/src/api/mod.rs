@@ -1047,7 +1047,7 @@ pub(crate) async fn count_follows(st: &AppState, list: &mut [Value]) -> ApiResul
 
 pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
     json!({
-        "url": a.url.clone().unwrap_or_else(|| urls::account(base, &a.name)),
+        "url": a.actor_url(base),
         "name": a.name,
         "host": a.host.as_deref().unwrap_or(host),
         "avatars": pictures_json(base, "avatars", a.avatars.as_deref()),
@@ -1065,7 +1065,7 @@ pub(crate) fn account_json(base: &str, host: &str, a: &Account) -> Value {
 
 pub(crate) fn channel_json(base: &str, host: &str, c: &Channel, owner: Option<&Account>) -> Value {
     let mut v = json!({
-        "url": c.url.clone().unwrap_or_else(|| urls::channel(base, &c.name)),
+        "url": c.actor_url(base),
         "name": c.name,
         "host": c.host.as_deref().unwrap_or(host),
         "avatars": pictures_json(base, "avatars", c.avatars.as_deref()),

@@ -50,6 +50,14 @@ impl Paging {
         Ok((sort, descending))
     }
 
+    /// Whether a list in creation order (`sort` `createdAt` or `-createdAt`, the default) is
+    /// newest first; another `sort` is a 400.
+    pub(crate) fn newest_first(&self) -> ApiResult<bool> {
+        Ok(self
+            .sorted(|c| (c == "createdAt").then_some(()), ((), true))?
+            .1)
+    }
+
     /// PeerTube's rules: start ≥ 0, 0 ≤ count ≤ 100 (default 15); a bad value is a 400 naming it.
     pub(crate) fn filter(&self) -> ApiResult<ListFilter> {
         let num = |v: &Option<String>, name: &str, default: i64, max: i64| -> ApiResult<i64> {
@@ -99,6 +107,16 @@ pub struct VideoQuery {
     pub sorted: bool,
 }
 
+/// A yes-or-no query parameter as PeerTube's `toBoolean` reads it (`true`/`1`, `false`/`0`);
+/// anything else is a 400 naming it.
+pub(crate) fn query_flag(v: &str, name: &str) -> ApiResult<Option<bool>> {
+    match v {
+        "true" | "1" => Ok(Some(true)),
+        "false" | "0" => Ok(Some(false)),
+        _ => Err(TubeError::BadRequest(format!("Incorrect request parameters: {name}")).into()),
+    }
+}
+
 /// The most values a list parameter (all `…OneOf` together) may carry.
 const MAX_LIST_VALUES: usize = 100;
 
@@ -115,11 +133,6 @@ impl VideoQuery {
         let mut values = 0usize;
         let mut search = None;
         let mut sorted = false;
-        let flag = |v: &str, name: &str| match v {
-            "true" | "1" => Ok(Some(true)),
-            "false" | "0" => Ok(Some(false)),
-            _ => Err(bad(name)),
-        };
         for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             let key = super::body::list_key(&k);
             let v = v.into_owned();
@@ -159,14 +172,16 @@ impl VideoQuery {
                 "nsfw" => {
                     facets.nsfw = match v.as_str() {
                         "both" => None,
-                        other => flag(other, key)?,
+                        other => query_flag(other, key)?,
                     }
                 }
-                "isLive" => lives_only = flag(&v, key)? == Some(true),
-                "hasHLSFiles" => facets.has_hls = flag(&v, key)?,
-                "hasWebVideoFiles" | "hasWebtorrentFiles" => facets.has_web_videos = flag(&v, key)?,
+                "isLive" => lives_only = query_flag(&v, key)? == Some(true),
+                "hasHLSFiles" => facets.has_hls = query_flag(&v, key)?,
+                "hasWebVideoFiles" | "hasWebtorrentFiles" => {
+                    facets.has_web_videos = query_flag(&v, key)?
+                }
                 "skipCount" => {
-                    flag(&v, key)?;
+                    query_flag(&v, key)?;
                 }
                 _ => {}
             }
@@ -389,10 +404,9 @@ pub async fn view(
     // A view without it, or with one that is not a time, still counts.
     let at = serde_json::from_slice::<Value>(&body)
         .ok()
-        .and_then(|b| b["currentTime"].as_f64())
-        .filter(|t| t.is_finite() && *t >= 0.0);
+        .and_then(|b| ruche_tube::history::position(&b["currentTime"]));
     if let (Some(u), Some(at)) = (&user.user, at) {
-        ruche_tube::history::record(&st.tube, u, &v, at.floor() as i64).await?;
+        ruche_tube::history::record(&st.tube, u, &v, at).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

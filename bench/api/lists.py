@@ -19,7 +19,7 @@ the server's RSS (VmRSS sampled every 250 ms under load, VmHWM). Targets (the is
 of the ceiling, p99 < 20 ms, RSS under load < 100 MB on SQLite.
 
 Usage: bench/api/lists.py [--backend sqlite|postgres|both] [--videos 10000] [--duration 15]
-                          [--bin PATH] [--pg HOST:PORT] [--out FILE]
+                          [--bin PATH] [--pg HOST:PORT] [--out FILE] [--keep]
 Needs: wrk (apt-get install -y wrk), the release binary, and for PostgreSQL a server reachable
 as user postgres without password (scripts/pg-start.sh /tmp/pg 55432).
 Prints Markdown for bench/RESULTS.md (progress goes to stderr).
@@ -297,7 +297,7 @@ def bench_backend(backend, a, work):
     finally:
         if srv:
             srv.stop()
-        if backend == "postgres":
+        if backend == "postgres" and not a.keep:
             try:
                 db.admin(f"DROP DATABASE IF EXISTS {db.name} WITH (FORCE)")
             except subprocess.CalledProcessError as e:
@@ -332,6 +332,8 @@ def main():
     ap.add_argument("--duration", type=int, default=15, help="seconds of each measured wrk run")
     ap.add_argument("--pg", default="127.0.0.1:55432", help="PostgreSQL host:port (user postgres, no password)")
     ap.add_argument("--out", help="also write the Markdown to this file")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the data folders (and the PostgreSQL database) for a look at the queries afterwards")
     a = ap.parse_args()
     # Preflight: say what is missing and how to get it, install nothing behind the caller's back.
     if not shutil.which("wrk"):
@@ -360,7 +362,10 @@ def main():
             with open(a.out, "w") as f:
                 f.write(text + "\n")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if a.keep:
+            log(f"kept: {work} (PostgreSQL database ruche_bench_lists_{os.getpid()})")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -114,6 +114,15 @@ both!(words_urls_and_handles, |db| async move {
     );
     assert_eq!(search("chat", "&categoryOneOf=18").await.len(), 0);
     assert!(search("pizza", "").await.is_empty());
+    // The total counts every match, whatever page is asked (past the last one included).
+    for (page, shown) in [("&count=1", 1), ("&start=1&count=1", 1), ("&start=5", 0)] {
+        let path = format!("/api/v1/search/videos?search={}{page}", q("alice"));
+        let got = get(&a, None, &path).await;
+        assert_eq!(got["total"], 3, "{page}: {got}");
+        assert_eq!(got["data"].as_array().unwrap().len(), shown, "{page}");
+    }
+    let path = format!("/api/v1/search/videos?search={}&start=5", q("pizza"));
+    assert_eq!(get(&a, None, &path).await["total"], 0);
     // A user of the instance finds nothing more by words (private stays private).
     let (bob, _) = a.user(&root, "bob", -1).await;
     let path = format!("/api/v1/search/videos?search={}", q("crêpe"));

@@ -226,8 +226,8 @@ impl Tx {
         writes.fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(())
     }
-    /// Commits a transaction that changes nothing anyone reads (a job's lease), without
-    /// counting it in [`Store::writes`].
+    /// Commits a transaction that changes nothing a public answer shows (a job's lease, expired
+    /// credentials purged, old activity ids pruned), without counting it in [`Store::writes`].
     pub async fn commit_unseen(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
@@ -258,9 +258,12 @@ impl Store {
                 .max_connections(1)
                 .connect_with(opts.clone())
                 .await?;
+            // Readers keep half as much each: the answer cache (`web::api::cache`) spares them
+            // most repeated reads, and four of them at 8 MiB were a third of the server's memory
+            // under load.
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(opts.read_only(true))
+                .connect_with(opts.read_only(true).pragma("cache_size", "-4096"))
                 .await?;
             // The video sorts `hot` and `best` take logarithms: SQLite has them only when built
             // with its math functions (`.cargo/config.toml` asks for them). Said now, not when
@@ -277,9 +280,12 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             // No JIT: PostgreSQL compiles a list's query when its estimated cost passes
             // `jit_above_cost`, which costs more than the query itself (bench/api/lists.py).
+            // No parallel workers either: a search's matches were gathered from two more
+            // processes, whose start costs more than they save, and a web server's queries
+            // already run side by side.
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(url.into()))?
-                .options([("jit", "off")]);
+                .options([("jit", "off"), ("max_parallel_workers_per_gather", "0")]);
             Backend::Postgres(
                 PgPoolOptions::new()
                     .max_connections(10)

@@ -128,9 +128,17 @@ pub async fn reindex_channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<
     .map_err(StoreError::from))
 }
 
-/// The condition of one query word on `alias.term`, its placeholders from `binds.len() + 1`
-/// after `first - 1` others.
-fn word_condition(alias: &str, w: &QueryWord, first: usize, binds: &mut Vec<String>) -> String {
+/// The conditions on `alias.term` of one query word, each alone enough to match (a form, or a
+/// term the last word begins), their placeholders from `binds.len() + 1` after `first - 1`
+/// others. They are asked one `SELECT` each, `UNION ALL`ed (a term found twice weighs as once,
+/// as matches take the heaviest): PostgreSQL answers an `OR` of them from the heap, each alone
+/// from the index.
+fn word_conditions(
+    alias: &str,
+    w: &QueryWord,
+    first: usize,
+    binds: &mut Vec<String>,
+) -> Vec<String> {
     let mut mark = |v: String| {
         binds.push(v);
         format!("${}", first + binds.len() - 1)
@@ -142,30 +150,41 @@ fn word_condition(alias: &str, w: &QueryWord, first: usize, binds: &mut Vec<Stri
         // byte as by code point (UTF-8 keeps their order); no term holds that code point.
         let from = mark(p.clone());
         let to = mark(format!("{p}\u{10FFFF}"));
-        any.push(format!("({alias}.term >= {from} AND {alias}.term < {to})"));
+        any.push(format!("{alias}.term >= {from} AND {alias}.term < {to}"));
     }
-    format!("({})", any.join(" OR "))
+    any
 }
 
 /// The videos matching `words` with their score, as SQL (`video_id`, `score`) with its
 /// placeholders numbered from `first`, and the values to bind in order.
 pub(crate) fn video_matches(words: &[QueryWord], first: usize) -> (String, Vec<String>) {
     let mut binds = Vec::new();
-    let parts: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let own = word_condition("vt", w, first, &mut binds);
-            let channel = word_condition("ct", w, first, &mut binds);
-            format!(
-                "SELECT vid, MAX(w) AS w FROM (
-                   SELECT vt.video_id AS vid, vt.weight AS w FROM video_terms vt WHERE {own}
-                   UNION ALL
-                   SELECT v2.id AS vid, ct.weight AS w FROM channel_terms ct
-                     JOIN videos v2 ON v2.channel_id = ct.channel_id WHERE {channel}
-                 ) x GROUP BY vid"
-            )
-        })
-        .collect();
+    let parts: Vec<String> =
+        words
+            .iter()
+            .map(|w| {
+                let mut found: Vec<String> = word_conditions("vt", w, first, &mut binds)
+                .into_iter()
+                .map(|own| {
+                    format!(
+                        "SELECT vt.video_id AS vid, vt.weight AS w FROM video_terms vt WHERE {own}"
+                    )
+                })
+                .collect();
+                found.extend(word_conditions("ct", w, first, &mut binds).into_iter().map(
+                    |channel| {
+                        format!(
+                            "SELECT v2.id AS vid, ct.weight AS w FROM channel_terms ct
+                     JOIN videos v2 ON v2.channel_id = ct.channel_id WHERE {channel}"
+                        )
+                    },
+                ));
+                format!(
+                    "SELECT vid, MAX(w) AS w FROM ({}) x GROUP BY vid",
+                    found.join(" UNION ALL ")
+                )
+            })
+            .collect();
     let sql = format!(
         "SELECT vid AS video_id, SUM(w) AS score FROM ({}) y GROUP BY vid HAVING COUNT(*) = {}",
         parts.join(" UNION ALL "),
@@ -197,10 +216,15 @@ pub(crate) fn matches(terms: Terms, words: &[QueryWord], first: usize) -> (Strin
     let parts: Vec<String> = words
         .iter()
         .map(|w| {
-            let cond = word_condition("t", w, first, &mut binds);
+            let found: Vec<String> = word_conditions("t", w, first, &mut binds)
+                .into_iter()
+                .map(|cond| {
+                    format!("SELECT t.{key} AS id, t.weight AS w FROM {table} t WHERE {cond}")
+                })
+                .collect();
             format!(
-                "SELECT t.{key} AS id, MAX(t.weight) AS w FROM {table} t
-                 WHERE {cond} GROUP BY t.{key}"
+                "SELECT id, MAX(w) AS w FROM ({}) x GROUP BY id",
+                found.join(" UNION ALL ")
             )
         })
         .collect();

@@ -83,8 +83,10 @@ impl Video {
     }
 }
 
-const VIDEO_SELECT: &str =
-    "SELECT v.id, v.uuid, v.channel_id, v.name, v.description, v.support, v.privacy,
+/// The columns of a [`Video`], for [`VIDEO_SELECT`] and for reads that add their own.
+macro_rules! video_columns {
+    () => {
+        "v.id, v.uuid, v.channel_id, v.name, v.description, v.support, v.privacy,
     v.category, v.licence, v.language, v.tags, v.nsfw, v.comments_enabled, v.download_enabled,
     v.wait_transcoding, v.state, v.failure_reason, v.progress, v.duration, v.aspect_ratio, v.views,
     v.likes, v.dislikes, v.quota_size, v.source_filename, v.playlist_filename, v.sha256_filename,
@@ -97,8 +99,18 @@ const VIDEO_SELECT: &str =
     a.updated_at AS account_updated_at, a.user_id AS user_id, v.url, v.remote_media,
     c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host,
     c.avatars AS channel_avatars, a.avatars AS account_avatars,
-    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL) AS comments
-    FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id";
+    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL) AS comments"
+    };
+}
+
+/// The joins a [`Video`] is read through.
+macro_rules! video_from {
+    () => {
+        " FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id"
+    };
+}
+
+const VIDEO_SELECT: &str = concat!("SELECT ", video_columns!(), video_from!());
 
 /// The metadata a new video is created with.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -706,8 +718,20 @@ impl ListFilter {
     }
 }
 
+/// A video of a page, with how many a search matched (`-1` for other lists).
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    #[sqlx(flatten)]
+    video: Video,
+    search_total: i64,
+}
+
 /// A page of videos and the total count matching the filter.
-pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
+///
+/// A search is one statement: its matches scored once, the page chosen among them and how many
+/// there are (a window count, taken before the page's `LIMIT`); other lists count with a query
+/// of their own, which their indexes answer without reading rows.
+pub async fn list(mut ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     let order = if f.newest_first { "DESC" } else { "ASC" };
     // $1 and $2 page; $3 is the trending window, bound only when trending (PostgreSQL refuses
     // a value no placeholder takes); then the search's words, then the conditions'.
@@ -720,14 +744,6 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     };
     let first = if trending { 4 } else { 3 };
     let (matches, words) = crate::search::video_matches(&f.search, first);
-    let (count_matches, _) = crate::search::video_matches(&f.search, 1);
-    let join = |m: &str| {
-        if searching {
-            format!(" JOIN ({m}) m ON m.video_id = v.id")
-        } else {
-            String::new()
-        }
-    };
     let (where_, binds) = f.conditions(first + words.len());
     let comments = if sort == Sort::Hot {
         " LEFT JOIN (SELECT video_id, COUNT(*) AS n FROM video_comments WHERE deleted_at IS NULL
@@ -749,40 +765,72 @@ pub async fn list(ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     } else {
         ""
     };
+    let (from, total) = if searching {
+        (
+            format!("FROM ({matches}) m JOIN videos v ON v.id = m.video_id"),
+            ", COUNT(*) OVER () AS total",
+        )
+    } else {
+        ("FROM videos v".to_string(), ", CAST(-1 AS BIGINT) AS total")
+    };
     // The page is chosen on ids and sort keys alone, then its rows read: sorting thousands of
     // whole rows (descriptions included) for 15 was what a list cost.
     let sql = format!(
         "WITH page AS (
-           SELECT v.id AS pid, {key} AS k, COALESCE(v.published_at, v.created_at) AS p2
-           FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id
-           {}{comments}{trend}{where_}
+           SELECT v.id AS pid, {key} AS k, COALESCE(v.published_at, v.created_at) AS p2{total}
+           {from} JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id
+           {comments}{trend}{where_}
            ORDER BY k {order}, {}v.id {order} LIMIT $1 OFFSET $2)
-         {VIDEO_SELECT} JOIN page ON page.pid = v.id ORDER BY page.k {order}, {then}v.id {order}",
-        join(&matches),
+         SELECT {}, page.total AS search_total{} JOIN page ON page.pid = v.id
+         ORDER BY page.k {order}, {then}v.id {order}",
         then.replace("page.p2", "p2"),
+        video_columns!(),
+        video_from!(),
     );
-    let (count_where, _) = f.conditions(1 + words.len());
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id{}{count_where}",
-        join(&count_matches)
-    );
-    dual!(ex, |c| {
+    let rows: Vec<PageRow> = dual!(ex.reborrow(), |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(f.count)
             .bind(f.start);
         if trending {
             q = q.bind(f.trending_since);
         }
-        let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
         for w in &words {
             q = q.bind(w.clone());
-            cq = cq.bind(w.clone());
         }
-        crate::bind_each!(&binds, q, cq);
-        let rows = q.fetch_all(&mut *c).await?;
-        let total: i64 = cq.fetch_one(&mut *c).await?;
-        Ok((rows, total))
-    })
+        crate::bind_each!(&binds, q);
+        q.fetch_all(c).await.map_err(StoreError::from)
+    })?;
+    let known = match rows.first() {
+        Some(r) if searching => Some(r.search_total),
+        // An empty page before the end of the matches cannot be: none match.
+        None if searching && f.start == 0 => Some(0),
+        _ => None,
+    };
+    let total = match known {
+        Some(n) => n,
+        None => {
+            let (count_matches, _) = crate::search::video_matches(&f.search, 1);
+            let (count_where, _) = f.conditions(1 + words.len());
+            let join = if searching {
+                format!(" JOIN ({count_matches}) m ON m.video_id = v.id")
+            } else {
+                String::new()
+            };
+            let count_sql = format!(
+                "SELECT COUNT(*) FROM videos v JOIN channels c ON c.id = v.channel_id
+                 JOIN accounts a ON a.id = c.account_id{join}{count_where}"
+            );
+            dual!(ex, |c| {
+                let mut cq = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()));
+                for w in &words {
+                    cq = cq.bind(w.clone());
+                }
+                crate::bind_each!(&binds, cq);
+                cq.fetch_one(c).await.map_err(StoreError::from)
+            })?
+        }
+    };
+    Ok((rows.into_iter().map(|r| r.video).collect(), total))
 }
 
 pub async fn delete(ex: Ex<'_>, id: i64) -> Result<()> {

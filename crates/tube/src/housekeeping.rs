@@ -44,9 +44,11 @@ pub async fn chores(tube: &Tube) -> TubeResult<()> {
     if n > 0 {
         tracing::info!("removed {n} abandoned uploads");
     }
+    // Expired sessions and tokens are in no answer anyone is given: the answer cache keeps
+    // its answers through this minute's purge (`commit_unseen`).
     let mut tx = tube.store.begin().await?;
     ruche_store::users::purge_expired_credentials(tx.ex()).await?;
-    tx.commit().await?;
+    tx.commit_unseen().await?;
     crate::federation::inbox::prune(tube).await?;
     Ok(())
 }

@@ -964,6 +964,7 @@ async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
 pub async fn prune(tube: &Tube) -> TubeResult<u64> {
     let mut tx = tube.store.begin().await?;
     let n = fstore::prune_received(tx.ex(), now_ms() - 7 * 24 * 3600 * 1000).await?;
-    tx.commit().await?;
+    // The ids of activities taken in are in no answer: unseen by the answer cache.
+    tx.commit_unseen().await?;
     Ok(n)
 }

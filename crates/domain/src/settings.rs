@@ -251,6 +251,8 @@ pub struct TranscodingSettings {
     pub threads: u32,
     /// Also keep separate faststart MP4s ("web videos"), listed in `files` as PeerTube does.
     pub web_videos: bool,
+    /// Make each video's storyboard after its renditions (PeerTube's `storyboards.enabled`).
+    pub storyboards: bool,
     /// Refuse sources longer than this many seconds; none by default.
     pub max_duration: Option<f64>,
     /// Refuse uploads larger than this many bytes; none by default (quotas still apply).
@@ -406,6 +408,7 @@ impl Default for TranscodingSettings {
             max_fps: 60.0,
             threads: 0,
             web_videos: false,
+            storyboards: true,
             max_duration: None,
             max_upload_size: None,
         }
@@ -578,6 +581,7 @@ impl Settings {
                 "RUCHE_TRANSCODING_CONCURRENCY" => self.transcoding.concurrency = parse(&k, &v)?,
                 "RUCHE_TRANSCODING_THREADS" => self.transcoding.threads = parse(&k, &v)?,
                 "RUCHE_TRANSCODING_WEB_VIDEOS" => self.transcoding.web_videos = parse(&k, &v)?,
+                "RUCHE_TRANSCODING_STORYBOARDS" => self.transcoding.storyboards = parse(&k, &v)?,
                 "RUCHE_TRANSCODING_RESOLUTIONS" => {
                     self.transcoding.resolutions = v
                         .split(',')

@@ -139,6 +139,11 @@ pub fn picture(base: &str, dir: &str, filename: &str) -> String {
     format!("{base}/lazy-static/{dir}/{filename}")
 }
 
+/// A storyboard's URL (with `base` empty: its path on our host).
+pub fn storyboard(base: &str, filename: &str) -> String {
+    picture(base, "storyboards", filename)
+}
+
 pub fn thumbnail(base: &str, filename: &str) -> String {
     picture(base, "thumbnails", filename)
 }

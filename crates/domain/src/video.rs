@@ -197,6 +197,20 @@ pub fn language_label(code: &str) -> Option<&'static str> {
     LANGUAGES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
 }
 
+/// A video's storyboard (frames in a grid, for the player's progress bar), as the API and
+/// ActivityPub describe it. `file` is our file's name for our videos, the origin's URL for
+/// another instance's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Storyboard {
+    pub file: String,
+    pub total_width: i64,
+    pub total_height: i64,
+    pub sprite_width: i64,
+    pub sprite_height: i64,
+    /// Seconds of video between two frames.
+    pub sprite_duration: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

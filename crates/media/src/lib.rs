@@ -1,11 +1,12 @@
 //! The ffprobe/ffmpeg pipeline: probing sources, planning and running the transcoding ladder,
-//! HLS packaging, thumbnails; and [`images`], the pure picture pipeline (uploaded pictures of
+//! HLS packaging, thumbnails, storyboards; and [`images`], the pure picture pipeline (uploaded pictures of
 //! sites, avatars and banners, re-encoded without metadata). The only crate of Ruche that
 //! spawns processes.
 //!
 //! The flow the server follows for an upload is [`probe`] → [`check_limits`] → [`plan`] →
 //! [`phases`] → [`transcode`] (once per phase, each time into a fresh directory) →
-//! [`write_master_playlist`] and [`write_segments_sha256`] over every output → [`thumbnails`].
+//! [`write_master_playlist`] and [`write_segments_sha256`] over every output → [`thumbnails`]
+//! → [`storyboard`] (from the smallest rendition that is large enough).
 //! Every file we write has the names and the shape PeerTube 8 gives them, so PeerTube's player,
 //! its P2P loader and remote instances read our HLS exactly as they read PeerTube's.
 //!
@@ -24,6 +25,7 @@ pub mod images;
 mod plan;
 mod probe;
 mod process;
+mod storyboard;
 mod thumbs;
 mod transcode;
 
@@ -42,5 +44,8 @@ pub use process::{PARENT_ENV, UPLOAD_DEMUXERS, kill_strays};
 pub use probe::{read_probe, reason_from_ffprobe, refused_format};
 #[doc(hidden)]
 pub use process::{last_lines, parse_progress_line};
+pub use storyboard::{
+    SPRITE_MAX_SIZE, SPRITES_MAX_EDGE_COUNT, StoryboardPlan, storyboard, storyboard_plan,
+};
 pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
 pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};

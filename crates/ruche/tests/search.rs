@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
-use ruche_testkit::{Instance, both, small_clip};
+use ruche_testkit::{Instance, both, query_escape as q, small_clip};
 use serde_json::{Value, json};
 
 /// `GET path` on `inst` as `token` (or nobody): the body.
@@ -26,19 +26,6 @@ fn names(list: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|v| v["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// `text` percent-encoded for a query string.
-fn q(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
         .collect()
 }
 

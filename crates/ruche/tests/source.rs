@@ -196,6 +196,17 @@ both!(replacing_a_source_keeps_the_video, |db| async move {
         .map(|f| f["resolution"]["id"].as_i64().unwrap())
         .collect();
     assert_eq!(heights, [240], "the new ladder only: {after}");
+    // Its storyboard is the new cut's (five frames), the old one's file gone.
+    inst.eventually("the new cut's storyboard", 60, || async {
+        let (_, v) = inst
+            .api()
+            .get_json(&format!("/api/v1/videos/{uuid}/storyboards"))
+            .await;
+        let storyboards = inst.storage().join("storyboards");
+        (v["storyboards"][0]["totalWidth"] == 5 * 192 && ruche_testkit::entries(&storyboards) == 1)
+            .then_some(())
+    })
+    .await;
     // Every file it lists is there.
     for f in after["streamingPlaylists"][0]["files"].as_array().unwrap() {
         let url = f["fileUrl"].as_str().unwrap();

@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "history",
         include_str!("../migrations/0021_history.sql"),
     ),
+    (
+        22,
+        "storyboards",
+        include_str!("../migrations/0022_storyboards.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -74,12 +74,18 @@ pub struct Video {
     pub account_avatars: Option<String>,
     /// Its comments that are not deleted (PeerTube's `comments`).
     pub comments: i64,
+    /// Our video's storyboard as JSON ([`ruche_domain::video::Storyboard`]).
+    pub storyboard: Option<String>,
 }
 
 impl Video {
     /// Whether the video is one of this instance's.
     pub fn is_local(&self) -> bool {
         self.url.is_none()
+    }
+    /// Our video's storyboard, once made (another instance's is in its `remote_media`).
+    pub fn local_storyboard(&self) -> Option<ruche_domain::video::Storyboard> {
+        serde_json::from_str(self.storyboard.as_deref()?).ok()
     }
 }
 
@@ -99,7 +105,8 @@ macro_rules! video_columns {
     a.updated_at AS account_updated_at, a.user_id AS user_id, v.url, v.remote_media,
     c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host,
     c.avatars AS channel_avatars, a.avatars AS account_avatars,
-    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL) AS comments"
+    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL) AS comments,
+    v.storyboard"
     };
 }
 
@@ -848,7 +855,8 @@ pub async fn delete(ex: Ex<'_>, id: i64) -> Result<()> {
 }
 
 /// A video's file is being replaced: back to "to transcode" from 0 %, its new size counted, its
-/// renditions forgotten (the transcoding job removes their files and makes new ones).
+/// renditions and storyboard forgotten (the transcoding job removes their files and makes new
+/// ones).
 pub async fn start_replacement(ex: Ex<'_>, id: i64, size: i64, filename: &str) -> Result<()> {
     dual!(ex, |c| {
         sqlx::query("DELETE FROM video_files WHERE video_id = $1")
@@ -857,7 +865,7 @@ pub async fn start_replacement(ex: Ex<'_>, id: i64, size: i64, filename: &str) -
             .await?;
         sqlx::query(
             "UPDATE videos SET state = $2, progress = 0, quota_size = $3, failure_reason = NULL,
-                updated_at = $4, source_filename = $5 WHERE id = $1",
+                updated_at = $4, source_filename = $5, storyboard = NULL WHERE id = $1",
         )
         .bind(id)
         .bind(VideoState::ToTranscode.id())
@@ -868,6 +876,19 @@ pub async fn start_replacement(ex: Ex<'_>, id: i64, size: i64, filename: &str) -
         .await?;
         Ok(())
     })
+}
+
+/// Records our video's storyboard (JSON of [`ruche_domain::video::Storyboard`]), or forgets it.
+pub async fn set_storyboard(ex: Ex<'_>, id: i64, storyboard: Option<&str>) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET storyboard = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(storyboard)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
 }
 
 pub async fn set_progress(ex: Ex<'_>, id: i64, progress: i64) -> Result<()> {

@@ -731,6 +731,9 @@ db_test!(videos_files_quota_views, |store: Store| async move {
     videos::set_failed(tx.ex(), b, "not a video").await.unwrap();
     videos::set_progress(tx.ex(), a, 40).await.unwrap();
     videos::add_download(tx.ex(), a).await.unwrap();
+    videos::set_storyboard(tx.ex(), a, Some("{\"file\":\"s.jpg\"}"))
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut c = store.read().await.unwrap();
     let viewed = videos::by_id(c.ex(), a).await.unwrap().unwrap();
@@ -738,6 +741,7 @@ db_test!(videos_files_quota_views, |store: Store| async move {
         (viewed.views, viewed.progress, viewed.downloads),
         (2, 40, 1)
     );
+    assert_eq!(viewed.storyboard.as_deref(), Some("{\"file\":\"s.jpg\"}"));
     let failed = videos::by_id(c.ex(), b).await.unwrap().unwrap();
     assert_eq!(
         (failed.state, failed.failure_reason.as_deref()),

@@ -116,6 +116,19 @@ pub async fn ap_get(url: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// `text` percent-encoded for a query string (every byte but ASCII letters and digits).
+pub fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// How many entries a directory has (0 if it does not exist).
 /// The `key` of each item of a `{total, data}` list, in order ("-" where it is not a string).
 pub fn field_of_each(list: &serde_json::Value, key: &str) -> Vec<String> {

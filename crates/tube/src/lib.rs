@@ -28,6 +28,7 @@ pub mod profiles;
 pub mod quota;
 pub mod search;
 pub mod storage;
+pub mod storyboards;
 pub mod torrents;
 pub mod tracker;
 pub mod uploads;

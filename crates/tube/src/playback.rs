@@ -214,16 +214,12 @@ const REMOTE_THUMBNAIL_MAX: (u32, u32) = (
 const REMOTE_PREVIEW_MAX: (u32, u32) = (1280, 720);
 
 /// A remote video's thumbnail (or preview) on our disk: fetched from its origin the first time
-/// it is asked for (through the guarded fetcher; once however many ask at the same time, and not
-/// again for a while if it failed: [`crate::copies::once`]), checked and re-encoded as a
-/// JPEG under the pixel budget (so nothing of the original but its pixels reaches a browser),
-/// then served from here.
+/// it is asked for, then served from here ([`copy_remote_picture`]).
 pub async fn remote_picture(
     tube: &crate::Tube,
     name: &str,
     preview: bool,
 ) -> crate::TubeResult<std::path::PathBuf> {
-    use crate::TubeError;
     let path = if preview {
         tube.storage.preview(name)
     } else {
@@ -232,23 +228,51 @@ pub async fn remote_picture(
     if tokio::fs::try_exists(&path).await.unwrap_or(false) {
         return Ok(path);
     }
+    let v = remote_video_of_picture(tube, name).await?;
+    let m = RemoteMedia::of(&v).unwrap_or_default();
+    let url = if preview { m.preview } else { m.thumbnail };
+    let url = url.ok_or(crate::TubeError::NotFound("file"))?;
+    let within = if preview {
+        REMOTE_PREVIEW_MAX
+    } else {
+        REMOTE_THUMBNAIL_MAX
+    };
+    copy_remote_picture(tube, &url, &path, within).await?;
+    Ok(path)
+}
+
+/// The published remote video whose pictures are kept here as `name` (`remote-<uuid>.jpg`).
+pub(crate) async fn remote_video_of_picture(
+    tube: &crate::Tube,
+    name: &str,
+) -> crate::TubeResult<Video> {
+    use crate::TubeError;
     let uuid = name
         .strip_prefix("remote-")
         .and_then(|n| n.strip_suffix(".jpg"))
         .ok_or(TubeError::NotFound("file"))?;
-    let v = {
-        let mut c = tube.store.read().await?;
-        ruche_store::videos::by_uuid(c.ex(), uuid)
-            .await?
-            .filter(|v| !v.is_local() && v.state == ruche_domain::video::VideoState::Published)
-            .ok_or(TubeError::NotFound("file"))?
-    };
-    let m = RemoteMedia::of(&v).unwrap_or_default();
-    let url = if preview { m.preview } else { m.thumbnail }.ok_or(TubeError::NotFound("file"))?;
-    crate::copies::once(&path, || async {
+    let mut c = tube.store.read().await?;
+    ruche_store::videos::by_uuid(c.ex(), uuid)
+        .await?
+        .filter(|v| !v.is_local() && v.state == ruche_domain::video::VideoState::Published)
+        .ok_or(TubeError::NotFound("file"))
+}
+
+/// Fetches the picture at `url` into `path`: through the guarded fetcher, once however many ask
+/// at the same time, and not again for a while if it failed ([`crate::copies::once`]); checked
+/// and re-encoded as a JPEG no larger than `within` (so nothing of the original but its pixels
+/// reaches a browser).
+pub(crate) async fn copy_remote_picture(
+    tube: &crate::Tube,
+    url: &str,
+    path: &std::path::Path,
+    within: (u32, u32),
+) -> crate::TubeResult<()> {
+    use crate::TubeError;
+    crate::copies::once(path, || async {
         let got = tube
             .fetcher
-            .get(&url, "image/jpeg, image/png, image/webp")
+            .get(url, "image/jpeg, image/png, image/webp")
             .await
             .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
         // Only a picture is kept: JPEG, PNG or WebP by their first bytes, whatever it claims.
@@ -263,21 +287,15 @@ pub async fn remote_picture(
             max_bytes: MAX_PICTURE,
             ..ruche_media::images::Limits::default()
         };
-        let within = if preview {
-            REMOTE_PREVIEW_MAX
-        } else {
-            REMOTE_THUMBNAIL_MAX
-        };
         let jpeg = ruche_media::images::jpeg_async(b.to_vec(), limits, within)
             .await
             .map_err(|e| TubeError::Remote(format!("{url}: {e}")))?;
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await?;
         }
-        Ok(crate::storage::write_atomic(&path, &jpeg).await?)
+        Ok(crate::storage::write_atomic(path, &jpeg).await?)
     })
-    .await?;
-    Ok(path)
+    .await
 }
 
 /// The pictures of playlists, in their order: each one's own, else its first video's thumbnail

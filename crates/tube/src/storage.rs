@@ -1,6 +1,6 @@
 //! Where media lives on disk, with PeerTube's layout below the storage directory:
 //! `streaming-playlists/hls/<uuid>/` (playlists, fragmented MP4s, segment hashes),
-//! `thumbnails/`, `previews/`, `avatars/` (avatars and banners, ours and our copies of other
+//! `thumbnails/`, `previews/`, `storyboards/`, `avatars/` (avatars and banners, ours and our copies of other
 //! instances'), `original-video-files/<uuid>` (the source until transcoded).
 //! Scratch work happens below the tmp directory and reaches storage by rename, so a reader
 //! never sees a half-written file and a crash leaves only scratch to sweep.
@@ -24,9 +24,13 @@ impl Storage {
     pub async fn remove_video_files(&self, v: &ruche_store::videos::Video) -> io::Result<()> {
         if !v.is_local() {
             let picture = remote_picture_name(&v.uuid);
+            remove_file_if_exists(&self.storyboard(&picture)).await?;
             return self
                 .remove_video(&v.uuid, Some(&picture), Some(&picture))
                 .await;
+        }
+        if let Some(s) = v.local_storyboard() {
+            remove_file_if_exists(&self.storyboard(&s.file)).await?;
         }
         self.remove_video(
             &v.uuid,
@@ -45,6 +49,7 @@ impl Storage {
             self.hls_root(),
             self.root.join("thumbnails"),
             self.root.join("previews"),
+            self.root.join("storyboards"),
             self.root.join("avatars"),
             self.root.join("original-video-files"),
             self.tmp.join("uploads"),
@@ -69,6 +74,10 @@ impl Storage {
     }
     pub fn preview(&self, name: &str) -> PathBuf {
         self.root.join("previews").join(name)
+    }
+    /// A storyboard's file: ours, or our copy of another instance's.
+    pub fn storyboard(&self, name: &str) -> PathBuf {
+        self.root.join("storyboards").join(name)
     }
     /// An avatar's or a banner's file.
     pub fn picture(&self, name: &str) -> PathBuf {

@@ -352,6 +352,10 @@ pub async fn replace_from_file(
     match result {
         Ok(()) => {
             tube.transcode_ready.notify_one();
+            // The old storyboard shows the old file: the job makes the new one.
+            if let Some(s) = v.local_storyboard() {
+                crate::storage::remove_file_if_exists(&tube.storage.storyboard(&s.file)).await?;
+            }
             let uuid =
                 uuid::Uuid::parse_str(&v.uuid).map_err(|e| TubeError::Internal(e.to_string()))?;
             Ok(Created {

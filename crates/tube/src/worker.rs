@@ -210,6 +210,7 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
             ));
         }
         // An earlier attempt finished and was stopped while it cleaned up: finish that.
+        crate::storyboards::make(tube, video_id).await?;
         remove_file_if_exists(&tube.storage.source_torrent(&uuid)).await?;
         remove_dir_if_exists(&work).await?;
         return Ok(());
@@ -301,6 +302,8 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
         thumbs = Some(making.await?);
         store_outputs(tube, &video, &hls, &[], thumbs.as_ref(), probe.duration).await?;
     }
+    // The storyboard, from a stored rendition (its source is one of ours, not the upload).
+    crate::storyboards::make(tube, video_id).await?;
     progress.store(100, Ordering::Relaxed);
     let mut tx = tube.store.begin().await?;
     vstore::set_progress(tx.ex(), video_id, 100).await?;

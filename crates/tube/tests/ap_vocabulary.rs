@@ -234,6 +234,7 @@ fn notes_become_comment_text() {
 
 fn video() -> Video {
     Video {
+        storyboard: None,
         id: 7,
         uuid: "6d79bb11-83db-4ca1-baaa-59593c363a96".into(),
         channel_id: 2,

@@ -85,6 +85,28 @@ impl FromRequestParts<AppState> for VideoPassword {
     }
 }
 
+/// The video of the path's `{id}`, as its caller may see it (a password-protected one given its
+/// password), with the caller; refused as [`ruche_tube::videos::find_visible_with`] refuses.
+pub struct SeenVideo {
+    pub video: ruche_tube::videos::Video,
+    pub user: Option<User>,
+}
+
+impl FromRequestParts<AppState> for SeenVideo {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        let axum::extract::Path(id) = axum::extract::Path::<String>::from_request_parts(parts, st)
+            .await
+            .map_err(|_| TubeError::NotFound("video"))?;
+        let MaybeUser { user, .. } = MaybeUser::from_request_parts(parts, st).await?;
+        let Ok(password) = VideoPassword::from_request_parts(parts, st).await;
+        let video =
+            ruche_tube::videos::find_visible_with(&st.tube, &id, user.as_ref(), password.get())
+                .await?;
+        Ok(SeenVideo { video, user })
+    }
+}
+
 /// An authenticated API caller; 401 otherwise, 403 for a cookie request without its CSRF token.
 pub struct ApiUser(pub User);
 

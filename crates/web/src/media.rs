@@ -1,5 +1,5 @@
 //! Media files on PeerTube's paths: HLS playlists and fragmented MP4s under
-//! `/static/streaming-playlists/hls/<uuid>/`, thumbnails and previews under `/lazy-static/`,
+//! `/static/streaming-playlists/hls/<uuid>/`, thumbnails, previews and storyboards under `/lazy-static/`,
 //! downloads under `/download/`. Served with HTTP ranges (HLS addresses segments by byte range),
 //! their MIME types, and long cache lifetimes for the files that never change.
 
@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/lazy-static/thumbnails/{name}", get(thumbnail))
         .route("/lazy-static/previews/{name}", get(preview))
+        .route("/lazy-static/storyboards/{name}", get(storyboard))
         .route("/lazy-static/avatars/{name}", get(avatar))
         .route("/lazy-static/banners/{name}", get(banner))
         .route(
@@ -281,6 +282,17 @@ async fn picture(
     } else {
         st.tube.storage.thumbnail(name)
     };
+    send(path, req, true).await
+}
+
+/// A storyboard: ours, or our copy of another instance's (fetched the first time). Named by a
+/// random id like the pictures, so only those shown the video learn it.
+async fn storyboard(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    req: Request<Body>,
+) -> ApiResult<Response> {
+    let path = ruche_tube::storyboards::file(&st.tube, safe_name(&name)?).await?;
     send(path, req, true).await
 }
 

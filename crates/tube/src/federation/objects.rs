@@ -353,7 +353,27 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
     if let Some(p) = &v.preview_filename {
         icon.push(json!({ "type": "Image", "url": urls::preview(base, p), "mediaType": "image/jpeg", "width": 850, "height": 480 }));
     }
-    json!({
+    // Its storyboard, as PeerTube describes one (`preview`, an `Image` with `rel` storyboard).
+    let preview: Vec<Value> = v
+        .local_storyboard()
+        .map(|s| {
+            json!({
+                "type": "Image",
+                "rel": ["storyboard"],
+                "url": [{
+                    "mediaType": "image/jpeg",
+                    "href": urls::storyboard(base, &s.file),
+                    "width": s.total_width,
+                    "height": s.total_height,
+                    "tileWidth": s.sprite_width,
+                    "tileHeight": s.sprite_height,
+                    "tileDuration": format!("PT{}S", s.sprite_duration),
+                }],
+            })
+        })
+        .into_iter()
+        .collect();
+    let mut object = json!({
         "@context": video_context(),
         "to": to,
         "cc": cc,
@@ -399,7 +419,12 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
         "liveSaveReplay": null,
         "permanentLive": null,
         "latencyMode": null,
-    })
+    });
+    // (Absent without one, as PeerTube leaves it.)
+    if !preview.is_empty() {
+        object["preview"] = Value::Array(preview);
+    }
+    object
 }
 
 /// The ActivityPub id of a video, ours or another instance's.

@@ -318,6 +318,9 @@ pub struct RemoteMedia {
     pub trackers: Vec<String>,
     #[serde(default)]
     pub info_hashes: Vec<String>,
+    /// Its storyboard (the origin's picture and grid), from the `Video`'s `preview`.
+    #[serde(default)]
+    pub storyboard: Option<ruche_domain::video::Storyboard>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -526,7 +529,67 @@ fn media_of(insecure: bool, doc: &Value) -> RemoteMedia {
     icons.sort();
     m.thumbnail = icons.first().map(|(_, u)| u.clone());
     m.preview = icons.last().map(|(_, u)| u.clone());
+    m.storyboard = storyboard_of(insecure, doc);
     m
+}
+
+/// The first storyboard of a `Video`'s `preview` we can show (PeerTube's `Image` with `rel`
+/// `storyboard`, a JPEG link with its grid and `tileDuration`).
+fn storyboard_of(insecure: bool, doc: &Value) -> Option<ruche_domain::video::Storyboard> {
+    ap::each(&doc["preview"])
+        .into_iter()
+        .take(MAX_ICONS)
+        .filter(|p| {
+            p["type"] == "Image"
+                && ap::each(&p["rel"])
+                    .iter()
+                    .any(|r| r.as_str() == Some("storyboard"))
+        })
+        .flat_map(|p| ap::each(&p["url"]).into_iter().take(MAX_ICONS))
+        .find_map(|u| {
+            if u["mediaType"] != "image/jpeg" {
+                return None;
+            }
+            let href = ap::href(u).filter(|h| web_url(insecure, h))?;
+            let seconds = u["tileDuration"].as_str().and_then(parse_duration)?;
+            storyboard_from(
+                href,
+                u["width"].as_i64()?,
+                u["height"].as_i64()?,
+                (u["tileWidth"].as_i64()?, u["tileHeight"].as_i64()?),
+                seconds,
+            )
+        })
+}
+
+/// The largest storyboard taken from another instance, per side (PeerTube's largest grid).
+const MAX_STORYBOARD_SIDE: i64 =
+    (ruche_media::SPRITE_MAX_SIZE * ruche_media::SPRITES_MAX_EDGE_COUNT) as i64;
+
+/// A storyboard another instance describes (a `preview` link of its `Video`), if it is one we
+/// can show: a JPEG whose grid its sizes describe, at most [`MAX_STORYBOARD_SIDE`] a side.
+fn storyboard_from(
+    href: &str,
+    width: i64,
+    height: i64,
+    sprite: (i64, i64),
+    duration: i64,
+) -> Option<ruche_domain::video::Storyboard> {
+    let (sw, sh) = sprite;
+    let fits = (1..=MAX_STORYBOARD_SIDE).contains(&width)
+        && (1..=MAX_STORYBOARD_SIDE).contains(&height)
+        && sw > 0
+        && sh > 0
+        && width % sw == 0
+        && height % sh == 0;
+    (fits && duration > 0).then(|| ruche_domain::video::Storyboard {
+        file: href.to_string(),
+        total_width: width,
+        total_height: height,
+        sprite_width: sw,
+        sprite_height: sh,
+        sprite_duration: duration,
+    })
 }
 
 /// Who a video is for, from its audience: public, unlisted, or not for us to show.

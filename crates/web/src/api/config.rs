@@ -176,7 +176,7 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "homepage": { "enabled": false },
         "openTelemetry": { "metrics": { "enabled": false, "playbackStatsInterval": 15000 } },
         "views": views,
-        "storyboards": { "enabled": false, "remoteRunners": off },
+        "storyboards": { "enabled": s.transcoding.storyboards, "remoteRunners": off },
         "webrtc": { "stunServers": s.p2p.stun_servers },
         "nsfwFlagsSettings": { "enabled": true },
         "fieldsConstraints": {
@@ -342,7 +342,7 @@ fn custom_json(st: &AppState, c: &InstanceConfig) -> Value {
         },
         "broadcastMessage": { "enabled": false, "message": "", "level": "info", "dismissable": false },
         "search": search_json(),
-        "storyboards": runners_off,
+        "storyboards": { "enabled": s.transcoding.storyboards, "remoteRunners": off },
         "defaults": defaults_json(s),
         "videoComments": { "acceptRemoteComments": true },
     })

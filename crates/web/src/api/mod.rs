@@ -870,6 +870,15 @@ pub(crate) fn table() -> Table {
         )
         .op(
             "GET",
+            "/api/v1/videos/{id}/storyboards",
+            "A video's storyboards",
+            Plain,
+            Json,
+            false,
+            get(videos::storyboards),
+        )
+        .op(
+            "GET",
             "/api/v1/videos/{id}/description",
             "A video's description",
             Plain,

@@ -3,7 +3,7 @@
 use super::body::Body;
 use super::{video_details_json, video_json};
 use crate::AppState;
-use crate::auth::{ApiUser, ClientAddr, MaybeUser, VideoPassword};
+use crate::auth::{ApiUser, ClientAddr, MaybeUser, SeenVideo, VideoPassword};
 use crate::error::ApiResult;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -289,19 +289,16 @@ pub async fn my_videos(
 
 pub async fn get(
     State(st): State<AppState>,
-    Path(id): Path<String>,
-    user: MaybeUser,
-    password: VideoPassword,
+    SeenVideo { video: v, user }: SeenVideo,
 ) -> ApiResult<Json<Value>> {
-    let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
     let files = videos::files(&st.tube, v.id).await?;
     let owner_view = matches!(
-        videos::viewer(&v, user.user.as_ref()),
+        videos::viewer(&v, user.as_ref()),
         Viewer::Owner | Viewer::Moderator
     );
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let mut j = video_details_json(base, &host, &v, &files, owner_view);
-    if let Some(u) = &user.user
+    if let Some(u) = &user
         && let Some(at) = ruche_tube::history::positions(&st.tube, u, &[v.id])
             .await?
             .get(&v.id)
@@ -341,14 +338,27 @@ pub async fn metadata(
     ))
 }
 
-pub async fn description(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    user: MaybeUser,
-    password: VideoPassword,
-) -> ApiResult<Json<Value>> {
-    let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
-    Ok(Json(json!({ "description": v.description })))
+pub async fn description(seen: SeenVideo) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "description": seen.video.description })))
+}
+
+/// `GET /api/v1/videos/{id}/storyboards`: its storyboard (none for a short video, one without a
+/// picture, or one whose storyboard is not made yet), for whoever may see the video.
+pub async fn storyboards(seen: SeenVideo) -> ApiResult<Json<Value>> {
+    let list: Vec<Value> = ruche_tube::storyboards::served(&seen.video)
+        .map(|(path, s)| {
+            json!({
+                "storyboardPath": path,
+                "totalHeight": s.total_height,
+                "totalWidth": s.total_width,
+                "spriteHeight": s.sprite_height,
+                "spriteWidth": s.sprite_width,
+                "spriteDuration": s.sprite_duration,
+            })
+        })
+        .into_iter()
+        .collect();
+    Ok(Json(json!({ "storyboards": list })))
 }
 
 /// `POST /api/v1/videos/{id}/token`: a temporary token to the video's files, for a user who may
@@ -388,14 +398,11 @@ pub async fn remove(
 /// by its /64, so that rotating addresses within one network adds no views) per window.
 pub async fn view(
     State(st): State<AppState>,
-    Path(id): Path<String>,
-    user: MaybeUser,
-    password: VideoPassword,
+    SeenVideo { video: v, user }: SeenVideo,
     ClientAddr(ip): ClientAddr,
     body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
-    let v = videos::find_visible_with(&st.tube, &id, user.user.as_ref(), password.get()).await?;
-    let key = match &user.user {
+    let key = match &user {
         Some(u) => format!("user:{}", u.id),
         None => format!("ip:{}", ruche_tube::limiter::address_key(ip)),
     };
@@ -405,7 +412,7 @@ pub async fn view(
     let at = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|b| ruche_tube::history::position(&b["currentTime"]));
-    if let (Some(u), Some(at)) = (&user.user, at) {
+    if let (Some(u), Some(at)) = (&user, at) {
         ruche_tube::history::record(&st.tube, u, &v, at).await?;
     }
     Ok(StatusCode::NO_CONTENT)

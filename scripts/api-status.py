@@ -21,7 +21,7 @@ METHODS = ("get", "post", "put", "delete", "patch")
 
 # (METHOD, path as PeerTube's document writes it): what our route lacks.
 PARTIAL = {
-    ("GET", "/api/v1/videos"): "every sort and filter but `search`, `include`, `host`, `autoTagOneOf`",
+    ("GET", "/api/v1/videos"): "every sort and filter but `autoTagOneOf` (automatic tags come with issue 15's watched words)",
     ("GET", "/api/v1/video-channels/{channelHandle}/videos"): "as /api/v1/videos",
     ("GET", "/api/v1/accounts/{name}/videos"): "as /api/v1/videos",
     ("PUT", "/api/v1/videos/{id}"): "commentsPolicy 3 (held for approval) waits for issue 15",

@@ -181,8 +181,35 @@ both!(filters_and_sorts_as_peertube, |db| async move {
         ["Elder (unlisted)", "Fig (private)", "Grape (password)"]
     );
 
+    // Words (`search`), as the search's words find them, in the list's own order.
+    assert_eq!(sorted("search=cherry").await, ["Cherry"]);
+    assert_eq!(sorted("search=BREAD&sort=name").await, ["banana bread"]);
+    assert!(sorted("search=pizza").await.is_empty());
+    // `host`: ours names our videos, another instance's names its own (none here).
+    let ours = format!("host={}&sort=name", inst.host());
+    assert_eq!(names(&inst, None, &ours).await.1.len(), 3);
+    assert!(sorted("host=elsewhere.example").await.is_empty());
+    // `include` (moderators): videos in every state, each item with its files.
+    assert_eq!(names(&inst, None, "include=1").await.0, 401);
+    assert_eq!(names(&inst, Some(&bob), "include=8").await.0, 403);
+    let (s, up) = inst.upload(&alice, &clip, ch, "Just uploaded").await;
+    assert_eq!(s, 200, "{up}");
+    let (_, all) = names(&inst, Some(&root), "include=1&sort=-createdAt&count=1").await;
+    assert_eq!(all, ["Just uploaded"], "listed in whatever state it is");
+    let (s, l) = inst
+        .api()
+        .with(&root)
+        .get_json("/api/v1/videos?include=8&sort=name&count=1")
+        .await;
+    assert_eq!(s, 200, "{l}");
+    let files = l["data"][0]["streamingPlaylists"][0]["files"].as_array();
+    assert_eq!(files.map_or(0, Vec::len), 2, "{l}");
+
     // Bad values: 400, naming the parameter.
     for q in [
+        "include=64",
+        "include=-1",
+        "host=a/b",
         "sort=size",
         "sort=-",
         "categoryOneOf=food",
@@ -228,7 +255,7 @@ both!(filters_and_sorts_as_peertube, |db| async move {
         .with(&alice)
         .get_json("/api/v1/users/me/videos?sort=name&count=100")
         .await;
-    assert_eq!(l["total"], 7, "{l}");
+    assert_eq!(l["total"], 8, "{l}");
 
     inst.stop().await;
 });

@@ -563,6 +563,10 @@ pub struct Facets {
     pub has_hls: Option<bool>,
     /// Only these privacies (moderators' lists); else what the list's viewer may see listed.
     pub privacies: Vec<i64>,
+    /// Only the videos of this other instance (its host, lower-cased, as accounts keep it).
+    pub host: Option<String>,
+    /// Videos in every state, not only published ones (moderators' `include`).
+    pub any_state: bool,
 }
 
 /// Which videos a list shows.
@@ -606,8 +610,10 @@ impl ListFilter {
         };
         let f = &self.facets;
         if self.public_only {
-            let published = mark(&mut binds, Bind::Int(VideoState::Published.id()));
-            conds.push(format!("v.state = {published}"));
+            if !f.any_state {
+                let published = mark(&mut binds, Bind::Int(VideoState::Published.id()));
+                conds.push(format!("v.state = {published}"));
+            }
             if f.privacies.is_empty() {
                 let public = mark(&mut binds, Bind::Int(Privacy::Public.id()));
                 if self.logged_in {
@@ -634,6 +640,10 @@ impl ListFilter {
             Some(true) => conds.push("a.host IS NULL".to_string()),
             Some(false) => conds.push("a.host IS NOT NULL".to_string()),
             None => {}
+        }
+        if let Some(host) = &f.host {
+            let m = mark(&mut binds, Bind::Text(host.clone()));
+            conds.push(format!("a.host = {m}"));
         }
         for (column, value) in [("a.id", self.account_id), ("c.id", self.channel_id)] {
             if let Some(v) = value {

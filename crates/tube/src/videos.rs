@@ -638,7 +638,9 @@ pub async fn list_public(
     viewer: Option<&User>,
     f: ListFilter,
 ) -> TubeResult<(Vec<Video>, i64)> {
-    if !f.facets.privacies.is_empty() {
+    // Chosen privacies and unpublished videos are moderators' (PeerTube's `privacyOneOf` and
+    // `include`).
+    if !f.facets.privacies.is_empty() || f.facets.any_state {
         match viewer {
             None => return Err(TubeError::Unauthorized),
             Some(u) if !u.role.can_moderate() => {
@@ -651,6 +653,12 @@ pub async fn list_public(
     }
     let now = ruche_domain::time::now_ms();
     let today = now - now.rem_euclid(vstore::DAY_MS);
+    // Our own host names our videos (accounts keep no host for them).
+    let mut f = f;
+    if f.facets.host.as_deref() == Some(tube.settings.host().to_ascii_lowercase().as_str()) {
+        f.facets.host = None;
+        f.is_local = Some(true);
+    }
     let f = ListFilter {
         public_only: true,
         logged_in: viewer.is_some(),

@@ -105,7 +105,15 @@ pub struct VideoQuery {
     pub search: Option<String>,
     /// Whether `sort` was given (a search's default is `-match`).
     pub sorted: bool,
+    /// PeerTube's `include` flags (moderators only): what to add to the list and to its items.
+    pub include: i64,
 }
+
+/// `include`'s flags (PeerTube's `VideoInclude`): videos in any state, blocked ones (none are
+/// yet), those of muted owners (none yet), each item's files, captions (none here), source.
+pub const INCLUDE_NOT_PUBLISHED: i64 = 1;
+pub const INCLUDE_FILES: i64 = 8;
+const INCLUDE_ALL: i64 = 1 | 2 | 4 | 8 | 16 | 32;
 
 /// A yes-or-no query parameter as PeerTube's `toBoolean` reads it (`true`/`1`, `false`/`0`);
 /// anything else is a 400 naming it.
@@ -133,6 +141,7 @@ impl VideoQuery {
         let mut values = 0usize;
         let mut search = None;
         let mut sorted = false;
+        let mut include = 0;
         for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             let key = super::body::list_key(&k);
             let v = v.into_owned();
@@ -183,9 +192,23 @@ impl VideoQuery {
                 "skipCount" => {
                     query_flag(&v, key)?;
                 }
+                "include" => {
+                    include = int(key)?;
+                    if include & !INCLUDE_ALL != 0 || include < 0 {
+                        return Err(bad(key));
+                    }
+                }
+                "host" => {
+                    let host = v.trim().to_ascii_lowercase();
+                    if host.is_empty() || host.len() > 255 || host.contains(['/', '@', ' ']) {
+                        return Err(bad(key));
+                    }
+                    facets.host = Some(host);
+                }
                 _ => {}
             }
         }
+        facets.any_state = include & INCLUDE_NOT_PUBLISHED != 0;
         let filter = ListFilter {
             sort: sort.0,
             newest_first: sort.1,
@@ -197,6 +220,7 @@ impl VideoQuery {
             lives_only,
             search,
             sorted,
+            include,
         })
     }
 }
@@ -225,17 +249,44 @@ pub(crate) fn page_json(
     Json(json!({ "total": total, "data": data }))
 }
 
-/// A page of published videos `viewer` may see listed, as `{total, data}`.
+/// A page of published videos `viewer` may see listed (those whose words match `search`, when
+/// given), as `{total, data}`; with `include`'s files, each item has its files.
 async fn public_list(
     st: &AppState,
     viewer: Option<&ruche_tube::accounts::User>,
     q: VideoQuery,
 ) -> ApiResult<Json<Value>> {
+    if q.include != 0 {
+        match viewer {
+            None => return Err(TubeError::Unauthorized.into()),
+            Some(u) if !u.role.can_moderate() => {
+                return Err(TubeError::Forbidden(
+                    "You are not allowed to include other videos.".into(),
+                )
+                .into());
+            }
+            Some(_) => {}
+        }
+    }
     if q.lives_only {
         return Ok(Json(json!({ "total": 0, "data": [] })));
     }
-    let (rows, total) = videos::list_public(&st.tube, viewer, q.filter).await?;
-    Ok(page_json(st, &rows, total))
+    let mut f = q.filter;
+    if let Some(text) = &q.search {
+        f.search = ruche_domain::search::query(text);
+    }
+    let (rows, total) = videos::list_public(&st.tube, viewer, f).await?;
+    let Json(mut page) = page_json(st, &rows, total);
+    if q.include & INCLUDE_FILES != 0 {
+        let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+        for (item, v) in page["data"].as_array_mut().into_iter().flatten().zip(&rows) {
+            let files = videos::files(&st.tube, v.id).await?;
+            let details = video_details_json(base, &host, v, &files, true);
+            item["streamingPlaylists"] = details["streamingPlaylists"].clone();
+            item["files"] = details["files"].clone();
+        }
+    }
+    Ok(Json(page))
 }
 
 /// `GET /api/v1/videos`: published public videos (internal ones too for a user of this

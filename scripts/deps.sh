@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Ruche needs, if missing. Usage: scripts/deps.sh run|test
 set -euo pipefail
-want=(ffmpeg)
+want=(ffmpeg yt-dlp)
 if [ "${1:-run}" = test ]; then
   want+=(postgresql chromium python3-venv python3-libtorrent)
 fi

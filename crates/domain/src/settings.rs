@@ -30,6 +30,7 @@ pub struct Settings {
     pub user: UserDefaults,
     pub transcoding: TranscodingSettings,
     pub uploads: UploadSettings,
+    pub imports: ImportSettings,
     pub views: ViewSettings,
     pub jobs: JobSettings,
     pub pages: PagesSettings,
@@ -273,6 +274,32 @@ pub struct UploadSettings {
     pub replace_enabled: bool,
 }
 
+/// Videos imported from a URL (PeerTube's `import.videos`), through yt-dlp.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Whether users may import a video from a URL (PeerTube's `import.videos.http.enabled`,
+    /// off by default there as here: the server then fetches what users name).
+    pub http_enabled: bool,
+    /// The yt-dlp program.
+    pub yt_dlp: String,
+    /// A download taking longer is stopped and the import fails (PeerTube: 2 hours).
+    pub timeout_secs: u64,
+    /// Imports running at once.
+    pub concurrency: usize,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings {
+            http_enabled: false,
+            yt_dlp: "yt-dlp".into(),
+            timeout_secs: 2 * 3600,
+            concurrency: 1,
+        }
+    }
+}
+
 /// One-page sites.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -365,6 +392,7 @@ impl Default for Settings {
             user: UserDefaults::default(),
             transcoding: TranscodingSettings::default(),
             uploads: UploadSettings::default(),
+            imports: ImportSettings::default(),
             views: ViewSettings::default(),
             jobs: JobSettings::default(),
             pages: PagesSettings::default(),
@@ -658,6 +686,10 @@ impl Settings {
                 "RUCHE_UPLOADS_ABANDONED_AFTER_SECS" => {
                     self.uploads.abandoned_after_secs = parse(&k, &v)?
                 }
+                "RUCHE_IMPORTS_HTTP_ENABLED" => self.imports.http_enabled = parse(&k, &v)?,
+                "RUCHE_IMPORTS_YT_DLP" => self.imports.yt_dlp = v,
+                "RUCHE_IMPORTS_TIMEOUT_SECS" => self.imports.timeout_secs = parse(&k, &v)?,
+                "RUCHE_IMPORTS_CONCURRENCY" => self.imports.concurrency = parse(&k, &v)?,
                 "RUCHE_UPLOADS_MAX_OPEN_PER_USER" => {
                     self.uploads.max_open_per_user = parse(&k, &v)?
                 }

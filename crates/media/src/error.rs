@@ -58,6 +58,9 @@ pub enum MediaError {
         "The server's disk is full, so the video could not be processed. It will be tried again once there is room."
     )]
     DiskFull,
+    /// A video could not be imported from its URL: what yt-dlp said, or which limit stopped it.
+    #[error("The video could not be imported: {0}")]
+    Import(String),
     /// A file could not be read or written (permissions, missing ffmpeg binary…).
     #[error("A file could not be read or written while processing the video: {0}")]
     Io(std::io::Error),

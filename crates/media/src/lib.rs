@@ -1,5 +1,5 @@
 //! The ffprobe/ffmpeg pipeline: probing sources, planning and running the transcoding ladder,
-//! HLS packaging, thumbnails, storyboards; and [`images`], the pure picture pipeline (uploaded pictures of
+//! HLS packaging, thumbnails, storyboards, imports through yt-dlp; and [`images`], the pure picture pipeline (uploaded pictures of
 //! sites, avatars and banners, re-encoded without metadata). The only crate of Ruche that
 //! spawns processes.
 //!
@@ -28,6 +28,7 @@ mod process;
 mod storyboard;
 mod thumbs;
 mod transcode;
+mod ytdlp;
 
 pub use error::{MediaError, is_disk_full};
 pub use hls::{
@@ -49,3 +50,4 @@ pub use storyboard::{
 };
 pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
 pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};
+pub use ytdlp::{FORMAT as IMPORT_FORMAT, import_download, import_info};

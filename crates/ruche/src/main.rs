@@ -300,6 +300,7 @@ async fn serve(mut settings: Settings) -> Result<()> {
     // jobs' leases lapse and the jobs run again). Waiting for the loops after
     // `ruche_web::serve` returns, and the mail queue's wake-up, are for their owner to finish.
     worker::spawn(tube.clone(), shutdown.clone());
+    ruche_tube::imports::spawn(tube.clone(), shutdown.clone());
     ruche_tube::federation::spawn(tube.clone(), shutdown.clone());
     housekeeping::spawn(tube.clone(), shutdown.clone());
     ruche_tube::tracker::spawn(tube.clone(), shutdown.clone());

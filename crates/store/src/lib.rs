@@ -18,6 +18,7 @@ use std::time::Duration;
 pub mod actors;
 pub mod comments;
 pub mod federation;
+pub mod imports;
 pub mod jobs;
 pub mod migrate;
 pub mod playlists;

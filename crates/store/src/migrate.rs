@@ -89,6 +89,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "storyboards",
         include_str!("../migrations/0022_storyboards.sql"),
     ),
+    (
+        23,
+        "imports",
+        include_str!("../migrations/0023_imports.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

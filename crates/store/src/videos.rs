@@ -888,6 +888,19 @@ pub async fn start_replacement(ex: Ex<'_>, id: i64, size: i64, filename: &str) -
     })
 }
 
+/// A new video waits for its file from an import (PeerTube's "To import").
+pub async fn mark_to_import(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE videos SET state = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(VideoState::ToImport.id())
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
 /// Records our video's storyboard (JSON of [`ruche_domain::video::Storyboard`]), or forgets it.
 pub async fn set_storyboard(ex: Ex<'_>, id: i64, storyboard: Option<&str>) -> Result<()> {
     dual!(ex, |c| sqlx::query(

@@ -3466,3 +3466,101 @@ db_test!(a_users_watch_history, |store: Store| async move {
             .history_enabled
     );
 });
+
+db_test!(video_imports, |store: Store| async move {
+    use ruche_store::imports;
+    let uid = make_user(&store, "importer").await;
+    let other = make_user(&store, "someone").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    drop(c);
+    let a = make_video(&store, ch, "Conférence_50%", 0).await;
+    let b = make_video(&store, ch, "Concert", 0).await;
+    let mut tx = store.begin().await.unwrap();
+    videos::mark_to_import(tx.ex(), a).await.unwrap();
+    let first = imports::insert(tx.ex(), uid, a, "https://a.example/v/1", 1)
+        .await
+        .unwrap();
+    let second = imports::insert(tx.ex(), uid, b, "https://b.example/v/2", 1)
+        .await
+        .unwrap();
+    imports::insert(tx.ex(), other, b, "https://b.example/v/2", 1)
+        .await
+        .unwrap();
+    // A state moves only from the states named (none: from any).
+    assert!(
+        !imports::set_state(tx.ex(), first, &[6], 5, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        imports::set_state(tx.ex(), first, &[1], 3, Some("no"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        imports::set_state(tx.ex(), second, &[], 2, None)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    let v = videos::by_id(c.ex(), a).await.unwrap().unwrap();
+    assert_eq!(v.state, VideoState::ToImport);
+    let i = imports::by_id(c.ex(), first).await.unwrap().unwrap();
+    assert_eq!(
+        (i.state, i.error.as_deref(), i.video_id),
+        (3, Some("no"), Some(a))
+    );
+    // Each user's own, newest first; by URL; by words of the URL or the video's name, literally.
+    let ids = |l: Vec<imports::VideoImport>| l.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    let (l, total) = imports::of_user(c.ex(), uid, None, None, false, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!((ids(l), total), (vec![second, first], 2));
+    let (l, _) = imports::of_user(c.ex(), uid, None, None, true, 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(ids(l), [first]);
+    let (l, _) = imports::of_user(
+        c.ex(),
+        uid,
+        Some("https://b.example/v/2"),
+        None,
+        false,
+        0,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ids(l), [second]);
+    for (words, want) in [
+        ("conférence_50%", 1),
+        ("a.example", 1),
+        ("_%", 0),
+        ("CONCERT", 1),
+    ] {
+        let (_, total) = imports::of_user(c.ex(), uid, None, Some(words), false, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(total, want, "{words}");
+    }
+    drop(c);
+    // Deleting a video leaves its import; deleting an import leaves its video.
+    let mut tx = store.begin().await.unwrap();
+    videos::delete(tx.ex(), a).await.unwrap();
+    imports::delete(tx.ex(), second).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert_eq!(
+        imports::by_id(c.ex(), first)
+            .await
+            .unwrap()
+            .unwrap()
+            .video_id,
+        None
+    );
+    assert!(imports::by_id(c.ex(), second).await.unwrap().is_none());
+    assert!(videos::by_id(c.ex(), b).await.unwrap().is_some());
+});

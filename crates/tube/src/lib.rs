@@ -19,6 +19,7 @@ pub mod federation;
 pub mod file_tokens;
 pub mod history;
 pub mod housekeeping;
+pub mod imports;
 pub mod index;
 pub mod instance;
 pub mod limiter;
@@ -51,6 +52,8 @@ pub struct Tube {
     /// Woken when a transcoding job is enqueued, so an idle worker starts at once instead of at
     /// its next poll.
     pub transcode_ready: Arc<Notify>,
+    /// Woken when an import is enqueued.
+    pub import_ready: Arc<Notify>,
     /// Resumable uploads receiving a chunk right now: one chunk at a time per upload.
     pub busy_uploads: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The one way to reach other servers (the private-address guard, bounded answers).
@@ -96,6 +99,7 @@ impl Tube {
             store,
             storage,
             transcode_ready: Arc::default(),
+            import_ready: Arc::default(),
             busy_uploads: Default::default(),
             fetcher,
             deliveries_ready: Arc::default(),

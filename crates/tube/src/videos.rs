@@ -36,6 +36,10 @@ pub struct VideoInput {
     #[serde(default)]
     pub video_passwords: Vec<String>,
     pub originally_published_at: Option<String>,
+    /// An import's source (`POST /api/v1/videos/imports`): a URL…
+    pub target_url: Option<String>,
+    /// …or a magnet, which this instance does not import.
+    pub magnet_uri: Option<String>,
 }
 
 impl From<NewVideo> for VideoInput {
@@ -57,6 +61,8 @@ impl From<NewVideo> for VideoInput {
             filename: None,
             originally_published_at: v.originally_published_at.map(ruche_domain::time::iso),
             video_passwords: v.passwords,
+            target_url: None,
+            magnet_uri: None,
         }
     }
 }
@@ -223,7 +229,11 @@ pub struct Created {
 
 /// A received file checked as media we take: not empty, readable by ffprobe as a video or audio,
 /// within the instance's duration and size limits. Its probe.
-async fn received_media(tube: &Tube, file: &Path, size: i64) -> TubeResult<ruche_media::Probe> {
+pub(crate) async fn received_media(
+    tube: &Tube,
+    file: &Path,
+    size: i64,
+) -> TubeResult<ruche_media::Probe> {
     if size == 0 {
         return Err(bad("The file is empty."));
     }

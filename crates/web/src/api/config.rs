@@ -148,7 +148,7 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "videoFile": { "update": { "enabled": s.uploads.replace_enabled } },
         "videoTranscription": { "enabled": false, "remoteRunners": off },
         "import": {
-            "videos": { "http": off, "torrent": off },
+            "videos": { "http": { "enabled": s.imports.http_enabled }, "torrent": off },
             "videoChannelSynchronization": off,
             "users": off,
         },
@@ -320,7 +320,11 @@ fn custom_json(st: &AppState, c: &InstanceConfig) -> Value {
         "videoTranscription": runners_off,
         "videoFile": { "update": { "enabled": s.uploads.replace_enabled } },
         "import": {
-            "videos": { "concurrency": 1, "http": off, "torrent": off },
+            "videos": {
+                "concurrency": s.imports.concurrency,
+                "http": { "enabled": s.imports.http_enabled },
+                "torrent": off,
+            },
             "videoChannelSynchronization": { "enabled": false, "maxPerUser": 0 },
             "users": off,
         },

@@ -10,6 +10,7 @@ mod directory;
 mod editing;
 mod follows;
 mod history;
+mod imports;
 pub(crate) mod openapi;
 pub(crate) mod playlists;
 mod profiles;
@@ -190,6 +191,42 @@ pub(crate) fn table() -> Table {
             Json,
             true,
             get(users::quota_used),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/videos/imports",
+            "The current user's video imports",
+            Page,
+            List("VideoImport"),
+            true,
+            get(imports::mine),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/imports",
+            "Import a video from a URL",
+            Body,
+            One("VideoImport"),
+            true,
+            post(imports::create),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/imports/{id}/cancel",
+            "Cancel a pending video import",
+            Plain,
+            Nothing,
+            true,
+            post(imports::cancel),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/videos/imports/{id}",
+            "Forget a video import",
+            Plain,
+            Nothing,
+            true,
+            delete(imports::remove),
         )
         .op(
             "GET",

@@ -299,6 +299,15 @@ fn schemas() -> Value {
                 "video": { "anyOf": [schema_ref("Video"), { "type": "object", "nullable": true }] },
             },
         },
+        "VideoImport": {
+            "type": "object",
+            "required": ["id", "targetUrl", "state", "createdAt", "updatedAt"],
+            "properties": {
+                "id": id, "targetUrl": string, "magnetUri": nullable_string,
+                "torrentName": nullable_string, "state": constant, "error": nullable_string,
+                "createdAt": date, "updatedAt": date, "video": schema_ref("Video"),
+            },
+        },
         "ServerConfig": {
             "type": "object",
             "required": ["instance", "signup", "transcoding", "user", "video", "serverVersion"],

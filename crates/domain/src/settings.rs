@@ -287,6 +287,17 @@ pub struct ImportSettings {
     pub timeout_secs: u64,
     /// Imports running at once.
     pub concurrency: usize,
+    /// Whether users may synchronise another site's channel into theirs (PeerTube's
+    /// `import.video_channel_synchronization.enabled`, off by default there as here).
+    pub sync_enabled: bool,
+    /// How often synchronisations look for new videos.
+    pub sync_check_interval_secs: u64,
+    /// The latest videos a synchronisation's run looks at.
+    pub sync_videos_limit: u32,
+    /// The videos a whole channel's import takes at most.
+    pub full_sync_videos_limit: u32,
+    /// Synchronisations per user.
+    pub max_syncs_per_user: u32,
 }
 
 impl Default for ImportSettings {
@@ -296,6 +307,11 @@ impl Default for ImportSettings {
             yt_dlp: "yt-dlp".into(),
             timeout_secs: 2 * 3600,
             concurrency: 1,
+            sync_enabled: false,
+            sync_check_interval_secs: 3600,
+            sync_videos_limit: 10,
+            full_sync_videos_limit: 1000,
+            max_syncs_per_user: 10,
         }
     }
 }
@@ -690,6 +706,10 @@ impl Settings {
                 "RUCHE_IMPORTS_YT_DLP" => self.imports.yt_dlp = v,
                 "RUCHE_IMPORTS_TIMEOUT_SECS" => self.imports.timeout_secs = parse(&k, &v)?,
                 "RUCHE_IMPORTS_CONCURRENCY" => self.imports.concurrency = parse(&k, &v)?,
+                "RUCHE_IMPORTS_SYNC_ENABLED" => self.imports.sync_enabled = parse(&k, &v)?,
+                "RUCHE_IMPORTS_SYNC_CHECK_INTERVAL_SECS" => {
+                    self.imports.sync_check_interval_secs = parse(&k, &v)?
+                }
                 "RUCHE_UPLOADS_MAX_OPEN_PER_USER" => {
                     self.uploads.max_open_per_user = parse(&k, &v)?
                 }

@@ -50,4 +50,4 @@ pub use storyboard::{
 };
 pub use thumbs::{PREVIEW_SIZE, THUMBNAIL_SIZE, thumbnails};
 pub use transcode::{Output, transcode, transcode_baseline, web_video_from_fragmented};
-pub use ytdlp::{FORMAT as IMPORT_FORMAT, import_download, import_info};
+pub use ytdlp::{FORMAT as IMPORT_FORMAT, import_download, import_info, import_list};

@@ -20,6 +20,8 @@ pub const FORMAT: &str = "bestvideo[vcodec!*=av01][vcodec!*=vp9.2]+bestaudio/bes
 const MAX_INFO: u64 = 16 * 1024 * 1024;
 /// How long asking what a URL holds may take.
 const INFO_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long listing a channel may take.
+const LIST_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn command(program: &str) -> Command {
     let mut cmd = Command::new(program);
@@ -120,6 +122,47 @@ pub async fn import_download(
         )));
     }
     Err(MediaError::Import("yt-dlp downloaded nothing.".into()))
+}
+
+/// The latest `limit` videos of a channel or playlist at `url` (their pages' URLs, oldest of
+/// them first), as PeerTube lists a channel to import (`--flat-playlist`: nothing else fetched).
+pub async fn import_list(program: &str, url: &str, limit: u32) -> Result<Vec<String>, MediaError> {
+    let mut cmd = Command::new(program);
+    cmd.args([
+        "--ignore-config",
+        "--no-cache-dir",
+        "--socket-timeout",
+        "30",
+    ])
+    .args([
+        "--skip-download",
+        "--flat-playlist",
+        "--playlist-reverse",
+        "--dump-json",
+    ])
+    .arg("--playlist-end")
+    .arg(limit.max(1).to_string())
+    .arg("--")
+    .arg(url);
+    let (ok, stdout, stderr) = run_bounded(cmd, LIST_TIMEOUT, MAX_INFO).await?;
+    if !ok {
+        return Err(MediaError::Import(yt_dlp_said(&stderr)));
+    }
+    let urls: Vec<String> = stdout
+        .split(|b| *b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            let u = v["webpage_url"].as_str().or_else(|| v["url"].as_str())?;
+            // yt-dlp's own bookkeeping rides in the fragment: not part of the video's URL.
+            let u = u.split("#__youtubedl_smuggle").next().unwrap_or(u);
+            (u.starts_with("https://") || u.starts_with("http://")).then(|| u.to_string())
+        })
+        .take(limit as usize)
+        .collect();
+    if urls.is_empty() {
+        return Err(MediaError::Import("no video is listed there.".into()));
+    }
+    Ok(urls)
 }
 
 /// yt-dlp's error lines (`ERROR: …`), else the end of what it said.

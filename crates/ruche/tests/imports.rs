@@ -274,3 +274,177 @@ both!(imports_as_peertube, |db| async move {
     assert_eq!(s, 409);
     off.stop().await;
 });
+
+/// An RSS feed of two videos at `base` (newest first), as a channel's feed lists them.
+fn feed(base: &str) -> Vec<u8> {
+    let item = |name: &str, day: u32| {
+        format!(
+            "<item><title>{name}</title><link>{base}/media/{name}.mp4</link>\
+             <enclosure url=\"{base}/media/{name}.mp4\" type=\"video/mp4\" length=\"1\"/>\
+             <pubDate>Sun, {day:02} Dec 2026 10:00:00 GMT</pubDate></item>"
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>\
+         <title>Elsewhere</title><link>{base}/</link><description>d</description>{}{}\
+         </channel></rss>",
+        item("second", 6),
+        item("first", 5)
+    )
+    .into_bytes()
+}
+
+/// A peer serving two clips and the feed listing them.
+async fn channel_elsewhere() -> (Peer, String) {
+    let peer = Peer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = std::fs::read(small_clip(dir.path())).unwrap();
+    for name in ["first", "second"] {
+        peer.put(&format!("/media/{name}.mp4"), "video/mp4", clip.clone());
+    }
+    peer.put("/feed.xml", "application/rss+xml", feed(&peer.base));
+    let url = format!("{}/feed.xml", peer.base);
+    (peer, url)
+}
+
+/// The names of the videos `token`'s imports made, once `n` imports succeeded.
+async fn imported(inst: &Instance, token: &str, n: usize) -> Vec<String> {
+    inst.eventually("the channel's videos imported", 180, || async {
+        let (_, l) = inst
+            .api()
+            .with(token)
+            .get_json("/api/v1/users/me/videos/imports?count=100")
+            .await;
+        let data = l["data"].as_array()?;
+        let done: Vec<String> = data
+            .iter()
+            .filter(|i| i["state"]["id"] == 2)
+            .filter_map(|i| i["video"]["name"].as_str().map(str::to_string))
+            .collect();
+        (done.len() >= n).then(|| {
+            let mut d = done;
+            d.sort();
+            d
+        })
+    })
+    .await
+}
+
+both!(channels_synchronised, |db| async move {
+    let (_peer, feed_url) = channel_elsewhere().await;
+    let mut env = ENABLED.to_vec();
+    env.push(("RUCHE_IMPORTS_SYNC_ENABLED", "true"));
+    let inst = Instance::start(db, &env).await;
+    let root = inst.root_token().await;
+    let (alice, ch) = inst.user(&root, "alice", -1).await;
+    let (bob, bob_ch) = inst.user(&root, "bob", -1).await;
+    let post = |who: &str, path: &str, body: Value| {
+        let api = inst.api().with(who);
+        let path = path.to_string();
+        async move { api.post_json(&path, body).await }
+    };
+
+    // A synchronisation of alice's channel; refused for someone else's channel or a bad URL.
+    let (s, made) = post(
+        &alice,
+        "/api/v1/video-channel-syncs",
+        json!({ "externalChannelUrl": feed_url, "videoChannelId": ch }),
+    )
+    .await;
+    assert_eq!(s, 200, "{made}");
+    let sync = &made["videoChannelSync"];
+    assert_eq!(
+        sync["state"],
+        json!({ "id": 1, "label": "Waiting first run" })
+    );
+    assert_eq!(sync["externalChannelUrl"], feed_url.as_str());
+    assert_eq!(sync["channel"]["id"], ch);
+    let sync_id = sync["id"].as_i64().unwrap();
+    let body = json!({ "externalChannelUrl": feed_url, "videoChannelId": ch });
+    assert_eq!(post(&bob, "/api/v1/video-channel-syncs", body).await.0, 403);
+    let body = json!({ "externalChannelUrl": "nope", "videoChannelId": ch });
+    assert_eq!(
+        post(&alice, "/api/v1/video-channel-syncs", body).await.0,
+        400
+    );
+    // Listed for the account's owner, not for others.
+    let list = "/api/v1/accounts/alice/video-channel-syncs";
+    let (s, l) = inst.api().with(&alice).get_json(list).await;
+    assert_eq!((s, &l["total"]), (200, &json!(1)), "{l}");
+    assert_eq!(inst.api().with(&bob).get_json(list).await.0, 403);
+    assert_eq!(inst.api().get_json(list).await.0, 401);
+
+    // Every video of the channel, imported public into alice's channel; the sync says so.
+    let path = "/api/v1/video-channels/alice_channel/import-videos";
+    let body = json!({ "externalChannelUrl": feed_url, "videoChannelSyncId": sync_id });
+    assert_eq!(post(&bob, path, body.clone()).await.0, 403);
+    let (s, e) = post(&alice, path, body).await;
+    assert_eq!(s, 204, "{e}");
+    assert_eq!(imported(&inst, &alice, 2).await, ["first", "second"]);
+    let (_, l) = inst
+        .api()
+        .with(&alice)
+        .get_json("/api/v1/users/me/videos?count=100")
+        .await;
+    for v in l["data"].as_array().unwrap() {
+        assert_eq!(v["privacy"]["id"], 1, "{v}");
+        assert_eq!(v["channel"]["id"], ch);
+    }
+    let synced = inst
+        .eventually("the sync done", 60, || async {
+            let (_, l) = inst.api().with(&alice).get_json(list).await;
+            (l["data"][0]["state"]["id"] == 3).then(|| l["data"][0].clone())
+        })
+        .await;
+    assert!(synced["lastSyncAt"].is_string(), "{synced}");
+
+    // Run again: nothing is imported twice.
+    let again = format!("/api/v1/video-channel-syncs/{sync_id}/sync");
+    assert_eq!(post(&bob, &again, json!({})).await.0, 403);
+    assert_eq!(post(&alice, &again, json!({})).await.0, 204);
+    inst.settled(&root, "channel-import").await;
+    let (_, all) = inst
+        .api()
+        .with(&alice)
+        .get_json("/api/v1/users/me/videos/imports")
+        .await;
+    assert_eq!(all["total"], 2, "{all}");
+    // A sync of another channel, or none: refused.
+    let body = json!({ "externalChannelUrl": feed_url, "videoChannelSyncId": 999_999 });
+    assert_eq!(post(&alice, path, body).await.0, 404);
+    let theirs = "/api/v1/video-channels/bob_channel/import-videos";
+    let body = json!({ "externalChannelUrl": feed_url, "videoChannelSyncId": sync_id });
+    assert_eq!(post(&bob, theirs, body).await.0, 403);
+    let _ = bob_ch;
+
+    // Stopping it keeps what it imported.
+    let gone = format!("/api/v1/video-channel-syncs/{sync_id}");
+    assert_eq!(inst.api().with(&bob).delete(&gone).await.0, 403);
+    assert_eq!(inst.api().with(&alice).delete(&gone).await.0, 204);
+    assert_eq!(inst.api().with(&alice).get_json(list).await.1["total"], 0);
+    let (_, l) = inst
+        .api()
+        .with(&alice)
+        .get_json("/api/v1/users/me/videos")
+        .await;
+    assert_eq!(l["total"], 2);
+    inst.stop().await;
+
+    // Without being asked: the check finds the new sync's videos by itself.
+    let mut env = env.clone();
+    env.push(("RUCHE_IMPORTS_SYNC_CHECK_INTERVAL_SECS", "1"));
+    let timed = Instance::start(db, &env).await;
+    let root = timed.root_token().await;
+    let (carol, carol_ch) = timed.user(&root, "carol", -1).await;
+    let (s, _) = timed
+        .api()
+        .with(&carol)
+        .post_json(
+            "/api/v1/video-channel-syncs",
+            json!({ "externalChannelUrl": feed_url, "videoChannelId": carol_ch }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(imported(&timed, &carol, 2).await, ["first", "second"]);
+    timed.stop().await;
+});

@@ -13,27 +13,34 @@ pub struct VideoImport {
     pub error: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The channel synchronisation that made it, if one did.
+    pub sync_id: Option<i64>,
 }
 
-const COLS: &str = "id, user_id, video_id, target_url, state, error, created_at, updated_at";
+const COLS: &str =
+    "id, user_id, video_id, target_url, state, error, created_at, updated_at, sync_id";
 
-/// Records an import of `target_url` into the video `video_id`, in `state`; its id.
+/// Records an import of `target_url` into the video `video_id`, in `state` (made by the
+/// synchronisation `sync_id`, if any); its id.
 pub async fn insert(
     ex: Ex<'_>,
     user_id: i64,
     video_id: i64,
     target_url: &str,
     state: i64,
+    sync_id: Option<i64>,
 ) -> Result<i64> {
     dual!(ex, |c| sqlx::query_scalar(
-        "INSERT INTO video_imports (user_id, video_id, target_url, state, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id"
+        "INSERT INTO video_imports (user_id, video_id, target_url, state, created_at, updated_at,
+            sync_id)
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id"
     )
     .bind(user_id)
     .bind(video_id)
     .bind(target_url)
     .bind(state)
     .bind(now_ms())
+    .bind(sync_id)
     .fetch_one(c)
     .await
     .map_err(StoreError::from))
@@ -124,4 +131,118 @@ pub async fn of_user(
     );
     let count_sql = format!("SELECT COUNT(*) {from}");
     paged(ex, &sql, &count_sql, &binds, count, start).await
+}
+
+/// Another site's channel synchronised into one of ours, with the account owning ours.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChannelSync {
+    pub id: i64,
+    pub channel_id: i64,
+    pub external_url: String,
+    pub state: i64,
+    pub last_sync_at: Option<i64>,
+    pub created_at: i64,
+    pub account_id: i64,
+}
+
+const SYNC_COLS: &str = "s.id, s.channel_id, s.external_url, s.state, s.last_sync_at, s.created_at,
+     c.account_id";
+const SYNC_FROM: &str = "FROM channel_syncs s JOIN channels c ON c.id = s.channel_id";
+
+/// Records a synchronisation of `external_url` into `channel_id`, in `state`; its id.
+pub async fn insert_sync(
+    ex: Ex<'_>,
+    channel_id: i64,
+    external_url: &str,
+    state: i64,
+) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "INSERT INTO channel_syncs (channel_id, external_url, state, created_at)
+         VALUES ($1, $2, $3, $4) RETURNING id"
+    )
+    .bind(channel_id)
+    .bind(external_url)
+    .bind(state)
+    .bind(now_ms())
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
+pub async fn sync_by_id(ex: Ex<'_>, id: i64) -> Result<Option<ChannelSync>> {
+    let sql = format!("SELECT {SYNC_COLS} {SYNC_FROM} WHERE s.id = $1");
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// A page of an account's synchronisations, newest first, and how many it has.
+pub async fn syncs_of_account(
+    ex: Ex<'_>,
+    account_id: i64,
+    start: i64,
+    count: i64,
+) -> Result<(Vec<ChannelSync>, i64)> {
+    let sql = format!(
+        "SELECT {SYNC_COLS} {SYNC_FROM} WHERE c.account_id = $1 ORDER BY s.created_at DESC, s.id DESC"
+    );
+    let count_sql = format!("SELECT COUNT(*) {SYNC_FROM} WHERE c.account_id = $1");
+    paged(ex, &sql, &count_sql, &[Bind::Int(account_id)], count, start).await
+}
+
+/// The synchronisations not run since `before` (ms), or never, oldest first, at most `limit`.
+pub async fn syncs_due(ex: Ex<'_>, before: i64, limit: i64) -> Result<Vec<ChannelSync>> {
+    let sql = format!(
+        "SELECT {SYNC_COLS} {SYNC_FROM} WHERE s.last_sync_at IS NULL OR s.last_sync_at < $1
+         ORDER BY s.last_sync_at, s.id LIMIT $2"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
+/// Sets a synchronisation's state, and when it last ran if `ran_at` is given.
+pub async fn set_sync_state(ex: Ex<'_>, id: i64, state: i64, ran_at: Option<i64>) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+        "UPDATE channel_syncs SET state = $2, last_sync_at = COALESCE($3, last_sync_at) WHERE id = $1"
+    )
+    .bind(id)
+    .bind(state)
+    .bind(ran_at)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from)
+    })
+}
+
+pub async fn delete_sync(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "DELETE FROM channel_syncs WHERE id = $1"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// Whether `target_url` was imported into `channel_id` already, or is being (PeerTube's
+/// `urlAlreadyImported`: a pending, running or done import whose video is in the channel).
+pub async fn already_imported(ex: Ex<'_>, channel_id: i64, target_url: &str) -> Result<bool> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM video_imports i JOIN videos v ON v.id = i.video_id
+           WHERE i.target_url = $1 AND v.channel_id = $2 AND i.state IN (1, 2, 6))"
+    )
+    .bind(target_url)
+    .bind(channel_id)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
 }

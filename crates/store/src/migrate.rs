@@ -94,6 +94,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "imports",
         include_str!("../migrations/0023_imports.sql"),
     ),
+    (
+        24,
+        "channel syncs",
+        include_str!("../migrations/0024_channel_syncs.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -3479,13 +3479,13 @@ db_test!(video_imports, |store: Store| async move {
     let b = make_video(&store, ch, "Concert", 0).await;
     let mut tx = store.begin().await.unwrap();
     videos::mark_to_import(tx.ex(), a).await.unwrap();
-    let first = imports::insert(tx.ex(), uid, a, "https://a.example/v/1", 1)
+    let first = imports::insert(tx.ex(), uid, a, "https://a.example/v/1", 1, None)
         .await
         .unwrap();
-    let second = imports::insert(tx.ex(), uid, b, "https://b.example/v/2", 1)
+    let second = imports::insert(tx.ex(), uid, b, "https://b.example/v/2", 1, None)
         .await
         .unwrap();
-    imports::insert(tx.ex(), other, b, "https://b.example/v/2", 1)
+    imports::insert(tx.ex(), other, b, "https://b.example/v/2", 1, None)
         .await
         .unwrap();
     // A state moves only from the states named (none: from any).
@@ -3563,4 +3563,80 @@ db_test!(video_imports, |store: Store| async move {
     );
     assert!(imports::by_id(c.ex(), second).await.unwrap().is_none());
     assert!(videos::by_id(c.ex(), b).await.unwrap().is_some());
+});
+
+db_test!(channel_synchronisations, |store: Store| async move {
+    use ruche_store::imports;
+    let uid = make_user(&store, "syncer").await;
+    let mut c = store.read().await.unwrap();
+    let acc = users::account_of_user(c.ex(), uid).await.unwrap();
+    let ch = users::channels_of_account(c.ex(), acc.id).await.unwrap()[0].id;
+    drop(c);
+    let v = make_video(&store, ch, "Imported", 0).await;
+    let mut tx = store.begin().await.unwrap();
+    let first = imports::insert_sync(tx.ex(), ch, "https://else.example/c/a", 1)
+        .await
+        .unwrap();
+    let second = imports::insert_sync(tx.ex(), ch, "https://else.example/c/b", 1)
+        .await
+        .unwrap();
+    let i = imports::insert(tx.ex(), uid, v, "https://else.example/w/1", 1, Some(first))
+        .await
+        .unwrap();
+    // Run a while ago: only the other one, never run, is due now.
+    imports::set_sync_state(tx.ex(), first, 3, Some(1_000))
+        .await
+        .unwrap();
+    imports::set_sync_state(tx.ex(), second, 2, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    let s = imports::sync_by_id(c.ex(), first).await.unwrap().unwrap();
+    assert_eq!(
+        (s.state, s.last_sync_at, s.account_id, s.channel_id),
+        (3, Some(1_000), acc.id, ch)
+    );
+    let due = imports::syncs_due(c.ex(), 500, 10).await.unwrap();
+    assert_eq!(due.iter().map(|s| s.id).collect::<Vec<_>>(), [second]);
+    assert_eq!(
+        imports::syncs_due(c.ex(), 2_000, 10).await.unwrap().len(),
+        2
+    );
+    let (page, total) = imports::syncs_of_account(c.ex(), acc.id, 0, 1)
+        .await
+        .unwrap();
+    assert_eq!((page[0].id, total), (second, 2), "newest first");
+    assert_eq!(
+        imports::by_id(c.ex(), i).await.unwrap().unwrap().sync_id,
+        Some(first)
+    );
+    // Already imported: a pending, running or done import of the URL into the channel.
+    assert!(
+        imports::already_imported(c.ex(), ch, "https://else.example/w/1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !imports::already_imported(c.ex(), ch, "https://else.example/w/2")
+            .await
+            .unwrap()
+    );
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    imports::set_state(tx.ex(), i, &[], 3, Some("failed"))
+        .await
+        .unwrap();
+    imports::delete_sync(tx.ex(), first).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert!(
+        !imports::already_imported(c.ex(), ch, "https://else.example/w/1")
+            .await
+            .unwrap(),
+        "a failed import can be tried again"
+    );
+    assert!(imports::sync_by_id(c.ex(), first).await.unwrap().is_none());
+    let kept = imports::by_id(c.ex(), i).await.unwrap().unwrap();
+    assert_eq!(kept.sync_id, None, "the import stays, without its sync");
 });

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ruche_domain::video::VideoState;
 use ruche_store::imports as istore;
-pub use ruche_store::imports::VideoImport;
+pub use ruche_store::imports::{ChannelSync, VideoImport};
 use ruche_store::jobs::Job;
 use ruche_store::videos as vstore;
 use serde_json::Value;
@@ -157,12 +157,10 @@ fn fill_from(input: &mut VideoInput, info: &Value) {
 pub async fn create(
     tube: &Arc<Tube>,
     user: &User,
-    mut input: VideoInput,
+    input: VideoInput,
     torrent_file: bool,
 ) -> TubeResult<VideoImport> {
     let torrent = torrent_file || input.magnet_uri.as_deref().is_some_and(|m| !m.is_empty());
-    let target_url = input.target_url.take();
-    let target_url = target_url.as_deref();
     if torrent {
         return Err(TubeError::Conflict(
             "Torrent/magnet URI import is not enabled on this instance.".into(),
@@ -173,15 +171,41 @@ pub async fn create(
             "HTTP import is not enabled on this instance.".into(),
         ));
     }
-    let raw = target_url
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| bad("Should have a magnetUri or a targetUrl or a torrent file."))?;
-    let url = url::Url::parse(raw)
+    if input
+        .target_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        return Err(bad(
+            "Should have a magnetUri or a targetUrl or a torrent file.",
+        ));
+    }
+    start(tube, user, input, None, None)
+        .await?
+        .ok_or(TubeError::NotFound("video import"))
+}
+
+/// An http(s) URL given as `field`, at most [`MAX_URL`] long; a 400 naming it otherwise.
+fn target(raw: Option<&str>, field: &str) -> TubeResult<url::Url> {
+    let raw = raw.map(str::trim).unwrap_or_default();
+    url::Url::parse(raw)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
         .filter(|_| raw.len() <= MAX_URL)
-        .ok_or_else(|| bad("Incorrect request parameters: targetUrl"))?;
+        .ok_or_else(|| bad(&format!("Incorrect request parameters: {field}")))
+}
+
+/// An import of `input.target_url` into a new video: what the URL holds asked to yt-dlp (none
+/// made, `Ok(None)`, when `only_after` is given and its upload is older), the video and its
+/// job recorded, as the synchronisation `sync_id` if any.
+async fn start(
+    tube: &Arc<Tube>,
+    user: &User,
+    mut input: VideoInput,
+    sync_id: Option<i64>,
+    only_after: Option<i64>,
+) -> TubeResult<Option<VideoImport>> {
+    let url = target(input.target_url.take().as_deref(), "targetUrl")?;
     let channel_id = input
         .channel_id
         .ok_or_else(|| bad("Incorrect request parameters: channelId"))?;
@@ -196,6 +220,17 @@ pub async fn create(
         })?;
     if info["is_live"] == Value::Bool(true) {
         return Err(bad("Cannot download a live streaming."));
+    }
+    if let Some(after) = only_after {
+        let day = after - after.rem_euclid(24 * 3600 * 1000);
+        let uploaded = text(&info, "upload_date")
+            .filter(|d| d.len() == 8 && d.is_ascii())
+            .and_then(|d| {
+                ruche_domain::time::parse_date(&format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]))
+            });
+        if uploaded.is_some_and(|u| u < day) {
+            return Ok(None);
+        }
     }
     for named in urls_in(&info) {
         if let Ok(u) = url::Url::parse(named) {
@@ -218,6 +253,7 @@ pub async fn create(
         video_id,
         url.as_str(),
         ImportState::Pending.id(),
+        sync_id,
     )
     .await?;
     let payload = serde_json::json!({ "importId": id }).to_string();
@@ -227,7 +263,7 @@ pub async fn create(
         .ok_or(TubeError::NotFound("import"))?;
     tx.commit().await?;
     tube.import_ready.notify_one();
-    Ok(made)
+    Ok(Some(made))
 }
 
 /// An import `user` may manage: their own, or any for a moderator.
@@ -314,13 +350,36 @@ pub async fn of_user(
 pub fn spawn(tube: Arc<Tube>, shutdown: tokio_util::sync::CancellationToken) {
     let queue = ruche_jobs::Queue {
         name: "imports",
-        kinds: vec![IMPORT],
+        kinds: vec![IMPORT, CHANNEL_IMPORT],
         workers: tube.settings.imports.concurrency.max(1),
         lease: Duration::from_secs(tube.settings.jobs.lease_secs.max(1)),
         poll: Duration::from_secs(2),
         grace: Duration::from_secs(10),
     };
     let wake = tube.import_ready.clone();
+    if tube.settings.imports.sync_enabled {
+        let every = Duration::from_secs(
+            tube.settings
+                .imports
+                .sync_check_interval_secs
+                .clamp(1, 7 * 24 * 3600),
+        );
+        let t = tube.clone();
+        ruche_jobs::every(
+            "channel synchronisations",
+            every,
+            shutdown.clone(),
+            move || {
+                let t = t.clone();
+                async move {
+                    enqueue_due_syncs(&t)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+            },
+        );
+    }
     ruche_jobs::spawn(
         tube.store.clone(),
         queue,
@@ -340,10 +399,18 @@ struct Payload {
 
 impl ruche_jobs::Handler for Importing {
     async fn run(&self, job: Job) -> ruche_jobs::Outcome {
-        let Ok(p) = serde_json::from_str::<Payload>(&job.payload) else {
-            return ruche_jobs::Outcome::Failed("not an import's job".into());
+        let done = if job.kind == CHANNEL_IMPORT {
+            let Ok(p) = serde_json::from_str::<ChannelPayload>(&job.payload) else {
+                return ruche_jobs::Outcome::Failed("not a channel import's job".into());
+            };
+            run_channel(&self.0, &p).await
+        } else {
+            let Ok(p) = serde_json::from_str::<Payload>(&job.payload) else {
+                return ruche_jobs::Outcome::Failed("not an import's job".into());
+            };
+            run(&self.0, p.import_id).await
         };
-        match run(&self.0, p.import_id).await {
+        match done {
             Ok(()) => ruche_jobs::Outcome::Done,
             Err(TubeError::DiskFull) => ruche_jobs::Outcome::Later {
                 reason: TubeError::DiskFull.to_string(),
@@ -490,6 +557,254 @@ async fn failed(tube: &Tube, id: i64, why: &str) -> TubeResult<()> {
     tx.commit().await?;
     if let Some(v) = video {
         tube.storage.remove_video_files(&v).await?;
+    }
+    Ok(())
+}
+
+/// The job kind of a channel's import: a synchronisation's run, or a whole channel at once.
+pub const CHANNEL_IMPORT: &str = "channel-import";
+
+/// PeerTube's `VideoChannelSyncState` labels.
+pub fn sync_state_label(id: i64) -> &'static str {
+    match id {
+        1 => "Waiting first run",
+        2 => "Processing",
+        3 => "Synchronized",
+        4 => "Failed",
+        _ => "Unknown",
+    }
+}
+const SYNC_WAITING: i64 = 1;
+const SYNC_PROCESSING: i64 = 2;
+const SYNC_DONE: i64 = 3;
+const SYNC_FAILED: i64 = 4;
+
+/// What a channel's import job does.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChannelPayload {
+    channel_id: i64,
+    url: String,
+    sync_id: Option<i64>,
+    /// The most videos listed (the latest first).
+    limit: u32,
+    /// Only videos uploaded from this day on (ms), as a synchronisation's runs take them.
+    only_after: Option<i64>,
+}
+
+/// Starts synchronising another site's channel at `external_url` into `user`'s channel
+/// `channel_id`: its new videos are imported every check (PeerTube's channel synchronisation,
+/// which imports those published since; the ones before are imported on request,
+/// [`import_channel`]).
+pub async fn create_sync(
+    tube: &Tube,
+    user: &User,
+    external_url: Option<&str>,
+    channel_id: Option<i64>,
+) -> TubeResult<istore::ChannelSync> {
+    if !tube.settings.imports.sync_enabled {
+        return Err(TubeError::Forbidden(
+            "Synchronization is impossible as video channel synchronization is not enabled on the server".into(),
+        ));
+    }
+    let url = target(external_url, "externalChannelUrl")?;
+    let channel_id =
+        channel_id.ok_or_else(|| bad("Incorrect request parameters: videoChannelId"))?;
+    let ch = crate::channels::owned(tube, user, channel_id).await?;
+    let max = tube.settings.imports.max_syncs_per_user;
+    let mut tx = tube.store.begin().await?;
+    let (_, existing) = istore::syncs_of_account(tx.ex(), ch.account_id, 0, 0).await?;
+    if existing >= max as i64 {
+        return Err(bad(&format!(
+            "You cannot create more than {max} channel synchronizations"
+        )));
+    }
+    let id = istore::insert_sync(tx.ex(), ch.id, url.as_str(), SYNC_WAITING).await?;
+    let made = istore::sync_by_id(tx.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("channel synchronization"))?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+/// A synchronisation `user` may manage: of their account, or any for a moderator.
+async fn managed_sync(tube: &Tube, user: &User, id: i64) -> TubeResult<istore::ChannelSync> {
+    let mut c = tube.store.read().await?;
+    let s = istore::sync_by_id(c.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("channel synchronization"))?;
+    let account = ruche_store::users::account_of_user(c.ex(), user.id).await?;
+    if s.account_id != account.id && !user.role.can_moderate() {
+        return Err(TubeError::Forbidden(
+            "Cannot manage this channel synchronization".into(),
+        ));
+    }
+    Ok(s)
+}
+
+/// Stops a synchronisation (the videos it imported stay).
+pub async fn delete_sync(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
+    managed_sync(tube, user, id).await?;
+    let mut tx = tube.store.begin().await?;
+    istore::delete_sync(tx.ex(), id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A page of an account's synchronisations, for its owner or a moderator.
+pub async fn syncs_of(
+    tube: &Tube,
+    user: &User,
+    account: &crate::accounts::Account,
+    start: i64,
+    count: i64,
+) -> TubeResult<(Vec<(istore::ChannelSync, crate::accounts::Channel)>, i64)> {
+    if account.user_id != Some(user.id) && !user.role.can_moderate() {
+        return Err(TubeError::Forbidden(
+            "Cannot list the synchronizations of another account".into(),
+        ));
+    }
+    let mut c = tube.store.read().await?;
+    let (list, total) = istore::syncs_of_account(c.ex(), account.id, start, count).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for s in list {
+        if let Some(ch) = ruche_store::users::channel_by_id(c.ex(), s.channel_id).await? {
+            out.push((s, ch));
+        }
+    }
+    Ok((out, total))
+}
+
+/// Imports every video (up to the full-import limit) of another site's channel at
+/// `external_url` into `user`'s `channel`, as a job; with `sync_id`, as that synchronisation's run.
+pub async fn import_channel(
+    tube: &Tube,
+    user: &User,
+    channel_id: i64,
+    external_url: Option<&str>,
+    sync_id: Option<i64>,
+) -> TubeResult<()> {
+    if !tube.settings.imports.http_enabled {
+        return Err(TubeError::Forbidden(
+            "Channel import is impossible as video upload via HTTP is not enabled on the server"
+                .into(),
+        ));
+    }
+    let url = target(external_url, "externalChannelUrl")?;
+    crate::channels::owned(tube, user, channel_id).await?;
+    if let Some(id) = sync_id {
+        let s = managed_sync(tube, user, id).await?;
+        if s.channel_id != channel_id {
+            return Err(TubeError::Forbidden(
+                "This channel sync is not owned by this channel".into(),
+            ));
+        }
+    }
+    let payload = ChannelPayload {
+        channel_id,
+        url: url.to_string(),
+        sync_id,
+        limit: tube.settings.imports.full_sync_videos_limit,
+        only_after: None,
+    };
+    let mut tx = tube.store.begin().await?;
+    enqueue_channel(tx.ex(), &payload).await?;
+    tx.commit().await?;
+    tube.import_ready.notify_one();
+    Ok(())
+}
+
+/// Runs a synchronisation now, every video of its channel included.
+pub async fn sync_now(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
+    let s = managed_sync(tube, user, id).await?;
+    import_channel(tube, user, s.channel_id, Some(&s.external_url), Some(id)).await
+}
+
+async fn enqueue_channel(ex: ruche_store::Ex<'_>, p: &ChannelPayload) -> TubeResult<()> {
+    let payload = serde_json::to_string(p).map_err(|e| TubeError::Internal(e.to_string()))?;
+    ruche_store::jobs::enqueue(ex, CHANNEL_IMPORT, &payload, None, 1).await?;
+    Ok(())
+}
+
+/// Enqueues the runs of the synchronisations due (not run for an interval), each marked as
+/// running in the same transaction so that no other process enqueues it again.
+pub async fn enqueue_due_syncs(tube: &Tube) -> TubeResult<usize> {
+    let every = tube.settings.imports.sync_check_interval_secs as i64 * 1000;
+    let now = ruche_domain::time::now_ms();
+    let mut tx = tube.store.begin().await?;
+    let due = istore::syncs_due(tx.ex(), now - every, 100).await?;
+    for s in &due {
+        let p = ChannelPayload {
+            channel_id: s.channel_id,
+            url: s.external_url.clone(),
+            sync_id: Some(s.id),
+            limit: tube.settings.imports.sync_videos_limit,
+            only_after: Some(s.last_sync_at.unwrap_or(s.created_at)),
+        };
+        enqueue_channel(tx.ex(), &p).await?;
+        istore::set_sync_state(tx.ex(), s.id, SYNC_PROCESSING, Some(now)).await?;
+    }
+    tx.commit().await?;
+    if !due.is_empty() {
+        tube.import_ready.notify_one();
+    }
+    Ok(due.len())
+}
+
+/// A channel's import: its latest videos listed by yt-dlp, each not imported into the channel
+/// yet imported (public, as PeerTube imports a synchronisation's). One that cannot be is said in
+/// the log and makes the synchronisation "Failed"; the others go on.
+async fn run_channel(tube: &Arc<Tube>, p: &ChannelPayload) -> TubeResult<()> {
+    let owner = {
+        let mut c = tube.store.read().await?;
+        let Some(ch) = ruche_store::users::channel_by_id(c.ex(), p.channel_id).await? else {
+            return Ok(()); // The channel went meanwhile.
+        };
+        let account = ruche_store::users::account_by_id(c.ex(), ch.account_id).await?;
+        let Some(uid) = account.user_id else {
+            return Ok(());
+        };
+        ruche_store::users::user_by_id(c.ex(), uid).await?
+    };
+    let now = ruche_domain::time::now_ms();
+    if let Some(s) = p.sync_id {
+        let mut tx = tube.store.begin().await?;
+        istore::set_sync_state(tx.ex(), s, SYNC_PROCESSING, Some(now)).await?;
+        tx.commit_unseen().await?;
+    }
+    let mut ok = true;
+    match ruche_media::import_list(&tube.settings.imports.yt_dlp, &p.url, p.limit).await {
+        Err(e) => {
+            tracing::info!(url = %p.url, "channel import: nothing listed: {e}");
+            ok = false;
+        }
+        Ok(urls) => {
+            for u in urls {
+                let known = {
+                    let mut c = tube.store.read().await?;
+                    istore::already_imported(c.ex(), p.channel_id, &u).await?
+                };
+                if known {
+                    continue;
+                }
+                let input = VideoInput {
+                    channel_id: Some(p.channel_id),
+                    target_url: Some(u.clone()),
+                    privacy: Some(ruche_domain::video::Privacy::Public.id()),
+                    ..VideoInput::default()
+                };
+                if let Err(e) = start(tube, &owner, input, p.sync_id, p.only_after).await {
+                    tracing::info!(url = %u, "channel import: not imported: {e}");
+                    ok = false;
+                }
+            }
+        }
+    }
+    if let Some(s) = p.sync_id {
+        let mut tx = tube.store.begin().await?;
+        let state = if ok { SYNC_DONE } else { SYNC_FAILED };
+        istore::set_sync_state(tx.ex(), s, state, None).await?;
+        tx.commit_unseen().await?;
     }
     Ok(())
 }

@@ -149,7 +149,7 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
         "videoTranscription": { "enabled": false, "remoteRunners": off },
         "import": {
             "videos": { "http": { "enabled": s.imports.http_enabled }, "torrent": off },
-            "videoChannelSynchronization": off,
+            "videoChannelSynchronization": { "enabled": s.imports.sync_enabled },
             "users": off,
         },
         "export": { "users": { "enabled": false, "exportExpiration": 0, "maxUserVideoQuota": 0 } },
@@ -325,7 +325,10 @@ fn custom_json(st: &AppState, c: &InstanceConfig) -> Value {
                 "http": { "enabled": s.imports.http_enabled },
                 "torrent": off,
             },
-            "videoChannelSynchronization": { "enabled": false, "maxPerUser": 0 },
+            "videoChannelSynchronization": {
+                "enabled": s.imports.sync_enabled,
+                "maxPerUser": s.imports.max_syncs_per_user,
+            },
             "users": off,
         },
         "export": { "users": { "enabled": false, "maxUserVideoQuota": 0, "exportExpiration": 0 } },

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use ruche_domain::time::iso;
-use ruche_tube::imports::{self, ImportState, VideoImport};
+use ruche_tube::imports::{self, ChannelSync, ImportState, VideoImport};
 use ruche_tube::videos::{Video, VideoInput};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -107,5 +107,105 @@ pub async fn remove(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     imports::delete(&st.tube, &u, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A `VideoChannelSync` as PeerTube shows it.
+fn sync_json(st: &AppState, s: &ChannelSync, ch: &ruche_tube::accounts::Channel) -> Value {
+    let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
+    let mut j = json!({
+        "id": s.id,
+        "state": { "id": s.state, "label": imports::sync_state_label(s.state) },
+        "externalChannelUrl": s.external_url,
+        "createdAt": iso(s.created_at),
+        "channel": super::channel_json(base, &host, ch, None),
+    });
+    if let Some(at) = s.last_sync_at {
+        j["lastSyncAt"] = json!(iso(at));
+    }
+    j
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewSync {
+    external_channel_url: Option<String>,
+    video_channel_id: Option<i64>,
+}
+
+/// `POST /api/v1/video-channel-syncs`.
+pub async fn create_sync(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    super::body::Body(b): super::body::Body<NewSync>,
+) -> ApiResult<Json<Value>> {
+    let s = imports::create_sync(
+        &st.tube,
+        &u,
+        b.external_channel_url.as_deref(),
+        b.video_channel_id,
+    )
+    .await?;
+    let ch = ruche_tube::channels::owned(&st.tube, &u, s.channel_id).await?;
+    Ok(Json(json!({ "videoChannelSync": sync_json(&st, &s, &ch) })))
+}
+
+/// `DELETE /api/v1/video-channel-syncs/{id}`.
+pub async fn delete_sync(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    imports::delete_sync(&st.tube, &u, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/video-channel-syncs/{id}/sync`: runs it now, over every video of the channel.
+pub async fn sync_now(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    imports::sync_now(&st.tube, &u, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/accounts/{name}/video-channel-syncs`: for the account's owner or a moderator.
+pub async fn account_syncs(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(name): Path<String>,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Value>> {
+    let f = p.filter()?;
+    let a = ruche_tube::accounts::account_by_handle(&st.tube, &name).await?;
+    let (rows, total) = imports::syncs_of(&st.tube, &u, &a, f.start, f.count).await?;
+    let data: Vec<Value> = rows.iter().map(|(s, ch)| sync_json(&st, s, ch)).collect();
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelImport {
+    external_channel_url: Option<String>,
+    video_channel_sync_id: Option<i64>,
+}
+
+/// `POST /api/v1/video-channels/{handle}/import-videos`: every video of another site's channel.
+pub async fn import_videos(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(handle): Path<String>,
+    super::body::Body(b): super::body::Body<ChannelImport>,
+) -> ApiResult<StatusCode> {
+    let ch = ruche_tube::channels::by_handle(&st.tube, &handle).await?;
+    imports::import_channel(
+        &st.tube,
+        &u,
+        ch.id,
+        b.external_channel_url.as_deref(),
+        b.video_channel_sync_id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -212,6 +212,51 @@ pub(crate) fn table() -> Table {
         )
         .op(
             "POST",
+            "/api/v1/video-channel-syncs",
+            "Synchronise another site's channel into one of ours",
+            Body,
+            Json,
+            true,
+            post(imports::create_sync),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/video-channel-syncs/{id}",
+            "Stop a channel synchronisation",
+            Plain,
+            Nothing,
+            true,
+            delete(imports::delete_sync),
+        )
+        .op(
+            "POST",
+            "/api/v1/video-channel-syncs/{id}/sync",
+            "Run a channel synchronisation now",
+            Plain,
+            Nothing,
+            true,
+            post(imports::sync_now),
+        )
+        .op(
+            "GET",
+            "/api/v1/accounts/{name}/video-channel-syncs",
+            "An account's channel synchronisations",
+            Page,
+            Json,
+            true,
+            get(imports::account_syncs),
+        )
+        .op(
+            "POST",
+            "/api/v1/video-channels/{handle}/import-videos",
+            "Import every video of another site's channel",
+            Body,
+            Nothing,
+            true,
+            post(imports::import_videos),
+        )
+        .op(
+            "POST",
             "/api/v1/videos/imports/{id}/cancel",
             "Cancel a pending video import",
             Plain,

@@ -96,7 +96,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         24,
-        "channel syncs",
+        "channel_syncs",
         include_str!("../migrations/0024_channel_syncs.sql"),
     ),
 ];

@@ -362,10 +362,10 @@ pub async fn follows_of_any(
         Side::Followers => "following",
         Side::Following => "follower",
     };
-    let marks: Vec<String> = (0..actors.len()).map(|i| format!("${}", i + 2)).collect();
+    let marks = crate::placeholders(2, actors.len());
     let matches = format!(
         "FROM follows WHERE {column} IN ({}) AND ($1 = '' OR state = $1)",
-        marks.join(", ")
+        marks
     );
     let order = if oldest_first { "ASC" } else { "DESC" };
     let sql = format!("SELECT {FOLLOW_COLS} {matches} ORDER BY id {order}");
@@ -394,13 +394,13 @@ pub async fn accepted_counts(
     if actors.is_empty() {
         return Ok(out);
     }
-    let marks: Vec<String> = (0..actors.len()).map(|i| format!("${}", i + 2)).collect();
+    let marks = crate::placeholders(2, actors.len());
     let accepted = FollowState::Accepted.as_str();
     for (i, column) in ["following", "follower"].into_iter().enumerate() {
         let sql = format!(
             "SELECT {column}, COUNT(*) FROM follows WHERE state = $1 AND {column} IN ({})
              GROUP BY {column}",
-            marks.join(", ")
+            marks
         );
         let rows: Vec<(String, i64)> = dual!(ex.reborrow(), |c| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(accepted);
@@ -427,13 +427,13 @@ pub async fn follower_inboxes(ex: Ex<'_>, actors: &[String]) -> Result<Vec<Strin
     if actors.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=actors.len()).map(|i| format!("${i}")).collect();
+    let marks = crate::placeholders(1, actors.len());
     let sql = format!(
         "SELECT DISTINCT COALESCE(r.shared_inbox, r.inbox) FROM follows f
          JOIN remote_actors r ON r.url = f.follower
          WHERE f.state = '{}' AND f.following IN ({})",
         FollowState::Accepted,
-        marks.join(", ")
+        marks
     );
     dual!(ex, |c| {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));

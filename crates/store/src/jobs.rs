@@ -108,11 +108,11 @@ pub async fn enqueue_at(
 /// SQLite every claim takes the one writer).
 pub async fn any_due(ex: Ex<'_>, kinds: &[&str]) -> Result<bool> {
     let now = now_ms();
-    let marks: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
+    let marks = crate::placeholders(2, kinds.len());
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind IN ({}) AND
              ((state = 'pending' AND run_at <= $1) OR (state = 'running' AND locked_until < $1)))",
-        marks.join(", ")
+        marks
     );
     dual!(ex, |c| {
         let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(now);

@@ -61,6 +61,14 @@ macro_rules! bind_each {
 }
 pub(crate) use bind_each;
 
+/// `$first, $first+1, …`: the placeholders of `n` values in an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `%text%`, lowercased, for a `LOWER(…) LIKE … ESCAPE '\'` that matches `text` literally
 /// (a `%` or a `_` in it is no wildcard).
 pub(crate) fn like_pattern(text: &str) -> String {

@@ -580,14 +580,12 @@ pub async fn videos_exist(
     if video_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (0..video_ids.len())
-        .map(|i| format!("${}", i + 2))
-        .collect();
+    let marks = crate::placeholders(2, video_ids.len());
     let sql = format!(
         "SELECT e.video_id, e.id AS element_id, e.playlist_id, e.start_timestamp, e.stop_timestamp
          FROM playlist_elements e JOIN playlists p ON p.id = e.playlist_id
          WHERE p.account_id = $1 AND e.video_id IN ({}) ORDER BY e.id",
-        marks.join(", ")
+        marks
     );
     dual!(ex, |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(account_id);

@@ -346,10 +346,10 @@ pub async fn accounts_by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Account>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let marks = crate::placeholders(1, ids.len());
     let sql = format!(
         "SELECT {ACCOUNT_COLS} FROM accounts WHERE id IN ({})",
-        marks.join(", ")
+        marks
     );
     dual!(ex, |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
@@ -972,13 +972,11 @@ pub async fn watched_of(ex: Ex<'_>, user_id: i64, video_ids: &[i64]) -> Result<V
     if video_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (0..video_ids.len())
-        .map(|i| format!("${}", i + 2))
-        .collect();
+    let marks = crate::placeholders(2, video_ids.len());
     let sql = format!(
         "SELECT video_id, position_secs, updated_at FROM user_video_history
          WHERE user_id = $1 AND video_id IN ({})",
-        marks.join(", ")
+        marks
     );
     dual!(ex, |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(user_id);

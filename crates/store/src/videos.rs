@@ -208,8 +208,10 @@ pub async fn by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Video>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("{VIDEO_SELECT} WHERE v.id IN ({})", marks.join(", "));
+    let sql = format!(
+        "{VIDEO_SELECT} WHERE v.id IN ({})",
+        crate::placeholders(1, ids.len())
+    );
     dual!(ex, |c| {
         let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
         for id in ids {

@@ -21,10 +21,8 @@ METHODS = ("get", "post", "put", "delete", "patch")
 
 # (METHOD, path as PeerTube's document writes it): what our route lacks.
 PARTIAL = {
-    ("GET", "/api/v1/videos"): "every sort and filter but `autoTagOneOf` (automatic tags come with issue 15's watched words)",
     ("GET", "/api/v1/video-channels/{channelHandle}/videos"): "as /api/v1/videos",
     ("GET", "/api/v1/accounts/{name}/videos"): "as /api/v1/videos",
-    ("PUT", "/api/v1/videos/{id}"): "commentsPolicy 3 (held for approval) waits for issue 15",
 }
 
 # Paths PeerTube's document writes loosely, and the route that serves them here.

@@ -465,6 +465,9 @@ comments-delete = Delete
 comments-deleted = This comment was deleted.
 comments-login = Log in to comment.
 comments-none = No comments yet.
+comments-held = Waiting for the approval of the video's owner: only you, the owner and moderators see it.
+comments-reviewed = The video's owner reviews comments before they are shown to everyone.
+comments-approve = Approve
 
 ## Dates (crates/web/src/pages.rs: moment)
 date-month = { $month ->
@@ -566,7 +569,10 @@ edit-language = Language
 edit-none = Not set
 edit-support = Support text (how to help you: a donation link…)
 edit-nsfw = This video is sensitive (not for everyone)
-edit-comments = Allow comments
+edit-comments = Comments
+edit-comments-1 = Allowed
+edit-comments-3 = Held for my approval
+edit-comments-2 = Disabled
 edit-download = Allow downloads
 edit-original-date = First published elsewhere on
 edit-passwords = Passwords (one per line), for a password-protected video

@@ -465,6 +465,9 @@ comments-delete = Supprimer
 comments-deleted = Ce commentaire a été supprimé.
 comments-login = Connectez-vous pour commenter.
 comments-none = Pas encore de commentaire.
+comments-held = En attente de l’approbation du propriétaire de la vidéo : seuls vous, le propriétaire et les modérateurs le voyez.
+comments-reviewed = Le propriétaire de la vidéo relit les commentaires avant qu’ils soient visibles de tous.
+comments-approve = Approuver
 
 ## Dates (crates/web/src/pages.rs: moment)
 date-month = { $month ->
@@ -563,7 +566,10 @@ edit-language = Langue
 edit-none = Non précisée
 edit-support = Texte de soutien (comment vous aider : un lien de don…)
 edit-nsfw = Cette vidéo est sensible (pas pour tout le monde)
-edit-comments = Autoriser les commentaires
+edit-comments = Commentaires
+edit-comments-1 = Autorisés
+edit-comments-3 = Soumis à mon approbation
+edit-comments-2 = Désactivés
 edit-download = Autoriser le téléchargement
 edit-original-date = Publiée d’abord ailleurs le
 edit-passwords = Mots de passe (un par ligne), pour une vidéo protégée par mot de passe

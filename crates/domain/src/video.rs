@@ -27,6 +27,58 @@ impl VideoState {
     }
 }
 
+/// Who may comment on a video: PeerTube 6.2's `commentsPolicy`. With `RequiresApproval` the
+/// comments of anyone but the video's owner and the instance's moderators wait, unseen by
+/// others, until the owner approves them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(into = "i64", try_from = "i64")]
+pub enum CommentsPolicy {
+    #[default]
+    Enabled = 1,
+    Disabled = 2,
+    RequiresApproval = 3,
+}
+
+impl CommentsPolicy {
+    pub fn id(self) -> i64 {
+        self as i64
+    }
+    /// PeerTube's English label, as its API returns it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CommentsPolicy::Enabled => "Enabled",
+            CommentsPolicy::Disabled => "Disabled",
+            CommentsPolicy::RequiresApproval => "Requires approval",
+        }
+    }
+    /// Whether comments are taken at all (held or not).
+    pub fn accepts(self) -> bool {
+        self != CommentsPolicy::Disabled
+    }
+    /// Whether others' comments wait for the owner's approval.
+    pub fn holds(self) -> bool {
+        self == CommentsPolicy::RequiresApproval
+    }
+}
+
+impl TryFrom<i64> for CommentsPolicy {
+    type Error = Unknown;
+    fn try_from(id: i64) -> Result<CommentsPolicy, Unknown> {
+        Ok(match id {
+            1 => CommentsPolicy::Enabled,
+            2 => CommentsPolicy::Disabled,
+            3 => CommentsPolicy::RequiresApproval,
+            _ => return Err(Unknown::new("comments policy", id)),
+        })
+    }
+}
+
+impl From<CommentsPolicy> for i64 {
+    fn from(p: CommentsPolicy) -> i64 {
+        p.id()
+    }
+}
+
 /// PeerTube's `VideoPrivacy` values (as numbers in JSON, as PeerTube writes them). The default
 /// is PeerTube's default for a new video (`defaults.publish.privacy`): public.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -15,22 +15,55 @@ pub struct Comment {
     pub created_at: i64,
     pub updated_at: i64,
     pub deleted_at: Option<i64>,
+    /// Waiting for the video owner's approval (PeerTube's `heldForReview`).
+    pub held_for_review: bool,
+    /// The id of the `ApproveReply` by which another instance approved this comment of ours.
+    pub reply_approval: Option<String>,
     /// Replies in its thread (for a thread's first comment; 0 otherwise).
     pub replies: i64,
 }
 
+/// Which comments held for review a reader sees, besides every comment not held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// None: an anonymous reader, or one who neither wrote them nor owns the video.
+    Hidden,
+    /// Those this account wrote (an author sees their own comment waiting).
+    Author(i64),
+    /// All of them: the video's owner and moderators.
+    All,
+}
+
+impl Held {
+    /// The condition on the comments of alias `t` (an account id is a number: safe inline).
+    fn cond(self, t: &str) -> String {
+        match self {
+            Held::Hidden => format!("{t}.held_for_review = FALSE"),
+            Held::Author(id) => format!("({t}.held_for_review = FALSE OR {t}.account_id = {id})"),
+            Held::All => "1 = 1".into(),
+        }
+    }
+}
+
 // The count names the video too, so that it reads the `(video_id, thread_id, id)` index rather
 // than the whole table once per row.
-const COLS: &str = "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text, c.url,
-    c.created_at, c.updated_at, c.deleted_at,
+fn cols(shown: Held) -> String {
+    format!(
+        "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text, c.url,
+    c.created_at, c.updated_at, c.deleted_at, c.held_for_review, c.reply_approval,
     (SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments r
-     WHERE r.video_id = c.video_id AND r.thread_id = c.id) AS replies";
+     WHERE r.video_id = c.video_id AND r.thread_id = c.id AND {}) AS replies",
+        shown.cond("r")
+    )
+}
 
 /// The columns of a reply: a reply has no replies of its own in its thread's count.
 const REPLY_COLS: &str = "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text,
-    c.url, c.created_at, c.updated_at, c.deleted_at, CAST(0 AS BIGINT) AS replies";
+    c.url, c.created_at, c.updated_at, c.deleted_at, c.held_for_review, c.reply_approval,
+    CAST(0 AS BIGINT) AS replies";
 
-/// Adds a comment: a new thread when `parent` is `None`, else a reply in the parent's thread.
+/// Adds a comment: a new thread when `parent` is `None`, else a reply in the parent's thread;
+/// `held` when it waits for the video owner's approval.
 pub async fn insert(
     ex: Ex<'_>,
     video_id: i64,
@@ -38,13 +71,15 @@ pub async fn insert(
     parent: Option<&Comment>,
     text: &str,
     url: Option<&str>,
+    held: bool,
 ) -> Result<i64> {
     let now = now_ms();
     let thread = parent.map(|p| p.thread_id.unwrap_or(p.id));
     dual!(ex, |c| {
         sqlx::query_scalar(
-        "INSERT INTO video_comments (video_id, account_id, thread_id, in_reply_to_id, text, url, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id"
+        "INSERT INTO video_comments (video_id, account_id, thread_id, in_reply_to_id, text, url,
+             created_at, updated_at, held_for_review)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id"
     )
     .bind(video_id)
     .bind(account_id)
@@ -53,14 +88,19 @@ pub async fn insert(
     .bind(text)
     .bind(url)
     .bind(now)
+    .bind(held)
     .fetch_one(c)
     .await
     .map_err(StoreError::from)
     })
 }
 
+/// A comment, held or not (its `replies` count every reply).
 pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Comment>> {
-    let sql = format!("SELECT {COLS} FROM video_comments c WHERE c.id = $1");
+    let sql = format!(
+        "SELECT {} FROM video_comments c WHERE c.id = $1",
+        cols(Held::All)
+    );
     dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
         .fetch_optional(c)
@@ -68,16 +108,24 @@ pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Comment>> {
         .map_err(StoreError::from))
 }
 
-/// A video's threads (first comments), newest first, and how many there are.
+/// A video's threads (first comments) that `shown` lets its reader see, newest first, and how
+/// many there are.
 pub async fn threads(
     ex: Ex<'_>,
     video_id: i64,
+    shown: Held,
     start: i64,
     count: i64,
 ) -> Result<(Vec<Comment>, i64)> {
     let sql = format!(
-        "SELECT {COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id IS NULL
-         ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+        "SELECT {} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id IS NULL AND {}
+         ORDER BY c.id DESC LIMIT $2 OFFSET $3",
+        cols(shown),
+        shown.cond("c")
+    );
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM video_comments c WHERE c.video_id = $1 AND c.thread_id IS NULL AND {}",
+        shown.cond("c")
     );
     dual!(ex, |c| {
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
@@ -86,29 +134,43 @@ pub async fn threads(
             .bind(start)
             .fetch_all(&mut *c)
             .await?;
-        let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM video_comments WHERE video_id = $1 AND thread_id IS NULL",
-        )
-        .bind(video_id)
-        .fetch_one(&mut *c)
-        .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.as_str()))
+            .bind(video_id)
+            .fetch_one(&mut *c)
+            .await?;
         Ok::<_, sqlx::Error>((rows, total))
     })
     .map_err(StoreError::from)
 }
 
-/// A thread's first comment (of `video_id`), then its oldest `limit` replies, oldest first;
-/// empty if `thread_id` is not a thread of that video. A thread's replies have no bound, so
-/// every reader says how many it takes.
-pub async fn thread(ex: Ex<'_>, video_id: i64, thread_id: i64, limit: i64) -> Result<Vec<Comment>> {
-    let first = format!(
-        "SELECT {COLS} FROM video_comments c
-         WHERE c.id = $1 AND c.video_id = $2 AND c.thread_id IS NULL"
-    );
-    let replies = format!(
+/// A thread's replies `shown` lets its reader see (`$1` the video, `$2` the thread), oldest or
+/// `newest` first, at most `$3`.
+fn replies_sql(shown: Held, newest: bool) -> String {
+    format!(
         "SELECT {REPLY_COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id = $2
-         ORDER BY c.id LIMIT $3"
+         AND {} ORDER BY c.id {} LIMIT $3",
+        shown.cond("c"),
+        if newest { "DESC" } else { "ASC" }
+    )
+}
+
+/// A thread's first comment (of `video_id`), then its oldest `limit` replies, oldest first, of
+/// those `shown` lets its reader see; empty if `thread_id` is not a thread of that video it
+/// sees. A thread's replies have no bound, so every reader says how many it takes.
+pub async fn thread(
+    ex: Ex<'_>,
+    video_id: i64,
+    thread_id: i64,
+    shown: Held,
+    limit: i64,
+) -> Result<Vec<Comment>> {
+    let first = format!(
+        "SELECT {} FROM video_comments c
+         WHERE c.id = $1 AND c.video_id = $2 AND c.thread_id IS NULL AND {}",
+        cols(shown),
+        shown.cond("c")
     );
+    let replies = replies_sql(shown, false);
     dual!(ex, |c| {
         let Some(head): Option<Comment> = sqlx::query_as(sqlx::AssertSqlSafe(first.as_str()))
             .bind(thread_id)
@@ -132,17 +194,16 @@ pub async fn thread(ex: Ex<'_>, video_id: i64, thread_id: i64, limit: i64) -> Re
     .map_err(StoreError::from)
 }
 
-/// The newest `limit` replies of the thread `thread_id` of `video_id`, oldest first.
+/// The newest `limit` replies `shown` lets its reader see of the thread `thread_id` of
+/// `video_id`, oldest first.
 pub async fn latest_replies(
     ex: Ex<'_>,
     video_id: i64,
     thread_id: i64,
+    shown: Held,
     limit: i64,
 ) -> Result<Vec<Comment>> {
-    let sql = format!(
-        "SELECT {REPLY_COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id = $2
-         ORDER BY c.id DESC LIMIT $3"
-    );
+    let sql = replies_sql(shown, true);
     let mut rows: Vec<Comment> = dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(video_id)
         .bind(thread_id)
@@ -175,11 +236,16 @@ pub async fn depth(ex: Ex<'_>, id: i64, most: i64) -> Result<Option<i64>> {
     .map_err(StoreError::from))
 }
 
-/// Comments of a video not deleted.
-pub async fn count_visible(ex: Ex<'_>, video_id: i64) -> Result<i64> {
-    dual!(ex, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL"
-    )
+/// Comments of a video not deleted that `shown` lets its reader see.
+pub async fn count_visible(ex: Ex<'_>, video_id: i64, shown: Held) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM video_comments c WHERE c.video_id = $1 AND c.deleted_at IS NULL
+         AND {}",
+        shown.cond("c")
+    );
+    dual!(ex, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(
+        sql.as_str()
+    ))
     .bind(video_id)
     .fetch_one(c)
     .await
@@ -188,25 +254,74 @@ pub async fn count_visible(ex: Ex<'_>, video_id: i64) -> Result<i64> {
 
 /// Deletes a comment's content, keeping its place in the thread.
 pub async fn soft_delete(ex: Ex<'_>, id: i64) -> Result<()> {
-    dual!(ex, |c| sqlx::query(
-        "UPDATE video_comments SET text = '', deleted_at = $2, updated_at = $2 WHERE id = $1"
+    dual!(ex, |c| {
+        sqlx::query(
+        "UPDATE video_comments SET text = '', held_activity = NULL, deleted_at = $2, updated_at = $2
+         WHERE id = $1"
     )
     .bind(id)
     .bind(now_ms())
     .execute(c)
     .await
     .map(|_| ())
-    .map_err(StoreError::from))
+    .map_err(StoreError::from)
+    })
 }
 
 /// A comment by its ActivityPub id (another instance's comments keep theirs in `url`).
 pub async fn by_url(ex: Ex<'_>, url: &str) -> Result<Option<Comment>> {
-    let sql = format!("SELECT {COLS} FROM video_comments c WHERE c.url = $1");
+    let sql = format!(
+        "SELECT {} FROM video_comments c WHERE c.url = $1",
+        cols(Held::All)
+    );
     dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(url)
         .fetch_optional(c)
         .await
         .map_err(StoreError::from))
+}
+
+/// Approves a held comment: it is shown to all from now on. `approval` is the id of the
+/// `ApproveReply` of the instance that approved it, for our comment on its video. False if
+/// the comment was not held (already approved, or deleted meanwhile).
+pub async fn approve(ex: Ex<'_>, id: i64, approval: Option<&str>) -> Result<bool> {
+    dual!(ex, |c| {
+        sqlx::query(
+        "UPDATE video_comments SET held_for_review = FALSE, reply_approval = $2, held_activity = NULL
+         WHERE id = $1 AND held_for_review = TRUE AND deleted_at IS NULL"
+    )
+    .bind(id)
+    .bind(approval)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() == 1)
+    .map_err(StoreError::from)
+    })
+}
+
+/// Keeps the `Create` by which another instance's comment came while it waits for approval.
+pub async fn keep_held_activity(ex: Ex<'_>, id: i64, activity: &str) -> Result<()> {
+    dual!(ex, |c| sqlx::query(
+        "UPDATE video_comments SET held_activity = $2 WHERE id = $1 AND held_for_review = TRUE"
+    )
+    .bind(id)
+    .bind(activity)
+    .execute(c)
+    .await
+    .map(|_| ())
+    .map_err(StoreError::from))
+}
+
+/// The `Create` kept by [`keep_held_activity`], while the comment waits.
+pub async fn held_activity(ex: Ex<'_>, id: i64) -> Result<Option<String>> {
+    dual!(ex, |c| sqlx::query_scalar(
+        "SELECT held_activity FROM video_comments WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+    .map(Option::flatten)
+    .map_err(StoreError::from))
 }
 
 /// Replaces a comment's text (an edit from its instance).
@@ -223,8 +338,8 @@ pub async fn set_text(ex: Ex<'_>, id: i64, text: &str) -> Result<()> {
     .map_err(StoreError::from))
 }
 
-/// A page of the ids of a video's comments not deleted, newest first, and how many there are
-/// in all: (local id, ActivityPub id if another instance's).
+/// A page of the ids of a video's comments not deleted nor held, newest first, and how many
+/// there are in all: (local id, ActivityPub id if another instance's).
 pub async fn ids_of_video(
     ex: Ex<'_>,
     video_id: i64,
@@ -233,10 +348,10 @@ pub async fn ids_of_video(
 ) -> Result<(Vec<(i64, Option<String>)>, i64)> {
     crate::paged(
         ex,
-        "SELECT id, url FROM video_comments WHERE video_id = $1 AND deleted_at IS NULL
-         ORDER BY id DESC",
+        "SELECT id, url FROM video_comments
+         WHERE video_id = $1 AND deleted_at IS NULL AND held_for_review = FALSE ORDER BY id DESC",
         "SELECT CAST(COUNT(*) AS BIGINT) FROM video_comments
-         WHERE video_id = $1 AND deleted_at IS NULL",
+         WHERE video_id = $1 AND deleted_at IS NULL AND held_for_review = FALSE",
         &[crate::Bind::Int(video_id)],
         count,
         start,
@@ -260,6 +375,12 @@ pub struct RecentFilter {
     pub search: Option<String>,
     pub search_account: Option<String>,
     pub search_video: Option<String>,
+    /// `Some(true)`: only comments waiting for approval; `Some(false)`: only the others.
+    pub held_for_review: Option<bool>,
+    /// Only comments with one of these automatic tags, of `auto_tags_of` (an account, or the
+    /// instance when `None`).
+    pub auto_tags_one_of: Vec<String>,
+    pub auto_tags_of: Option<i64>,
     pub oldest_first: bool,
     pub start: i64,
     pub count: i64,
@@ -289,6 +410,24 @@ pub async fn recent(ex: Ex<'_>, f: &RecentFilter) -> Result<(Vec<Comment>, i64)>
     match f.is_local {
         Some(true) => conds.push("a.host IS NULL".into()),
         Some(false) => conds.push("a.host IS NOT NULL".into()),
+        None => {}
+    }
+    if !f.auto_tags_one_of.is_empty() {
+        let owner = next(crate::Bind::Int(f.auto_tags_of.unwrap_or(0)), &mut binds);
+        let names: Vec<String> = f
+            .auto_tags_one_of
+            .iter()
+            .map(|t| next(crate::Bind::Text(t.clone()), &mut binds))
+            .collect();
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM comment_automatic_tags ct WHERE ct.comment_id = c.id
+             AND COALESCE(ct.account_id, 0) = {owner} AND ct.name IN ({}))",
+            names.join(", ")
+        ));
+    }
+    match f.held_for_review {
+        Some(true) => conds.push("c.held_for_review = TRUE".into()),
+        Some(false) => conds.push("c.held_for_review = FALSE".into()),
         None => {}
     }
     match f.on_local_video {

@@ -28,6 +28,7 @@ pub mod sites;
 pub mod testing;
 pub mod users;
 pub mod videos;
+pub mod watched;
 
 /// Runs the same statement on whichever backend `ex` holds. The body is compiled once per
 /// backend, so it must produce the same type on both (map driver-specific results inside).

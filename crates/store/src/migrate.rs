@@ -99,6 +99,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "channel_syncs",
         include_str!("../migrations/0024_channel_syncs.sql"),
     ),
+    (
+        25,
+        "comment_approval",
+        include_str!("../migrations/0025_comment_approval.sql"),
+    ),
+    (
+        26,
+        "watched_words",
+        include_str!("../migrations/0026_watched_words.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -2,7 +2,7 @@
 
 use crate::{Bind, Ex, Result, StoreError, dual, now_ms};
 use ruche_domain::follow::FollowState;
-use ruche_domain::video::{Privacy, VideoState};
+use ruche_domain::video::{CommentsPolicy, Privacy, VideoState};
 
 /// A video with its channel and account, as every read needs them.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -20,7 +20,8 @@ pub struct Video {
     pub language: Option<String>,
     pub tags: String,
     pub nsfw: bool,
-    pub comments_enabled: bool,
+    #[sqlx(try_from = "i64")]
+    pub comments_policy: CommentsPolicy,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
     #[sqlx(try_from = "i64")]
@@ -72,7 +73,7 @@ pub struct Video {
     pub account_host: Option<String>,
     pub channel_avatars: Option<String>,
     pub account_avatars: Option<String>,
-    /// Its comments that are not deleted (PeerTube's `comments`).
+    /// Its comments that are neither deleted nor held for approval (PeerTube's `comments`).
     pub comments: i64,
     /// Our video's storyboard as JSON ([`ruche_domain::video::Storyboard`]).
     pub storyboard: Option<String>,
@@ -93,7 +94,7 @@ impl Video {
 macro_rules! video_columns {
     () => {
         "v.id, v.uuid, v.channel_id, v.name, v.description, v.support, v.privacy,
-    v.category, v.licence, v.language, v.tags, v.nsfw, v.comments_enabled, v.download_enabled,
+    v.category, v.licence, v.language, v.tags, v.nsfw, v.comments_policy, v.download_enabled,
     v.wait_transcoding, v.state, v.failure_reason, v.progress, v.duration, v.aspect_ratio, v.views,
     v.likes, v.dislikes, v.quota_size, v.source_filename, v.playlist_filename, v.sha256_filename,
     v.thumbnail_filename, v.preview_filename, v.created_at, v.updated_at, v.published_at,
@@ -105,7 +106,8 @@ macro_rules! video_columns {
     a.updated_at AS account_updated_at, a.user_id AS user_id, v.url, v.remote_media,
     c.url AS channel_url, c.host AS channel_host, a.url AS account_url, a.host AS account_host,
     c.avatars AS channel_avatars, a.avatars AS account_avatars,
-    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL) AS comments,
+    (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL
+     AND vc.held_for_review = FALSE) AS comments,
     v.storyboard"
     };
 }
@@ -132,7 +134,9 @@ pub struct NewVideo {
     pub language: Option<String>,
     pub tags: Vec<String>,
     pub nsfw: bool,
-    pub comments_enabled: bool,
+    /// Upload sessions begun before the policy replaced `comments_enabled` kept a yes/no.
+    #[serde(alias = "comments_enabled", deserialize_with = "policy_or_yes_no")]
+    pub comments_policy: CommentsPolicy,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
     #[serde(default)]
@@ -140,6 +144,23 @@ pub struct NewVideo {
     /// A password-protected video's passwords (written by [`replace_passwords`]).
     #[serde(default)]
     pub passwords: Vec<String>,
+}
+
+/// Reads a [`NewVideo`]'s comments policy as a number, or as the yes/no stored before it.
+fn policy_or_yes_no<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<CommentsPolicy, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Policy(CommentsPolicy),
+        YesNo(bool),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        Stored::Policy(p) => p,
+        Stored::YesNo(true) => CommentsPolicy::Enabled,
+        Stored::YesNo(false) => CommentsPolicy::Disabled,
+    })
 }
 
 /// Inserts a video in state "to transcode"; returns its id.
@@ -155,7 +176,7 @@ pub async fn insert(
     dual!(ex, |c| {
         sqlx::query_scalar(
         "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
-            language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
+            language, tags, nsfw, comments_policy, download_enabled, wait_transcoding, state,
             quota_size, source_filename, created_at, updated_at, originally_published_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $18, $15, $16, $17, $17, $19)
          RETURNING id"
@@ -171,7 +192,7 @@ pub async fn insert(
     .bind(&v.language)
     .bind(&tags)
     .bind(v.nsfw)
-    .bind(v.comments_enabled)
+    .bind(v.comments_policy.id())
     .bind(v.download_enabled)
     .bind(v.wait_transcoding)
     .bind(source_size)
@@ -239,7 +260,7 @@ pub struct VideoEdit {
     pub nsfw: bool,
     pub nsfw_flags: i64,
     pub nsfw_summary: Option<String>,
-    pub comments_enabled: bool,
+    pub comments_policy: CommentsPolicy,
     pub download_enabled: bool,
     pub wait_transcoding: bool,
     pub originally_published_at: Option<i64>,
@@ -262,7 +283,7 @@ impl VideoEdit {
             nsfw: v.nsfw,
             nsfw_flags: v.nsfw_flags,
             nsfw_summary: v.nsfw_summary.clone(),
-            comments_enabled: v.comments_enabled,
+            comments_policy: v.comments_policy,
             download_enabled: v.download_enabled,
             wait_transcoding: v.wait_transcoding,
             originally_published_at: v.originally_published_at,
@@ -279,7 +300,7 @@ pub async fn edit(ex: Ex<'_>, id: i64, e: &VideoEdit) -> Result<()> {
         sqlx::query(
             "UPDATE videos SET channel_id = $2, name = $3, description = $4, support = $5,
                 category = $6, licence = $7, language = $8, tags = $9, nsfw = $10, nsfw_flags = $11,
-                nsfw_summary = $12, comments_enabled = $13, download_enabled = $14,
+                nsfw_summary = $12, comments_policy = $13, download_enabled = $14,
                 wait_transcoding = $15, originally_published_at = $16, privacy = $17,
                 published_at = $18, updated_at = $19
              WHERE id = $1",
@@ -296,7 +317,7 @@ pub async fn edit(ex: Ex<'_>, id: i64, e: &VideoEdit) -> Result<()> {
         .bind(e.nsfw)
         .bind(e.nsfw_flags)
         .bind(&e.nsfw_summary)
-        .bind(e.comments_enabled)
+        .bind(e.comments_policy.id())
         .bind(e.download_enabled)
         .bind(e.wait_transcoding)
         .bind(e.originally_published_at)
@@ -569,6 +590,8 @@ pub struct Facets {
     pub host: Option<String>,
     /// Videos in every state, not only published ones (moderators' `include`).
     pub any_state: bool,
+    /// Videos with one of these automatic tags (of the instance's watched words; moderators').
+    pub auto_tags_one_of: Vec<String>,
 }
 
 /// Which videos a list shows.
@@ -708,6 +731,18 @@ impl ListFilter {
             let c = tag_like(&mut binds, t, &mut mark);
             conds.push(c);
         }
+        if !f.auto_tags_one_of.is_empty() {
+            let names: Vec<String> = f
+                .auto_tags_one_of
+                .iter()
+                .map(|t| mark(&mut binds, Bind::Text(t.clone())))
+                .collect();
+            conds.push(format!(
+                "EXISTS (SELECT 1 FROM video_automatic_tags vt WHERE vt.video_id = v.id
+                 AND vt.name IN ({}))",
+                names.join(", ")
+            ));
+        }
         match f.nsfw {
             Some(true) => conds.push("v.nsfw = TRUE".to_string()),
             Some(false) => conds.push("v.nsfw = FALSE".to_string()),
@@ -765,8 +800,8 @@ pub async fn list(mut ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     let (matches, words) = crate::search::video_matches(&f.search, first);
     let (where_, binds) = f.conditions(first + words.len());
     let comments = if sort == Sort::Hot {
-        " LEFT JOIN (SELECT video_id, COUNT(*) AS n FROM video_comments WHERE deleted_at IS NULL
-           GROUP BY video_id) c_count ON c_count.video_id = v.id"
+        " LEFT JOIN (SELECT video_id, COUNT(*) AS n FROM video_comments
+           WHERE deleted_at IS NULL AND held_for_review = FALSE GROUP BY video_id) c_count ON c_count.video_id = v.id"
     } else {
         ""
     };
@@ -1461,7 +1496,7 @@ pub struct RemoteVideo {
     pub language: Option<String>,
     pub tags: Vec<String>,
     pub nsfw: bool,
-    pub comments_enabled: bool,
+    pub comments_policy: CommentsPolicy,
     pub download_enabled: bool,
     pub duration: i64,
     pub aspect_ratio: Option<f64>,
@@ -1480,14 +1515,14 @@ pub async fn upsert_remote(mut ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
     let stored: Option<i64> = dual!(ex.reborrow(), |c| {
         sqlx::query_scalar(
         "INSERT INTO videos (uuid, channel_id, name, description, support, privacy, category, licence,
-            language, tags, nsfw, comments_enabled, download_enabled, wait_transcoding, state,
+            language, tags, nsfw, comments_policy, download_enabled, wait_transcoding, state,
             progress, duration, aspect_ratio, views, quota_size, source_filename, url, remote_media,
             created_at, updated_at, published_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, FALSE, $21, 100, $14, $15, $16,
             0, '', $17, $18, $19, $20, $19)
          ON CONFLICT (url) DO UPDATE SET channel_id = $2, name = $3, description = $4, support = $5,
             privacy = $6, category = $7, licence = $8, language = $9, tags = $10, nsfw = $11,
-            comments_enabled = $12, download_enabled = $13, duration = $14, aspect_ratio = $15,
+            comments_policy = $12, download_enabled = $13, duration = $14, aspect_ratio = $15,
             views = $16, remote_media = $18, updated_at = $20
          WHERE videos.updated_at <= $20
          RETURNING id"
@@ -1503,7 +1538,7 @@ pub async fn upsert_remote(mut ex: Ex<'_>, r: &RemoteVideo) -> Result<i64> {
     .bind(&r.language)
     .bind(&tags)
     .bind(r.nsfw)
-    .bind(r.comments_enabled)
+    .bind(r.comments_policy.id())
     .bind(r.download_enabled)
     .bind(r.duration)
     .bind(r.aspect_ratio)

@@ -1477,7 +1477,7 @@ db_test!(
             channel_id: ch,
             name: "Remote".into(),
             privacy: Privacy::Public,
-            comments_enabled: true,
+            comments_policy: ruche_domain::video::CommentsPolicy::Enabled,
             download_enabled: true,
             duration: 12,
             views: 40,
@@ -1599,6 +1599,7 @@ db_test!(
             None,
             "Hi",
             Some("https://a.example/c/1"),
+            false,
         )
         .await
         .unwrap();
@@ -1606,13 +1607,21 @@ db_test!(
             .await
             .unwrap()
             .unwrap();
-        let answer =
-            ruche_store::comments::insert(tx.ex(), lv, local_user.id, Some(&parent), "Hello", None)
+        let answer = ruche_store::comments::insert(
+            tx.ex(),
+            lv,
+            local_user.id,
+            Some(&parent),
+            "Hello",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        let other =
+            ruche_store::comments::insert(tx.ex(), lv, local_user.id, None, "Mine", None, false)
                 .await
                 .unwrap();
-        let other = ruche_store::comments::insert(tx.ex(), lv, local_user.id, None, "Mine", None)
-            .await
-            .unwrap();
         tx.commit().await.unwrap();
 
         // The actor deleting itself takes its account, channel and videos along, and its
@@ -1935,7 +1944,7 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
             .0
             .is_empty()
     );
-    let first = ruche_store::comments::insert(tx.ex(), vid, account.id, None, "un", None)
+    let first = ruche_store::comments::insert(tx.ex(), vid, account.id, None, "un", None, false)
         .await
         .unwrap();
     let gone = ruche_store::comments::insert(
@@ -1945,6 +1954,7 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
         None,
         "deux",
         Some("https://a.example/c/2"),
+        false,
     )
     .await
     .unwrap();
@@ -2196,13 +2206,21 @@ db_test!(
         let vid = make_video(&store, channel, "Débat", 10).await;
         let other = make_video(&store, channel, "Ailleurs", 10).await;
         let mut tx = store.begin().await.unwrap();
-        let t1 = comments::insert(tx.ex(), vid, account.id, None, "premier", None)
+        let t1 = comments::insert(tx.ex(), vid, account.id, None, "premier", None, false)
             .await
             .unwrap();
         let head = comments::by_id(tx.ex(), t1).await.unwrap().unwrap();
-        let r1 = comments::insert(tx.ex(), vid, account.id, Some(&head), "réponse", None)
-            .await
-            .unwrap();
+        let r1 = comments::insert(
+            tx.ex(),
+            vid,
+            account.id,
+            Some(&head),
+            "réponse",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         let reply = comments::by_id(tx.ex(), r1).await.unwrap().unwrap();
         let r2 = comments::insert(
             tx.ex(),
@@ -2211,58 +2229,89 @@ db_test!(
             Some(&reply),
             "plus bas",
             Some("https://a.example/c/9"),
+            false,
         )
         .await
         .unwrap();
-        let t2 = comments::insert(tx.ex(), vid, account.id, None, "second", None)
+        let t2 = comments::insert(tx.ex(), vid, account.id, None, "second", None, false)
             .await
             .unwrap();
         tx.commit().await.unwrap();
 
         let mut c = store.read().await.unwrap();
         // Threads newest first, each with its replies counted, paged in SQL.
-        let (threads, total) = comments::threads(c.ex(), vid, 0, 10).await.unwrap();
+        let (threads, total) =
+            comments::threads(c.ex(), vid, ruche_store::comments::Held::Hidden, 0, 10)
+                .await
+                .unwrap();
         let got: Vec<(i64, i64)> = threads.iter().map(|t| (t.id, t.replies)).collect();
         assert_eq!((got, total), (vec![(t2, 0), (t1, 2)], 2));
-        let (page, total) = comments::threads(c.ex(), vid, 1, 1).await.unwrap();
+        let (page, total) =
+            comments::threads(c.ex(), vid, ruche_store::comments::Held::Hidden, 1, 1)
+                .await
+                .unwrap();
         assert_eq!((page.len(), page[0].id, total), (1, t1, 2));
-        assert_eq!(comments::threads(c.ex(), other, 0, 10).await.unwrap().1, 0);
+        assert_eq!(
+            comments::threads(c.ex(), other, ruche_store::comments::Held::Hidden, 0, 10)
+                .await
+                .unwrap()
+                .1,
+            0
+        );
         // A thread: its first comment, then its oldest replies, as many as asked.
         let ids = |l: Vec<comments::Comment>| l.iter().map(|c| c.id).collect::<Vec<_>>();
         assert_eq!(
-            ids(comments::thread(c.ex(), vid, t1, 10).await.unwrap()),
+            ids(
+                comments::thread(c.ex(), vid, t1, ruche_store::comments::Held::Hidden, 10)
+                    .await
+                    .unwrap()
+            ),
             vec![t1, r1, r2]
         );
         assert_eq!(
-            ids(comments::thread(c.ex(), vid, t1, 1).await.unwrap()),
+            ids(
+                comments::thread(c.ex(), vid, t1, ruche_store::comments::Held::Hidden, 1)
+                    .await
+                    .unwrap()
+            ),
             vec![t1, r1]
         );
         assert!(
-            comments::thread(c.ex(), vid, r1, 10)
+            comments::thread(c.ex(), vid, r1, ruche_store::comments::Held::Hidden, 10)
                 .await
                 .unwrap()
                 .is_empty(),
             "a reply is no thread"
         );
         assert!(
-            comments::thread(c.ex(), other, t1, 10)
+            comments::thread(c.ex(), other, t1, ruche_store::comments::Held::Hidden, 10)
                 .await
                 .unwrap()
                 .is_empty(),
             "nor another video's"
         );
-        let thread = comments::thread(c.ex(), vid, t1, 10).await.unwrap();
+        let thread = comments::thread(c.ex(), vid, t1, ruche_store::comments::Held::Hidden, 10)
+            .await
+            .unwrap();
         assert_eq!(
             (thread[2].thread_id, thread[2].in_reply_to_id),
             (Some(t1), Some(r1))
         );
         // The newest replies, oldest first.
         assert_eq!(
-            ids(comments::latest_replies(c.ex(), vid, t1, 1).await.unwrap()),
+            ids(
+                comments::latest_replies(c.ex(), vid, t1, ruche_store::comments::Held::Hidden, 1)
+                    .await
+                    .unwrap()
+            ),
             vec![r2]
         );
         assert_eq!(
-            ids(comments::latest_replies(c.ex(), vid, t1, 10).await.unwrap()),
+            ids(
+                comments::latest_replies(c.ex(), vid, t1, ruche_store::comments::Held::Hidden, 10)
+                    .await
+                    .unwrap()
+            ),
             vec![r1, r2]
         );
         // Depth in the thread, walked up at most so far.
@@ -2285,7 +2334,12 @@ db_test!(
                 .unwrap()
                 .is_none()
         );
-        assert_eq!(comments::count_visible(c.ex(), vid).await.unwrap(), 4);
+        assert_eq!(
+            comments::count_visible(c.ex(), vid, ruche_store::comments::Held::Hidden)
+                .await
+                .unwrap(),
+            4
+        );
         drop(c);
 
         // An edit changes the text; a deleted comment keeps its place, not its text, and is edited
@@ -2304,11 +2358,128 @@ db_test!(
         );
         let gone = comments::by_id(c.ex(), r1).await.unwrap().unwrap();
         assert_eq!((gone.text.as_str(), gone.deleted_at.is_some()), ("", true));
-        assert_eq!(comments::count_visible(c.ex(), vid).await.unwrap(), 3);
         assert_eq!(
-            ids(comments::thread(c.ex(), vid, t1, 10).await.unwrap()),
+            comments::count_visible(c.ex(), vid, ruche_store::comments::Held::Hidden)
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            ids(
+                comments::thread(c.ex(), vid, t1, ruche_store::comments::Held::Hidden, 10)
+                    .await
+                    .unwrap()
+            ),
             vec![t1, r1, r2]
         );
+        drop(c);
+
+        // Held for approval: a thread and a reply that only their author, or everyone allowed
+        // to see all, sees; left out of counts and of the video's federated replies.
+        use ruche_store::comments::Held;
+        let stranger_id = make_user(&store, "stranger").await;
+        let mut tx = store.begin().await.unwrap();
+        let stranger = users::account_of_user(tx.ex(), stranger_id).await.unwrap();
+        let held = comments::insert(tx.ex(), vid, stranger.id, None, "en attente", None, true)
+            .await
+            .unwrap();
+        let head = comments::by_id(tx.ex(), t1).await.unwrap().unwrap();
+        let held_reply = comments::insert(
+            tx.ex(),
+            vid,
+            stranger.id,
+            Some(&head),
+            "réponse en attente",
+            Some("https://b.example/c/9"),
+            true,
+        )
+        .await
+        .unwrap();
+        comments::keep_held_activity(tx.ex(), held_reply, "{\"type\":\"Create\"}")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        for (shown, threads, in_t1, visible) in [
+            (Held::Hidden, 2, 3, 3),
+            (Held::Author(account.id), 2, 3, 3),
+            (Held::Author(stranger.id), 3, 4, 5),
+            (Held::All, 3, 4, 5),
+        ] {
+            assert_eq!(
+                comments::threads(c.ex(), vid, shown, 0, 10)
+                    .await
+                    .unwrap()
+                    .1,
+                threads,
+                "{shown:?}"
+            );
+            assert_eq!(
+                comments::thread(c.ex(), vid, t1, shown, 10)
+                    .await
+                    .unwrap()
+                    .len(),
+                in_t1,
+                "{shown:?}"
+            );
+            assert_eq!(
+                comments::count_visible(c.ex(), vid, shown).await.unwrap(),
+                visible,
+                "{shown:?}"
+            );
+        }
+        assert!(
+            comments::thread(c.ex(), vid, held, Held::Hidden, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            comments::ids_of_video(c.ex(), vid, 0, 10).await.unwrap().1,
+            3,
+            "held comments are not federated"
+        );
+        let waiting = comments::RecentFilter {
+            held_for_review: Some(true),
+            count: 10,
+            ..Default::default()
+        };
+        assert_eq!(comments::recent(c.ex(), &waiting).await.unwrap().1, 2);
+        assert_eq!(
+            comments::held_activity(c.ex(), held_reply)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("{\"type\":\"Create\"}")
+        );
+        drop(c);
+        // Approval shows it to all, once, and forgets the kept activity.
+        let mut tx = store.begin().await.unwrap();
+        assert!(
+            comments::approve(tx.ex(), held_reply, Some("https://a.example/ok"))
+                .await
+                .unwrap()
+        );
+        assert!(!comments::approve(tx.ex(), held_reply, None).await.unwrap());
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let approved = comments::by_id(c.ex(), held_reply).await.unwrap().unwrap();
+        assert!(!approved.held_for_review);
+        assert_eq!(
+            approved.reply_approval.as_deref(),
+            Some("https://a.example/ok")
+        );
+        assert_eq!(
+            comments::held_activity(c.ex(), held_reply).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            comments::count_visible(c.ex(), vid, Held::Hidden)
+                .await
+                .unwrap(),
+            4
+        );
+        assert_eq!(comments::recent(c.ex(), &waiting).await.unwrap().1, 1);
     }
 );
 
@@ -3239,11 +3410,18 @@ db_test!(
             .await
             .unwrap();
         // Comments: Bob on Alice's first video, one deleted.
-        let kept =
-            ruche_store::comments::insert(tx.ex(), v1, b.id, None, "Bravo 100% réussi", None)
-                .await
-                .unwrap();
-        let gone = ruche_store::comments::insert(tx.ex(), v2, b.id, None, "oups", None)
+        let kept = ruche_store::comments::insert(
+            tx.ex(),
+            v1,
+            b.id,
+            None,
+            "Bravo 100% réussi",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        let gone = ruche_store::comments::insert(tx.ex(), v2, b.id, None, "oups", None, false)
             .await
             .unwrap();
         ruche_store::comments::soft_delete(tx.ex(), gone)
@@ -3640,3 +3818,171 @@ db_test!(channel_synchronisations, |store: Store| async move {
     let kept = imports::by_id(c.ex(), i).await.unwrap().unwrap();
     assert_eq!(kept.sync_id, None, "the import stays, without its sync");
 });
+
+db_test!(
+    watched_words_and_automatic_tags,
+    |store: Store| async move {
+        use ruche_store::comments;
+        use ruche_store::watched::{self, ListOrder};
+        let uid = make_user(&store, "veille").await;
+        let mut c = store.read().await.unwrap();
+        let account = users::account_of_user(c.ex(), uid).await.unwrap();
+        let channel = users::channels_of_account(c.ex(), account.id)
+            .await
+            .unwrap()[0]
+            .id;
+        drop(c);
+        let vid = make_video(&store, channel, "Surveillée", 10).await;
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+        // Lists of an account and of the instance: names are unique per owner only.
+        let mut tx = store.begin().await.unwrap();
+        let mine = watched::insert_list(tx.ex(), Some(account.id), "insultes", &words(&["idiot"]))
+            .await
+            .unwrap();
+        let theirs = watched::insert_list(tx.ex(), None, "insultes", &words(&["crétin"]))
+            .await
+            .unwrap();
+        watched::insert_list(tx.ex(), None, "arnaques", &words(&["bitcoin"]))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(matches!(
+            watched::insert_list(tx.ex(), None, "insultes", &words(&["x"])).await,
+            Err(StoreError::Conflict(_))
+        ));
+        drop(tx);
+        let mut c = store.read().await.unwrap();
+        assert!(
+            watched::list_of(c.ex(), None, mine)
+                .await
+                .unwrap()
+                .is_none(),
+            "not the instance's"
+        );
+        let l = watched::list_of(c.ex(), Some(account.id), mine)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.words(), words(&["idiot"]));
+        let (page, total) = watched::lists_page(c.ex(), None, ListOrder::Name, 0, 1)
+            .await
+            .unwrap();
+        assert_eq!((total, page[0].list_name.as_str()), (2, "arnaques"));
+        let (page, _) = watched::lists_page(c.ex(), None, ListOrder::Newest, 0, 5)
+            .await
+            .unwrap();
+        assert_eq!(page.len(), 2);
+        let before = watched::lists_stamp(c.ex(), None).await.unwrap();
+        assert_eq!(before.0, 2);
+        drop(c);
+
+        // An edit changes the stamp matchers are kept by; a deletion too.
+        let mut tx = store.begin().await.unwrap();
+        watched::update_list(tx.ex(), theirs, None, Some(&words(&["crétin", "abruti"])))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        assert_ne!(watched::lists_stamp(c.ex(), None).await.unwrap(), before);
+        let all = watched::lists_all(c.ex(), None).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].words(), words(&["crétin", "abruti"]));
+        drop(c);
+
+        // Policies, and the tags of comments (per owner) and videos.
+        let mut tx = store.begin().await.unwrap();
+        watched::set_review_policy(tx.ex(), account.id, &words(&["insultes", "external-link"]))
+            .await
+            .unwrap();
+        watched::set_review_policy(tx.ex(), account.id, &words(&["insultes"]))
+            .await
+            .unwrap();
+        let cid = comments::insert(tx.ex(), vid, account.id, None, "idiot", None, true)
+            .await
+            .unwrap();
+        watched::tag_comment(tx.ex(), cid, Some(account.id), &words(&["insultes"]))
+            .await
+            .unwrap();
+        watched::tag_comment(tx.ex(), cid, None, &words(&["arnaques", "external-link"]))
+            .await
+            .unwrap();
+        watched::tag_video(tx.ex(), vid, &words(&["arnaques"]))
+            .await
+            .unwrap();
+        watched::tag_video(tx.ex(), vid, &words(&["insultes"]))
+            .await
+            .unwrap();
+        watched::delete_list(tx.ex(), mine).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        assert_eq!(
+            watched::review_policy(c.ex(), account.id).await.unwrap(),
+            words(&["insultes"])
+        );
+        assert_eq!(
+            watched::tags_of_comments(c.ex(), Some(account.id), &[cid])
+                .await
+                .unwrap(),
+            vec![(cid, "insultes".to_string())]
+        );
+        assert_eq!(
+            watched::tags_of_comments(c.ex(), None, &[cid])
+                .await
+                .unwrap(),
+            vec![
+                (cid, "arnaques".to_string()),
+                (cid, "external-link".to_string())
+            ]
+        );
+        assert_eq!(
+            watched::tags_of_videos(c.ex(), &[vid]).await.unwrap(),
+            vec![(vid, "insultes".to_string())]
+        );
+        assert!(
+            watched::lists_all(c.ex(), Some(account.id))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The lists filter by tag, each by its owner's tags.
+        let by = |tags: &[&str], of: Option<i64>| comments::RecentFilter {
+            auto_tags_one_of: words(tags),
+            auto_tags_of: of,
+            count: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            comments::recent(c.ex(), &by(&["insultes"], Some(account.id)))
+                .await
+                .unwrap()
+                .1,
+            1
+        );
+        assert_eq!(
+            comments::recent(c.ex(), &by(&["insultes"], None))
+                .await
+                .unwrap()
+                .1,
+            0
+        );
+        assert_eq!(
+            comments::recent(c.ex(), &by(&["arnaques", "x"], None))
+                .await
+                .unwrap()
+                .1,
+            1
+        );
+        let tagged = ListFilter {
+            count: 10,
+            facets: videos::Facets {
+                auto_tags_one_of: words(&["insultes"]),
+                any_state: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(videos::list(c.ex(), &tagged).await.unwrap().1, 1);
+    }
+);

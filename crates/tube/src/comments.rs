@@ -1,11 +1,15 @@
 //! Comments under videos: threads and replies, as PeerTube's API offers them. Who may delete:
-//! the comment's author, the video's owner, moderators.
+//! the comment's author, the video's owner, moderators. Under a video whose policy holds
+//! comments for approval (PeerTube 6.2), the comments of anyone but its owner and moderators
+//! wait: seen only by their author, the owner and moderators, not sent to other instances,
+//! until the owner approves them (or deletes them: a refusal).
 
 use crate::{Tube, TubeError, TubeResult, videos};
 use ruche_store::Ex;
 use ruche_store::comments;
-pub use ruche_store::comments::Comment;
+pub use ruche_store::comments::{Comment, Held};
 use ruche_store::users::User;
+use ruche_store::videos::Video;
 
 /// The longest comment PeerTube accepts.
 pub const MAX_TEXT: usize = 10_000;
@@ -48,7 +52,7 @@ pub async fn add(
     password: Option<videos::Password<'_>>,
 ) -> TubeResult<Comment> {
     let v = videos::find_visible_with(tube, video, Some(user), password).await?;
-    if !v.comments_enabled {
+    if !v.comments_policy.accepts() {
         return Err(TubeError::Conflict("Video comments are disabled".into()));
     }
     let text = text.trim();
@@ -60,7 +64,10 @@ pub async fn add(
     // Per account, counting only what is kept: each comment is stored, shown and sent to the
     // video's audience, so a client that writes without pause costs everyone else.
     tube.rates.comment.check(&user.id)?;
-    let kept = insert(tube, user, &v, parent, text).await;
+    let kept = match crate::autotags::of_comment(tube, &v, text).await {
+        Ok(tags) => insert(tube, user, &v, parent, text, &tags).await,
+        Err(e) => Err(e),
+    };
     match kept {
         Ok(c) => {
             tube.deliveries_ready.notify_waiters();
@@ -73,13 +80,15 @@ pub async fn add(
     }
 }
 
-/// Stores a comment checked by [`add`], with its `Create` for the video's audience.
+/// Stores a comment checked by [`add`], with its automatic tags and its `Create` for the
+/// video's audience; held when the video's policy or one of the owner's tags says so.
 async fn insert(
     tube: &Tube,
     user: &User,
     v: &ruche_store::videos::Video,
     parent: Option<i64>,
     text: &str,
+    tags: &crate::autotags::CommentTags,
 ) -> TubeResult<Comment> {
     let mut tx = tube.store.begin().await?;
     let parent = match parent {
@@ -91,7 +100,11 @@ async fn insert(
     };
     check_reply_depth(tx.ex(), parent.as_ref()).await?;
     let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
-    let id = comments::insert(tx.ex(), v.id, account.id, parent.as_ref(), text, None).await?;
+    // Another instance's video decides at its origin, whoever writes (PeerTube's rule).
+    let manages = v.is_local() && (user.role.can_moderate() || v.account_id == account.id);
+    let held = (v.comments_policy.holds() || tags.review) && !manages;
+    let id = comments::insert(tx.ex(), v.id, account.id, parent.as_ref(), text, None, held).await?;
+    crate::autotags::keep_comment_tags(tx.ex(), v, id, tags).await?;
     let c = comments::by_id(tx.ex(), id)
         .await?
         .ok_or(TubeError::NotFound("comment"))?;
@@ -110,10 +123,28 @@ pub async fn threads(
     password: Option<videos::Password<'_>>,
 ) -> TubeResult<(ruche_store::videos::Video, Vec<Comment>, i64, i64)> {
     let v = videos::find_visible_with(tube, video, user, password).await?;
+    let shown = held_shown(tube, &v, user).await?;
     let mut c = tube.store.read().await?;
-    let (rows, total) = comments::threads(c.ex(), v.id, start, count).await?;
-    let visible = comments::count_visible(c.ex(), v.id).await?;
+    let (rows, total) = comments::threads(c.ex(), v.id, shown, start, count).await?;
+    let visible = comments::count_visible(c.ex(), v.id, shown).await?;
     Ok((v, rows, total, visible))
+}
+
+/// Which comments held for approval under `v` its reader sees: all for the video's owner and
+/// moderators, their own for others logged in, none for anonymous readers.
+pub async fn held_shown(tube: &Tube, v: &Video, user: Option<&User>) -> TubeResult<Held> {
+    let Some(user) = user else {
+        return Ok(Held::Hidden);
+    };
+    if user.role.can_moderate() {
+        return Ok(Held::All);
+    }
+    let account = crate::accounts::account_of(tube, user.id).await?;
+    Ok(if v.account_id == account.id {
+        Held::All
+    } else {
+        Held::Author(account.id)
+    })
 }
 
 /// The newest `count` threads of `v` (a video the caller already may see), each with its newest
@@ -122,16 +153,17 @@ pub async fn threads(
 pub async fn threads_with_replies(
     tube: &Tube,
     v: &ruche_store::videos::Video,
+    shown: Held,
     count: i64,
     replies: i64,
 ) -> TubeResult<(Vec<(Comment, Vec<Comment>)>, i64)> {
     let mut c = tube.store.read().await?;
-    let (firsts, _) = comments::threads(c.ex(), v.id, 0, count).await?;
-    let visible = comments::count_visible(c.ex(), v.id).await?;
+    let (firsts, _) = comments::threads(c.ex(), v.id, shown, 0, count).await?;
+    let visible = comments::count_visible(c.ex(), v.id, shown).await?;
     let mut out = Vec::with_capacity(firsts.len());
     for first in firsts {
         let shown = if first.replies > 0 {
-            comments::latest_replies(c.ex(), v.id, first.id, replies).await?
+            comments::latest_replies(c.ex(), v.id, first.id, shown, replies).await?
         } else {
             Vec::new()
         };
@@ -149,8 +181,9 @@ pub async fn thread(
     password: Option<videos::Password<'_>>,
 ) -> TubeResult<Vec<Comment>> {
     let v = videos::find_visible_with(tube, video, user, password).await?;
+    let shown = held_shown(tube, &v, user).await?;
     let mut c = tube.store.read().await?;
-    let all = comments::thread(c.ex(), v.id, thread_id, THREAD_REPLIES).await?;
+    let all = comments::thread(c.ex(), v.id, thread_id, shown, THREAD_REPLIES).await?;
     if all.is_empty() {
         return Err(TubeError::NotFound("comment thread"));
     }
@@ -173,10 +206,76 @@ pub async fn delete(tube: &Tube, user: &User, video: &str, comment_id: i64) -> T
         ));
     }
     comments::soft_delete(tx.ex(), c.id).await?;
+    if c.held_for_review && c.url.is_some() && v.is_local() && c.account_id != account.id {
+        // The owner's refusal of another instance's reply: its author hears of it.
+        crate::federation::outbox::reply_decided(tx.ex(), tube, &v, &c, false, None).await?;
+    }
     crate::federation::outbox::comment_deleted(tx.ex(), tube, &v, &c).await?;
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
     Ok(())
+}
+
+/// The owner of video `video` (or a moderator) approves the held comment `comment_id`: shown to
+/// all from now on, and sent to the video's audience (our comment), or its author told (another
+/// instance's, with `ApproveReply`, its `Create` then forwarded to the video's audience).
+pub async fn approve(
+    tube: &Tube,
+    user: &User,
+    video: &str,
+    comment_id: i64,
+) -> TubeResult<Comment> {
+    let v = videos::find_visible(tube, video, Some(user)).await?;
+    let mut tx = tube.store.begin().await?;
+    let c = match comments::by_id(tx.ex(), comment_id).await? {
+        Some(c) if c.video_id == v.id => c,
+        _ => return Err(TubeError::NotFound("comment")),
+    };
+    if c.deleted_at.is_some() {
+        return Err(TubeError::Conflict("This comment is deleted".into()));
+    }
+    if !c.held_for_review {
+        return Err(TubeError::BadRequest(
+            "This comment is not held for review".into(),
+        ));
+    }
+    let account = ruche_store::users::account_of_user(tx.ex(), user.id).await?;
+    if v.account_id != account.id && !user.role.can_moderate() {
+        return Err(TubeError::Forbidden(
+            "Cannot manage comments of this video".into(),
+        ));
+    }
+    if !v.is_local() {
+        return Err(TubeError::Forbidden(
+            "This comment waits for the approval of the video's instance".into(),
+        ));
+    }
+    let held_activity = comments::held_activity(tx.ex(), c.id).await?;
+    if !comments::approve(tx.ex(), c.id, None).await? {
+        return Err(TubeError::Conflict(
+            "This comment was approved or deleted meanwhile".into(),
+        ));
+    }
+    let c = comments::by_id(tx.ex(), c.id)
+        .await?
+        .ok_or(TubeError::NotFound("comment"))?;
+    if c.url.is_some() {
+        crate::federation::outbox::reply_decided(
+            tx.ex(),
+            tube,
+            &v,
+            &c,
+            true,
+            held_activity.as_deref(),
+        )
+        .await?;
+    } else {
+        let author = ruche_store::users::account_by_id(tx.ex(), c.account_id).await?;
+        crate::federation::outbox::comment_created(tx.ex(), tube, &v, &c, &author).await?;
+    }
+    tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
+    Ok(c)
 }
 
 /// The accounts of the authors of `list`, read at once.

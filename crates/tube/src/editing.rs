@@ -6,7 +6,7 @@
 use crate::videos::{self, Video};
 use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::time::now_ms;
-use ruche_domain::video::{Privacy, VideoState, Viewer};
+use ruche_domain::video::{CommentsPolicy, Privacy, VideoState, Viewer};
 use ruche_store::Ex;
 use ruche_store::users::User;
 use ruche_store::videos::{self as vstore, Schedule, VideoEdit};
@@ -242,7 +242,7 @@ pub async fn update(
             e.published_at = Some(now_ms());
         }
         vstore::edit(tx.ex(), v.id, &e).await?;
-        crate::index::index_video(tx.ex(), v.id).await?;
+        crate::index::index_video(tube, tx.ex(), v.id).await?;
         let pick = |k: PictureKind| made.iter().find(|(m, _)| *m == k).map(|(_, n)| n.as_str());
         vstore::set_pictures(
             tx.ex(),
@@ -399,18 +399,17 @@ async fn apply(tube: &Tube, v: &Video, u: &VideoUpdate, e: &mut VideoEdit) -> Tu
     }
     match (&u.comments_policy, &u.comments_enabled) {
         (Some(p), _) => {
-            e.comments_enabled = match int(p, "commentsPolicy")? {
-                Some(1) => true,
-                Some(2) => false,
-                Some(3) => {
-                    return Err(TubeError::BadRequest(
-                        "Comments held for approval are not offered by this instance yet: choose enabled (1) or disabled (2).".into(),
-                    ));
-                }
-                _ => return Err(bad("commentsPolicy")),
+            e.comments_policy = int(p, "commentsPolicy")?
+                .and_then(|p| CommentsPolicy::try_from(p).ok())
+                .ok_or_else(|| bad("commentsPolicy"))?;
+        }
+        (None, Some(c)) => {
+            e.comments_policy = if boolean(c, "commentsEnabled")? {
+                CommentsPolicy::Enabled
+            } else {
+                CommentsPolicy::Disabled
             }
         }
-        (None, Some(c)) => e.comments_enabled = boolean(c, "commentsEnabled")?,
         (None, None) => {}
     }
     if let Some(d) = &u.download_enabled {

@@ -246,7 +246,7 @@ async fn start(
     if !new.passwords.is_empty() {
         vstore::replace_passwords(tx.ex(), video_id, &new.passwords).await?;
     }
-    crate::index::index_video(tx.ex(), video_id).await?;
+    crate::index::index_video(tube, tx.ex(), video_id).await?;
     let id = istore::insert(
         tx.ex(),
         user.id,

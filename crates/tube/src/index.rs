@@ -10,11 +10,13 @@ use ruche_store::Ex;
 use ruche_store::search as sstore;
 use ruche_store::videos as vstore;
 
-/// Indexes video `id` from its row (its name, tags and description).
-pub async fn index_video(mut ex: Ex<'_>, id: i64) -> TubeResult<()> {
+/// Indexes video `id` from its row (its name, tags and description), and gives it the
+/// automatic tags of the instance's watched words those hold.
+pub async fn index_video(tube: &Tube, mut ex: Ex<'_>, id: i64) -> TubeResult<()> {
     let Some(v) = vstore::by_id(ex.reborrow(), id).await? else {
         return Ok(());
     };
+    crate::autotags::tag_video(tube, ex.reborrow(), &v).await?;
     let tags: Vec<String> = serde_json::from_str(&v.tags).unwrap_or_default();
     let tags = tags.join(" ");
     let t = terms(&[
@@ -82,7 +84,7 @@ pub async fn backfill(tube: &Tube) -> TubeResult<usize> {
         }
         let mut tx = tube.store.begin().await?;
         for id in &videos {
-            index_video(tx.ex(), *id).await?;
+            index_video(tube, tx.ex(), *id).await?;
         }
         for id in &channels {
             index_channel(tx.ex(), *id).await?;

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod autotags;
 pub mod channels;
 pub mod comments;
 mod copies;
@@ -78,6 +79,8 @@ pub struct Tube {
     pub file_token_key: tokio::sync::OnceCell<Vec<u8>>,
     /// The administrators' configuration as this process last read it (`instance::current`).
     pub instance_config: instance::Cached,
+    /// The watched words of the accounts and the instance, ready to match.
+    pub watched: autotags::Matchers,
 }
 
 impl Tube {
@@ -110,6 +113,7 @@ impl Tube {
             local_client: std::sync::OnceLock::new(),
             file_token_key: tokio::sync::OnceCell::new(),
             instance_config: Default::default(),
+            watched: Default::default(),
             tracker: tracker::Hub::new(&settings),
             settings,
         }))

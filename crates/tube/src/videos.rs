@@ -4,7 +4,9 @@
 use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::ShortUuid;
 use ruche_domain::ids::VideoRef;
-use ruche_domain::video::{Privacy, VideoState, Viewer, category_label, licence_label};
+use ruche_domain::video::{
+    CommentsPolicy, Privacy, VideoState, Viewer, category_label, licence_label,
+};
 use ruche_store::users::User;
 use ruche_store::videos::{self as vstore, NewVideo};
 pub use ruche_store::videos::{Facets, ListFilter, Sort, Video, VideoFile};
@@ -28,7 +30,10 @@ pub struct VideoInput {
     #[serde(default)]
     pub tags: Vec<String>,
     pub nsfw: Option<bool>,
+    /// PeerTube 6's yes/no, read when no `commentsPolicy` is given.
     pub comments_enabled: Option<bool>,
+    /// 1 enabled, 2 disabled, 3 held for approval.
+    pub comments_policy: Option<i64>,
     pub download_enabled: Option<bool>,
     pub wait_transcoding: Option<bool>,
     pub filename: Option<String>,
@@ -55,7 +60,8 @@ impl From<NewVideo> for VideoInput {
             language: v.language,
             tags: v.tags,
             nsfw: Some(v.nsfw),
-            comments_enabled: Some(v.comments_enabled),
+            comments_enabled: None,
+            comments_policy: Some(v.comments_policy.id()),
             download_enabled: Some(v.download_enabled),
             wait_transcoding: Some(v.wait_transcoding),
             filename: None,
@@ -65,6 +71,19 @@ impl From<NewVideo> for VideoInput {
             magnet_uri: None,
         }
     }
+}
+
+/// A new video's comments policy: PeerTube 7's number, or PeerTube 6's yes/no.
+fn comments_policy(policy: Option<i64>, enabled: Option<bool>) -> TubeResult<CommentsPolicy> {
+    Ok(match (policy, enabled) {
+        (Some(p), _) => CommentsPolicy::try_from(p).map_err(|_| {
+            TubeError::BadRequest(
+                "Incorrect request parameters: commentsPolicy (1 enabled, 2 disabled, 3 requires approval)".into(),
+            )
+        })?,
+        (None, Some(false)) => CommentsPolicy::Disabled,
+        (None, _) => CommentsPolicy::Enabled,
+    })
 }
 
 fn bad(msg: &str) -> TubeError {
@@ -187,7 +206,7 @@ pub async fn validate(tube: &Tube, user: &User, input: VideoInput) -> TubeResult
         language: check_language(input.language)?,
         tags: check_tags(&input.tags)?,
         nsfw: input.nsfw.unwrap_or(false),
-        comments_enabled: input.comments_enabled.unwrap_or(true),
+        comments_policy: comments_policy(input.comments_policy, input.comments_enabled)?,
         download_enabled: input.download_enabled.unwrap_or(true),
         wait_transcoding: input.wait_transcoding.unwrap_or(true),
         originally_published_at,
@@ -283,7 +302,7 @@ pub async fn create_from_file(
         if !video.passwords.is_empty() {
             vstore::replace_passwords(tx.ex(), id, &video.passwords).await?;
         }
-        crate::index::index_video(tx.ex(), id).await?;
+        crate::index::index_video(tube, tx.ex(), id).await?;
         made.video_id = id;
         vstore::set_source(tx.ex(), &made).await?;
         let payload = serde_json::json!({ "videoId": id }).to_string();

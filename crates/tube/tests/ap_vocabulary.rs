@@ -247,7 +247,7 @@ fn video() -> Video {
         language: Some("fr".into()),
         tags: "[\"ruche\",\"test\"]".into(),
         nsfw: false,
-        comments_enabled: true,
+        comments_policy: ruche_domain::video::CommentsPolicy::RequiresApproval,
         download_enabled: true,
         wait_transcoding: true,
         state: ruche_domain::video::VideoState::Published,
@@ -383,6 +383,8 @@ fn outgoing() -> Vec<(&'static str, Value)> {
         created_at: 1_764_000_002_000,
         updated_at: 1_764_000_002_000,
         deleted_at: None,
+        held_for_review: false,
+        reply_approval: None,
         replies: 0,
     };
     let note_id = objects::comment_id(BASE, &v, &comment);
@@ -398,6 +400,7 @@ fn outgoing() -> Vec<(&'static str, Value)> {
         published_ms: comment.created_at,
         updated_ms: comment.updated_at,
         mentions: &mentions,
+        reply_approval: Some(&objects::reply_decision_id(&note_id, true)),
     });
     let create_note = objects::activity(
         "Create",
@@ -467,6 +470,26 @@ fn outgoing() -> Vec<(&'static str, Value)> {
                 "https://pt.example/x",
                 1_764_000_002_000,
                 1_764_000_004_000,
+            ),
+        ),
+        (
+            "approve_reply",
+            objects::reply_decision(
+                true,
+                &format!("{BASE}/videos/watch/{}/comments/8", v.uuid),
+                "https://mastodon.example/users/ann/statuses/2",
+                &account,
+                &format!("{BASE}/videos/watch/{}", v.uuid),
+            ),
+        ),
+        (
+            "reject_reply",
+            objects::reply_decision(
+                false,
+                &format!("{BASE}/videos/watch/{}/comments/9", v.uuid),
+                "https://mastodon.example/users/ann/statuses/3",
+                &account,
+                &note_id,
             ),
         ),
         ("follow", follow.clone()),

@@ -112,13 +112,15 @@ pub fn video_share(tube: &Tube, v: &Video, share: &str) -> Option<Value> {
 }
 
 /// One of our comments under a visible video, as its `Note` (a `Tombstone` once deleted), with
-/// the video and the comment for a browser's redirect.
+/// the video and the comment for a browser's redirect. One held for approval under our video
+/// is not shown; under another instance's video, whose origin reads it to decide, it is.
 pub async fn comment(tube: &Tube, video: &str, id: i64) -> TubeResult<(Video, Comment, Value)> {
     let v = crate::videos::find_visible(tube, video, None).await?;
     let mut c = tube.store.read().await?;
     let cm = comments::by_id(c.ex(), id)
         .await?
         .filter(|cm| cm.video_id == v.id && cm.url.is_none())
+        .filter(|cm| !(cm.held_for_review && v.is_local()))
         .ok_or(TubeError::NotFound("comment"))?;
     let (doc, _) = super::outbox::note_document(c.ex(), tube, &v, &cm).await?;
     Ok((v, cm, doc))

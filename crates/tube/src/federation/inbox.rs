@@ -364,8 +364,8 @@ pub async fn apply(tube: &Tube, a: &Value) -> TubeResult<()> {
         "View" => view(tube, a, object_id).await,
         "Flag" => flag(tube, a, actor).await,
         // FEP-5624: the origin approved or refused one of our replies.
-        "ApproveReply" => Ok(()),
-        "RejectReply" => reject_reply(tube, a, actor).await,
+        "ApproveReply" => reply_decided(tube, a, actor, true).await,
+        "RejectReply" => reply_decided(tube, a, actor, false).await,
         other => {
             tracing::debug!("ignoring an activity of type {other:?}");
             Ok(())
@@ -703,7 +703,7 @@ async fn place_of(tube: &Tube, url: &str, depth: usize) -> TubeResult<Place> {
     let above = Box::pin(place_of(tube, up, depth + 1)).await?;
     let author = ap::id_of(&doc["attributedTo"]).unwrap_or_default();
     same_origin(url, author)?;
-    let comment = store_comment(tube, &above, &doc, author).await?;
+    let comment = store_comment(tube, &above, &doc, author, None).await?;
     Ok(Place {
         video: above.video,
         parent: Some(comment),
@@ -749,13 +749,20 @@ pub fn comment_text(note: &Value) -> String {
     text.chars().take(crate::comments::MAX_TEXT).collect()
 }
 
-/// Keeps a remote comment (once: by its id) under its place.
+/// Keeps a remote comment (once: by its id) under its place. Under our video whose policy
+/// holds comments it waits for the owner's approval, with its `Create` (if it came by one) kept
+/// to be forwarded then; elsewhere the video's origin decided (PeerTube: "third parties rely
+/// on origin").
 async fn store_comment(
     tube: &Tube,
     place: &Place,
     note: &Value,
     author: &str,
+    create: Option<&Value>,
 ) -> TubeResult<ruche_store::comments::Comment> {
+    let text = comment_text(note);
+    let tags = crate::autotags::of_comment(tube, &place.video, &text).await?;
+    let held = place.video.is_local() && (place.video.comments_policy.holds() || tags.review);
     let id = ap::str_of(note, "id")
         .ok_or_else(|| TubeError::Remote("a comment without an id".into()))?;
     let who = remote::actor(tube, author).await?;
@@ -768,7 +775,6 @@ async fn store_comment(
     }
     // A chain of replies is as deep as ours may be, whoever writes it.
     crate::comments::check_reply_depth(tx.ex(), place.parent.as_ref()).await?;
-    let text = comment_text(note);
     let cid = ruche_store::comments::insert(
         tx.ex(),
         place.video.id,
@@ -776,8 +782,13 @@ async fn store_comment(
         place.parent.as_ref(),
         &text,
         Some(id),
+        held,
     )
     .await?;
+    if let Some(activity) = create.filter(|_| held) {
+        ruche_store::comments::keep_held_activity(tx.ex(), cid, &activity.to_string()).await?;
+    }
+    crate::autotags::keep_comment_tags(tx.ex(), &place.video, cid, &tags).await?;
     let c = ruche_store::comments::by_id(tx.ex(), cid)
         .await?
         .ok_or(TubeError::NotFound("comment"))?;
@@ -806,15 +817,15 @@ async fn create_note(tube: &Tube, a: &Value, note: &Value, actor: &str) -> TubeR
         Err(TubeError::NotFound(_)) => return Ok(()),
         Err(e) => return Err(e),
     };
-    if place.video.is_local() && !place.video.comments_enabled {
+    if place.video.is_local() && !place.video.comments_policy.accepts() {
         return Ok(());
     }
     let fresh = {
         let mut c = tube.store.read().await?;
         ruche_store::comments::by_url(c.ex(), id).await?.is_none()
     };
-    store_comment(tube, &place, note, author).await?;
-    if fresh && place.video.is_local() {
+    let kept = store_comment(tube, &place, note, author, Some(a)).await?;
+    if fresh && place.video.is_local() && !kept.held_for_review {
         let mut tx = tube.store.begin().await?;
         outbox::forward_to_video_audience(tx.ex(), tube, &place.video, a).await?;
         tx.commit().await?;
@@ -838,8 +849,9 @@ async fn update_note(tube: &Tube, note: &Value, actor: &str) -> TubeResult<()> {
     Ok(())
 }
 
-/// FEP-5624: the video's origin refused one of our replies: it goes here too.
-async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
+/// FEP-5624: the video's origin approved one of our replies held for its approval (it is then
+/// sent to everyone, as PeerTube does), or refused it (it goes here too).
+async fn reply_decided(tube: &Tube, a: &Value, actor: &str, approved: bool) -> TubeResult<()> {
     let Some(reply) = ap::id_of(&a["object"]) else {
         return Ok(());
     };
@@ -875,12 +887,31 @@ async fn reject_reply(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
         )));
     }
     let mut tx = tube.store.begin().await?;
-    if let Some(c) = ruche_store::comments::by_id(tx.ex(), cid).await?
-        && c.video_id == v.id
-    {
+    let Some(c) = ruche_store::comments::by_id(tx.ex(), cid)
+        .await?
+        .filter(|c| c.video_id == v.id && c.url.is_none() && c.deleted_at.is_none())
+    else {
+        return Ok(());
+    };
+    if !approved {
         ruche_store::comments::soft_delete(tx.ex(), c.id).await?;
+    } else {
+        // The approval's id is the origin's, as is the video.
+        let approval = ap::str_of(a, "id")
+            .filter(|id| ap::same_origin(id, actor))
+            .ok_or_else(|| {
+                TubeError::Forbidden("an ApproveReply without an id of its actor's instance".into())
+            })?;
+        if ruche_store::comments::approve(tx.ex(), c.id, Some(approval)).await? {
+            let c = ruche_store::comments::by_id(tx.ex(), c.id)
+                .await?
+                .ok_or(TubeError::NotFound("comment"))?;
+            let author = ruche_store::users::account_by_id(tx.ex(), c.account_id).await?;
+            outbox::comment_created(tx.ex(), tube, &v, &c, &author).await?;
+        }
     }
     tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 
 use super::PUBLIC;
 use ruche_domain::urls;
-use ruche_domain::video::{Privacy, category_label, language_label, licence_label};
+use ruche_domain::video::{CommentsPolicy, Privacy, category_label, language_label, licence_label};
 use ruche_federation::ap;
 use ruche_store::comments::Comment;
 use ruche_store::iso;
@@ -391,9 +391,10 @@ pub fn video(base: &str, v: &Video, files: &[VideoFile]) -> Value {
         "waitTranscoding": v.wait_transcoding,
         "state": v.state.id(),
         // PeerTube 6 reads `commentsEnabled`; 7 and later read `commentsPolicy`.
-        "commentsEnabled": v.comments_enabled,
-        "canReply": null,
-        "commentsPolicy": if v.comments_enabled { 1 } else { 2 },
+        "commentsEnabled": v.comments_policy.accepts(),
+        // FEP-5624, as PeerTube writes it: anyone may reply, with the owner's approval.
+        "canReply": if v.comments_policy == CommentsPolicy::Enabled { Value::Null } else { json!(PUBLIC) },
+        "commentsPolicy": v.comments_policy.id(),
         "downloadEnabled": v.download_enabled,
         "published": iso(v.published_at.unwrap_or(v.created_at)),
         "originallyPublishedAt": v.originally_published_at.map(iso),
@@ -451,6 +452,9 @@ pub struct NoteParts<'a> {
     pub updated_ms: i64,
     /// (actor id, `@name@host`) of the authors the comment answers.
     pub mentions: &'a [(String, String)],
+    /// FEP-5624's proof that the video's owner accepts it: [`reply_decision_id`] under our
+    /// videos, the origin's `ApproveReply` for ours under another instance's video.
+    pub reply_approval: Option<&'a str>,
 }
 
 pub fn note(p: &NoteParts<'_>) -> Value {
@@ -470,7 +474,44 @@ pub fn note(p: &NoteParts<'_>) -> Value {
         "published": iso(p.published_ms),
         "url": p.id,
         "attributedTo": p.author,
+        "replyApproval": p.reply_approval,
         "tag": p.mentions.iter().map(|(id, name)| json!({ "type": "Mention", "href": id, "name": name })).collect::<Vec<_>>(),
+    })
+}
+
+/// The id of the owner's decision on the reply `comment` (PeerTube's `<comment>/approve-reply`).
+pub fn reply_decision_id(comment: &str, approved: bool) -> String {
+    let what = if approved { "approve" } else { "reject" };
+    format!("{comment}/{what}-reply")
+}
+
+/// FEP-5624's decision of a video's `owner` on the reply `comment` under it (which answers
+/// `in_reply_to`): PeerTube 7's `ApproveReply`, or `RejectReply`, with its id under `ours`, the
+/// owner's instance's own URL of the comment. Sent to the reply's author.
+pub fn reply_decision(
+    approved: bool,
+    ours: &str,
+    comment: &str,
+    owner: &str,
+    in_reply_to: &str,
+) -> Value {
+    let kind = if approved {
+        "ApproveReply"
+    } else {
+        "RejectReply"
+    };
+    json!({
+        "@context": [
+            "https://www.w3.org/ns/activitystreams",
+            "https://w3id.org/security/v1",
+            { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
+            { "pt": "https://joinpeertube.org/ns#", kind: format!("pt:{kind}") },
+        ],
+        "type": kind,
+        "id": reply_decision_id(ours, approved),
+        "actor": owner,
+        "inReplyTo": in_reply_to,
+        "object": comment,
     })
 }
 
@@ -489,14 +530,16 @@ pub fn tombstone(id: &str, in_reply_to: &str, published_ms: i64, deleted_ms: i64
 }
 
 /// An activity around `object` (an embedded document or an id), with the object's audience.
+/// The object's `@context`, which defines its terms, becomes the activity's (it belongs to the
+/// outer document only); an object without one gets the activities' own.
 pub fn activity(kind: &str, id: &str, actor: &str, object: Value, to: Value, cc: Value) -> Value {
     let mut object = object;
-    if let Some(o) = object.as_object_mut() {
-        // The context belongs to the outer document only.
-        o.remove("@context");
-    }
+    let context = object
+        .as_object_mut()
+        .and_then(|o| o.remove("@context"))
+        .unwrap_or_else(base_context);
     json!({
-        "@context": base_context(),
+        "@context": context,
         "to": to,
         "cc": cc,
         "type": kind,

@@ -399,6 +399,13 @@ pub async fn note_document(
         );
         return Ok((gone, tagged));
     }
+    // Under our video we are the proof of the owner's approval; under another instance's, the
+    // origin's ApproveReply is, once it came.
+    let approval = if v.is_local() {
+        (!c.held_for_review).then(|| objects::reply_decision_id(&id, true))
+    } else {
+        c.reply_approval.clone()
+    };
     let note = objects::note(&objects::NoteParts {
         id: &id,
         author: &urls::account(base, &author.name),
@@ -407,13 +414,16 @@ pub async fn note_document(
         published_ms: c.created_at,
         updated_ms: c.updated_at,
         mentions: &tagged,
+        reply_approval: approval.as_deref(),
     });
     Ok((note, tagged))
 }
 
 /// A comment of ours was posted: `Create{Note}` by its author. Under our video it goes to the
 /// video's audience; under another instance's video to the video's origin (which forwards it);
-/// and to the author's followers and the people it answers.
+/// and to the author's followers and the people it answers. A comment held for approval is
+/// not sent under our video; under another instance's it goes to the origin only, which
+/// decides (its `ApproveReply` sends it to everyone then).
 pub async fn comment_created(
     mut ex: Ex<'_>,
     tube: &Tube,
@@ -421,7 +431,7 @@ pub async fn comment_created(
     c: &Comment,
     author: &Account,
 ) -> TubeResult<()> {
-    if v.is_local() && !federated(tube, v) {
+    if v.is_local() && (!federated(tube, v) || c.held_for_review) {
         return Ok(());
     }
     let base = super::base(tube);
@@ -436,7 +446,11 @@ pub async fn comment_created(
             inboxes.push(a.shared_inbox.unwrap_or(a.inbox));
         }
     }
-    let (followers_of, origin) = comment_audience(ex.reborrow(), tube, v, &author_url).await?;
+    let (mut followers_of, origin) = comment_audience(ex.reborrow(), tube, v, &author_url).await?;
+    if c.held_for_review {
+        followers_of.clear();
+        inboxes.clear();
+    }
     if let Some((origin, inbox)) = origin {
         inboxes.push(inbox);
         if let Some(list) = cc.as_array_mut()
@@ -500,6 +514,54 @@ pub async fn comment_deleted(
         &inboxes,
     )
     .await?;
+    Ok(())
+}
+
+/// The owner of our video `v` approved or refused the held reply `c` of another instance:
+/// its author hears it (PeerTube 7's `ApproveReply`, FEP-5624's `RejectReply`), signed by
+/// the video's account. An approved reply's `Create`, kept while it waited, now goes to the
+/// video's audience, as any reply does.
+pub async fn reply_decided(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    v: &Video,
+    c: &Comment,
+    approved: bool,
+    held_activity: Option<&str>,
+) -> TubeResult<()> {
+    let Some(reply) = c.url.as_deref() else {
+        return Ok(());
+    };
+    let base = super::base(tube);
+    let author = fstore::actor_of(ex.reborrow(), Some(c.account_id), None).await?;
+    let in_reply_to = match c.in_reply_to_id {
+        Some(pid) => match ruche_store::comments::by_id(ex.reborrow(), pid).await? {
+            Some(p) => objects::comment_id(base, v, &p),
+            None => objects::video_id(base, v),
+        },
+        None => objects::video_id(base, v),
+    };
+    let owner = urls::account(base, &v.account_name);
+    // The decision is ours: its id is under our own id of the comment, as PeerTube makes it.
+    let ours = urls::comment(base, &v.uuid, c.id);
+    if let Some(author) = author {
+        let decision = objects::reply_decision(approved, &ours, reply, &owner, &in_reply_to);
+        let inbox = author.shared_inbox.unwrap_or(author.inbox);
+        send(
+            ex.reborrow(),
+            tube,
+            &decision,
+            Signer::Account(v.account_id),
+            &[],
+            &[inbox],
+        )
+        .await?;
+    }
+    if approved
+        && let Some(activity) = held_activity.and_then(|a| serde_json::from_str::<Value>(a).ok())
+    {
+        forward_to_video_audience(ex, tube, v, &activity).await?;
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@
 use super::{Signer, base, key_id, key_pair};
 use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::urls;
-use ruche_domain::video::{Privacy, category_label, licence_label};
+use ruche_domain::video::{CommentsPolicy, Privacy, category_label, licence_label};
 use ruche_federation::ap::{self, ActorDoc};
 use ruche_store::federation::{self as fstore, RemoteActor, RemoteProfile};
 use ruche_store::now_ms;
@@ -671,9 +671,11 @@ pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
     }
     let media = media_of(insecure, doc);
     let published = iso_ms(&doc["published"]).unwrap_or_else(now_ms);
-    let comments_enabled = match doc.get("commentsPolicy").and_then(Value::as_i64) {
-        Some(p) => p != 2,
-        None => doc["commentsEnabled"].as_bool().unwrap_or(true),
+    // PeerTube 7 and later send the policy; 6 the yes/no.
+    let comments_policy = match doc.get("commentsPolicy").and_then(Value::as_i64) {
+        Some(p) => CommentsPolicy::try_from(p).unwrap_or_default(),
+        None if doc["commentsEnabled"].as_bool() == Some(false) => CommentsPolicy::Disabled,
+        None => CommentsPolicy::Enabled,
     };
     let identifier = |key: &str| doc[key]["identifier"].as_str().map(str::to_string);
     let video = RemoteVideo {
@@ -699,7 +701,7 @@ pub fn parse_video(doc: &Value, insecure: bool) -> Result<ParsedVideo, String> {
             .take(5)
             .collect(),
         nsfw: doc["sensitive"].as_bool().unwrap_or(false),
-        comments_enabled,
+        comments_policy,
         download_enabled: doc["downloadEnabled"].as_bool().unwrap_or(true),
         duration,
         aspect_ratio: doc["aspectRatio"].as_f64(),
@@ -786,7 +788,7 @@ pub async fn store_video_by(tube: &Tube, doc: &Value, by: Option<&str>) -> TubeR
     };
     let mut tx = tube.store.begin().await?;
     let vid = vstore::upsert_remote(tx.ex(), &r).await?;
-    crate::index::index_video(tx.ex(), vid).await?;
+    crate::index::index_video(tube, tx.ex(), vid).await?;
     let v = vstore::by_id(tx.ex(), vid)
         .await?
         .ok_or(TubeError::NotFound("video"))?;

@@ -7,11 +7,12 @@ use crate::AppState;
 use crate::auth::{ApiUser, MaybeUser, VideoPassword};
 use crate::error::ApiResult;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use ruche_domain::time::iso;
 use ruche_domain::urls;
 use ruche_tube::accounts::Account;
+use ruche_tube::autotags::Owner;
 use ruche_tube::comments::{self, Comment};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -45,7 +46,7 @@ fn comment_json(st: &AppState, authors: &Authors, video_uuid: &str, c: &Comment)
         "updatedAt": iso(c.updated_at),
         "deletedAt": c.deleted_at.map(iso),
         "isDeleted": deleted,
-        "heldForReview": false,
+        "heldForReview": c.held_for_review,
         "totalRepliesFromVideoAuthor": 0,
         "totalReplies": c.replies,
         "account": account,
@@ -215,6 +216,17 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /api/v1/videos/{id}/comments/{commentId}/approve`: the video's owner (or a moderator)
+/// approves a comment held for review; 204.
+pub async fn approve(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((id, comment)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    comments::approve(&st.tube, &u, &id, comment).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// What a list of recent comments takes (PeerTube's `GET /videos/comments` and
 /// `/users/me/videos/comments`), beside its page.
 #[derive(Deserialize)]
@@ -226,8 +238,28 @@ pub struct RecentQuery {
     video_id: Option<String>,
     video_channel_id: Option<String>,
     on_local_video: Option<String>,
+    is_held_for_review: Option<String>,
     #[serde(flatten)]
     paging: Paging,
+}
+
+/// The values of the list parameter `name` in the query `raw` (`name=a&name=b`, `name[]=a`…):
+/// at most 100, each 1 to 100 characters (else a 400 naming it).
+pub(crate) fn list_param(raw: Option<&str>, name: &str) -> ApiResult<Vec<String>> {
+    let mut out = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if super::body::list_key(&k) != name {
+            continue;
+        }
+        if out.len() == 100 || v.is_empty() || v.chars().count() > 100 {
+            return Err(ruche_tube::TubeError::BadRequest(format!(
+                "Incorrect request parameters: {name}"
+            ))
+            .into());
+        }
+        out.push(v.into_owned());
+    }
+    Ok(out)
 }
 
 impl RecentQuery {
@@ -258,6 +290,12 @@ impl RecentQuery {
                 Some(v) => super::videos::query_flag(v, "onLocalVideo")?,
                 None => None,
             },
+            held_for_review: match self.is_held_for_review.as_deref() {
+                Some(v) => super::videos::query_flag(v, "isHeldForReview")?,
+                None => None,
+            },
+            auto_tags_one_of: Vec::new(),
+            auto_tags_of: None,
             search: text(&self.search),
             search_account: text(&self.search_account),
             search_video: text(&self.search_video),
@@ -268,16 +306,35 @@ impl RecentQuery {
     }
 }
 
-/// PeerTube's `VideoCommentForAdminOrUser` list: each comment with its author and the video it
-/// is under.
+/// PeerTube's `VideoCommentForAdminOrUser` list: each comment with its author, the video it
+/// is under and its automatic tags (the user's own on their videos, the instance's for
+/// moderators), filtered by `autoTagOneOf` of those.
 async fn recent(
     st: &AppState,
     user: &ruche_tube::accounts::User,
     mine: bool,
     q: &RecentQuery,
+    raw: Option<&str>,
 ) -> ApiResult<Json<Value>> {
-    let (rows, videos, total) = comments::recent(&st.tube, user, mine, q.filter()?).await?;
+    let mut f = q.filter()?;
+    let tagger = if mine {
+        Owner::Account(
+            ruche_tube::accounts::account_of(&st.tube, user.id)
+                .await?
+                .id,
+        )
+    } else {
+        Owner::Instance
+    };
+    f.auto_tags_one_of = list_param(raw, "autoTagOneOf")?;
+    f.auto_tags_of = match tagger {
+        Owner::Account(id) => Some(id),
+        Owner::Instance => None,
+    };
+    let (rows, videos, total) = comments::recent(&st.tube, user, mine, f).await?;
     let authors = comments::authors(&st.tube, &rows).await?;
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let tags = ruche_tube::autotags::comment_tags(&st.tube, tagger, &ids).await?;
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let data: Vec<Value> = rows
         .iter()
@@ -287,14 +344,14 @@ async fn recent(
                 "id": c.id,
                 "url": c.url.clone().unwrap_or_else(|| urls::comment(base, &v.uuid, c.id)),
                 "text": c.text,
-                "heldForReview": false,
+                "heldForReview": c.held_for_review,
                 "threadId": c.thread_id.unwrap_or(c.id),
                 "inReplyToCommentId": c.in_reply_to_id,
                 "createdAt": iso(c.created_at),
                 "updatedAt": iso(c.updated_at),
                 "account": authors.get(&c.account_id).map(|a| account_json(base, &host, a)),
                 "video": { "id": v.id, "uuid": v.uuid, "name": v.name },
-                "automaticTags": [],
+                "automaticTags": tags.get(&c.id).cloned().unwrap_or_default(),
             }))
         })
         .collect();
@@ -306,8 +363,9 @@ pub async fn instance_comments(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
     Query(q): Query<RecentQuery>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    recent(&st, &user, false, &q).await
+    recent(&st, &user, false, &q, raw.as_deref()).await
 }
 
 /// `GET /api/v1/users/me/videos/comments`: the comments under the user's videos.
@@ -315,6 +373,7 @@ pub async fn my_videos_comments(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
     Query(q): Query<RecentQuery>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    recent(&st, &user, true, &q).await
+    recent(&st, &user, true, &q, raw.as_deref()).await
 }

@@ -18,6 +18,7 @@ mod search;
 mod upload;
 mod users;
 mod videos;
+mod watched;
 
 pub(crate) use profiles::picture_form;
 
@@ -761,6 +762,123 @@ pub(crate) fn table() -> Table {
         )
         .op(
             "GET",
+            "/api/v1/watched-words/accounts/{name}/lists",
+            "An account's watched words lists",
+            Page,
+            List("WatchedWordsList"),
+            true,
+            get(watched::account_lists),
+        )
+        .op(
+            "POST",
+            "/api/v1/watched-words/accounts/{name}/lists",
+            "Add a watched words list to an account",
+            Body,
+            Json,
+            true,
+            post(watched::account_add),
+        )
+        .op(
+            "PUT",
+            "/api/v1/watched-words/accounts/{name}/lists/{list}",
+            "Change an account's watched words list",
+            Body,
+            Nothing,
+            true,
+            put(watched::account_update),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/watched-words/accounts/{name}/lists/{list}",
+            "Delete an account's watched words list",
+            Plain,
+            Nothing,
+            true,
+            delete(watched::account_delete),
+        )
+        .op(
+            "GET",
+            "/api/v1/watched-words/server/lists",
+            "The instance's watched words lists",
+            Page,
+            List("WatchedWordsList"),
+            true,
+            get(watched::server_lists),
+        )
+        .op(
+            "POST",
+            "/api/v1/watched-words/server/lists",
+            "Add a watched words list to the instance",
+            Body,
+            Json,
+            true,
+            post(watched::server_add),
+        )
+        .op(
+            "PUT",
+            "/api/v1/watched-words/server/lists/{list}",
+            "Change one of the instance's watched words lists",
+            Body,
+            Nothing,
+            true,
+            put(watched::server_update),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/watched-words/server/lists/{list}",
+            "Delete one of the instance's watched words lists",
+            Plain,
+            Nothing,
+            true,
+            delete(watched::server_delete),
+        )
+        .op(
+            "GET",
+            "/api/v1/automatic-tags/accounts/{name}/available",
+            "The automatic tags an account's comments may get",
+            Plain,
+            Json,
+            true,
+            get(watched::account_available),
+        )
+        .op(
+            "GET",
+            "/api/v1/automatic-tags/server/available",
+            "The automatic tags the instance gives",
+            Plain,
+            Json,
+            true,
+            get(watched::server_available),
+        )
+        .op(
+            "GET",
+            "/api/v1/automatic-tags/policies/accounts/{name}/comments",
+            "The automatic tags an account holds comments for",
+            Plain,
+            Json,
+            true,
+            get(watched::comment_policies),
+        )
+        .op(
+            "PUT",
+            "/api/v1/automatic-tags/policies/accounts/{name}/comments",
+            "Choose the automatic tags an account holds comments for",
+            Body,
+            Nothing,
+            true,
+            put(watched::set_comment_policies),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/{id}/comments/{comment}/approve",
+            "Approve a comment held for review",
+            Plain,
+            Nothing,
+            true,
+            post(comments::approve),
+        )
+        .op(
+            "GET",
             "/api/v1/users/me/videos/{id}/rating",
             "The current user's rating of a video",
             Plain,
@@ -1368,12 +1486,8 @@ pub(crate) fn video_details_json(
     j["description"] = json!(v.description);
     j["support"] = json!(v.support);
     j["tags"] = json!(tags);
-    j["commentsEnabled"] = json!(v.comments_enabled);
-    j["commentsPolicy"] = if v.comments_enabled {
-        json!({"id": 1, "label": "Enabled"})
-    } else {
-        json!({"id": 2, "label": "Disabled"})
-    };
+    j["commentsEnabled"] = json!(v.comments_policy.accepts());
+    j["commentsPolicy"] = json!({"id": v.comments_policy.id(), "label": v.comments_policy.label()});
     j["downloadEnabled"] = json!(v.download_enabled);
     j["embedPrivacyPolicy"] = json!({ "id": 1, "label": "All allowed" });
     j["inputFileUpdatedAt"] = Value::Null;

@@ -268,7 +268,15 @@ fn schemas() -> Value {
                 "id": id, "url": string, "text": string, "threadId": id, "videoId": id,
                 "inReplyToCommentId": { "type": "integer", "nullable": true },
                 "createdAt": date, "updatedAt": date, "isDeleted": { "type": "boolean" },
-                "totalReplies": id,
+                "totalReplies": id, "heldForReview": { "type": "boolean" },
+            },
+        },
+        "WatchedWordsList": {
+            "type": "object",
+            "required": ["id", "listName", "words", "createdAt", "updatedAt"],
+            "properties": {
+                "id": id, "listName": string, "words": { "type": "array", "items": string },
+                "createdAt": date, "updatedAt": date,
             },
         },
         "VideoCommentThreadTree": {

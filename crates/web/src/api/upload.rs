@@ -48,7 +48,7 @@ fn set_field(input: &mut VideoInput, name: &str, v: String) -> ApiResult<()> {
         n if n == "tags" || (n.starts_with("tags[") && n.ends_with(']')) => input.tags.push(v),
         "nsfw" => input.nsfw = Some(bool_field(&v)),
         "commentsEnabled" => input.comments_enabled = Some(bool_field(&v)),
-        "commentsPolicy" => input.comments_enabled = Some(v != "2"),
+        "commentsPolicy" => input.comments_policy = num_field(name, &v)?,
         "downloadEnabled" => input.download_enabled = Some(bool_field(&v)),
         "waitTranscoding" => input.wait_transcoding = Some(bool_field(&v)),
         "originallyPublishedAt" => input.originally_published_at = Some(v),

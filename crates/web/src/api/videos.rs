@@ -110,9 +110,11 @@ pub struct VideoQuery {
 }
 
 /// `include`'s flags (PeerTube's `VideoInclude`): videos in any state, blocked ones (none are
-/// yet), those of muted owners (none yet), each item's files, captions (none here), source.
+/// yet), those of muted owners (none yet), each item's files, captions (none here), automatic
+/// tags.
 pub const INCLUDE_NOT_PUBLISHED: i64 = 1;
 pub const INCLUDE_FILES: i64 = 8;
+pub const INCLUDE_AUTOMATIC_TAGS: i64 = 32;
 const INCLUDE_ALL: i64 = 1 | 2 | 4 | 8 | 16 | 32;
 
 /// A yes-or-no query parameter as PeerTube's `toBoolean` reads it (`true`/`1`, `false`/`0`);
@@ -177,7 +179,12 @@ impl VideoQuery {
                         facets.tags_all_of.push(tag);
                     }
                 }
-                "languageOneOf" | "tagsOneOf" | "tagsAllOf" => return Err(bad(key)),
+                "autoTagOneOf" if (1..=100).contains(&v.chars().count()) => {
+                    facets.auto_tags_one_of.push(v)
+                }
+                "languageOneOf" | "tagsOneOf" | "tagsAllOf" | "autoTagOneOf" => {
+                    return Err(bad(key));
+                }
                 "nsfw" => {
                     facets.nsfw = match v.as_str() {
                         "both" => None,
@@ -256,7 +263,8 @@ async fn public_list(
     viewer: Option<&ruche_tube::accounts::User>,
     q: VideoQuery,
 ) -> ApiResult<Json<Value>> {
-    if q.include != 0 {
+    // What only moderators see: other states, files, automatic tags and filtering by them.
+    if q.include != 0 || !q.filter.facets.auto_tags_one_of.is_empty() {
         match viewer {
             None => return Err(TubeError::Unauthorized.into()),
             Some(u) if !u.role.can_moderate() => {
@@ -284,6 +292,13 @@ async fn public_list(
             let details = video_details_json(base, &host, v, &files, true);
             item["streamingPlaylists"] = details["streamingPlaylists"].clone();
             item["files"] = details["files"].clone();
+        }
+    }
+    if q.include & INCLUDE_AUTOMATIC_TAGS != 0 {
+        let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
+        let tags = ruche_tube::autotags::video_tags(&st.tube, &ids).await?;
+        for (item, v) in page["data"].as_array_mut().into_iter().flatten().zip(&rows) {
+            item["automaticTags"] = json!(tags.get(&v.id).cloned().unwrap_or_default());
         }
     }
     Ok(Json(page))

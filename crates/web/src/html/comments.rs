@@ -35,6 +35,10 @@ pub struct CommentView {
     pub deleted: bool,
     /// Whether the viewer may delete it (its author, the video's owner, a moderator).
     pub deletable: bool,
+    /// Waiting for the video owner's approval: only its author, the owner and moderators see it.
+    pub held: bool,
+    /// Whether the viewer may approve it (held, under our video, the owner or a moderator).
+    pub approvable: bool,
 }
 
 /// A thread: its first comment and its newest replies, oldest first.
@@ -48,6 +52,8 @@ pub struct ThreadView {
 /// The comments part of a watch page.
 pub struct CommentsView {
     pub enabled: bool,
+    /// Comments wait for the owner's approval (said above the form).
+    pub held: bool,
     /// Comments not deleted.
     pub count: i64,
     pub threads: Vec<ThreadView>,
@@ -62,6 +68,8 @@ struct Viewer {
     account: Option<i64>,
     /// A moderator, or the video's owner: may delete any comment under it.
     may_delete_any: bool,
+    /// May approve the comments held under it (the same, under one of our videos).
+    may_approve: bool,
 }
 
 fn view_of(
@@ -92,6 +100,8 @@ fn view_of(
         },
         deleted,
         deletable: !deleted && (viewer.account == Some(c.account_id) || viewer.may_delete_any),
+        held: c.held_for_review && !deleted,
+        approvable: c.held_for_review && !deleted && viewer.may_approve,
     }
 }
 
@@ -166,15 +176,18 @@ pub async fn view(
     video: &Video,
     viewer: Option<&User>,
 ) -> TubeResult<CommentsView> {
-    let (found, count) = comments::threads_with_replies(&st.tube, video, THREADS, REPLIES).await?;
+    let shown = comments::held_shown(&st.tube, video, viewer).await?;
+    let (found, count) =
+        comments::threads_with_replies(&st.tube, video, shown, THREADS, REPLIES).await?;
+    let may_delete_any = viewer
+        .is_some_and(|u| Some(u.id) == video.user_id || u.role != ruche_domain::user::Role::User);
     let who = Viewer {
         account: match viewer {
             Some(u) => Some(ruche_tube::accounts::account_of(&st.tube, u.id).await?.id),
             None => None,
         },
-        may_delete_any: viewer.is_some_and(|u| {
-            Some(u.id) == video.user_id || u.role != ruche_domain::user::Role::User
-        }),
+        may_delete_any,
+        may_approve: may_delete_any && video.is_local(),
     };
     let all: Vec<&Comment> = found
         .iter()
@@ -199,10 +212,11 @@ pub async fn view(
         });
     }
     Ok(CommentsView {
-        enabled: video.comments_enabled,
+        enabled: video.comments_policy.accepts(),
+        held: video.comments_policy.holds(),
         count,
         threads,
-        can_post: viewer.is_some() && video.comments_enabled,
+        can_post: viewer.is_some() && video.comments_policy.accepts(),
         action: format!("/w/{}/comments", short_uuid(&video.uuid)),
     })
 }
@@ -214,6 +228,27 @@ pub struct CommentForm {
     parent: Option<i64>,
 }
 
+/// A comment form sent by the logged-in viewer from the watch page of video `id`: `op` done,
+/// back to the page at the anchor it gives; refused, said by `refuse`.
+async fn on_form(
+    chrome: Chrome,
+    user: &crate::auth::MaybeUser,
+    id: &str,
+    csrf: &str,
+    refuse: fn(Chrome, TubeError) -> Response,
+    op: impl AsyncFnOnce(&User) -> TubeResult<String>,
+) -> Response {
+    let back = format!("/w/{id}");
+    let (chrome, u) = match form_user(chrome, user, csrf, &back) {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    match op(&u).await {
+        Ok(anchor) => Redirect::to(&format!("{back}#{anchor}")).into_response(),
+        Err(e) => refuse(chrome, e),
+    }
+}
+
 /// `POST /w/{id}/comments`: a new thread, or a reply to `parent`; back to the comment.
 pub async fn post(
     State(st): State<AppState>,
@@ -221,15 +256,26 @@ pub async fn post(
     Path(id): Path<String>,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    let back = format!("/w/{id}");
-    let (chrome, u) = match form_user(chrome, &user, &f.csrf, &back) {
-        Ok(v) => v,
-        Err(refusal) => return refusal,
-    };
-    match comments::add(&st.tube, &u, &id, f.parent, &f.text, None).await {
-        Ok(c) => Redirect::to(&format!("{back}#comment-{}", c.id)).into_response(),
-        Err(e) => refused(chrome, e),
-    }
+    on_form(chrome, &user, &id, &f.csrf, refused, async |u| {
+        let c = comments::add(&st.tube, u, &id, f.parent, &f.text, None).await?;
+        Ok(format!("comment-{}", c.id))
+    })
+    .await
+}
+
+/// `POST /w/{id}/comments/{comment}/approve`: the owner (or a moderator) approves a comment
+/// held for review; back to it.
+pub async fn approve(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path((id, comment)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    on_form(chrome, &user, &id, &f.csrf, error_page, async |u| {
+        let c = comments::approve(&st.tube, u, &id, comment).await?;
+        Ok(format!("comment-{}", c.id))
+    })
+    .await
 }
 
 /// `POST /w/{id}/comments/{comment}/delete`.
@@ -239,15 +285,11 @@ pub async fn delete(
     Path((id, comment)): Path<(String, i64)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let back = format!("/w/{id}");
-    let (chrome, u) = match form_user(chrome, &user, &f.csrf, &back) {
-        Ok(v) => v,
-        Err(refusal) => return refusal,
-    };
-    match comments::delete(&st.tube, &u, &id, comment).await {
-        Ok(()) => Redirect::to(&format!("{back}#comments")).into_response(),
-        Err(e) => refused(chrome, e),
-    }
+    on_form(chrome, &user, &id, &f.csrf, refused, async |u| {
+        comments::delete(&st.tube, u, &id, comment).await?;
+        Ok("comments".to_string())
+    })
+    .await
 }
 
 /// A refused comment, said in the viewer's language.
@@ -269,78 +311,4 @@ fn refused(chrome: Chrome, e: TubeError) -> Response {
     };
     let msg = chrome.tr.t(key);
     error_page(chrome, TubeError::BadRequest(msg))
-}
-
-#[cfg(test)]
-mod scratch_timing {
-    #[test]
-    fn scratch_markdown_costs() {
-        let cases: Vec<(&str, String)> = vec![
-            ("plain", "lorem ipsum dolor sit amet ".repeat(400)),
-            ("quotes", ">".repeat(10_000)),
-            ("quotes-sp", "> ".repeat(5_000)),
-            ("lists", "- ".repeat(5_000)),
-            ("stars", "*a".repeat(5_000)),
-            ("under", "_a".repeat(5_000)),
-            ("links", "[a](".repeat(2_500)),
-            ("brackets", "[".repeat(10_000)),
-            ("backticks", "`".repeat(10_000)),
-            ("html", "<b>".repeat(3_333)),
-            (
-                "nested-list",
-                (0..2000)
-                    .map(|i| format!("{}- x\n", " ".repeat(i % 40)))
-                    .collect(),
-            ),
-            ("emph-mix", "*_".repeat(5_000)),
-            ("link-ref", "[x]: /u\n".repeat(1250)),
-            ("autolink", "<http://a>".repeat(1000)),
-            ("list-quote", "- > ".repeat(2_500)),
-            ("ol-quote", "1. > ".repeat(2_000)),
-            ("html-bq", "<blockquote>".repeat(800)),
-            ("html-ul", "<ul><li>".repeat(1200)),
-            ("html-div", "<div>".repeat(2000)),
-            ("html-aaa", "<b><i>x</b>".repeat(900)),
-            ("html-a", "<a href=x>".repeat(1000)),
-            ("html-table", "<table><tr><td>".repeat(600)),
-            ("html-p-b", "<p><b>".repeat(1500)),
-            ("html-font", "<font>".repeat(1600)),
-            (
-                "indent-list",
-                (0..200)
-                    .map(|i| format!("{}- x\n", "  ".repeat(i)))
-                    .collect(),
-            ),
-            (
-                "indent-8",
-                (0..40)
-                    .map(|i| format!("{}- - - - - - - - x\n", " ".repeat(16 * i)))
-                    .collect(),
-            ),
-            (
-                "indent-q",
-                (0..40)
-                    .map(|i| format!("{}> > > > > > > > x\n", " ".repeat(16 * i)))
-                    .collect(),
-            ),
-            (
-                "indent-mix",
-                (0..40)
-                    .map(|i| format!("{}- > - > - > - > x\n", " ".repeat(16 * i)))
-                    .collect(),
-            ),
-            (
-                "indent-2",
-                (0..100)
-                    .map(|i| format!("{}- - x\n", " ".repeat(4 * i)))
-                    .collect(),
-            ),
-        ];
-        for (name, t) in cases {
-            let t: String = t.chars().take(10_000).collect();
-            let start = std::time::Instant::now();
-            let out = super::markdown(&super::tame_nesting(&t));
-            eprintln!("{name}: {:?} ({} bytes out)", start.elapsed(), out.len());
-        }
-    }
 }

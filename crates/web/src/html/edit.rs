@@ -8,7 +8,7 @@ use crate::api::body::{Body, with_files};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use ruche_domain::video::{CATEGORIES, LANGUAGES, LICENCES, Privacy};
+use ruche_domain::video::{CATEGORIES, CommentsPolicy, LANGUAGES, LICENCES, Privacy};
 use ruche_tube::accounts::User;
 use ruche_tube::editing::{self, MAX_PICTURE_BYTES, PictureKind, VideoUpdate};
 use ruche_tube::{TubeError, videos};
@@ -36,7 +36,8 @@ pub(super) struct EditVideo {
     licences: Vec<(i64, String, bool)>,
     languages: Vec<(&'static str, String, bool)>,
     nsfw: bool,
-    comments: bool,
+    /// (policy id, label, selected) of each comments policy.
+    comments: Vec<(i64, String, bool)>,
     download: bool,
     original_date: String,
     thumbnail: Option<String>,
@@ -159,7 +160,20 @@ async fn view(
             })
             .collect(),
         nsfw: v.nsfw,
-        comments: v.comments_enabled,
+        comments: [
+            CommentsPolicy::Enabled,
+            CommentsPolicy::RequiresApproval,
+            CommentsPolicy::Disabled,
+        ]
+        .into_iter()
+        .map(|p| {
+            (
+                p.id(),
+                tr.t(&format!("edit-comments-{}", p.id())),
+                p == v.comments_policy,
+            )
+        })
+        .collect(),
         download: v.download_enabled,
         original_date: v
             .originally_published_at
@@ -221,7 +235,7 @@ impl EditForm {
             language: text(self.language),
             originally_published_at: text(self.originally_published_at),
             nsfw: Some(Value::Bool(self.nsfw.is_some())),
-            comments_enabled: Some(Value::Bool(self.comments.is_some())),
+            comments_policy: text(self.comments),
             download_enabled: Some(Value::Bool(self.download.is_some())),
             tags: self.tags.map(|t| {
                 t.split(',')

@@ -23,6 +23,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/w/{id}/comments/{comment}/delete",
             post(super::comments::delete),
         )
+        .route(
+            "/w/{id}/comments/{comment}/approve",
+            post(super::comments::approve),
+        )
         .route("/videos/watch/{id}", get(watch_redirect))
         .route("/videos/embed/{id}", get(embed))
 }

@@ -684,3 +684,55 @@ profile-playlist-videos = { $count ->
     [one] { $count } video
    *[other] { $count } videos
 }
+
+## Reports and moderation
+report-open = Report
+report-reasons = What is wrong
+report-reason = Tell the moderators more
+report-start = From (m:ss)
+report-end = To (m:ss)
+report-privacy = Your report goes to this instance's moderators. When what you report is on another instance, it is sent there too, without your name.
+report-send = Send the report
+report-sent = Thank you: your report was sent to the moderators.
+report-invalid = A report needs a reason of 2 to 3,000 characters, and a part of the video that ends after it starts.
+report-already = You already reported this; the moderators have not decided yet.
+report-own = You cannot report what is yours.
+report-reason-violentOrRepulsive = Violent or repulsive
+report-reason-hatefulOrAbusive = Hateful or abusive
+report-reason-spamOrMisleading = Spam or misleading
+report-reason-privacy = Privacy
+report-reason-rights = Copyright
+report-reason-serverRules = Breaks this instance's rules
+report-reason-thumbnails = Thumbnail
+report-reason-captions = Captions
+nav-moderation = Moderation
+moderation-title = Moderation
+moderation-filter = Which reports
+moderation-count = { $count ->
+    [one] One report
+   *[other] { $count } reports
+}
+moderation-empty = No report here.
+moderation-state-0 = All
+moderation-state-1 = Pending
+moderation-state-2 = Rejected
+moderation-state-3 = Accepted
+moderation-kind-video = Video
+moderation-kind-comment = Comment
+moderation-kind-account = Account
+moderation-reported = Reported:
+moderation-reports-of = { $count ->
+    [one] its only report
+   *[other] { $count } reports in all
+}
+moderation-reporter = by
+moderation-span = at
+moderation-see-comment = See it under its video
+moderation-gone = It has been deleted since.
+moderation-comment = Moderators' comment:
+moderation-comment-label = Comment (optional)
+moderation-accept = Accept
+moderation-reject = Reject
+moderation-delete = Delete the report
+moderation-delete-confirm = Delete this report and its messages for good?
+moderation-delete-yes = Yes, delete it

@@ -681,3 +681,55 @@ profile-playlist-videos = { $count ->
     [one] { $count } vidéo
    *[other] { $count } vidéos
 }
+
+## Signalements et modération
+report-open = Signaler
+report-reasons = Ce qui ne va pas
+report-reason = Précisez pour les modérateurs
+report-start = De (m:ss)
+report-end = À (m:ss)
+report-privacy = Votre signalement va aux modérateurs de cette instance. Si ce que vous signalez est sur une autre instance, il y est aussi envoyé, sans votre nom.
+report-send = Envoyer le signalement
+report-sent = Merci : votre signalement a été envoyé aux modérateurs.
+report-invalid = Un signalement demande une raison de 2 à 3 000 caractères, et un passage de la vidéo qui finit après son début.
+report-already = Vous avez déjà signalé ceci ; les modérateurs n’ont pas encore décidé.
+report-own = Vous ne pouvez pas signaler ce qui est à vous.
+report-reason-violentOrRepulsive = Violent ou répugnant
+report-reason-hatefulOrAbusive = Haineux ou injurieux
+report-reason-spamOrMisleading = Spam ou trompeur
+report-reason-privacy = Vie privée
+report-reason-rights = Droit d’auteur
+report-reason-serverRules = Enfreint les règles de cette instance
+report-reason-thumbnails = Miniature
+report-reason-captions = Sous-titres
+nav-moderation = Modération
+moderation-title = Modération
+moderation-filter = Quels signalements
+moderation-count = { $count ->
+    [one] Un signalement
+   *[other] { $count } signalements
+}
+moderation-empty = Aucun signalement ici.
+moderation-state-0 = Tous
+moderation-state-1 = En attente
+moderation-state-2 = Rejetés
+moderation-state-3 = Acceptés
+moderation-kind-video = Vidéo
+moderation-kind-comment = Commentaire
+moderation-kind-account = Compte
+moderation-reported = Signalé :
+moderation-reports-of = { $count ->
+    [one] son seul signalement
+   *[other] { $count } signalements en tout
+}
+moderation-reporter = par
+moderation-span = à
+moderation-see-comment = Le voir sous sa vidéo
+moderation-gone = Supprimé depuis.
+moderation-comment = Commentaire des modérateurs :
+moderation-comment-label = Commentaire (facultatif)
+moderation-accept = Accepter
+moderation-reject = Rejeter
+moderation-delete = Supprimer le signalement
+moderation-delete-confirm = Supprimer définitivement ce signalement et ses messages ?
+moderation-delete-yes = Oui, le supprimer

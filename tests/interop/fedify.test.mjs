@@ -400,7 +400,26 @@ test('7a. alice likes the video and Ruche counts it', { timeout: STEP_TIMEOUT_MS
   );
 }));
 
-test('7b. alice unfollows and Ruche drops her from the channel\'s followers', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
+test('7b. alice reports the video (a Flag) and Ruche keeps it for its moderators', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
+  if (needs(t, 'videoApId')) return;
+  const reason = 'Signalé par fedify';
+  await control('POST', 'flag', { object: learned.videoApId, to: learned.accountUrl, content: reason });
+  let last;
+  await wait(
+    'GET /api/v1/abuses to list alice\'s report',
+    async () => {
+      last = await api(ruche, '/api/v1/abuses', { token });
+      return (last.json?.data ?? []).some((r) => r.reason === reason);
+    },
+    async () => `last: ${JSON.stringify(last?.json)} (${last?.status})`,
+  );
+  const report = last.json.data.find((r) => r.reason === reason);
+  assert.equal(report.video?.uuid, learned.video.uuid, 'the video reported');
+  assert.equal(report.reporterAccount?.name, 'alice', 'from her account');
+  assert.equal(report.state?.id, 1, 'pending');
+}));
+
+test('7c. alice unfollows and Ruche drops her from the channel\'s followers', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
   if (needs(t, 'followed')) return;
   const undo = await control('POST', 'unfollow', { target: learned.channelUrl });
   assert.equal(undo.target, learned.channelUrl);

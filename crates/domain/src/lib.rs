@@ -5,6 +5,7 @@
 pub mod follow;
 pub mod host;
 pub mod ids;
+pub mod moderation;
 pub mod playlist;
 pub mod search;
 pub mod settings;

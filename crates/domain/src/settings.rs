@@ -187,6 +187,10 @@ pub struct RatesSettings {
     /// `…_COMMENT_WINDOW_SECS`): each one is stored, shown and sent to the video's audience.
     /// PeerTube limits comment creation per user too (`rates_limit.create_comment`).
     pub comment: RateLimit,
+    /// Abuse reports per account, counting those kept (`RUCHE_RATES_REPORT_MAX`,
+    /// `…_REPORT_WINDOW_SECS`): each one reaches every moderator, and may be sent to another
+    /// instance. PeerTube limits them per user too (`rates_limit.report_abuse`).
+    pub report: RateLimit,
     /// Pictures uploaded per account: avatars, banners and Pages pictures, counting those
     /// refused (`RUCHE_RATES_PICTURE_MAX`, `…_PICTURE_WINDOW_SECS`): each is decoded, and a
     /// decode is the costliest work a request can ask for.
@@ -222,6 +226,8 @@ impl Default for RatesSettings {
             video_password: limit(15, 300),
             // 20 at once, then one every 30 s: more than a person types, far less than a script.
             comment: limit(20, 600),
+            // 10 at once, then one every 6 minutes.
+            report: limit(10, 3600),
             // 60 at once (a gallery), then one every 10 s.
             picture: limit(60, 600),
             max_keys: 100_000,
@@ -604,6 +610,8 @@ impl Settings {
                 "RUCHE_RATES_COMMENT_WINDOW_SECS" => {
                     self.rates.comment.window_secs = parse(&k, &v)?
                 }
+                "RUCHE_RATES_REPORT_MAX" => self.rates.report.max = parse(&k, &v)?,
+                "RUCHE_RATES_REPORT_WINDOW_SECS" => self.rates.report.window_secs = parse(&k, &v)?,
                 "RUCHE_RATES_PICTURE_MAX" => self.rates.picture.max = parse(&k, &v)?,
                 "RUCHE_RATES_PICTURE_WINDOW_SECS" => {
                     self.rates.picture.window_secs = parse(&k, &v)?

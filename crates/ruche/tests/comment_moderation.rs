@@ -71,15 +71,7 @@ both!(comments_held_for_approval, |db| async move {
     let (ta, tb) = (a.root_token().await, b.root_token().await);
     b.follow_instance(&tb, &a).await;
 
-    let dir = tempfile::tempdir().unwrap();
-    let clip = ruche_testkit::small_clip(dir.path());
-    let (status, up) = a.upload(&ta, &clip, 1, "Sous surveillance").await;
-    assert_eq!(status, 200, "{up}");
-    let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
-    let uuid = a.wait_transcoded(&ta, &short, 2).await["uuid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (short, uuid) = a.publish(&ta, "Sous surveillance").await;
     let path = format!("/api/v1/videos/{uuid}");
     let (status, body) = a
         .api()
@@ -451,15 +443,7 @@ both!(watched_words_and_automatic_tags, |db| async move {
     );
     assert_eq!(inst.api().with(&tina).get_json(policies).await.0, 403);
 
-    let dir = tempfile::tempdir().unwrap();
-    let clip = ruche_testkit::small_clip(dir.path());
-    let (status, up) = inst.upload(&root, &clip, 1, "Promo Bitcoin").await;
-    assert_eq!(status, 200, "{up}");
-    let short = up["video"]["shortUUID"].as_str().unwrap().to_string();
-    let uuid = inst.wait_transcoded(&root, &short, 2).await["uuid"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (short, uuid) = inst.publish(&root, "Promo Bitcoin").await;
     let threads_path = format!("/api/v1/videos/{uuid}/comment-threads");
     let as_tina = inst.api().with(&tina);
     let (_, rude) = as_tina

@@ -108,6 +108,25 @@ pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Comment>> {
         .map_err(StoreError::from))
 }
 
+/// The comments of `ids` that exist, held or not, in no particular order.
+pub async fn by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Comment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {} FROM video_comments c WHERE c.id IN ({})",
+        cols(Held::All),
+        crate::placeholders(1, ids.len())
+    );
+    dual!(ex, |c| {
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await.map_err(StoreError::from)
+    })
+}
+
 /// A video's threads (first comments) that `shown` lets its reader see, newest first, and how
 /// many there are.
 pub async fn threads(

@@ -827,65 +827,6 @@ pub async fn prune_received(ex: Ex<'_>, before: i64) -> Result<u64> {
     .map_err(StoreError::from))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reports
-
-/// A report (Flag) to keep: of one of our videos, comments or accounts.
-pub struct NewReport<'a> {
-    pub url: Option<&'a str>,
-    pub reporter: &'a str,
-    pub reporter_account_id: Option<i64>,
-    pub reason: &'a str,
-    pub video_id: Option<i64>,
-    pub comment_id: Option<i64>,
-    pub account_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Report {
-    pub id: i64,
-    pub url: Option<String>,
-    pub reporter: String,
-    pub reason: String,
-    pub video_id: Option<i64>,
-    pub comment_id: Option<i64>,
-    pub account_id: Option<i64>,
-    pub state: String,
-    pub created_at: i64,
-}
-
-/// Keeps a report, once per Flag id.
-pub async fn insert_report(ex: Ex<'_>, r: &NewReport<'_>) -> Result<()> {
-    dual!(ex, |c| {
-        sqlx::query(
-        "INSERT INTO reports (url, reporter, reporter_account_id, reason, video_id, comment_id, account_id, state, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT (url) DO NOTHING"
-    )
-    .bind(r.url)
-    .bind(r.reporter)
-    .bind(r.reporter_account_id)
-    .bind(r.reason)
-    .bind(r.video_id)
-    .bind(r.comment_id)
-    .bind(r.account_id)
-    .bind(now_ms())
-    .execute(c)
-    .await
-    .map(|_| ())
-    .map_err(StoreError::from)
-    })
-}
-
-pub async fn reports(ex: Ex<'_>) -> Result<Vec<Report>> {
-    dual!(ex, |c| sqlx::query_as(
-        "SELECT id, url, reporter, reason, video_id, comment_id, account_id, state, created_at
-         FROM reports ORDER BY id DESC"
-    )
-    .fetch_all(c)
-    .await
-    .map_err(StoreError::from))
-}
-
 /// Releases every delivery held by a worker. Only for the sole process of a data directory
 /// (the embedded instance at start), as [`crate::jobs::release_running`].
 pub async fn release_deliveries(ex: Ex<'_>) -> Result<u64> {

@@ -15,6 +15,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod abuses;
 pub mod actors;
 pub mod comments;
 pub mod federation;

@@ -109,6 +109,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "watched_words",
         include_str!("../migrations/0026_watched_words.sql"),
     ),
+    (27, "abuses", include_str!("../migrations/0027_abuses.sql")),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -1967,58 +1967,175 @@ db_test!(shares_rates_and_comment_ids, |store: Store| async move {
             .unwrap(),
         (vec![(first, None)], 1)
     );
-    // Reports (Flags) of our things are kept once per Flag id.
-    let flag = federation::NewReport {
-        url: Some("https://a.example/flags/1"),
-        reporter: "https://a.example/accounts/x",
-        reporter_account_id: None,
+    // Reports: a Flag's is kept once per (Flag id, thing); ours as often as made (the service
+    // refuses a second while the first waits). Their lists, decisions, messages, deletion.
+    use ruche_store::abuses::{self, Filter, NewAbuse, Order};
+    let reasons = vec!["spamOrMisleading".to_string()];
+    let flag = NewAbuse {
+        kind: "video",
         reason: "spam",
+        predefined_reasons: &reasons,
+        flagged_account_id: Some(account.id),
         video_id: Some(vid),
-        comment_id: Some(first),
-        account_id: None,
+        start_at: Some(3),
+        end_at: Some(9),
+        video_snapshot: Some("{\"name\":\"Avant\"}"),
+        url: Some("https://a.example/flags/1"),
+        object_url: Some("https://here.example/videos/watch/x"),
+        ..NewAbuse::default()
     };
-    federation::insert_report(tx.ex(), &flag).await.unwrap();
-    federation::insert_report(tx.ex(), &flag).await.unwrap();
-    federation::insert_report(
+    let first_report = abuses::insert(tx.ex(), &flag).await.unwrap().unwrap();
+    assert_eq!(
+        abuses::insert(tx.ex(), &flag).await.unwrap(),
+        None,
+        "the same Flag twice"
+    );
+    let on_comment = abuses::insert(
         tx.ex(),
-        &federation::NewReport {
-            url: None,
-            reason: "abuse",
-            video_id: None,
-            comment_id: None,
-            account_id: Some(account.id),
-            ..flag
+        &NewAbuse {
+            kind: "comment",
+            reason: "rude",
+            predefined_reasons: &[],
+            reporter_account_id: Some(account.id),
+            flagged_account_id: Some(account.id),
+            comment_id: Some(first),
+            ..NewAbuse::default()
         },
     )
     .await
+    .unwrap()
     .unwrap();
-    let kept = federation::reports(tx.ex()).await.unwrap();
-    let seen: Vec<_> = kept
-        .iter()
-        .map(|r| {
-            (
-                r.url.as_deref(),
-                r.reason.as_str(),
-                r.video_id,
-                r.comment_id,
-                r.account_id,
-                r.state.as_str(),
-            )
-        })
-        .collect();
+    let all = Filter {
+        descending: true,
+        count: 10,
+        ..Filter::default()
+    };
+    let (rows, total) = abuses::list(tx.ex(), &all).await.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(rows[0].id, on_comment, "newest first");
+    assert_eq!(rows[1].predefined(), reasons);
+    assert_eq!((rows[1].count_for_video, rows[1].nth_for_video), (1, 1));
+    assert_eq!(rows[0].count_for_reporter, 1);
+    assert_eq!(rows[0].count_for_reportee, 2);
+    for (f, want) in [
+        (
+            Filter {
+                kind: Some("comment".into()),
+                ..all.clone()
+            },
+            1,
+        ),
+        (
+            Filter {
+                reporter: Some(account.id),
+                ..all.clone()
+            },
+            1,
+        ),
+        (
+            Filter {
+                predefined_reason: Some("spamOrMisleading".into()),
+                ..all.clone()
+            },
+            1,
+        ),
+        (
+            Filter {
+                video_id: Some(vid),
+                ..all.clone()
+            },
+            1,
+        ),
+        (
+            Filter {
+                comment_id: Some(first),
+                ..all.clone()
+            },
+            1,
+        ),
+        (
+            Filter {
+                flagged: Some(account.id),
+                state: Some(1),
+                ..all.clone()
+            },
+            2,
+        ),
+        (
+            Filter {
+                search: Some("AVANT".into()),
+                ..all.clone()
+            },
+            1,
+        ),
+        (
+            Filter {
+                order: Order::State,
+                id: Some(first_report),
+                ..all.clone()
+            },
+            1,
+        ),
+    ] {
+        assert_eq!(abuses::list(tx.ex(), &f).await.unwrap().1, want, "{f:?}");
+    }
+    abuses::decide(tx.ex(), first_report, Some(3), Some("vu"))
+        .await
+        .unwrap();
+    abuses::decide(tx.ex(), first_report, None, None)
+        .await
+        .unwrap();
+    let decided = abuses::by_id(tx.ex(), first_report).await.unwrap().unwrap();
     assert_eq!(
-        seen,
-        vec![
-            (None, "abuse", None, None, Some(account.id), "pending"),
-            (
-                Some("https://a.example/flags/1"),
-                "spam",
-                Some(vid),
-                Some(first),
-                None,
-                "pending"
-            ),
-        ]
+        (decided.state, decided.moderation_comment.as_deref()),
+        (3, Some("vu"))
+    );
+    assert!(decided.processed_at.is_some());
+    let m = abuses::add_message(tx.ex(), on_comment, account.id, "Bonjour", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        abuses::messages(tx.ex(), on_comment, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        abuses::message(tx.ex(), first_report, m)
+            .await
+            .unwrap()
+            .is_none(),
+        "another report's"
+    );
+    assert!(
+        abuses::message(tx.ex(), on_comment, m)
+            .await
+            .unwrap()
+            .unwrap()
+            .message
+            == "Bonjour"
+    );
+    assert_eq!(
+        abuses::by_id(tx.ex(), on_comment)
+            .await
+            .unwrap()
+            .unwrap()
+            .count_messages,
+        1
+    );
+    abuses::delete_message(tx.ex(), m).await.unwrap();
+    abuses::add_message(tx.ex(), on_comment, account.id, "Encore", true)
+        .await
+        .unwrap();
+    abuses::delete(tx.ex(), on_comment).await.unwrap();
+    assert!(abuses::by_id(tx.ex(), on_comment).await.unwrap().is_none());
+    assert_eq!(
+        ruche_store::comments::by_ids(tx.ex(), &[first, gone, 0])
+            .await
+            .unwrap()
+            .len(),
+        2
     );
     tx.commit().await.unwrap();
 });

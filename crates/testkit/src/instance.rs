@@ -374,6 +374,24 @@ impl Instance {
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
+
+    /// Uploads the short test clip as `name` into channel 1 (root's, for root's token) and waits
+    /// until it is published: its short UUID and UUID.
+    pub async fn publish(&self, token: &str, name: &str) -> (String, String) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let clip = crate::small_clip(dir.path());
+        let (status, up) = self.upload(token, &clip, 1, name).await;
+        assert_eq!(status, 200, "upload of {name}: {up}");
+        let short = up["video"]["shortUUID"]
+            .as_str()
+            .expect("a short UUID")
+            .to_string();
+        let uuid = self.wait_transcoded(token, &short, 2).await["uuid"]
+            .as_str()
+            .expect("a UUID")
+            .to_string();
+        (short, uuid)
+    }
 }
 
 /// The CSRF token a logged-in page carries.

@@ -6,6 +6,7 @@
 //! **Architecture invariant:** this crate does not know about HTTP or HTML. It never spawns a
 //! process itself: transcoding goes through `ruche-media`.
 
+pub mod abuses;
 pub mod accounts;
 pub mod auth;
 pub mod autotags;

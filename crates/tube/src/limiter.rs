@@ -314,6 +314,8 @@ pub struct Rates {
     /// Comments and replies per account (its user id); one refused for another reason is given
     /// back.
     pub comment: Limiter,
+    /// Abuse reports per account (its user id); one refused for another reason is given back.
+    pub report: Limiter,
     /// Pictures uploaded per account (its user id), refused ones included.
     pub picture: Limiter,
     trusted: Vec<Cidr>,
@@ -347,6 +349,7 @@ impl Rates {
             signup: Limiter::new("signup", s.signup.into(), n),
             video_password: Limiter::new("video_password", s.video_password.into(), n),
             comment: Limiter::new("comment", s.comment.into(), n),
+            report: Limiter::new("report", s.report.into(), n),
             picture: Limiter::new("picture", s.picture.into(), n),
             trusted,
             client_ip_header,

@@ -483,6 +483,19 @@ fn outgoing() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "flag",
+            objects::flag(
+                &format!("{BASE}/admin/abuses/7"),
+                &format!("{BASE}/accounts/peertube"),
+                remote_video,
+                "https://pt.example/accounts/ann",
+                "Des publicités cachées",
+                &["spamOrMisleading".to_string()],
+                Some(5),
+                Some(10),
+            ),
+        ),
+        (
             "reject_reply",
             objects::reply_decision(
                 false,

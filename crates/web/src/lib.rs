@@ -77,6 +77,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(html::account::routes())
         .merge(html::registrations::routes())
         .merge(html::admin::routes())
+        .merge(html::moderation::routes())
         .merge(sites::visitor::routes())
         .merge(sites::mine::routes())
         .merge(sites::editor::routes())

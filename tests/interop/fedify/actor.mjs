@@ -30,6 +30,7 @@ import {
   createFederation,
   Delete,
   Endpoints,
+  Flag,
   Follow,
   generateCryptoKeyPair,
   InProcessMessageQueue,
@@ -566,6 +567,7 @@ async function handleControl(method, path, body, res) {
     "POST /control/unfollow": controlUnfollow,
     "POST /control/reply": controlReply,
     "POST /control/like": controlLike,
+    "POST /control/flag": controlFlag,
     "POST /control/delete-self": controlDeleteSelf,
     "GET /control/inbox": () => inbox,
     "GET /control/following": () => [...following.keys()],
@@ -749,6 +751,24 @@ async function controlLike(input) {
   likes.set(localId, like);
   await ctx.sendActivity({ identifier: NAME }, recipient, like, { immediate: true });
   return { like: like.id.href };
+}
+
+async function controlFlag(input) {
+  const ctx = controlContext();
+  const object = requireString(input, "object");
+  const content = requireString(input, "content");
+  const recipient = await resolveActor(ctx, requireString(input, "to"));
+  const localId = randomUUID();
+  // As Mastodon reports: the things reported as a list, addressed to their owner.
+  const flag = new Flag({
+    id: new URL(`/flags/${localId}`, ctx.getActorUri(NAME)),
+    actor: ctx.getActorUri(NAME),
+    objects: [new URL(object)],
+    content,
+    to: recipient.id,
+  });
+  await ctx.sendActivity({ identifier: NAME }, recipient, flag, { immediate: true });
+  return { flag: flag.id.href };
 }
 
 // ---------------------------------------------------------------------------

@@ -918,15 +918,24 @@ async fn reply_decided(tube: &Tube, a: &Value, actor: &str, approved: bool) -> T
 /// The most things one `Flag` reports.
 const MAX_FLAG_TARGETS: usize = 10;
 
-/// A report of one of our videos, comments or accounts: verified (it names something of ours)
-/// and kept for the moderators.
+/// A report of our videos, comments or accounts: each thing of ours it names becomes a report
+/// for our moderators, from the sender's account (for Mastodon and PeerTube, usually their
+/// instance actor), once per Flag and thing. A Flag that names nothing of ours is refused.
 async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
     let reason = a["content"]
         .as_str()
         .unwrap_or_default()
         .chars()
-        .take(3000)
+        .take(ruche_domain::moderation::MAX_TEXT)
         .collect::<String>();
+    let reasons: Vec<String> = ap::each(&a["tag"])
+        .into_iter()
+        .filter_map(|t| t["name"].as_str())
+        .map(|t| t.trim_start_matches('#'))
+        .filter(|t| ruche_domain::moderation::PREDEFINED_REASONS.contains(t))
+        .map(str::to_string)
+        .collect();
+    let seconds = |key: &str| a[key].as_i64().filter(|s| *s >= 0);
     let who = remote::actor(tube, actor).await.ok();
     let base = base(tube);
     // Each target costs reads and a write: a report names a few things, not thousands.
@@ -939,54 +948,84 @@ async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
             targets.push(t);
         }
     }
+    let mut kept = 0;
     for target in targets {
         let Some(path) = target.strip_prefix(base).and_then(|p| p.strip_prefix('/')) else {
             continue;
         };
         let mut parts = path.split('/');
         let mut c = tube.store.read().await?;
-        let (video_id, comment_id, account_id) =
-            match (parts.next(), parts.next(), parts.next(), parts.next()) {
-                (Some("videos"), Some("watch"), Some(uuid), None) => {
-                    let v = ruche_store::videos::by_uuid(c.ex(), uuid)
+        let found = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("videos"), Some("watch"), Some(uuid), None) => {
+                match ruche_store::videos::by_uuid(c.ex(), uuid)
+                    .await?
+                    .filter(|v| v.is_local())
+                {
+                    Some(v) => Some(("video", v.account_id, Some(v), None)),
+                    None => None,
+                }
+            }
+            (Some("videos"), Some("watch"), Some(uuid), Some("comments")) => {
+                let v = ruche_store::videos::by_uuid(c.ex(), uuid).await?;
+                let cm = match (parts.next().and_then(|i| i.parse::<i64>().ok()), &v) {
+                    (Some(i), Some(v)) => ruche_store::comments::by_id(c.ex(), i)
                         .await?
-                        .filter(|v| v.is_local());
-                    (v.map(|v| v.id), None, None)
-                }
-                (Some("videos"), Some("watch"), Some(_), Some("comments")) => {
-                    let id = parts.next().and_then(|i| i.parse::<i64>().ok());
-                    let cm = match id {
-                        Some(i) => ruche_store::comments::by_id(c.ex(), i).await?,
-                        None => None,
-                    };
-                    (None, cm.map(|c| c.id), None)
-                }
-                (Some("accounts"), Some(name), None, None) => {
-                    let acc = ruche_store::users::local_account_by_name(c.ex(), name).await?;
-                    (None, None, acc.map(|a| a.id))
-                }
-                _ => (None, None, None),
-            };
+                        .filter(|cm| cm.video_id == v.id),
+                    _ => None,
+                };
+                cm.map(|cm| ("comment", cm.account_id, None, Some(cm.id)))
+            }
+            (Some("accounts"), Some(name), None, None) => {
+                ruche_store::users::local_account_by_name(c.ex(), name)
+                    .await?
+                    .map(|acc| ("account", acc.id, None, None))
+            }
+            _ => None,
+        };
         drop(c);
-        if video_id.is_none() && comment_id.is_none() && account_id.is_none() {
+        let Some((kind, flagged, video, comment_id)) = found else {
             continue;
-        }
+        };
+        let snapshot = video
+            .as_ref()
+            .map(|v| crate::abuses::snapshot_of(base, v).to_string());
+        let (start_at, end_at) = if video.is_some() {
+            (seconds("startAt"), seconds("endAt"))
+        } else {
+            (None, None)
+        };
         let mut tx = tube.store.begin().await?;
-        fstore::insert_report(
+        let id = ruche_store::abuses::insert(
             tx.ex(),
-            &fstore::NewReport {
-                url: ap::str_of(a, "id"),
-                reporter: actor,
-                reporter_account_id: who.as_ref().and_then(|w| w.account_id),
+            &ruche_store::abuses::NewAbuse {
+                kind,
                 reason: &reason,
-                video_id,
+                predefined_reasons: &reasons,
+                reporter_account_id: who.as_ref().and_then(|w| w.account_id),
+                flagged_account_id: Some(flagged),
+                video_id: video.as_ref().map(|v| v.id),
+                start_at,
+                end_at,
+                video_snapshot: snapshot.as_deref(),
                 comment_id,
-                account_id,
+                url: ap::str_of(a, "id"),
+                object_url: Some(target),
             },
         )
         .await?;
         tx.commit().await?;
-        tracing::info!("report from {actor} about {target} kept for the moderators");
+        kept += 1;
+        if let Some(id) = id {
+            tracing::info!(
+                report = id,
+                "report from {actor} about {target} kept for the moderators"
+            );
+        }
+    }
+    if kept == 0 {
+        return Err(TubeError::Forbidden(
+            "a Flag that names nothing of this instance".into(),
+        ));
     }
     Ok(())
 }

@@ -33,37 +33,36 @@ pub fn base_context() -> Value {
     ])
 }
 
+/// The activities' `@context` and `terms`, as PeerTube writes each kind's.
+fn context_with(terms: Value) -> Value {
+    let mut c = base_context();
+    if let Some(list) = c.as_array_mut() {
+        list.push(terms);
+    }
+    c
+}
+
 /// PeerTube's `@context` for actors.
 fn actor_context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        "https://w3id.org/security/v1",
-        { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
-        {
-            "pt": "https://joinpeertube.org/ns#",
-            "sc": "http://schema.org/",
-            "playerSettings": "pt:playerSettings",
-            "playlists": { "@id": "pt:playlists", "@type": "@id" },
-            "support": { "@type": "sc:Text", "@id": "pt:support" },
-            "lemmy": "https://join-lemmy.org/ns#",
-            "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
-        },
-    ])
+    context_with(json!({
+        "pt": "https://joinpeertube.org/ns#",
+        "sc": "http://schema.org/",
+        "playerSettings": "pt:playerSettings",
+        "playlists": { "@id": "pt:playlists", "@type": "@id" },
+        "support": { "@type": "sc:Text", "@id": "pt:support" },
+        "lemmy": "https://join-lemmy.org/ns#",
+        "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+    }))
 }
 
 /// PeerTube's `@context` for comments.
 fn note_context() -> Value {
-    json!([
-        "https://www.w3.org/ns/activitystreams",
-        "https://w3id.org/security/v1",
-        { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
-        {
-            "pt": "https://joinpeertube.org/ns#",
-            "sc": "http://schema.org/",
-            "Hashtag": "as:Hashtag",
-            "replyApproval": "pt:replyApproval",
-        },
-    ])
+    context_with(json!({
+        "pt": "https://joinpeertube.org/ns#",
+        "sc": "http://schema.org/",
+        "Hashtag": "as:Hashtag",
+        "replyApproval": "pt:replyApproval",
+    }))
 }
 
 /// What an actor document is made of.
@@ -479,6 +478,47 @@ pub fn note(p: &NoteParts<'_>) -> Value {
     })
 }
 
+/// A report of another instance's `object` (owned by the actor `owner`): PeerTube's and
+/// Mastodon's `Flag`, from our instance actor so that the reporter stays unknown there, the
+/// predefined reasons as hashtags and a video's span in seconds.
+#[allow(clippy::too_many_arguments)]
+pub fn flag(
+    id: &str,
+    actor: &str,
+    object: &str,
+    owner: &str,
+    reason: &str,
+    reasons: &[String],
+    start_at: Option<i64>,
+    end_at: Option<i64>,
+) -> Value {
+    let mut f = json!({
+        "@context": context_with(json!({
+            "pt": "https://joinpeertube.org/ns#",
+            "sc": "http://schema.org/",
+            "Hashtag": "as:Hashtag",
+            "startAt": "pt:startAt",
+            "endAt": "pt:endAt",
+        })),
+        "to": [owner],
+        "cc": [],
+        "id": id,
+        "type": "Flag",
+        "actor": actor,
+        "content": reason,
+        "mediaType": "text/markdown",
+        "object": object,
+        "tag": reasons.iter().map(|r| json!({ "type": "Hashtag", "name": r })).collect::<Vec<_>>(),
+    });
+    if let Some(s) = start_at {
+        f["startAt"] = json!(s);
+    }
+    if let Some(e) = end_at {
+        f["endAt"] = json!(e);
+    }
+    f
+}
+
 /// The id of the owner's decision on the reply `comment` (PeerTube's `<comment>/approve-reply`).
 pub fn reply_decision_id(comment: &str, approved: bool) -> String {
     let what = if approved { "approve" } else { "reject" };
@@ -501,12 +541,7 @@ pub fn reply_decision(
         "RejectReply"
     };
     json!({
-        "@context": [
-            "https://www.w3.org/ns/activitystreams",
-            "https://w3id.org/security/v1",
-            { "RsaSignature2017": "https://w3id.org/security#RsaSignature2017" },
-            { "pt": "https://joinpeertube.org/ns#", kind: format!("pt:{kind}") },
-        ],
+        "@context": context_with(json!({ "pt": "https://joinpeertube.org/ns#", kind: format!("pt:{kind}") })),
         "type": kind,
         "id": reply_decision_id(ours, approved),
         "actor": owner,

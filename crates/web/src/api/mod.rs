@@ -2,6 +2,7 @@
 //! our rows so that PeerTube clients read them unchanged
 //! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
 
+mod abuses;
 pub(crate) mod body;
 pub(crate) mod cache;
 mod comments;
@@ -759,6 +760,78 @@ pub(crate) fn table() -> Table {
             Nothing,
             true,
             delete(comments::delete),
+        )
+        .op(
+            "POST",
+            "/api/v1/abuses",
+            "Report a video, a comment or an account",
+            Body,
+            Json,
+            true,
+            post(abuses::report),
+        )
+        .op(
+            "GET",
+            "/api/v1/abuses",
+            "Every abuse report (moderators)",
+            Page,
+            List("Abuse"),
+            true,
+            get(abuses::all),
+        )
+        .op(
+            "PUT",
+            "/api/v1/abuses/{id}",
+            "Accept or reject an abuse report (moderators)",
+            Body,
+            Nothing,
+            true,
+            put(abuses::decide),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/abuses/{id}",
+            "Delete an abuse report (moderators)",
+            Plain,
+            Nothing,
+            true,
+            delete(abuses::delete),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/abuses",
+            "The current user's abuse reports",
+            Page,
+            List("Abuse"),
+            true,
+            get(abuses::mine),
+        )
+        .op(
+            "GET",
+            "/api/v1/abuses/{id}/messages",
+            "The messages of an abuse report",
+            Plain,
+            Json,
+            true,
+            get(abuses::messages),
+        )
+        .op(
+            "POST",
+            "/api/v1/abuses/{id}/messages",
+            "Write on an abuse report",
+            Body,
+            Json,
+            true,
+            post(abuses::add_message),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/abuses/{id}/messages/{message}",
+            "Delete a message of an abuse report",
+            Plain,
+            Nothing,
+            true,
+            delete(abuses::delete_message),
         )
         .op(
             "GET",

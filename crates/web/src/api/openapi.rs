@@ -271,6 +271,17 @@ fn schemas() -> Value {
                 "totalReplies": id, "heldForReview": { "type": "boolean" },
             },
         },
+        "Abuse": {
+            "type": "object",
+            "required": ["id", "reason", "predefinedReasons", "state", "countMessages", "createdAt", "updatedAt"],
+            "properties": {
+                "id": id, "reason": string, "predefinedReasons": { "type": "array", "items": string },
+                "state": constant, "countMessages": id, "createdAt": date, "updatedAt": date,
+                "flaggedAccount": { "type": "object", "nullable": true },
+                "video": { "type": "object", "nullable": true },
+                "comment": { "type": "object", "nullable": true },
+            },
+        },
         "WatchedWordsList": {
             "type": "object",
             "required": ["id", "listName", "words", "createdAt", "updatedAt"],

@@ -118,6 +118,8 @@ pub(super) struct Home {
 #[derive(Deserialize)]
 pub(super) struct PageQuery {
     page: Option<i64>,
+    /// A report of the account was just sent.
+    reported: Option<String>,
 }
 
 pub(super) const PER_PAGE: i64 = 24;
@@ -235,6 +237,11 @@ pub(super) struct Profile {
     /// (`None`: an account's page, or a visitor not logged in).
     subscribe: Option<(String, bool)>,
     playlists: Vec<PlaylistCard>,
+    /// An account's *Report* form, for a logged-in viewer who is not its owner.
+    report_action: Option<String>,
+    report_video: bool,
+    report_reasons: Vec<(&'static str, String)>,
+    reported: bool,
 }
 
 /// A playlist on a channel's or an account's page.
@@ -263,15 +270,18 @@ pub(super) struct Owner {
     /// A channel's handle (`name` or `name@host`), for subscribing; `None` for an account.
     channel_handle: Option<String>,
     playlists: Vec<ruche_tube::playlists::Playlist>,
+    /// An account's handle to report it by, and its user (none for a channel's page).
+    report: Option<(String, Option<i64>)>,
 }
 
 pub(super) async fn profile(
     st: &AppState,
     chrome: Chrome,
     found: Result<Owner, TubeError>,
-    page: Option<i64>,
+    q: &PageQuery,
     viewer: Option<&ruche_tube::accounts::User>,
 ) -> Response {
+    let page = q.page;
     let who = match found {
         Ok(w) => w,
         Err(e) => return error_page(chrome, e),
@@ -307,6 +317,14 @@ pub(super) async fn profile(
     };
     match grid(st, &chrome.tr, who.filter, page, viewer, None).await {
         Ok(g) => render(&Profile {
+            report_action: who
+                .report
+                .as_ref()
+                .filter(|(_, owner)| viewer.is_some_and(|v| Some(v.id) != *owner))
+                .map(|(h, _)| format!("/a/{h}/report")),
+            report_video: false,
+            report_reasons: super::moderation::reason_choices(&chrome),
+            reported: q.reported.is_some(),
             support_html: who
                 .support
                 .as_deref()
@@ -359,6 +377,7 @@ pub(super) async fn channel_page(
             ruche_tube::playlists::list_of_channel(&st.tube, user.user.as_ref(), &ch, &owner, f)
                 .await?;
         Ok(Owner {
+            report: None,
             support: ch.support.clone(),
             actor_url: ch
                 .url
@@ -387,7 +406,7 @@ pub(super) async fn channel_page(
         })
     }
     .await;
-    profile(&st, chrome, found, q.page, user.user.as_ref()).await
+    profile(&st, chrome, found, &q, user.user.as_ref()).await
 }
 
 /// `/a/{name}`, PeerTube's account page: the account, its channels and its public videos.
@@ -410,6 +429,7 @@ pub(super) async fn account_page(
         // As anyone sees them: its owner finds the rest under My playlists.
         let (playlists, _) = ruche_tube::playlists::list_of_account(&st.tube, None, &a, f).await?;
         Ok(Owner {
+            report: Some((name.clone(), a.user_id)),
             support: None,
             actor_url: a
                 .url
@@ -435,7 +455,7 @@ pub(super) async fn account_page(
         })
     }
     .await;
-    profile(&st, chrome, found, q.page, user.user.as_ref()).await
+    profile(&st, chrome, found, &q, user.user.as_ref()).await
 }
 
 pub(super) async fn account_actor(

@@ -3,10 +3,10 @@
 //! comment, reply and delete, which need no script.
 
 use crate::AppState;
-use crate::html::{Chrome, CsrfForm, Moment, Page, error_page, form_user, markdown, moment};
+use crate::html::{Chrome, CsrfForm, Moment, Page, error_page, markdown, moment, on_form};
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use ruche_domain::ids::short_uuid;
 use ruche_tube::accounts::{Account, User};
 use ruche_tube::comments::{self, Comment};
@@ -39,6 +39,8 @@ pub struct CommentView {
     pub held: bool,
     /// Whether the viewer may approve it (held, under our video, the owner or a moderator).
     pub approvable: bool,
+    /// Whether the viewer may report it (logged in, someone else's, shown to all).
+    pub reportable: bool,
 }
 
 /// A thread: its first comment and its newest replies, oldest first.
@@ -102,6 +104,9 @@ fn view_of(
         deletable: !deleted && (viewer.account == Some(c.account_id) || viewer.may_delete_any),
         held: c.held_for_review && !deleted,
         approvable: c.held_for_review && !deleted && viewer.may_approve,
+        reportable: !deleted
+            && !c.held_for_review
+            && viewer.account.is_some_and(|me| me != c.account_id),
     }
 }
 
@@ -228,27 +233,6 @@ pub struct CommentForm {
     parent: Option<i64>,
 }
 
-/// A comment form sent by the logged-in viewer from the watch page of video `id`: `op` done,
-/// back to the page at the anchor it gives; refused, said by `refuse`.
-async fn on_form(
-    chrome: Chrome,
-    user: &crate::auth::MaybeUser,
-    id: &str,
-    csrf: &str,
-    refuse: fn(Chrome, TubeError) -> Response,
-    op: impl AsyncFnOnce(&User) -> TubeResult<String>,
-) -> Response {
-    let back = format!("/w/{id}");
-    let (chrome, u) = match form_user(chrome, user, csrf, &back) {
-        Ok(v) => v,
-        Err(refusal) => return refusal,
-    };
-    match op(&u).await {
-        Ok(anchor) => Redirect::to(&format!("{back}#{anchor}")).into_response(),
-        Err(e) => refuse(chrome, e),
-    }
-}
-
 /// `POST /w/{id}/comments`: a new thread, or a reply to `parent`; back to the comment.
 pub async fn post(
     State(st): State<AppState>,
@@ -256,10 +240,17 @@ pub async fn post(
     Path(id): Path<String>,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    on_form(chrome, &user, &id, &f.csrf, refused, async |u| {
-        let c = comments::add(&st.tube, u, &id, f.parent, &f.text, None).await?;
-        Ok(format!("comment-{}", c.id))
-    })
+    on_form(
+        chrome,
+        &user,
+        &format!("/w/{id}"),
+        &f.csrf,
+        refused,
+        async |u| {
+            let c = comments::add(&st.tube, u, &id, f.parent, &f.text, None).await?;
+            Ok(format!("#comment-{}", c.id))
+        },
+    )
     .await
 }
 
@@ -271,10 +262,17 @@ pub async fn approve(
     Path((id, comment)): Path<(String, i64)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    on_form(chrome, &user, &id, &f.csrf, error_page, async |u| {
-        let c = comments::approve(&st.tube, u, &id, comment).await?;
-        Ok(format!("comment-{}", c.id))
-    })
+    on_form(
+        chrome,
+        &user,
+        &format!("/w/{id}"),
+        &f.csrf,
+        error_page,
+        async |u| {
+            let c = comments::approve(&st.tube, u, &id, comment).await?;
+            Ok(format!("#comment-{}", c.id))
+        },
+    )
     .await
 }
 
@@ -285,10 +283,17 @@ pub async fn delete(
     Path((id, comment)): Path<(String, i64)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    on_form(chrome, &user, &id, &f.csrf, refused, async |u| {
-        comments::delete(&st.tube, u, &id, comment).await?;
-        Ok("comments".to_string())
-    })
+    on_form(
+        chrome,
+        &user,
+        &format!("/w/{id}"),
+        &f.csrf,
+        refused,
+        async |u| {
+            comments::delete(&st.tube, u, &id, comment).await?;
+            Ok("#comments".to_string())
+        },
+    )
     .await
 }
 

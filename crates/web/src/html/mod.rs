@@ -25,6 +25,7 @@ pub(crate) mod browse;
 pub(crate) mod comments;
 pub(crate) mod edit;
 pub(crate) mod mine;
+pub(crate) mod moderation;
 pub(crate) mod playlists;
 pub(crate) mod registrations;
 pub(crate) mod search;
@@ -81,6 +82,26 @@ impl axum::extract::FromRequestParts<AppState> for Page {
             .map_err(IntoResponse::into_response)?;
         let chrome = chrome(st, &parts.headers, &user).await;
         Ok(Page { chrome, user })
+    }
+}
+
+/// A form sent by the logged-in viewer from the page `back`: `op` done, back there followed by
+/// what it gives (`#anchor`, `?notice=1`); refused, said by `refuse`.
+pub(crate) async fn on_form(
+    chrome: Chrome,
+    user: &MaybeUser,
+    back: &str,
+    csrf: &str,
+    refuse: fn(Chrome, TubeError) -> Response,
+    op: impl AsyncFnOnce(&User) -> Result<String, TubeError>,
+) -> Response {
+    let (chrome, u) = match form_user(chrome, user, csrf, back) {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    match op(&u).await {
+        Ok(then) => Redirect::to(&format!("{back}{then}")).into_response(),
+        Err(e) => refuse(chrome, e),
     }
 }
 

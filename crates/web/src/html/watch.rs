@@ -75,6 +75,13 @@ pub(super) struct Watch {
     resume: Option<i64>,
     /// The viewer keeps a history: the player reports where they are.
     reports_progress: bool,
+    /// The *Report* form (a logged-in viewer, not the owner): where it posts, its reasons.
+    can_report: bool,
+    report_action: String,
+    report_video: bool,
+    report_reasons: Vec<(&'static str, String)>,
+    /// A report was just sent.
+    reported: bool,
 }
 
 /// A playlist played through on the watch page: its videos, the one playing, the next.
@@ -98,6 +105,7 @@ pub(super) struct NavItem {
 #[derive(serde::Deserialize, Default)]
 pub(super) struct WatchQuery {
     saved: Option<String>,
+    reported: Option<String>,
     #[serde(rename = "playlistPosition")]
     playlist_position: Option<String>,
 }
@@ -107,6 +115,7 @@ pub(super) struct WatchQuery {
 struct Around {
     playlist: Option<PlaylistNav>,
     saved: bool,
+    reported: bool,
 }
 
 /// What the player needs to share segments with other viewers: the WebSocket trackers of the
@@ -165,6 +174,7 @@ pub(super) async fn watch(
             let around = Around {
                 playlist: None,
                 saved: q.saved.is_some(),
+                reported: q.reported.is_some(),
             };
             show(&st, chrome, &user, v, None, around).await
         }
@@ -317,7 +327,13 @@ async fn show(
         _ => None,
     };
     let reports_progress = published && user.user.as_ref().is_some_and(|u| u.history_enabled);
+    let can_report = published && user.user.as_ref().is_some_and(|u| Some(u.id) != v.user_id);
     let t = Watch {
+        can_report,
+        report_action: format!("/w/{}/report", ruche_domain::ids::short_uuid(&v.uuid)),
+        report_video: true,
+        report_reasons: super::moderation::reason_choices(&chrome),
+        reported: around.reported,
         resume,
         reports_progress,
         comments,
@@ -438,6 +454,7 @@ pub(super) async fn watch_playlist(
     let around = Around {
         playlist: Some(nav),
         saved: q.saved.is_some(),
+        reported: q.reported.is_some(),
     };
     show(&st, chrome, &user, v, None, around).await
 }

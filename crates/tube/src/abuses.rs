@@ -1,0 +1,522 @@
+//! Abuse reports, as PeerTube has them: any user reports a video (or a span of it), a comment
+//! or an account they can see, with a reason and PeerTube's predefined reasons; moderators list,
+//! accept or reject (with a comment) and delete reports; a reporter and the moderators talk in
+//! the report's messages. A report of another instance's thing is also sent there as a `Flag`,
+//! from our instance actor: the reporter stays unknown to them (as Mastodon sends it). A `Flag`
+//! from elsewhere becomes a report here, from that instance's actor (`federation::inbox`).
+
+use crate::federation::{Signer, objects, outbox};
+use crate::{Tube, TubeError, TubeResult, videos};
+use ruche_domain::moderation::{AbuseState, MAX_TEXT, MIN_TEXT, PREDEFINED_REASONS};
+use ruche_store::Ex;
+use ruche_store::abuses::{self as store, NewAbuse};
+pub use ruche_store::abuses::{Abuse, Filter, Message, Order};
+use ruche_store::comments::Comment;
+use ruche_store::users::{Account, User};
+use ruche_store::videos::Video;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// The most messages a report's conversation shows.
+pub const MAX_MESSAGES: i64 = 1000;
+
+/// What a user reports (PeerTube's `AbuseCreate`).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub reason: String,
+    pub predefined_reasons: Vec<String>,
+    /// A video by id, uuid or short uuid, and the span of it reported (seconds).
+    pub video: Option<String>,
+    pub start_at: Option<i64>,
+    pub end_at: Option<i64>,
+    pub comment: Option<i64>,
+    pub account: Option<i64>,
+}
+
+fn bad(msg: &str) -> TubeError {
+    TubeError::BadRequest(msg.into())
+}
+
+/// A text of a report, a decision or a message: 2 to 3000 characters.
+pub fn checked_text(text: &str, name: &str) -> TubeResult<String> {
+    let t = text.trim();
+    let n = t.chars().count();
+    if !(MIN_TEXT..=MAX_TEXT).contains(&n) {
+        return Err(bad(&format!(
+            "Incorrect request parameters: {name} (2 to 3000 characters)"
+        )));
+    }
+    Ok(t.to_string())
+}
+
+fn checked_reasons(list: &[String]) -> TubeResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for r in list {
+        if !PREDEFINED_REASONS.contains(&r.as_str()) {
+            return Err(bad(&format!(
+                "Incorrect request parameters: predefinedReasons ({r:?} is not one of {})",
+                PREDEFINED_REASONS.join(", ")
+            )));
+        }
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// What a report is about, found and checked.
+struct Target {
+    kind: &'static str,
+    flagged: Account,
+    video: Option<Video>,
+    comment: Option<Comment>,
+    /// Its ActivityPub id when it is another instance's (a `Flag` goes there).
+    remote_id: Option<String>,
+}
+
+async fn target(tube: &Tube, user: &User, me: &Account, r: &Report) -> TubeResult<Target> {
+    let base = crate::federation::base(tube);
+    let mut c = tube.store.read().await?;
+    let t = if let Some(v) = &r.video {
+        let v = videos::find_visible(tube, v, Some(user)).await?;
+        let flagged = ruche_store::users::account_by_id(c.ex(), v.account_id).await?;
+        let remote_id = v.url.clone();
+        Target {
+            kind: "video",
+            flagged,
+            video: Some(v),
+            comment: None,
+            remote_id,
+        }
+    } else if let Some(id) = r.comment {
+        let cm = ruche_store::comments::by_id(c.ex(), id)
+            .await?
+            .filter(|cm| cm.deleted_at.is_none() && !cm.held_for_review)
+            .ok_or(TubeError::NotFound("comment"))?;
+        let v = ruche_store::videos::by_id(c.ex(), cm.video_id)
+            .await?
+            .ok_or(TubeError::NotFound("comment"))?;
+        drop(c);
+        // A comment is seen where its video is.
+        let v = videos::find_visible(tube, &v.uuid, Some(user)).await?;
+        let mut c = tube.store.read().await?;
+        let flagged = ruche_store::users::account_by_id(c.ex(), cm.account_id).await?;
+        let remote_id = cm.url.is_some().then(|| objects::comment_id(base, &v, &cm));
+        return finish(
+            Target {
+                kind: "comment",
+                flagged,
+                video: None,
+                comment: Some(cm),
+                remote_id,
+            },
+            me,
+        );
+    } else if let Some(id) = r.account {
+        let flagged = ruche_store::users::account_by_id(c.ex(), id)
+            .await
+            .map_err(|_| TubeError::NotFound("account"))?;
+        let remote_id = flagged.url.clone();
+        Target {
+            kind: "account",
+            flagged,
+            video: None,
+            comment: None,
+            remote_id,
+        }
+    } else {
+        return Err(bad("video id or account id or comment id is required."));
+    };
+    finish(t, me)
+}
+
+fn finish(t: Target, me: &Account) -> TubeResult<Target> {
+    if t.flagged.id == me.id {
+        return Err(TubeError::Forbidden(format!(
+            "You cannot report your own {}.",
+            t.kind
+        )));
+    }
+    Ok(t)
+}
+
+/// `user` reports something; the report's id. Refused: a reason or predefined reason out of
+/// PeerTube's bounds (400), nothing or something unknown or unseen named (400, 404), one's own
+/// thing (403), the same thing again while the first report waits (409), too many reports
+/// (429).
+pub async fn report(tube: &Tube, user: &User, r: Report) -> TubeResult<i64> {
+    let reason = checked_text(&r.reason, "reason")?;
+    let reasons = checked_reasons(&r.predefined_reasons)?;
+    if r.start_at.is_some_and(|s| s < 0) || r.end_at.is_some_and(|s| s < 0) {
+        return Err(bad(
+            "Incorrect request parameters: startAt and endAt are seconds",
+        ));
+    }
+    if let Some(end) = r.end_at
+        && r.start_at.is_none_or(|s| s >= end)
+    {
+        return Err(bad(
+            "Should have a startAt timestamp beginning before endAt",
+        ));
+    }
+    let me = crate::accounts::account_of(tube, user.id).await?;
+    let t = target(tube, user, &me, &r).await?;
+    tube.rates.report.check(&user.id)?;
+    let kept = keep(tube, &me, &t, &reason, &reasons, &r).await;
+    if kept.is_err() {
+        tube.rates.report.refund(&user.id);
+    }
+    kept
+}
+
+async fn keep(
+    tube: &Tube,
+    me: &Account,
+    t: &Target,
+    reason: &str,
+    reasons: &[String],
+    r: &Report,
+) -> TubeResult<i64> {
+    let base = crate::federation::base(tube);
+    let snapshot = t.video.as_ref().map(|v| snapshot_of(base, v).to_string());
+    let mut tx = tube.store.begin().await?;
+    // The same reporter, the same thing, still pending: merged into the first report.
+    let (video_id, comment_id) = (
+        t.video.as_ref().map(|v| v.id),
+        t.comment.as_ref().map(|c| c.id),
+    );
+    let same = Filter {
+        reporter: Some(me.id),
+        state: Some(AbuseState::Pending.id()),
+        kind: Some(t.kind.to_string()),
+        video_id,
+        comment_id,
+        flagged: (t.kind == "account").then_some(t.flagged.id),
+        count: 1,
+        ..Filter::default()
+    };
+    let waiting = store::list(tx.ex(), &same).await?.1;
+    if waiting > 0 {
+        return Err(TubeError::Conflict(
+            "You already reported this; your report waits for the moderators.".into(),
+        ));
+    }
+    let (start_at, end_at) = if t.video.is_some() {
+        (r.start_at, r.end_at)
+    } else {
+        (None, None)
+    };
+    let id = store::insert(
+        tx.ex(),
+        &NewAbuse {
+            kind: t.kind,
+            reason,
+            predefined_reasons: reasons,
+            reporter_account_id: Some(me.id),
+            flagged_account_id: Some(t.flagged.id),
+            video_id,
+            start_at,
+            end_at,
+            video_snapshot: snapshot.as_deref(),
+            comment_id,
+            url: None,
+            object_url: None,
+        },
+    )
+    .await?
+    .ok_or_else(|| TubeError::Internal("a report was not kept".into()))?;
+    if let Some(object) = &t.remote_id {
+        flag(
+            tx.ex(),
+            tube,
+            id,
+            object,
+            &t.flagged,
+            reason,
+            reasons,
+            start_at,
+            end_at,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tube.deliveries_ready.notify_waiters();
+    tracing::info!(report = id, kind = t.kind, "abuse reported");
+    Ok(id)
+}
+
+/// Sends our report `id` of another instance's `object` to the instance of its owner `flagged`,
+/// from our instance actor.
+#[allow(clippy::too_many_arguments)]
+async fn flag(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    id: i64,
+    object: &str,
+    flagged: &Account,
+    reason: &str,
+    reasons: &[String],
+    start_at: Option<i64>,
+    end_at: Option<i64>,
+) -> TubeResult<()> {
+    let Some(actor) =
+        ruche_store::federation::actor_of(ex.reborrow(), Some(flagged.id), None).await?
+    else {
+        return Ok(());
+    };
+    let base = crate::federation::base(tube);
+    let activity = objects::flag(
+        &format!("{base}/admin/abuses/{id}"),
+        &ruche_domain::urls::instance_actor(base),
+        object,
+        &actor.url,
+        reason,
+        reasons,
+        start_at,
+        end_at,
+    );
+    let inbox = actor.shared_inbox.unwrap_or(actor.inbox);
+    outbox::send(ex, tube, &activity, Signer::Instance, &[], &[inbox]).await?;
+    Ok(())
+}
+
+/// What is kept of a reported video, shown once it is gone.
+pub(crate) fn snapshot_of(base: &str, v: &Video) -> Value {
+    json!({
+        "uuid": v.uuid,
+        "name": v.name,
+        "nsfw": v.nsfw,
+        "channel": {
+            "name": v.channel_name,
+            "displayName": v.channel_display_name,
+            "host": v.channel_host,
+            "url": v.channel_url.clone().unwrap_or_else(|| ruche_domain::urls::channel(base, &v.channel_name)),
+        },
+    })
+}
+
+/// Refuses a user who is not a moderator.
+fn moderator(user: &User) -> TubeResult<()> {
+    if user.role.can_moderate() {
+        Ok(())
+    } else {
+        Err(TubeError::Forbidden(
+            "Only moderators manage abuse reports.".into(),
+        ))
+    }
+}
+
+/// A report with what it names, as the API and the pages show it.
+pub struct Shown {
+    pub abuse: Abuse,
+    pub reporter: Option<Account>,
+    pub flagged: Option<Account>,
+    pub video: Option<Video>,
+    pub comment: Option<Comment>,
+    /// The video of the comment reported.
+    pub comment_video: Option<Video>,
+}
+
+/// Reads what `list` names, at once.
+async fn shown(tube: &Tube, list: Vec<Abuse>) -> TubeResult<Vec<Shown>> {
+    let mut c = tube.store.read().await?;
+    let mut account_ids: Vec<i64> = list
+        .iter()
+        .flat_map(|a| [a.reporter_account_id, a.flagged_account_id])
+        .flatten()
+        .collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let accounts: HashMap<i64, Account> = ruche_store::users::accounts_by_ids(c.ex(), &account_ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let comment_ids: Vec<i64> = list.iter().filter_map(|a| a.comment_id).collect();
+    let comments: HashMap<i64, Comment> = ruche_store::comments::by_ids(c.ex(), &comment_ids)
+        .await?
+        .into_iter()
+        .map(|cm| (cm.id, cm))
+        .collect();
+    let mut video_ids: Vec<i64> = list
+        .iter()
+        .filter_map(|a| a.video_id)
+        .chain(comments.values().map(|cm| cm.video_id))
+        .collect();
+    video_ids.sort_unstable();
+    video_ids.dedup();
+    let videos: HashMap<i64, Video> = ruche_store::videos::by_ids(c.ex(), &video_ids)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    Ok(list
+        .into_iter()
+        .map(|a| {
+            let comment = a.comment_id.and_then(|id| comments.get(&id).cloned());
+            Shown {
+                reporter: a
+                    .reporter_account_id
+                    .and_then(|id| accounts.get(&id).cloned()),
+                flagged: a
+                    .flagged_account_id
+                    .and_then(|id| accounts.get(&id).cloned()),
+                video: a.video_id.and_then(|id| videos.get(&id).cloned()),
+                comment_video: comment
+                    .as_ref()
+                    .and_then(|cm| videos.get(&cm.video_id).cloned()),
+                comment,
+                abuse: a,
+            }
+        })
+        .collect())
+}
+
+/// A page of reports for a moderator (`mine`: `user`'s own reports, for anyone), and how many
+/// match.
+pub async fn list(
+    tube: &Tube,
+    user: &User,
+    mine: bool,
+    mut f: Filter,
+) -> TubeResult<(Vec<Shown>, i64)> {
+    if mine {
+        f.reporter = Some(crate::accounts::account_of(tube, user.id).await?.id);
+    } else {
+        moderator(user)?;
+    }
+    let (rows, total) = {
+        let mut c = tube.store.read().await?;
+        store::list(c.ex(), &f).await?
+    };
+    Ok((shown(tube, rows).await?, total))
+}
+
+/// A moderator's decision on report `id`: its state (1 pending, 2 rejected, 3 accepted) and
+/// comment, each optional.
+pub async fn decide(
+    tube: &Tube,
+    user: &User,
+    id: i64,
+    state: Option<i64>,
+    comment: Option<&str>,
+) -> TubeResult<()> {
+    moderator(user)?;
+    let state = state
+        .map(|s| {
+            AbuseState::try_from(s)
+                .map_err(|_| bad("Incorrect request parameters: state (1, 2 or 3)"))
+        })
+        .transpose()?;
+    let comment = comment
+        .map(|c| checked_text(c, "moderationComment"))
+        .transpose()?;
+    let mut tx = tube.store.begin().await?;
+    store::by_id(tx.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("abuse"))?;
+    store::decide(tx.ex(), id, state.map(AbuseState::id), comment.as_deref()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
+    moderator(user)?;
+    let mut tx = tube.store.begin().await?;
+    store::by_id(tx.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("abuse"))?;
+    store::delete(tx.ex(), id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Report `id` if `user` may read it and its messages: a moderator, or its reporter.
+async fn readable(tube: &Tube, user: &User, id: i64) -> TubeResult<Abuse> {
+    let me = crate::accounts::account_of(tube, user.id).await?;
+    let mut c = tube.store.read().await?;
+    let a = store::by_id(c.ex(), id)
+        .await?
+        .ok_or(TubeError::NotFound("abuse"))?;
+    if !user.role.can_moderate() && a.reporter_account_id != Some(me.id) {
+        return Err(TubeError::Forbidden(format!(
+            "User {} does not have right to get abuse {id}",
+            user.username
+        )));
+    }
+    Ok(a)
+}
+
+/// Report `id` if messages may be exchanged on it: its reporter is one of ours.
+async fn with_messages(tube: &Tube, user: &User, id: i64) -> TubeResult<Abuse> {
+    let a = readable(tube, user, id).await?;
+    let local = match a.reporter_account_id {
+        Some(r) => crate::accounts::account(tube, r).await?.host.is_none(),
+        None => false,
+    };
+    if !local {
+        return Err(bad(
+            "This abuse was not created by a user of your instance.",
+        ));
+    }
+    Ok(a)
+}
+
+/// The messages of report `id`, oldest first, with their authors.
+pub async fn messages(
+    tube: &Tube,
+    user: &User,
+    id: i64,
+) -> TubeResult<(Vec<Message>, HashMap<i64, Account>)> {
+    with_messages(tube, user, id).await?;
+    let mut c = tube.store.read().await?;
+    let list = store::messages(c.ex(), id, MAX_MESSAGES).await?;
+    let mut ids: Vec<i64> = list.iter().filter_map(|m| m.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let authors = ruche_store::users::accounts_by_ids(c.ex(), &ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    Ok((list, authors))
+}
+
+/// `user` writes on report `id`; the message's id.
+pub async fn add_message(tube: &Tube, user: &User, id: i64, text: &str) -> TubeResult<i64> {
+    let text = checked_text(text, "message")?;
+    let a = with_messages(tube, user, id).await?;
+    let me = crate::accounts::account_of(tube, user.id).await?;
+    if a.count_messages >= MAX_MESSAGES {
+        return Err(TubeError::Conflict(format!(
+            "A report holds at most {MAX_MESSAGES} messages."
+        )));
+    }
+    let by_moderator = a.reporter_account_id != Some(me.id);
+    let mut tx = tube.store.begin().await?;
+    let mid = store::add_message(tx.ex(), id, me.id, &text, by_moderator).await?;
+    if by_moderator && a.processed_at.is_none() {
+        store::decide(tx.ex(), id, Some(a.state), None).await?;
+    }
+    tx.commit().await?;
+    Ok(mid)
+}
+
+/// Deletes a message of report `id`: its author's, or any for a moderator.
+pub async fn delete_message(tube: &Tube, user: &User, id: i64, message: i64) -> TubeResult<()> {
+    with_messages(tube, user, id).await?;
+    let me = crate::accounts::account_of(tube, user.id).await?;
+    let mut tx = tube.store.begin().await?;
+    let m = store::message(tx.ex(), id, message)
+        .await?
+        .ok_or(TubeError::NotFound("abuse message"))?;
+    if m.account_id != Some(me.id) && !user.role.can_moderate() {
+        return Err(TubeError::Forbidden(
+            "Cannot delete this abuse message".into(),
+        ));
+    }
+    store::delete_message(tx.ex(), message).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -21,8 +21,6 @@ METHODS = ("get", "post", "put", "delete", "patch")
 
 # (METHOD, path as PeerTube's document writes it): what our route lacks.
 PARTIAL = {
-    ("GET", "/api/v1/video-channels/{channelHandle}/videos"): "as /api/v1/videos",
-    ("GET", "/api/v1/accounts/{name}/videos"): "as /api/v1/videos",
 }
 
 # Paths PeerTube's document writes loosely, and the route that serves them here.

@@ -736,3 +736,22 @@ moderation-reject = Reject
 moderation-delete = Delete the report
 moderation-delete-confirm = Delete this report and its messages for good?
 moderation-delete-yes = Yes, delete it
+
+## The instance's blocklist
+nav-blocklist = Blocklist
+blocklist-title = Blocked instances and accounts
+blocklist-intro = What this instance blocks is hidden from everyone's lists, searches and comments; a blocked instance's messages are refused and the follows with it end.
+blocklist-servers = Instances
+blocklist-accounts = Accounts
+blocklist-host = Instance
+blocklist-handle = Account
+blocklist-block = Block
+blocklist-unblock = Unblock
+blocklist-none = None.
+blocklist-import = Block a list of instances
+blocklist-import-help = One instance per line (lines starting with # are skipped). If a line is wrong, nothing is blocked and each wrong line is named.
+blocklist-import-send = Block them all
+blocklist-imported = { $count ->
+    [one] One more instance blocked.
+   *[other] { $count } more instances blocked.
+}

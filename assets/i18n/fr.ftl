@@ -733,3 +733,22 @@ moderation-reject = Rejeter
 moderation-delete = Supprimer le signalement
 moderation-delete-confirm = Supprimer définitivement ce signalement et ses messages ?
 moderation-delete-yes = Oui, le supprimer
+
+## La liste de blocage de l’instance
+nav-blocklist = Blocages
+blocklist-title = Instances et comptes bloqués
+blocklist-intro = Ce que cette instance bloque est caché des listes, recherches et commentaires de tous ; les messages d’une instance bloquée sont refusés et les abonnements avec elle prennent fin.
+blocklist-servers = Instances
+blocklist-accounts = Comptes
+blocklist-host = Instance
+blocklist-handle = Compte
+blocklist-block = Bloquer
+blocklist-unblock = Débloquer
+blocklist-none = Aucun.
+blocklist-import = Bloquer une liste d’instances
+blocklist-import-help = Une instance par ligne (les lignes commençant par # sont ignorées). Si une ligne est fausse, rien n’est bloqué et chaque ligne fausse est nommée.
+blocklist-import-send = Toutes les bloquer
+blocklist-imported = { $count ->
+    [one] Une instance de plus bloquée.
+   *[other] { $count } instances de plus bloquées.
+}

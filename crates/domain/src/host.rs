@@ -17,9 +17,49 @@ pub fn host_of(url: &str) -> Option<String> {
     })
 }
 
+/// A host as someone typed it (`Example.org`, `a.example:8443`), spelt as [`host_of`] spells
+/// it; `None` if it is not one (a URL, a handle, spaces).
+pub fn parse_host(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty()
+        || t.len() > 255
+        || t.chars()
+            .any(|c| c.is_whitespace() || matches!(c, '/' | '@' | '?' | '#' | '\\'))
+    {
+        return None;
+    }
+    let h = host_of(&format!("https://{t}/"))?;
+    // One dot at least, or an address or `localhost`: a bare word is no instance.
+    (h.contains('.') || h.contains(':') || h.starts_with("localhost")).then_some(h)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::host_of;
+    use super::{host_of, parse_host};
+
+    #[test]
+    fn hosts_as_typed() {
+        assert_eq!(parse_host(" Example.ORG ").as_deref(), Some("example.org"));
+        assert_eq!(
+            parse_host("a.example:8443").as_deref(),
+            Some("a.example:8443")
+        );
+        assert_eq!(parse_host("a.example:443").as_deref(), Some("a.example"));
+        assert_eq!(
+            parse_host("127.0.0.1:9001").as_deref(),
+            Some("127.0.0.1:9001")
+        );
+        for bad in [
+            "",
+            "https://a.example",
+            "me@a.example",
+            "a example",
+            "word",
+            "a.example/x",
+        ] {
+            assert_eq!(parse_host(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn one_spelling_per_host() {

@@ -11,13 +11,12 @@ use ruche_testkit::peer::{Peer, activity};
 use ruche_testkit::{Instance, both, eventually};
 use serde_json::{Value, json};
 
-const FEDERATION: &[(&str, &str)] = &[
-    ("RUCHE_FEDERATION_ALLOW_INSECURE", "true"),
-    ("RUCHE_FEDERATION_RETRY_BASE_SECS", "1"),
-    ("RUCHE_FEDERATION_RETRY_MAX_SECS", "2"),
-    ("RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS", "3"),
-    ("RUCHE_RATES_REPORT_MAX", "4"),
-];
+/// Fast federation, and four reports a user per window.
+fn settings() -> Vec<(&'static str, &'static str)> {
+    let mut s = ruche_testkit::FEDERATION.to_vec();
+    s.push(("RUCHE_RATES_REPORT_MAX", "4"));
+    s
+}
 
 /// The reports `token` lists at `path`.
 async fn reports(i: &Instance, token: &str, path: &str) -> Value {
@@ -27,8 +26,8 @@ async fn reports(i: &Instance, token: &str, path: &str) -> Value {
 }
 
 both!(reports_moderated_and_federated, |db| async move {
-    let a = Instance::start(db, FEDERATION).await;
-    let b = Instance::start(db, FEDERATION).await;
+    let a = Instance::start(db, &settings()).await;
+    let b = Instance::start(db, &settings()).await;
     let logs = vec![a.stderr_log.clone(), b.stderr_log.clone()];
     let (ta, tb) = (a.root_token().await, b.root_token().await);
     b.follow_instance(&tb, &a).await;

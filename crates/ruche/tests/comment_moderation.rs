@@ -10,12 +10,7 @@ use ruche_testkit::peer::{Peer, activity};
 use ruche_testkit::{Instance, ap_get, both, eventually};
 use serde_json::{Value, json};
 
-const FEDERATION: &[(&str, &str)] = &[
-    ("RUCHE_FEDERATION_ALLOW_INSECURE", "true"),
-    ("RUCHE_FEDERATION_RETRY_BASE_SECS", "1"),
-    ("RUCHE_FEDERATION_RETRY_MAX_SECS", "2"),
-    ("RUCHE_FEDERATION_DELIVERY_TIMEOUT_SECS", "3"),
-];
+use ruche_testkit::FEDERATION;
 
 /// The threads of `uuid` on `i` as `token` sees them (anonymous when empty): the total and the
 /// texts.

@@ -34,6 +34,35 @@ pub enum Held {
     All,
 }
 
+/// Which comments a reader sees: the held ones [`Held`] lets it see, and none by an author the
+/// instance blocks or `blockers` (the reader, the video's owner) mute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub held: Held,
+    pub blockers: Vec<i64>,
+}
+
+impl From<Held> for Shown {
+    fn from(held: Held) -> Shown {
+        Shown {
+            held,
+            blockers: Vec::new(),
+        }
+    }
+}
+
+impl Shown {
+    /// The condition on the comments of alias `t`.
+    fn cond(&self, t: &str) -> String {
+        let blocked = crate::blocklist::not_blocked(
+            &format!("{t}.account_id"),
+            &format!("(SELECT ba.host FROM accounts ba WHERE ba.id = {t}.account_id)"),
+            &self.blockers,
+        );
+        format!("{} AND {blocked}", self.held.cond(t))
+    }
+}
+
 impl Held {
     /// The condition on the comments of alias `t` (an account id is a number: safe inline).
     fn cond(self, t: &str) -> String {
@@ -47,7 +76,7 @@ impl Held {
 
 // The count names the video too, so that it reads the `(video_id, thread_id, id)` index rather
 // than the whole table once per row.
-fn cols(shown: Held) -> String {
+fn cols(shown: &Shown) -> String {
     format!(
         "c.id, c.video_id, c.account_id, c.thread_id, c.in_reply_to_id, c.text, c.url,
     c.created_at, c.updated_at, c.deleted_at, c.held_for_review, c.reply_approval,
@@ -99,7 +128,7 @@ pub async fn insert(
 pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Comment>> {
     let sql = format!(
         "SELECT {} FROM video_comments c WHERE c.id = $1",
-        cols(Held::All)
+        cols(&Shown::from(Held::All))
     );
     dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id)
@@ -115,7 +144,7 @@ pub async fn by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Comment>> {
     }
     let sql = format!(
         "SELECT {} FROM video_comments c WHERE c.id IN ({})",
-        cols(Held::All),
+        cols(&Shown::from(Held::All)),
         crate::placeholders(1, ids.len())
     );
     dual!(ex, |c| {
@@ -132,10 +161,11 @@ pub async fn by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Comment>> {
 pub async fn threads(
     ex: Ex<'_>,
     video_id: i64,
-    shown: Held,
+    shown: impl Into<Shown>,
     start: i64,
     count: i64,
 ) -> Result<(Vec<Comment>, i64)> {
+    let shown = &shown.into();
     let sql = format!(
         "SELECT {} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id IS NULL AND {}
          ORDER BY c.id DESC LIMIT $2 OFFSET $3",
@@ -164,7 +194,7 @@ pub async fn threads(
 
 /// A thread's replies `shown` lets its reader see (`$1` the video, `$2` the thread), oldest or
 /// `newest` first, at most `$3`.
-fn replies_sql(shown: Held, newest: bool) -> String {
+fn replies_sql(shown: &Shown, newest: bool) -> String {
     format!(
         "SELECT {REPLY_COLS} FROM video_comments c WHERE c.video_id = $1 AND c.thread_id = $2
          AND {} ORDER BY c.id {} LIMIT $3",
@@ -180,9 +210,10 @@ pub async fn thread(
     ex: Ex<'_>,
     video_id: i64,
     thread_id: i64,
-    shown: Held,
+    shown: impl Into<Shown>,
     limit: i64,
 ) -> Result<Vec<Comment>> {
+    let shown = &shown.into();
     let first = format!(
         "SELECT {} FROM video_comments c
          WHERE c.id = $1 AND c.video_id = $2 AND c.thread_id IS NULL AND {}",
@@ -219,10 +250,10 @@ pub async fn latest_replies(
     ex: Ex<'_>,
     video_id: i64,
     thread_id: i64,
-    shown: Held,
+    shown: impl Into<Shown>,
     limit: i64,
 ) -> Result<Vec<Comment>> {
-    let sql = replies_sql(shown, true);
+    let sql = replies_sql(&shown.into(), true);
     let mut rows: Vec<Comment> = dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(video_id)
         .bind(thread_id)
@@ -256,7 +287,8 @@ pub async fn depth(ex: Ex<'_>, id: i64, most: i64) -> Result<Option<i64>> {
 }
 
 /// Comments of a video not deleted that `shown` lets its reader see.
-pub async fn count_visible(ex: Ex<'_>, video_id: i64, shown: Held) -> Result<i64> {
+pub async fn count_visible(ex: Ex<'_>, video_id: i64, shown: impl Into<Shown>) -> Result<i64> {
+    let shown = &shown.into();
     let sql = format!(
         "SELECT COUNT(*) FROM video_comments c WHERE c.video_id = $1 AND c.deleted_at IS NULL
          AND {}",
@@ -291,7 +323,7 @@ pub async fn soft_delete(ex: Ex<'_>, id: i64) -> Result<()> {
 pub async fn by_url(ex: Ex<'_>, url: &str) -> Result<Option<Comment>> {
     let sql = format!(
         "SELECT {} FROM video_comments c WHERE c.url = $1",
-        cols(Held::All)
+        cols(&Shown::from(Held::All))
     );
     dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(url)

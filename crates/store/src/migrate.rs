@@ -110,6 +110,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0026_watched_words.sql"),
     ),
     (27, "abuses", include_str!("../migrations/0027_abuses.sql")),
+    (
+        28,
+        "blocklists",
+        include_str!("../migrations/0028_blocklists.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

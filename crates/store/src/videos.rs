@@ -592,6 +592,8 @@ pub struct Facets {
     pub any_state: bool,
     /// Videos with one of these automatic tags (of the instance's watched words; moderators').
     pub auto_tags_one_of: Vec<String>,
+    /// Videos of blocked and muted owners too (moderators' `include` 4).
+    pub blocked_too: bool,
 }
 
 /// Which videos a list shows.
@@ -620,6 +622,10 @@ pub struct ListFilter {
     pub facets: Facets,
     /// The first day (ms, UTC midnight) whose views count for [`Sort::Trending`].
     pub trending_since: i64,
+    /// Leaves out the videos of owners the instance blocks (their account, or their instance)
+    /// and of those `muted_by` mute (the viewer's account).
+    pub hide_blocked: bool,
+    pub muted_by: Vec<i64>,
     /// Only videos matching these words (a search); none: no search.
     pub search: Vec<ruche_domain::search::QueryWord>,
 }
@@ -730,6 +736,13 @@ impl ListFilter {
         for t in &f.tags_all_of {
             let c = tag_like(&mut binds, t, &mut mark);
             conds.push(c);
+        }
+        if self.hide_blocked {
+            conds.push(crate::blocklist::not_blocked(
+                "a.id",
+                "a.host",
+                &self.muted_by,
+            ));
         }
         if !f.auto_tags_one_of.is_empty() {
             let names: Vec<String> = f

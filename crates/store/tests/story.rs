@@ -4103,3 +4103,158 @@ db_test!(
         assert_eq!(videos::list(c.ex(), &tagged).await.unwrap().1, 1);
     }
 );
+
+db_test!(
+    blocklists_of_users_and_the_instance,
+    |store: Store| async move {
+        use ruche_store::blocklist;
+        let uid = make_user(&store, "muter").await;
+        let mut tx = store.begin().await.unwrap();
+        let me = users::account_of_user(tx.ex(), uid).await.unwrap();
+        let far = federation::upsert_account(
+            tx.ex(),
+            &RemoteProfile {
+                url: "https://far.example/accounts/zed",
+                name: "zed",
+                host: "far.example",
+                display_name: "Zed",
+                description: None,
+                support: None,
+            },
+        )
+        .await
+        .unwrap();
+        federation::upsert_actor(
+            tx.ex(),
+            &RemoteActor {
+                url: "https://far.example/accounts/zed".into(),
+                kind: "Person".into(),
+                host: "far.example".into(),
+                username: "zed".into(),
+                inbox: "https://far.example/accounts/zed/inbox".into(),
+                account_id: Some(far),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        federation::upsert_follow(
+            tx.ex(),
+            "https://far.example/accounts/zed",
+            "https://here.example/accounts/peertube",
+            FollowState::Accepted,
+            "https://far.example/follows/1",
+        )
+        .await
+        .unwrap();
+        // Once per blocker and thing; a user's and the instance's are apart.
+        assert!(
+            blocklist::block_account(tx.ex(), Some(me.id), far)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !blocklist::block_account(tx.ex(), Some(me.id), far)
+                .await
+                .unwrap()
+        );
+        assert!(
+            blocklist::block_server(tx.ex(), None, "other.example")
+                .await
+                .unwrap()
+        );
+        assert!(
+            blocklist::block_server(tx.ex(), Some(me.id), "far.example")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !blocklist::refused_at_inbox(
+                tx.ex(),
+                "far.example",
+                "https://far.example/accounts/zed"
+            )
+            .await
+            .unwrap()
+        );
+        assert!(
+            blocklist::refused_at_inbox(tx.ex(), "other.example", "https://other.example/a")
+                .await
+                .unwrap()
+        );
+        assert!(blocklist::block_account(tx.ex(), None, far).await.unwrap());
+        assert!(
+            blocklist::refused_at_inbox(tx.ex(), "far.example", "https://far.example/accounts/zed")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            blocklist::drop_follows_with(tx.ex(), "far.example")
+                .await
+                .unwrap(),
+            1
+        );
+        let (mine, total) =
+            blocklist::account_blocks(tx.ex(), Some(me.id), Some("ZED"), false, 0, 10)
+                .await
+                .unwrap();
+        assert_eq!((total, mine[0].blocked_account_id), (1, far));
+        let (theirs, total) = blocklist::server_blocks(tx.ex(), None, None, true, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!((total, theirs[0].host.as_str()), (1, "other.example"));
+        assert_eq!(
+            blocklist::blocked_among(
+                tx.ex(),
+                Some(me.id),
+                &[far, me.id],
+                &["far.example".into(), "other.example".into()]
+            )
+            .await
+            .unwrap(),
+            (vec![far], vec!["far.example".to_string()])
+        );
+        assert!(
+            blocklist::unblock_account(tx.ex(), None, far)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !blocklist::unblock_account(tx.ex(), None, far)
+                .await
+                .unwrap()
+        );
+        assert!(
+            blocklist::unblock_server(tx.ex(), None, "other.example")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !blocklist::unblock_server(tx.ex(), None, "other.example")
+                .await
+                .unwrap()
+        );
+        // The condition lists and threads add: an author the instance or a blocker blocks.
+        let blocked_for = |blockers: Vec<i64>| {
+            let cond = blocklist::not_blocked("a.id", "a.host", &blockers);
+            format!("SELECT CAST(COUNT(*) AS BIGINT) FROM accounts a WHERE a.id = {far} AND {cond}")
+        };
+        for (blockers, visible) in [(vec![], 1), (vec![me.id], 0)] {
+            let sql = blocked_for(blockers);
+            let n: i64 = match tx.ex() {
+                ruche_store::Ex::Sqlite(c) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                    .fetch_one(c)
+                    .await
+                    .unwrap(),
+                ruche_store::Ex::Postgres(c) => {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+                        .fetch_one(c)
+                        .await
+                        .unwrap()
+                }
+            };
+            assert_eq!(n, visible);
+        }
+        tx.commit().await.unwrap();
+    }
+);

@@ -7,7 +7,7 @@
 use crate::{Tube, TubeError, TubeResult, videos};
 use ruche_store::Ex;
 use ruche_store::comments;
-pub use ruche_store::comments::{Comment, Held};
+pub use ruche_store::comments::{Comment, Held, Shown};
 use ruche_store::users::User;
 use ruche_store::videos::Video;
 
@@ -125,26 +125,32 @@ pub async fn threads(
     let v = videos::find_visible_with(tube, video, user, password).await?;
     let shown = held_shown(tube, &v, user).await?;
     let mut c = tube.store.read().await?;
-    let (rows, total) = comments::threads(c.ex(), v.id, shown, start, count).await?;
+    let (rows, total) = comments::threads(c.ex(), v.id, shown.clone(), start, count).await?;
     let visible = comments::count_visible(c.ex(), v.id, shown).await?;
     Ok((v, rows, total, visible))
 }
 
-/// Which comments held for approval under `v` its reader sees: all for the video's owner and
-/// moderators, their own for others logged in, none for anonymous readers.
-pub async fn held_shown(tube: &Tube, v: &Video, user: Option<&User>) -> TubeResult<Held> {
+/// Which comments under `v` its reader sees: the held ones (all for the video's owner and
+/// moderators, their own for others logged in, none for anonymous readers), and none by an
+/// author the instance blocks, the reader mutes or, under our video, its owner mutes (PeerTube's
+/// rule: an owner's mutes keep their videos' threads clean for everyone).
+pub async fn held_shown(tube: &Tube, v: &Video, user: Option<&User>) -> TubeResult<Shown> {
+    let owner = v.is_local().then_some(v.account_id);
     let Some(user) = user else {
-        return Ok(Held::Hidden);
+        return Ok(Shown {
+            held: Held::Hidden,
+            blockers: owner.into_iter().collect(),
+        });
     };
-    if user.role.can_moderate() {
-        return Ok(Held::All);
-    }
-    let account = crate::accounts::account_of(tube, user.id).await?;
-    Ok(if v.account_id == account.id {
+    let account = crate::accounts::account_of(tube, user.id).await?.id;
+    let held = if user.role.can_moderate() || v.account_id == account {
         Held::All
     } else {
-        Held::Author(account.id)
-    })
+        Held::Author(account)
+    };
+    let mut blockers = vec![account];
+    blockers.extend(owner.filter(|o| *o != account));
+    Ok(Shown { held, blockers })
 }
 
 /// The newest `count` threads of `v` (a video the caller already may see), each with its newest
@@ -153,17 +159,17 @@ pub async fn held_shown(tube: &Tube, v: &Video, user: Option<&User>) -> TubeResu
 pub async fn threads_with_replies(
     tube: &Tube,
     v: &ruche_store::videos::Video,
-    shown: Held,
+    shown: Shown,
     count: i64,
     replies: i64,
 ) -> TubeResult<(Vec<(Comment, Vec<Comment>)>, i64)> {
     let mut c = tube.store.read().await?;
-    let (firsts, _) = comments::threads(c.ex(), v.id, shown, 0, count).await?;
-    let visible = comments::count_visible(c.ex(), v.id, shown).await?;
+    let (firsts, _) = comments::threads(c.ex(), v.id, shown.clone(), 0, count).await?;
+    let visible = comments::count_visible(c.ex(), v.id, shown.clone()).await?;
     let mut out = Vec::with_capacity(firsts.len());
     for first in firsts {
         let shown = if first.replies > 0 {
-            comments::latest_replies(c.ex(), v.id, first.id, shown, replies).await?
+            comments::latest_replies(c.ex(), v.id, first.id, shown.clone(), replies).await?
         } else {
             Vec::new()
         };

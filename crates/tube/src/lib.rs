@@ -10,6 +10,7 @@ pub mod abuses;
 pub mod accounts;
 pub mod auth;
 pub mod autotags;
+pub mod blocklist;
 pub mod channels;
 pub mod comments;
 mod copies;

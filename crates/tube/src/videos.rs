@@ -669,7 +669,7 @@ pub async fn list_public(
 ) -> TubeResult<(Vec<Video>, i64)> {
     // Chosen privacies and unpublished videos are moderators' (PeerTube's `privacyOneOf` and
     // `include`).
-    if !f.facets.privacies.is_empty() || f.facets.any_state {
+    if !f.facets.privacies.is_empty() || f.facets.any_state || f.facets.blocked_too {
         match viewer {
             None => return Err(TubeError::Unauthorized),
             Some(u) if !u.role.can_moderate() => {
@@ -688,13 +688,20 @@ pub async fn list_public(
         f.facets.host = None;
         f.is_local = Some(true);
     }
+    let mut c = tube.store.read().await?;
+    // What the instance blocks and the viewer mutes is left out (moderators may ask for it).
+    let muted_by = match viewer {
+        Some(u) => vec![ruche_store::users::account_of_user(c.ex(), u.id).await?.id],
+        None => Vec::new(),
+    };
     let f = ListFilter {
         public_only: true,
         logged_in: viewer.is_some(),
         trending_since: today - (TRENDING_DAYS - 1) * vstore::DAY_MS,
+        hide_blocked: !f.facets.blocked_too,
+        muted_by,
         ..f
     };
-    let mut c = tube.store.read().await?;
     Ok(vstore::list(c.ex(), &f).await?)
 }
 

@@ -78,6 +78,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(html::registrations::routes())
         .merge(html::admin::routes())
         .merge(html::moderation::routes())
+        .merge(html::blocklist::routes())
         .merge(sites::visitor::routes())
         .merge(sites::mine::routes())
         .merge(sites::editor::routes())

@@ -119,6 +119,22 @@ pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused
         // One of our own activities, forwarded back to us by another instance.
         return Ok(Received::Ignored);
     }
+    // What the instance blocks (an instance, an account) is refused before any key is read or
+    // checked: a blocked sender costs a lookup, never a fetch or a signature check.
+    {
+        let hosts = [Some(actor), Some(params.key_id.as_str())]
+            .into_iter()
+            .flatten()
+            .filter_map(ruche_domain::host::host_of);
+        let mut c = tube.store.read().await?;
+        for host in hosts {
+            if ruche_store::blocklist::refused_at_inbox(c.ex(), &host, actor).await? {
+                return Err(Refused::Forbidden(format!(
+                    "this instance blocks {actor} or its instance"
+                )));
+            }
+        }
+    }
     let self_delete =
         ap::type_of(&activity) == "Delete" && ap::id_of(&activity["object"]) == Some(actor);
     // The signer's key: from the store, else fetched; fetched again if it no longer verifies.

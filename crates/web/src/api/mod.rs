@@ -3,6 +3,7 @@
 //! (see ../shared/fixtures/peertube-8.0.1/api/ for the real thing).
 
 mod abuses;
+mod blocklist;
 pub(crate) mod body;
 pub(crate) mod cache;
 mod comments;
@@ -760,6 +761,132 @@ pub(crate) fn table() -> Table {
             Nothing,
             true,
             delete(comments::delete),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/blocklist/accounts",
+            "The current user's blocked accounts",
+            Page,
+            Json,
+            true,
+            get(blocklist::my_accounts),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/me/blocklist/accounts",
+            "Block an account (the current user's blocklist)",
+            Body,
+            Nothing,
+            true,
+            post(blocklist::my_block_account),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/users/me/blocklist/accounts/{name}",
+            "Unblock an account (the current user's blocklist)",
+            Plain,
+            Nothing,
+            true,
+            delete(blocklist::my_unblock_account),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/blocklist/servers",
+            "The current user's blocked instances",
+            Page,
+            Json,
+            true,
+            get(blocklist::my_servers),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/me/blocklist/servers",
+            "Block an instance (the current user's blocklist)",
+            Body,
+            Nothing,
+            true,
+            post(blocklist::my_block_server),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/users/me/blocklist/servers/{host}",
+            "Unblock an instance (the current user's blocklist)",
+            Plain,
+            Nothing,
+            true,
+            delete(blocklist::my_unblock_server),
+        )
+        .op(
+            "GET",
+            "/api/v1/server/blocklist/accounts",
+            "The instance's blocked accounts",
+            Page,
+            Json,
+            true,
+            get(blocklist::server_accounts),
+        )
+        .op(
+            "POST",
+            "/api/v1/server/blocklist/accounts",
+            "Block an account (the instance's blocklist)",
+            Body,
+            Nothing,
+            true,
+            post(blocklist::server_block_account),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/server/blocklist/accounts/{name}",
+            "Unblock an account (the instance's blocklist)",
+            Plain,
+            Nothing,
+            true,
+            delete(blocklist::server_unblock_account),
+        )
+        .op(
+            "GET",
+            "/api/v1/server/blocklist/servers",
+            "The instance's blocked instances",
+            Page,
+            Json,
+            true,
+            get(blocklist::server_servers),
+        )
+        .op(
+            "POST",
+            "/api/v1/server/blocklist/servers",
+            "Block an instance (the instance's blocklist)",
+            Body,
+            Nothing,
+            true,
+            post(blocklist::server_block_server),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/server/blocklist/servers/{host}",
+            "Unblock an instance (the instance's blocklist)",
+            Plain,
+            Nothing,
+            true,
+            delete(blocklist::server_unblock_server),
+        )
+        .op(
+            "POST",
+            "/api/v1/server/blocklist/servers/import",
+            "Block a list of instances, one host per line, all or none",
+            Body,
+            Json,
+            true,
+            post(blocklist::import),
+        )
+        .op(
+            "GET",
+            "/api/v1/blocklist/status",
+            "Whether accounts and instances are blocked",
+            Plain,
+            Json,
+            false,
+            get(blocklist::status),
         )
         .op(
             "POST",

@@ -113,6 +113,7 @@ pub struct VideoQuery {
 /// yet), those of muted owners (none yet), each item's files, captions (none here), automatic
 /// tags.
 pub const INCLUDE_NOT_PUBLISHED: i64 = 1;
+pub const INCLUDE_BLOCKED_OWNER: i64 = 4;
 pub const INCLUDE_FILES: i64 = 8;
 pub const INCLUDE_AUTOMATIC_TAGS: i64 = 32;
 const INCLUDE_ALL: i64 = 1 | 2 | 4 | 8 | 16 | 32;
@@ -216,6 +217,7 @@ impl VideoQuery {
             }
         }
         facets.any_state = include & INCLUDE_NOT_PUBLISHED != 0;
+        facets.blocked_too = include & INCLUDE_BLOCKED_OWNER != 0;
         let filter = ListFilter {
             sort: sort.0,
             newest_first: sort.1,

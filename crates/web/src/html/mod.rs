@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 pub(crate) mod account;
 pub(crate) mod admin;
+pub(crate) mod blocklist;
 pub(crate) mod browse;
 pub(crate) mod comments;
 pub(crate) mod edit;

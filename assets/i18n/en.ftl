@@ -755,3 +755,6 @@ blocklist-imported = { $count ->
     [one] One more instance blocked.
    *[other] { $count } more instances blocked.
 }
+profile-mute = Mute
+profile-unmute = Unmute
+profile-mute-help = You will no longer see this account's videos and comments, and nobody will see its comments under your videos.

@@ -752,3 +752,6 @@ blocklist-imported = { $count ->
     [one] Une instance de plus bloquée.
    *[other] { $count } instances de plus bloquées.
 }
+profile-mute = Masquer
+profile-unmute = Ne plus masquer
+profile-mute-help = Vous ne verrez plus les vidéos ni les commentaires de ce compte, et personne ne verra ses commentaires sous vos vidéos.

@@ -357,11 +357,44 @@ both!(mutes_and_instance_blocks, |db| async move {
             .await
             .contains("form2.example")
     );
-    let (sams, _) = a.browser_login("sam", "secret-pass").await;
+    let (sams, sam_csrf) = a.browser_login("sam", "secret-pass").await;
     assert!(
         !a.page(&sams, "/admin/blocklist")
             .await
             .contains("form2.example")
+    );
+    // A user's *Mute* button on an account's page (sam muted bob through the API above).
+    let profile = format!("/a/{bob_handle}");
+    assert!(
+        a.page(&sams, &profile)
+            .await
+            .contains(&format!("{profile}/unmute"))
+    );
+    let r = sams
+        .post(format!("{}{profile}/unmute", a.url))
+        .form(&[("csrf", sam_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        a.page(&sams, &profile)
+            .await
+            .contains(&format!("{profile}/mute"))
+    );
+    let mutes = "/api/v1/users/me/blocklist/accounts";
+    assert_eq!(as_sam.get_json(mutes).await.1["total"], 0);
+    let r = sams
+        .post(format!("{}{profile}/mute", a.url))
+        .form(&[("csrf", sam_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(as_sam.get_json(mutes).await.1["total"], 1);
+    assert!(
+        !a.page(&sams, "/a/sam").await.contains("/a/sam/mute"),
+        "not oneself"
     );
 
     a.stop().await;

@@ -239,6 +239,8 @@ pub(super) struct Profile {
     playlists: Vec<PlaylistCard>,
     /// An account's *Report* form, for a logged-in viewer who is not its owner.
     report_action: Option<String>,
+    /// An account's *Mute* button for such a viewer: where it posts, and whether it is muted.
+    mute: Option<(String, bool)>,
     report_video: bool,
     report_reasons: Vec<(&'static str, String)>,
     reported: bool,
@@ -317,6 +319,25 @@ pub(super) async fn profile(
     };
     match grid(st, &chrome.tr, who.filter, page, viewer, None).await {
         Ok(g) => render(&Profile {
+            mute: match (&who.report, viewer) {
+                (Some((h, owner)), Some(v)) if Some(v.id) != *owner => {
+                    let muted = ruche_tube::blocklist::status(
+                        &st.tube,
+                        Some(v),
+                        std::slice::from_ref(h),
+                        &[],
+                    )
+                    .await
+                    .ok()
+                    .and_then(|(a, _)| a.first().map(|x| x.2))
+                    .unwrap_or(false);
+                    Some((
+                        format!("/a/{h}/{}", if muted { "unmute" } else { "mute" }),
+                        muted,
+                    ))
+                }
+                _ => None,
+            },
             report_action: who
                 .report
                 .as_ref()

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/w/{id}/report", post(report_video))
         .route("/w/{id}/comments/{comment}/report", post(report_comment))
         .route("/a/{name}/report", post(report_account))
+        .route("/a/{name}/{action}", post(mute))
         .route("/admin/moderation", get(queue))
         .route("/admin/moderation/{id}", post(decide))
         .route("/admin/moderation/{id}/delete", post(delete))
@@ -153,6 +154,43 @@ async fn report_account(
         ..Report::default()
     };
     send(&st, chrome, &user, &format!("/a/{name}"), f, r).await
+}
+
+#[derive(Deserialize, Default)]
+struct MuteForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /a/{name}/mute` (the viewer no longer sees the account's videos and comments) and
+/// `/a/{name}/unmute`.
+async fn mute(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    Path((name, action)): Path<(String, String)>,
+    Body(f): Body<MuteForm>,
+) -> Response {
+    let muting = match action.as_str() {
+        "mute" => true,
+        "unmute" => false,
+        _ => return error_page(chrome, TubeError::NotFound("page")),
+    };
+    on_form(
+        chrome,
+        &user,
+        &format!("/a/{name}"),
+        &f.csrf,
+        error_page,
+        async |u| {
+            if muting {
+                ruche_tube::blocklist::block_account(&st.tube, u, false, &name).await?;
+            } else {
+                ruche_tube::blocklist::unblock_account(&st.tube, u, false, &name).await?;
+            }
+            Ok(String::new())
+        },
+    )
+    .await
 }
 
 /// One report as the queue shows it.

@@ -77,68 +77,57 @@ struct Target {
 
 async fn target(tube: &Tube, user: &User, me: &Account, r: &Report) -> TubeResult<Target> {
     let base = crate::federation::base(tube);
-    let mut c = tube.store.read().await?;
-    let t = if let Some(v) = &r.video {
+    // What is reported, and its owner's account id. No connection is held while
+    // `find_visible` takes its own.
+    let (kind, owner, video, comment, remote_id) = if let Some(v) = &r.video {
         let v = videos::find_visible(tube, v, Some(user)).await?;
-        let flagged = ruche_store::users::account_by_id(c.ex(), v.account_id).await?;
         let remote_id = v.url.clone();
-        Target {
-            kind: "video",
-            flagged,
-            video: Some(v),
-            comment: None,
-            remote_id,
-        }
+        ("video", v.account_id, Some(v), None, remote_id)
     } else if let Some(id) = r.comment {
-        let cm = ruche_store::comments::by_id(c.ex(), id)
-            .await?
-            .filter(|cm| cm.deleted_at.is_none() && !cm.held_for_review)
-            .ok_or(TubeError::NotFound("comment"))?;
-        let v = ruche_store::videos::by_id(c.ex(), cm.video_id)
-            .await?
-            .ok_or(TubeError::NotFound("comment"))?;
-        drop(c);
+        let (cm, uuid) = {
+            let mut c = tube.store.read().await?;
+            let cm = ruche_store::comments::by_id(c.ex(), id)
+                .await?
+                .filter(|cm| cm.deleted_at.is_none() && !cm.held_for_review)
+                .ok_or(TubeError::NotFound("comment"))?;
+            let v = ruche_store::videos::by_id(c.ex(), cm.video_id)
+                .await?
+                .ok_or(TubeError::NotFound("comment"))?;
+            (cm, v.uuid)
+        };
         // A comment is seen where its video is.
-        let v = videos::find_visible(tube, &v.uuid, Some(user)).await?;
-        let mut c = tube.store.read().await?;
-        let flagged = ruche_store::users::account_by_id(c.ex(), cm.account_id).await?;
+        let v = videos::find_visible(tube, &uuid, Some(user)).await?;
         let remote_id = cm.url.is_some().then(|| objects::comment_id(base, &v, &cm));
-        return finish(
-            Target {
-                kind: "comment",
-                flagged,
-                video: None,
-                comment: Some(cm),
-                remote_id,
-            },
-            me,
-        );
+        ("comment", cm.account_id, None, Some(cm), remote_id)
     } else if let Some(id) = r.account {
-        let flagged = ruche_store::users::account_by_id(c.ex(), id)
-            .await
-            .map_err(|_| TubeError::NotFound("account"))?;
-        let remote_id = flagged.url.clone();
-        Target {
-            kind: "account",
-            flagged,
-            video: None,
-            comment: None,
-            remote_id,
-        }
+        ("account", id, None, None, None)
     } else {
         return Err(bad("video id or account id or comment id is required."));
     };
-    finish(t, me)
-}
-
-fn finish(t: Target, me: &Account) -> TubeResult<Target> {
-    if t.flagged.id == me.id {
+    let flagged = {
+        let mut c = tube.store.read().await?;
+        ruche_store::users::account_by_id(c.ex(), owner)
+            .await
+            .map_err(|_| TubeError::NotFound("account"))?
+    };
+    if flagged.id == me.id {
         return Err(TubeError::Forbidden(format!(
-            "You cannot report your own {}.",
-            t.kind
+            "You cannot report your own {kind}."
         )));
     }
-    Ok(t)
+    // An account is reported where it lives.
+    let remote_id = if kind == "account" {
+        flagged.url.clone()
+    } else {
+        remote_id
+    };
+    Ok(Target {
+        kind,
+        flagged,
+        video,
+        comment,
+        remote_id,
+    })
 }
 
 /// `user` reports something; the report's id. Refused: a reason or predefined reason out of
@@ -432,27 +421,27 @@ pub async fn delete(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
     Ok(())
 }
 
-/// Report `id` if `user` may read it and its messages: a moderator, or its reporter.
-async fn readable(tube: &Tube, user: &User, id: i64) -> TubeResult<Abuse> {
-    let me = crate::accounts::account_of(tube, user.id).await?;
+/// Report `id`, if messages may be exchanged on it by `user` (a moderator, or its reporter) and
+/// its reporter is one of ours; with `user`'s account id. One connection, three reads.
+async fn with_messages(tube: &Tube, user: &User, id: i64) -> TubeResult<(Abuse, i64)> {
     let mut c = tube.store.read().await?;
+    let me = ruche_store::users::account_of_user(c.ex(), user.id)
+        .await?
+        .id;
     let a = store::by_id(c.ex(), id)
         .await?
         .ok_or(TubeError::NotFound("abuse"))?;
-    if !user.role.can_moderate() && a.reporter_account_id != Some(me.id) {
+    if !user.role.can_moderate() && a.reporter_account_id != Some(me) {
         return Err(TubeError::Forbidden(format!(
             "User {} does not have right to get abuse {id}",
             user.username
         )));
     }
-    Ok(a)
-}
-
-/// Report `id` if messages may be exchanged on it: its reporter is one of ours.
-async fn with_messages(tube: &Tube, user: &User, id: i64) -> TubeResult<Abuse> {
-    let a = readable(tube, user, id).await?;
     let local = match a.reporter_account_id {
-        Some(r) => crate::accounts::account(tube, r).await?.host.is_none(),
+        Some(r) => ruche_store::users::account_by_id(c.ex(), r)
+            .await?
+            .host
+            .is_none(),
         None => false,
     };
     if !local {
@@ -460,7 +449,7 @@ async fn with_messages(tube: &Tube, user: &User, id: i64) -> TubeResult<Abuse> {
             "This abuse was not created by a user of your instance.",
         ));
     }
-    Ok(a)
+    Ok((a, me))
 }
 
 /// The messages of report `id`, oldest first, with their authors.
@@ -486,16 +475,15 @@ pub async fn messages(
 /// `user` writes on report `id`; the message's id.
 pub async fn add_message(tube: &Tube, user: &User, id: i64, text: &str) -> TubeResult<i64> {
     let text = checked_text(text, "message")?;
-    let a = with_messages(tube, user, id).await?;
-    let me = crate::accounts::account_of(tube, user.id).await?;
+    let (a, me) = with_messages(tube, user, id).await?;
     if a.count_messages >= MAX_MESSAGES {
         return Err(TubeError::Conflict(format!(
             "A report holds at most {MAX_MESSAGES} messages."
         )));
     }
-    let by_moderator = a.reporter_account_id != Some(me.id);
+    let by_moderator = a.reporter_account_id != Some(me);
     let mut tx = tube.store.begin().await?;
-    let mid = store::add_message(tx.ex(), id, me.id, &text, by_moderator).await?;
+    let mid = store::add_message(tx.ex(), id, me, &text, by_moderator).await?;
     if by_moderator && a.processed_at.is_none() {
         store::decide(tx.ex(), id, Some(a.state), None).await?;
     }
@@ -505,13 +493,12 @@ pub async fn add_message(tube: &Tube, user: &User, id: i64, text: &str) -> TubeR
 
 /// Deletes a message of report `id`: its author's, or any for a moderator.
 pub async fn delete_message(tube: &Tube, user: &User, id: i64, message: i64) -> TubeResult<()> {
-    with_messages(tube, user, id).await?;
-    let me = crate::accounts::account_of(tube, user.id).await?;
+    let (_, me) = with_messages(tube, user, id).await?;
     let mut tx = tube.store.begin().await?;
     let m = store::message(tx.ex(), id, message)
         .await?
         .ok_or(TubeError::NotFound("abuse message"))?;
-    if m.account_id != Some(me.id) && !user.role.can_moderate() {
+    if m.account_id != Some(me) && !user.role.can_moderate() {
         return Err(TubeError::Forbidden(
             "Cannot delete this abuse message".into(),
         ));

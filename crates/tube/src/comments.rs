@@ -123,7 +123,7 @@ pub async fn threads(
     password: Option<videos::Password<'_>>,
 ) -> TubeResult<(ruche_store::videos::Video, Vec<Comment>, i64, i64)> {
     let v = videos::find_visible_with(tube, video, user, password).await?;
-    let shown = held_shown(tube, &v, user).await?;
+    let shown = shown_to(tube, &v, user).await?;
     let mut c = tube.store.read().await?;
     let (rows, total) = comments::threads(c.ex(), v.id, shown.clone(), start, count).await?;
     let visible = comments::count_visible(c.ex(), v.id, shown).await?;
@@ -134,7 +134,7 @@ pub async fn threads(
 /// moderators, their own for others logged in, none for anonymous readers), and none by an
 /// author the instance blocks, the reader mutes or, under our video, its owner mutes (PeerTube's
 /// rule: an owner's mutes keep their videos' threads clean for everyone).
-pub async fn held_shown(tube: &Tube, v: &Video, user: Option<&User>) -> TubeResult<Shown> {
+pub async fn shown_to(tube: &Tube, v: &Video, user: Option<&User>) -> TubeResult<Shown> {
     let owner = v.is_local().then_some(v.account_id);
     let Some(user) = user else {
         return Ok(Shown {
@@ -187,7 +187,7 @@ pub async fn thread(
     password: Option<videos::Password<'_>>,
 ) -> TubeResult<Vec<Comment>> {
     let v = videos::find_visible_with(tube, video, user, password).await?;
-    let shown = held_shown(tube, &v, user).await?;
+    let shown = shown_to(tube, &v, user).await?;
     let mut c = tube.store.read().await?;
     let all = comments::thread(c.ex(), v.id, thread_id, shown, THREAD_REPLIES).await?;
     if all.is_empty() {

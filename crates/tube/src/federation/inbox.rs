@@ -122,10 +122,12 @@ pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused
     // What the instance blocks (an instance, an account) is refused before any key is read or
     // checked: a blocked sender costs a lookup, never a fetch or a signature check.
     {
-        let hosts = [Some(actor), Some(params.key_id.as_str())]
+        // The actor's host and its key's, read once when they are one.
+        let mut hosts: Vec<String> = [actor, params.key_id.as_str()]
             .into_iter()
-            .flatten()
-            .filter_map(ruche_domain::host::host_of);
+            .filter_map(ruche_domain::host::host_of)
+            .collect();
+        hosts.dedup();
         let mut c = tube.store.read().await?;
         for host in hosts {
             if ruche_store::blocklist::refused_at_inbox(c.ex(), &host, actor).await? {

@@ -181,7 +181,7 @@ pub async fn view(
     video: &Video,
     viewer: Option<&User>,
 ) -> TubeResult<CommentsView> {
-    let shown = comments::held_shown(&st.tube, video, viewer).await?;
+    let shown = comments::shown_to(&st.tube, video, viewer).await?;
     let (found, count) =
         comments::threads_with_replies(&st.tube, video, shown, THREADS, REPLIES).await?;
     let may_delete_any = viewer

@@ -295,9 +295,18 @@ impl Store {
             // No parallel workers either: a search's matches were gathered from two more
             // processes, whose start costs more than they save, and a web server's queries
             // already run side by side.
+            // No wait without end: a statement waits a minute at most for a lock (then it
+            // fails, said in the log: its request answers 500, its job tries again), and the
+            // server closes a session left idle inside a transaction after five minutes, so
+            // that no forgotten transaction holds its locks for good.
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(url.into()))?
-                .options([("jit", "off"), ("max_parallel_workers_per_gather", "0")]);
+                .options([
+                    ("jit", "off"),
+                    ("max_parallel_workers_per_gather", "0"),
+                    ("lock_timeout", "60s"),
+                    ("idle_in_transaction_session_timeout", "300s"),
+                ]);
             Backend::Postgres(
                 PgPoolOptions::new()
                     .max_connections(10)

@@ -129,8 +129,13 @@ fn digest(s: &str) -> String {
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let mut tx = store.begin().await?;
-    // Several `ruche` processes may start together on PostgreSQL: serialise them.
+    // Several `ruche` processes may start together on PostgreSQL: serialise them. A migration
+    // may take longer than the `lock_timeout` every session has (`Store::open`): the others
+    // wait for it as long as it takes.
     if let crate::Ex::Postgres(c) = tx.ex() {
+        sqlx::query("SET LOCAL lock_timeout = 0")
+            .execute(&mut *c)
+            .await?;
         sqlx::query("SELECT pg_advisory_xact_lock(7271737)")
             .execute(&mut *c)
             .await?;

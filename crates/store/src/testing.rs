@@ -88,6 +88,41 @@ impl TestDb {
         }
     }
 
+    /// How many sessions of this database are idle inside a transaction (PostgreSQL; none on
+    /// SQLite, whose connections are not seen from outside).
+    pub async fn sessions_in_transaction(&self) -> i64 {
+        use sqlx::Connection;
+        let (Some(admin), Some(name)) = (&self.admin_url, &self.db_name) else {
+            return 0;
+        };
+        let mut c = sqlx::PgConnection::connect(admin)
+            .await
+            .expect("connect to test PostgreSQL");
+        sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = $1 AND state LIKE 'idle in transaction%'",
+        )
+        .bind(name)
+        .fetch_one(&mut c)
+        .await
+        .expect("read pg_stat_activity")
+    }
+
+    /// A setting of the store's PostgreSQL sessions (`SHOW name`); None on SQLite.
+    pub async fn session_setting(&self, name: &str) -> Option<String> {
+        let mut c = self.store.read().await.expect("a connection");
+        let crate::Ex::Postgres(c) = c.ex() else {
+            return None;
+        };
+        let show = format!("SHOW {name}");
+        Some(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(show))
+                .fetch_one(&mut *c)
+                .await
+                .expect("SHOW"),
+        )
+    }
+
     /// Closes the pools and drops the database.
     pub async fn cleanup(self) {
         self.store.close().await;

@@ -92,9 +92,20 @@ async fn run_job(tube: &Arc<Tube>, job: &Job) -> ruche_jobs::Outcome {
     };
     let video_id = payload.video_id;
     let progress = Arc::new(AtomicU32::new(u32::MAX));
-    let ticker = tokio::spawn(tick(tube.clone(), video_id, progress.clone()));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let ticker = tokio::spawn(tick(tube.clone(), video_id, progress.clone(), stop.clone()));
+    // Dropped with the job (a shutdown), the ticker stops too.
+    let stop_ticker = stop.drop_guard();
     let result = transcode_video(tube, video_id, &progress).await;
-    ticker.abort();
+    // The ticker's last write is over before the job's last one: a 99 % it read just before
+    // the end can no longer land after the 100 % (seen on a loaded machine: a published video
+    // left at 99 % for good).
+    drop(stop_ticker);
+    let _ = ticker.await;
+    let result = match result {
+        Ok(()) => transcoded(tube, video_id).await,
+        Err(e) => Err(e),
+    };
     let outcome = match result {
         Ok(()) => return Outcome::Done,
         // The file cannot become a video: no retry, the owner sees why.
@@ -144,11 +155,20 @@ async fn run_job(tube: &Arc<Tube>, job: &Job) -> ruche_jobs::Outcome {
     }
 }
 
-/// While a job runs: stores its progress, about every second when it changes.
-async fn tick(tube: Arc<Tube>, video_id: i64, progress: Arc<AtomicU32>) {
+/// While a job runs: stores its progress, about every second when it changes, until `stop`
+/// (never in the middle of a write).
+async fn tick(
+    tube: Arc<Tube>,
+    video_id: i64,
+    progress: Arc<AtomicU32>,
+    stop: tokio_util::sync::CancellationToken,
+) {
     let mut stored = u32::MAX;
     loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            () = stop.cancelled() => return,
+        }
         let p = progress.load(Ordering::Relaxed);
         if p == stored || p == u32::MAX {
             continue;
@@ -304,15 +324,20 @@ async fn transcode_video(tube: &Tube, video_id: i64, progress: &AtomicU32) -> Tu
     }
     // The storyboard, from a stored rendition (its source is one of ours, not the upload).
     crate::storyboards::make(tube, video_id).await?;
-    progress.store(100, Ordering::Relaxed);
-    let mut tx = tube.store.begin().await?;
-    vstore::set_progress(tx.ex(), video_id, 100).await?;
-    tx.commit().await?;
     // The uploaded file is not kept once transcoded (PeerTube's default), nor its torrent: its
     // owner no longer sees it among the files.
     remove_file_if_exists(&source).await?;
     remove_file_if_exists(&tube.storage.source_torrent(&uuid)).await?;
     remove_dir_if_exists(&work).await?;
+    Ok(())
+}
+
+/// The job is over: its video says 100 %. Written once the ticker has stopped, and after the
+/// clean-up, which a job taken up again after a crash finishes before it gets here.
+async fn transcoded(tube: &Tube, video_id: i64) -> TubeResult<()> {
+    let mut tx = tube.store.begin().await?;
+    vstore::set_progress(tx.ex(), video_id, 100).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -758,3 +758,46 @@ blocklist-imported = { $count ->
 profile-mute = Mute
 profile-unmute = Unmute
 profile-mute-help = You will no longer see this account's videos and comments, and nobody will see its comments under your videos.
+
+## Notifications (the header's badge, /my-account/notifications, their mails) and My reports
+nav-notifications = Notifications
+notifications-unread = { $count ->
+    [one] one unread notification
+   *[other] { $count } unread notifications
+}
+notifications-title = Notifications
+notifications-count = { $count ->
+    [0] No notification yet.
+    [one] One notification.
+   *[other] { $count } notifications.
+}
+notifications-empty = Nothing has happened that concerns you yet.
+notifications-read-all = Mark all as read
+notifications-new = new
+notifications-settings = What you are told, and how
+notifications-setting-what = When
+notifications-setting-web = Here
+notifications-setting-mail = By mail
+notifications-save = Save
+notifications-setting-newCommentOnMyVideo = Someone comments on one of my videos
+notifications-setting-myVideoPublished = One of my videos is published
+notifications-setting-myVideoImportFinished = One of my imports has finished
+notifications-setting-abuseStateChange = The moderators decide on one of my reports
+notifications-setting-abuseNewMessage = A new message on a report
+notifications-setting-abuseAsModerator = A new report for the moderators
+notif-new-abuse = New report #{ $id } for the moderators
+notif-abuse-accepted = Your report #{ $id } has been accepted
+notif-abuse-rejected = Your report #{ $id } has been rejected
+notif-abuse-message = New message on report #{ $id }
+notif-new-comment = { $author } commented on your video “{ $video }”
+notif-video-published = Your video “{ $video }” is published
+notif-import-success = Your import “{ $video }” is complete
+notif-import-error = Your import of { $url } failed
+notif-other = Something new
+mail-hello = Hello { $name },
+mail-settings-hint = You get this mail because of your notification settings; change them here:
+my-reports-title = My reports
+my-reports-empty = You have reported nothing.
+my-reports-moderator = moderator
+my-reports-write = Write to the moderators
+my-reports-send = Send

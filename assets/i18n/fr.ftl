@@ -755,3 +755,46 @@ blocklist-imported = { $count ->
 profile-mute = Masquer
 profile-unmute = Ne plus masquer
 profile-mute-help = Vous ne verrez plus les vidéos ni les commentaires de ce compte, et personne ne verra ses commentaires sous vos vidéos.
+
+## Notifications (the header's badge, /my-account/notifications, their mails) and My reports
+nav-notifications = Notifications
+notifications-unread = { $count ->
+    [one] une notification non lue
+   *[other] { $count } notifications non lues
+}
+notifications-title = Notifications
+notifications-count = { $count ->
+    [0] Aucune notification pour l’instant.
+    [one] Une notification.
+   *[other] { $count } notifications.
+}
+notifications-empty = Rien ne vous concernant ne s’est encore passé.
+notifications-read-all = Tout marquer comme lu
+notifications-new = nouveau
+notifications-settings = Ce qui vous est signalé, et comment
+notifications-setting-what = Quand
+notifications-setting-web = Ici
+notifications-setting-mail = Par courriel
+notifications-save = Enregistrer
+notifications-setting-newCommentOnMyVideo = Quelqu’un commente une de mes vidéos
+notifications-setting-myVideoPublished = Une de mes vidéos est publiée
+notifications-setting-myVideoImportFinished = Un de mes imports est terminé
+notifications-setting-abuseStateChange = Les modérateurs tranchent un de mes signalements
+notifications-setting-abuseNewMessage = Un nouveau message sur un signalement
+notifications-setting-abuseAsModerator = Un nouveau signalement pour les modérateurs
+notif-new-abuse = Nouveau signalement n° { $id } pour les modérateurs
+notif-abuse-accepted = Votre signalement n° { $id } a été accepté
+notif-abuse-rejected = Votre signalement n° { $id } a été rejeté
+notif-abuse-message = Nouveau message sur le signalement n° { $id }
+notif-new-comment = { $author } a commenté votre vidéo « { $video } »
+notif-video-published = Votre vidéo « { $video } » est publiée
+notif-import-success = Votre import « { $video } » est terminé
+notif-import-error = Votre import de { $url } a échoué
+notif-other = Du nouveau
+mail-hello = Bonjour { $name },
+mail-settings-hint = Vous recevez ce courriel selon vos réglages de notification ; modifiez-les ici :
+my-reports-title = Mes signalements
+my-reports-empty = Vous n’avez rien signalé.
+my-reports-moderator = modérateur
+my-reports-write = Écrire aux modérateurs
+my-reports-send = Envoyer

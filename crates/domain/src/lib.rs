@@ -6,6 +6,7 @@ pub mod follow;
 pub mod host;
 pub mod ids;
 pub mod moderation;
+pub mod notification;
 pub mod playlist;
 pub mod search;
 pub mod settings;

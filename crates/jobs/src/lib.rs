@@ -13,7 +13,9 @@
 
 use futures_util::FutureExt;
 use ruche_store::Store;
-use ruche_store::jobs::{self, Job};
+use ruche_store::jobs;
+/// A job as its handler gets it.
+pub use ruche_store::jobs::Job;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Mailing contact messages to their site's owner, as persisted jobs: a message is stored first
 //! (see `contact`), its mail job enqueued in the same transaction, and the job retried with a
-//! doubling delay while the mail server is down, so nothing is lost to an outage.
+//! doubling delay while the mail server is down, so nothing is lost to an outage. The queue
+//! that runs these jobs is `ruche_web::mail`'s, with the notifications' mails.
 
 use crate::document::{self, Block};
 use lettre::message::{Mailbox, Message};
@@ -78,6 +79,39 @@ pub async fn deliver(
         .subject(one_line(&format!("[{}] {}", doc.title, m.name)))
         .body(format!("{} <{}>\n\n{}\n", m.name, m.email, m.message))
         .map_err(|e| MailError::Address(e.to_string()))?;
+    send(url, email).await?;
+    let mut tx = store.begin().await?;
+    sites::mark_mailed(tx.ex(), message_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mails `body` (plain text) to `to` from the instance (`settings.from`), headed `subject`.
+pub async fn send_text(
+    settings: &MailSettings,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), MailError> {
+    let url = settings
+        .smtp_url
+        .as_deref()
+        .ok_or(MailError::NotConfigured)?;
+    let parse = |s: &str| {
+        s.parse::<Mailbox>()
+            .map_err(|e| MailError::Address(format!("{s}: {e}")))
+    };
+    let email = Message::builder()
+        .from(parse(&settings.from)?)
+        .to(parse(to)?)
+        .subject(subject.replace(char::is_control, " "))
+        .body(body)
+        .map_err(|e| MailError::Address(e.to_string()))?;
+    send(url, email).await
+}
+
+/// Sends `email` through the mail server of `url`, within 30 seconds.
+pub async fn send(url: &str, email: Message) -> Result<(), MailError> {
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
         .map_err(|e| MailError::Smtp(e.to_string()))?
         .timeout(Some(Duration::from_secs(30)))
@@ -86,59 +120,20 @@ pub async fn deliver(
         .send(email)
         .await
         .map_err(|e| MailError::Smtp(e.to_string()))?;
-    let mut tx = store.begin().await?;
-    sites::mark_mailed(tx.ex(), message_id).await?;
-    tx.commit().await?;
     Ok(())
 }
 
-/// Runs the mail jobs (only when mail is configured) until `shutdown`: one worker, retrying a
-/// message with a doubling delay from `retry_secs` (at most six hours) while the mail server
-/// refuses or is down. A message that cannot become a mail (a bad address) fails for good.
-pub fn spawn(
-    store: Store,
-    settings: MailSettings,
-    wake: std::sync::Arc<tokio::sync::Notify>,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    if settings.smtp_url.is_none() {
-        return;
-    }
-    let queue = ruche_jobs::Queue {
-        name: "mail",
-        kinds: vec![JOB],
-        workers: 1,
-        lease: Duration::from_secs(120),
-        poll: Duration::from_secs(2),
-        grace: Duration::from_secs(10),
-    };
-    let mail = std::sync::Arc::new(Mail {
-        store: store.clone(),
-        settings,
-    });
-    ruche_jobs::spawn(store, queue, wake, shutdown, mail);
-}
-
-/// The mail queue's work.
-struct Mail {
-    store: Store,
-    settings: MailSettings,
-}
-
-impl ruche_jobs::Handler for Mail {
-    async fn run(&self, job: jobs::Job) -> ruche_jobs::Outcome {
-        run(&self.store, &self.settings, &job).await
-    }
-}
-
-/// One mail job.
-async fn run(store: &Store, settings: &MailSettings, job: &jobs::Job) -> ruche_jobs::Outcome {
+/// How a mail job that ended with `result` goes on: done; failed for good when it cannot become
+/// a mail (a bad address); else tried again with a doubling delay from `retry_secs` (at most
+/// six hours) while the mail server refuses or is down. Every mail job (`ruche_web::mail` runs
+/// them all, contact messages and notifications) ends this way.
+pub fn outcome(
+    settings: &MailSettings,
+    job: &jobs::Job,
+    result: Result<(), MailError>,
+) -> ruche_jobs::Outcome {
     use ruche_jobs::Outcome;
-    let message_id = match serde_json::from_str::<Payload>(&job.payload) {
-        Ok(p) => p.message_id,
-        Err(e) => return Outcome::Failed(format!("bad payload: {e}")),
-    };
-    match deliver(store, settings, message_id).await {
+    match result {
         Ok(()) => Outcome::Done,
         Err(e @ MailError::Address(_)) => Outcome::Failed(e.to_string()),
         Err(e) => {
@@ -157,4 +152,13 @@ async fn run(store: &Store, settings: &MailSettings, job: &jobs::Job) -> ruche_j
             }
         }
     }
+}
+
+/// One contact message's mail job.
+pub async fn run(store: &Store, settings: &MailSettings, job: &jobs::Job) -> ruche_jobs::Outcome {
+    let message_id = match serde_json::from_str::<Payload>(&job.payload) {
+        Ok(p) => p.message_id,
+        Err(e) => return ruche_jobs::Outcome::Failed(format!("bad payload: {e}")),
+    };
+    outcome(settings, job, deliver(store, settings, message_id).await)
 }

@@ -304,12 +304,7 @@ async fn serve(mut settings: Settings) -> Result<()> {
     ruche_tube::federation::spawn(tube.clone(), shutdown.clone());
     housekeeping::spawn(tube.clone(), shutdown.clone());
     ruche_tube::tracker::spawn(tube.clone(), shutdown.clone());
-    ruche_pages::mail::spawn(
-        tube.store.clone(),
-        tube.settings.mail.clone(),
-        tube.mail_ready.clone(),
-        shutdown.clone(),
-    );
+    ruche_web::mail::spawn(tube.clone(), shutdown.clone());
     ruche_pages::sites::spawn_housekeeping(tube.store.clone(), shutdown.clone());
     // The banner is for whoever started us; if nobody reads it any more (a closed pipe), the
     // server runs on regardless (a failed write must not stop it, nor its shutdown).

@@ -340,6 +340,18 @@ both!(reports_moderated_and_federated, |db| async move {
         } else {
             assert_eq!(r["comment"]["id"], comment_id, "{r}");
         }
+        // A's moderators are told of each report that came from B (a notification naming it).
+        let (_, told) = a
+            .get_json(&ta, "/api/v1/users/me/notifications?typeOneOf=3&count=100")
+            .await;
+        assert!(
+            told["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["abuse"]["id"] == r["id"]),
+            "{told}"
+        );
     }
     // A Flag that names a third instance's thing is refused; one naming A's account is kept.
     let peer = Peer::start().await;

@@ -85,6 +85,15 @@ both!(imports_as_peertube, |db| async move {
         (v["duration"].as_i64(), v["name"].as_str()),
         (Some(3), Some("clip"))
     );
+    // Alice is told (PeerTube's MY_VIDEO_IMPORT_SUCCESS), with the import and its video.
+    let (_, told) = inst
+        .get_json(&alice, "/api/v1/users/me/notifications?typeOneOf=7")
+        .await;
+    assert_eq!(told["data"][0]["videoImport"]["id"], id, "{told}");
+    assert_eq!(
+        told["data"][0]["videoImport"]["video"]["uuid"],
+        uuid.as_str()
+    );
 
     // As a form, named and public: the user's choices win over yt-dlp's.
     let form = [
@@ -228,6 +237,11 @@ both!(imports_as_peertube, |db| async move {
         "{failed}"
     );
     assert!(failed.get("video").is_none(), "{failed}");
+    let (_, told) = inst
+        .get_json(&carol, "/api/v1/users/me/notifications?typeOneOf=8")
+        .await;
+    assert_eq!(told["data"][0]["videoImport"]["id"], small["id"], "{told}");
+    assert_eq!(told["data"][0]["videoImport"]["targetUrl"], url.as_str());
     let gone = small["video"]["uuid"].as_str().unwrap();
     assert_eq!(
         inst.api()

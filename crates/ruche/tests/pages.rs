@@ -315,37 +315,6 @@ both!(published_site_contact_form_and_inbox, |db| async move {
     inst.stop().await;
 });
 
-/// A real SMTP server on loopback (aiosmtpd, from the test tools' venv), writing to a maildir.
-fn smtpd(port: u16, maildir: &std::path::Path) -> std::process::Child {
-    let python = std::env::var("RUCHE_TEST_PYTHON").expect(
-        "RUCHE_TEST_PYTHON is not set: run the suite with scripts/test.sh (it installs aiosmtpd)",
-    );
-    std::process::Command::new(python)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn mails(maildir: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(maildir.join("new"))
-        .map(|d| {
-            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 both!(
     contact_messages_are_mailed_once_the_mail_server_is_back,
     |db| async move {
@@ -382,15 +351,13 @@ both!(
         );
 
         // It comes back: the mail arrives, once (its job done, nothing is left to send it again).
-        let dir = tempfile::tempdir().unwrap();
-        let maildir = dir.path().join("maildir");
         drop(reserved);
-        let mut server = smtpd(port, &maildir);
+        let server = ruche_testkit::mail::MailServer::start_on(port);
         let store = inst.store().await;
         inst.eventually("the mail sent and its job done", 60, || async {
             let mut c = store.read().await.unwrap();
             let jobs = ruche_store::jobs::counts(c.ex()).await.unwrap();
-            (!mails(&maildir).is_empty()
+            (!server.mails().is_empty()
                 && !jobs
                     .iter()
                     .any(|(kind, _, _)| kind == ruche_pages::mail::JOB))
@@ -398,9 +365,8 @@ both!(
         })
         .await;
         store.close().await;
-        let got = mails(&maildir);
-        let _ = server.kill();
-        let _ = server.wait();
+        let got = server.mails();
+        drop(server);
         assert_eq!(got.len(), 1, "{got:?}");
         let mail = &got[0];
         assert!(mail.contains("To: atelier@example.org"), "{mail}");

@@ -232,3 +232,20 @@ pub async fn drop_follows_with(ex: Ex<'_>, host: &str) -> Result<u64> {
     .map(|r| r.rows_affected())
     .map_err(StoreError::from))
 }
+
+/// Drops the deliveries still waiting for `host` (an instance just blocked: nothing more goes
+/// there); how many.
+pub async fn drop_deliveries_to(ex: Ex<'_>, host: &str) -> Result<u64> {
+    dual!(ex, |c| {
+        let n = sqlx::query("DELETE FROM deliveries WHERE host = $1")
+            .bind(host)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+        sqlx::query(crate::federation::DROP_UNDELIVERABLE)
+            .execute(&mut *c)
+            .await?;
+        Ok::<_, sqlx::Error>(n)
+    })
+    .map_err(StoreError::from)
+}

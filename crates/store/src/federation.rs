@@ -748,16 +748,15 @@ pub async fn give_up_hosts(ex: Ex<'_>, before: i64) -> Result<u64> {
         .execute(&mut *c)
         .await?
         .rows_affected();
-        sqlx::query(
-            "DELETE FROM outgoing_activities WHERE NOT EXISTS
-                (SELECT 1 FROM deliveries d WHERE d.activity_id = outgoing_activities.id)",
-        )
-        .execute(&mut *c)
-        .await?;
+        sqlx::query(DROP_UNDELIVERABLE).execute(&mut *c).await?;
         Ok::<_, sqlx::Error>(n)
     })
     .map_err(StoreError::from)
 }
+
+/// Deletes the activities no delivery waits for any more.
+pub(crate) const DROP_UNDELIVERABLE: &str = "DELETE FROM outgoing_activities WHERE NOT EXISTS
+    (SELECT 1 FROM deliveries d WHERE d.activity_id = outgoing_activities.id)";
 
 /// Deliveries not yet made, per host (for the admin, and tests that wait for the queue).
 pub async fn pending_deliveries(ex: Ex<'_>) -> Result<Vec<(String, i64)>> {

@@ -23,6 +23,7 @@ pub mod federation;
 pub mod imports;
 pub mod jobs;
 pub mod migrate;
+pub mod notifications;
 pub mod playlists;
 pub mod search;
 pub mod sites;
@@ -49,6 +50,7 @@ macro_rules! dual {
 pub(crate) enum Bind {
     Int(i64),
     Text(String),
+    Bool(bool),
 }
 
 /// Binds each of `binds` (an iterator of [`Bind`]), in order, to every query named.
@@ -58,6 +60,7 @@ macro_rules! bind_each {
             match b {
                 $crate::Bind::Int(i) => { $( $q = $q.bind(*i); )+ }
                 $crate::Bind::Text(t) => { $( $q = $q.bind(t.clone()); )+ }
+                $crate::Bind::Bool(v) => { $( $q = $q.bind(*v); )+ }
             }
         }
     };

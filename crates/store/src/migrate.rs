@@ -115,6 +115,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "blocklists",
         include_str!("../migrations/0028_blocklists.sql"),
     ),
+    (
+        29,
+        "notifications",
+        include_str!("../migrations/0029_notifications.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -106,6 +106,7 @@ async fn one(ex: Ex<'_>, cond: &str, bind: Bind) -> Result<Option<Playlist>> {
         let q = match &bind {
             Bind::Int(i) => q.bind(*i),
             Bind::Text(t) => q.bind(t.clone()),
+            Bind::Bool(v) => q.bind(*v),
         };
         q.fetch_optional(c).await.map_err(StoreError::from)
     })

@@ -1857,6 +1857,25 @@ db_test!(
                 .unwrap()
                 .is_none()
         );
+        // An instance blocked: what still waits for it is dropped, with its activity; other
+        // instances' deliveries stay.
+        let to_both = vec![
+            "https://c.example/inbox".to_string(),
+            "https://d.example/inbox".to_string(),
+        ];
+        federation::enqueue_activity(tx.ex(), "{\"n\":3}", ("account", 1), &to_both, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            ruche_store::blocklist::drop_deliveries_to(tx.ex(), "c.example")
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            federation::pending_deliveries(tx.ex()).await.unwrap(),
+            vec![("d.example".to_string(), 1)]
+        );
         tx.commit().await.unwrap();
     }
 );
@@ -4258,3 +4277,180 @@ db_test!(
         tx.commit().await.unwrap();
     }
 );
+
+db_test!(notifications_of_a_user, |store: Store| async move {
+    use ruche_store::notifications::{self, About, Filter};
+    let mut tx = store.begin().await.unwrap();
+    // Ann moderates; Bob is blocked, and told nothing.
+    let ann = users::create_user(
+        tx.ex(),
+        &NewUser {
+            username: "ann",
+            email: "ann@example.org",
+            password_hash: "x",
+            role: Role::Moderator,
+            video_quota: 1000,
+            video_quota_daily: -1,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let bob = make_user(&store, "bob").await;
+    let mut tx = store.begin().await.unwrap();
+    let block = "UPDATE users SET blocked = TRUE WHERE id = $1";
+    match tx.ex() {
+        ruche_store::Ex::Sqlite(c) => {
+            sqlx::query(block).bind(bob).execute(c).await.unwrap();
+        }
+        ruche_store::Ex::Postgres(c) => {
+            sqlx::query(block).bind(bob).execute(c).await.unwrap();
+        }
+    }
+    let mods = notifications::with_roles(tx.ex(), &[0, 1]).await.unwrap();
+    assert_eq!(mods.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ann]);
+    assert!(
+        notifications::recipients(tx.ex(), &[bob])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let about = About {
+        account_id: None,
+        ..About::default()
+    };
+    let first = notifications::insert(tx.ex(), ann, 3, true, &about)
+        .await
+        .unwrap();
+    let second = notifications::insert(tx.ex(), ann, 15, true, &about)
+        .await
+        .unwrap();
+    let mailed_only = notifications::insert(tx.ex(), ann, 16, false, &about)
+        .await
+        .unwrap();
+    let theirs = notifications::insert(tx.ex(), bob, 3, true, &about)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut c = store.read().await.unwrap();
+    let all = Filter {
+        count: 10,
+        descending: true,
+        ..Filter::default()
+    };
+    let (rows, total) = notifications::list(c.ex(), ann, &all).await.unwrap();
+    assert_eq!(total, 2, "only the listed ones, only hers");
+    assert_eq!(rows[0].id, second, "newest first");
+    let only = Filter {
+        kinds: vec![3],
+        ..all.clone()
+    };
+    assert_eq!(notifications::list(c.ex(), ann, &only).await.unwrap().1, 1);
+    assert!(
+        notifications::by_id(c.ex(), mailed_only)
+            .await
+            .unwrap()
+            .is_some_and(|n| !n.web)
+    );
+    drop(c);
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(
+        notifications::mark_read(tx.ex(), ann, &[first, theirs])
+            .await
+            .unwrap(),
+        1,
+        "another's id is ignored"
+    );
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    let unread = Filter {
+        unread: Some(true),
+        ..all.clone()
+    };
+    let (rows, total) = notifications::list(c.ex(), ann, &unread).await.unwrap();
+    assert_eq!((total, rows[0].id), (1, second));
+    let by_read = Filter {
+        by_read: true,
+        descending: false,
+        ..all.clone()
+    };
+    assert_eq!(
+        notifications::list(c.ex(), ann, &by_read).await.unwrap().0[0].id,
+        second
+    );
+    assert!(
+        !notifications::by_id(c.ex(), theirs)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_read
+    );
+    drop(c);
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(notifications::mark_all_read(tx.ex(), ann).await.unwrap(), 2);
+    notifications::set_settings(tx.ex(), ann, "{\"abuseAsModerator\":1}")
+        .await
+        .unwrap();
+    notifications::set_language(tx.ex(), ann, "fr")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert_eq!(
+        notifications::list(c.ex(), ann, &unread).await.unwrap().1,
+        0
+    );
+    assert_eq!(
+        notifications::settings_of(c.ex(), ann)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"abuseAsModerator\":1}")
+    );
+    assert_eq!(notifications::settings_of(c.ex(), bob).await.unwrap(), None);
+    let ann_r = notifications::with_roles(c.ex(), &[1]).await.unwrap();
+    assert_eq!(ann_r[0].language.as_deref(), Some("fr"));
+    let bob_account = users::account_of_user(c.ex(), bob).await.unwrap().id;
+    drop(c);
+    // Ann mutes Bob: what he caused her is forgotten, not what he caused others.
+    let mut tx = store.begin().await.unwrap();
+    let by_bob = About {
+        account_id: Some(bob_account),
+        ..About::default()
+    };
+    notifications::insert(tx.ex(), ann, 10, true, &by_bob)
+        .await
+        .unwrap();
+    let others = notifications::insert(tx.ex(), bob, 10, true, &by_bob)
+        .await
+        .unwrap();
+    use notifications::Silenced;
+    assert_eq!(
+        notifications::forget_caused_by(tx.ex(), Some(ann), Silenced::Account(bob_account))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        notifications::by_id(tx.ex(), others)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The instance blocks Bob's instance (ours here: no host, nothing matches), then Bob.
+    assert_eq!(
+        notifications::forget_caused_by(tx.ex(), None, Silenced::Host("far.example"))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        notifications::forget_caused_by(tx.ex(), None, Silenced::Account(bob_account))
+            .await
+            .unwrap(),
+        1
+    );
+    tx.commit().await.unwrap();
+});

@@ -14,6 +14,7 @@ pub mod api;
 pub mod app;
 pub mod bombs;
 pub mod instance;
+pub mod mail;
 pub mod peer;
 pub mod server;
 pub mod tracker;

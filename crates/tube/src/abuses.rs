@@ -6,12 +6,15 @@
 //! from elsewhere becomes a report here, from that instance's actor (`federation::inbox`).
 
 use crate::federation::{Signer, objects, outbox};
+use crate::notify;
 use crate::{Tube, TubeError, TubeResult, videos};
 use ruche_domain::moderation::{AbuseState, MAX_TEXT, MIN_TEXT, PREDEFINED_REASONS};
+use ruche_domain::notification::Kind;
 use ruche_store::Ex;
 use ruche_store::abuses::{self as store, NewAbuse};
 pub use ruche_store::abuses::{Abuse, Filter, Message, Order};
 use ruche_store::comments::Comment;
+use ruche_store::notifications::{About, Recipient};
 use ruche_store::users::{Account, User};
 use ruche_store::videos::Video;
 use serde_json::{Value, json};
@@ -152,7 +155,16 @@ pub async fn report(tube: &Tube, user: &User, r: Report) -> TubeResult<i64> {
     let me = crate::accounts::account_of(tube, user.id).await?;
     let t = target(tube, user, &me, &r).await?;
     tube.rates.report.check(&user.id)?;
-    let kept = keep(tube, &me, &t, &reason, &reasons, &r).await;
+    let kept = keep(
+        tube,
+        &me,
+        &t,
+        &reason,
+        &reasons,
+        &r,
+        user.role.can_moderate(),
+    )
+    .await;
     if kept.is_err() {
         tube.rates.report.refund(&user.id);
     }
@@ -166,6 +178,7 @@ async fn keep(
     reason: &str,
     reasons: &[String],
     r: &Report,
+    by_moderator: bool,
 ) -> TubeResult<i64> {
     let base = crate::federation::base(tube);
     let snapshot = t.video.as_ref().map(|v| snapshot_of(base, v).to_string());
@@ -229,10 +242,39 @@ async fn keep(
         )
         .await?;
     }
+    // A moderator's own report tells nobody (PeerTube's `skipNotification`).
+    if !by_moderator {
+        tell_moderators(tx.ex(), tube, id, None).await?;
+    }
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
+    tube.mail_ready.notify_one();
     tracing::info!(report = id, kind = t.kind, "abuse reported");
     Ok(id)
+}
+
+/// Tells the moderators (but `except`, who acted) of new report `id`.
+pub(crate) async fn tell_moderators(
+    mut ex: Ex<'_>,
+    tube: &Tube,
+    id: i64,
+    except: Option<i64>,
+) -> TubeResult<()> {
+    let to = notify::moderators(ex.reborrow(), except).await?;
+    let about = About {
+        abuse_id: Some(id),
+        ..About::default()
+    };
+    notify::notify(ex, tube, Kind::NewAbuseForModerators, about, &to).await?;
+    Ok(())
+}
+
+/// The user that reported `a`, if one of ours, as a recipient.
+async fn local_reporter(mut ex: Ex<'_>, a: &Abuse) -> TubeResult<Vec<Recipient>> {
+    match a.reporter_account_id {
+        Some(r) => notify::owner_of_account(ex.reborrow(), r).await,
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Sends our report `id` of another instance's `object` to the instance of its owner `flagged`,
@@ -297,6 +339,7 @@ fn moderator(user: &User) -> TubeResult<()> {
 }
 
 /// A report with what it names, as the API and the pages show it.
+#[derive(Debug, Clone)]
 pub struct Shown {
     pub abuse: Abuse,
     pub reporter: Option<Account>,
@@ -308,38 +351,26 @@ pub struct Shown {
 }
 
 /// Reads what `list` names, at once.
-async fn shown(tube: &Tube, list: Vec<Abuse>) -> TubeResult<Vec<Shown>> {
+pub(crate) async fn shown(tube: &Tube, list: Vec<Abuse>) -> TubeResult<Vec<Shown>> {
     let mut c = tube.store.read().await?;
-    let mut account_ids: Vec<i64> = list
-        .iter()
-        .flat_map(|a| [a.reporter_account_id, a.flagged_account_id])
-        .flatten()
-        .collect();
-    account_ids.sort_unstable();
-    account_ids.dedup();
-    let accounts: HashMap<i64, Account> = ruche_store::users::accounts_by_ids(c.ex(), &account_ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let comment_ids: Vec<i64> = list.iter().filter_map(|a| a.comment_id).collect();
-    let comments: HashMap<i64, Comment> = ruche_store::comments::by_ids(c.ex(), &comment_ids)
-        .await?
-        .into_iter()
-        .map(|cm| (cm.id, cm))
-        .collect();
-    let mut video_ids: Vec<i64> = list
-        .iter()
-        .filter_map(|a| a.video_id)
-        .chain(comments.values().map(|cm| cm.video_id))
-        .collect();
-    video_ids.sort_unstable();
-    video_ids.dedup();
-    let videos: HashMap<i64, Video> = ruche_store::videos::by_ids(c.ex(), &video_ids)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
+    let accounts = crate::lookup::accounts(
+        c.ex(),
+        list.iter()
+            .flat_map(|a| [a.reporter_account_id, a.flagged_account_id])
+            .flatten()
+            .collect(),
+    )
+    .await?;
+    let comments =
+        crate::lookup::comments(c.ex(), list.iter().filter_map(|a| a.comment_id).collect()).await?;
+    let videos = crate::lookup::videos(
+        c.ex(),
+        list.iter()
+            .filter_map(|a| a.video_id)
+            .chain(comments.values().map(|cm| cm.video_id))
+            .collect(),
+    )
+    .await?;
     Ok(list
         .into_iter()
         .map(|a| {
@@ -402,11 +433,21 @@ pub async fn decide(
         .map(|c| checked_text(c, "moderationComment"))
         .transpose()?;
     let mut tx = tube.store.begin().await?;
-    store::by_id(tx.ex(), id)
+    let a = store::by_id(tx.ex(), id)
         .await?
         .ok_or(TubeError::NotFound("abuse"))?;
     store::decide(tx.ex(), id, state.map(AbuseState::id), comment.as_deref()).await?;
+    // The reporter is told of the decision (PeerTube tells them whenever a state is given).
+    if state.is_some() {
+        let to = local_reporter(tx.ex(), &a).await?;
+        let about = About {
+            abuse_id: Some(id),
+            ..About::default()
+        };
+        notify::notify(tx.ex(), tube, Kind::AbuseStateChange, about, &to).await?;
+    }
     tx.commit().await?;
+    tube.mail_ready.notify_one();
     Ok(())
 }
 
@@ -487,7 +528,22 @@ pub async fn add_message(tube: &Tube, user: &User, id: i64, text: &str) -> TubeR
     if by_moderator && a.processed_at.is_none() {
         store::decide(tx.ex(), id, Some(a.state), None).await?;
     }
+    // The other side is told: the reporter of a moderator's message, and the moderators (but
+    // its author) of any.
+    let mut to = notify::moderators(tx.ex(), Some(user.id)).await?;
+    if by_moderator {
+        to.extend(local_reporter(tx.ex(), &a).await?);
+    }
+    // A reporter who moderates is told once.
+    to.sort_by_key(|r| r.id);
+    to.dedup_by_key(|r| r.id);
+    let about = About {
+        abuse_id: Some(id),
+        ..About::default()
+    };
+    notify::notify(tx.ex(), tube, Kind::AbuseNewMessage, about, &to).await?;
     tx.commit().await?;
+    tube.mail_ready.notify_one();
     Ok(mid)
 }
 

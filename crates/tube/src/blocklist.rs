@@ -11,6 +11,7 @@ use crate::{Tube, TubeError, TubeResult};
 use ruche_domain::host::parse_host;
 use ruche_store::blocklist as store;
 pub use ruche_store::blocklist::{AccountBlock, ServerBlock};
+use ruche_store::notifications::Silenced;
 use ruche_store::users::{Account, User};
 use std::collections::HashMap;
 
@@ -48,6 +49,10 @@ pub async fn block_account(
     }
     let mut tx = tube.store.begin().await?;
     store::block_account(tx.ex(), by, target.id).await?;
+    // What they caused is forgotten, for the muter or for everyone (PeerTube's rule).
+    let whose = by.is_some().then_some(user.id);
+    ruche_store::notifications::forget_caused_by(tx.ex(), whose, Silenced::Account(target.id))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -92,9 +97,12 @@ pub async fn block_server(tube: &Tube, user: &User, instance: bool, host: &str) 
     let host = checked(tube, host)?;
     let mut tx = tube.store.begin().await?;
     store::block_server(tx.ex(), by, &host).await?;
+    let whose = by.is_some().then_some(user.id);
+    ruche_store::notifications::forget_caused_by(tx.ex(), whose, Silenced::Host(&host)).await?;
     if by.is_none() {
         let gone = store::drop_follows_with(tx.ex(), &host).await?;
-        tracing::info!(%host, follows = gone, "instance blocked");
+        let dropped = store::drop_deliveries_to(tx.ex(), &host).await?;
+        tracing::info!(%host, follows = gone, deliveries = dropped, "instance blocked");
     }
     tx.commit().await?;
     Ok(())
@@ -161,6 +169,8 @@ pub async fn import_servers(tube: &Tube, user: &User, text: &str) -> TubeResult<
             added += 1;
         }
         store::drop_follows_with(tx.ex(), h).await?;
+        store::drop_deliveries_to(tx.ex(), h).await?;
+        ruche_store::notifications::forget_caused_by(tx.ex(), None, Silenced::Host(h)).await?;
     }
     tx.commit().await?;
     tracing::info!(hosts = hosts.len(), added, "blocklist imported");

@@ -109,7 +109,9 @@ async fn insert(
         .await?
         .ok_or(TubeError::NotFound("comment"))?;
     crate::federation::outbox::comment_created(tx.ex(), tube, v, &c, &account).await?;
+    crate::notify::comment_on_video(tx.ex(), tube, v, id, account.id).await?;
     tx.commit().await?;
+    tube.mail_ready.notify_one();
     Ok(c)
 }
 

@@ -529,8 +529,10 @@ async fn fetch_file(
         let payload = serde_json::json!({ "videoId": video.id }).to_string();
         ruche_store::jobs::enqueue(tx.ex(), TRANSCODE, &payload, Some(video.id), 3).await?;
         istore::set_state(tx.ex(), import.id, &[], ImportState::Success.id(), None).await?;
+        crate::notify::import_finished(tx.ex(), tube, import.user_id, import.id, true).await?;
         tx.commit().await?;
         tube.transcode_ready.notify_one();
+        tube.mail_ready.notify_one();
         Ok(())
     }
     .await;
@@ -554,7 +556,9 @@ async fn failed(tube: &Tube, id: i64, why: &str) -> TubeResult<()> {
     if let Some(v) = &video {
         vstore::delete(tx.ex(), v.id).await?;
     }
+    crate::notify::import_finished(tx.ex(), tube, i.user_id, id, false).await?;
     tx.commit().await?;
+    tube.mail_ready.notify_one();
     if let Some(v) = video {
         tube.storage.remove_video_files(&v).await?;
     }

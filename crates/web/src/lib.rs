@@ -14,6 +14,7 @@ mod error;
 mod html;
 mod i18n;
 mod limits;
+pub mod mail;
 mod media;
 pub mod oembed;
 mod server;
@@ -78,6 +79,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(html::registrations::routes())
         .merge(html::admin::routes())
         .merge(html::moderation::routes())
+        .merge(html::notifications::routes())
         .merge(html::blocklist::routes())
         .merge(sites::visitor::routes())
         .merge(sites::mine::routes())

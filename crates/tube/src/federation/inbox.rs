@@ -810,7 +810,9 @@ async fn store_comment(
     let c = ruche_store::comments::by_id(tx.ex(), cid)
         .await?
         .ok_or(TubeError::NotFound("comment"))?;
+    crate::notify::comment_on_video(tx.ex(), tube, &place.video, cid, account).await?;
     tx.commit().await?;
+    tube.mail_ready.notify_one();
     Ok(c)
 }
 
@@ -1031,7 +1033,11 @@ async fn flag(tube: &Tube, a: &Value, actor: &str) -> TubeResult<()> {
             },
         )
         .await?;
+        if let Some(id) = id {
+            crate::abuses::tell_moderators(tx.ex(), tube, id, None).await?;
+        }
         tx.commit().await?;
+        tube.mail_ready.notify_one();
         kept += 1;
         if let Some(id) = id {
             tracing::info!(

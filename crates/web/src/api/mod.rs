@@ -13,6 +13,7 @@ mod editing;
 mod follows;
 mod history;
 mod imports;
+pub(crate) mod notifications;
 pub(crate) mod openapi;
 pub(crate) mod playlists;
 mod profiles;
@@ -923,6 +924,42 @@ pub(crate) fn table() -> Table {
             Nothing,
             true,
             delete(abuses::delete),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/me/notifications",
+            "The current user's notifications",
+            Page,
+            List("UserNotification"),
+            true,
+            get(notifications::list),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/me/notifications/read",
+            "Mark notifications read by their ids",
+            Body,
+            Nothing,
+            true,
+            post(notifications::read),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/me/notifications/read-all",
+            "Mark all of the current user's notifications read",
+            Plain,
+            Nothing,
+            true,
+            post(notifications::read_all),
+        )
+        .op(
+            "PUT",
+            "/api/v1/users/me/notification-settings",
+            "Change the current user's notification settings",
+            Body,
+            Nothing,
+            true,
+            put(notifications::set_settings),
         )
         .op(
             "GET",

@@ -282,6 +282,16 @@ fn schemas() -> Value {
                 "comment": { "type": "object", "nullable": true },
             },
         },
+        "UserNotification": {
+            "type": "object",
+            "required": ["id", "type", "read", "createdAt", "updatedAt"],
+            "properties": {
+                "id": id, "type": id, "read": { "type": "boolean" }, "createdAt": date,
+                "updatedAt": date, "video": { "type": "object" }, "comment": { "type": "object" },
+                "abuse": { "type": "object" }, "account": { "type": "object" },
+                "videoImport": { "type": "object" },
+            },
+        },
         "WatchedWordsList": {
             "type": "object",
             "required": ["id", "listName", "words", "createdAt", "updatedAt"],

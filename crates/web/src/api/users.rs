@@ -95,6 +95,7 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
     let base = &st.tube.settings.public_url;
     let host = st.tube.settings.host();
     let watch_later = ruche_tube::playlists::watch_later(&st.tube, &user).await?;
+    let notification_settings = ruche_tube::notifications::settings(&st.tube, &user).await?;
     let me = accounts::me(&st.tube, user).await?;
     let role = me.user.role;
     Ok(json!({
@@ -131,6 +132,7 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
         "videoQuotaUsedDaily": me.quota_used_daily,
         "blocked": me.user.blocked,
         "blockedReason": null,
+        "notificationSettings": super::notifications::settings_json(&notification_settings),
         "account": account_json(base, &host, &me.account),
         "videoChannels": me.channels.iter().map(|c| channel_json(base, &host, c, None)).collect::<Vec<_>>(),
         "createdAt": iso(me.user.created_at),

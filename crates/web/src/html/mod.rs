@@ -27,6 +27,7 @@ pub(crate) mod comments;
 pub(crate) mod edit;
 pub(crate) mod mine;
 pub(crate) mod moderation;
+pub(crate) mod notifications;
 pub(crate) mod playlists;
 pub(crate) mod registrations;
 pub(crate) mod search;
@@ -43,6 +44,8 @@ pub struct Chrome {
     pub is_admin: bool,
     pub signup_open: bool,
     pub other_lang: &'static str,
+    /// The logged-in user's unread notifications (the header's badge).
+    pub unread: i64,
 }
 
 pub(crate) async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser) -> Chrome {
@@ -63,6 +66,12 @@ pub(crate) async fn chrome(st: &AppState, headers: &HeaderMap, user: &MaybeUser)
         is_admin: user.user.as_ref().is_some_and(|u| u.role == Role::Admin),
         signup_open: accounts::signup_allowed(&st.tube).await.unwrap_or(false),
         other_lang: if lang == "fr" { "en" } else { "fr" },
+        unread: match &user.user {
+            Some(u) => ruche_tube::notifications::unread(&st.tube, u)
+                .await
+                .unwrap_or(0),
+            None => 0,
+        },
     }
 }
 

@@ -103,6 +103,12 @@ pub(super) async fn login(
     // moderator is said as such, to whoever gives its password only.
     let error = match auth::log_in(&st.tube, from, &f.username, &f.password).await {
         Ok(auth::LoggedIn::User(user)) => {
+            // Their mails are written in the language their pages are in.
+            if let Err(e) =
+                ruche_tube::notifications::set_language(&st.tube, user.id, chrome.tr.lang).await
+            {
+                tracing::warn!("the language of {} not kept: {e}", user.username);
+            }
             return match auth::open_session(&st.tube, user.id).await {
                 Ok(id) => {
                     let secure = st.tube.settings.public_url.starts_with("https://");
@@ -275,6 +281,7 @@ pub(super) async fn signup(
 pub(super) async fn set_lang(
     State(st): State<AppState>,
     Path(lang): Path<String>,
+    user: MaybeUser,
     headers: HeaderMap,
     jar: CookieJar,
 ) -> Response {
@@ -283,6 +290,11 @@ pub(super) async fn set_lang(
         .find(|l| **l == lang)
         .copied()
         .unwrap_or("en");
+    if let Some(u) = &user.user
+        && let Err(e) = ruche_tube::notifications::set_language(&st.tube, u.id, lang).await
+    {
+        tracing::warn!("the language of {} not kept: {e}", u.username);
+    }
     // Back where the page was, if it was one of ours.
     let back = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
     let cookie = Cookie::build(("lang", lang))

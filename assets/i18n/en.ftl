@@ -801,3 +801,33 @@ my-reports-empty = You have reported nothing.
 my-reports-moderator = moderator
 my-reports-write = Write to the moderators
 my-reports-send = Send
+notif-video-blocked = Your video “{ $video }” has been blocked
+notif-video-unblocked = Your video “{ $video }” has been unblocked
+notif-video-auto-blocked = A new video is waiting for moderation: “{ $video }”
+notifications-setting-blacklistOnMyVideo = One of my videos is blocked or unblocked
+notifications-setting-videoAutoBlacklistAsModerator = A new video waits for moderation
+
+## Video blocks (the watch page's moderator forms, /admin/video-blocks)
+nav-video-blocks = Blocked videos
+block-notice = This video is blocked by the moderators.
+block-open = Block this video
+block-reason = Reason (optional, 2 to 300 characters)
+block-unfederate = Also ask other instances to delete it
+block-submit = Block
+block-unblock = Unblock
+blocks-title = Blocked videos
+blocks-filter = Which blocks
+blocks-all = All
+blocks-manual = Blocked by a moderator
+blocks-waiting = Waiting for approval
+blocks-count = { $count ->
+    [one] One blocked video
+   *[other] { $count } blocked videos
+}
+blocks-empty = No video is blocked.
+blocks-manual-one = blocked by a moderator
+blocks-waiting-one = waiting for approval
+blocks-unfederated = deleted from other instances
+blocks-approve = Approve
+blocks-auto = New videos of users who do not moderate wait for a moderator's approval
+blocks-auto-on = New videos of users who do not moderate wait for your approval.

@@ -798,3 +798,33 @@ my-reports-empty = Vous n’avez rien signalé.
 my-reports-moderator = modérateur
 my-reports-write = Écrire aux modérateurs
 my-reports-send = Envoyer
+notif-video-blocked = Votre vidéo « { $video } » a été bloquée
+notif-video-unblocked = Votre vidéo « { $video } » a été débloquée
+notif-video-auto-blocked = Une nouvelle vidéo attend la modération : « { $video } »
+notifications-setting-blacklistOnMyVideo = Une de mes vidéos est bloquée ou débloquée
+notifications-setting-videoAutoBlacklistAsModerator = Une nouvelle vidéo attend la modération
+
+## Video blocks (the watch page's moderator forms, /admin/video-blocks)
+nav-video-blocks = Vidéos bloquées
+block-notice = Cette vidéo est bloquée par les modérateurs.
+block-open = Bloquer cette vidéo
+block-reason = Raison (facultative, de 2 à 300 caractères)
+block-unfederate = Demander aussi aux autres instances de la supprimer
+block-submit = Bloquer
+block-unblock = Débloquer
+blocks-title = Vidéos bloquées
+blocks-filter = Quels blocages
+blocks-all = Tous
+blocks-manual = Bloquées par un modérateur
+blocks-waiting = En attente d’approbation
+blocks-count = { $count ->
+    [one] Une vidéo bloquée
+   *[other] { $count } vidéos bloquées
+}
+blocks-empty = Aucune vidéo n’est bloquée.
+blocks-manual-one = bloquée par un modérateur
+blocks-waiting-one = en attente d’approbation
+blocks-unfederated = supprimée des autres instances
+blocks-approve = Approuver
+blocks-auto = Les nouvelles vidéos des utilisateurs qui ne modèrent pas attendent l’approbation d’un modérateur
+blocks-auto-on = Les nouvelles vidéos des utilisateurs qui ne modèrent pas attendent votre approbation.

@@ -15,12 +15,15 @@ pub enum Kind {
     NewVideoFromSubscription = 1,
     NewCommentOnMyVideo = 2,
     NewAbuseForModerators = 3,
+    BlacklistOnMyVideo = 4,
+    UnblacklistOnMyVideo = 5,
     MyVideoPublished = 6,
     MyVideoImportSuccess = 7,
     MyVideoImportError = 8,
     NewUserRegistration = 9,
     NewFollow = 10,
     CommentMention = 11,
+    VideoAutoBlacklistForModerators = 12,
     NewInstanceFollower = 13,
     AbuseStateChange = 15,
     AbuseNewMessage = 16,
@@ -28,16 +31,19 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 16] = [
         Kind::NewVideoFromSubscription,
         Kind::NewCommentOnMyVideo,
         Kind::NewAbuseForModerators,
+        Kind::BlacklistOnMyVideo,
+        Kind::UnblacklistOnMyVideo,
         Kind::MyVideoPublished,
         Kind::MyVideoImportSuccess,
         Kind::MyVideoImportError,
         Kind::NewUserRegistration,
         Kind::NewFollow,
         Kind::CommentMention,
+        Kind::VideoAutoBlacklistForModerators,
         Kind::NewInstanceFollower,
         Kind::AbuseStateChange,
         Kind::AbuseNewMessage,
@@ -54,6 +60,8 @@ impl Kind {
             Kind::NewVideoFromSubscription => "newVideoFromSubscription",
             Kind::NewCommentOnMyVideo => "newCommentOnMyVideo",
             Kind::NewAbuseForModerators => "abuseAsModerator",
+            Kind::BlacklistOnMyVideo | Kind::UnblacklistOnMyVideo => "blacklistOnMyVideo",
+            Kind::VideoAutoBlacklistForModerators => "videoAutoBlacklistAsModerator",
             Kind::MyVideoPublished => "myVideoPublished",
             Kind::MyVideoImportSuccess | Kind::MyVideoImportError => "myVideoImportFinished",
             Kind::NewUserRegistration | Kind::NewUserRegistrationRequest => "newUserRegistration",
@@ -170,7 +178,7 @@ mod tests {
         for k in Kind::ALL {
             assert_eq!(Kind::try_from(k.id()), Ok(k));
         }
-        assert!(Kind::try_from(4).is_err());
+        assert!(Kind::try_from(17).is_err());
         for k in Kind::ALL {
             assert!(SETTINGS.iter().any(|(s, _)| *s == k.setting()));
         }

@@ -143,6 +143,8 @@ pub struct Filter {
     pub search_video_channel: Option<String>,
     /// Only reports of videos since deleted.
     pub video_deleted: bool,
+    /// Only reports of videos a moderator has blocked since.
+    pub video_blocked: bool,
     /// Only those about this video, this comment, this account (what a report names).
     pub video_id: Option<i64>,
     pub comment_id: Option<i64>,
@@ -191,6 +193,11 @@ pub async fn list(ex: Ex<'_>, f: &Filter) -> Result<(Vec<Abuse>, i64)> {
             let m = next(Bind::Int(v), &mut binds);
             conds.push(format!("{col} = {m}"));
         }
+    }
+    if f.video_blocked {
+        conds.push(
+            "EXISTS (SELECT 1 FROM video_blocks b WHERE b.video_id = a.video_id)".to_string(),
+        );
     }
     if f.video_deleted {
         conds.push("a.video_id IS NULL AND a.video_snapshot IS NOT NULL".into());

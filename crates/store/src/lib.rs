@@ -30,6 +30,7 @@ pub mod sites;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
+pub mod video_blocks;
 pub mod videos;
 pub mod watched;
 

@@ -120,6 +120,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notifications",
         include_str!("../migrations/0029_notifications.sql"),
     ),
+    (
+        30,
+        "video_blocks",
+        include_str!("../migrations/0030_video_blocks.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

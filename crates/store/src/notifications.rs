@@ -17,12 +17,13 @@ pub struct Notification {
     pub abuse_id: Option<i64>,
     pub account_id: Option<i64>,
     pub import_id: Option<i64>,
+    pub video_block_id: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const COLS: &str = "id, user_id, kind, is_read, web, video_id, comment_id, abuse_id, account_id,
-    import_id, created_at, updated_at";
+    import_id, video_block_id, created_at, updated_at";
 
 /// What a notification is about (each one optional).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +33,7 @@ pub struct About {
     pub abuse_id: Option<i64>,
     pub account_id: Option<i64>,
     pub import_id: Option<i64>,
+    pub video_block_id: Option<i64>,
 }
 
 /// A user who may be notified, with what they asked for.
@@ -52,8 +54,8 @@ pub async fn insert(ex: Ex<'_>, user_id: i64, kind: i64, web: bool, about: &Abou
     let now = now_ms();
     dual!(ex, |c| sqlx::query_scalar(
         "INSERT INTO user_notifications (user_id, kind, web, video_id, comment_id, abuse_id,
-            account_id, import_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id"
+            account_id, import_id, video_block_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id"
     )
     .bind(user_id)
     .bind(kind)
@@ -63,6 +65,7 @@ pub async fn insert(ex: Ex<'_>, user_id: i64, kind: i64, web: bool, about: &Abou
     .bind(about.abuse_id)
     .bind(about.account_id)
     .bind(about.import_id)
+    .bind(about.video_block_id)
     .bind(now)
     .fetch_one(c)
     .await

@@ -77,9 +77,18 @@ pub struct Video {
     pub comments: i64,
     /// Our video's storyboard as JSON ([`ruche_domain::video::Storyboard`]).
     pub storyboard: Option<String>,
+    /// Its block by a moderator (`video_blocks`), if blocked: the block's id, its reason, and
+    /// whether other instances were told to forget the video.
+    pub block_id: Option<i64>,
+    pub block_reason: Option<String>,
+    pub block_unfederated: Option<bool>,
 }
 
 impl Video {
+    /// Whether a moderator blocked it (PeerTube's `blacklisted`).
+    pub fn is_blocked(&self) -> bool {
+        self.block_id.is_some()
+    }
     /// Whether the video is one of this instance's.
     pub fn is_local(&self) -> bool {
         self.url.is_none()
@@ -108,14 +117,15 @@ macro_rules! video_columns {
     c.avatars AS channel_avatars, a.avatars AS account_avatars,
     (SELECT COUNT(*) FROM video_comments vc WHERE vc.video_id = v.id AND vc.deleted_at IS NULL
      AND vc.held_for_review = FALSE) AS comments,
-    v.storyboard"
+    v.storyboard, vb.id AS block_id, vb.reason AS block_reason, vb.unfederated AS block_unfederated"
     };
 }
 
 /// The joins a [`Video`] is read through.
 macro_rules! video_from {
     () => {
-        " FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id"
+        " FROM videos v JOIN channels c ON c.id = v.channel_id JOIN accounts a ON a.id = c.account_id
+         LEFT JOIN video_blocks vb ON vb.video_id = v.id"
     };
 }
 
@@ -594,6 +604,8 @@ pub struct Facets {
     pub auto_tags_one_of: Vec<String>,
     /// Videos of blocked and muted owners too (moderators' `include` 4).
     pub blocked_too: bool,
+    /// Videos a moderator blocked too (moderators' `include` 2).
+    pub video_blocks_too: bool,
 }
 
 /// Which videos a list shows.
@@ -626,6 +638,9 @@ pub struct ListFilter {
     /// and of those `muted_by` mute (the viewer's account).
     pub hide_blocked: bool,
     pub muted_by: Vec<i64>,
+    /// Leaves out the videos a moderator blocked (every list but their owner's own, and
+    /// moderators' with `include` 2).
+    pub hide_video_blocks: bool,
     /// Only videos matching these words (a search); none: no search.
     pub search: Vec<ruche_domain::search::QueryWord>,
 }
@@ -743,6 +758,9 @@ impl ListFilter {
                 "a.host",
                 &self.muted_by,
             ));
+        }
+        if self.hide_video_blocks {
+            conds.push("NOT EXISTS (SELECT 1 FROM video_blocks b WHERE b.video_id = v.id)".into());
         }
         if !f.auto_tags_one_of.is_empty() {
             let names: Vec<String> = f

@@ -4454,3 +4454,94 @@ db_test!(notifications_of_a_user, |store: Store| async move {
     );
     tx.commit().await.unwrap();
 });
+
+db_test!(video_blocks, |store: Store| async move {
+    use ruche_store::video_blocks::{self, Filter, Order};
+    let uid = make_user(&store, "vera").await;
+    let mut c = store.read().await.unwrap();
+    let account = users::account_of_user(c.ex(), uid).await.unwrap();
+    let channel = users::channels_of_account(c.ex(), account.id)
+        .await
+        .unwrap()[0]
+        .id;
+    drop(c);
+    let a = make_video(&store, channel, "Alpha", 10).await;
+    let b = make_video(&store, channel, "Bravo", 10).await;
+    let mut tx = store.begin().await.unwrap();
+    publish(tx.ex(), a, 30).await;
+    publish(tx.ex(), b, 60).await;
+    let block_a = video_blocks::insert(tx.ex(), a, Some("Illégal"), true, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        video_blocks::insert(tx.ex(), a, None, false, 1)
+            .await
+            .unwrap(),
+        None,
+        "one block per video"
+    );
+    video_blocks::insert(tx.ex(), b, None, true, 2)
+        .await
+        .unwrap()
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // The video row says it is blocked; lists leave it out when asked.
+    let mut c = store.read().await.unwrap();
+    let v = videos::by_id(c.ex(), a).await.unwrap().unwrap();
+    assert!(v.is_blocked());
+    assert_eq!(
+        (v.block_id, v.block_reason.as_deref(), v.block_unfederated),
+        (Some(block_a), Some("Illégal"), Some(true))
+    );
+    let all = ListFilter {
+        channel_id: Some(channel),
+        count: 10,
+        ..ListFilter::default()
+    };
+    assert_eq!(videos::list(c.ex(), &all).await.unwrap().1, 2);
+    let hidden = ListFilter {
+        hide_video_blocks: true,
+        ..all.clone()
+    };
+    assert_eq!(videos::list(c.ex(), &hidden).await.unwrap().1, 0);
+
+    let page = |kind, search: Option<&str>, order| Filter {
+        kind,
+        search: search.map(str::to_string),
+        order,
+        descending: false,
+        count: 10,
+        ..Filter::default()
+    };
+    let (rows, total) = video_blocks::list(c.ex(), &page(None, None, Order::Duration))
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(
+        (rows[0].video_id, rows[1].video_id),
+        (a, b),
+        "by the video's duration"
+    );
+    let (rows, total) = video_blocks::list(c.ex(), &page(Some(2), None, Order::Created))
+        .await
+        .unwrap();
+    assert_eq!((total, rows[0].video_id, rows[0].kind), (1, b, 2));
+    let (rows, total) = video_blocks::list(c.ex(), &page(None, Some("ALPH"), Order::Name))
+        .await
+        .unwrap();
+    assert_eq!((total, rows[0].id), (1, block_a));
+    drop(c);
+
+    let mut tx = store.begin().await.unwrap();
+    video_blocks::set_reason(tx.ex(), a, None).await.unwrap();
+    let now = video_blocks::of_video(tx.ex(), a).await.unwrap().unwrap();
+    assert_eq!((now.reason, now.unfederated), (None, true));
+    assert!(video_blocks::delete(tx.ex(), a).await.unwrap());
+    assert!(!video_blocks::delete(tx.ex(), a).await.unwrap());
+    assert!(video_blocks::of_video(tx.ex(), a).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert_eq!(videos::list(c.ex(), &hidden).await.unwrap().1, 1);
+});

@@ -240,9 +240,11 @@ async fn start(
     fill_from(&mut input, &info);
     let new = crate::videos::validate(tube, user, input).await?;
     let uuid = uuid::Uuid::new_v4().to_string();
+    let waits = crate::auto_block::wanted(tube, user).await?;
     let mut tx = tube.store.begin().await?;
     let video_id = vstore::insert(tx.ex(), &uuid, &new, "", 0).await?;
     vstore::mark_to_import(tx.ex(), video_id).await?;
+    crate::auto_block::if_wanted(tx.ex(), tube, waits, video_id).await?;
     if !new.passwords.is_empty() {
         vstore::replace_passwords(tx.ex(), video_id, &new.passwords).await?;
     }

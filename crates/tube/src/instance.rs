@@ -47,6 +47,9 @@ pub struct InstanceConfig {
     /// New users' quotas in bytes; -1: none.
     pub video_quota: i64,
     pub video_quota_daily: i64,
+    /// New videos of users who do not moderate wait blocked for a moderator's approval
+    /// (PeerTube's `autoBlacklist.videos.ofUsers.enabled`).
+    pub auto_block_videos: bool,
 }
 
 impl Default for InstanceConfig {
@@ -80,6 +83,7 @@ impl InstanceConfig {
             signup_minimum_age: 16,
             video_quota: s.user.video_quota,
             video_quota_daily: s.user.video_quota_daily,
+            auto_block_videos: false,
         }
     }
 

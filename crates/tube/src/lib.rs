@@ -9,6 +9,7 @@
 pub mod abuses;
 pub mod accounts;
 pub mod auth;
+mod auto_block;
 pub mod autotags;
 pub mod blocklist;
 pub mod channels;
@@ -39,6 +40,7 @@ pub mod storyboards;
 pub mod torrents;
 pub mod tracker;
 pub mod uploads;
+pub mod video_blocks;
 pub mod videos;
 pub mod worker;
 

@@ -522,7 +522,7 @@ pub struct ElementView {
 
 /// What an element shows `user` (PeerTube's `getType`): the owner of the video and, for an
 /// internal one, any user of the instance see it; private, internal and password-protected
-/// videos are "private" to others; one not published (yet) is "unavailable".
+/// videos are "private" to others; one not published (yet), or blocked, is "unavailable".
 fn element_type(video: Option<&Video>, user: Option<&User>) -> ElementType {
     let Some(v) = video else {
         return ElementType::Deleted;
@@ -531,7 +531,7 @@ fn element_type(video: Option<&Video>, user: Option<&User>) -> ElementType {
     if owner {
         return ElementType::Regular;
     }
-    if v.state != VideoState::Published {
+    if v.state != VideoState::Published || v.is_blocked() {
         return ElementType::Unavailable;
     }
     match v.privacy {

@@ -297,8 +297,10 @@ pub async fn create_from_file(
         let mut made =
             crate::torrents::make_source(tube, &uuid.to_string(), &video.name, &probe, &source)
                 .await?;
+        let waits = crate::auto_block::wanted(tube, user).await?;
         let mut tx = tube.store.begin().await?;
         let id = vstore::insert(tx.ex(), &uuid.to_string(), &video, original_name, size).await?;
+        crate::auto_block::if_wanted(tx.ex(), tube, waits, id).await?;
         if !video.passwords.is_empty() {
             vstore::replace_passwords(tx.ex(), id, &video.passwords).await?;
         }
@@ -539,6 +541,16 @@ pub async fn find_visible_with(
     if v.state != VideoState::Published && !matches!(who, Viewer::Owner | Viewer::Moderator) {
         return Err(TubeError::NotFound("video"));
     }
+    // A blocked one too: anonymous viewers are asked to log in, others refused (PeerTube's
+    // answers).
+    if v.is_blocked() && !matches!(who, Viewer::Owner | Viewer::Moderator) {
+        return Err(match user {
+            None => TubeError::Unauthorized,
+            Some(_) => TubeError::Forbidden(
+                "Cannot fetch information of private/internal/blocked video".into(),
+            ),
+        });
+    }
     Ok(v)
 }
 
@@ -669,7 +681,11 @@ pub async fn list_public(
 ) -> TubeResult<(Vec<Video>, i64)> {
     // Chosen privacies and unpublished videos are moderators' (PeerTube's `privacyOneOf` and
     // `include`).
-    if !f.facets.privacies.is_empty() || f.facets.any_state || f.facets.blocked_too {
+    if !f.facets.privacies.is_empty()
+        || f.facets.any_state
+        || f.facets.blocked_too
+        || f.facets.video_blocks_too
+    {
         match viewer {
             None => return Err(TubeError::Unauthorized),
             Some(u) if !u.role.can_moderate() => {
@@ -700,6 +716,7 @@ pub async fn list_public(
         trending_since: today - (TRENDING_DAYS - 1) * vstore::DAY_MS,
         hide_blocked: !f.facets.blocked_too,
         muted_by,
+        hide_video_blocks: !f.facets.video_blocks_too,
         ..f
     };
     Ok(vstore::list(c.ex(), &f).await?)

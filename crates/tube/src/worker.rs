@@ -515,7 +515,10 @@ async fn store_outputs(
     // (By its state, not its date: a scheduled publication dates a video before it is out.)
     if now.state != VideoState::Published {
         crate::federation::outbox::video_published(tx.ex(), tube, video.id).await?;
-        crate::notify::video_published(tx.ex(), tube, video).await?;
+        // A video waiting blocked for approval is told published when it is approved.
+        if !video.is_blocked() {
+            crate::notify::video_published(tx.ex(), tube, video).await?;
+        }
     } else {
         crate::federation::outbox::video_updated(tx.ex(), tube, video.id).await?;
     }

@@ -235,6 +235,9 @@ fn notes_become_comment_text() {
 fn video() -> Video {
     Video {
         storyboard: None,
+        block_id: None,
+        block_reason: None,
+        block_unfederated: None,
         id: 7,
         uuid: "6d79bb11-83db-4ca1-baaa-59593c363a96".into(),
         channel_id: 2,

@@ -80,6 +80,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(html::admin::routes())
         .merge(html::moderation::routes())
         .merge(html::notifications::routes())
+        .merge(html::video_blocks::routes())
         .merge(html::blocklist::routes())
         .merge(sites::visitor::routes())
         .merge(sites::mine::routes())

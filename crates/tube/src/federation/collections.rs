@@ -108,6 +108,7 @@ async fn public_videos(
         start: at.start,
         count: at.count,
         newest_first: true,
+        hide_video_blocks: true,
         ..Default::default()
     };
     Ok(vstore::list(c.ex(), &filter).await?)

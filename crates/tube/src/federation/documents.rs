@@ -83,6 +83,11 @@ pub async fn shared_video(tube: &Tube, id: &str) -> TubeResult<Shared> {
     if v.privacy == Privacy::Unlisted && crate::videos::by_number(id) {
         return Ok(Shared::Hidden);
     }
+    // Blocked: asked to log in, as PeerTube answers (a 404 would make other instances delete
+    // their copy of a video that was blocked here without being unfederated).
+    if v.is_blocked() {
+        return Err(TubeError::Unauthorized);
+    }
     Ok(Shared::Ours(Box::new(v)))
 }
 

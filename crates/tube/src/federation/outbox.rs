@@ -190,6 +190,7 @@ pub async fn channel_deleted(
 /// drops the `Video` (while its inbox answers 204).
 pub fn federated(tube: &Tube, v: &Video) -> bool {
     v.is_local()
+        && !v.is_blocked()
         && v.state == VideoState::Published
         && v.thumbnail_filename.is_some()
         && match v.privacy {

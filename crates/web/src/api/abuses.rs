@@ -116,7 +116,7 @@ fn abuse_json(st: &AppState, s: &Shown, admin: bool) -> Value {
                 let full = video_json(base, &host, v, false);
                 json!({
                     "id": v.id, "uuid": v.uuid, "shortUUID": short_uuid(&v.uuid), "name": v.name,
-                    "nsfw": v.nsfw, "deleted": false, "blacklisted": false,
+                    "nsfw": v.nsfw, "deleted": false, "blacklisted": v.is_blocked(),
                     "thumbnailPath": full["thumbnailPath"], "channel": full["channel"],
                 })
             }
@@ -215,16 +215,10 @@ impl ListQuery {
             Some(k @ ("video" | "comment" | "account")) => Some(k.to_string()),
             Some(_) => return Err(bad("filter")),
         };
-        let video_deleted = match self.video_is.as_deref() {
-            None => false,
-            Some("deleted") => true,
-            // No video is blocked yet: none of them.
-            Some("blacklisted") => {
-                return Ok(Filter {
-                    id: Some(-1),
-                    ..Filter::default()
-                });
-            }
+        let (video_deleted, video_blocked) = match self.video_is.as_deref() {
+            None => (false, false),
+            Some("deleted") => (true, false),
+            Some("blacklisted") => (false, true),
             Some(_) => return Err(bad("videoIs")),
         };
         let (order, descending) = self.paging.sorted(
@@ -248,6 +242,7 @@ impl ListQuery {
             search_video: text(&self.search_video),
             search_video_channel: text(&self.search_video_channel),
             video_deleted,
+            video_blocked,
             order,
             descending,
             start: page.start,

@@ -153,7 +153,7 @@ pub async fn config(State(st): State<AppState>) -> ApiResult<Json<Value>> {
             "users": off,
         },
         "export": { "users": { "enabled": false, "exportExpiration": 0, "maxUserVideoQuota": 0 } },
-        "autoBlacklist": { "videos": { "ofUsers": off } },
+        "autoBlacklist": { "videos": { "ofUsers": { "enabled": cfg.auto_block_videos } } },
         "avatar": { "file": { "size": { "max": picture_max }, "extensions": PICTURE_EXTENSIONS } },
         "banner": { "file": { "size": { "max": picture_max }, "extensions": PICTURE_EXTENSIONS } },
         "logo": { "file": { "size": { "max": picture_max }, "extensions": PICTURE_EXTENSIONS } },
@@ -333,7 +333,7 @@ fn custom_json(st: &AppState, c: &InstanceConfig) -> Value {
         },
         "export": { "users": { "enabled": false, "maxUserVideoQuota": 0, "exportExpiration": 0 } },
         "trending": { "videos": { "algorithms": TRENDING_ALGORITHMS.clone() } },
-        "autoBlacklist": { "videos": { "ofUsers": off } },
+        "autoBlacklist": { "videos": { "ofUsers": { "enabled": c.auto_block_videos } } },
         "followers": {
             "instance": {
                 "enabled": true,
@@ -385,6 +385,7 @@ const EDITABLE: &[&str] = &[
     "signup.minimumAge",
     "user.videoQuota",
     "user.videoQuotaDaily",
+    "autoBlacklist.videos.ofUsers.enabled",
 ];
 
 /// Every leaf of `v` (arrays are leaves) with its dotted path.
@@ -457,6 +458,7 @@ fn apply(st: &AppState, c: &InstanceConfig, body: &Value) -> Result<InstanceConf
             "signup.minimumAge" => next.signup_minimum_age = int()?,
             "user.videoQuota" => next.video_quota = int()?,
             "user.videoQuotaDaily" => next.video_quota_daily = int()?,
+            "autoBlacklist.videos.ofUsers.enabled" => next.auto_block_videos = flag()?,
             other => {
                 let pointer = format!("/{}", other.replace('.', "/"));
                 match now.pointer(&pointer) {

@@ -17,9 +17,11 @@ pub(crate) mod notifications;
 pub(crate) mod openapi;
 pub(crate) mod playlists;
 mod profiles;
+mod query;
 mod search;
 mod upload;
 mod users;
+mod video_blocks;
 mod videos;
 mod watched;
 
@@ -1316,6 +1318,42 @@ pub(crate) fn table() -> Table {
         )
         .op(
             "GET",
+            "/api/v1/videos/blacklist",
+            "Blocked videos (moderators)",
+            Page,
+            List("VideoBlacklist"),
+            true,
+            get(video_blocks::list),
+        )
+        .op(
+            "POST",
+            "/api/v1/videos/{id}/blacklist",
+            "Block a video (moderators)",
+            Body,
+            Nothing,
+            true,
+            post(video_blocks::block),
+        )
+        .op(
+            "PUT",
+            "/api/v1/videos/{id}/blacklist",
+            "Change a video block's reason (moderators)",
+            Body,
+            Nothing,
+            true,
+            put(video_blocks::update),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/videos/{id}/blacklist",
+            "Unblock a video, or approve one that waits (moderators)",
+            Plain,
+            Nothing,
+            true,
+            delete(video_blocks::unblock),
+        )
+        .op(
+            "GET",
             "/api/v1/videos/{id}/description",
             "A video's description",
             Plain,
@@ -1728,8 +1766,8 @@ pub(crate) fn video_details_json(
     j["downloadEnabled"] = json!(v.download_enabled);
     j["embedPrivacyPolicy"] = json!({ "id": 1, "label": "All allowed" });
     j["inputFileUpdatedAt"] = Value::Null;
-    j["blacklisted"] = json!(false);
-    j["blacklistedReason"] = json!(null);
+    j["blacklisted"] = json!(v.is_blocked());
+    j["blacklistedReason"] = json!(v.block_reason);
     let play = ruche_tube::playback::of(base.trim_end_matches('/'), v, files);
     j["trackerUrls"] = json!(play.trackers);
     let web_files: Vec<Value> = play

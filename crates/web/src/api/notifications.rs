@@ -20,55 +20,40 @@ use ruche_tube::videos::Video;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-fn bad(name: &str) -> crate::error::ApiError {
-    TubeError::BadRequest(format!("Incorrect request parameters: {name}")).into()
-}
-
-/// The list's query, PeerTube's (`start`, `count` 0 to 100, `sort` `createdAt` or `read`,
-/// `unread`, `typeOneOf` repeated); a bad value is a 400 naming it, an unreadable `unread` is
-/// ignored as PeerTube ignores it.
+/// The list's query, PeerTube's (paging, `sort` `createdAt` or `read`, `unread`, `typeOneOf`
+/// repeated); an unreadable `unread` is ignored as PeerTube ignores it.
 fn filter_of(raw: Option<&str>) -> ApiResult<Filter> {
-    let mut f = Filter {
-        count: 15,
-        descending: true,
-        ..Filter::default()
-    };
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        let int = |max: i64| {
-            v.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (0..=max).contains(n))
-        };
-        match k.as_ref() {
-            "start" => f.start = int(i64::MAX).ok_or_else(|| bad("start"))?,
-            "count" => f.count = int(100).ok_or_else(|| bad("count"))?,
-            "sort" => {
-                let (descending, column) = match v.strip_prefix('-') {
-                    Some(c) => (true, c),
-                    None => (false, v.as_ref()),
-                };
-                f.by_read = match column {
-                    "createdAt" => false,
-                    "read" => true,
-                    _ => return Err(bad("sort")),
-                };
-                f.descending = descending;
-            }
+    let mut f = Filter::default();
+    let page = super::query::read(raw, |k, v| {
+        match k {
             "unread" => {
-                f.unread = match v.as_ref() {
+                f.unread = match v {
                     "true" | "1" => Some(true),
                     "false" | "0" => Some(false),
                     _ => None,
                 }
             }
-            "typeOneOf" | "typeOneOf[]" => f
-                .kinds
-                .push(v.trim().parse().map_err(|_| bad("typeOneOf"))?),
+            "typeOneOf" | "typeOneOf[]" => f.kinds.push(
+                v.trim()
+                    .parse()
+                    .map_err(|_| super::query::bad("typeOneOf"))?,
+            ),
             _ => {}
         }
-    }
-    Ok(f)
+        Ok(())
+    })?;
+    let (descending, column) = page.sort.unwrap_or((true, "createdAt".into()));
+    f.by_read = match column.as_str() {
+        "createdAt" => false,
+        "read" => true,
+        _ => return Err(super::query::bad("sort")),
+    };
+    Ok(Filter {
+        start: page.start,
+        count: page.count,
+        descending,
+        ..f
+    })
 }
 
 /// `GET /api/v1/users/me/notifications`.
@@ -181,7 +166,10 @@ pub(crate) fn notification_json(st: &AppState, s: &Shown) -> Value {
         "read": n.is_read,
         "data": null,
     });
-    if let Some(v) = &s.video {
+    // A block's notifications name the block with its video (PeerTube's `videoBlacklist`).
+    if let (Some(b), Some(v)) = (n.video_block_id, &s.video) {
+        j["videoBlacklist"] = json!({ "id": b, "video": video_info(v) });
+    } else if let Some(v) = &s.video {
         let mut info = video_info(v);
         info["channel"] = json!({
             "id": v.channel_id,
@@ -278,6 +266,11 @@ pub(crate) fn summary(s: &Shown) -> Option<(&'static str, Vec<(&'static str, Str
             ],
         ),
         Kind::MyVideoPublished => ("notif-video-published", vec![("video", video(&s.video))]),
+        Kind::BlacklistOnMyVideo => ("notif-video-blocked", vec![("video", video(&s.video))]),
+        Kind::UnblacklistOnMyVideo => ("notif-video-unblocked", vec![("video", video(&s.video))]),
+        Kind::VideoAutoBlacklistForModerators => {
+            ("notif-video-auto-blocked", vec![("video", video(&s.video))])
+        }
         Kind::MyVideoImportSuccess => (
             "notif-import-success",
             vec![("video", video(&s.import_video))],
@@ -301,6 +294,7 @@ pub(crate) fn link(s: &Shown) -> String {
     let watch = |v: &Video| format!("/w/{}", short_uuid(&v.uuid));
     match s.kind() {
         Some(Kind::NewAbuseForModerators) => "/admin/moderation".into(),
+        Some(Kind::VideoAutoBlacklistForModerators) => "/admin/video-blocks".into(),
         Some(Kind::AbuseStateChange | Kind::AbuseNewMessage) => match &s.abuse {
             Some(a) if a.reporter.as_ref().and_then(|r| r.user_id) == Some(s.n.user_id) => {
                 "/my-account/abuses".into()

@@ -282,6 +282,15 @@ fn schemas() -> Value {
                 "comment": { "type": "object", "nullable": true },
             },
         },
+        "VideoBlacklist": {
+            "type": "object",
+            "required": ["id", "reason", "unfederated", "type", "createdAt", "updatedAt", "video"],
+            "properties": {
+                "id": id, "reason": nullable_string, "unfederated": { "type": "boolean" },
+                "type": id, "createdAt": date, "updatedAt": date,
+                "video": schema_ref("Video"),
+            },
+        },
         "UserNotification": {
             "type": "object",
             "required": ["id", "type", "read", "createdAt", "updatedAt"],

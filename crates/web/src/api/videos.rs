@@ -113,6 +113,7 @@ pub struct VideoQuery {
 /// yet), those of muted owners (none yet), each item's files, captions (none here), automatic
 /// tags.
 pub const INCLUDE_NOT_PUBLISHED: i64 = 1;
+pub const INCLUDE_BLACKLISTED: i64 = 2;
 pub const INCLUDE_BLOCKED_OWNER: i64 = 4;
 pub const INCLUDE_FILES: i64 = 8;
 pub const INCLUDE_AUTOMATIC_TAGS: i64 = 32;
@@ -218,6 +219,7 @@ impl VideoQuery {
         }
         facets.any_state = include & INCLUDE_NOT_PUBLISHED != 0;
         facets.blocked_too = include & INCLUDE_BLOCKED_OWNER != 0;
+        facets.video_blocks_too = include & INCLUDE_BLACKLISTED != 0;
         let filter = ListFilter {
             sort: sort.0,
             newest_first: sort.1,
@@ -296,6 +298,9 @@ async fn public_list(
             item["files"] = details["files"].clone();
         }
     }
+    if q.include & INCLUDE_BLACKLISTED != 0 {
+        blocked_fields(&mut page, &rows);
+    }
     if q.include & INCLUDE_AUTOMATIC_TAGS != 0 {
         let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();
         let tags = ruche_tube::autotags::video_tags(&st.tube, &ids).await?;
@@ -304,6 +309,15 @@ async fn public_list(
         }
     }
     Ok(Json(page))
+}
+
+/// Whether each video of a page is blocked, and why (PeerTube adds them to list items with
+/// `include` 2, and always to a user's own list).
+fn blocked_fields(page: &mut Value, rows: &[videos::Video]) {
+    for (item, v) in page["data"].as_array_mut().into_iter().flatten().zip(rows) {
+        item["blacklisted"] = json!(v.is_blocked());
+        item["blacklistedReason"] = json!(v.block_reason);
+    }
 }
 
 /// `GET /api/v1/videos`: published public videos (internal ones too for a user of this
@@ -352,7 +366,9 @@ pub async fn my_videos(
         .iter()
         .map(|v| video_json(base, &host, v, true))
         .collect();
-    Ok(Json(json!({ "total": total, "data": data })))
+    let mut page = json!({ "total": total, "data": data });
+    blocked_fields(&mut page, &rows);
+    Ok(Json(page))
 }
 
 pub async fn get(

@@ -33,13 +33,15 @@ pub fn routes() -> Router<AppState> {
 
 /// The settings the pages offer: those of the kinds Ruche sends (the report ones to moderators
 /// for reports to moderators only).
-const OFFERED: [(&str, bool); 6] = [
+const OFFERED: [(&str, bool); 8] = [
     ("newCommentOnMyVideo", false),
     ("myVideoPublished", false),
     ("myVideoImportFinished", false),
+    ("blacklistOnMyVideo", false),
     ("abuseStateChange", false),
     ("abuseNewMessage", false),
     ("abuseAsModerator", true),
+    ("videoAutoBlacklistAsModerator", true),
 ];
 
 struct Item {

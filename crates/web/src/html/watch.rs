@@ -82,6 +82,12 @@ pub(super) struct Watch {
     report_reasons: Vec<(&'static str, String)>,
     /// A report was just sent.
     reported: bool,
+    /// A moderator blocked it (its owner and moderators still see it), and why.
+    blocked: bool,
+    block_reason: Option<String>,
+    /// Another instance's video cannot be unfederated from here.
+    local: bool,
+    short_uuid: String,
 }
 
 /// A playlist played through on the watch page: its videos, the one playing, the next.
@@ -329,6 +335,10 @@ async fn show(
     let reports_progress = published && user.user.as_ref().is_some_and(|u| u.history_enabled);
     let can_report = published && user.user.as_ref().is_some_and(|u| Some(u.id) != v.user_id);
     let t = Watch {
+        blocked: v.is_blocked(),
+        block_reason: v.block_reason.clone(),
+        local: v.is_local(),
+        short_uuid: ruche_domain::ids::short_uuid(&v.uuid),
         can_report,
         report_action: format!("/w/{}/report", ruche_domain::ids::short_uuid(&v.uuid)),
         report_video: true,

@@ -18,8 +18,12 @@ Reported: requests/s and p99 as ratios to the trivial handler of the same server
 the server's RSS (VmRSS sampled every 250 ms under load, VmHWM). Targets (the issue's): ≥ 25 %
 of the ceiling, p99 < 20 ms, RSS under load < 100 MB on SQLite.
 
+With --blocklist N (bench/moderation/run.sh gives 10,000), the instance then blocks N instances
+(one import) and the lists and search are measured again: their requests/s as a ratio to the
+same lists just before (the issue's target: within 10 %).
+
 Usage: bench/api/lists.py [--backend sqlite|postgres|both] [--videos 10000] [--duration 15]
-                          [--bin PATH] [--pg HOST:PORT] [--out FILE] [--keep]
+                          [--blocklist N] [--bin PATH] [--pg HOST:PORT] [--out FILE] [--keep]
 Needs: wrk (apt-get install -y wrk), the release binary, and for PostgreSQL a server reachable
 as user postgres without password (scripts/pg-start.sh /tmp/pg 55432).
 Prints Markdown for bench/RESULTS.md (progress goes to stderr).
@@ -51,7 +55,7 @@ unboxing gameplay speedrun linux rust python beginner advanced guide howto episo
 """.split()
 USERS = ["alice", "bruno", "chloe", "david", "emma", "farid", "gaelle", "hugo"]
 RENDITIONS = [(720, 1280, 720, 2_500_000), (480, 854, 480, 1_200_000), (240, 426, 240, 400_000)]
-VIDEO_COLS = ("id uuid channel_id name description privacy category licence language tags nsfw comments_enabled "
+VIDEO_COLS = ("id uuid channel_id name description privacy category licence language tags nsfw comments_policy "
               "download_enabled wait_transcoding state progress duration aspect_ratio views likes dislikes quota_size "
               "source_filename playlist_filename sha256_filename thumbnail_filename preview_filename created_at "
               "updated_at published_at").split()
@@ -87,7 +91,7 @@ def generate(n, channels, rng):
         fid = uuid.UUID(int=rng.getrandbits(128), version=4)
         duration = rng.randint(30, 3600)
         videos.append((i, uid, rng.choice(channels), name, desc, privacy, rng.randint(1, 18), rng.choice([None, 1, 2, 3, 7]),
-                       rng.choice(["fr", "en"]), tags, rng.random() < 0.02, True, True, False, 1, 100, duration, 1.7778,
+                       rng.choice(["fr", "en"]), tags, rng.random() < 0.02, 1, True, False, 1, 100, duration, 1.7778,
                        views, views // rng.randint(10, 40), views // 400, duration * 2_500_000 // 8, "source",
                        f"{fid}-master.m3u8", f"{fid}-segments-sha256.json", f"{fid}-thumb.jpg", f"{fid}-preview.jpg",
                        published - 600_000, published, published))
@@ -211,10 +215,11 @@ end
 """
 
 
-def wrk(srv, paths, seconds, work):
+def wrk(srv, paths, seconds, work, token=None):
     """One wrk run over `paths` (each thread from its own place in the list), the server's
     RSS sampled meanwhile: requests/s, p50/p99 in ms, errors (non-2xx answers; connect, read,
-    write errors and timeouts), peak RSS in kB."""
+    write errors and timeouts), peak RSS in kB. With `token`, as that user: answered afresh,
+    never from the anonymous answers' cache."""
     script = os.path.join(work, "paths.lua")
     with open(script, "w") as f:
         f.write(WRK_LUA % ("{" + ", ".join(json.dumps(p) for p in paths) + "}"))
@@ -227,8 +232,9 @@ def wrk(srv, paths, seconds, work):
     t = threading.Thread(target=sample); t.start()
     try:
         # A 10 s timeout (wrk's default is 2 s) so that slow answers are measured, not dropped.
-        out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", script, srv.url],
-                             check=True, capture_output=True, text=True).stdout
+        auth = ["-H", f"Authorization: Bearer {token}"] if token else []
+        out = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}s", "--timeout", "10s", "--latency", *auth, "-s", script,
+                              srv.url], check=True, capture_output=True, text=True).stdout
     finally:
         running[0] = False; t.join()
     r = json.loads(re.search(r"^RESULT (.*)$", out, re.M).group(1))
@@ -250,6 +256,7 @@ def bench_backend(backend, a, work):
                 "username": u, "email": f"{u}@example.org", "password": "secret-pass", "role": 2,
                 "videoQuota": -1, "videoQuotaDaily": -1}), srv.auth({"Content-Type": "application/json"}))
             assert st == 200, (st, b)
+        password = srv.password
         srv.stop()
         # 2. The videos, straight into the database (the server stopped).
         channels = db.query("SELECT id FROM channels WHERE host IS NULL ORDER BY id")
@@ -262,6 +269,8 @@ def bench_backend(backend, a, work):
         #    minute); we wait until no video or channel is left unindexed.
         t0 = time.monotonic()
         srv = Server(a.bin, data, db.url(), first_start=False)
+        srv.password = password
+        srv.token = srv.login()  # the administrator of the first start (its token went with it)
         while db.query("SELECT (SELECT COUNT(*) FROM videos WHERE indexed_at IS NULL) + "
                        "(SELECT COUNT(*) FROM channels WHERE indexed_at IS NULL)")[0] > 0:
             if time.monotonic() - t0 > 900 or srv.p.poll() is not None:
@@ -292,8 +301,38 @@ def bench_backend(backend, a, work):
             r = wrk(srv, paths, a.duration, work)
             log(f"{backend}: {label}: {r['rps']:.0f} req/s, p99 {r['p99']:.1f} ms, {r['errors']} errors, RSS {r['rss'] / 1024:.1f} MB")
             rows.append((label, r))
+        blocked, unblocked = [], []
+        if a.blocklist:
+            # 4. The instance blocks --blocklist hosts (none of them the videos' own: the lists
+            #    still show every public video), imported in one request as an admin would. The
+            #    lists are measured as a logged-in user (anonymous answers come from a cache that
+            #    would hide what the blocklist costs a query), right before and right after.
+            _, _, b = srv.request("GET", "/api/v1/oauth-clients/local")
+            client = json.loads(b)
+            st, _, b = srv.request("POST", "/api/v1/users/token", urllib.parse.urlencode({
+                "client_id": client["client_id"], "client_secret": client["client_secret"], "grant_type": "password",
+                "username": USERS[0], "password": "secret-pass"}), {"Content-Type": "application/x-www-form-urlencoded"})
+            assert st == 200, (st, b)
+            viewer = json.loads(b)["access_token"]
+            for label, paths in endpoints[1:]:
+                wrk(srv, paths, 3, work, viewer)
+                r = wrk(srv, paths, a.duration, work, viewer)
+                log(f"{backend}: logged in, no blocklist: {label}: {r['rps']:.0f} req/s, p99 {r['p99']:.1f} ms, {r['errors']} errors")
+                unblocked.append((label, r))
+            hosts = "\n".join(f"blocked-{i}.example" for i in range(a.blocklist))
+            st, _, b = srv.request("POST", "/api/v1/server/blocklist/servers/import", json.dumps({"hosts": hosts}),
+                                   srv.auth({"Content-Type": "application/json"}))
+            assert st == 200 and json.loads(b)["added"] == a.blocklist, (st, b[:300])
+            _, _, b = srv.request("GET", "/api/v1/videos?count=15")
+            assert json.loads(b)["total"] == public, "the blocklist hid videos it names no host of"
+            for label, paths in endpoints[1:]:
+                wrk(srv, paths, 3, work, viewer)
+                r = wrk(srv, paths, a.duration, work, viewer)
+                log(f"{backend}: logged in, {a.blocklist} hosts blocked: {label}: {r['rps']:.0f} req/s, p99 {r['p99']:.1f} ms, {r['errors']} errors")
+                blocked.append((label, r))
         return {"rows": rows, "idle": idle, "hwm": srv.mem_kb("VmHWM"), "seeded": seeded, "indexed": indexed,
-                "stats": len(stats), "found": found, "load": load, "queries": queries, "public": public}
+                "stats": len(stats), "found": found, "load": load, "queries": queries, "public": public,
+                "blocked": blocked, "unblocked": unblocked}
     finally:
         if srv:
             srv.stop()
@@ -321,6 +360,16 @@ def report(backend, a, r):
     rss_ok = "" if backend != "sqlite" else f" (target < 100 MB: {'met' if peak < 100 * 1024 else '**missed**'})"
     out.append(f"\nServer memory: {r['idle'] / 1024:.1f} MB idle after indexing, {peak / 1024:.1f} MB at most under load"
                f"{rss_ok}; VmHWM {r['hwm'] / 1024:.1f} MB (the indexing included).\n")
+    if r["blocked"]:
+        out += [f"With {a.blocklist:,} instances blocked (imported in one request), against the same lists just before, "
+                "both as a logged-in user (answered afresh, not from the anonymous answers' cache):\n",
+                "| endpoint | requests/s | / without the blocklist | p99 | p99 without | target: within 10 % |",
+                "|---|---|---|---|---|---|"]
+        for (label, m), (_, before) in zip(r["blocked"], r["unblocked"]):
+            ratio = m["rps"] / before["rps"]
+            ok = "met" if ratio >= 0.9 and not m["errors"] else "**missed**"
+            out.append(f"| {label} | {m['rps']:,.0f} | {ratio:.2f} | {m['p99']:.1f} ms | {before['p99']:.1f} ms | {ok} |")
+        out.append("")
     return "\n".join(out)
 
 
@@ -330,6 +379,8 @@ def main():
     ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--videos", type=int, default=10_000)
     ap.add_argument("--duration", type=int, default=15, help="seconds of each measured wrk run")
+    ap.add_argument("--blocklist", type=int, default=0,
+                    help="then block this many instances (at most 10,000, one import) and measure the lists again")
     ap.add_argument("--pg", default="127.0.0.1:55432", help="PostgreSQL host:port (user postgres, no password)")
     ap.add_argument("--out", help="also write the Markdown to this file")
     ap.add_argument("--keep", action="store_true",

@@ -195,6 +195,14 @@ pub struct RatesSettings {
     /// refused (`RUCHE_RATES_PICTURE_MAX`, `…_PICTURE_WINDOW_SECS`): each is decoded, and a
     /// decode is the costliest work a request can ask for.
     pub picture: RateLimit,
+    /// Videos a user begins per window: uploads (plain and resumable) and imports, counting
+    /// those refused (`RUCHE_RATES_UPLOAD_MAX`, `…_UPLOAD_WINDOW_SECS`): each may take a
+    /// transcoding worker for minutes, whatever the quota.
+    pub upload: RateLimit,
+    /// Activities taken in per remote instance (the host of their signer's key), once their
+    /// signature is checked (`RUCHE_RATES_INBOX_MAX`, `…_INBOX_WINDOW_SECS`). PeerTube limits
+    /// its ActivityPub routes per address: 500 per 10 s (`rates_limit.activity_pub`).
+    pub inbox: RateLimit,
     /// Keys each limit tracks at most (`RUCHE_RATES_MAX_KEYS`): its memory is bounded.
     pub max_keys: usize,
     /// Proxies whose `X-Forwarded-For` (or `Forwarded`) is believed, as addresses or CIDR ranges
@@ -230,6 +238,9 @@ impl Default for RatesSettings {
             report: limit(10, 3600),
             // 60 at once (a gallery), then one every 10 s.
             picture: limit(60, 600),
+            // 30 at once (a day's footage), then one every 2 minutes.
+            upload: limit(30, 3600),
+            inbox: limit(500, 10),
             max_keys: 100_000,
             trusted_proxies: Vec::new(),
             client_ip_header: "x-forwarded-for".into(),
@@ -616,6 +627,10 @@ impl Settings {
                 "RUCHE_RATES_PICTURE_WINDOW_SECS" => {
                     self.rates.picture.window_secs = parse(&k, &v)?
                 }
+                "RUCHE_RATES_UPLOAD_MAX" => self.rates.upload.max = parse(&k, &v)?,
+                "RUCHE_RATES_UPLOAD_WINDOW_SECS" => self.rates.upload.window_secs = parse(&k, &v)?,
+                "RUCHE_RATES_INBOX_MAX" => self.rates.inbox.max = parse(&k, &v)?,
+                "RUCHE_RATES_INBOX_WINDOW_SECS" => self.rates.inbox.window_secs = parse(&k, &v)?,
                 "RUCHE_RATES_MAX_KEYS" => self.rates.max_keys = parse(&k, &v)?,
                 "RUCHE_RATES_TRUSTED_PROXIES" => {
                     self.rates.trusted_proxies = v

@@ -28,7 +28,7 @@
 //! `--actors N` (per host, 20), `--dead N` (5), `--dead-kind hang|refuse|both` (hang),
 //! `--dead-pick first|spread` (first), `--concurrency N` (16), `--views N` (1000),
 //! `--keys FILE` (bench/work/federation/keys.json), `--tmp DIR`, `--logs DIR`, `--log FILTER`,
-//! `--skip-inbox`.
+//! `--skip-inbox`, `--blocked N` (then N hosts blocked: bench/moderation).
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use axum::extract::{Path as UrlPath, State};
@@ -79,6 +79,9 @@ struct Options {
     logs: Option<PathBuf>,
     log_filter: String,
     skip_inbox: bool,
+    /// Hosts the instance blocks after the inbox phase, whose actors then send as much again:
+    /// the refusal's rate against the signed path's (bench/moderation).
+    blocked: usize,
 }
 
 fn options() -> Result<Options> {
@@ -103,6 +106,7 @@ fn options() -> Result<Options> {
         // Ruche's own default: what an instance logs in production is part of its cost.
         log_filter: "info,sqlx=warn,tower_http=warn".into(),
         skip_inbox: false,
+        blocked: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -135,6 +139,7 @@ fn options() -> Result<Options> {
             "--logs" => o.logs = Some(value()?.into()),
             "--log" => o.log_filter = value()?,
             "--skip-inbox" => o.skip_inbox = true,
+            "--blocked" => o.blocked = value()?.parse()?,
             other => bail!("unknown option {other}"),
         }
     }
@@ -143,6 +148,7 @@ fn options() -> Result<Options> {
         "--hosts and --actors must be positive"
     );
     ensure!(o.dead < o.hosts, "--dead must leave some hosts alive");
+    ensure!(o.blocked <= o.hosts, "--blocked is at most --hosts");
     ensure!(o.concurrency > 0, "--concurrency must be positive");
     Ok(o)
 }
@@ -725,6 +731,9 @@ struct Inbox {
     applied_secs: f64,
     /// Ruche's CPU seconds from the first signed POST until everything was applied.
     ruche_cpu: f64,
+    /// With `--blocked`: how many activities the blocked hosts' actors sent, refused per
+    /// second (all 403), and the signed path's rate measured again right before them.
+    refused: Option<(usize, f64, f64)>,
 }
 
 impl Inbox {
@@ -1093,6 +1102,85 @@ async fn run_with(
     })
 }
 
+/// The instance blocks the first `--blocked` hosts; then, in the same run, new signed Views from
+/// the actors of the other hosts (accepted: verified, 204) and as many from the blocked hosts'
+/// actors (refused before any key is read: 403), each at the same concurrency: (how many, the
+/// refused per second, the accepted per second).
+async fn blocked_bench(
+    o: &Options,
+    keys: &[(String, String)],
+    urls: &[String],
+    video: &str,
+    ruche: &Ruche,
+    client: &reqwest::Client,
+) -> Result<(usize, f64, f64)> {
+    let host = |u: &str| ruche_domain::host::host_of(u).unwrap_or_default();
+    let mut hosts: Vec<String> = urls.iter().map(|u| host(u)).collect();
+    hosts.dedup();
+    let blocked: Vec<String> = hosts.into_iter().take(o.blocked).collect();
+    let root = ruche.api.with(&ruche.token().await?);
+    for h in &blocked {
+        let (status, body) = root
+            .post_json("/api/v1/server/blocklist/servers", json!({ "host": h }))
+            .await;
+        ensure!(status == 204, "blocking {h} answered {status}: {body}");
+    }
+    let inbox = format!("{}/inbox", ruche.url);
+    let (mut from_blocked, mut from_others) = (Vec::new(), Vec::new());
+    for (k, a) in urls.iter().enumerate() {
+        if blocked.contains(&host(a)) {
+            from_blocked.push(k);
+        } else {
+            from_others.push(k);
+        }
+    }
+    ensure!(!from_others.is_empty(), "--blocked left no host unblocked");
+    let n = o.views.max(from_blocked.len());
+    let make = |actors: Vec<usize>, tag: &'static str| {
+        let (keys, urls, inbox, video) = (
+            keys.to_vec(),
+            urls.to_vec(),
+            inbox.clone(),
+            video.to_string(),
+        );
+        tokio::task::spawn_blocking(move || -> Result<Vec<Prepared>> {
+            (0..n)
+                .map(|i| {
+                    let k = actors[i % actors.len()];
+                    let a = &urls[k];
+                    let body = serde_json::to_vec(&json!({
+                        "@context": "https://www.w3.org/ns/activitystreams",
+                        "id": format!("{a}/views/{tag}-{i}"), "type": "View", "actor": a, "object": video,
+                        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                    }))?;
+                    signed_post(&inbox, body, &format!("{a}#main-key"), &keys[k].1)
+                })
+                .collect()
+        })
+    };
+    let refused_reqs = make(from_blocked, "blocked").await??;
+    let accepted_reqs = make(from_others, "after").await??;
+    let accepted = fire(client, Arc::new(accepted_reqs), o.concurrency).await?;
+    ensure!(
+        accepted.only(204),
+        "signed POSTs of unblocked hosts: {}",
+        accepted.describe()
+    );
+    let refused = fire(client, Arc::new(refused_reqs), o.concurrency).await?;
+    ensure!(
+        refused.only(403),
+        "signed POSTs of blocked hosts: {}",
+        refused.describe()
+    );
+    eprintln!(
+        "  blocked: {n} activities of {} blocked hosts refused at {:.0}/s; {n} of the others accepted at {:.0}/s",
+        blocked.len(),
+        refused.rate(n),
+        accepted.rate(n)
+    );
+    Ok((n, refused.rate(n), accepted.rate(n)))
+}
+
 /// Likes (one per actor: a rating is one per account) and Views (each adds a view) of the
 /// video, signed by the followers, against `GET /api/v1/config` at the same concurrency.
 async fn inbox_bench(
@@ -1225,7 +1313,13 @@ async fn inbox_bench(
 
     let b2 = fire(client, config, o.concurrency).await?;
     ensure!(b2.only(200), "GET /api/v1/config: {}", b2.describe());
+    let refused = if o.blocked > 0 {
+        Some(blocked_bench(o, keys, urls, &video, ruche, client).await?)
+    } else {
+        None
+    };
     let r = Inbox {
+        refused,
         n,
         likes,
         views,
@@ -1447,6 +1541,33 @@ fn report(o: &Options, runs: &[Run], cmdline: &str, measured: &str, load: (&str,
         spread(&ra, 3)
     );
     println!();
+    let refusals: Vec<(usize, f64, f64)> = inboxes.iter().filter_map(|i| i.refused).collect();
+    if let Some((n, _, _)) = refusals.first() {
+        println!(
+            "Blocked instances: the instance then blocks {} of the hosts; {n} new signed Views from \
+             the actors of the others (verified, 204), then {n} from the blocked hosts' actors \
+             (refused before any key is read, 403), {} at a time. Target: refused /s ≥ accepted /s.\n",
+            o.blocked, o.concurrency
+        );
+        println!("| run | accepted /s | refused /s | refused / accepted | target |");
+        println!("|---|---|---|---|---|");
+        for (r, (_, refused, accepted)) in runs
+            .iter()
+            .filter_map(|r| r.inbox.as_ref().and_then(|i| i.refused).map(|x| (r, x)))
+        {
+            let ok = if refused >= accepted {
+                "met"
+            } else {
+                "**missed**"
+            };
+            println!(
+                "| {} | {accepted:.0} | {refused:.0} | {:.2} | {ok} |",
+                r.label,
+                refused / accepted
+            );
+        }
+        println!();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -31,7 +31,11 @@ async fn listed(i: &Instance, token: &str, path: &str, uuid: &str) -> bool {
     };
     let (status, l) = api.get_json(path).await;
     assert_eq!(status, 200, "{path}: {l}");
-    l["data"].as_array().unwrap().iter().any(|v| v["uuid"] == uuid)
+    l["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["uuid"] == uuid)
 }
 
 /// `token`'s notifications of `kind`.
@@ -77,9 +81,15 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     let block = format!("/api/v1/videos/{uuid}/blacklist");
     let body = json!({ "reason": "Contenu illicite", "unfederate": true });
     assert_eq!(a.api().post_json(&block, body.clone()).await.0, 401);
-    assert_eq!(a.api().with(&bob).post_json(&block, body.clone()).await.0, 403);
+    assert_eq!(
+        a.api().with(&bob).post_json(&block, body.clone()).await.0,
+        403
+    );
     let as_mia = a.api().with(&mia);
-    assert_eq!(as_mia.post_json(&block, json!({ "reason": "x" })).await.0, 400);
+    assert_eq!(
+        as_mia.post_json(&block, json!({ "reason": "x" })).await.0,
+        400
+    );
     assert_eq!(
         as_mia
             .post_json(
@@ -114,12 +124,18 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     let (status, seen) = a.get_json(&ann, &one).await;
     assert_eq!(status, 200);
     assert_eq!(
-        (seen["blacklisted"].clone(), seen["blacklistedReason"].clone()),
+        (
+            seen["blacklisted"].clone(),
+            seen["blacklistedReason"].clone()
+        ),
         (json!(true), json!("Contenu illicite"))
     );
     assert_eq!(as_mia.get_json(&one).await.0, 200);
     assert!(!listed(&a, "", "/api/v1/videos", &uuid).await);
-    assert!(!listed(&a, &ann, "/api/v1/videos", &uuid).await, "not even for its owner");
+    assert!(
+        !listed(&a, &ann, "/api/v1/videos", &uuid).await,
+        "not even for its owner"
+    );
     assert!(!listed(&a, "", "/api/v1/video-channels/ann_channel/videos", &uuid).await);
     assert!(
         !listed(&a, "", "/api/v1/search/videos?search=bloquer", &uuid).await,
@@ -137,14 +153,21 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     assert!(listed(&a, &mia, "/api/v1/videos?include=2", &uuid).await);
     assert_eq!(a.api().get_json("/api/v1/videos?include=2").await.0, 401);
     assert_eq!(
-        a.api().with(&bob).get_json("/api/v1/videos?include=2").await.0,
+        a.api()
+            .with(&bob)
+            .get_json("/api/v1/videos?include=2")
+            .await
+            .0,
         403
     );
     let (status, _) = ap_get(&format!("{}/videos/watch/{uuid}", a.url)).await;
     assert_eq!(status, 401, "asked to log in, not gone");
     let n = told(&a, &ann, 4).await;
     assert_eq!(n["total"], 1, "{n}");
-    assert_eq!(n["data"][0]["videoBlacklist"]["video"]["uuid"], uuid.as_str());
+    assert_eq!(
+        n["data"][0]["videoBlacklist"]["video"]["uuid"],
+        uuid.as_str()
+    );
     eventually(&logs, "B deletes it", 60, || on_b(false)).await;
 
     // The list of blocks, PeerTube's filters; the reason changed.
@@ -159,7 +182,12 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
             item["reason"].clone(),
             item["video"]["uuid"].clone()
         ),
-        (json!(1), json!(true), json!("Contenu illicite"), json!(uuid))
+        (
+            json!(1),
+            json!(true),
+            json!("Contenu illicite"),
+            json!(uuid)
+        )
     );
     for q in ["type=0", "sort=nope", "search=", "count=101"] {
         assert_eq!(
@@ -172,7 +200,11 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
         );
     }
     assert_eq!(
-        a.api().with(&bob).get_json("/api/v1/videos/blacklist").await.0,
+        a.api()
+            .with(&bob)
+            .get_json("/api/v1/videos/blacklist")
+            .await
+            .0,
         403
     );
     assert_eq!(
@@ -183,7 +215,10 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
         1
     );
     assert_eq!(
-        as_mia.put_json(&block, json!({ "reason": "Autre raison" })).await.0,
+        as_mia
+            .put_json(&block, json!({ "reason": "Autre raison" }))
+            .await
+            .0,
         204
     );
     assert_eq!(
@@ -194,7 +229,13 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     // Unblocked: back everywhere, B included; Ann is told.
     assert_eq!(as_mia.delete(&block).await.0, 204);
     assert_eq!(as_mia.delete(&block).await.0, 404);
-    assert_eq!(as_mia.put_json(&block, json!({ "reason": "Encore" })).await.0, 404);
+    assert_eq!(
+        as_mia
+            .put_json(&block, json!({ "reason": "Encore" }))
+            .await
+            .0,
+        404
+    );
     assert_eq!(a.api().get_json(&one).await.0, 200);
     assert!(listed(&a, "", "/api/v1/videos", &uuid).await);
     assert_eq!(told(&a, &ann, 5).await["total"], 1);
@@ -204,14 +245,31 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     a.follow_instance(&ta, &b).await;
     let (b_uuid, _) = published(&b, &tb, 1, "Vidéo de B").await;
     eventually(&logs, "B's video reaches A", 60, || async {
-        (a.api().get_json(&format!("/api/v1/videos/{b_uuid}")).await.0 == 200).then_some(())
+        (a.api()
+            .get_json(&format!("/api/v1/videos/{b_uuid}"))
+            .await
+            .0
+            == 200)
+            .then_some(())
     })
     .await;
     let b_block = format!("/api/v1/videos/{b_uuid}/blacklist");
-    assert_eq!(as_mia.post_json(&b_block, json!({ "unfederate": true })).await.0, 409);
+    assert_eq!(
+        as_mia
+            .post_json(&b_block, json!({ "unfederate": true }))
+            .await
+            .0,
+        409
+    );
     assert_eq!(as_mia.post_json(&b_block, json!({})).await.0, 204);
     assert!(!listed(&a, "", "/api/v1/videos", &b_uuid).await);
-    assert_eq!(b.api().get_json(&format!("/api/v1/videos/{b_uuid}")).await.0, 200);
+    assert_eq!(
+        b.api()
+            .get_json(&format!("/api/v1/videos/{b_uuid}"))
+            .await
+            .0,
+        200
+    );
 
     // Auto-blocking: Ann's next video waits, unsent, for a moderator; Root's does not.
     let (status, cfg) = a
@@ -224,18 +282,38 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
         .await;
     assert_eq!(status, 200, "{cfg}");
     let (_, config) = a.api().get_json("/api/v1/config").await;
-    assert_eq!(config["autoBlacklist"]["videos"]["ofUsers"]["enabled"], true);
+    assert_eq!(
+        config["autoBlacklist"]["videos"]["ofUsers"]["enabled"],
+        true
+    );
     let (waiting, _) = published(&a, &ann, ann_channel, "En attente").await;
     let (roots, _) = published(&a, &ta, 1, "Celle de root").await;
-    assert_eq!(a.api().get_json(&format!("/api/v1/videos/{waiting}")).await.0, 401);
-    assert_eq!(a.api().get_json(&format!("/api/v1/videos/{roots}")).await.0, 200);
+    assert_eq!(
+        a.api()
+            .get_json(&format!("/api/v1/videos/{waiting}"))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        a.api().get_json(&format!("/api/v1/videos/{roots}")).await.0,
+        200
+    );
     let (_, auto) = as_mia.get_json("/api/v1/videos/blacklist?type=2").await;
     assert_eq!(auto["total"], 1, "{auto}");
     assert_eq!(auto["data"][0]["video"]["uuid"], waiting.as_str());
     assert_eq!(auto["data"][0]["unfederated"], true);
     let n = told(&a, &mia, 12).await;
-    assert_eq!(n["data"][0]["videoBlacklist"]["video"]["uuid"], waiting.as_str(), "{n}");
-    assert_eq!(told(&a, &ann, 6).await["total"], 1, "only the first is told published");
+    assert_eq!(
+        n["data"][0]["videoBlacklist"]["video"]["uuid"],
+        waiting.as_str(),
+        "{n}"
+    );
+    assert_eq!(
+        told(&a, &ann, 6).await["total"],
+        1,
+        "only the first is told published"
+    );
     // Approved from the pages: published, sent to B, and Ann told.
     let (browser, csrf) = a.browser_login("mia", "secret-pass").await;
     let page = a.page(&browser, "/admin/video-blocks?kind=2").await;
@@ -251,10 +329,21 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(a.api().get_json(&format!("/api/v1/videos/{waiting}")).await.0, 200);
+    assert_eq!(
+        a.api()
+            .get_json(&format!("/api/v1/videos/{waiting}"))
+            .await
+            .0,
+        200
+    );
     assert_eq!(told(&a, &ann, 6).await["total"], 2);
     eventually(&logs, "the approved video reaches B", 60, || async {
-        (b.api().get_json(&format!("/api/v1/videos/{waiting}")).await.0 == 200).then_some(())
+        (b.api()
+            .get_json(&format!("/api/v1/videos/{waiting}"))
+            .await
+            .0
+            == 200)
+            .then_some(())
     })
     .await;
 
@@ -271,7 +360,10 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     assert_eq!(r.status(), 303);
     let watch = a.page(&browser, &format!("/w/{root_short}")).await;
     assert!(watch.contains("Vu en page") && watch.contains(&format!("/w/{root_short}/unblock")));
-    assert_eq!(a.api().get_json(&format!("/api/v1/videos/{roots}")).await.0, 401);
+    assert_eq!(
+        a.api().get_json(&format!("/api/v1/videos/{roots}")).await.0,
+        401
+    );
     let r = browser
         .post(format!("{}/w/{root_short}/unblock", a.url))
         .form(&[("csrf", csrf.as_str())])
@@ -279,7 +371,10 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(a.api().get_json(&format!("/api/v1/videos/{roots}")).await.0, 200);
+    assert_eq!(
+        a.api().get_json(&format!("/api/v1/videos/{roots}")).await.0,
+        200
+    );
     // A forged form blocks nothing; Bob has no such form.
     let r = browser
         .post(format!("{}/w/{root_short}/block", a.url))

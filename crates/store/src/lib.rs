@@ -17,6 +17,7 @@ use std::time::Duration;
 
 pub mod abuses;
 pub mod actors;
+pub mod audit;
 pub mod blocklist;
 pub mod comments;
 pub mod federation;

@@ -125,6 +125,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "video_blocks",
         include_str!("../migrations/0030_video_blocks.sql"),
     ),
+    (
+        31,
+        "user_admin",
+        include_str!("../migrations/0031_user_admin.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -18,6 +18,8 @@ pub struct User {
     pub created_at: i64,
     /// Whether what they watch is kept in their history (PeerTube's `videosHistoryEnabled`).
     pub history_enabled: bool,
+    /// Why a moderator banned them.
+    pub blocked_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -83,7 +85,7 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLS: &str = "id, username, email, password_hash, role, video_quota, video_quota_daily,
-    blocked, created_at, history_enabled";
+    blocked, created_at, history_enabled, blocked_reason";
 
 /// Creates a user, its account and its default channel (`<username>_channel`, "Main <username>
 /// channel", as PeerTube names it). Returns the user id.
@@ -672,6 +674,118 @@ pub async fn set_password(
             .await?;
         Ok(())
     })
+}
+
+/// Bans (`Some(reason)`, the reason possibly empty) or unbans (`None`) a user; a ban ends every
+/// one of their tokens and sessions.
+pub async fn set_blocked(ex: Ex<'_>, user_id: i64, ban: Option<&str>) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query("UPDATE users SET blocked = $2, blocked_reason = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(ban.is_some())
+            .bind(ban.filter(|r| !r.is_empty()))
+            .execute(&mut *c)
+            .await?;
+        if ban.is_some() {
+            for sql in END_CREDENTIALS {
+                sqlx::query(sql).bind(user_id).execute(&mut *c).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The statements that end every token and session of the user `$1`.
+const END_CREDENTIALS: [&str; 2] = [
+    "DELETE FROM oauth_tokens WHERE user_id = $1",
+    "DELETE FROM web_sessions WHERE user_id = $1",
+];
+
+/// What an administrator changes of a user (each optional).
+#[derive(Debug, Clone, Default)]
+pub struct UserChange<'a> {
+    pub email: Option<&'a str>,
+    pub role: Option<Role>,
+    pub video_quota: Option<i64>,
+    pub video_quota_daily: Option<i64>,
+    pub password_hash: Option<&'a str>,
+}
+
+/// Applies `change`; a new role or password ends every token and session of the user.
+pub async fn change_user(ex: Ex<'_>, user_id: i64, change: &UserChange<'_>) -> Result<()> {
+    dual!(ex, |c| {
+        sqlx::query(
+            "UPDATE users SET email = COALESCE($2, email), role = COALESCE($3, role),
+                video_quota = COALESCE($4, video_quota),
+                video_quota_daily = COALESCE($5, video_quota_daily),
+                password_hash = COALESCE($6, password_hash)
+             WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(change.email)
+        .bind(change.role.map(Role::id))
+        .bind(change.video_quota)
+        .bind(change.video_quota_daily)
+        .bind(change.password_hash)
+        .execute(&mut *c)
+        .await?;
+        if change.role.is_some() || change.password_hash.is_some() {
+            for sql in END_CREDENTIALS {
+                sqlx::query(sql).bind(user_id).execute(&mut *c).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// How the administrators' list of users is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserOrder {
+    #[default]
+    Created,
+    Id,
+    Username,
+    Role,
+}
+
+/// Which users the administrators' list shows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Words of the username or the email.
+    pub search: Option<String>,
+    pub blocked: Option<bool>,
+    pub order: UserOrder,
+    pub descending: bool,
+    pub start: i64,
+    pub count: i64,
+}
+
+/// A page of users and how many `f` selects.
+pub async fn list_users(ex: Ex<'_>, f: &UserFilter) -> Result<(Vec<User>, i64)> {
+    let mut conds = vec!["1 = 1".to_string()];
+    let mut binds = Vec::new();
+    if let Some(s) = &f.search {
+        binds.push(crate::Bind::Text(crate::like_pattern(s)));
+        let m = binds.len();
+        conds.push(format!(
+            "(LOWER(username) LIKE ${m} ESCAPE '\\' OR LOWER(email) LIKE ${m} ESCAPE '\\')"
+        ));
+    }
+    if let Some(b) = f.blocked {
+        binds.push(crate::Bind::Bool(b));
+        conds.push(format!("blocked = ${}", binds.len()));
+    }
+    let column = match f.order {
+        UserOrder::Created => "created_at",
+        UserOrder::Id => "id",
+        UserOrder::Username => "username",
+        UserOrder::Role => "role",
+    };
+    let dir = if f.descending { "DESC" } else { "ASC" };
+    let wher = conds.join(" AND ");
+    let sql = format!("SELECT {USER_COLS} FROM users WHERE {wher} ORDER BY {column} {dir}, id ASC");
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM users WHERE {wher}");
+    crate::paged(ex, &sql, &count_sql, &binds, f.count, f.start).await
 }
 
 /// Removes expired sessions and tokens (housekeeping).

@@ -4545,3 +4545,108 @@ db_test!(video_blocks, |store: Store| async move {
     let mut c = store.read().await.unwrap();
     assert_eq!(videos::list(c.ex(), &hidden).await.unwrap().1, 1);
 });
+
+db_test!(user_administration_and_audit, |store: Store| async move {
+    use ruche_store::audit::{self, NewEntry};
+    use ruche_store::users::{UserChange, UserFilter, UserOrder};
+    let ada = make_user(&store, "ada").await;
+    let ben = make_user(&store, "ben").await;
+    let mut tx = store.begin().await.unwrap();
+    users::insert_token(
+        tx.ex(),
+        ben,
+        "ben-access",
+        "ben-refresh",
+        i64::MAX,
+        i64::MAX,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A ban, with its reason, ends the tokens; the list filters and sorts.
+    let mut tx = store.begin().await.unwrap();
+    users::set_blocked(tx.ex(), ben, Some("Spam"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    assert!(
+        users::token_by_access(c.ex(), "ben-access")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let b = users::user_by_id(c.ex(), ben).await.unwrap();
+    assert!(b.blocked);
+    assert_eq!(b.blocked_reason.as_deref(), Some("Spam"));
+    let page = |search: Option<&str>, blocked, order, descending| UserFilter {
+        search: search.map(str::to_string),
+        blocked,
+        order,
+        descending,
+        count: 10,
+        ..UserFilter::default()
+    };
+    let (rows, total) = users::list_users(c.ex(), &page(None, Some(true), UserOrder::Id, false))
+        .await
+        .unwrap();
+    assert_eq!((total, rows[0].id), (1, ben));
+    let (rows, _) = users::list_users(c.ex(), &page(None, None, UserOrder::Username, true))
+        .await
+        .unwrap();
+    assert_eq!(rows[0].id, ben, "ben before ada, descending");
+    let (rows, total) = users::list_users(
+        c.ex(),
+        &page(Some("ADA@EXAMPLE"), None, UserOrder::Created, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!((total, rows[0].id), (1, ada));
+    drop(c);
+
+    // Unbanned; a change of role and quota.
+    let mut tx = store.begin().await.unwrap();
+    users::set_blocked(tx.ex(), ben, None).await.unwrap();
+    users::change_user(
+        tx.ex(),
+        ada,
+        &UserChange {
+            role: Some(Role::Moderator),
+            video_quota: Some(42),
+            ..UserChange::default()
+        },
+    )
+    .await
+    .unwrap();
+    for (what, action) in [("user 1 ada", "update"), ("user 2 ben", "block")] {
+        audit::record(
+            tx.ex(),
+            &NewEntry {
+                user_id: ada,
+                username: "ada",
+                domain: "users",
+                action,
+                target: what,
+                details: Some("{}"),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let mut c = store.read().await.unwrap();
+    let b = users::user_by_id(c.ex(), ben).await.unwrap();
+    assert!(!b.blocked && b.blocked_reason.is_none());
+    let a = users::user_by_id(c.ex(), ada).await.unwrap();
+    assert_eq!((a.role, a.video_quota), (Role::Moderator, 42));
+    let all = audit::between(c.ex(), 0, i64::MAX, 10).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (all[0].action.as_str(), all[1].action.as_str()),
+        ("update", "block")
+    );
+    assert!(audit::between(c.ex(), 0, 1, 10).await.unwrap().is_empty());
+    let newest = audit::latest(c.ex(), 1).await.unwrap();
+    assert_eq!(newest[0].target, "user 2 ben");
+});

@@ -99,6 +99,13 @@ impl Api {
 
     /// Logs `username` in through PeerTube's OAuth password flow: the same instance as them.
     pub async fn login(&self, username: &str, password: &str) -> Api {
+        let (status, body) = self.try_login(username, password).await;
+        assert_eq!(status, 200, "login of {username} failed: {body}");
+        self.with(body["access_token"].as_str().expect("access_token"))
+    }
+
+    /// A password login's status and answer, whatever they are.
+    pub async fn try_login(&self, username: &str, password: &str) -> (u16, Value) {
         let (id, secret) = self.oauth_client().await;
         let res = self
             .http
@@ -113,9 +120,7 @@ impl Api {
             .send()
             .await
             .expect("token");
-        let (status, body) = answer(res).await;
-        assert_eq!(status, 200, "login of {username} failed: {body}");
-        self.with(body["access_token"].as_str().expect("access_token"))
+        answer(res).await
     }
 
     /// Creates a user (role User, password `secret-pass`) as this client (an administrator):

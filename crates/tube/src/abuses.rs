@@ -437,6 +437,19 @@ pub async fn decide(
         .await?
         .ok_or(TubeError::NotFound("abuse"))?;
     store::decide(tx.ex(), id, state.map(AbuseState::id), comment.as_deref()).await?;
+    let details = json!({
+        "state": state.map(AbuseState::label),
+        "moderationComment": comment,
+    });
+    crate::audit::record(
+        tx.ex(),
+        user,
+        "abuse",
+        "update",
+        &format!("abuse {id}"),
+        details,
+    )
+    .await?;
     // The reporter is told of the decision (PeerTube tells them whenever a state is given).
     if state.is_some() {
         let to = local_reporter(tx.ex(), &a).await?;
@@ -458,6 +471,15 @@ pub async fn delete(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
         .await?
         .ok_or(TubeError::NotFound("abuse"))?;
     store::delete(tx.ex(), id).await?;
+    crate::audit::record(
+        tx.ex(),
+        user,
+        "abuse",
+        "delete",
+        &format!("abuse {id}"),
+        Value::Null,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use ruche_store::users::{self, NewUser};
 pub use ruche_store::users::{Account, Channel, User};
 use std::net::IpAddr;
 
-fn check_email(email: &str) -> TubeResult<()> {
+pub(crate) fn check_email(email: &str) -> TubeResult<()> {
     let ok = email.len() <= 400
         && email
             .split_once('@')
@@ -24,7 +24,7 @@ fn check_email(email: &str) -> TubeResult<()> {
     }
 }
 
-fn check_password(password: &str) -> TubeResult<()> {
+pub(crate) fn check_password(password: &str) -> TubeResult<()> {
     if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 255 {
         return Err(TubeError::BadRequest(format!(
             "The password must be {MIN_PASSWORD_LEN} to 255 characters long."

@@ -13,6 +13,7 @@ use ruche_store::blocklist as store;
 pub use ruche_store::blocklist::{AccountBlock, ServerBlock};
 use ruche_store::notifications::Silenced;
 use ruche_store::users::{Account, User};
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// The most lines an imported blocklist may have.
@@ -49,6 +50,10 @@ pub async fn block_account(
     }
     let mut tx = tube.store.begin().await?;
     store::block_account(tx.ex(), by, target.id).await?;
+    if by.is_none() {
+        let named = format!("account {} {}", target.id, target.name);
+        crate::audit::record(tx.ex(), user, "blocklist", "block", &named, Value::Null).await?;
+    }
     // What they caused is forgotten, for the muter or for everyone (PeerTube's rule).
     let whose = by.is_some().then_some(user.id);
     ruche_store::notifications::forget_caused_by(tx.ex(), whose, Silenced::Account(target.id))
@@ -97,6 +102,10 @@ pub async fn block_server(tube: &Tube, user: &User, instance: bool, host: &str) 
     let host = checked(tube, host)?;
     let mut tx = tube.store.begin().await?;
     store::block_server(tx.ex(), by, &host).await?;
+    if by.is_none() {
+        let target = format!("server {host}");
+        crate::audit::record(tx.ex(), user, "blocklist", "block", &target, Value::Null).await?;
+    }
     let whose = by.is_some().then_some(user.id);
     ruche_store::notifications::forget_caused_by(tx.ex(), whose, Silenced::Host(&host)).await?;
     if by.is_none() {

@@ -160,6 +160,7 @@ pub async fn create(
     input: VideoInput,
     torrent_file: bool,
 ) -> TubeResult<VideoImport> {
+    tube.rates.upload.check(&user.id)?;
     let torrent = torrent_file || input.magnet_uri.as_deref().is_some_and(|m| !m.is_empty());
     if torrent {
         return Err(TubeError::Conflict(

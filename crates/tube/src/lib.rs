@@ -8,6 +8,7 @@
 
 pub mod abuses;
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 mod auto_block;
 pub mod autotags;
@@ -40,6 +41,7 @@ pub mod storyboards;
 pub mod torrents;
 pub mod tracker;
 pub mod uploads;
+pub mod user_admin;
 pub mod video_blocks;
 pub mod videos;
 pub mod worker;

@@ -318,6 +318,10 @@ pub struct Rates {
     pub report: Limiter,
     /// Pictures uploaded per account (its user id), refused ones included.
     pub picture: Limiter,
+    /// Videos begun per account (its user id): uploads and imports, refused ones included.
+    pub upload: Limiter,
+    /// Activities taken in per remote instance (its host), once their signature checks.
+    pub inbox: Limiter,
     trusted: Vec<Cidr>,
     pub client_ip_header: ClientIpHeader,
 }
@@ -351,6 +355,8 @@ impl Rates {
             comment: Limiter::new("comment", s.comment.into(), n),
             report: Limiter::new("report", s.report.into(), n),
             picture: Limiter::new("picture", s.picture.into(), n),
+            upload: Limiter::new("upload", s.upload.into(), n),
+            inbox: Limiter::new("inbox", s.inbox.into(), n),
             trusted,
             client_ip_header,
         })

@@ -141,6 +141,7 @@ pub async fn init_resumable(
     declared_size: i64,
     content_type: Option<&str>,
 ) -> TubeResult<(String, bool)> {
+    tube.rates.upload.check(&user.id)?;
     let filename = input.filename.clone().unwrap_or_default();
     videos::check_media_type(content_type, &filename)?;
     if declared_size <= 0 {
@@ -260,6 +261,8 @@ fn busy<'a>(tube: &'a Tube, key: String, conflict: &str) -> TubeResult<BusyGuard
 /// its video is created: a multipart upload holds no room in the quota while it streams (a
 /// resumable one does), so uploads in parallel could each take the whole remaining room.
 pub fn legacy_slot<'a>(tube: &'a Tube, user: &User) -> TubeResult<BusyGuard<'a>> {
+    // Videos begun are counted before the body is read, refused ones too.
+    tube.rates.upload.check(&user.id)?;
     busy(
         tube,
         format!("legacy:{}", user.id),

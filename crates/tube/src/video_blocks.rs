@@ -64,6 +64,8 @@ pub async fn block(
         return Err(TubeError::Conflict("This video is already blocked.".into()));
     };
     tell_owner(tx.ex(), tube, &v, Kind::BlacklistOnMyVideo, Some(id)).await?;
+    let details = serde_json::json!({ "reason": reason, "unfederate": unfederate });
+    crate::audit::record(tx.ex(), user, "videos", "block", &named(&v), details).await?;
     tx.commit().await?;
     tube.deliveries_ready.notify_waiters();
     tube.mail_ready.notify_one();
@@ -86,6 +88,8 @@ pub async fn set_reason(
         return Err(TubeError::NotFound("video block"));
     }
     store::set_reason(tx.ex(), v.id, reason.as_deref()).await?;
+    let details = serde_json::json!({ "reason": reason });
+    crate::audit::record(tx.ex(), user, "videos", "update block", &named(&v), details).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -104,6 +108,16 @@ pub async fn unblock(tube: &Tube, user: &ruche_store::users::User, r: &str) -> T
         crate::federation::outbox::video_published(tx.ex(), tube, v.id).await?;
     }
     tell_owner(tx.ex(), tube, &v, Kind::UnblacklistOnMyVideo, None).await?;
+    let action = if b.kind == AUTO { "approve" } else { "unblock" };
+    crate::audit::record(
+        tx.ex(),
+        user,
+        "videos",
+        action,
+        &named(&v),
+        serde_json::Value::Null,
+    )
+    .await?;
     if b.kind == AUTO && v.state == ruche_domain::video::VideoState::Published {
         notify::video_published(tx.ex(), tube, &v).await?;
     }
@@ -112,6 +126,11 @@ pub async fn unblock(tube: &Tube, user: &ruche_store::users::User, r: &str) -> T
     tube.mail_ready.notify_one();
     tracing::info!(video = %v.uuid, "video unblocked");
     Ok(())
+}
+
+/// A video as the audit log names it.
+fn named(v: &Video) -> String {
+    format!("video {} {}", v.uuid, v.name)
 }
 
 /// The owner of our video `v` is told of its block or unblock.

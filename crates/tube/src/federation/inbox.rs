@@ -168,6 +168,11 @@ pub async fn receive(tube: &Tube, req: Incoming<'_>) -> Result<Received, Refused
         signer = fresh;
     }
     verdict.map_err(sig)?;
+    // So many a window per instance: a flood from one does not take the queue from the others.
+    tube.rates
+        .inbox
+        .check(&signer.host)
+        .map_err(TubeError::from)?;
     // The signer's instance spoke: deliveries we held for it may go now. (A read first: a
     // healthy instance, the usual case, costs no write.)
     let healthy = {

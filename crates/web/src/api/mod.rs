@@ -173,6 +173,60 @@ pub(crate) fn table() -> Table {
         )
         .op(
             "GET",
+            "/api/v1/users",
+            "Users (moderators)",
+            Page,
+            List("User"),
+            true,
+            get(users::list),
+        )
+        .op(
+            "GET",
+            "/api/v1/users/{id}",
+            "A user (moderators)",
+            Plain,
+            One("User"),
+            true,
+            get(users::get_user),
+        )
+        .op(
+            "PUT",
+            "/api/v1/users/{id}",
+            "Change a user: email, role, quotas, password (moderators for users, administrators for anyone)",
+            Body,
+            Nothing,
+            true,
+            put(users::update_user),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/{id}/block",
+            "Ban a user: their tokens and sessions end",
+            Body,
+            Nothing,
+            true,
+            post(users::ban),
+        )
+        .op(
+            "POST",
+            "/api/v1/users/{id}/unblock",
+            "Unban a user",
+            Plain,
+            Nothing,
+            true,
+            post(users::unban),
+        )
+        .op(
+            "GET",
+            "/api/v1/server/audit-logs",
+            "The audit log of moderators' and administrators' actions (administrators)",
+            Plain,
+            Json,
+            true,
+            get(users::audit_logs),
+        )
+        .op(
+            "GET",
             "/api/v1/users/me",
             "The current user",
             Plain,

@@ -92,9 +92,18 @@ pub async fn revoke_token(
 
 /// PeerTube's `User` as `GET /api/v1/users/me` returns it.
 pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
+    let watch_later = ruche_tube::playlists::watch_later(&st.tube, &user).await?;
+    let mut j = user_json(st, user, true).await?;
+    j["videoChannelCollaborations"] = json!([]);
+    j["specialPlaylists"] = json!([{ "id": watch_later.id, "name": watch_later.name, "type": 2 }]);
+    Ok(j)
+}
+
+/// PeerTube's `User` as its administrators' routes show it: with their channels (one user) or
+/// not (a list), the quota they use, and the ban's reason.
+pub(crate) async fn user_json(st: &AppState, user: User, with_channels: bool) -> ApiResult<Value> {
     let base = &st.tube.settings.public_url;
     let host = st.tube.settings.host();
-    let watch_later = ruche_tube::playlists::watch_later(&st.tube, &user).await?;
     let notification_settings = ruche_tube::notifications::settings(&st.tube, &user).await?;
     let me = accounts::me(&st.tube, user).await?;
     let role = me.user.role;
@@ -131,15 +140,17 @@ pub(crate) async fn me_json(st: &AppState, user: User) -> ApiResult<Value> {
         "videoQuotaUsed": me.quota_used,
         "videoQuotaUsedDaily": me.quota_used_daily,
         "blocked": me.user.blocked,
-        "blockedReason": null,
+        "blockedReason": me.user.blocked_reason,
         "notificationSettings": super::notifications::settings_json(&notification_settings),
         "account": account_json(base, &host, &me.account),
-        "videoChannels": me.channels.iter().map(|c| channel_json(base, &host, c, None)).collect::<Vec<_>>(),
+        "videoChannels": if with_channels {
+            me.channels.iter().map(|c| channel_json(base, &host, c, None)).collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
         "createdAt": iso(me.user.created_at),
         "twoFactorEnabled": false,
         "pluginAuth": null,
-        "videoChannelCollaborations": [],
-        "specialPlaylists": [{ "id": watch_later.id, "name": watch_later.name, "type": 2 }],
     }))
 }
 
@@ -407,4 +418,157 @@ pub async fn account_channels(
         .collect();
     count_follows(&st, &mut data).await?;
     Ok(Json(json!({ "total": data.len(), "data": data })))
+}
+
+/// `GET /api/v1/users` (moderators): PeerTube's query (paging, `sort` by `id`, `username`,
+/// `createdAt` or `role`, `-createdAt` by default; `search` in usernames and emails; `blocked`).
+pub async fn list(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> ApiResult<Json<Value>> {
+    use ruche_tube::user_admin::{UserFilter, UserOrder};
+    let bad = super::query::bad;
+    let mut f = UserFilter::default();
+    let page = super::query::read(raw.as_deref(), |k, v| {
+        match k {
+            "search" => f.search = Some(v.trim().to_string()).filter(|s| !s.is_empty()),
+            "blocked" => {
+                f.blocked = Some(match v {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad("blocked")),
+                })
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    let (descending, column) = page.sort.unwrap_or((true, "createdAt".into()));
+    f.order = match column.as_str() {
+        "createdAt" => UserOrder::Created,
+        "id" => UserOrder::Id,
+        "username" => UserOrder::Username,
+        "role" => UserOrder::Role,
+        _ => return Err(bad("sort")),
+    };
+    f.descending = descending;
+    f.start = page.start;
+    f.count = page.count;
+    let (rows, total) = ruche_tube::user_admin::list(&st.tube, &u, &f).await?;
+    let mut data = Vec::with_capacity(rows.len());
+    for user in rows {
+        data.push(user_json(&st, user, false).await?);
+    }
+    Ok(Json(json!({ "total": total, "data": data })))
+}
+
+/// `GET /api/v1/users/{id}` (moderators).
+pub async fn get_user(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let user = ruche_tube::user_admin::get(&st.tube, &u, id).await?;
+    Ok(Json(user_json(&st, user, true).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUser {
+    email: Option<String>,
+    role: Option<i64>,
+    video_quota: Option<i64>,
+    video_quota_daily: Option<i64>,
+    password: Option<String>,
+}
+
+/// `PUT /api/v1/users/{id}`: 204.
+pub async fn update_user(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Body(b): Body<UpdateUser>,
+) -> ApiResult<StatusCode> {
+    let role = b
+        .role
+        .map(|r| {
+            Role::try_from(r)
+                .map_err(|_| TubeError::BadRequest("Incorrect request parameters: role".into()))
+        })
+        .transpose()?;
+    let change = ruche_tube::user_admin::Change {
+        email: b.email,
+        role,
+        video_quota: b.video_quota,
+        video_quota_daily: b.video_quota_daily,
+        password: b.password,
+    };
+    ruche_tube::user_admin::update(&st.tube, &u, id, change).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct BanBody {
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/users/{id}/block`: 204.
+pub async fn ban(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    Body(b): Body<BanBody>,
+) -> ApiResult<StatusCode> {
+    ruche_tube::user_admin::ban(&st.tube, &u, id, b.reason.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/users/{id}/unblock`: 204.
+pub async fn unban(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    ruche_tube::user_admin::unban(&st.tube, &u, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/server/audit-logs?startDate=…&endDate=…` (administrators): the entries in
+/// that span (ISO 8601 dates; `startDate` required), oldest first.
+pub async fn audit_logs(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> ApiResult<Json<Value>> {
+    let bad = || -> crate::error::ApiError {
+        TubeError::BadRequest("Should have a start date that conforms to ISO 8601".into()).into()
+    };
+    let (mut since, mut until) = (None, None);
+    for (k, v) in form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes()) {
+        let at = || ruche_domain::time::parse_date(&v).ok_or_else(bad);
+        match k.as_ref() {
+            "startDate" => since = Some(at()?),
+            "endDate" => until = Some(at()?),
+            _ => {}
+        }
+    }
+    let since = since.ok_or_else(bad)?;
+    let until = until.unwrap_or(i64::MAX);
+    let entries = ruche_tube::audit::between(&st.tube, &u, since, until).await?;
+    let data: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "timestamp": iso(e.at),
+                "user": e.username,
+                "domain": e.domain,
+                "action": e.action,
+                "target": e.target,
+                "details": e.details.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()),
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(data)))
 }

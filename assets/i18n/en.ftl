@@ -115,6 +115,12 @@ account-password = Password
 account-current-password = Current password
 account-new-password = New password
 account-change-password = Change my password
+account-danger = Danger zone
+account-delete = Delete my account
+account-delete-warning = This deletes your account and everything you made: your channels, videos, playlists, comments and sites. Other instances are told. Replies others wrote under your comments stay. Your name cannot be used again here. This cannot be undone.
+account-delete-confirm = Type your user name to confirm
+account-delete-submit = Delete my account for good
+account-delete-mismatch = That is not your user name: nothing was deleted.
 account-password-changed = Your password was changed. Your other sessions were logged out.
 nav-my-sites = My sites
 contact-name = Your name
@@ -831,3 +837,46 @@ blocks-unfederated = deleted from other instances
 blocks-approve = Approve
 blocks-auto = New videos of users who do not moderate wait for a moderator's approval
 blocks-auto-on = New videos of users who do not moderate wait for your approval.
+
+## Users and the audit log (/admin/users, /admin/audit-logs)
+nav-users = Users
+nav-audit = Audit log
+users-title = Users
+users-search = Name or email
+users-banned-only = Banned only
+users-filter = Filter
+users-count = { $count ->
+    [one] One user
+   *[other] { $count } users
+}
+users-empty = No user matches.
+users-role-0 = Administrator
+users-role-1 = Moderator
+users-role-2 = User
+users-role = Role
+users-joined = joined
+users-banned = banned
+users-quota = Video quota (bytes)
+users-quota-help = -1: no limit
+users-save = Save
+users-unban = Unban
+users-ban = Ban…
+users-ban-reason = Reason (optional, 3 to 250 characters)
+users-ban-submit = Ban: their sessions end at once
+users-delete = Delete…
+users-delete-warning = This deletes the user and everything they made: channels, videos, playlists, comments and sites. Other instances are told. Replies others wrote under their comments stay. This cannot be undone.
+users-delete-submit = Delete this user for good
+audit-title = Audit log
+audit-intro = What moderators and administrators did, newest first.
+audit-empty = Nothing yet.
+audit-when = When
+audit-who = Who
+audit-what = What
+audit-target = To what
+audit-details = Details
+
+## A user's own blocklist (/my-account/blocklist)
+mutes-title = Muted instances and accounts
+mutes-intro = What you mute is hidden from your lists, searches and comments, and its comments on your videos no longer notify you. Nobody is told.
+mutes-mute = Mute
+mutes-unmute = Unmute

@@ -115,6 +115,12 @@ account-password = Mot de passe
 account-current-password = Mot de passe actuel
 account-new-password = Nouveau mot de passe
 account-change-password = Changer mon mot de passe
+account-danger = Zone dangereuse
+account-delete = Supprimer mon compte
+account-delete-warning = Cela supprime votre compte et tout ce que vous avez fait : vos chaînes, vidéos, listes de lecture, commentaires et sites. Les autres instances en sont informées. Les réponses que d’autres ont écrites sous vos commentaires restent. Votre nom ne pourra plus être utilisé ici. C’est définitif.
+account-delete-confirm = Tapez votre nom d’utilisateur pour confirmer
+account-delete-submit = Supprimer définitivement mon compte
+account-delete-mismatch = Ce n’est pas votre nom d’utilisateur : rien n’a été supprimé.
 account-password-changed = Votre mot de passe a été changé. Vos autres sessions ont été fermées.
 nav-my-sites = Mes sites
 contact-name = Votre nom
@@ -828,3 +834,46 @@ blocks-unfederated = supprimée des autres instances
 blocks-approve = Approuver
 blocks-auto = Les nouvelles vidéos des utilisateurs qui ne modèrent pas attendent l’approbation d’un modérateur
 blocks-auto-on = Les nouvelles vidéos des utilisateurs qui ne modèrent pas attendent votre approbation.
+
+## Utilisateurs et journal d’audit (/admin/users, /admin/audit-logs)
+nav-users = Utilisateurs
+nav-audit = Journal d’audit
+users-title = Utilisateurs
+users-search = Nom ou adresse
+users-banned-only = Bannis seulement
+users-filter = Filtrer
+users-count = { $count ->
+    [one] Un utilisateur
+   *[other] { $count } utilisateurs
+}
+users-empty = Aucun utilisateur ne correspond.
+users-role-0 = Administrateur
+users-role-1 = Modérateur
+users-role-2 = Utilisateur
+users-role = Rôle
+users-joined = inscrit
+users-banned = banni
+users-quota = Quota vidéo (octets)
+users-quota-help = -1 : sans limite
+users-save = Enregistrer
+users-unban = Lever le bannissement
+users-ban = Bannir…
+users-ban-reason = Raison (facultative, de 3 à 250 caractères)
+users-ban-submit = Bannir : ses sessions prennent fin aussitôt
+users-delete = Supprimer…
+users-delete-warning = Cela supprime l’utilisateur et tout ce qu’il a fait : chaînes, vidéos, listes de lecture, commentaires et sites. Les autres instances en sont informées. Les réponses que d’autres ont écrites sous ses commentaires restent. C’est définitif.
+users-delete-submit = Supprimer définitivement cet utilisateur
+audit-title = Journal d’audit
+audit-intro = Ce qu’ont fait les modérateurs et les administrateurs, le plus récent d’abord.
+audit-empty = Rien pour l’instant.
+audit-when = Quand
+audit-who = Qui
+audit-what = Quoi
+audit-target = Sur quoi
+audit-details = Détails
+
+## La liste de blocage d’un utilisateur (/my-account/blocklist)
+mutes-title = Instances et comptes masqués
+mutes-intro = Ce que vous masquez disparaît de vos listes, de vos recherches et des commentaires, et ses commentaires sur vos vidéos ne vous sont plus signalés. Personne n’en est averti.
+mutes-mute = Masquer
+mutes-unmute = Ne plus masquer

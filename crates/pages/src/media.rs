@@ -208,6 +208,29 @@ impl Media {
         Ok(())
     }
 
+    /// Removes the files (every variant) of the pictures `files` (full names) that no library
+    /// holds any more: those of a deleted user. Files are shared between libraries, so one
+    /// still held stays.
+    pub async fn remove_unheld(&self, store: &Store, files: &[String]) -> Result<(), MediaError> {
+        for file in files {
+            let mut c = store.read().await?;
+            let held = sites::media_holders(c.ex(), file).await?;
+            drop(c);
+            if held > 0 {
+                continue;
+            }
+            for n in images::variant_files(file).unwrap_or_default() {
+                if let Some(p) = self.path_of(&n) {
+                    match tokio::fs::remove_file(&p).await {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The files (with every variant) a site's pictures use: (file name, path on disk).
     pub fn files_of(&self, site: &mut Site) -> Vec<(String, PathBuf)> {
         let mut out = Vec::new();

@@ -396,6 +396,59 @@ both!(mutes_and_instance_blocks, |db| async move {
         !a.page(&sams, "/a/sam").await.contains("/a/sam/mute"),
         "not oneself"
     );
+    // A user's own blocklist page: they mute an instance and unmute it, and cannot import.
+    let mine = a.page(&sams, "/my-account/blocklist").await;
+    assert!(
+        mine.contains(&bob_handle),
+        "the account muted above: {mine}"
+    );
+    assert!(!mine.contains("servers/import"));
+    let r = sams
+        .post(format!("{}/my-account/blocklist/servers", a.url))
+        .form(&[("csrf", sam_csrf.as_str()), ("host", "noisy.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/my-account/blocklist");
+    let servers = "/api/v1/users/me/blocklist/servers";
+    let (_, muted) = as_sam.get_json(servers).await;
+    assert!(
+        muted["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["blockedServer"]["host"] == "noisy.example"),
+        "{muted}"
+    );
+    assert!(
+        !a.page(&browser, "/admin/blocklist")
+            .await
+            .contains("noisy.example"),
+        "a user's mute is not the instance's block"
+    );
+    let r = sams
+        .post(format!(
+            "{}/my-account/blocklist/servers/noisy.example/unblock",
+            a.url
+        ))
+        .form(&[("csrf", sam_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        !a.page(&sams, "/my-account/blocklist")
+            .await
+            .contains("noisy.example")
+    );
+    let r = sams
+        .post(format!("{}/admin/blocklist/servers", a.url))
+        .form(&[("csrf", sam_csrf.as_str()), ("host", "noisy.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a user cannot block for the instance");
 
     a.stop().await;
     b.stop().await;

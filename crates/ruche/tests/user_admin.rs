@@ -30,20 +30,12 @@ both!(users_administered_banned_and_audited, |db| async move {
     let as_mia = a.api().with(&mia);
     let (ann, _) = a.user(&root, "ann", -1).await;
     let (bob, _) = a.user(&root, "bob", -1).await;
-    let id_of = |token: String| {
-        let a = &a;
-        async move {
-            a.get_json(&token, "/api/v1/users/me").await.1["id"]
-                .as_i64()
-                .unwrap()
-        }
-    };
     let (ann_id, bob_id, root_id) = (
-        id_of(ann.clone()).await,
-        id_of(bob.clone()).await,
-        id_of(root.clone()).await,
+        a.user_id(&ann).await,
+        a.user_id(&bob).await,
+        a.user_id(&root).await,
     );
-    let max_id = id_of(a.token("max", "secret-pass").await).await;
+    let max_id = a.user_id(&a.token("max", "secret-pass").await).await;
 
     // The list: moderators only; search, filters, sorts.
     assert_eq!(a.api().get_json("/api/v1/users").await.0, 401);
@@ -206,5 +198,110 @@ both!(users_administered_banned_and_audited, |db| async move {
         !by("mia", "update", " root"),
         "a refused change is not logged"
     );
+    a.stop().await;
+});
+
+both!(users_managed_from_the_pages, |db| async move {
+    let a = Instance::start(db, &[]).await;
+    let root = a.root_token().await;
+    let (status, made) = a
+        .api()
+        .with(&root)
+        .post_json(
+            "/api/v1/users",
+            json!({ "username": "mia", "email": "mia@example.org", "password": "secret-pass", "role": 1 }),
+        )
+        .await;
+    assert_eq!(status, 200, "{made}");
+    let (ann, _) = a.user(&root, "ann", -1).await;
+    let ann_id = a.user_id(&ann).await;
+    let (mia, csrf) = a.browser_login("mia", "secret-pass").await;
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let (mia, csrf, url) = (mia.clone(), csrf.clone(), format!("{}{path}", a.url));
+        async move {
+            let mut form = form;
+            form.push(("csrf", csrf));
+            let res = mia.post(url).form(&form).send().await.unwrap();
+            res.status().as_u16()
+        }
+    };
+
+    // The list, searched; a moderator sees no role picker and cannot manage root.
+    let page = a.page(&mia, "/admin/users?search=ann").await;
+    assert!(page.contains(&format!("id=\"user-{ann_id}\"")), "{page}");
+    assert!(
+        !page.contains("name=\"role\""),
+        "only administrators give roles"
+    );
+    assert!(
+        !page.contains("id=\"user-1\""),
+        "root is not in this search"
+    );
+    let all = a.page(&mia, "/admin/users").await;
+    assert!(!all.contains("/admin/users/1/ban"), "nobody bans root");
+    let anonymous = a
+        .browser()
+        .get(format!("{}/admin/users", a.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 303, "to the login page");
+    let (ann_browser, _) = a.browser_login("ann", "secret-pass").await;
+    assert!(
+        !a.page(&ann_browser, "/admin/users")
+            .await
+            .contains(&format!("user-{ann_id}")),
+        "not for plain users"
+    );
+
+    // Quota, ban with its reason, unban.
+    let base = format!("/admin/users/{ann_id}");
+    assert_eq!(
+        post(base.clone(), vec![("video_quota", "5000".into())]).await,
+        303
+    );
+    assert_eq!(
+        a.get_json(&root, &format!("/api/v1/users/{ann_id}"))
+            .await
+            .1["videoQuota"],
+        5000
+    );
+    assert_eq!(
+        post(
+            format!("{base}/ban"),
+            vec![("reason", "Spam encore".into())]
+        )
+        .await,
+        303
+    );
+    assert_eq!(a.get_json(&ann, "/api/v1/users/me").await.0, 401);
+    let banned = a.page(&mia, "/admin/users?blocked=true").await;
+    assert!(banned.contains("Spam encore") && banned.contains(&format!("{base}/unban")));
+    assert_eq!(post(format!("{base}/unban"), vec![]).await, 303);
+    assert_eq!(a.api().try_login("ann", "secret-pass").await.0, 200);
+
+    // Delete: the wrong name deletes nothing, the right one deletes.
+    assert_eq!(
+        post(format!("{base}/delete"), vec![("confirm", "bob".into())]).await,
+        400
+    );
+    assert_eq!(a.api().try_login("ann", "secret-pass").await.0, 200);
+    assert_eq!(
+        post(format!("{base}/delete"), vec![("confirm", "ann".into())]).await,
+        303
+    );
+    assert_eq!(a.api().try_login("ann", "secret-pass").await.0, 400);
+    assert!(
+        !a.page(&mia, "/admin/users")
+            .await
+            .contains(&format!("user-{ann_id}"))
+    );
+
+    // The audit log page: administrators only.
+    assert!(!a.page(&mia, "/admin/audit-logs").await.contains("<table"));
+    let (root_browser, _) = a.browser_login("root", &a.password).await;
+    let log = a.page(&root_browser, "/admin/audit-logs").await;
+    assert!(log.contains(&format!("user {ann_id} ann")), "{log}");
+    assert!(log.contains("delete") && log.contains("block"));
     a.stop().await;
 });

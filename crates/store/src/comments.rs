@@ -137,6 +137,21 @@ pub async fn by_id(ex: Ex<'_>, id: i64) -> Result<Option<Comment>> {
         .map_err(StoreError::from))
 }
 
+/// The comments `account_id` wrote, not deleted, under videos of other accounts (those under
+/// its own videos go with them), oldest first.
+pub async fn live_of_account_elsewhere(ex: Ex<'_>, account_id: i64) -> Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {REPLY_COLS} FROM video_comments c JOIN videos v ON v.id = c.video_id
+         JOIN channels ch ON ch.id = v.channel_id
+         WHERE c.account_id = $1 AND c.deleted_at IS NULL AND ch.account_id <> $1 ORDER BY c.id"
+    );
+    dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(account_id)
+        .fetch_all(c)
+        .await
+        .map_err(StoreError::from))
+}
+
 /// The comments of `ids` that exist, held or not, in no particular order.
 pub async fn by_ids(ex: Ex<'_>, ids: &[i64]) -> Result<Vec<Comment>> {
     if ids.is_empty() {

@@ -86,8 +86,8 @@ pub async fn actor_of(
         .map_err(StoreError::from))
 }
 
-/// Deletes a remote actor and what stands for it here (its account or channel, and with them
-/// their videos, comments and rates), as when it deletes itself.
+/// Deletes a remote actor and what stands for it here (its channel, or its account with
+/// [`crate::users::retire_account`]), as when it deletes itself.
 pub async fn delete_actor(mut ex: Ex<'_>, url: &str) -> Result<bool> {
     let Some(a) = actor_by_url(ex.reborrow(), url).await? else {
         return Ok(false);
@@ -107,26 +107,12 @@ pub async fn delete_actor(mut ex: Ex<'_>, url: &str) -> Result<bool> {
                 .execute(&mut **c)
                 .await?;
         }
-        if let Some(acc) = a.account_id {
-            // Its comments go, and the replies below them, as on PeerTube (a reply would
-            // otherwise be left without its thread).
-            sqlx::query(
-                "WITH RECURSIVE gone(id) AS (
-                    SELECT id FROM video_comments WHERE account_id = $1
-                    UNION SELECT r.id FROM video_comments r JOIN gone g ON r.in_reply_to_id = g.id
-                 )
-                 DELETE FROM video_comments WHERE id IN (SELECT id FROM gone)",
-            )
-            .bind(acc)
-            .execute(&mut **c)
-            .await?;
-            sqlx::query("DELETE FROM accounts WHERE id = $1")
-                .bind(acc)
-                .execute(&mut **c)
-                .await?;
-        }
         Ok::<_, sqlx::Error>(())
     })?;
+    if let Some(acc) = a.account_id {
+        // Its comments stay as tombstones under which others' replies keep their place.
+        crate::users::retire_account(ex, acc, &[]).await?;
+    }
     Ok(true)
 }
 
@@ -195,7 +181,8 @@ pub async fn account_by_handle(
     host: &str,
 ) -> Result<Option<crate::users::Account>> {
     let sql = format!(
-        "SELECT {} FROM accounts WHERE name = $1 AND host = $2 ORDER BY id LIMIT 1",
+        "SELECT {} FROM accounts WHERE name = $1 AND host = $2 AND deleted_at IS NULL
+         ORDER BY id LIMIT 1",
         crate::users::ACCOUNT_COLS
     );
     dual!(ex, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))

@@ -130,6 +130,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "user_admin",
         include_str!("../migrations/0031_user_admin.sql"),
     ),
+    (
+        32,
+        "account_deletion",
+        include_str!("../migrations/0032_account_deletion.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -451,6 +451,17 @@ pub async fn set_media_label(ex: Ex<'_>, owner_id: i64, file: &str, label: &str)
     .map_err(StoreError::from))
 }
 
+/// How many libraries hold the picture `file`.
+pub async fn media_holders(ex: Ex<'_>, file: &str) -> Result<i64> {
+    dual!(ex, |c| sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM pages_media WHERE file = $1"
+    )
+    .bind(file)
+    .fetch_one(c)
+    .await
+    .map_err(StoreError::from))
+}
+
 /// Bytes of pictures a user stores (for the quota).
 pub async fn media_bytes(ex: Ex<'_>, owner_id: i64) -> Result<i64> {
     dual!(ex, |c| sqlx::query_scalar::<_, i64>(

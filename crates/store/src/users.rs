@@ -245,7 +245,9 @@ pub async fn account_of_user(ex: Ex<'_>, user_id: i64) -> Result<Account> {
 
 /// A local account by its name.
 pub async fn local_account_by_name(ex: Ex<'_>, name: &str) -> Result<Option<Account>> {
-    let sql = format!("SELECT {ACCOUNT_COLS} FROM accounts WHERE host IS NULL AND name = $1");
+    let sql = format!(
+        "SELECT {ACCOUNT_COLS} FROM accounts WHERE host IS NULL AND name = $1 AND deleted_at IS NULL"
+    );
     dual!(ex, |c| {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
             .bind(name)
@@ -298,8 +300,8 @@ impl ActorSort {
     }
 }
 
-/// A page of the rows of `table` (every one: ours and those known from other instances) in
-/// `sort` order, and how many there are.
+/// A page of the rows of `table` (every one: ours and those known from other instances; it may
+/// end with a `WHERE`) in `sort` order, and how many there are.
 async fn page_of<T>(
     ex: Ex<'_>,
     table: &str,
@@ -329,7 +331,16 @@ pub async fn list_accounts(
     start: i64,
     count: i64,
 ) -> Result<(Vec<Account>, i64)> {
-    page_of(ex, "accounts", ACCOUNT_COLS, sort, descending, start, count).await
+    page_of(
+        ex,
+        "accounts WHERE deleted_at IS NULL",
+        ACCOUNT_COLS,
+        sort,
+        descending,
+        start,
+        count,
+    )
+    .await
 }
 
 /// A page of every channel, and how many there are (PeerTube's `GET /video-channels`).
@@ -1036,6 +1047,70 @@ pub async fn delete_channel(ex: Ex<'_>, id: i64, url: &str) -> Result<()> {
         Ok::<_, sqlx::Error>(())
     })
     .map_err(StoreError::from)
+}
+
+/// Deletes an account and what it made, keeping its row as a tombstone (see migration 0032):
+/// its channels go with their videos, its playlists, rates, blocklists, watched words and the
+/// notifications it caused; its comments keep their places in threads, emptied, so that others'
+/// replies stay. `actor_urls` are its own and its channels' ActivityPub ids, whose follows end.
+/// The caller deletes the user row (ours) and the files. Run it in a transaction.
+pub async fn retire_account(mut ex: Ex<'_>, account_id: i64, actor_urls: &[String]) -> Result<()> {
+    crate::notifications::forget_caused_by(
+        ex.reborrow(),
+        None,
+        crate::notifications::Silenced::Account(account_id),
+    )
+    .await?;
+    let now = now_ms();
+    let by_account = [
+        "DELETE FROM jobs WHERE video_id IN (SELECT v.id FROM videos v
+            JOIN channels c ON c.id = v.channel_id WHERE c.account_id = $1)",
+        "UPDATE video_comments SET text = '', held_activity = NULL, deleted_at = $2, updated_at = $2
+            WHERE account_id = $1 AND deleted_at IS NULL",
+        "UPDATE videos SET likes = likes - 1 WHERE id IN
+            (SELECT video_id FROM video_rates WHERE account_id = $1 AND kind = 'like') AND likes > 0",
+        "UPDATE videos SET dislikes = dislikes - 1 WHERE id IN
+            (SELECT video_id FROM video_rates WHERE account_id = $1 AND kind = 'dislike') AND dislikes > 0",
+        "DELETE FROM video_rates WHERE account_id = $1",
+        "DELETE FROM playlists WHERE account_id = $1",
+        "DELETE FROM channels WHERE account_id = $1",
+        "DELETE FROM account_blocks WHERE account_id = $1 OR blocked_account_id = $1",
+        "DELETE FROM server_blocks WHERE account_id = $1",
+        "DELETE FROM watched_words_lists WHERE account_id = $1",
+        "DELETE FROM automatic_tag_policies WHERE account_id = $1",
+        "DELETE FROM comment_automatic_tags WHERE account_id = $1",
+        "DELETE FROM remote_actors WHERE account_id = $1",
+        "UPDATE accounts SET user_id = NULL, display_name = name, description = NULL,
+            avatars = NULL, deleted_at = $2, updated_at = $2 WHERE id = $1",
+    ];
+    dual!(&mut ex, |c| {
+        for sql in by_account {
+            let mut q = sqlx::query(sql).bind(account_id);
+            if sql.contains("$2") {
+                q = q.bind(now);
+            }
+            q.execute(&mut **c).await?;
+        }
+        for url in actor_urls {
+            sqlx::query("DELETE FROM follows WHERE follower = $1 OR following = $1")
+                .bind(url)
+                .execute(&mut **c)
+                .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })
+    .map_err(StoreError::from)
+}
+
+/// Deletes a user row: its tokens, sessions, uploads, sites, history, imports and
+/// notifications go with it. Its account is [`retire_account`]'s.
+pub async fn delete_user(ex: Ex<'_>, id: i64) -> Result<()> {
+    dual!(ex, |c| sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1624,19 +1624,17 @@ db_test!(
                 .unwrap();
         tx.commit().await.unwrap();
 
-        // The actor deleting itself takes its account, channel and videos along, and its
-        // comments with the replies below them (as PeerTube); other comments stay.
+        // The actor deleting itself takes its account, channel and videos along; its comments
+        // stay as tombstones, so the replies below them stay (PeerTube drops those too).
         let mut tx = store.begin().await.unwrap();
         assert!(federation::delete_actor(tx.ex(), &actor.url).await.unwrap());
-        for (id, kept) in [(hers, false), (answer, false), (other, true)] {
-            assert_eq!(
-                ruche_store::comments::by_id(tx.ex(), id)
-                    .await
-                    .unwrap()
-                    .is_some(),
-                kept,
-                "comment {id}"
-            );
+        for (id, text) in [(hers, ""), (answer, "Hello"), (other, "Mine")] {
+            let c = ruche_store::comments::by_id(tx.ex(), id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(c.text, text, "comment {id}");
+            assert_eq!(c.deleted_at.is_some(), id == hers, "comment {id}");
         }
         assert!(videos::by_url(tx.ex(), &rv.url).await.unwrap().is_none());
         assert!(
@@ -4650,3 +4648,92 @@ db_test!(user_administration_and_audit, |store: Store| async move {
     let newest = audit::latest(c.ex(), 1).await.unwrap();
     assert_eq!(newest[0].target, "user 2 ben");
 });
+
+db_test!(
+    a_user_deleted_leaves_tombstones,
+    |store: Store| async move {
+        use ruche_store::{comments, sites};
+        let ada = make_user(&store, "ada").await;
+        let ben = make_user(&store, "ben").await;
+        let mut c = store.read().await.unwrap();
+        let ada_acc = users::account_of_user(c.ex(), ada).await.unwrap();
+        let ben_acc = users::account_of_user(c.ex(), ben).await.unwrap();
+        let ada_ch = users::channels_of_account(c.ex(), ada_acc.id)
+            .await
+            .unwrap()[0]
+            .id;
+        let ben_ch = users::channels_of_account(c.ex(), ben_acc.id)
+            .await
+            .unwrap()[0]
+            .id;
+        drop(c);
+        let hers = make_video(&store, ada_ch, "Hers", 10).await;
+        let his = make_video(&store, ben_ch, "His", 10).await;
+        let mut tx = store.begin().await.unwrap();
+        let mine = comments::insert(tx.ex(), hers, ada_acc.id, None, "On mine", None, false)
+            .await
+            .unwrap();
+        let hello = comments::insert(tx.ex(), his, ada_acc.id, None, "Hello", None, false)
+            .await
+            .unwrap();
+        let parent = comments::by_id(tx.ex(), hello).await.unwrap().unwrap();
+        let reply = comments::insert(tx.ex(), his, ben_acc.id, Some(&parent), "Hi", None, false)
+            .await
+            .unwrap();
+        videos::set_rate(tx.ex(), ada_acc.id, his, Some("like"), None)
+            .await
+            .unwrap();
+        let pic = "0123456789abcdef-10x10.webp";
+        sites::add_media(tx.ex(), ada, pic, 10, 10, 100, "")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        let elsewhere = comments::live_of_account_elsewhere(c.ex(), ada_acc.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            elsewhere.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [hello],
+            "not {mine}, under her own video"
+        );
+        assert_eq!(sites::media_holders(c.ex(), pic).await.unwrap(), 1);
+        drop(c);
+
+        let mut tx = store.begin().await.unwrap();
+        users::retire_account(
+            tx.ex(),
+            ada_acc.id,
+            &["https://a.example/accounts/ada".into()],
+        )
+        .await
+        .unwrap();
+        users::delete_user(tx.ex(), ada).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut c = store.read().await.unwrap();
+        assert!(videos::by_id(c.ex(), hers).await.unwrap().is_none());
+        let v = videos::by_id(c.ex(), his).await.unwrap().unwrap();
+        assert_eq!(v.likes, 0);
+        let gone = comments::by_id(c.ex(), hello).await.unwrap().unwrap();
+        assert!(gone.deleted_at.is_some() && gone.text.is_empty());
+        let kept = comments::by_id(c.ex(), reply).await.unwrap().unwrap();
+        assert_eq!(kept.text, "Hi");
+        assert!(
+            users::local_account_by_name(c.ex(), "ada")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let tomb = users::account_by_id(c.ex(), ada_acc.id).await.unwrap();
+        assert_eq!(tomb.user_id, None);
+        let (all, total) = users::list_accounts(c.ex(), users::ActorSort::Created, false, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!((total, all[0].id), (1, ben_acc.id));
+        assert_eq!(sites::media_holders(c.ex(), pic).await.unwrap(), 0);
+        assert!(matches!(
+            users::user_by_id(c.ex(), ada).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+);

@@ -301,6 +301,13 @@ impl Instance {
         (browser, csrf_of(&home))
     }
 
+    /// The id of the user holding `token`.
+    pub async fn user_id(&self, token: &str) -> i64 {
+        let (status, me) = self.get_json(token, "/api/v1/users/me").await;
+        assert_eq!(status, 200, "{me}");
+        me["id"].as_i64().expect("a user id")
+    }
+
     pub async fn get_json(&self, token: &str, path: &str) -> (u16, Value) {
         self.api().with(token).get_json(path).await
     }

@@ -121,7 +121,12 @@ pub async fn delete(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
     for v in &videos {
         crate::federation::outbox::video_deleted(tx.ex(), tube, v).await?;
     }
-    crate::federation::outbox::channel_deleted(tx.ex(), tube, &ch).await?;
+    crate::federation::outbox::actor_deleted(
+        tx.ex(),
+        tube,
+        crate::federation::Signer::Channel(ch.id),
+    )
+    .await?;
     let url = urls::channel(crate::federation::base(tube), &ch.name);
     users::delete_channel(tx.ex(), ch.id, &url).await?;
     tx.commit().await?;

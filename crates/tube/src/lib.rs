@@ -16,6 +16,7 @@ pub mod blocklist;
 pub mod channels;
 pub mod comments;
 mod copies;
+mod deletion;
 pub mod directory;
 pub mod downloads;
 pub mod editing;

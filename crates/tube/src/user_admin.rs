@@ -1,5 +1,6 @@
 //! User administration (`docs/research/peertube-user-admin.md`): moderators list and read
-//! users; they change, ban and unban plain users, administrators anyone but root. A ban ends the
+//! users; they change, ban, unban and delete plain users, administrators anyone but root. A
+//! user deletes themselves too (`crate::deletion`). A ban ends the
 //! user's tokens and sessions at once and refuses their logins; a new role or password ends them
 //! too. Only administrators give a role other than *user* (PeerTube lets a moderator make an
 //! administrator: not here). Every change is in the audit log.
@@ -126,6 +127,27 @@ pub async fn update(tube: &Tube, by: &User, id: i64, ch: Change) -> TubeResult<(
     crate::audit::record(tx.ex(), by, "users", "update", &named(&t), details).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Deletes user `id` and all they made (`crate::deletion`); never root.
+pub async fn delete(tube: &Tube, by: &User, id: i64) -> TubeResult<()> {
+    moderator(by)?;
+    let t = target(tube, id).await?;
+    if t.username == "root" {
+        return Err(TubeError::BadRequest("Cannot remove the root user".into()));
+    }
+    may_manage(by, &t)?;
+    crate::deletion::remove(tube, by, &t).await
+}
+
+/// A user deletes their own account and all they made; root cannot.
+pub async fn delete_me(tube: &Tube, user: &User) -> TubeResult<()> {
+    if user.username == "root" {
+        return Err(TubeError::BadRequest(
+            "You cannot delete your root account.".into(),
+        ));
+    }
+    crate::deletion::remove(tube, user, user).await
 }
 
 /// Bans user `id` with an optional reason (3 to 250 characters): their tokens and sessions end.

@@ -82,6 +82,7 @@ pub fn router(tube: Arc<Tube>) -> std::io::Result<Router> {
         .merge(html::notifications::routes())
         .merge(html::video_blocks::routes())
         .merge(html::blocklist::routes())
+        .merge(html::users::routes())
         .merge(sites::visitor::routes())
         .merge(sites::mine::routes())
         .merge(sites::editor::routes())

@@ -163,21 +163,17 @@ pub async fn actor_updated(mut ex: Ex<'_>, tube: &Tube, holder: Holder) -> TubeR
     Ok(())
 }
 
-/// One of our channels is deleted: `Delete` of its actor, signed with its own key (kept for
-/// that after the channel is gone), to its followers and the instance's.
-pub async fn channel_deleted(
-    mut ex: Ex<'_>,
-    tube: &Tube,
-    channel: &users::Channel,
-) -> TubeResult<()> {
+/// One of our accounts or channels is deleted: `Delete` of its actor, signed with its own key
+/// (kept for that after the actor is gone), to its followers and the instance's.
+pub async fn actor_deleted(mut ex: Ex<'_>, tube: &Tube, by: Signer) -> TubeResult<()> {
     let base = super::base(tube);
-    let url = urls::channel(base, &channel.name);
+    let url = super::actor_url_in(ex.reborrow(), base, by).await?;
     let delete = objects::actor_delete(&url);
     send(
-        ex.reborrow(),
+        ex,
         tube,
         &delete,
-        Signer::Channel(channel.id),
+        by,
         &[url, urls::instance_actor(base)],
         &[],
     )

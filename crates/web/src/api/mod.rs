@@ -26,6 +26,7 @@ mod videos;
 mod watched;
 
 pub(crate) use profiles::picture_form;
+pub(crate) use users::delete_user_with_media;
 
 use crate::AppState;
 use crate::error::ApiResult;
@@ -199,6 +200,15 @@ pub(crate) fn table() -> Table {
             put(users::update_user),
         )
         .op(
+            "DELETE",
+            "/api/v1/users/{id}",
+            "Delete a user and all they made, told to other instances (moderators for users, administrators for anyone but root)",
+            Plain,
+            Nothing,
+            true,
+            delete(users::delete_user),
+        )
+        .op(
             "POST",
             "/api/v1/users/{id}/block",
             "Ban a user: their tokens and sessions end",
@@ -242,6 +252,15 @@ pub(crate) fn table() -> Table {
             Nothing,
             true,
             put(users::update_me),
+        )
+        .op(
+            "DELETE",
+            "/api/v1/users/me",
+            "Delete the current user's account and all they made, told to other instances",
+            Plain,
+            Nothing,
+            true,
+            delete(users::delete_me),
         )
         .op(
             "GET",

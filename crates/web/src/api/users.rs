@@ -524,6 +524,47 @@ pub async fn ban(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Deletes user `id` with `delete` (which checks who may), then the pictures of their sites
+/// that no one else holds.
+pub(crate) async fn delete_user_with_media(
+    st: &AppState,
+    id: i64,
+    delete: impl std::future::Future<Output = Result<(), TubeError>>,
+) -> ApiResult<()> {
+    let files: Vec<String> = st
+        .media
+        .library(&st.tube.store, id)
+        .await
+        .map_err(TubeError::from)?
+        .into_iter()
+        .map(|p| p.file)
+        .collect();
+    delete.await?;
+    if let Err(e) = st.media.remove_unheld(&st.tube.store, &files).await {
+        tracing::warn!(
+            user = id,
+            "pictures of a deleted user's sites not removed: {e}"
+        );
+    }
+    Ok(())
+}
+
+/// `DELETE /api/v1/users/{id}` (moderators for users, administrators for anyone but root): 204.
+pub async fn delete_user(
+    State(st): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    delete_user_with_media(&st, id, ruche_tube::user_admin::delete(&st.tube, &u, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/users/me`: the user deletes their account and all they made; 204.
+pub async fn delete_me(State(st): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<StatusCode> {
+    delete_user_with_media(&st, u.id, ruche_tube::user_admin::delete_me(&st.tube, &u)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /api/v1/users/{id}/unblock`: 204.
 pub async fn unban(
     State(st): State<AppState>,

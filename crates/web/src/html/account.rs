@@ -29,6 +29,51 @@ pub(crate) fn routes() -> Router<AppState> {
             post(account_avatar).layer(limits::body(Kind::Picture)),
         )
         .route("/my-account/avatar/remove", post(remove_account_avatar))
+        .route("/my-account/delete", post(delete_account))
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    /// The user's name, typed to confirm (PeerTube's danger zone asks the same).
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /my-account/delete`: the user deletes their account and all they made, once they typed
+/// their name; logged out, to the home page.
+pub(super) async fn delete_account(
+    State(st): State<AppState>,
+    Page { chrome, user }: Page,
+    jar: CookieJar,
+    Form(f): Form<DeleteForm>,
+) -> Response {
+    let (chrome, u) = match form_user(chrome, &user, &f.csrf, "/my-account") {
+        Ok(v) => v,
+        Err(refusal) => return refusal,
+    };
+    if f.confirm.trim() != u.username {
+        let e = Some(chrome.tr.t("account-delete-mismatch"));
+        return account_view(&st, chrome, &u, e, None).await;
+    }
+    let done = crate::api::delete_user_with_media(
+        &st,
+        u.id,
+        ruche_tube::user_admin::delete_me(&st.tube, &u),
+    )
+    .await;
+    match done {
+        Ok(()) => (
+            jar.remove(axum_extra::extract::cookie::Cookie::build(SESSION_COOKIE).path("/")),
+            axum::response::Redirect::to("/"),
+        )
+            .into_response(),
+        Err(e) => match e.0 {
+            TubeError::BadRequest(m) => account_view(&st, chrome, &u, Some(m), None).await,
+            e => error_page(chrome, e),
+        },
+    }
 }
 
 #[derive(Template)]

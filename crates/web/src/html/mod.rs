@@ -32,6 +32,7 @@ pub(crate) mod playlists;
 pub(crate) mod registrations;
 pub(crate) mod search;
 pub(crate) mod session;
+pub(crate) mod users;
 pub(crate) mod video_blocks;
 pub(crate) mod watch;
 

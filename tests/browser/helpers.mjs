@@ -167,13 +167,18 @@ export async function json(res) {
  * { auth (the headers), get(path) → JSON, upload(file, name, privacy = 1) → the upload's answer }.
  */
 export async function rootApi(server) {
+  return userApi(server, 'root', server.password);
+}
+
+/** The same as rootApi, as the user `username`. */
+export async function userApi(server, username, password) {
   const base = server.baseUrl;
   const client = await json(await fetch(`${base}/api/v1/oauth-clients/local`));
   const token = await json(await fetch(`${base}/api/v1/users/token`, {
     method: 'POST',
     body: new URLSearchParams({
       client_id: client.client_id, client_secret: client.client_secret,
-      grant_type: 'password', username: 'root', password: server.password,
+      grant_type: 'password', username, password,
     }),
   }));
   const auth = { authorization: `Bearer ${token.access_token}` };

@@ -1,8 +1,9 @@
 //! User administration as PeerTube has it, on SQLite and PostgreSQL: moderators list, search
 //! and read users; they change plain users' quotas, administrators anyone but root's role;
 //! nobody but an administrator makes a moderator; a new password ends the user's tokens; a ban
-//! ends their tokens and sessions at once and refuses their logins, with its reason, until the
-//! unban; every change is in the audit log, which only administrators read.
+//! ends their tokens and sessions at once, refuses their logins, with its reason, and hides
+//! their videos from lists and search until the unban; every change is in the audit log, which
+//! only administrators read.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on the first surprise.
 
 use ruche_testkit::{Instance, both};
@@ -29,7 +30,7 @@ both!(users_administered_banned_and_audited, |db| async move {
     let mia = a.token("mia", "secret-pass").await;
     let as_mia = a.api().with(&mia);
     let (ann, _) = a.user(&root, "ann", -1).await;
-    let (bob, _) = a.user(&root, "bob", -1).await;
+    let (bob, bob_channel) = a.user(&root, "bob", -1).await;
     let (ann_id, bob_id, root_id) = (
         a.user_id(&ann).await,
         a.user_id(&bob).await,
@@ -120,7 +121,34 @@ both!(users_administered_banned_and_audited, |db| async move {
     assert_eq!(login(&a, "ann", "a-new-password").await.0, 200);
     let ann = a.token("ann", "a-new-password").await;
 
-    // The ban: tokens and sessions end at once, logins are refused, with the reason.
+    // The ban: tokens and sessions end at once, logins are refused, with the reason; their
+    // videos leave the lists and the search until the unban.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = ruche_testkit::small_clip(dir.path());
+    let (status, up) = a.upload(&bob, &clip, bob_channel, "Vidéo de Bob").await;
+    assert_eq!(status, 200, "{up}");
+    let bob_video = up["video"]["uuid"].as_str().unwrap().to_string();
+    a.wait_transcoded(&bob, &bob_video, 1).await;
+    let listed = |path: &'static str| {
+        let (api, uuid) = (a.api(), bob_video.clone());
+        async move {
+            let (status, l) = api.get_json(path).await;
+            assert_eq!(status, 200, "{l}");
+            l["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["uuid"] == uuid)
+        }
+    };
+    let lists = [
+        "/api/v1/videos",
+        "/api/v1/search/videos?search=Bob",
+        "/api/v1/accounts/bob/videos",
+    ];
+    for path in lists {
+        assert!(listed(path).await, "{path}");
+    }
     let (bob_browser, _) = a.browser_login("bob", "secret-pass").await;
     assert!(
         a.page(&bob_browser, "/my-account")
@@ -144,6 +172,9 @@ both!(users_administered_banned_and_audited, |db| async move {
         204
     );
     assert_eq!(a.api().with(&bob).get_json("/api/v1/users/me").await.0, 401);
+    for path in lists {
+        assert!(!listed(path).await, "hidden while banned: {path}");
+    }
     assert!(
         !a.page(&bob_browser, "/my-account")
             .await
@@ -169,6 +200,9 @@ both!(users_administered_banned_and_audited, |db| async move {
         .await;
     assert_eq!(status, 204);
     assert_eq!(login(&a, "bob", "secret-pass").await.0, 200);
+    for path in lists {
+        assert!(listed(path).await, "shown again: {path}");
+    }
     assert_eq!(
         as_mia.get_json("/api/v1/users?blocked=true").await.1["total"],
         0

@@ -26,7 +26,8 @@ fn key(by: Option<i64>) -> i64 {
 
 /// The SQL condition that the author whose account id is the expression `account` (its host
 /// the expression `host`, NULL for ours) is blocked neither by the instance nor by any of
-/// `blockers` (account ids: numbers, safe inline).
+/// `blockers` (account ids: numbers, safe inline), and, one of ours, is not banned: a banned
+/// user's content is hidden until the unban (the issue asks it; PeerTube keeps it shown).
 pub fn not_blocked(account: &str, host: &str, blockers: &[i64]) -> String {
     let by = if blockers.is_empty() {
         "x.account_id IS NULL".to_string()
@@ -39,7 +40,9 @@ pub fn not_blocked(account: &str, host: &str, blockers: &[i64]) -> String {
     };
     format!(
         "NOT EXISTS (SELECT 1 FROM account_blocks x WHERE x.blocked_account_id = {account} AND {by})
-         AND ({host} IS NULL OR NOT EXISTS (SELECT 1 FROM server_blocks x WHERE x.host = {host} AND {by}))"
+         AND ({host} IS NULL OR NOT EXISTS (SELECT 1 FROM server_blocks x WHERE x.host = {host} AND {by}))
+         AND ({host} IS NOT NULL OR NOT EXISTS (SELECT 1 FROM accounts xa JOIN users xu
+             ON xu.id = xa.user_id WHERE xa.id = {account} AND xu.blocked))"
     )
 }
 

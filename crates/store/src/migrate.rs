@@ -135,6 +135,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_deletion",
         include_str!("../migrations/0032_account_deletion.sql"),
     ),
+    (
+        33,
+        "list_order_index",
+        include_str!("../migrations/0033_list_order_index.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

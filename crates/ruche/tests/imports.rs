@@ -423,6 +423,28 @@ both!(channels_synchronised, |db| async move {
         .get_json("/api/v1/users/me/videos/imports")
         .await;
     assert_eq!(all["total"], 2, "{all}");
+    // The imports name their synchronisation, and are found by it.
+    let imports_of = |q: String| {
+        let api = inst.api().with(&alice);
+        async move {
+            let (status, l) = api
+                .get_json(&format!("/api/v1/users/me/videos/imports?{q}"))
+                .await;
+            (status, l)
+        }
+    };
+    let (_, by_sync) = imports_of(format!("videoChannelSyncId={sync_id}")).await;
+    assert_eq!(by_sync["total"], 2, "{by_sync}");
+    for i in by_sync["data"].as_array().unwrap() {
+        assert_eq!(
+            i["videoChannelSync"],
+            json!({ "id": sync_id, "externalChannelUrl": feed_url }),
+            "{i}"
+        );
+    }
+    let (_, none) = imports_of(format!("videoChannelSyncId={}", sync_id + 1000)).await;
+    assert_eq!(none["total"], 0, "{none}");
+    assert_eq!(imports_of("videoChannelSyncId=nope".into()).await.0, 400);
     // A sync of another channel, or none: refused.
     let body = json!({ "externalChannelUrl": feed_url, "videoChannelSyncId": 999_999 });
     assert_eq!(post(&alice, path, body).await.0, 404);

@@ -95,24 +95,38 @@ pub async fn delete(ex: Ex<'_>, id: i64) -> Result<()> {
     .map_err(StoreError::from))
 }
 
-/// A page of a user's imports, newest first (oldest first with `oldest_first`), those whose
-/// URL is `target_url` when given, or whose URL or video's name holds `search` (literally).
+/// Which of a user's imports a page shows ([`of_user`]).
+#[derive(Debug, Clone, Default)]
+pub struct ImportFilter<'a> {
+    /// Only those whose URL is this one.
+    pub target_url: Option<&'a str>,
+    /// Only those whose URL or video's name holds this (literally).
+    pub search: Option<&'a str>,
+    /// Only those this channel synchronisation made.
+    pub sync_id: Option<i64>,
+    pub oldest_first: bool,
+    pub start: i64,
+    pub count: i64,
+}
+
+/// A page of a user's imports, newest first (oldest first with `oldest_first`), those `f`
+/// selects.
 pub async fn of_user(
     ex: Ex<'_>,
     user_id: i64,
-    target_url: Option<&str>,
-    search: Option<&str>,
-    oldest_first: bool,
-    start: i64,
-    count: i64,
+    f: &ImportFilter<'_>,
 ) -> Result<(Vec<VideoImport>, i64)> {
     let mut binds = vec![Bind::Int(user_id)];
     let mut conds = vec!["i.user_id = $1".to_string()];
-    if let Some(url) = target_url {
+    if let Some(url) = f.target_url {
         binds.push(Bind::Text(url.to_string()));
         conds.push(format!("i.target_url = ${}", binds.len()));
     }
-    if let Some(s) = search {
+    if let Some(sync) = f.sync_id {
+        binds.push(Bind::Int(sync));
+        conds.push(format!("i.sync_id = ${}", binds.len()));
+    }
+    if let Some(s) = f.search {
         binds.push(Bind::Text(crate::like_pattern(s)));
         let n = binds.len();
         conds.push(format!(
@@ -123,14 +137,14 @@ pub async fn of_user(
         "FROM video_imports i LEFT JOIN videos v ON v.id = i.video_id WHERE {}",
         conds.join(" AND ")
     );
-    let order = if oldest_first { "ASC" } else { "DESC" };
+    let order = if f.oldest_first { "ASC" } else { "DESC" };
     let cols: Vec<String> = COLS.split(", ").map(|c| format!("i.{c}")).collect();
     let sql = format!(
         "SELECT {} {from} ORDER BY i.created_at {order}, i.id {order}",
         cols.join(", ")
     );
     let count_sql = format!("SELECT COUNT(*) {from}");
-    paged(ex, &sql, &count_sql, &binds, count, start).await
+    paged(ex, &sql, &count_sql, &binds, f.count, f.start).await
 }
 
 /// Another site's channel synchronised into one of ours, with the account owning ours.

@@ -3827,22 +3827,25 @@ db_test!(video_imports, |store: Store| async move {
     );
     // Each user's own, newest first; by URL; by words of the URL or the video's name, literally.
     let ids = |l: Vec<imports::VideoImport>| l.into_iter().map(|i| i.id).collect::<Vec<_>>();
-    let (l, total) = imports::of_user(c.ex(), uid, None, None, false, 0, 10)
+    let page = |target_url, search, oldest_first, count| imports::ImportFilter {
+        target_url,
+        search,
+        oldest_first,
+        count,
+        ..Default::default()
+    };
+    let (l, total) = imports::of_user(c.ex(), uid, &page(None, None, false, 10))
         .await
         .unwrap();
     assert_eq!((ids(l), total), (vec![second, first], 2));
-    let (l, _) = imports::of_user(c.ex(), uid, None, None, true, 0, 1)
+    let (l, _) = imports::of_user(c.ex(), uid, &page(None, None, true, 1))
         .await
         .unwrap();
     assert_eq!(ids(l), [first]);
     let (l, _) = imports::of_user(
         c.ex(),
         uid,
-        Some("https://b.example/v/2"),
-        None,
-        false,
-        0,
-        10,
+        &page(Some("https://b.example/v/2"), None, false, 10),
     )
     .await
     .unwrap();
@@ -3853,7 +3856,7 @@ db_test!(video_imports, |store: Store| async move {
         ("_%", 0),
         ("CONCERT", 1),
     ] {
-        let (_, total) = imports::of_user(c.ex(), uid, None, Some(words), false, 0, 10)
+        let (_, total) = imports::of_user(c.ex(), uid, &page(None, Some(words), false, 10))
             .await
             .unwrap();
         assert_eq!(total, want, "{words}");

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ruche_domain::video::VideoState;
 use ruche_store::imports as istore;
-pub use ruche_store::imports::{ChannelSync, VideoImport};
+pub use ruche_store::imports::{ChannelSync, ImportFilter, VideoImport};
 use ruche_store::jobs::Job;
 use ruche_store::videos as vstore;
 use serde_json::Value;
@@ -312,41 +312,45 @@ pub async fn delete(tube: &Tube, user: &User, id: i64) -> TubeResult<()> {
     Ok(())
 }
 
-/// A page of `user`'s imports with their videos (those still there).
+/// A page of `user`'s imports, those `f` selects.
 pub async fn of_user(
     tube: &Tube,
     user: &User,
-    target_url: Option<&str>,
-    search: Option<&str>,
-    oldest_first: bool,
-    start: i64,
-    count: i64,
-) -> TubeResult<(Vec<(VideoImport, Option<vstore::Video>)>, i64)> {
+    f: &ImportFilter<'_>,
+) -> TubeResult<(Vec<Listed>, i64)> {
     let mut c = tube.store.read().await?;
-    let (list, total) = istore::of_user(
-        c.ex(),
-        user.id,
-        target_url,
-        search,
-        oldest_first,
-        start,
-        count,
-    )
-    .await?;
+    let (list, total) = istore::of_user(c.ex(), user.id, f).await?;
     let ids: Vec<i64> = list.iter().filter_map(|i| i.video_id).collect();
     let videos: std::collections::HashMap<i64, vstore::Video> = vstore::by_ids(c.ex(), &ids)
         .await?
         .into_iter()
         .map(|v| (v.id, v))
         .collect();
+    // A page names few synchronisations (a user has few): each read once.
+    let mut syncs: std::collections::HashMap<i64, Option<istore::ChannelSync>> =
+        std::collections::HashMap::new();
+    for id in list.iter().filter_map(|i| i.sync_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = syncs.entry(id) {
+            e.insert(istore::sync_by_id(c.ex(), id).await?);
+        }
+    }
     let out = list
         .into_iter()
-        .map(|i| {
-            let v = i.video_id.and_then(|id| videos.get(&id).cloned());
-            (i, v)
+        .map(|i| Listed {
+            video: i.video_id.and_then(|id| videos.get(&id).cloned()),
+            sync: i.sync_id.and_then(|id| syncs.get(&id).cloned().flatten()),
+            import: i,
         })
         .collect();
     Ok((out, total))
+}
+
+/// An import as its list shows it: with its video and the synchronisation that made it, if
+/// they are still there.
+pub struct Listed {
+    pub import: VideoImport,
+    pub video: Option<vstore::Video>,
+    pub sync: Option<istore::ChannelSync>,
 }
 
 /// Starts the import workers (a `ruche_jobs` queue); they run until `shutdown`.

@@ -20,7 +20,12 @@ use serde_json::{Value, json};
 const MAX_TORRENT: usize = 200 * 1024;
 
 /// A `VideoImport` as PeerTube shows it, with its video (as its owner sees it) while it exists.
-fn import_json(st: &AppState, i: &VideoImport, v: Option<&Video>) -> Value {
+fn import_json(
+    st: &AppState,
+    i: &VideoImport,
+    v: Option<&Video>,
+    sync: Option<&ChannelSync>,
+) -> Value {
     let (base, host) = (&st.tube.settings.public_url, st.tube.settings.host());
     let mut j = json!({
         "id": i.id,
@@ -34,6 +39,9 @@ fn import_json(st: &AppState, i: &VideoImport, v: Option<&Video>) -> Value {
     });
     if let Some(v) = v {
         j["video"] = super::video_json(base, &host, v, true);
+    }
+    if let Some(s) = sync {
+        j["videoChannelSync"] = json!({ "id": s.id, "externalChannelUrl": s.external_url });
     }
     j
 }
@@ -51,7 +59,7 @@ pub async fn create(
         Some(id) => Some(ruche_tube::videos::find(&st.tube, &id.to_string()).await?),
         None => None,
     };
-    Ok(Json(import_json(&st, &made, video.as_ref())))
+    Ok(Json(import_json(&st, &made, video.as_ref(), None)))
 }
 
 #[derive(Deserialize)]
@@ -59,12 +67,15 @@ pub struct MineQuery {
     #[serde(rename = "targetUrl")]
     target_url: Option<String>,
     search: Option<String>,
+    #[serde(rename = "videoChannelSyncId")]
+    sync_id: Option<String>,
     #[serde(flatten)]
     paging: Paging,
 }
 
 /// `GET /api/v1/users/me/videos/imports`: the caller's imports, newest first (`sort`
-/// `createdAt` or `-createdAt`), by `targetUrl` or a `search` of their URL and video's name.
+/// `createdAt` or `-createdAt`), by `targetUrl`, `videoChannelSyncId` or a `search` of their URL
+/// and video's name.
 pub async fn mine(
     State(st): State<AppState>,
     ApiUser(u): ApiUser,
@@ -73,19 +84,26 @@ pub async fn mine(
     let f = q.paging.filter()?;
     let newest_first = q.paging.newest_first()?;
     let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let (rows, total) = imports::of_user(
-        &st.tube,
-        &u,
-        q.target_url.as_deref(),
+    let sync_id = match q.sync_id.as_deref() {
+        None => None,
+        Some(n) => Some(n.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            ruche_tube::TubeError::BadRequest(
+                "Incorrect request parameters: videoChannelSyncId".into(),
+            )
+        })?),
+    };
+    let filter = imports::ImportFilter {
+        target_url: q.target_url.as_deref(),
         search,
-        !newest_first,
-        f.start,
-        f.count,
-    )
-    .await?;
+        sync_id,
+        oldest_first: !newest_first,
+        start: f.start,
+        count: f.count,
+    };
+    let (rows, total) = imports::of_user(&st.tube, &u, &filter).await?;
     let data: Vec<Value> = rows
         .iter()
-        .map(|(i, v)| import_json(&st, i, v.as_ref()))
+        .map(|l| import_json(&st, &l.import, l.video.as_ref(), l.sync.as_ref()))
         .collect();
     Ok(Json(json!({ "total": total, "data": data })))
 }

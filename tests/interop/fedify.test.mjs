@@ -1,6 +1,7 @@
 // A real `ruche serve` federating with a remote actor built on @fedify/fedify (fedify/actor.mjs),
 // both on 127.0.0.1: alice follows Ruche's channel, gets the new video's Create and Announce,
-// replies to it, gets root's answer, likes the video, unfollows, and deletes her account.
+// replies to it, gets root's answer, likes the video, unfollows, and deletes her account (her
+// comment stays as a tombstone, root's answer under it).
 //
 //   (cd tests/interop/fedify && npm ci)
 //   RUCHE_BIN=target/debug/ruche node --test tests/interop/
@@ -430,19 +431,23 @@ test('7c. alice unfollows and Ruche drops her from the channel\'s followers', { 
   );
 }));
 
-test('8. alice deletes her account: her comment and her account are gone from Ruche', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
+test('8. alice deletes her account: her comment becomes a tombstone under which root\'s answer stays, her account is gone', { timeout: STEP_TIMEOUT_MS }, tracked(async (t) => {
   if (needs(t, 'commentId')) return;
   const { uuid } = learned.video;
   await control('POST', 'delete-self', { to: learned.accountUrl });
   let last;
   await wait(
-    `alice's comment to leave GET /api/v1/videos/${uuid}/comment-threads`,
+    `alice's comment to become a tombstone in GET /api/v1/videos/${uuid}/comment-threads`,
     async () => {
       last = await api(ruche, `/api/v1/videos/${uuid}/comment-threads`);
-      return last.status === 200 && !last.json?.data?.some((c) => c.id === learned.commentId);
+      const hers = last.json?.data?.find((c) => c.id === learned.commentId);
+      return last.status === 200 && hers?.isDeleted === true && hers.text === '' && hers.account === null;
     },
     async () => `last: ${last?.status} ${last?.text.slice(0, 800)}`,
   );
+  const thread = await api(ruche, `/api/v1/videos/${uuid}/comment-threads/${learned.commentId}`);
+  assert.equal(thread.status, 200, thread.text.slice(0, 300));
+  assert.equal(thread.json.children.length, 1, `root's answer stays: ${thread.text.slice(0, 500)}`);
   const account = await api(ruche, `/api/v1/accounts/alice@${alice.host}`);
   assert.equal(account.status, 404, `alice's account: ${account.text.slice(0, 300)}`);
 }));

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launchChromium, makeTestClip, rootApi, startRuche, teardown, uploadTranscoded } from './helpers.mjs';
+import { launchChromium, makeTestClip, rootApi, startRuche, teardown, uploadTranscoded, logIn } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 240_000;
 
@@ -42,10 +42,7 @@ describe('editing a video from My videos', { timeout: TOTAL_BUDGET_MS }, () => {
     const page = await owner.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.baseUrl}/login`);
-    await page.fill('#login-form input[name=username]', 'root');
-    await page.fill('#login-form input[name=password]', server.password);
-    await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+    await logIn(page, server.baseUrl, 'root', server.password);
 
     // My videos → Edit.
     await page.goto(`${server.baseUrl}/my-videos`);

@@ -162,6 +162,14 @@ export async function json(res) {
   return JSON.parse(text);
 }
 
+/** Logs `page` in as `username` through the login page, and waits for the page after it. */
+export async function logIn(page, baseUrl, username, password) {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('#login-form input[name=username]', username);
+  await page.fill('#login-form input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+}
+
 /**
  * The API of a startRuche server as its administrator, logged in by PeerTube's OAuth flow:
  * { auth (the headers), get(path) → JSON, upload(file, name, privacy = 1) → the upload's answer }.

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { json, launchChromium, makeTestClip, rootApi, startRuche, teardown, uploadTranscoded, userApi } from './helpers.mjs';
+import { json, launchChromium, makeTestClip, rootApi, startRuche, teardown, uploadTranscoded, userApi, logIn } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 240_000;
 
@@ -48,10 +48,7 @@ describe('moderation through the pages', { timeout: TOTAL_BUDGET_MS }, () => {
   async function loggedIn(username, password) {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/login`);
-    await page.fill('#login-form input[name=username]', username);
-    await page.fill('#login-form input[name=password]', password);
-    await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+    await logIn(page, server.baseUrl, username, password);
     return page;
   }
 

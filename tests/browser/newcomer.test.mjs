@@ -15,7 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OUT_DIR, ensureOutDir, freePort, launchChromium, makeTestClip, run } from './helpers.mjs';
+import { OUT_DIR, ensureOutDir, freePort, launchChromium, makeTestClip, run, logIn } from './helpers.mjs';
 
 const PHONE = { viewport: { width: 390, height: 700 }, isMobile: true, hasTouch: true };
 
@@ -78,13 +78,6 @@ describe('a newcomer finds no dead end', { timeout: 300_000 }, () => {
     return expected404.has(p) || p === '/login';
   };
 
-  async function login(page, username, password) {
-    await page.goto(`${server.url}/login`);
-    await page.fill('#login-form input[name=username]', username);
-    await page.fill('#login-form input[name=password]', password);
-    await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
-  }
-
   /** Waits until `probe()` (run here) is truthy; polls, with a deadline. */
   async function until(probe, what, timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
@@ -117,8 +110,8 @@ describe('a newcomer finds no dead end', { timeout: 300_000 }, () => {
     browser = await launchChromium();
     desk = await watched(await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } }));
     phone = await watched(await browser.newContext({ locale: 'en-US', ...PHONE }));
-    await login(desk, 'root', server.password);
-    await login(phone, 'root', server.password);
+    await logIn(desk, server.url, 'root', server.password);
+    await logIn(phone, server.url, 'root', server.password);
   });
 
   after(async () => {
@@ -233,10 +226,10 @@ describe('a newcomer finds no dead end', { timeout: 300_000 }, () => {
     await anon.fill('textarea[name=reason]', 'To film the garden');
     await Promise.all([anon.waitForNavigation(), anon.click('#signup-form button[type=submit]')]);
     assert.match(await anon.locator('p.notice').innerText(), /moderator will review/);
-    await login(anon, 'dominique', 'a long password');
+    await logIn(anon, server.url, 'dominique', 'a long password');
     assert.equal(await anon.locator('p.error').innerText(),
       'Your registration is waiting for a moderator. You can log in once it is accepted.');
-    await login(anon, 'dominique', 'not the password');
+    await logIn(anon, server.url, 'dominique', 'not the password');
     assert.equal(await anon.locator('p.error').innerText(), 'Wrong username or password.');
     await anon.context().close();
   }));

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import zlib from 'node:zlib';
-import { ensureOutDir, json, launchChromium, rootApi, run, sleep, startRuche, teardown } from './helpers.mjs';
+import { ensureOutDir, json, launchChromium, rootApi, run, sleep, startRuche, teardown, logIn } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 300_000;
 const TRANSCODE_TIMEOUT_MS = 150_000;
@@ -235,10 +235,7 @@ describe('the player, the embed and compressed assets', { timeout: TOTAL_BUDGET_
   it('keeps where a logged-in viewer stopped and starts there next time', { timeout: 90_000 }, async () => {
     const { page, context, errors } = await openPage();
     try {
-      await page.goto(`${server.baseUrl}/login`);
-      await page.fill('#login-form input[name=username]', 'root');
-      await page.fill('#login-form input[name=password]', server.password);
-      await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+      await logIn(page, server.baseUrl, 'root', server.password);
       await page.goto(`${server.baseUrl}/w/${video.short}`);
       await playPast(page, 2);
       await page.keyboard.press('Space'); // pause: the player reports where it is

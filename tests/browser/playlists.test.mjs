@@ -9,7 +9,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { launchChromium, makeTestClip, rootApi, startRuche, teardown, uploadTranscoded } from './helpers.mjs';
+import { launchChromium, makeTestClip, rootApi, startRuche, teardown, uploadTranscoded, logIn } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 240_000;
 
@@ -43,10 +43,7 @@ describe('building a playlist and playing it through', { timeout: TOTAL_BUDGET_M
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.baseUrl}/login`);
-    await page.fill('#login-form input[name=username]', 'root');
-    await page.fill('#login-form input[name=password]', server.password);
-    await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+    await logIn(page, server.baseUrl, 'root', server.password);
 
     // My playlists: "Watch later" is there; a public playlist needs a channel, said in French.
     await page.goto(`${server.baseUrl}/my-playlists`);

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { json, launchChromium, rootApi, run, startRuche, teardown, uploadTranscoded } from './helpers.mjs';
+import { json, launchChromium, rootApi, run, startRuche, teardown, uploadTranscoded, logIn } from './helpers.mjs';
 
 const TOTAL_BUDGET_MS = 240_000;
 
@@ -54,10 +54,7 @@ describe('a private video', { timeout: TOTAL_BUDGET_MS }, () => {
     page.on('response', (r) => {
       if (r.url().includes('/hls/private/') && r.url().includes('.mp4')) segments.push({ url: r.url(), status: r.status() });
     });
-    await page.goto(`${server.baseUrl}/login`);
-    await page.fill('#login-form input[name=username]', 'root');
-    await page.fill('#login-form input[name=password]', server.password);
-    await Promise.all([page.waitForNavigation(), page.click('#login-form button[type=submit]')]);
+    await logIn(page, server.baseUrl, 'root', server.password);
     await page.goto(`${server.baseUrl}/w/${video.shortUUID}`);
     await page.locator('video#player').focus();
     await page.keyboard.press('Space');

@@ -10,13 +10,7 @@ use serde_json::json;
 
 /// Whether the video `uuid` is in `i`'s list of videos, as an anonymous client sees it.
 async fn listed(i: &Instance, uuid: &str) -> bool {
-    let (status, l) = i.api().get_json("/api/v1/videos?count=100").await;
-    assert_eq!(status, 200, "{l}");
-    l["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|v| v["uuid"] == uuid)
+    i.lists("/api/v1/videos?count=100", uuid).await
 }
 
 both!(three_instances_block_report_and_delete, |db| async move {

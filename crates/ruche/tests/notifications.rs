@@ -42,16 +42,7 @@ both!(notifications_in_the_page_and_by_mail, |db| async move {
     )
     .await;
     let root = a.root_token().await;
-    let (status, made) = a
-        .api()
-        .with(&root)
-        .post_json(
-            "/api/v1/users",
-            json!({ "username": "mia", "email": "mia@example.org", "password": "secret-pass", "role": 1 }),
-        )
-        .await;
-    assert_eq!(status, 200, "{made}");
-    let mia = a.token("mia", "secret-pass").await;
+    let mia = a.moderator(&root, "mia").await;
     let (ann, _) = a.user(&root, "ann", -1).await;
     let (bob, _) = a.user(&root, "bob", -1).await;
     let (_, root_me) = a.get_json(&root, "/api/v1/users/me").await;

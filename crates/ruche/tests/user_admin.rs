@@ -18,16 +18,8 @@ both!(users_administered_banned_and_audited, |db| async move {
     let a = Instance::start(db, &[]).await;
     let root = a.root_token().await;
     let as_root = a.api().with(&root);
-    for (name, role) in [("mia", 1), ("max", 1)] {
-        let (status, made) = as_root
-            .post_json(
-                "/api/v1/users",
-                json!({ "username": name, "email": format!("{name}@example.org"), "password": "secret-pass", "role": role }),
-            )
-            .await;
-        assert_eq!(status, 200, "{made}");
-    }
-    let mia = a.token("mia", "secret-pass").await;
+    let mia = a.moderator(&root, "mia").await;
+    let max = a.moderator(&root, "max").await;
     let as_mia = a.api().with(&mia);
     let (ann, _) = a.user(&root, "ann", -1).await;
     let (bob, bob_channel) = a.user(&root, "bob", -1).await;
@@ -36,7 +28,7 @@ both!(users_administered_banned_and_audited, |db| async move {
         a.user_id(&bob).await,
         a.user_id(&root).await,
     );
-    let max_id = a.user_id(&a.token("max", "secret-pass").await).await;
+    let max_id = a.user_id(&max).await;
 
     // The list: moderators only; search, filters, sorts.
     assert_eq!(a.api().get_json("/api/v1/users").await.0, 401);
@@ -129,18 +121,7 @@ both!(users_administered_banned_and_audited, |db| async move {
     assert_eq!(status, 200, "{up}");
     let bob_video = up["video"]["uuid"].as_str().unwrap().to_string();
     a.wait_transcoded(&bob, &bob_video, 1).await;
-    let listed = |path: &'static str| {
-        let (api, uuid) = (a.api(), bob_video.clone());
-        async move {
-            let (status, l) = api.get_json(path).await;
-            assert_eq!(status, 200, "{l}");
-            l["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|v| v["uuid"] == uuid)
-        }
-    };
+    let listed = |path: &'static str| a.lists(path, &bob_video);
     let lists = [
         "/api/v1/videos",
         "/api/v1/search/videos?search=Bob",
@@ -238,15 +219,7 @@ both!(users_administered_banned_and_audited, |db| async move {
 both!(users_managed_from_the_pages, |db| async move {
     let a = Instance::start(db, &[]).await;
     let root = a.root_token().await;
-    let (status, made) = a
-        .api()
-        .with(&root)
-        .post_json(
-            "/api/v1/users",
-            json!({ "username": "mia", "email": "mia@example.org", "password": "secret-pass", "role": 1 }),
-        )
-        .await;
-    assert_eq!(status, 200, "{made}");
+    a.moderator(&root, "mia").await;
     let (ann, _) = a.user(&root, "ann", -1).await;
     let ann_id = a.user_id(&ann).await;
     let (mia, csrf) = a.browser_login("mia", "secret-pass").await;

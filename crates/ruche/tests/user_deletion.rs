@@ -34,20 +34,12 @@ both!(
         let (root, tb) = (a.root_token().await, b.root_token().await);
         b.follow_instance(&tb, &a).await;
         let as_root = a.api().with(&root);
-        for name in ["mia", "max"] {
-            let (status, made) = as_root
-            .post_json(
-                "/api/v1/users",
-                json!({ "username": name, "email": format!("{name}@example.org"), "password": "secret-pass", "role": 1 }),
-            )
-            .await;
-            assert_eq!(status, 200, "{made}");
-        }
-        let mia = a.token("mia", "secret-pass").await;
+        let mia = a.moderator(&root, "mia").await;
+        let max = a.moderator(&root, "max").await;
         let (ann, ann_channel) = a.user(&root, "ann", -1).await;
         let (bob, bob_channel) = a.user(&root, "bob", -1).await;
         let (ann_id, root_id) = (a.user_id(&ann).await, a.user_id(&root).await);
-        let max_id = a.user_id(&a.token("max", "secret-pass").await).await;
+        let max_id = a.user_id(&max).await;
 
         // Ann's video, playlist, like and comment under Bob's video, which Bob answers.
         let dir = tempfile::tempdir().unwrap();

@@ -55,16 +55,7 @@ both!(videos_blocked_unblocked_and_approved, |db| async move {
     let logs = vec![a.stderr_log.clone(), b.stderr_log.clone()];
     let (ta, tb) = (a.root_token().await, b.root_token().await);
     b.follow_instance(&tb, &a).await;
-    let (status, made) = a
-        .api()
-        .with(&ta)
-        .post_json(
-            "/api/v1/users",
-            json!({ "username": "mia", "email": "mia@example.org", "password": "secret-pass", "role": 1 }),
-        )
-        .await;
-    assert_eq!(status, 200, "{made}");
-    let mia = a.token("mia", "secret-pass").await;
+    let mia = a.moderator(&ta, "mia").await;
     let (ann, ann_channel) = a.user(&ta, "ann", -1).await;
     let (bob, _) = a.user(&ta, "bob", -1).await;
     let (uuid, short) = published(&a, &ann, ann_channel, "Vidéo à bloquer").await;

@@ -301,6 +301,33 @@ impl Instance {
         (browser, csrf_of(&home))
     }
 
+    /// Creates the moderator `name` (password `secret-pass`) through the admin API; their token.
+    pub async fn moderator(&self, admin: &str, name: &str) -> String {
+        let (status, made) = self
+            .api()
+            .with(admin)
+            .post_json(
+                "/api/v1/users",
+                serde_json::json!({ "username": name, "email": format!("{name}@example.org"),
+                                    "password": "secret-pass", "role": 1 }),
+            )
+            .await;
+        assert_eq!(status, 200, "{made}");
+        self.token(name, "secret-pass").await
+    }
+
+    /// Whether the video `uuid` is on the page of the list at `path` (`/api/v1/videos?…`, a
+    /// search, an account's videos…), as an anonymous client reads it.
+    pub async fn lists(&self, path: &str, uuid: &str) -> bool {
+        let (status, l) = self.api().get_json(path).await;
+        assert_eq!(status, 200, "{path}: {l}");
+        l["data"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|v| v["uuid"] == uuid)
+    }
+
     /// The id of the user holding `token`.
     pub async fn user_id(&self, token: &str) -> i64 {
         let (status, me) = self.get_json(token, "/api/v1/users/me").await;

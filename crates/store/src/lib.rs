@@ -254,6 +254,14 @@ impl Tx {
     }
 }
 
+/// The most memory SQLite keeps, its connections' page caches together (its `soft_heap_limit`).
+/// Each connection filled its own cache, so the writer (indexing, housekeeping) and four readers
+/// held up to 24 MiB of pages, most of them the same ones, and the server passed 100 MB under
+/// load; with one budget the busy connections keep what they read last. The files are in the
+/// system's page cache anyway: a page SQLite let go is read again without the disk
+/// (bench/api/lists.py: requests/s unchanged, bench/RESULTS.md).
+pub const SQLITE_HEAP_LIMIT: i64 = 16 * 1024 * 1024;
+
 impl Store {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Store> {
@@ -269,15 +277,18 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 // 8 MiB of pages per connection (SQLite's default is 2): lists and search read
-                // the same hot pages over and over (bench/api/lists.py).
-                .pragma("cache_size", "-8192");
+                // the same hot pages over and over (bench/api/lists.py)…
+                .pragma("cache_size", "-8192")
+                // …within one budget for all of them: past it SQLite reuses its least recently
+                // used pages, whichever connection holds them, instead of allocating more. The
+                // pragma sets a process-wide limit (the same value from every connection).
+                .pragma("soft_heap_limit", SQLITE_HEAP_LIMIT.to_string());
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(opts.clone())
                 .await?;
             // Readers keep half as much each: the answer cache (`web::api::cache`) spares them
-            // most repeated reads, and four of them at 8 MiB were a third of the server's memory
-            // under load.
+            // most repeated reads.
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts.read_only(true).pragma("cache_size", "-4096"))

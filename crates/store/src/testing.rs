@@ -108,19 +108,29 @@ impl TestDb {
         .expect("read pg_stat_activity")
     }
 
-    /// A setting of the store's PostgreSQL sessions (`SHOW name`); None on SQLite.
+    /// A setting of the store's reading sessions: `SHOW name` on PostgreSQL, `PRAGMA name` (a
+    /// number) on SQLite.
     pub async fn session_setting(&self, name: &str) -> Option<String> {
         let mut c = self.store.read().await.expect("a connection");
-        let crate::Ex::Postgres(c) = c.ex() else {
-            return None;
-        };
-        let show = format!("SHOW {name}");
-        Some(
-            sqlx::query_scalar(sqlx::AssertSqlSafe(show))
-                .fetch_one(&mut *c)
-                .await
-                .expect("SHOW"),
-        )
+        match c.ex() {
+            crate::Ex::Postgres(c) => {
+                let show = format!("SHOW {name}");
+                Some(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(show))
+                        .fetch_one(&mut *c)
+                        .await
+                        .expect("SHOW"),
+                )
+            }
+            crate::Ex::Sqlite(c) => {
+                let pragma = format!("PRAGMA {name}");
+                let n: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(pragma))
+                    .fetch_optional(&mut *c)
+                    .await
+                    .expect("PRAGMA");
+                n.map(|n| n.to_string())
+            }
+        }
     }
 
     /// Closes the pools and drops the database.

@@ -4,8 +4,11 @@
 //! process has committed no write since it was made (`Store::writes`) and for at most
 //! [`MAX_AGE`] (other processes' writes, counters); past that age, while one request makes it
 //! again, the others are given the one before for at most [`STALE_AGE`], so a page's refresh
-//! costs one request's wait, not every client's. One request at a time makes a missing answer;
-//! those asking meanwhile wait for it. Only `200` JSON answers to requests with no credentials
+//! costs one request's wait, not every client's. Stale answers are made again by at most half
+//! the processors at once ([`refreshers`]): answers kept together grow old together, and forty
+//! searches refreshed in the same instant took every reader and processor from the requests
+//! that had nothing to wait for (bench/api/lists.py, search's p99). One request at a time makes a missing answer; those
+//! asking meanwhile wait for it. Only `200` JSON answers to requests with no credentials
 //! (no `Authorization`, no cookie, no video password) are kept: whoever is logged in, or may see
 //! more than anyone, is always answered afresh.
 
@@ -27,6 +30,11 @@ pub const STALE_AGE: Duration = Duration::from_secs(10);
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// The largest answer kept.
 const MAX_ANSWER: usize = 512 * 1024;
+/// How many stale answers may be made again at the same time, half the processors (at least
+/// one); the others are served stale meanwhile, at most [`STALE_AGE`] old.
+pub fn refreshers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
 
 struct Entry {
     writes: u64,
@@ -42,11 +50,22 @@ enum Found {
     Missing,
 }
 
-#[derive(Default)]
 pub struct AnswerCache {
     map: Mutex<(HashMap<String, Entry>, usize)>,
     /// The answers being made, one maker each.
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Room for the stale answers being made again.
+    refreshers: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for AnswerCache {
+    fn default() -> Self {
+        AnswerCache {
+            map: Default::default(),
+            flights: Default::default(),
+            refreshers: Arc::new(tokio::sync::Semaphore::new(refreshers())),
+        }
+    }
 }
 
 /// Ends a flight when its maker is done or gone (a client that hung up drops its request).
@@ -97,6 +116,20 @@ impl AnswerCache {
         f.entry(key.to_string()).or_default().clone()
     }
 
+    /// The right to make `key`'s stale answer again: its flight and room among the
+    /// [`refreshers`], or none if either is taken.
+    fn refresh(
+        &self,
+        key: &str,
+    ) -> Option<(
+        tokio::sync::OwnedMutexGuard<()>,
+        Option<tokio::sync::OwnedSemaphorePermit>,
+    )> {
+        let room = self.refreshers.clone().try_acquire_owned().ok()?;
+        let flight = self.flight(key).try_lock_owned().ok()?;
+        Some((flight, Some(room)))
+    }
+
     fn put(&self, key: String, writes: u64, body: Bytes) {
         let Ok(mut map) = self.map.lock() else {
             return;
@@ -125,6 +158,13 @@ impl AnswerCache {
             *bytes = bytes.saturating_sub(old.body.len() + key_len);
         }
     }
+}
+
+/// What the cache keeps of an answer: its bytes in a buffer of their size. A JSON answer is
+/// written into a buffer that doubles as it grows, and `Bytes` keeps all of it: kept as is, the
+/// cache's [`MAX_BYTES`] held up to twice as much memory.
+fn kept(body: &Bytes) -> Bytes {
+    Bytes::copy_from_slice(body)
 }
 
 /// The catalogue's read paths whose anonymous answers are the same for everyone.
@@ -167,14 +207,15 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     let cache = &st.answers;
-    let flight = match cache.find(&key, st.tube.store.writes()) {
+    let (flight, _refreshing) = match cache.find(&key, st.tube.store.writes()) {
         Found::Fresh(body) => return json_answer(body),
-        // Someone is making the next one: this one will do meanwhile.
-        Found::Stale(body) => match cache.flight(&key).try_lock_owned() {
-            Ok(guard) => guard,
-            Err(_) => return json_answer(body),
+        // Someone is making the next one, or enough others are being made: this one will do
+        // meanwhile.
+        Found::Stale(body) => match cache.refresh(&key) {
+            Some(making) => making,
+            None => return json_answer(body),
         },
-        Found::Missing => cache.flight(&key).lock_owned().await,
+        Found::Missing => (cache.flight(&key).lock_owned().await, None),
     };
     let _landing = Landing { cache, key: &key };
     // Read again once ours: whoever held the flight before may have made it.
@@ -207,7 +248,7 @@ async fn keep(cache: &AnswerCache, key: &str, writes: u64, res: Response) -> Res
     let (parts, body) = res.into_parts();
     match axum::body::to_bytes(body, MAX_ANSWER).await {
         Ok(bytes) => {
-            cache.put(key.to_string(), writes, bytes.clone());
+            cache.put(key.to_string(), writes, kept(&bytes));
             Response::from_parts(parts, Body::from(bytes))
         }
         // A body of known length already in memory does not fail to read.
@@ -262,6 +303,32 @@ mod tests {
         );
         assert!(c.get("/third", 2).is_some());
         assert_eq!(c.map.lock().unwrap().0.len(), 3);
+    }
+
+    #[test]
+    fn an_answer_is_kept_in_a_buffer_of_its_size() {
+        let mut grown = Vec::with_capacity(64 * 1024);
+        grown.extend_from_slice(b"{\"total\":1}");
+        let answer = Bytes::from(grown);
+        let k = kept(&answer);
+        assert_eq!(k, answer);
+        // Not a view into the 64 KiB the answer was written in.
+        let inside = answer.as_ptr() as usize..answer.as_ptr() as usize + 64 * 1024;
+        assert!(!inside.contains(&(k.as_ptr() as usize)));
+    }
+
+    #[tokio::test]
+    async fn only_so_many_stale_answers_are_made_again_at_once() {
+        let c = AnswerCache::default();
+        let first = c.refresh("/k0").expect("room");
+        assert!(c.refresh("/k0").is_none(), "one maker per answer");
+        let others: Vec<_> = (1..refreshers())
+            .map(|i| c.refresh(&format!("/k{i}")).expect("room"))
+            .collect();
+        assert!(c.refresh("/other").is_none(), "served stale meanwhile");
+        drop(first);
+        assert!(c.refresh("/other").is_some(), "room again");
+        drop(others);
     }
 
     #[test]

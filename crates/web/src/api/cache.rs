@@ -7,8 +7,8 @@
 //! costs one request's wait, not every client's. Stale answers are made again by at most half
 //! the processors at once ([`refreshers`]): answers kept together grow old together, and forty
 //! searches refreshed in the same instant took every reader and processor from the requests
-//! that had nothing to wait for (bench/api/lists.py, search's p99). One request at a time makes a missing answer; those
-//! asking meanwhile wait for it. Only `200` JSON answers to requests with no credentials
+//! that had nothing to wait for (bench/api/lists.py, search's p99). One request at a time makes
+//! a missing answer; those asking meanwhile wait for it. Only `200` JSON answers to requests with no credentials
 //! (no `Authorization`, no cookie, no video password) are kept: whoever is logged in, or may see
 //! more than anyone, is always answered afresh.
 
@@ -32,7 +32,7 @@ const MAX_BYTES: usize = 8 * 1024 * 1024;
 const MAX_ANSWER: usize = 512 * 1024;
 /// How many stale answers may be made again at the same time, half the processors (at least
 /// one); the others are served stale meanwhile, at most [`STALE_AGE`] old.
-pub fn refreshers() -> usize {
+fn refreshers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
@@ -123,11 +123,11 @@ impl AnswerCache {
         key: &str,
     ) -> Option<(
         tokio::sync::OwnedMutexGuard<()>,
-        Option<tokio::sync::OwnedSemaphorePermit>,
+        tokio::sync::OwnedSemaphorePermit,
     )> {
         let room = self.refreshers.clone().try_acquire_owned().ok()?;
         let flight = self.flight(key).try_lock_owned().ok()?;
-        Some((flight, Some(room)))
+        Some((flight, room))
     }
 
     fn put(&self, key: String, writes: u64, body: Bytes) {
@@ -212,7 +212,7 @@ pub async fn layer(State(st): State<AppState>, req: Request, next: Next) -> Resp
         // Someone is making the next one, or enough others are being made: this one will do
         // meanwhile.
         Found::Stale(body) => match cache.refresh(&key) {
-            Some(making) => making,
+            Some((flight, room)) => (flight, Some(room)),
             None => return json_answer(body),
         },
         Found::Missing => (cache.flight(&key).lock_owned().await, None),

@@ -35,7 +35,11 @@ def fuzz(server: Server, token: str | None, *filters: str) -> subprocess.Complet
         "--phases", "examples,coverage,fuzzing",
         "--max-examples", os.environ.get("RUCHE_FUZZ_EXAMPLES", "25"),
         "--seed", os.environ.get("RUCHE_FUZZ_SEED", "20261206"),
-        "--workers", "2",
+        # One worker: CPython 3.11's `ast.parse` keeps its recursion count per interpreter, not per
+        # call, so two threads describing hypothesis lambdas at once can fail with "SystemError:
+        # AST constructor recursion depth mismatch" (cpython#106905, fixed in 3.13). The
+        # generation holds the GIL anyway, so a second thread bought little.
+        "--workers", "1",
         "--request-timeout", "20",
         "--no-color",
         *filters,

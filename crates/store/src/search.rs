@@ -132,7 +132,8 @@ pub async fn reindex_channels_of_account(ex: Ex<'_>, account_id: i64) -> Result<
 /// term the last word begins), their placeholders from `binds.len() + 1` after `first - 1`
 /// others. They are asked one `SELECT` each, `UNION ALL`ed (a term found twice weighs as once,
 /// as matches take the heaviest): PostgreSQL answers an `OR` of them from the heap, each alone
-/// from the index.
+/// from the index. A form the last word's prefix already covers is not asked again (`ete` for
+/// `ete…`): its rows would only be read and grouped twice.
 fn word_conditions(
     alias: &str,
     w: &QueryWord,
@@ -143,8 +144,17 @@ fn word_conditions(
         binds.push(v);
         format!("${}", first + binds.len() - 1)
     };
-    let forms: Vec<String> = w.forms.iter().map(|f| mark(f.clone())).collect();
-    let mut any = vec![format!("{alias}.term IN ({})", forms.join(", "))];
+    let covered = |f: &String| w.prefix.as_ref().is_some_and(|p| f.starts_with(p.as_str()));
+    let forms: Vec<String> = w
+        .forms
+        .iter()
+        .filter(|f| !covered(f))
+        .map(|f| mark(f.clone()))
+        .collect();
+    let mut any = Vec::new();
+    if !forms.is_empty() {
+        any.push(format!("{alias}.term IN ({})", forms.join(", ")));
+    }
     if let Some(p) = &w.prefix {
         // Every term that begins with `p` sorts from `p` to `p` + the last code point, byte by
         // byte as by code point (UTF-8 keeps their order); no term holds that code point.
@@ -155,85 +165,80 @@ fn word_conditions(
     any
 }
 
-/// The videos matching `words` with their score, as SQL (`video_id`, `score`) with its
-/// placeholders numbered from `first`, and the values to bind in order.
-pub(crate) fn video_matches(words: &[QueryWord], first: usize) -> (String, Vec<String>) {
+/// Where a row's terms are found: the alias of the terms' table, the expression naming the
+/// row, and the `FROM` clause.
+type Source = (&'static str, &'static str, &'static str);
+
+/// What matches every word of `words` with its score, as SQL (`id`, `score`) with its
+/// placeholders numbered from `first`, and the values to bind in order: a row scores the sum,
+/// over the words, of the heaviest term each was found in, from any of `sources`.
+///
+/// One `GROUP BY` over every term found, each tagged with its word (`k`), a column per word:
+/// grouping per word first and then per row took three sorts of the same rows, twice the
+/// work (bench/api/lists.py, search).
+fn scored(words: &[QueryWord], first: usize, sources: &[Source]) -> (String, Vec<String>) {
     let mut binds = Vec::new();
-    let parts: Vec<String> =
-        words
-            .iter()
-            .map(|w| {
-                let mut found: Vec<String> = word_conditions("vt", w, first, &mut binds)
-                .into_iter()
-                .map(|own| {
-                    format!(
-                        "SELECT vt.video_id AS vid, vt.weight AS w FROM video_terms vt WHERE {own}"
-                    )
-                })
-                .collect();
-                found.extend(word_conditions("ct", w, first, &mut binds).into_iter().map(
-                    |channel| {
-                        format!(
-                            "SELECT v2.id AS vid, ct.weight AS w FROM channel_terms ct
-                     JOIN videos v2 ON v2.channel_id = ct.channel_id WHERE {channel}"
-                        )
-                    },
+    let mut found = Vec::new();
+    for (k, w) in words.iter().enumerate() {
+        for (alias, id, from) in sources {
+            for cond in word_conditions(alias, w, first, &mut binds) {
+                found.push(format!(
+                    "SELECT {id} AS id, {k} AS k, {alias}.weight AS w FROM {from} WHERE {cond}"
                 ));
-                format!(
-                    "SELECT vid, MAX(w) AS w FROM ({}) x GROUP BY vid",
-                    found.join(" UNION ALL ")
-                )
-            })
-            .collect();
+            }
+        }
+    }
+    // A word not found leaves its column NULL, and so the sum.
+    let score = (0..words.len())
+        .map(|k| format!("MAX(CASE WHEN k = {k} THEN w END)"))
+        .collect::<Vec<_>>()
+        .join(" + ");
     let sql = format!(
-        "SELECT vid AS video_id, SUM(w) AS score FROM ({}) y GROUP BY vid HAVING COUNT(*) = {}",
-        parts.join(" UNION ALL "),
-        words.len()
+        "SELECT id, {score} AS score FROM ({}) x GROUP BY id HAVING {score} IS NOT NULL",
+        found.join(" UNION ALL ")
     );
     (sql, binds)
 }
 
+/// The videos matching `words` with their score, as SQL (`id`, `score`) with its
+/// placeholders numbered from `first`, and the values to bind in order: by their own terms
+/// or their channel's.
+pub(crate) fn video_matches(words: &[QueryWord], first: usize) -> (String, Vec<String>) {
+    scored(
+        words,
+        first,
+        &[
+            ("vt", "vt.video_id", "video_terms vt"),
+            (
+                "ct",
+                "v2.id",
+                "channel_terms ct JOIN videos v2 ON v2.channel_id = ct.channel_id",
+            ),
+        ],
+    )
+}
+
 /// A table of terms and the column naming what they are of.
 pub(crate) struct Terms {
-    table: &'static str,
-    key: &'static str,
+    /// The row's id, from `t`.
+    id: &'static str,
+    /// The terms' table as `t`.
+    from: &'static str,
 }
 
 const CHANNELS: Terms = Terms {
-    table: "channel_terms",
-    key: "channel_id",
+    id: "t.channel_id",
+    from: "channel_terms t",
 };
 pub(crate) const PLAYLISTS: Terms = Terms {
-    table: "playlist_terms",
-    key: "playlist_id",
+    id: "t.playlist_id",
+    from: "playlist_terms t",
 };
 
 /// What matches `words` in `terms` (every word, each in one of its terms) with its score, as SQL
 /// (`id`, `score`) with its placeholders numbered from `first`, and the values to bind in order.
 pub(crate) fn matches(terms: Terms, words: &[QueryWord], first: usize) -> (String, Vec<String>) {
-    let Terms { table, key } = terms;
-    let mut binds = Vec::new();
-    let parts: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let found: Vec<String> = word_conditions("t", w, first, &mut binds)
-                .into_iter()
-                .map(|cond| {
-                    format!("SELECT t.{key} AS id, t.weight AS w FROM {table} t WHERE {cond}")
-                })
-                .collect();
-            format!(
-                "SELECT id, MAX(w) AS w FROM ({}) x GROUP BY id",
-                found.join(" UNION ALL ")
-            )
-        })
-        .collect();
-    let sql = format!(
-        "SELECT id, SUM(w) AS score FROM ({}) y GROUP BY id HAVING COUNT(*) = {}",
-        parts.join(" UNION ALL "),
-        words.len()
-    );
-    (sql, binds)
+    scored(words, first, &[("t", terms.id, terms.from)])
 }
 
 /// A page of channels matching `words`, best first, and how many match: by their names and

@@ -852,7 +852,7 @@ pub async fn list(mut ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     };
     let (from, total) = if searching {
         (
-            format!("FROM ({matches}) m JOIN videos v ON v.id = m.video_id"),
+            format!("FROM ({matches}) m JOIN videos v ON v.id = m.id"),
             ", COUNT(*) OVER () AS total",
         )
     } else {
@@ -897,7 +897,7 @@ pub async fn list(mut ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
             let (count_matches, _) = crate::search::video_matches(&f.search, 1);
             let (count_where, _) = f.conditions(1 + words.len());
             let join = if searching {
-                format!(" JOIN ({count_matches}) m ON m.video_id = v.id")
+                format!(" JOIN ({count_matches}) m ON m.id = v.id")
             } else {
                 String::new()
             };

@@ -140,6 +140,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "list_order_index",
         include_str!("../migrations/0033_list_order_index.sql"),
     ),
+    (
+        34,
+        "videos_visible_index",
+        include_str!("../migrations/0034_videos_visible_index.sql"),
+    ),
 ];
 
 /// FNV-1a 64: enough to notice an edited migration file, no extra dependency.

@@ -850,9 +850,16 @@ pub async fn list(mut ex: Ex<'_>, f: &ListFilter) -> Result<(Vec<Video>, i64)> {
     } else {
         ""
     };
+    // A search's matches are checked through `videos_visible` (migration 0034), which SQLite's
+    // planner would pass over for the table's key.
+    let visible = if ex.is_sqlite() {
+        " INDEXED BY videos_visible"
+    } else {
+        ""
+    };
     let (from, total) = if searching {
         (
-            format!("FROM ({matches}) m JOIN videos v ON v.id = m.id"),
+            format!("FROM ({matches}) m JOIN videos v{visible} ON v.id = m.id"),
             ", COUNT(*) OVER () AS total",
         )
     } else {

@@ -494,8 +494,10 @@ both!(watched_words_and_automatic_tags, |db| async move {
     assert_eq!(held["data"][0]["heldForReview"], true);
 
     // Videos get the instance's tags; only moderators see them and filter by them.
-    let (_, tagged) = api.get_json("/api/v1/videos?include=32").await;
+    // (PeerTube's `include` 64; 32 is the source.)
+    let (_, tagged) = api.get_json("/api/v1/videos?include=64").await;
     assert_eq!(tagged["data"][0]["automaticTags"], json!(["arnaques"]));
+    assert!(tagged["data"][0].get("videoSource").is_none(), "{tagged}");
     let (_, found) = api.get_json("/api/v1/videos?autoTagOneOf=arnaques").await;
     assert_eq!(found["total"], 1, "{found}");
     let (_, none) = api.get_json("/api/v1/videos?autoTagOneOf=promo").await;

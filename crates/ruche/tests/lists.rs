@@ -196,19 +196,28 @@ both!(filters_and_sorts_as_peertube, |db| async move {
     assert_eq!(s, 200, "{up}");
     let (_, all) = names(&inst, Some(&root), "include=1&sort=-createdAt&count=1").await;
     assert_eq!(all, ["Just uploaded"], "listed in whatever state it is");
-    let (s, l) = inst
-        .api()
-        .with(&root)
-        .get_json("/api/v1/videos?include=8&sort=name&count=1")
-        .await;
+    let as_root = |path: String| {
+        let (inst, root) = (&inst, &root);
+        async move { inst.api().with(root).get_json(&path).await }
+    };
+    let (s, l) = as_root("/api/v1/videos?include=8&sort=name&count=1".into()).await;
     assert_eq!(s, 200, "{l}");
     let files = l["data"][0]["streamingPlaylists"][0]["files"].as_array();
     assert_eq!(files.map_or(0, Vec::len), 2, "{l}");
+    // 32: each item's source, as `GET /api/v1/videos/{id}/source` gives it (PeerTube's
+    // `videoSource`).
+    let (s, l) = as_root("/api/v1/videos?include=32&sort=-createdAt&count=1".into()).await;
+    assert_eq!(s, 200, "{l}");
+    let id = l["data"][0]["uuid"].as_str().unwrap().to_string();
+    let (_, source) = as_root(format!("/api/v1/videos/{id}/source")).await;
+    assert!(source["inputFilename"].is_string(), "{source}");
+    assert_eq!(l["data"][0]["videoSource"], source);
+    assert!(l["data"][0].get("automaticTags").is_none(), "{l}");
 
     // Bad values: 400, naming the parameter.
     for q in [
-        "include=64",
-        "include=-1",
+        "include=all",
+        "include=1.5",
         "host=a/b",
         "sort=size",
         "sort=-",

@@ -85,12 +85,19 @@ pub async fn source_info(
             "Only the video's owner sees its source.".into(),
         ));
     }
+    let (s, kept) = source_record(tube, &v).await?;
+    Ok((v, s, kept))
+}
+
+/// What was uploaded for one of our videos (its probe, when made) and whether the file is
+/// still kept; the caller has checked who asks.
+pub async fn source_record(tube: &Tube, v: &Video) -> TubeResult<(Option<vstore::Source>, bool)> {
     let kept = tokio::fs::try_exists(tube.storage.source(&v.uuid))
         .await
         .unwrap_or(false);
     let mut c = tube.store.read().await?;
     let s = vstore::source_of(c.ex(), v.id).await?;
-    Ok((v, s, kept))
+    Ok((s, kept))
 }
 
 /// Deletes the kept uploaded file of one of our videos and its torrent (PeerTube's

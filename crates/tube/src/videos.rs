@@ -9,7 +9,7 @@ use ruche_domain::video::{
 };
 use ruche_store::users::User;
 use ruche_store::videos::{self as vstore, NewVideo};
-pub use ruche_store::videos::{Facets, ListFilter, Sort, Video, VideoFile};
+pub use ruche_store::videos::{Facets, ListFilter, Sort, Source, Video, VideoFile};
 use std::path::Path;
 
 /// The job kind of transcoding.

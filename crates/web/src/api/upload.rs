@@ -304,6 +304,17 @@ pub async fn source(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let (v, s, kept) = ruche_tube::downloads::source_info(&st.tube, &user, &id).await?;
+    Ok(axum::Json(source_json(&st, &v, s, kept)))
+}
+
+/// PeerTube's `VideoSource` of one of our videos: what was uploaded, and its file's links while
+/// it is kept.
+pub(crate) fn source_json(
+    st: &AppState,
+    v: &ruche_tube::videos::Video,
+    s: Option<ruche_tube::videos::Source>,
+    kept: bool,
+) -> serde_json::Value {
     let base = st.tube.settings.public_url.trim_end_matches('/');
     let url = kept.then(|| ruche_domain::urls::original_file(base, &v.uuid));
     let name = (!v.source_filename.is_empty() && v.source_filename != "source")
@@ -326,7 +337,7 @@ pub async fn source(
         j["width"] = serde_json::json!(s.width);
         j["height"] = serde_json::json!(s.height);
     }
-    Ok(axum::Json(j))
+    j
 }
 
 /// `DELETE /api/v1/videos/{id}/source/file`: deletes the kept uploaded file (not the record of

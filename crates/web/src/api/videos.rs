@@ -109,15 +109,16 @@ pub struct VideoQuery {
     pub include: i64,
 }
 
-/// `include`'s flags (PeerTube's `VideoInclude`): videos in any state, blocked ones (none are
-/// yet), those of muted owners (none yet), each item's files, captions (none here), automatic
-/// tags.
+/// `include`'s flags (PeerTube's `VideoInclude`): videos in any state, blocked ones, those of
+/// muted owners, each item's files, its source (`videoSource`), its automatic tags. Captions
+/// (16) add nothing to a list item, as on PeerTube. Any integer is taken, as PeerTube takes it
+/// (`isInt`); flags not known here are left unread.
 pub const INCLUDE_NOT_PUBLISHED: i64 = 1;
 pub const INCLUDE_BLACKLISTED: i64 = 2;
 pub const INCLUDE_BLOCKED_OWNER: i64 = 4;
 pub const INCLUDE_FILES: i64 = 8;
-pub const INCLUDE_AUTOMATIC_TAGS: i64 = 32;
-const INCLUDE_ALL: i64 = 1 | 2 | 4 | 8 | 16 | 32;
+pub const INCLUDE_SOURCE: i64 = 32;
+pub const INCLUDE_AUTOMATIC_TAGS: i64 = 64;
 
 /// A yes-or-no query parameter as PeerTube's `toBoolean` reads it (`true`/`1`, `false`/`0`);
 /// anything else is a 400 naming it.
@@ -201,12 +202,7 @@ impl VideoQuery {
                 "skipCount" => {
                     query_flag(&v, key)?;
                 }
-                "include" => {
-                    include = int(key)?;
-                    if include & !INCLUDE_ALL != 0 || include < 0 {
-                        return Err(bad(key));
-                    }
-                }
+                "include" => include = int(key)?,
                 "host" => {
                     let host = v.trim().to_ascii_lowercase();
                     if host.is_empty() || host.len() > 255 || host.contains(['/', '@', ' ']) {
@@ -300,6 +296,16 @@ async fn public_list(
     }
     if q.include & INCLUDE_BLACKLISTED != 0 {
         blocked_fields(&mut page, &rows);
+    }
+    if q.include & INCLUDE_SOURCE != 0 {
+        for (item, v) in page["data"].as_array_mut().into_iter().flatten().zip(&rows) {
+            item["videoSource"] = if v.is_local() {
+                let (s, kept) = ruche_tube::downloads::source_record(&st.tube, v).await?;
+                super::upload::source_json(st, v, s, kept)
+            } else {
+                Value::Null
+            };
+        }
     }
     if q.include & INCLUDE_AUTOMATIC_TAGS != 0 {
         let ids: Vec<i64> = rows.iter().map(|v| v.id).collect();

@@ -85,19 +85,32 @@ pub async fn source_info(
             "Only the video's owner sees its source.".into(),
         ));
     }
-    let (s, kept) = source_record(tube, &v).await?;
+    let (s, kept) = source_records(tube, &[&v]).await?.pop().unwrap_or_default();
     Ok((v, s, kept))
 }
 
-/// What was uploaded for one of our videos (its probe, when made) and whether the file is
-/// still kept; the caller has checked who asks.
-pub async fn source_record(tube: &Tube, v: &Video) -> TubeResult<(Option<vstore::Source>, bool)> {
-    let kept = tokio::fs::try_exists(tube.storage.source(&v.uuid))
-        .await
-        .unwrap_or(false);
-    let mut c = tube.store.read().await?;
-    let s = vstore::source_of(c.ex(), v.id).await?;
-    Ok((s, kept))
+/// What was uploaded for each of our `videos` (its probe, when made) and whether its file is
+/// still kept, in their order; the caller has checked who asks. A page of them (a moderator's
+/// list with `include` 32) is read on one connection, given back before the files are looked at.
+pub async fn source_records(
+    tube: &Tube,
+    videos: &[&Video],
+) -> TubeResult<Vec<(Option<vstore::Source>, bool)>> {
+    let mut probes = Vec::with_capacity(videos.len());
+    {
+        let mut c = tube.store.read().await?;
+        for v in videos {
+            probes.push(vstore::source_of(c.ex(), v.id).await?);
+        }
+    }
+    let mut out = Vec::with_capacity(videos.len());
+    for (v, s) in videos.iter().zip(probes) {
+        let kept = tokio::fs::try_exists(tube.storage.source(&v.uuid))
+            .await
+            .unwrap_or(false);
+        out.push((s, kept));
+    }
+    Ok(out)
 }
 
 /// Deletes the kept uploaded file of one of our videos and its torrent (PeerTube's

@@ -298,12 +298,15 @@ async fn public_list(
         blocked_fields(&mut page, &rows);
     }
     if q.include & INCLUDE_SOURCE != 0 {
+        let ours: Vec<&videos::Video> = rows.iter().filter(|v| v.is_local()).collect();
+        let mut records = ruche_tube::downloads::source_records(&st.tube, &ours)
+            .await?
+            .into_iter();
         for (item, v) in page["data"].as_array_mut().into_iter().flatten().zip(&rows) {
-            item["videoSource"] = if v.is_local() {
-                let (s, kept) = ruche_tube::downloads::source_record(&st.tube, v).await?;
-                super::upload::source_json(st, v, s, kept)
-            } else {
-                Value::Null
+            // Another instance's video has no source here (PeerTube's `null`).
+            item["videoSource"] = match v.is_local().then(|| records.next()).flatten() {
+                Some((s, kept)) => super::upload::source_json(st, v, s, kept),
+                None => Value::Null,
             };
         }
     }
